@@ -1,0 +1,96 @@
+// `SqliteStore`: the embedded default `Store`, one SQLite file per deployment.
+//
+// Opens the file in WAL mode with `synchronous=FULL` (configurable), foreign
+// keys on, and applies the numbered schema migrations it knows. Each
+// `Commit` is one `BEGIN IMMEDIATE` transaction holding the change and its
+// audit events. Opening refuses, without writing anything, a file that is not
+// a TaskGate database, one whose schema is newer than this binary knows, and
+// one failing `PRAGMA quick_check`; it never resets data.
+//
+// Thread-safe: one connection guarded by a mutex serializes all calls.
+#ifndef TASKGATE_STORE_SQLITE_SQLITE_STORE_H_
+#define TASKGATE_STORE_SQLITE_SQLITE_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+
+#include "store/store.h"
+
+namespace taskgate::store {
+
+// `PRAGMA application_id` of every TaskGate database ("TGAT").
+inline constexpr int32_t kSqliteApplicationId = 0x54474154;
+
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    // "FULL" (default: every commit survives power loss) or "NORMAL".
+    std::string synchronous = "FULL";
+    // Milliseconds a call waits for a lock held by another process before
+    // failing with UNAVAILABLE.
+    int busy_timeout_ms = 5000;
+    // Test hook: called at named points inside `Commit`'s transaction
+    // ("after_change" before the audit events are appended, "before_commit");
+    // a non-OK result aborts the transaction with that status.
+    std::function<absl::Status(std::string_view point)> fault_hook;
+  };
+
+  // Opens (creating if absent) the database at `path`; ":memory:" gives a
+  // private in-memory database. Errors: FAILED_PRECONDITION for a file that
+  // is not a TaskGate database or has a newer schema; DATA_LOSS when the
+  // integrity check fails; UNAVAILABLE when it cannot be opened or locked.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const std::string& path, Options options);
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
+      const std::string& path) {
+    return Open(path, Options());
+  }
+
+  // The schema version this binary writes (the highest migration it knows).
+  static int SchemaVersion();
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override;
+
+  absl::StatusOr<CommitResult> Commit(const ChangeSet& change) override;
+  absl::StatusOr<std::optional<StoredRequest>> FindRequest(
+      const std::string& district_id, const std::string& request_id) override;
+  absl::StatusOr<workflow::District> GetDistrict(
+      const std::string& district_id) override;
+  absl::StatusOr<workflow::CatalogVersion> GetCatalog(
+      const std::string& district_id, int64_t version) override;
+  absl::StatusOr<workflow::Community> GetCommunity(
+      const std::string& district_id, const std::string& community_id) override;
+  absl::StatusOr<std::vector<workflow::Community>> ListCommunities(
+      const std::string& district_id, const std::string& street) override;
+  absl::StatusOr<workflow::Task> GetTask(const std::string& district_id,
+                                         const std::string& task_id) override;
+  absl::StatusOr<std::vector<workflow::Task>> ListTasks(
+      const TaskQuery& query) override;
+  absl::StatusOr<std::vector<workflow::Task>> ListTasksDue(
+      const std::string& district_id, absl::Time now, int32_t limit) override;
+  absl::StatusOr<std::optional<absl::Time>> NextTimer(
+      const std::string& district_id) override;
+  absl::StatusOr<std::vector<workflow::Decision>> ListDecisions(
+      const std::string& district_id, const std::string& task_id) override;
+  absl::StatusOr<std::vector<StoredEvent>> ListEvents(
+      const EventQuery& query) override;
+  absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
+  absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
+                                          int64_t tree_size) override;
+
+ private:
+  class Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace taskgate::store
+
+#endif  // TASKGATE_STORE_SQLITE_SQLITE_STORE_H_

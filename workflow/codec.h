@@ -1,0 +1,44 @@
+// JSON forms of the domain values, used to persist them (a store keeps a
+// task's full body as JSON beside its indexed columns) and to keep the
+// first answer to a request for idempotent replay.
+//
+// Round-trips exactly: `XFromJson(XToJson(x)) == x` field for field. Times
+// are whole microseconds since the Unix epoch; civil days are "YYYY-MM-DD".
+// Enum values are written by their stable names (domain.h). Pure functions;
+// thread-safe.
+#ifndef TASKGATE_WORKFLOW_CODEC_H_
+#define TASKGATE_WORKFLOW_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include <absl/status/statusor.h>
+
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+
+// Each *FromJson returns INVALID_ARGUMENT naming the first bad member.
+std::string TaskToJson(const Task& task);
+absl::StatusOr<Task> TaskFromJson(std::string_view json);
+
+std::string CommunityToJson(const Community& community);
+absl::StatusOr<Community> CommunityFromJson(std::string_view json);
+
+std::string CatalogToJson(const CatalogVersion& catalog);
+absl::StatusOr<CatalogVersion> CatalogFromJson(std::string_view json);
+
+std::string DecisionToJson(const Decision& decision);
+absl::StatusOr<Decision> DecisionFromJson(std::string_view json);
+
+std::string DistrictToJson(const District& district);
+absl::StatusOr<District> DistrictFromJson(std::string_view json);
+
+// "YYYY-MM-DD"; INVALID_ARGUMENT for anything else, including impossible
+// dates such as 2026-02-30.
+absl::StatusOr<absl::CivilDay> ParseCivilDay(std::string_view text);
+std::string FormatCivilDay(absl::CivilDay day);
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_CODEC_H_

@@ -1,0 +1,304 @@
+// TaskGate's domain vocabulary: districts, the versioned catalog (准入清单),
+// communities, tasks and their findings, review decisions and audit events.
+//
+// Plain value types with no behaviour beyond naming; they are shared by the
+// workflow (which decides) and the store (which persists), and depend on
+// nothing but abseil. Every resource carries its `district_id`, so that one
+// database can later host many districts without reshaping keys.
+// Values are not synchronized; share them across threads only as const.
+#ifndef TASKGATE_WORKFLOW_DOMAIN_H_
+#define TASKGATE_WORKFLOW_DOMAIN_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+
+namespace taskgate::workflow {
+
+// The district a single-district deployment uses.
+inline constexpr std::string_view kDefaultDistrictId = "default";
+
+// ---------------------------------------------------------------- principals
+
+enum class Role {
+  kDepartment,  // clerk of one requesting department (职能部门)
+  kReviewer,    // district admission reviewer (区准入审核)
+  kCommunity,   // community office (社区居委会/工作站)
+  kAuditor,     // inspector (督查 / 纪检监察)
+  kAdmin,       // district system operator
+  kSystem,      // timers and automatic decisions; never a logged-in user
+};
+
+// Who makes a call. Role and scope come from the server's records.
+struct Principal {
+  std::string id;
+  Role role = Role::kDepartment;
+  std::string district_id{kDefaultDistrictId};
+  std::string department_id;       // kDepartment: the department it acts for
+  std::string community_id;        // kCommunity: the community it acts for
+  std::string home_department_id;  // kReviewer: may be empty
+};
+
+// The principal recorded for timer-driven and automatic decisions.
+Principal SystemPrincipal(std::string_view district_id);
+
+// ------------------------------------------------------------------ district
+
+struct District {
+  std::string id;
+  std::string name;
+  std::string time_zone = "Asia/Shanghai";
+};
+
+// ------------------------------------------------------------------- catalog
+
+enum class ListKind {
+  kDuty,      // 社区依法履行职责事项: fast path
+  kAssist,    // 社区依法协助政府事项: review, funding follows (费随事转)
+  kNegative,  // 社区不应承担事项 (负面清单): never admitted
+};
+
+struct CatalogItem {
+  std::string code;
+  ListKind kind = ListKind::kAssist;
+  std::string title;
+  std::string legal_basis;            // duty and assist lists
+  std::vector<std::string> keywords;  // negative list: substring matches
+};
+
+// One published state of the lists. Versions count up from 1 per district.
+struct CatalogVersion {
+  std::string district_id;
+  int64_t version = 0;
+  absl::Time published_at;
+  std::string published_by;
+  std::string note;
+  std::vector<CatalogItem> items;
+};
+
+// Task types a task may involve. All but kEvaluation are controlled types
+// (受控事项) with a per-community limit; kEvaluation (a department's own
+// 考核评比 of communities) is forbidden outright (R-EVALUATION).
+enum class TaskType {
+  kWorkBody,          // 工作机构
+  kLedger,            // 台账
+  kForm,              // 报表 / 统计调查
+  kCreationCampaign,  // 创建示范
+  kInspection,        // 检查
+  kSignboard,         // 挂牌
+  kCertificate,       // 出具证明
+  kTraining,          // 培训
+  kEvaluation,        // 考核评比: not controlled but forbidden
+};
+
+// The limit bucket a controlled type counts against: ledgers and forms
+// share one limit (counted as forms/ledgers added).
+enum class ControlledBucket {
+  kWorkBody,
+  kFormsAndLedgers,
+  kCreationCampaign,
+  kInspection,
+  kSignboard,
+  kCertificate,
+  kTraining,
+};
+
+// ---------------------------------------------------------------- community
+
+struct Community {
+  std::string district_id;
+  std::string id;
+  std::string name;
+  std::string street;  // 街道
+  int32_t staff_count = 0;
+  double monthly_capacity_hours = 0;  // default staff × 20 h, set by admin
+  double baseline_hours = 0;          // monthly load in force before TaskGate
+  // Units per controlled bucket already in force before TaskGate.
+  std::map<ControlledBucket, int32_t> baseline_units;
+  int64_t version = 0;  // optimistic concurrency, like tasks
+};
+
+// --------------------------------------------------------------------- tasks
+
+enum class TaskState {
+  kDraft,
+  kSubmitted,    // in the review queue
+  kInReview,     // claimed by a reviewer
+  kReturned,     // 退回补正: back with the department, SLA clock paused
+  kProvisional,  // emergency: counts in workloads, review still due
+  kActive,       // 准入: in the communities' workloads
+  kRejected,
+  kWithdrawn,
+  kRevoked,
+  kCompleted,
+};
+
+enum class Severity { kWarn, kBlock };
+
+// One result of the rule engine. `rule_id` values are stable (R-NEGATIVE, ...).
+struct Finding {
+  std::string rule_id;
+  Severity severity = Severity::kWarn;
+  std::vector<std::string> fields;       // task fields concerned
+  std::string message;                   // for people
+  std::vector<std::string> communities;  // R-CAPACITY, R-CONTROLLED
+  std::string related_task_id;           // R-DUPLICATE
+  std::string catalog_item_code;         // R-NEGATIVE
+  bool operator==(const Finding&) const = default;
+};
+
+// What the department states when it asks for admission (SPEC §3).
+struct TaskSpec {
+  std::string title;
+  std::string description;
+  std::string item_code;               // empty: a new item (清单外)
+  std::string new_item_justification;  // required when item_code is empty
+  std::string legal_basis;             // 法律法规依据
+  std::vector<TaskType> types;
+  std::map<TaskType, std::string> type_justifications;
+  bool long_term = false;  // 长期 vs 临时
+  absl::CivilDay start_date;
+  absl::CivilDay end_date;  // inclusive
+  std::vector<std::string> target_communities;
+  std::vector<std::string> target_streets;  // every community of the street
+  double hours_per_community_month = 0;
+  int64_t funding_per_community_yuan = 0;  // 经费, per community
+  std::string funding_source;
+  std::string authority_delegated;  // 权随责走
+  std::string department_duties;    // what the department does
+  std::string community_duties;     // what the community does
+  std::string support_given;        // may be empty
+  std::string assessment_method;    // must not be a separate evaluation
+  int32_t forms_ledgers_added = 0;
+  int32_t signboards_per_community = 0;
+  bool emergency = false;
+  std::string emergency_reason;
+};
+
+// The review SLA of one task, in working days (SPEC §4.1).
+struct SlaState {
+  int32_t total_working_days = 0;  // 15, or 3 when provisional (config)
+  int32_t used_working_days = 0;   // before the latest return
+  absl::CivilDay clock_start;      // submission or resubmission date
+  std::optional<absl::CivilDay> due_date;  // unset while paused / decided
+  bool overdue = false;
+};
+
+struct Approval {
+  std::string reviewer_id;
+  absl::Time at;
+};
+
+struct Task {
+  std::string district_id;
+  std::string id;
+  std::string department_id;
+  TaskSpec spec;
+  TaskState state = TaskState::kDraft;
+  int64_t version = 0;  // etag; bumps on every change
+  // Communities the task reaches, streets expanded, fixed at submit.
+  std::vector<std::string> resolved_communities;
+  std::vector<Finding> findings;    // of the latest submit
+  int64_t catalog_version = 0;      // under which the findings were made
+  bool needs_two_approvals = false;
+  std::vector<Approval> approvals;  // since the latest submit
+  std::string claimed_by;           // reviewer holding the claim, if any
+  SlaState sla;
+  bool admitted_by_duty_list = false;
+  std::optional<absl::Time> submitted_at;  // latest submit
+  absl::Time created_at;
+  absl::Time updated_at;
+  // When the workflow next needs to look at this task on its own (SLA
+  // deadline or automatic completion); unset when nothing is pending.
+  std::optional<absl::Time> timer_at;
+};
+
+// ----------------------------------------------------------------- decisions
+
+enum class DecisionKind {
+  kApprove,
+  kReject,
+  kReturn,
+  kRevoke,
+  kSystemReject,  // negative-list match at submit
+  kDutyListAdmit, // duty-list fast path at submit
+};
+
+struct Acknowledgement {
+  std::string rule_id;
+  std::string reason;
+  bool operator==(const Acknowledgement&) const = default;
+};
+
+// A reviewer's (or the system's) decision on a task, kept with the catalog
+// version it was decided under.
+struct Decision {
+  std::string district_id;
+  std::string task_id;
+  DecisionKind kind = DecisionKind::kApprove;
+  std::string decided_by;
+  Role decided_by_role = Role::kReviewer;
+  std::string reason;
+  std::vector<Acknowledgement> acknowledgements;  // WARN findings approved past
+  int64_t catalog_version = 0;
+  absl::Time decided_at;
+};
+
+// --------------------------------------------------------------------- audit
+
+// One entry of a district's append-only audit log; a leaf of its Merkle tree.
+// The store assigns `seq` (1, 2, ... per district) when it appends.
+struct AuditEvent {
+  std::string district_id;
+  int64_t seq = 0;
+  absl::Time time;
+  std::string actor_id;  // principal id, or "system"
+  Role actor_role = Role::kSystem;
+  std::string action;       // e.g. "task.submit", "catalog.publish"
+  std::string entity_type;  // "task", "catalog", "community", "district", ...
+  std::string entity_id;
+  std::string state_before;  // empty when not a state change
+  std::string state_after;
+  std::string reason;
+  std::string request_id;
+  std::string department_id;               // for inspector queries
+  std::vector<std::string> community_ids;  // for inspector queries
+  std::map<std::string, std::string> details;  // what changed
+  bool operator==(const AuditEvent&) const = default;
+};
+
+// ------------------------------------------------------------------- naming
+
+// Stable lower-case names, used in messages, audit events and storage.
+std::string_view RoleName(Role role);
+std::string_view TaskStateName(TaskState state);
+std::string_view ListKindName(ListKind kind);
+std::string_view TaskTypeName(TaskType type);
+std::string_view SeverityName(Severity severity);
+std::string_view DecisionKindName(DecisionKind kind);
+std::string_view ControlledBucketName(ControlledBucket bucket);
+
+// Inverses of the above; nullopt for an unknown name.
+std::optional<Role> ParseRole(std::string_view name);
+std::optional<TaskState> ParseTaskState(std::string_view name);
+std::optional<ListKind> ParseListKind(std::string_view name);
+std::optional<TaskType> ParseTaskType(std::string_view name);
+std::optional<Severity> ParseSeverity(std::string_view name);
+std::optional<DecisionKind> ParseDecisionKind(std::string_view name);
+std::optional<ControlledBucket> ParseControlledBucket(std::string_view name);
+
+// The limit bucket of a controlled type; nullopt for kEvaluation.
+std::optional<ControlledBucket> BucketOf(TaskType type);
+
+// True for states in which a task counts in community workloads.
+bool CountsInWorkload(TaskState state);
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_DOMAIN_H_

@@ -1,0 +1,93 @@
+// The admission rules (准入审核规则) of SPEC §4 as pure functions.
+//
+// Each rule has a stable id and looks only at its inputs: the task, the
+// catalog version, the target communities and the tasks already counting in
+// their workloads, the department's open tasks, and the submission date. No
+// I/O, no clock. Thread-safe.
+#ifndef TASKGATE_WORKFLOW_RULES_H_
+#define TASKGATE_WORKFLOW_RULES_H_
+
+#include <map>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+
+inline constexpr std::string_view kRuleNegative = "R-NEGATIVE";
+inline constexpr std::string_view kRuleLegalBasis = "R-LEGAL-BASIS";
+inline constexpr std::string_view kRuleDutySplit = "R-DUTY-SPLIT";
+inline constexpr std::string_view kRuleFunding = "R-FUNDING";
+inline constexpr std::string_view kRuleEvaluation = "R-EVALUATION";
+inline constexpr std::string_view kRuleCapacity = "R-CAPACITY";
+inline constexpr std::string_view kRuleLeadTime = "R-LEAD-TIME";
+inline constexpr std::string_view kRuleDuplicate = "R-DUPLICATE";
+inline constexpr std::string_view kRuleControlled = "R-CONTROLLED";
+inline constexpr std::string_view kRuleNewItem = "R-NEW-ITEM";
+
+// Operator-set rule parameters (*(config)* in SPEC).
+struct RulesConfig {
+  int lead_time_days = 30;         // R-LEAD-TIME, calendar days
+  bool capacity_blocks = false;    // R-CAPACITY severity BLOCK instead of WARN
+  double two_approval_hours = 120; // hours × communities above this
+  // Per-community limit of controlled units in force (baseline included);
+  // a bucket absent from the map is unlimited.
+  std::map<ControlledBucket, int> controlled_limits;
+};
+
+// Limits used when the operator sets none: one work body, 10 forms/ledgers,
+// 2 creation campaigns, 4 inspections, 0 extra signboards, 5 certificates,
+// 4 trainings per community.
+std::map<ControlledBucket, int> DefaultControlledLimits();
+RulesConfig DefaultRulesConfig();
+
+// Everything a rule may look at. References must outlive the call.
+struct RuleInput {
+  const Task& task;  // spec, department_id and resolved_communities are used
+  const CatalogVersion& catalog;
+  // The task's resolved target communities (streets expanded).
+  const std::vector<Community>& communities;
+  // ACTIVE or PROVISIONAL tasks that reach any of those communities
+  // (excluding `task` itself).
+  const std::vector<Task>& workload_tasks;
+  // Other tasks of the same department (any state; rules pick the states).
+  const std::vector<Task>& department_tasks;
+  absl::CivilDay submission_date;
+  const RulesConfig& config;
+};
+
+// One function per rule; each returns its findings (empty when it passes).
+std::vector<Finding> CheckNegative(const RuleInput& in);
+std::vector<Finding> CheckLegalBasis(const RuleInput& in);
+std::vector<Finding> CheckDutySplit(const RuleInput& in);
+std::vector<Finding> CheckFunding(const RuleInput& in);
+std::vector<Finding> CheckEvaluation(const RuleInput& in);
+std::vector<Finding> CheckCapacity(const RuleInput& in);
+std::vector<Finding> CheckLeadTime(const RuleInput& in);
+std::vector<Finding> CheckDuplicate(const RuleInput& in);
+std::vector<Finding> CheckControlled(const RuleInput& in);
+std::vector<Finding> CheckNewItem(const RuleInput& in);
+
+// Runs every rule, in the order of SPEC §4's table, and concatenates the
+// findings. Every rule always runs, so a rejected task keeps all of them.
+std::vector<Finding> EvaluateRules(const RuleInput& in);
+
+// True when the task needs two distinct reviewers' approval: a new item
+// (no item code), or hours per community × number of communities above
+// `config.two_approval_hours`.
+bool NeedsTwoApprovals(const Task& task, const RulesConfig& config);
+
+// The catalog item with `code`, or nullptr.
+const CatalogItem* FindItem(const CatalogVersion& catalog,
+                            std::string_view code);
+
+// Load of `community` in the month containing `month` (SPEC §4.1): baseline
+// plus the hours of `workload_tasks` reaching it whose dates touch that month.
+double MonthlyLoad(const Community& community, absl::CivilMonth month,
+                   const std::vector<Task>& workload_tasks);
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_RULES_H_

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include <absl/strings/cord.h>
-#include <absl/types/optional.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
+#include <absl/types/optional.h>
 
 namespace taskgate {
 namespace {

@@ -1,12 +1,12 @@
 #include "common/merkle.h"
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <openssl/evp.h>
 
 namespace taskgate::merkle {
 namespace {

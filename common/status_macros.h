@@ -10,11 +10,11 @@
 #include <absl/status/statusor.h>
 
 // Returns from the enclosing function when `expr` is not OK.
-#define TASKGATE_RETURN_IF_ERROR(expr)                 \
-  do {                                                 \
+#define TASKGATE_RETURN_IF_ERROR(expr)                        \
+  do {                                                        \
     if (absl::Status _tg_status = (expr); !_tg_status.ok()) { \
-      return _tg_status;                               \
-    }                                                  \
+      return _tg_status;                                      \
+    }                                                         \
   } while (false)
 
 #define TASKGATE_STATUS_CONCAT_INNER_(a, b) a##b
@@ -22,8 +22,8 @@
 
 // `TASKGATE_ASSIGN_OR_RETURN(auto x, F());` declares or assigns `x` from the
 // value of a `StatusOr`, or returns its status when it holds an error.
-#define TASKGATE_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  TASKGATE_ASSIGN_OR_RETURN_IMPL_(                                             \
+#define TASKGATE_ASSIGN_OR_RETURN(lhs, expr) \
+  TASKGATE_ASSIGN_OR_RETURN_IMPL_(           \
       TASKGATE_STATUS_CONCAT_(_tg_statusor_, __LINE__), lhs, expr)
 
 #define TASKGATE_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

@@ -58,9 +58,9 @@ struct ChangeSet {
   // When set, stored with the change; a second ChangeSet with the same
   // (district_id, request_id) fails with ALREADY_EXISTS and writes nothing.
   std::optional<StoredRequest> request;
-  std::optional<workflow::District> district;  // create
+  std::optional<workflow::District> district;       // create
   std::optional<workflow::CatalogVersion> catalog;  // publish; version must
-                                                     // be latest + 1
+                                                    // be latest + 1
   std::vector<CommunityWrite> communities;
   std::vector<TaskWrite> tasks;
   std::vector<workflow::Decision> decisions;

@@ -1,0 +1,215 @@
+#include "workflow/audit_encoding.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <absl/strings/str_cat.h>
+#include <absl/time/time.h>
+
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+namespace {
+
+// Appends `value` as `bytes` big-endian bytes.
+void AppendBigEndian(std::string& out, uint64_t value, int bytes) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+void AppendU32(std::string& out, size_t value) {
+  // A length or count that does not fit would make the encoding ambiguous;
+  // no audit field comes near 4 GiB, so this is a broken invariant.
+  if (value > std::numeric_limits<uint32_t>::max()) std::abort();
+  AppendBigEndian(out, value, 4);
+}
+
+void AppendString(std::string& out, std::string_view s) {
+  AppendU32(out, s.size());
+  out.append(s);
+}
+
+// Reads the encoding front to back; `offset()` is the position of the next
+// byte, reported in every error so an auditor can find the bad byte.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+
+  size_t offset() const { return offset_; }
+  size_t remaining() const { return bytes_.size() - offset_; }
+
+  absl::StatusOr<uint64_t> ReadBigEndian(std::string_view field, int size) {
+    if (remaining() < static_cast<size_t>(size)) {
+      return Truncated(field, size);
+    }
+    uint64_t value = 0;
+    for (int i = 0; i < size; ++i) {
+      value = (value << 8) | static_cast<uint8_t>(bytes_[offset_ + i]);
+    }
+    offset_ += size;
+    return value;
+  }
+
+  absl::StatusOr<std::string> ReadString(std::string_view field) {
+    const size_t start = offset_;
+    absl::StatusOr<uint64_t> length = ReadBigEndian(field, 4);
+    if (!length.ok()) return length.status();
+    if (remaining() < *length) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("audit event truncated: field ", std::string(field),
+                       " at byte ", start, " declares ", *length,
+                       " bytes but only ", remaining(), " remain"));
+    }
+    std::string value(bytes_.substr(offset_, *length));
+    offset_ += *length;
+    return value;
+  }
+
+ private:
+  absl::Status Truncated(std::string_view field, int size) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "audit event truncated: field ", std::string(field), " at byte ",
+        offset_, " needs ", size, " bytes but only ", remaining(), " remain"));
+  }
+
+  std::string_view bytes_;
+  size_t offset_ = 0;
+};
+
+}  // namespace
+
+std::string EncodeAuditEvent(const AuditEvent& event) {
+  std::string out;
+  out.push_back(static_cast<char>(kAuditEncodingVersion));
+  AppendBigEndian(out, static_cast<uint64_t>(event.seq), 8);
+  AppendBigEndian(out, static_cast<uint64_t>(absl::ToUnixMicros(event.time)),
+                  8);
+  AppendString(out, event.district_id);
+  AppendString(out, event.actor_id);
+  AppendString(out, RoleName(event.actor_role));
+  AppendString(out, event.action);
+  AppendString(out, event.entity_type);
+  AppendString(out, event.entity_id);
+  AppendString(out, event.state_before);
+  AppendString(out, event.state_after);
+  AppendString(out, event.reason);
+  AppendString(out, event.request_id);
+  AppendString(out, event.department_id);
+  AppendU32(out, event.community_ids.size());
+  for (const std::string& id : event.community_ids) AppendString(out, id);
+  // std::map iterates in ascending byte order with unique keys, which is
+  // exactly the canonical order.
+  AppendU32(out, event.details.size());
+  for (const auto& [key, value] : event.details) {
+    AppendString(out, key);
+    AppendString(out, value);
+  }
+  return out;
+}
+
+absl::StatusOr<AuditEvent> DecodeAuditEvent(std::string_view bytes) {
+  Reader in(bytes);
+  AuditEvent event;
+
+  absl::StatusOr<uint64_t> version = in.ReadBigEndian("version", 1);
+  if (!version.ok()) return version.status();
+  if (*version != kAuditEncodingVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown audit encoding version ", *version,
+        " at byte 0; this decoder reads version ", kAuditEncodingVersion));
+  }
+
+  absl::StatusOr<uint64_t> seq = in.ReadBigEndian("seq", 8);
+  if (!seq.ok()) return seq.status();
+  event.seq = static_cast<int64_t>(*seq);
+
+  absl::StatusOr<uint64_t> micros = in.ReadBigEndian("time", 8);
+  if (!micros.ok()) return micros.status();
+  event.time = absl::FromUnixMicros(static_cast<int64_t>(*micros));
+
+  // The string fields in their fixed order.
+  struct StringField {
+    std::string_view name;
+    std::string* target;
+  };
+  std::string role_name;
+  const StringField fields[] = {
+      {"district_id", &event.district_id},
+      {"actor_id", &event.actor_id},
+      {"actor_role", &role_name},
+      {"action", &event.action},
+      {"entity_type", &event.entity_type},
+      {"entity_id", &event.entity_id},
+      {"state_before", &event.state_before},
+      {"state_after", &event.state_after},
+      {"reason", &event.reason},
+      {"request_id", &event.request_id},
+      {"department_id", &event.department_id},
+  };
+  size_t role_offset = 0;
+  for (const StringField& field : fields) {
+    if (field.target == &role_name) role_offset = in.offset();
+    absl::StatusOr<std::string> value = in.ReadString(field.name);
+    if (!value.ok()) return value.status();
+    *field.target = *std::move(value);
+  }
+  std::optional<Role> role = ParseRole(role_name);
+  if (!role.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown actor_role \"", role_name, "\" at byte ",
+                     role_offset, "; expected a role name such as reviewer"));
+  }
+  event.actor_role = *role;
+
+  absl::StatusOr<uint64_t> community_count =
+      in.ReadBigEndian("community_ids count", 4);
+  if (!community_count.ok()) return community_count.status();
+  // No reserve(): the count is untrusted; a lying count fails on truncation.
+  for (uint64_t i = 0; i < *community_count; ++i) {
+    absl::StatusOr<std::string> id =
+        in.ReadString(absl::StrCat("community_ids[", i, "]"));
+    if (!id.ok()) return id.status();
+    event.community_ids.push_back(*std::move(id));
+  }
+
+  absl::StatusOr<uint64_t> details_count = in.ReadBigEndian("details count", 4);
+  if (!details_count.ok()) return details_count.status();
+  for (uint64_t i = 0; i < *details_count; ++i) {
+    const size_t key_offset = in.offset();
+    absl::StatusOr<std::string> key =
+        in.ReadString(absl::StrCat("details[", i, "].key"));
+    if (!key.ok()) return key.status();
+    // std::string compares as unsigned bytes (char_traits<char>::lt), so
+    // map order is byte order.
+    if (!event.details.empty() && !(event.details.rbegin()->first < *key)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("details[", i, "].key \"", *key, "\" at byte ",
+                       key_offset, " is not strictly after the previous key \"",
+                       event.details.rbegin()->first,
+                       "\"; keys must be unique and in ascending byte order"));
+    }
+    absl::StatusOr<std::string> value =
+        in.ReadString(absl::StrCat("details[", i, "].value"));
+    if (!value.ok()) return value.status();
+    event.details.emplace_hint(event.details.end(), *std::move(key),
+                               *std::move(value));
+  }
+
+  if (in.remaining() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "audit event has ", in.remaining(), " trailing bytes at byte ",
+        in.offset(), " after the details; the encoding must end there"));
+  }
+  return event;
+}
+
+}  // namespace taskgate::workflow

@@ -59,8 +59,8 @@ struct District {
 // ------------------------------------------------------------------- catalog
 
 enum class ListKind {
-  kDuty,      // 社区依法履行职责事项: fast path
-  kAssist,    // 社区依法协助政府事项: review, funding follows (费随事转)
+  kDuty,  // 社区依法履行职责事项: fast path
+  kAssist,  // 社区依法协助政府事项: review, funding follows (费随事转)
   kNegative,  // 社区不应承担事项 (负面清单): never admitted
 };
 
@@ -183,9 +183,9 @@ struct TaskSpec {
 
 // The review SLA of one task, in working days (SPEC §4.1).
 struct SlaState {
-  int32_t total_working_days = 0;  // 15, or 3 when provisional (config)
-  int32_t used_working_days = 0;   // before the latest return
-  absl::CivilDay clock_start;      // submission or resubmission date
+  int32_t total_working_days = 0;          // 15, or 3 when provisional (config)
+  int32_t used_working_days = 0;           // before the latest return
+  absl::CivilDay clock_start;              // submission or resubmission date
   std::optional<absl::CivilDay> due_date;  // unset while paused / decided
   bool overdue = false;
 };
@@ -204,8 +204,8 @@ struct Task {
   int64_t version = 0;  // etag; bumps on every change
   // Communities the task reaches, streets expanded, fixed at submit.
   std::vector<std::string> resolved_communities;
-  std::vector<Finding> findings;    // of the latest submit
-  int64_t catalog_version = 0;      // under which the findings were made
+  std::vector<Finding> findings;  // of the latest submit
+  int64_t catalog_version = 0;    // under which the findings were made
   bool needs_two_approvals = false;
   std::vector<Approval> approvals;  // since the latest submit
   std::string claimed_by;           // reviewer holding the claim, if any
@@ -226,8 +226,8 @@ enum class DecisionKind {
   kReject,
   kReturn,
   kRevoke,
-  kSystemReject,  // negative-list match at submit
-  kDutyListAdmit, // duty-list fast path at submit
+  kSystemReject,   // negative-list match at submit
+  kDutyListAdmit,  // duty-list fast path at submit
 };
 
 struct Acknowledgement {
@@ -267,8 +267,8 @@ struct AuditEvent {
   std::string state_after;
   std::string reason;
   std::string request_id;
-  std::string department_id;               // for inspector queries
-  std::vector<std::string> community_ids;  // for inspector queries
+  std::string department_id;                   // for inspector queries
+  std::vector<std::string> community_ids;      // for inspector queries
   std::map<std::string, std::string> details;  // what changed
   bool operator==(const AuditEvent&) const = default;
 };

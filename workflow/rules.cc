@@ -1,0 +1,538 @@
+#include "workflow/rules.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/time/civil_time.h>
+
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+namespace {
+
+// Hours are doubles; sums such as 0.1 + 0.2 must not turn "exactly at
+// capacity" into "over capacity" through rounding noise.
+constexpr double kHoursEpsilon = 1e-9;
+
+// The ideographic space (U+3000) in UTF-8: Chinese text often pads with it.
+constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
+
+constexpr std::string_view kEvaluationTerms[] = {
+    "考核", "评比", "排名", "打分", "评分", "一票否决",
+};
+
+// absl::StrCat does not take std::string_view on this abseil build.
+std::string S(std::string_view sv) { return std::string(sv); }
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+         c == '\r';
+}
+
+// True when `text` holds nothing but ASCII whitespace and U+3000.
+bool IsBlank(std::string_view text) {
+  while (!text.empty()) {
+    if (IsAsciiSpace(text.front())) {
+      text.remove_prefix(1);
+    } else if (text.starts_with(kIdeographicSpace)) {
+      text.remove_prefix(kIdeographicSpace.size());
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+bool Reaches(const Task& task, const std::string& community_id) {
+  return std::find(task.resolved_communities.begin(),
+                   task.resolved_communities.end(),
+                   community_id) != task.resolved_communities.end();
+}
+
+bool TouchesMonth(const Task& task, absl::CivilMonth month) {
+  return absl::CivilMonth(task.spec.start_date) <= month &&
+         month <= absl::CivilMonth(task.spec.end_date);
+}
+
+bool SharesCommunity(const Task& a, const Task& b) {
+  for (const std::string& id : a.resolved_communities) {
+    if (Reaches(b, id)) return true;
+  }
+  return false;
+}
+
+std::string Hours(double hours) { return absl::StrCat(hours, " h"); }
+
+std::string MonthName(absl::CivilMonth month) {
+  return absl::FormatCivilTime(month);
+}
+
+std::string DayName(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// "c-1 (一社区)", or just the id when the community has no name.
+std::string CommunityLabel(const Community& community) {
+  if (community.name.empty()) return community.id;
+  return absl::StrCat(community.id, " (", community.name, ")");
+}
+
+// The target communities once each, ordered by id, so findings are stable
+// whatever order the caller resolved them in.
+std::vector<const Community*> SortedCommunities(
+    const std::vector<Community>& communities) {
+  std::vector<const Community*> out;
+  std::set<std::string> seen;
+  for (const Community& c : communities) {
+    if (seen.insert(c.id).second) out.push_back(&c);
+  }
+  std::sort(out.begin(), out.end(), [](const Community* a, const Community* b) {
+    return a->id < b->id;
+  });
+  return out;
+}
+
+// Workload tasks that may count: in a counting state and not the task under
+// review itself (the caller should already have left it out).
+std::vector<Task> CountingTasks(const RuleInput& in) {
+  std::vector<Task> out;
+  for (const Task& t : in.workload_tasks) {
+    if (!CountsInWorkload(t.state)) continue;
+    if (!in.task.id.empty() && t.id == in.task.id) continue;
+    out.push_back(t);
+  }
+  return out;
+}
+
+bool InvolvesBucket(const TaskSpec& spec, ControlledBucket bucket) {
+  for (TaskType type : spec.types) {
+    if (BucketOf(type) == bucket) return true;
+  }
+  return false;
+}
+
+// Units one task puts in force for `bucket` in each community it reaches.
+int64_t UnitsOf(const TaskSpec& spec, ControlledBucket bucket) {
+  switch (bucket) {
+    case ControlledBucket::kSignboard:
+      return spec.signboards_per_community;
+    case ControlledBucket::kFormsAndLedgers:
+      return spec.forms_ledgers_added;
+    default:
+      return 1;
+  }
+}
+
+std::string BucketField(ControlledBucket bucket) {
+  switch (bucket) {
+    case ControlledBucket::kSignboard:
+      return "signboards_per_community";
+    case ControlledBucket::kFormsAndLedgers:
+      return "forms_ledgers_added";
+    default:
+      return "types";
+  }
+}
+
+Finding MakeFinding(std::string_view rule_id, Severity severity,
+                    std::vector<std::string> fields, std::string message) {
+  Finding f;
+  f.rule_id = std::string(rule_id);
+  f.severity = severity;
+  f.fields = std::move(fields);
+  f.message = std::move(message);
+  return f;
+}
+
+}  // namespace
+
+std::map<ControlledBucket, int> DefaultControlledLimits() {
+  return {
+      {ControlledBucket::kWorkBody, 1},
+      {ControlledBucket::kFormsAndLedgers, 10},
+      {ControlledBucket::kCreationCampaign, 2},
+      {ControlledBucket::kInspection, 4},
+      {ControlledBucket::kSignboard, 0},
+      {ControlledBucket::kCertificate, 5},
+      {ControlledBucket::kTraining, 4},
+  };
+}
+
+RulesConfig DefaultRulesConfig() {
+  RulesConfig config;
+  config.lead_time_days = 30;
+  config.capacity_blocks = false;
+  config.two_approval_hours = 120;
+  config.controlled_limits = DefaultControlledLimits();
+  return config;
+}
+
+const CatalogItem* FindItem(const CatalogVersion& catalog,
+                            std::string_view code) {
+  for (const CatalogItem& item : catalog.items) {
+    if (item.code == code) return &item;
+  }
+  return nullptr;
+}
+
+double MonthlyLoad(const Community& community, absl::CivilMonth month,
+                   const std::vector<Task>& workload_tasks) {
+  double load = community.baseline_hours;
+  for (const Task& t : workload_tasks) {
+    if (!CountsInWorkload(t.state)) continue;
+    if (!Reaches(t, community.id)) continue;
+    if (!TouchesMonth(t, month)) continue;
+    load += t.spec.hours_per_community_month;
+  }
+  return load;
+}
+
+std::vector<Finding> CheckNegative(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  std::vector<Finding> out;
+  for (const CatalogItem& item : in.catalog.items) {
+    if (item.kind != ListKind::kNegative) continue;
+    std::vector<std::string> fields;
+    std::vector<std::string> reasons;
+    if (!spec.item_code.empty() && spec.item_code == item.code) {
+      fields.push_back("item_code");
+      reasons.push_back(absl::StrCat("item code ", item.code));
+    }
+    std::vector<std::string> in_title;
+    std::vector<std::string> in_description;
+    for (const std::string& keyword : item.keywords) {
+      // An empty keyword would match every task; it is a catalog slip.
+      if (keyword.empty()) continue;
+      if (Contains(spec.title, keyword)) in_title.push_back(keyword);
+      if (Contains(spec.description, keyword)) {
+        in_description.push_back(keyword);
+      }
+    }
+    if (!in_title.empty()) {
+      fields.push_back("title");
+      reasons.push_back(absl::StrCat(
+          "keyword \"", absl::StrJoin(in_title, "\", \""), "\" in title"));
+    }
+    if (!in_description.empty()) {
+      fields.push_back("description");
+      reasons.push_back(absl::StrCat("keyword \"",
+                                     absl::StrJoin(in_description, "\", \""),
+                                     "\" in description"));
+    }
+    if (fields.empty()) continue;
+    Finding f = MakeFinding(
+        kRuleNegative, Severity::kBlock, std::move(fields),
+        absl::StrCat(
+            "matches negative-list item ", item.code, " \"", item.title,
+            "\" (负面清单, 社区不应承担事项): ", absl::StrJoin(reasons, "; "),
+            "; such a task can never be admitted"));
+    f.catalog_item_code = item.code;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<Finding> CheckLegalBasis(const RuleInput& in) {
+  if (!IsBlank(in.task.spec.legal_basis)) return {};
+  return {MakeFinding(kRuleLegalBasis, Severity::kBlock, {"legal_basis"},
+                      "no legal or policy basis (法律法规依据) is given; "
+                      "state the law, regulation or policy document, "
+                      "even when it is the catalog item's own basis")};
+}
+
+std::vector<Finding> CheckDutySplit(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  std::vector<std::string> fields;
+  std::vector<std::string> missing;
+  if (IsBlank(spec.department_duties)) {
+    fields.push_back("department_duties");
+    missing.push_back("what the department does");
+  }
+  if (IsBlank(spec.community_duties)) {
+    fields.push_back("community_duties");
+    missing.push_back("what the community does");
+  }
+  if (fields.empty()) return {};
+  return {MakeFinding(
+      kRuleDutySplit, Severity::kBlock, std::move(fields),
+      absl::StrCat("the split of duties (职责分工) is incomplete: ",
+                   absl::StrJoin(missing, " and "),
+                   missing.size() == 1 ? " is missing" : " are missing"))};
+}
+
+std::vector<Finding> CheckFunding(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  bool new_item = spec.item_code.empty();
+  const CatalogItem* item =
+      new_item ? nullptr : FindItem(in.catalog, spec.item_code);
+  bool assist = item != nullptr && item->kind == ListKind::kAssist;
+  if (!new_item && !assist) return {};
+  if (spec.hours_per_community_month <= 0) return {};
+  if (spec.funding_per_community_yuan > 0) return {};
+  std::string what = new_item ? std::string("a new item (清单外事项)")
+                              : absl::StrCat("assist-list item ", item->code,
+                                             " (社区依法协助政府事项)");
+  return {MakeFinding(
+      kRuleFunding, Severity::kBlock,
+      {"funding_per_community_yuan", "hours_per_community_month"},
+      absl::StrCat(what, " asks ", Hours(spec.hours_per_community_month),
+                   " per community per month but gives funding of ",
+                   spec.funding_per_community_yuan,
+                   " yuan per community; funding must follow the task "
+                   "(费随事转)"))};
+}
+
+std::vector<Finding> CheckEvaluation(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  std::vector<std::string> fields;
+  std::vector<std::string> reasons;
+  std::vector<std::string> terms;
+  for (std::string_view term : kEvaluationTerms) {
+    if (Contains(spec.assessment_method, term)) terms.push_back(S(term));
+  }
+  if (!terms.empty()) {
+    fields.push_back("assessment_method");
+    reasons.push_back(absl::StrCat("the assessment method mentions \"",
+                                   absl::StrJoin(terms, "\", \""), "\""));
+  }
+  if (std::find(spec.types.begin(), spec.types.end(), TaskType::kEvaluation) !=
+      spec.types.end()) {
+    fields.push_back("types");
+    reasons.push_back("the task declares an evaluation/ranking type");
+  }
+  if (fields.empty()) return {};
+  return {MakeFinding(
+      kRuleEvaluation, Severity::kBlock, std::move(fields),
+      absl::StrCat("a department may not run its own evaluation or ranking "
+                   "of communities (考核评比): ",
+                   absl::StrJoin(reasons, "; ")))};
+}
+
+std::vector<Finding> CheckCapacity(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  const double hours = spec.hours_per_community_month;
+  const absl::CivilMonth first(spec.start_date);
+  const absl::CivilMonth last =
+      std::max(first, absl::CivilMonth(spec.end_date));
+  const std::vector<Task> counting = CountingTasks(in);
+
+  std::vector<std::string> over;
+  std::vector<std::string> details;
+  for (const Community* c : SortedCommunities(in.communities)) {
+    // The load only rises where a task starts, so the worst month is the
+    // first month or a month in which some task reaching `c` starts; this
+    // keeps long-term tasks cheap without walking every month.
+    std::set<absl::CivilMonth> candidates = {first};
+    for (const Task& t : counting) {
+      if (!Reaches(t, c->id)) continue;
+      absl::CivilMonth m(t.spec.start_date);
+      if (first < m && m <= last) candidates.insert(m);
+    }
+    absl::CivilMonth worst = first;
+    double worst_load = 0;
+    bool have_worst = false;
+    for (absl::CivilMonth m : candidates) {  // ascending: ties keep the first
+      double load = MonthlyLoad(*c, m, counting);
+      if (!have_worst || load > worst_load) {
+        have_worst = true;
+        worst = m;
+        worst_load = load;
+      }
+    }
+    if (worst_load + hours <= c->monthly_capacity_hours + kHoursEpsilon) {
+      continue;
+    }
+    over.push_back(c->id);
+    details.push_back(absl::StrCat(
+        CommunityLabel(*c), " would carry ", Hours(worst_load + hours), " in ",
+        MonthName(worst), " (load ", Hours(worst_load), " + this task ",
+        Hours(hours), ") against a capacity of ",
+        Hours(c->monthly_capacity_hours)));
+  }
+  if (over.empty()) return {};
+  Finding f = MakeFinding(
+      kRuleCapacity,
+      in.config.capacity_blocks ? Severity::kBlock : Severity::kWarn,
+      {"hours_per_community_month", "target_communities"},
+      absl::StrCat("over monthly capacity (社区减负) in ", over.size(),
+                   over.size() == 1 ? " community: " : " communities: ",
+                   absl::StrJoin(details, "; ")));
+  f.communities = std::move(over);
+  return {std::move(f)};
+}
+
+std::vector<Finding> CheckLeadTime(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  if (spec.emergency) return {};
+  const int64_t days = spec.start_date - in.submission_date;
+  if (days >= in.config.lead_time_days) return {};
+  return {MakeFinding(
+      kRuleLeadTime, Severity::kWarn, {"start_date"},
+      absl::StrCat("starts on ", DayName(spec.start_date), ", ", days,
+                   " days after submission on ", DayName(in.submission_date),
+                   "; at least ", in.config.lead_time_days,
+                   " days' notice is expected unless the task is flagged "
+                   "as an emergency"))};
+}
+
+std::vector<Finding> CheckDuplicate(const RuleInput& in) {
+  const Task& task = in.task;
+  if (task.spec.item_code.empty()) return {};
+  std::vector<Finding> out;
+  for (const Task& other : in.department_tasks) {
+    if (other.id == task.id) continue;
+    if (other.department_id != task.department_id) continue;
+    if (other.spec.item_code != task.spec.item_code) continue;
+    switch (other.state) {
+      case TaskState::kSubmitted:
+      case TaskState::kInReview:
+      case TaskState::kReturned:
+      case TaskState::kProvisional:
+      case TaskState::kActive:
+        break;
+      default:
+        continue;
+    }
+    if (!SharesCommunity(task, other)) continue;
+    if (other.spec.start_date > task.spec.end_date ||
+        task.spec.start_date > other.spec.end_date) {
+      continue;
+    }
+    Finding f = MakeFinding(
+        kRuleDuplicate, Severity::kWarn,
+        {"item_code", "target_communities", "start_date", "end_date"},
+        absl::StrCat("overlaps task ", other.id, " (",
+                     S(TaskStateName(other.state)), ", ",
+                     DayName(other.spec.start_date), " to ",
+                     DayName(other.spec.end_date),
+                     ") of the same department "
+                     "for item ",
+                     task.spec.item_code,
+                     " in at least one of the same communities; possible "
+                     "duplicate (重复下派)"));
+    f.related_task_id = other.id;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<Finding> CheckControlled(const RuleInput& in) {
+  const TaskSpec& spec = in.task.spec;
+  std::vector<Finding> out;
+
+  std::vector<std::string> unjustified;
+  std::set<ControlledBucket> buckets;
+  for (TaskType type : spec.types) {
+    std::optional<ControlledBucket> bucket = BucketOf(type);
+    if (!bucket.has_value()) continue;
+    buckets.insert(*bucket);
+    auto it = spec.type_justifications.find(type);
+    if (it != spec.type_justifications.end() && !IsBlank(it->second)) {
+      continue;
+    }
+    std::string field =
+        absl::StrCat("type_justifications.", S(TaskTypeName(type)));
+    if (std::find(unjustified.begin(), unjustified.end(), field) ==
+        unjustified.end()) {
+      unjustified.push_back(std::move(field));
+    }
+  }
+  if (!unjustified.empty()) {
+    std::vector<std::string> names;
+    for (const std::string& field : unjustified) {
+      names.push_back(field.substr(field.find('.') + 1));
+    }
+    out.push_back(MakeFinding(
+        kRuleControlled, Severity::kBlock, unjustified,
+        absl::StrCat("controlled task types (受控事项) without a "
+                     "justification: ",
+                     absl::StrJoin(names, ", "), "; give a reason for each")));
+  }
+
+  const std::vector<Task> counting = CountingTasks(in);
+  const std::vector<const Community*> communities =
+      SortedCommunities(in.communities);
+  for (ControlledBucket bucket : buckets) {
+    auto limit_it = in.config.controlled_limits.find(bucket);
+    if (limit_it == in.config.controlled_limits.end()) continue;
+    const int64_t limit = limit_it->second;
+    const int64_t own = UnitsOf(spec, bucket);
+    std::vector<std::string> over;
+    std::vector<std::string> details;
+    for (const Community* c : communities) {
+      int64_t units = 0;
+      if (auto b = c->baseline_units.find(bucket);
+          b != c->baseline_units.end()) {
+        units += b->second;
+      }
+      for (const Task& t : counting) {
+        if (Reaches(t, c->id) && InvolvesBucket(t.spec, bucket)) {
+          units += UnitsOf(t.spec, bucket);
+        }
+      }
+      if (units + own <= limit) continue;
+      over.push_back(c->id);
+      details.push_back(absl::StrCat(CommunityLabel(*c), " would have ",
+                                     units + own, " (in force ", units,
+                                     " + this task ", own, ")"));
+    }
+    if (over.empty()) continue;
+    std::vector<std::string> fields = {"types"};
+    if (std::string f = BucketField(bucket); f != "types") {
+      fields.push_back(std::move(f));
+    }
+    fields.push_back("target_communities");
+    Finding f = MakeFinding(
+        kRuleControlled, Severity::kWarn, std::move(fields),
+        absl::StrCat("controlled type ", S(ControlledBucketName(bucket)),
+                     " (受控事项) over the limit of ", limit,
+                     " per community: ", absl::StrJoin(details, "; ")));
+    f.communities = std::move(over);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<Finding> CheckNewItem(const RuleInput& in) {
+  if (!in.task.spec.item_code.empty()) return {};
+  return {MakeFinding(kRuleNewItem, Severity::kWarn, {"item_code"},
+                      "the task is on no list (清单外事项): it needs the "
+                      "approval of two distinct reviewers")};
+}
+
+std::vector<Finding> EvaluateRules(const RuleInput& in) {
+  using Rule = std::vector<Finding> (*)(const RuleInput&);
+  static constexpr Rule kRules[] = {
+      CheckNegative,   CheckLegalBasis, CheckDutySplit, CheckFunding,
+      CheckEvaluation, CheckCapacity,   CheckLeadTime,  CheckDuplicate,
+      CheckControlled, CheckNewItem,
+  };
+  std::vector<Finding> out;
+  for (Rule rule : kRules) {
+    std::vector<Finding> found = rule(in);
+    out.insert(out.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
+  }
+  return out;
+}
+
+bool NeedsTwoApprovals(const Task& task, const RulesConfig& config) {
+  if (task.spec.item_code.empty()) return true;
+  const double burden = task.spec.hours_per_community_month *
+                        static_cast<double>(task.resolved_communities.size());
+  return burden > config.two_approval_hours + kHoursEpsilon;
+}
+
+}  // namespace taskgate::workflow

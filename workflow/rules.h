@@ -29,9 +29,9 @@ inline constexpr std::string_view kRuleNewItem = "R-NEW-ITEM";
 
 // Operator-set rule parameters (*(config)* in SPEC).
 struct RulesConfig {
-  int lead_time_days = 30;         // R-LEAD-TIME, calendar days
-  bool capacity_blocks = false;    // R-CAPACITY severity BLOCK instead of WARN
-  double two_approval_hours = 120; // hours × communities above this
+  int lead_time_days = 30;          // R-LEAD-TIME, calendar days
+  bool capacity_blocks = false;     // R-CAPACITY severity BLOCK instead of WARN
+  double two_approval_hours = 120;  // hours × communities above this
   // Per-community limit of controlled units in force (baseline included);
   // a bucket absent from the map is unlimited.
   std::map<ControlledBucket, int> controlled_limits;
@@ -83,8 +83,10 @@ bool NeedsTwoApprovals(const Task& task, const RulesConfig& config);
 const CatalogItem* FindItem(const CatalogVersion& catalog,
                             std::string_view code);
 
-// Load of `community` in the month containing `month` (SPEC §4.1): baseline
-// plus the hours of `workload_tasks` reaching it whose dates touch that month.
+// Load of `community` in `month` (SPEC §4.1): baseline plus the full monthly
+// hours of each of `workload_tasks` that counts in workloads (ACTIVE or
+// PROVISIONAL), reaches the community and whose inclusive dates touch that
+// month; a task shorter than a month counts in full.
 double MonthlyLoad(const Community& community, absl::CivilMonth month,
                    const std::vector<Task>& workload_tasks);
 

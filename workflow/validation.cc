@@ -1,0 +1,282 @@
+#include "workflow/validation.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/str_cat.h>
+
+namespace taskgate::workflow {
+namespace {
+
+std::string Field(std::string_view prefix, std::string_view name) {
+  return absl::StrCat(std::string(prefix), std::string(name));
+}
+
+bool IsBlank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isspace(static_cast<unsigned char>(c));
+  });
+}
+
+// Civil days before this are taken as "not set" (the default is 1970-01-01).
+constexpr absl::CivilDay kEarliestDate(2000, 1, 1);
+constexpr absl::CivilDay kLatestDate(2100, 12, 31);
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[n] || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+size_t Utf8Length(std::string_view s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+    return (static_cast<uint8_t>(c) & 0xC0) != 0x80;
+  }));
+}
+
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  if (!absl::ascii_isalnum(static_cast<unsigned char>(id[0]))) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_islower(static_cast<unsigned char>(c)) ||
+           absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+void CheckId(std::string_view field, std::string_view id,
+             std::vector<FieldViolation>& out) {
+  if (!IsValidId(id)) {
+    out.push_back(
+        {std::string(field),
+         absl::StrCat(
+             "'", std::string(id.substr(0, 80)),
+             "' is not a valid id: use 1 to 63 characters of a-z, "
+             "0-9, '-', '_' or '.', starting with a letter or digit")});
+  }
+}
+
+void CheckText(std::string_view field, std::string_view text, size_t max_chars,
+               bool required, std::vector<FieldViolation>& out) {
+  if (!IsValidUtf8(text)) {
+    out.push_back({std::string(field), "is not valid UTF-8 text"});
+    return;
+  }
+  if (const size_t n = Utf8Length(text); n > max_chars) {
+    out.push_back({std::string(field),
+                   absl::StrCat("is ", n, " characters long; at most ",
+                                max_chars, " are allowed")});
+  }
+  if (required && IsBlank(text)) {
+    out.push_back({std::string(field), "is required"});
+  }
+}
+
+std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
+                                             bool for_submit,
+                                             std::string_view prefix) {
+  std::vector<FieldViolation> out;
+  auto f = [&](std::string_view name) { return Field(prefix, name); };
+  CheckText(f("title"), spec.title, kMaxTitleLength, for_submit, out);
+  CheckText(f("description"), spec.description, kMaxDescriptionLength, false,
+            out);
+  if (!spec.item_code.empty()) CheckId(f("item_code"), spec.item_code, out);
+  CheckText(f("new_item_justification"), spec.new_item_justification,
+            kMaxTextLength, for_submit && spec.item_code.empty(), out);
+  for (const auto& [field, text] :
+       {std::pair{"legal_basis", &spec.legal_basis},
+        {"funding_source", &spec.funding_source},
+        {"authority_delegated", &spec.authority_delegated},
+        {"department_duties", &spec.department_duties},
+        {"community_duties", &spec.community_duties},
+        {"support_given", &spec.support_given},
+        {"assessment_method", &spec.assessment_method}}) {
+    CheckText(f(field), *text, kMaxTextLength, false, out);
+  }
+  CheckText(f("emergency_reason"), spec.emergency_reason, kMaxTextLength,
+            for_submit && spec.emergency, out);
+
+  std::set<TaskType> seen_types;
+  for (TaskType type : spec.types) {
+    if (!seen_types.insert(type).second) {
+      out.push_back(
+          {f("types"), absl::StrCat("lists '", std::string(TaskTypeName(type)),
+                                    "' more than once")});
+    }
+  }
+  for (const auto& [type, text] : spec.type_justifications) {
+    const std::string field = f(
+        absl::StrCat("type_justifications.", std::string(TaskTypeName(type))));
+    if (!seen_types.contains(type)) {
+      out.push_back(
+          {field, "justifies a type the task does not list in types"});
+    }
+    CheckText(field, text, kMaxTextLength, false, out);
+  }
+
+  if (spec.target_communities.size() > kMaxTargets) {
+    out.push_back({f("target_communities"),
+                   absl::StrCat("lists ", spec.target_communities.size(),
+                                " communities; at most ", kMaxTargets)});
+  }
+  for (size_t i = 0; i < spec.target_communities.size(); ++i) {
+    CheckId(f(absl::StrCat("target_communities[", i, "]")),
+            spec.target_communities[i], out);
+  }
+  if (spec.target_streets.size() > kMaxStreets) {
+    out.push_back(
+        {f("target_streets"), absl::StrCat("lists ", spec.target_streets.size(),
+                                           " streets; at most ", kMaxStreets)});
+  }
+  for (size_t i = 0; i < spec.target_streets.size(); ++i) {
+    CheckText(f(absl::StrCat("target_streets[", i, "]")),
+              spec.target_streets[i], kMaxTitleLength, true, out);
+  }
+  if (for_submit && spec.target_communities.empty() &&
+      spec.target_streets.empty()) {
+    out.push_back({f("target_communities"),
+                   "name at least one target community or street"});
+  }
+
+  if (!(spec.hours_per_community_month >= 0 &&
+        spec.hours_per_community_month <= kMaxHoursPerMonth)) {
+    out.push_back({f("hours_per_community_month"),
+                   absl::StrCat("must be between 0 and ", kMaxHoursPerMonth,
+                                " hours per month")});
+  }
+  if (spec.funding_per_community_yuan < 0 ||
+      spec.funding_per_community_yuan > kMaxFundingYuan) {
+    out.push_back(
+        {f("funding_per_community_yuan"),
+         absl::StrCat("must be between 0 and ", kMaxFundingYuan, " yuan")});
+  }
+  for (const auto& [field, value] :
+       {std::pair{"forms_ledgers_added", spec.forms_ledgers_added},
+        {"signboards_per_community", spec.signboards_per_community}}) {
+    if (value < 0 || value > kMaxUnits) {
+      out.push_back(
+          {f(field), absl::StrCat("must be between 0 and ", kMaxUnits)});
+    }
+  }
+
+  if (for_submit) {
+    const bool start_ok =
+        spec.start_date >= kEarliestDate && spec.start_date <= kLatestDate;
+    const bool end_ok =
+        spec.end_date >= kEarliestDate && spec.end_date <= kLatestDate;
+    if (!start_ok) {
+      out.push_back({f("start_date"),
+                     "set a start date between 2000-01-01 "
+                     "and 2100-12-31"});
+    }
+    if (!end_ok) {
+      out.push_back({f("end_date"),
+                     "set an end date between 2000-01-01 and "
+                     "2100-12-31"});
+    }
+    if (start_ok && end_ok && spec.end_date < spec.start_date) {
+      out.push_back({f("end_date"), "is before start_date"});
+    }
+  }
+  return out;
+}
+
+std::vector<FieldViolation> ValidateCatalogItems(
+    const std::vector<CatalogItem>& items) {
+  std::vector<FieldViolation> out;
+  if (items.size() > kMaxCatalogItems) {
+    out.push_back(
+        {"items", absl::StrCat("lists ", items.size(), " items; at most ",
+                               kMaxCatalogItems)});
+  }
+  std::set<std::string> codes;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const CatalogItem& item = items[i];
+    const std::string p = absl::StrCat("items[", i, "].");
+    CheckId(p + "code", item.code, out);
+    if (!codes.insert(item.code).second) {
+      out.push_back({p + "code", absl::StrCat("code '", item.code,
+                                              "' appears more than once")});
+    }
+    CheckText(p + "title", item.title, kMaxTitleLength, true, out);
+    CheckText(p + "legal_basis", item.legal_basis, kMaxTextLength, false, out);
+    if (item.keywords.size() > kMaxKeywords) {
+      out.push_back({p + "keywords", absl::StrCat("at most ", kMaxKeywords,
+                                                  " keywords per item")});
+    }
+    for (size_t k = 0; k < item.keywords.size(); ++k) {
+      CheckText(absl::StrCat(p, "keywords[", k, "]"), item.keywords[k],
+                kMaxTitleLength, true, out);
+    }
+    if (item.kind != ListKind::kNegative && !item.keywords.empty()) {
+      out.push_back({p + "keywords",
+                     "only negative-list (负面清单) items take keywords"});
+    }
+  }
+  return out;
+}
+
+std::vector<FieldViolation> ValidateCommunity(const Community& community) {
+  std::vector<FieldViolation> out;
+  CheckId("id", community.id, out);
+  CheckText("name", community.name, kMaxTitleLength, true, out);
+  CheckText("street", community.street, kMaxTitleLength, true, out);
+  if (community.staff_count < 0 || community.staff_count > 10000) {
+    out.push_back({"staff_count", "must be between 0 and 10000"});
+  }
+  for (const auto& [field, value] :
+       {std::pair{"monthly_capacity_hours", community.monthly_capacity_hours},
+        {"baseline_hours", community.baseline_hours}}) {
+    if (!(value >= 0 && value <= 1e7)) {
+      out.push_back({field, "must be between 0 and 10000000 hours"});
+    }
+  }
+  for (const auto& [bucket, units] : community.baseline_units) {
+    if (units < 0 || units > kMaxUnits) {
+      out.push_back({absl::StrCat("baseline_units.",
+                                  std::string(ControlledBucketName(bucket))),
+                     absl::StrCat("must be between 0 and ", kMaxUnits)});
+    }
+  }
+  return out;
+}
+
+}  // namespace taskgate::workflow

@@ -1,0 +1,65 @@
+// Input validation of the domain values a caller hands the workflow: ids,
+// lengths, UTF-8, dates, enum and list sizes. Each check reports every bad
+// field (see common/field_violations.h). Pure; thread-safe.
+#ifndef TASKGATE_WORKFLOW_VALIDATION_H_
+#define TASKGATE_WORKFLOW_VALIDATION_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/field_violations.h"
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+
+// Limits, shared with the API layer so both say the same thing.
+inline constexpr size_t kMaxIdLength = 63;
+inline constexpr size_t kMaxTitleLength = 200;  // characters
+inline constexpr size_t kMaxTextLength = 4000;  // characters
+inline constexpr size_t kMaxDescriptionLength = 20000;
+inline constexpr size_t kMaxTargets = 1000;
+inline constexpr size_t kMaxStreets = 200;
+inline constexpr size_t kMaxCatalogItems = 2000;
+inline constexpr size_t kMaxKeywords = 50;
+inline constexpr double kMaxHoursPerMonth = 744;  // 31 days × 24 h
+inline constexpr int64_t kMaxFundingYuan = 1'000'000'000'000;
+inline constexpr int32_t kMaxUnits = 1000;
+
+// True for well-formed UTF-8 (no overlongs, surrogates or values past
+// U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+// Number of code points in valid UTF-8 `s`.
+size_t Utf8Length(std::string_view s);
+
+// Ids are 1..63 characters of [a-z0-9-_.], starting with a letter or digit
+// (readable in URLs, logs and file names).
+bool IsValidId(std::string_view id);
+
+// Appends a violation for `field` when `id` is not a valid id.
+void CheckId(std::string_view field, std::string_view id,
+             std::vector<FieldViolation>& out);
+
+// Appends a violation when `text` is not UTF-8 or longer than `max_chars`;
+// when `required`, also when it is blank.
+void CheckText(std::string_view field, std::string_view text, size_t max_chars,
+               bool required, std::vector<FieldViolation>& out);
+
+// Checks a task spec. `for_submit` adds what a submission needs beyond a
+// draft: a title, target communities or streets, dates in order, an
+// emergency reason, a new-item justification. What the rules judge (legal
+// basis, duty split, funding, ...) is left to the rules, so that a rejected
+// task keeps all its findings. Field names are prefixed with `prefix`.
+std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
+                                             bool for_submit,
+                                             std::string_view prefix = "");
+
+std::vector<FieldViolation> ValidateCatalogItems(
+    const std::vector<CatalogItem>& items);
+
+std::vector<FieldViolation> ValidateCommunity(const Community& community);
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_VALIDATION_H_

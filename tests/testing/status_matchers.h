@@ -30,7 +30,7 @@ MATCHER(IsOk, "is OK") {
 }
 
 MATCHER_P2(StatusIs, code, message_matcher,
-           "has code " + testing::PrintToString(code)) {
+           "has code " + ::testing::PrintToString(code)) {
   const absl::Status& status = GetStatus(arg);
   *result_listener << "status is " << status;
   return status.code() == code &&

@@ -1,0 +1,445 @@
+#include "workflow/codec.h"
+
+#include <optional>
+#include <string>
+
+#include <absl/status/status.h>
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/status_matchers.h"
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+namespace {
+
+using ::taskgate::testing::IsOk;
+using ::taskgate::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+// 2026-03-02T01:02:03.000004Z, with a microsecond part to catch truncation.
+absl::Time T(int64_t seconds_after) {
+  return absl::FromUnixMicros(1772413323000004) + absl::Seconds(seconds_after);
+}
+
+Task FullTask() {
+  Task t;
+  t.district_id = "d1";
+  t.id = "task-42";
+  t.department_id = "dept-civil";
+  TaskSpec& s = t.spec;
+  s.title = "垃圾分类入户宣传";
+  s.description = "line one\nline \"two\"\t\\ end";
+  s.item_code = "A-017";
+  s.new_item_justification = "needed because";
+  s.legal_basis = "《固体废物污染环境防治法》第四十九条";
+  s.types = {TaskType::kLedger, TaskType::kForm, TaskType::kSignboard,
+             TaskType::kEvaluation};
+  s.type_justifications = {{TaskType::kLedger, "one ledger"},
+                           {TaskType::kSignboard, "one sign"}};
+  s.long_term = true;
+  s.start_date = absl::CivilDay(2026, 4, 1);
+  s.end_date = absl::CivilDay(2026, 12, 31);
+  s.target_communities = {"c1", "c2"};
+  s.target_streets = {"street-east"};
+  s.hours_per_community_month = 12.345678901234567;
+  s.funding_per_community_yuan = 9000000000LL;  // beyond int32
+  s.funding_source = "district budget";
+  s.authority_delegated = "inspection authority";
+  s.department_duties = "trains staff";
+  s.community_duties = "door to door";
+  s.support_given = "leaflets";
+  s.assessment_method = "self report";
+  s.forms_ledgers_added = 2;
+  s.signboards_per_community = 1;
+  s.emergency = true;
+  s.emergency_reason = "typhoon";
+  t.state = TaskState::kInReview;
+  t.version = 7;
+  t.resolved_communities = {"c1", "c2", "c3"};
+  Finding f1;
+  f1.rule_id = "R-CAPACITY";
+  f1.severity = Severity::kBlock;
+  f1.fields = {"hours_per_community_month"};
+  f1.message = "over capacity";
+  f1.communities = {"c2", "c3"};
+  Finding f2;
+  f2.rule_id = "R-DUPLICATE";
+  f2.severity = Severity::kWarn;
+  f2.fields = {"item_code", "start_date"};
+  f2.message = "duplicate";
+  f2.related_task_id = "task-1";
+  f2.catalog_item_code = "N-3";
+  t.findings = {f1, f2};
+  t.catalog_version = 3;
+  t.needs_two_approvals = true;
+  t.approvals = {{"rev-1", T(10)}, {"rev-2", T(20)}};
+  t.claimed_by = "rev-2";
+  t.sla.total_working_days = 15;
+  t.sla.used_working_days = 4;
+  t.sla.clock_start = absl::CivilDay(2026, 3, 2);
+  t.sla.due_date = absl::CivilDay(2026, 3, 17);
+  t.sla.overdue = true;
+  t.admitted_by_duty_list = true;
+  t.submitted_at = T(5);
+  t.created_at = T(0);
+  t.updated_at = T(30);
+  t.timer_at = T(-86400);  // before created_at is still just a time
+  return t;
+}
+
+void ExpectSameTask(const Task& got, const Task& want) {
+  EXPECT_EQ(got.district_id, want.district_id);
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.department_id, want.department_id);
+  const TaskSpec& g = got.spec;
+  const TaskSpec& w = want.spec;
+  EXPECT_EQ(g.title, w.title);
+  EXPECT_EQ(g.description, w.description);
+  EXPECT_EQ(g.item_code, w.item_code);
+  EXPECT_EQ(g.new_item_justification, w.new_item_justification);
+  EXPECT_EQ(g.legal_basis, w.legal_basis);
+  EXPECT_EQ(g.types, w.types);
+  EXPECT_EQ(g.type_justifications, w.type_justifications);
+  EXPECT_EQ(g.long_term, w.long_term);
+  EXPECT_EQ(g.start_date, w.start_date);
+  EXPECT_EQ(g.end_date, w.end_date);
+  EXPECT_EQ(g.target_communities, w.target_communities);
+  EXPECT_EQ(g.target_streets, w.target_streets);
+  EXPECT_EQ(g.hours_per_community_month, w.hours_per_community_month);
+  EXPECT_EQ(g.funding_per_community_yuan, w.funding_per_community_yuan);
+  EXPECT_EQ(g.funding_source, w.funding_source);
+  EXPECT_EQ(g.authority_delegated, w.authority_delegated);
+  EXPECT_EQ(g.department_duties, w.department_duties);
+  EXPECT_EQ(g.community_duties, w.community_duties);
+  EXPECT_EQ(g.support_given, w.support_given);
+  EXPECT_EQ(g.assessment_method, w.assessment_method);
+  EXPECT_EQ(g.forms_ledgers_added, w.forms_ledgers_added);
+  EXPECT_EQ(g.signboards_per_community, w.signboards_per_community);
+  EXPECT_EQ(g.emergency, w.emergency);
+  EXPECT_EQ(g.emergency_reason, w.emergency_reason);
+  EXPECT_EQ(got.state, want.state);
+  EXPECT_EQ(got.version, want.version);
+  EXPECT_EQ(got.resolved_communities, want.resolved_communities);
+  EXPECT_EQ(got.findings, want.findings);
+  EXPECT_EQ(got.catalog_version, want.catalog_version);
+  EXPECT_EQ(got.needs_two_approvals, want.needs_two_approvals);
+  ASSERT_EQ(got.approvals.size(), want.approvals.size());
+  for (size_t i = 0; i < want.approvals.size(); ++i) {
+    EXPECT_EQ(got.approvals[i].reviewer_id, want.approvals[i].reviewer_id);
+    EXPECT_EQ(got.approvals[i].at, want.approvals[i].at);
+  }
+  EXPECT_EQ(got.claimed_by, want.claimed_by);
+  EXPECT_EQ(got.sla.total_working_days, want.sla.total_working_days);
+  EXPECT_EQ(got.sla.used_working_days, want.sla.used_working_days);
+  EXPECT_EQ(got.sla.clock_start, want.sla.clock_start);
+  EXPECT_EQ(got.sla.due_date, want.sla.due_date);
+  EXPECT_EQ(got.sla.overdue, want.sla.overdue);
+  EXPECT_EQ(got.admitted_by_duty_list, want.admitted_by_duty_list);
+  EXPECT_EQ(got.submitted_at, want.submitted_at);
+  EXPECT_EQ(got.created_at, want.created_at);
+  EXPECT_EQ(got.updated_at, want.updated_at);
+  EXPECT_EQ(got.timer_at, want.timer_at);
+}
+
+TEST(TaskCodec, RoundTripsEveryField) {
+  const Task want = FullTask();
+  const std::string json = TaskToJson(want);
+  ASSERT_OK_AND_ASSIGN(Task got, TaskFromJson(json));
+  ExpectSameTask(got, want);
+  EXPECT_EQ(TaskToJson(got), json);
+}
+
+TEST(TaskCodec, RoundTripsDefaultTask) {
+  const Task want;
+  ASSERT_OK_AND_ASSIGN(Task got, TaskFromJson(TaskToJson(want)));
+  ExpectSameTask(got, want);
+  EXPECT_FALSE(got.sla.due_date.has_value());
+  EXPECT_FALSE(got.submitted_at.has_value());
+  EXPECT_FALSE(got.timer_at.has_value());
+}
+
+TEST(TaskCodec, WritesStableNamesAndMicroseconds) {
+  Task t;
+  t.state = TaskState::kInReview;
+  t.spec.type_justifications = {{TaskType::kCreationCampaign, "x"}};
+  t.created_at = absl::FromUnixMicros(1772413323000004);
+  t.sla.clock_start = absl::CivilDay(2026, 3, 2);
+  const std::string json = TaskToJson(t);
+  EXPECT_THAT(json, HasSubstr(R"("state":"IN_REVIEW")"));
+  EXPECT_THAT(json,
+              HasSubstr(R"("type_justifications":{"creation_campaign":"x"})"));
+  EXPECT_THAT(json, HasSubstr(R"("created_at":1772413323000004)"));
+  EXPECT_THAT(json, HasSubstr(R"("clock_start":"2026-03-02")"));
+  EXPECT_THAT(json, HasSubstr(R"("due_date":null)"));
+}
+
+TEST(TaskCodec, EqualTasksEncodeToEqualBytes) {
+  Task a = FullTask();
+  Task b = FullTask();
+  // Insertion order of a map must not matter.
+  b.spec.type_justifications.clear();
+  b.spec.type_justifications[TaskType::kSignboard] = "one sign";
+  b.spec.type_justifications[TaskType::kLedger] = "one ledger";
+  EXPECT_EQ(TaskToJson(a), TaskToJson(b));
+  b.spec.title += "!";
+  EXPECT_NE(TaskToJson(a), TaskToJson(b));
+}
+
+TEST(TaskCodec, MissingMembersTakeDefaultsAndUnknownOnesAreIgnored) {
+  ASSERT_OK_AND_ASSIGN(
+      Task got,
+      TaskFromJson(R"({"id":"t1","future_member":{"a":[1,2]},"sla":{}})"));
+  EXPECT_EQ(got.id, "t1");
+  EXPECT_EQ(got.state, TaskState::kDraft);
+  EXPECT_EQ(got.version, 0);
+  EXPECT_EQ(got.sla.clock_start, absl::CivilDay(1970, 1, 1));
+  EXPECT_FALSE(got.sla.due_date.has_value());
+  EXPECT_FALSE(got.submitted_at.has_value());
+  EXPECT_EQ(got.created_at, absl::UnixEpoch());
+}
+
+TEST(TaskCodec, RejectsMalformedJson) {
+  EXPECT_THAT(TaskFromJson(R"({"id":"t1")"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("task json: is not valid json")));
+  EXPECT_THAT(TaskFromJson(""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("task json: is not valid json")));
+  EXPECT_THAT(TaskFromJson(R"({"id":"t1"} trailing)"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("task json: is not valid json")));
+}
+
+TEST(TaskCodec, RejectsNonObjectTopLevel) {
+  EXPECT_THAT(TaskFromJson("[1,2]"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: expected an object, got array"));
+}
+
+TEST(TaskCodec, RejectsWrongMemberType) {
+  EXPECT_THAT(TaskFromJson(R"({"version":"7"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'version' has wrong type: expected "
+                       "integer, got string"));
+  EXPECT_THAT(TaskFromJson(R"({"spec":{"long_term":1}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'spec.long_term' has wrong type: "
+                       "expected boolean, got number"));
+  EXPECT_THAT(
+      TaskFromJson(R"({"findings":[{"rule_id":"R-X"},{"fields":"a"}]})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "task json: member 'findings[1].fields' has wrong "
+               "type: expected array, got string"));
+  EXPECT_THAT(TaskFromJson(R"({"created_at":1.5})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("member 'created_at' has wrong type")));
+}
+
+TEST(TaskCodec, RejectsOutOfRangeIntegers) {
+  EXPECT_THAT(TaskFromJson(R"({"spec":{"forms_ledgers_added":2147483648}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'spec.forms_ledgers_added' is out "
+                       "of range"));
+  EXPECT_THAT(TaskFromJson(R"({"version":9223372036854775808})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'version' is out of range"));
+}
+
+TEST(TaskCodec, RejectsUnknownEnumName) {
+  EXPECT_THAT(TaskFromJson(R"({"state":"FOO"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'state' has unknown value 'FOO'"));
+  EXPECT_THAT(TaskFromJson(R"({"spec":{"types":["ledger","bogus"]}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'spec.types[1]' has unknown value "
+                       "'bogus'"));
+  EXPECT_THAT(
+      TaskFromJson(R"({"spec":{"type_justifications":{"bogus":"x"}}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "task json: member 'spec.type_justifications' has unknown key "
+               "'bogus'"));
+}
+
+TEST(TaskCodec, RejectsBadDate) {
+  EXPECT_THAT(TaskFromJson(R"({"spec":{"start_date":"2026-02-30"}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'spec.start_date' has invalid date "
+                       "'2026-02-30': want YYYY-MM-DD"));
+  EXPECT_THAT(TaskFromJson(R"({"sla":{"due_date":"2026-3-1"}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("member 'sla.due_date' has invalid date")));
+}
+
+TEST(CommunityCodec, RoundTrips) {
+  Community want;
+  want.district_id = "d1";
+  want.id = "c7";
+  want.name = "东风社区";
+  want.street = "东风街道";
+  want.staff_count = 11;
+  want.monthly_capacity_hours = 220.5;
+  want.baseline_hours = 0.1;
+  want.baseline_units = {{ControlledBucket::kFormsAndLedgers, 12},
+                         {ControlledBucket::kSignboard, 3},
+                         {ControlledBucket::kTraining, 0}};
+  want.version = 5;
+  const std::string json = CommunityToJson(want);
+  EXPECT_THAT(json, HasSubstr(R"("baseline_units":{"forms_and_ledgers":12,)"
+                              R"("signboard":3,"training":0})"));
+  ASSERT_OK_AND_ASSIGN(Community got, CommunityFromJson(json));
+  EXPECT_EQ(got.district_id, "d1");
+  EXPECT_EQ(got.id, "c7");
+  EXPECT_EQ(got.name, "东风社区");
+  EXPECT_EQ(got.street, "东风街道");
+  EXPECT_EQ(got.staff_count, 11);
+  EXPECT_EQ(got.monthly_capacity_hours, 220.5);
+  EXPECT_EQ(got.baseline_hours, 0.1);
+  EXPECT_THAT(got.baseline_units,
+              ElementsAre(Pair(ControlledBucket::kFormsAndLedgers, 12),
+                          Pair(ControlledBucket::kSignboard, 3),
+                          Pair(ControlledBucket::kTraining, 0)));
+  EXPECT_EQ(got.version, 5);
+  EXPECT_EQ(CommunityToJson(got), json);
+}
+
+TEST(CommunityCodec, RejectsUnknownBucketAndBadCount) {
+  EXPECT_THAT(CommunityFromJson(R"({"baseline_units":{"ledger":1}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "community json: member 'baseline_units' has unknown "
+                       "key 'ledger'"));
+  EXPECT_THAT(CommunityFromJson(R"({"baseline_units":{"signboard":"1"}})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "community json: member 'baseline_units.signboard' "
+                       "has wrong type: expected integer, got string"));
+}
+
+TEST(CatalogCodec, RoundTrips) {
+  CatalogVersion want;
+  want.district_id = "d1";
+  want.version = 2;
+  want.published_at = T(100);
+  want.published_by = "admin-1";
+  want.note = "second edition";
+  CatalogItem duty;
+  duty.code = "D-1";
+  duty.kind = ListKind::kDuty;
+  duty.title = "resident registration";
+  duty.legal_basis = "law 1";
+  CatalogItem negative;
+  negative.code = "N-1";
+  negative.kind = ListKind::kNegative;
+  negative.title = "enforcement";
+  negative.keywords = {"执法", "拆违"};
+  want.items = {duty, negative};
+  const std::string json = CatalogToJson(want);
+  ASSERT_OK_AND_ASSIGN(CatalogVersion got, CatalogFromJson(json));
+  EXPECT_EQ(got.district_id, "d1");
+  EXPECT_EQ(got.version, 2);
+  EXPECT_EQ(got.published_at, T(100));
+  EXPECT_EQ(got.published_by, "admin-1");
+  EXPECT_EQ(got.note, "second edition");
+  ASSERT_EQ(got.items.size(), 2u);
+  EXPECT_EQ(got.items[0].code, "D-1");
+  EXPECT_EQ(got.items[0].kind, ListKind::kDuty);
+  EXPECT_EQ(got.items[0].title, "resident registration");
+  EXPECT_EQ(got.items[0].legal_basis, "law 1");
+  EXPECT_TRUE(got.items[0].keywords.empty());
+  EXPECT_EQ(got.items[1].code, "N-1");
+  EXPECT_EQ(got.items[1].kind, ListKind::kNegative);
+  EXPECT_EQ(got.items[1].title, "enforcement");
+  EXPECT_EQ(got.items[1].legal_basis, "");
+  EXPECT_THAT(got.items[1].keywords, ElementsAre("执法", "拆违"));
+  EXPECT_EQ(CatalogToJson(got), json);
+}
+
+TEST(CatalogCodec, RejectsUnknownListKind) {
+  EXPECT_THAT(CatalogFromJson(R"({"items":[{"code":"X","kind":"maybe"}]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "catalog json: member 'items[0].kind' has unknown "
+                       "value 'maybe'"));
+}
+
+TEST(DecisionCodec, RoundTrips) {
+  Decision want;
+  want.district_id = "d1";
+  want.task_id = "task-42";
+  want.kind = DecisionKind::kDutyListAdmit;
+  want.decided_by = "system";
+  want.decided_by_role = Role::kSystem;
+  want.reason = "duty list item D-1";
+  want.acknowledgements = {{"R-LEAD-TIME", "agreed with street"},
+                           {"R-CONTROLLED", "replaces an old ledger"}};
+  want.catalog_version = 4;
+  want.decided_at = T(200);
+  const std::string json = DecisionToJson(want);
+  ASSERT_OK_AND_ASSIGN(Decision got, DecisionFromJson(json));
+  EXPECT_EQ(got.district_id, "d1");
+  EXPECT_EQ(got.task_id, "task-42");
+  EXPECT_EQ(got.kind, DecisionKind::kDutyListAdmit);
+  EXPECT_EQ(got.decided_by, "system");
+  EXPECT_EQ(got.decided_by_role, Role::kSystem);
+  EXPECT_EQ(got.reason, "duty list item D-1");
+  EXPECT_THAT(
+      got.acknowledgements,
+      ElementsAre(Acknowledgement{"R-LEAD-TIME", "agreed with street"},
+                  Acknowledgement{"R-CONTROLLED", "replaces an old ledger"}));
+  EXPECT_EQ(got.catalog_version, 4);
+  EXPECT_EQ(got.decided_at, T(200));
+  EXPECT_EQ(DecisionToJson(got), json);
+}
+
+TEST(DecisionCodec, RejectsUnknownRole) {
+  EXPECT_THAT(DecisionFromJson(R"({"decided_by_role":"Reviewer"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "decision json: member 'decided_by_role' has unknown "
+                       "value 'Reviewer'"));
+}
+
+TEST(DistrictCodec, RoundTrips) {
+  District want;
+  want.id = "d9";
+  want.name = "鼓楼区";
+  want.time_zone = "Asia/Urumqi";
+  const std::string json = DistrictToJson(want);
+  EXPECT_EQ(json, R"({"id":"d9","name":"鼓楼区","time_zone":"Asia/Urumqi"})");
+  ASSERT_OK_AND_ASSIGN(District got, DistrictFromJson(json));
+  EXPECT_EQ(got.id, "d9");
+  EXPECT_EQ(got.name, "鼓楼区");
+  EXPECT_EQ(got.time_zone, "Asia/Urumqi");
+}
+
+TEST(DistrictCodec, MissingTimeZoneKeepsDefault) {
+  ASSERT_OK_AND_ASSIGN(District got, DistrictFromJson(R"({"id":"d1"})"));
+  EXPECT_EQ(got.time_zone, "Asia/Shanghai");
+}
+
+TEST(CivilDayCodec, FormatsZeroPadded) {
+  EXPECT_EQ(FormatCivilDay(absl::CivilDay(2026, 2, 3)), "2026-02-03");
+  EXPECT_EQ(FormatCivilDay(absl::CivilDay(2026, 12, 31)), "2026-12-31");
+}
+
+TEST(CivilDayCodec, ParsesCanonicalDays) {
+  EXPECT_THAT(ParseCivilDay("2026-02-03"), IsOk());
+  EXPECT_EQ(*ParseCivilDay("2026-02-03"), absl::CivilDay(2026, 2, 3));
+  EXPECT_EQ(*ParseCivilDay("2028-02-29"), absl::CivilDay(2028, 2, 29));
+}
+
+TEST(CivilDayCodec, RejectsEverythingElse) {
+  for (const char* bad :
+       {"2026-02-30", "2027-02-29", "2026-13-01", "2026-00-10", "2026-2-3", "",
+        "2026-02-03x", "2026-02-03 ", " 2026-02-03", "2026/02/03",
+        "+2026-02-03", "2026-02-03T00:00", "20260203", "today"}) {
+    EXPECT_THAT(ParseCivilDay(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(std::string("invalid date '") + bad + "'")))
+        << "input: '" << bad << "'";
+  }
+}
+
+}  // namespace
+}  // namespace taskgate::workflow

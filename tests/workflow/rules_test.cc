@@ -1,0 +1,757 @@
+#include "workflow/rules.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/time/civil_time.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "workflow/domain.h"
+
+namespace taskgate::workflow {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+// A district with one item per list, three communities and a clean task of
+// department dept-a; each test bends one thing and looks at one rule.
+class RulesTest : public ::testing::Test {
+ protected:
+  RulesTest() {
+    catalog_.district_id = "default";
+    catalog_.version = 3;
+    catalog_.items = {
+        {"D-001", ListKind::kDuty, "居民信息采集", "城市居民委员会组织法", {}},
+        {"A-001",
+         ListKind::kAssist,
+         "老年人能力评估协助",
+         "老年人权益保障法",
+         {}},
+        {"N-001",
+         ListKind::kNegative,
+         "招商引资任务",
+         "",
+         {"招商引资", "引资指标"}},
+        {"N-002", ListKind::kNegative, "协税护税", "", {"协税护税"}},
+    };
+    communities_ = {
+        MakeCommunity("c-1", "一社区", 160, 100),
+        MakeCommunity("c-2", "二社区", 160, 140),
+        MakeCommunity("c-3", "三社区", 200, 0),
+    };
+    config_ = DefaultRulesConfig();
+  }
+
+  static Community MakeCommunity(const std::string& id, const std::string& name,
+                                 double capacity, double baseline) {
+    Community c;
+    c.district_id = "default";
+    c.id = id;
+    c.name = name;
+    c.street = "和平街道";
+    c.staff_count = 8;
+    c.monthly_capacity_hours = capacity;
+    c.baseline_hours = baseline;
+    return c;
+  }
+
+  // Passes every rule: assist item, funded, 10 h in c-1, April to June,
+  // submitted 31 days ahead.
+  static Task CleanTask() {
+    Task t;
+    t.district_id = "default";
+    t.id = "t-new";
+    t.department_id = "dept-a";
+    t.state = TaskState::kDraft;
+    TaskSpec& s = t.spec;
+    s.title = "老年人能力评估入户协助";
+    s.description = "协助评估机构入户，核对老年人基本信息";
+    s.item_code = "A-001";
+    s.legal_basis = "《老年人权益保障法》第三十条";
+    s.start_date = absl::CivilDay(2025, 4, 1);
+    s.end_date = absl::CivilDay(2025, 6, 30);
+    s.target_communities = {"c-1"};
+    s.hours_per_community_month = 10;
+    s.funding_per_community_yuan = 2000;
+    s.funding_source = "区民政局专项经费";
+    s.department_duties = "组织评估机构，承担评估费用";
+    s.community_duties = "提供入户联系和场地";
+    s.assessment_method = "居民满意度反馈";
+    t.resolved_communities = {"c-1"};
+    return t;
+  }
+
+  // An ACTIVE task of another department reaching `communities`.
+  static Task WorkloadTask(const std::string& id,
+                           std::vector<std::string> communities, double hours,
+                           absl::CivilDay start, absl::CivilDay end) {
+    Task t;
+    t.district_id = "default";
+    t.id = id;
+    t.department_id = "dept-b";
+    t.state = TaskState::kActive;
+    t.spec.item_code = "A-001";
+    t.spec.start_date = start;
+    t.spec.end_date = end;
+    t.spec.hours_per_community_month = hours;
+    t.spec.target_communities = communities;
+    t.resolved_communities = std::move(communities);
+    return t;
+  }
+
+  Community& C(const std::string& id) {
+    for (Community& c : communities_) {
+      if (c.id == id) return c;
+    }
+    ADD_FAILURE() << "no community " << id;
+    return communities_.front();
+  }
+
+  // Runs `check` the way the engine does: with the task's resolved targets.
+  template <typename Check>
+  std::vector<Finding> Run(Check check, const Task& task) {
+    std::vector<Community> targets;
+    for (const std::string& id : task.resolved_communities) {
+      targets.push_back(C(id));
+    }
+    RuleInput in{task,        catalog_,    targets, workload_,
+                 dept_tasks_, submission_, config_};
+    return check(in);
+  }
+
+  CatalogVersion catalog_;
+  std::vector<Community> communities_;
+  std::vector<Task> workload_;
+  std::vector<Task> dept_tasks_;
+  absl::CivilDay submission_{2025, 3, 1};
+  RulesConfig config_;
+};
+
+std::vector<std::string> RuleIds(const std::vector<Finding>& findings) {
+  std::vector<std::string> ids;
+  for (const Finding& f : findings) ids.push_back(f.rule_id);
+  return ids;
+}
+
+// ------------------------------------------------------------------ config
+
+TEST(RulesConfigTest, DefaultsMatchSpec) {
+  RulesConfig config = DefaultRulesConfig();
+  EXPECT_EQ(config.lead_time_days, 30);
+  EXPECT_FALSE(config.capacity_blocks);
+  EXPECT_EQ(config.two_approval_hours, 120);
+  std::map<ControlledBucket, int> expected = {
+      {ControlledBucket::kWorkBody, 1},
+      {ControlledBucket::kFormsAndLedgers, 10},
+      {ControlledBucket::kCreationCampaign, 2},
+      {ControlledBucket::kInspection, 4},
+      {ControlledBucket::kSignboard, 0},
+      {ControlledBucket::kCertificate, 5},
+      {ControlledBucket::kTraining, 4},
+  };
+  EXPECT_EQ(config.controlled_limits, expected);
+  EXPECT_EQ(DefaultControlledLimits(), expected);
+}
+
+TEST_F(RulesTest, FindItemReturnsItemOrNull) {
+  const CatalogItem* item = FindItem(catalog_, "A-001");
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ(item->kind, ListKind::kAssist);
+  EXPECT_EQ(FindItem(catalog_, "X-999"), nullptr);
+  EXPECT_EQ(FindItem(catalog_, ""), nullptr);
+}
+
+TEST_F(RulesTest, CleanTaskHasNoFindings) {
+  EXPECT_THAT(Run(EvaluateRules, CleanTask()), IsEmpty());
+}
+
+// -------------------------------------------------------------- R-NEGATIVE
+
+TEST_F(RulesTest, NegativeMatchesItemCode) {
+  Task t = CleanTask();
+  t.spec.item_code = "N-002";
+  std::vector<Finding> f = Run(CheckNegative, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-NEGATIVE");
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].catalog_item_code, "N-002");
+  EXPECT_THAT(f[0].fields, ElementsAre("item_code"));
+  EXPECT_THAT(f[0].message, HasSubstr("N-002"));
+  EXPECT_THAT(f[0].message, HasSubstr("负面清单"));
+}
+
+TEST_F(RulesTest, NegativeMatchesKeywordInTitle) {
+  Task t = CleanTask();
+  t.spec.title = "完成年度招商引资任务";
+  std::vector<Finding> f = Run(CheckNegative, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].catalog_item_code, "N-001");
+  EXPECT_THAT(f[0].fields, ElementsAre("title"));
+  EXPECT_THAT(f[0].message, HasSubstr("招商引资"));
+}
+
+TEST_F(RulesTest, NegativeMatchesKeywordInDescription) {
+  Task t = CleanTask();
+  t.spec.description = "每个社区分解引资指标两项";
+  std::vector<Finding> f = Run(CheckNegative, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].catalog_item_code, "N-001");
+  EXPECT_THAT(f[0].fields, ElementsAre("description"));
+  EXPECT_THAT(f[0].message, HasSubstr("引资指标"));
+}
+
+TEST_F(RulesTest, NegativeReportsOneFindingPerMatchedItem) {
+  Task t = CleanTask();
+  t.spec.item_code = "N-001";
+  t.spec.title = "招商引资";
+  t.spec.description = "协税护税";
+  std::vector<Finding> f = Run(CheckNegative, t);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].catalog_item_code, "N-001");
+  EXPECT_THAT(f[0].fields, ElementsAre("item_code", "title"));
+  EXPECT_EQ(f[1].catalog_item_code, "N-002");
+  EXPECT_THAT(f[1].fields, ElementsAre("description"));
+}
+
+TEST_F(RulesTest, NegativeIgnoresKeywordsOfOtherListsAndEmptyKeywords) {
+  catalog_.items.push_back(
+      {"A-002", ListKind::kAssist, "协助", "", {"老年人"}});
+  catalog_.items.push_back({"N-003", ListKind::kNegative, "空", "", {""}});
+  EXPECT_THAT(Run(CheckNegative, CleanTask()), IsEmpty());
+}
+
+// ----------------------------------------------------------- R-LEGAL-BASIS
+
+TEST_F(RulesTest, LegalBasisPassesWhenGiven) {
+  EXPECT_THAT(Run(CheckLegalBasis, CleanTask()), IsEmpty());
+}
+
+TEST_F(RulesTest, LegalBasisBlocksWhenEmpty) {
+  Task t = CleanTask();
+  t.spec.legal_basis.clear();
+  std::vector<Finding> f = Run(CheckLegalBasis, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-LEGAL-BASIS");
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_THAT(f[0].fields, ElementsAre("legal_basis"));
+}
+
+TEST_F(RulesTest, LegalBasisBlocksWhenOnlyWhitespaceOrIdeographicSpace) {
+  Task t = CleanTask();
+  t.spec.legal_basis = " \t\u3000\n\u3000";
+  EXPECT_THAT(RuleIds(Run(CheckLegalBasis, t)), ElementsAre("R-LEGAL-BASIS"));
+}
+
+// ------------------------------------------------------------ R-DUTY-SPLIT
+
+TEST_F(RulesTest, DutySplitPassesWithEmptySupport) {
+  Task t = CleanTask();
+  t.spec.support_given.clear();
+  EXPECT_THAT(Run(CheckDutySplit, t), IsEmpty());
+}
+
+TEST_F(RulesTest, DutySplitBlocksWhenDepartmentDutiesBlank) {
+  Task t = CleanTask();
+  t.spec.department_duties = "\u3000 ";
+  std::vector<Finding> f = Run(CheckDutySplit, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-DUTY-SPLIT");
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_THAT(f[0].fields, ElementsAre("department_duties"));
+}
+
+TEST_F(RulesTest, DutySplitNamesBothBlankFields) {
+  Task t = CleanTask();
+  t.spec.department_duties.clear();
+  t.spec.community_duties.clear();
+  std::vector<Finding> f = Run(CheckDutySplit, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_THAT(f[0].fields,
+              ElementsAre("department_duties", "community_duties"));
+}
+
+// --------------------------------------------------------------- R-FUNDING
+
+TEST_F(RulesTest, FundingPassesWhenAssistItemIsFunded) {
+  EXPECT_THAT(Run(CheckFunding, CleanTask()), IsEmpty());
+}
+
+TEST_F(RulesTest, FundingBlocksUnfundedAssistItem) {
+  Task t = CleanTask();
+  t.spec.funding_per_community_yuan = 0;
+  std::vector<Finding> f = Run(CheckFunding, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-FUNDING");
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_THAT(f[0].fields, ElementsAre("funding_per_community_yuan",
+                                       "hours_per_community_month"));
+  EXPECT_THAT(f[0].message, HasSubstr("费随事转"));
+  EXPECT_THAT(f[0].message, HasSubstr("A-001"));
+}
+
+TEST_F(RulesTest, FundingBlocksUnfundedNewItem) {
+  Task t = CleanTask();
+  t.spec.item_code.clear();
+  t.spec.funding_per_community_yuan = 0;
+  EXPECT_THAT(RuleIds(Run(CheckFunding, t)), ElementsAre("R-FUNDING"));
+}
+
+TEST_F(RulesTest, FundingNeverFiresForDutyListItem) {
+  Task t = CleanTask();
+  t.spec.item_code = "D-001";
+  t.spec.funding_per_community_yuan = 0;
+  EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
+}
+
+TEST_F(RulesTest, FundingNeverFiresWithZeroHours) {
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 0;
+  t.spec.funding_per_community_yuan = 0;
+  EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
+  t.spec.item_code.clear();
+  EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
+}
+
+TEST_F(RulesTest, FundingTreatsUnknownItemAsOnNoList) {
+  Task t = CleanTask();
+  t.spec.item_code = "X-999";
+  t.spec.funding_per_community_yuan = 0;
+  EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
+}
+
+// ------------------------------------------------------------ R-EVALUATION
+
+TEST_F(RulesTest, EvaluationPassesNeutralAssessment) {
+  EXPECT_THAT(Run(CheckEvaluation, CleanTask()), IsEmpty());
+}
+
+TEST_F(RulesTest, EvaluationBlocksEveryForbiddenTerm) {
+  for (const char* term :
+       {"考核", "评比", "排名", "打分", "评分", "一票否决"}) {
+    Task t = CleanTask();
+    t.spec.assessment_method = std::string("按季度") + term;
+    std::vector<Finding> f = Run(CheckEvaluation, t);
+    ASSERT_EQ(f.size(), 1u) << term;
+    EXPECT_EQ(f[0].rule_id, "R-EVALUATION");
+    EXPECT_EQ(f[0].severity, Severity::kBlock);
+    EXPECT_THAT(f[0].fields, ElementsAre("assessment_method"));
+    EXPECT_THAT(f[0].message, HasSubstr(term));
+  }
+}
+
+TEST_F(RulesTest, EvaluationBlocksEvaluationType) {
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kEvaluation};
+  std::vector<Finding> f = Run(CheckEvaluation, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_THAT(f[0].fields, ElementsAre("types"));
+}
+
+// ---------------------------------------------------------------- capacity
+
+TEST_F(RulesTest, MonthlyLoadCountsBaselineAndTasksTouchingTheMonth) {
+  workload_ = {
+      // Ends on the first day of May: touches May.
+      WorkloadTask("w-1", {"c-1"}, 20, absl::CivilDay(2025, 3, 1),
+                   absl::CivilDay(2025, 5, 1)),
+      // One day in May counts in full.
+      WorkloadTask("w-2", {"c-1", "c-2"}, 7.5, absl::CivilDay(2025, 5, 31),
+                   absl::CivilDay(2025, 5, 31)),
+      // Starts in June, other community, not counting: all left out.
+      WorkloadTask("w-3", {"c-1"}, 100, absl::CivilDay(2025, 6, 1),
+                   absl::CivilDay(2025, 6, 30)),
+      WorkloadTask("w-4", {"c-2"}, 100, absl::CivilDay(2025, 5, 1),
+                   absl::CivilDay(2025, 5, 31)),
+      WorkloadTask("w-5", {"c-1"}, 100, absl::CivilDay(2025, 5, 1),
+                   absl::CivilDay(2025, 5, 31)),
+  };
+  workload_[4].state = TaskState::kInReview;
+  EXPECT_EQ(MonthlyLoad(C("c-1"), absl::CivilMonth(2025, 5), workload_), 127.5);
+  EXPECT_EQ(MonthlyLoad(C("c-1"), absl::CivilMonth(2025, 6), workload_), 200);
+  EXPECT_EQ(MonthlyLoad(C("c-3"), absl::CivilMonth(2025, 5), workload_), 0);
+}
+
+TEST_F(RulesTest, CapacityExactlyReachedIsAllowed) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 20;  // 100 + 40 + 20 = 160
+  EXPECT_THAT(Run(CheckCapacity, t), IsEmpty());
+}
+
+TEST_F(RulesTest, CapacityOneHourOverNamesCommunity) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 21;
+  std::vector<Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-CAPACITY");
+  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_THAT(f[0].communities, ElementsAre("c-1"));
+  EXPECT_THAT(f[0].fields,
+              ElementsAre("hours_per_community_month", "target_communities"));
+  EXPECT_THAT(f[0].message, HasSubstr("c-1"));
+  EXPECT_THAT(f[0].message, HasSubstr("161 h in 2025-04"));
+  EXPECT_THAT(f[0].message, HasSubstr("capacity of 160 h"));
+}
+
+TEST_F(RulesTest, CapacityNamesEveryCommunityOverOnceSorted) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  Task t = CleanTask();
+  t.resolved_communities = {"c-3", "c-2", "c-1", "c-2"};
+  t.spec.hours_per_community_month = 25;  // c-1 165, c-2 165, c-3 25
+  std::vector<Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_THAT(f[0].communities, ElementsAre("c-1", "c-2"));
+  EXPECT_THAT(f[0].message, HasSubstr("二社区"));
+  EXPECT_THAT(f[0].message, Not(HasSubstr("c-3")));
+}
+
+TEST_F(RulesTest, CapacityBlocksWhenConfigured) {
+  config_.capacity_blocks = true;
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 61;
+  std::vector<Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+}
+
+TEST_F(RulesTest, CapacityCountsTaskShorterThanAMonthInFull) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 50, absl::CivilDay(2025, 5, 10),
+                            absl::CivilDay(2025, 5, 12))};
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 11;  // May: 100 + 50 + 11 = 161
+  std::vector<Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_THAT(f[0].message, HasSubstr("161 h in 2025-05"));
+}
+
+TEST_F(RulesTest, CapacityIgnoresTasksOutsideSpanOtherCommunityOrInReview) {
+  workload_ = {
+      WorkloadTask("w-1", {"c-1"}, 100, absl::CivilDay(2025, 7, 1),
+                   absl::CivilDay(2025, 8, 31)),
+      WorkloadTask("w-2", {"c-2"}, 100, absl::CivilDay(2025, 4, 1),
+                   absl::CivilDay(2025, 4, 30)),
+      WorkloadTask("w-3", {"c-1"}, 100, absl::CivilDay(2025, 4, 1),
+                   absl::CivilDay(2025, 4, 30)),
+  };
+  workload_[2].state = TaskState::kSubmitted;
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 60;  // 100 + 60 = 160
+  EXPECT_THAT(Run(CheckCapacity, t), IsEmpty());
+}
+
+TEST_F(RulesTest, CapacityCountsProvisionalTasks) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 6, 30),
+                            absl::CivilDay(2025, 9, 30))};
+  workload_[0].state = TaskState::kProvisional;
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 60;  // June: 100 + 1 + 60 = 161
+  std::vector<Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_THAT(f[0].message, HasSubstr("161 h in 2025-06"));
+}
+
+// ------------------------------------------------------------ R-LEAD-TIME
+
+TEST_F(RulesTest, LeadTimeExactlyThirtyDaysIsFine) {
+  submission_ = absl::CivilDay(2025, 3, 2);  // 30 days before 2025-04-01
+  EXPECT_THAT(Run(CheckLeadTime, CleanTask()), IsEmpty());
+}
+
+TEST_F(RulesTest, LeadTimeTwentyNineDaysWarns) {
+  submission_ = absl::CivilDay(2025, 3, 3);
+  std::vector<Finding> f = Run(CheckLeadTime, CleanTask());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-LEAD-TIME");
+  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_THAT(f[0].fields, ElementsAre("start_date"));
+  EXPECT_THAT(f[0].message, HasSubstr("29 days"));
+  EXPECT_THAT(f[0].message, HasSubstr("2025-04-01"));
+}
+
+TEST_F(RulesTest, LeadTimeExemptsEmergency) {
+  submission_ = absl::CivilDay(2025, 3, 30);
+  Task t = CleanTask();
+  t.spec.emergency = true;
+  t.spec.emergency_reason = "防汛";
+  EXPECT_THAT(Run(CheckLeadTime, t), IsEmpty());
+}
+
+TEST_F(RulesTest, LeadTimeFollowsConfig) {
+  config_.lead_time_days = 45;
+  EXPECT_THAT(RuleIds(Run(CheckLeadTime, CleanTask())),
+              ElementsAre("R-LEAD-TIME"));
+}
+
+// ------------------------------------------------------------ R-DUPLICATE
+
+class DuplicateTest : public RulesTest {
+ protected:
+  // A pending task of dept-a for A-001 in c-1 and c-2, March to April.
+  static Task Earlier() {
+    Task t =
+        WorkloadTask("t-old", {"c-1", "c-2"}, 5, absl::CivilDay(2025, 3, 1),
+                     absl::CivilDay(2025, 4, 1));
+    t.department_id = "dept-a";
+    t.state = TaskState::kSubmitted;
+    return t;
+  }
+};
+
+TEST_F(DuplicateTest, WarnsAndNamesOverlappingTask) {
+  dept_tasks_ = {Earlier()};
+  std::vector<Finding> f = Run(CheckDuplicate, CleanTask());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-DUPLICATE");
+  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].related_task_id, "t-old");
+  EXPECT_THAT(f[0].message, HasSubstr("t-old"));
+}
+
+TEST_F(DuplicateTest, FiresForEveryPendingOrActiveState) {
+  for (TaskState s :
+       {TaskState::kSubmitted, TaskState::kInReview, TaskState::kReturned,
+        TaskState::kProvisional, TaskState::kActive}) {
+    dept_tasks_ = {Earlier()};
+    dept_tasks_[0].state = s;
+    EXPECT_THAT(RuleIds(Run(CheckDuplicate, CleanTask())),
+                ElementsAre("R-DUPLICATE"))
+        << TaskStateName(s);
+  }
+}
+
+TEST_F(DuplicateTest, IgnoresWithdrawnAndClosedStates) {
+  for (TaskState s :
+       {TaskState::kDraft, TaskState::kWithdrawn, TaskState::kRejected,
+        TaskState::kRevoked, TaskState::kCompleted}) {
+    dept_tasks_ = {Earlier()};
+    dept_tasks_[0].state = s;
+    EXPECT_THAT(Run(CheckDuplicate, CleanTask()), IsEmpty())
+        << TaskStateName(s);
+  }
+}
+
+TEST_F(DuplicateTest, IgnoresDisjointDates) {
+  dept_tasks_ = {Earlier()};
+  dept_tasks_[0].spec.end_date = absl::CivilDay(2025, 3, 31);  // day before
+  EXPECT_THAT(Run(CheckDuplicate, CleanTask()), IsEmpty());
+}
+
+TEST_F(DuplicateTest, IgnoresDifferentItemDepartmentCommunityOrSelf) {
+  dept_tasks_ = {Earlier(), Earlier(), Earlier(), Earlier()};
+  dept_tasks_[0].spec.item_code = "D-001";
+  dept_tasks_[1].department_id = "dept-b";
+  dept_tasks_[2].resolved_communities = {"c-2", "c-3"};
+  dept_tasks_[3].id = "t-new";
+  EXPECT_THAT(Run(CheckDuplicate, CleanTask()), IsEmpty());
+}
+
+TEST_F(DuplicateTest, IgnoresNewItems) {
+  dept_tasks_ = {Earlier()};
+  dept_tasks_[0].spec.item_code.clear();
+  Task t = CleanTask();
+  t.spec.item_code.clear();
+  EXPECT_THAT(Run(CheckDuplicate, t), IsEmpty());
+}
+
+TEST_F(DuplicateTest, OneFindingPerOverlappingTask) {
+  dept_tasks_ = {Earlier(), Earlier()};
+  dept_tasks_[1].id = "t-old-2";
+  dept_tasks_[1].state = TaskState::kActive;
+  std::vector<Finding> f = Run(CheckDuplicate, CleanTask());
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].related_task_id, "t-old");
+  EXPECT_EQ(f[1].related_task_id, "t-old-2");
+}
+
+// ----------------------------------------------------------- R-CONTROLLED
+
+TEST_F(RulesTest, ControlledPassesWithoutControlledTypes) {
+  EXPECT_THAT(Run(CheckControlled, CleanTask()), IsEmpty());
+}
+
+TEST_F(RulesTest, ControlledBlocksMissingOrBlankJustification) {
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kInspection, TaskType::kCertificate,
+                  TaskType::kTraining, TaskType::kEvaluation};
+  t.spec.type_justifications = {{TaskType::kCertificate, "\u3000"},
+                                {TaskType::kTraining, "新规培训一次"}};
+  std::vector<Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-CONTROLLED");
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_THAT(f[0].fields, ElementsAre("type_justifications.inspection",
+                                       "type_justifications.certificate"));
+}
+
+TEST_F(RulesTest, ControlledLimitExactlyReachedIsAllowed) {
+  C("c-1").baseline_units[ControlledBucket::kInspection] = 3;
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kInspection};
+  t.spec.type_justifications = {{TaskType::kInspection, "年度安全检查"}};
+  EXPECT_THAT(Run(CheckControlled, t), IsEmpty());  // 3 + 1 = 4
+}
+
+TEST_F(RulesTest, ControlledWarnsWhenBaselineAndTasksExceedLimit) {
+  C("c-1").baseline_units[ControlledBucket::kInspection] = 3;
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  workload_[0].spec.types = {TaskType::kInspection};
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kInspection};
+  t.spec.type_justifications = {{TaskType::kInspection, "年度安全检查"}};
+  std::vector<Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_THAT(f[0].communities, ElementsAre("c-1"));
+  EXPECT_THAT(f[0].message, HasSubstr("inspection"));
+  EXPECT_THAT(f[0].message, HasSubstr("would have 5"));
+}
+
+TEST_F(RulesTest, ControlledLedgersAndFormsShareOneLimit) {
+  C("c-1").baseline_units[ControlledBucket::kFormsAndLedgers] = 3;
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  workload_[0].spec.types = {TaskType::kForm};
+  workload_[0].spec.forms_ledgers_added = 3;
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kLedger, TaskType::kForm};
+  t.spec.type_justifications = {{TaskType::kLedger, "入户台账"},
+                                {TaskType::kForm, "月报"}};
+  t.spec.forms_ledgers_added = 4;  // 3 + 3 + 4 = 10
+  EXPECT_THAT(Run(CheckControlled, t), IsEmpty());
+
+  t.spec.forms_ledgers_added = 5;  // 11: one finding for the shared bucket
+  std::vector<Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_THAT(f[0].fields, ElementsAre("types", "forms_ledgers_added",
+                                       "target_communities"));
+  EXPECT_THAT(f[0].message, HasSubstr("forms_and_ledgers"));
+  EXPECT_THAT(f[0].message, HasSubstr("would have 11"));
+}
+
+TEST_F(RulesTest, ControlledCountsSignboardsAndNamesEveryCommunity) {
+  Task t = CleanTask();
+  t.resolved_communities = {"c-2", "c-1", "c-3"};
+  t.spec.types = {TaskType::kSignboard};
+  t.spec.type_justifications = {{TaskType::kSignboard, "服务站标识"}};
+  t.spec.signboards_per_community = 0;
+  EXPECT_THAT(Run(CheckControlled, t), IsEmpty());
+
+  t.spec.signboards_per_community = 1;  // default limit 0
+  std::vector<Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_THAT(f[0].communities, ElementsAre("c-1", "c-2", "c-3"));
+  EXPECT_THAT(f[0].fields, ElementsAre("types", "signboards_per_community",
+                                       "target_communities"));
+}
+
+TEST_F(RulesTest, ControlledBucketAbsentFromLimitsIsUnlimited) {
+  config_.controlled_limits.erase(ControlledBucket::kSignboard);
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kSignboard};
+  t.spec.type_justifications = {{TaskType::kSignboard, "服务站标识"}};
+  t.spec.signboards_per_community = 9;
+  EXPECT_THAT(Run(CheckControlled, t), IsEmpty());
+}
+
+TEST_F(RulesTest, ControlledReportsBlockThenOneWarnPerBucket) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  workload_[0].spec.types = {TaskType::kWorkBody};
+  Task t = CleanTask();
+  t.spec.types = {TaskType::kWorkBody, TaskType::kSignboard};
+  t.spec.signboards_per_community = 1;
+  std::vector<Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[1].severity, Severity::kWarn);
+  EXPECT_THAT(f[1].message, HasSubstr("work_body"));
+  EXPECT_EQ(f[2].severity, Severity::kWarn);
+  EXPECT_THAT(f[2].message, HasSubstr("signboard"));
+}
+
+// ------------------------------------------------------------- R-NEW-ITEM
+
+TEST_F(RulesTest, NewItemPassesWithItemCode) {
+  EXPECT_THAT(Run(CheckNewItem, CleanTask()), IsEmpty());
+}
+
+TEST_F(RulesTest, NewItemWarnsWithoutItemCode) {
+  Task t = CleanTask();
+  t.spec.item_code.clear();
+  t.spec.new_item_justification = "新增政策";
+  std::vector<Finding> f = Run(CheckNewItem, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].rule_id, "R-NEW-ITEM");
+  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_THAT(f[0].fields, ElementsAre("item_code"));
+}
+
+// ------------------------------------------------------- two approvals
+
+TEST_F(RulesTest, NeedsTwoApprovalsForNewItem) {
+  Task t = CleanTask();
+  EXPECT_FALSE(NeedsTwoApprovals(t, config_));
+  t.spec.item_code.clear();
+  EXPECT_TRUE(NeedsTwoApprovals(t, config_));
+}
+
+TEST_F(RulesTest, NeedsTwoApprovalsAboveBurdenThreshold) {
+  Task t = CleanTask();
+  t.spec.hours_per_community_month = 40;
+  t.resolved_communities = {"c-1", "c-2", "c-3"};  // 120: not above
+  EXPECT_FALSE(NeedsTwoApprovals(t, config_));
+  t.spec.hours_per_community_month = 40.5;  // 121.5
+  EXPECT_TRUE(NeedsTwoApprovals(t, config_));
+  t.spec.hours_per_community_month = 30;
+  t.resolved_communities = {"c-1", "c-2", "c-3", "c-4", "c-5"};  // 150
+  EXPECT_TRUE(NeedsTwoApprovals(t, config_));
+}
+
+// --------------------------------------------------------- EvaluateRules
+
+TEST_F(RulesTest, EvaluateRulesReportsEveryRuleInTableOrder) {
+  workload_ = {WorkloadTask("w-1", {"c-2"}, 10, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  Task earlier = WorkloadTask("t-old", {"c-2"}, 5, absl::CivilDay(2025, 4, 1),
+                              absl::CivilDay(2025, 4, 30));
+  earlier.department_id = "dept-a";
+  dept_tasks_ = {earlier};
+  submission_ = absl::CivilDay(2025, 3, 25);
+  Task t = CleanTask();
+  t.resolved_communities = {"c-2"};
+  t.spec.title = "招商引资宣传";
+  t.spec.legal_basis = "";
+  t.spec.community_duties = "";
+  t.spec.funding_per_community_yuan = 0;
+  t.spec.hours_per_community_month = 20;  // 140 + 10 + 20 > 160
+  t.spec.assessment_method = "年终排名";
+  t.spec.types = {TaskType::kTraining};
+  EXPECT_THAT(RuleIds(Run(EvaluateRules, t)),
+              ElementsAre("R-NEGATIVE", "R-LEGAL-BASIS", "R-DUTY-SPLIT",
+                          "R-FUNDING", "R-EVALUATION", "R-CAPACITY",
+                          "R-LEAD-TIME", "R-DUPLICATE", "R-CONTROLLED"));
+}
+
+TEST_F(RulesTest, EvaluateRulesPutsNewItemLast) {
+  Task t = CleanTask();
+  t.spec.item_code.clear();
+  t.spec.legal_basis.clear();
+  std::vector<Finding> f = Run(EvaluateRules, t);
+  EXPECT_THAT(RuleIds(f), ElementsAre("R-LEGAL-BASIS", "R-NEW-ITEM"));
+}
+
+}  // namespace
+}  // namespace taskgate::workflow

@@ -64,7 +64,8 @@ int Run(int argc, char** argv) {
     return EXIT_FAILURE;
   }
   taskgate::RealClock clock;
-  taskgate::workflow::Engine engine(**store, clock, {});
+  taskgate::workflow::Engine engine(**store, clock,
+                                    taskgate::workflow::EngineOptions());
   auto district = engine.EnsureDistrict(district_name);
   if (!district.ok()) {
     spdlog::error("cannot prepare district: {}", district.status().ToString());

@@ -82,6 +82,26 @@ bool IsValidId(std::string_view id) {
   });
 }
 
+bool IsValidCode(std::string_view code) {
+  if (code.empty() || code.size() > kMaxIdLength) return false;
+  if (!absl::ascii_isalnum(static_cast<unsigned char>(code[0]))) return false;
+  return std::all_of(code.begin(), code.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+void CheckCode(std::string_view field, std::string_view code,
+               std::vector<FieldViolation>& out) {
+  if (!IsValidCode(code)) {
+    out.push_back(
+        {std::string(field),
+         absl::StrCat("'", std::string(code.substr(0, 80)),
+                      "' is not a valid item code: use 1 to 63 characters of "
+                      "A-Z, a-z, 0-9, '-', '_' or '.'")});
+  }
+}
+
 void CheckId(std::string_view field, std::string_view id,
              std::vector<FieldViolation>& out) {
   if (!IsValidId(id)) {
@@ -118,7 +138,9 @@ std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
   CheckText(f("title"), spec.title, kMaxTitleLength, for_submit, out);
   CheckText(f("description"), spec.description, kMaxDescriptionLength, false,
             out);
-  if (!spec.item_code.empty()) CheckId(f("item_code"), spec.item_code, out);
+  if (!spec.item_code.empty()) {
+    CheckCode(f("item_code"), spec.item_code, out);
+  }
   CheckText(f("new_item_justification"), spec.new_item_justification,
             kMaxTextLength, for_submit && spec.item_code.empty(), out);
   for (const auto& [field, text] :
@@ -231,7 +253,7 @@ std::vector<FieldViolation> ValidateCatalogItems(
   for (size_t i = 0; i < items.size(); ++i) {
     const CatalogItem& item = items[i];
     const std::string p = absl::StrCat("items[", i, "].");
-    CheckId(p + "code", item.code, out);
+    CheckCode(p + "code", item.code, out);
     if (!codes.insert(item.code).second) {
       out.push_back({p + "code", absl::StrCat("code '", item.code,
                                               "' appears more than once")});

@@ -37,6 +37,12 @@ size_t Utf8Length(std::string_view s);
 // (readable in URLs, logs and file names).
 bool IsValidId(std::string_view id);
 
+// Catalog item codes are published by the district and keep their own case:
+// 1..63 characters of [A-Za-z0-9-_.], starting with a letter or digit.
+bool IsValidCode(std::string_view code);
+void CheckCode(std::string_view field, std::string_view code,
+               std::vector<FieldViolation>& out);
+
 // Appends a violation for `field` when `id` is not a valid id.
 void CheckId(std::string_view field, std::string_view id,
              std::vector<FieldViolation>& out);

@@ -1,0 +1,164 @@
+#include "store/sqlite/migrations.h"
+
+#include <string>
+#include <vector>
+
+#include <absl/strings/str_cat.h>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace taskgate::store {
+namespace {
+
+// Applied migrations are never edited: databases in the field already carry
+// them. A schema change is a new migration appended to the list below.
+
+// Migration 1: the initial schema. Every table is keyed by district_id first,
+// so that one database can host many districts. Each row keeps the full JSON
+// body (workflow/codec.h); the other columns copy what SPEC §7 queries need.
+// Times are Unix microseconds; dates are "YYYY-MM-DD".
+std::string InitialSchema() {
+  return absl::StrCat("PRAGMA application_id = ", kSqliteApplicationId, ";\n",
+                      R"sql(
+CREATE TABLE districts (
+  id TEXT NOT NULL PRIMARY KEY,
+  body TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE catalog_versions (
+  district_id TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  published_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, version)
+) STRICT;
+
+CREATE TABLE communities (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  street TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+CREATE INDEX communities_by_street ON communities (district_id, street);
+
+CREATE TABLE tasks (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  department_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  item_code TEXT,
+  start_date TEXT NOT NULL,
+  end_date TEXT NOT NULL,
+  timer_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+CREATE INDEX tasks_by_department_state
+  ON tasks (district_id, department_id, state);
+CREATE INDEX tasks_by_state ON tasks (district_id, state);
+CREATE INDEX tasks_by_item_code ON tasks (district_id, item_code);
+CREATE INDEX tasks_by_timer ON tasks (district_id, timer_at)
+  WHERE timer_at IS NOT NULL;
+
+-- Equal to each task's resolved_communities; rewritten with the task.
+CREATE TABLE task_communities (
+  district_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  community_id TEXT NOT NULL,
+  PRIMARY KEY (district_id, task_id, community_id),
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id)
+) STRICT;
+CREATE INDEX task_communities_by_community
+  ON task_communities (district_id, community_id);
+
+-- AUTOINCREMENT keeps ids in insertion order, which is "oldest first".
+CREATE TABLE decisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  district_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  decided_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id)
+) STRICT;
+CREATE INDEX decisions_by_task ON decisions (district_id, task_id);
+
+CREATE TABLE requests (
+  district_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  response BLOB NOT NULL,
+  PRIMARY KEY (district_id, request_id)
+) STRICT;
+
+-- The audit log. `canonical` is the Merkle leaf (docs/audit-encoding.md) and
+-- is what reads decode; the other columns exist only for querying.
+CREATE TABLE audit_events (
+  district_id TEXT NOT NULL,
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  time INTEGER NOT NULL,
+  actor_id TEXT NOT NULL,
+  actor_role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  state_before TEXT NOT NULL,
+  state_after TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  department_id TEXT NOT NULL,
+  canonical BLOB NOT NULL,
+  leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+  PRIMARY KEY (district_id, seq)
+) STRICT;
+CREATE INDEX audit_events_by_entity
+  ON audit_events (district_id, entity_type, entity_id, seq);
+CREATE INDEX audit_events_by_actor ON audit_events (district_id, actor_id, seq);
+CREATE INDEX audit_events_by_action ON audit_events (district_id, action, seq);
+CREATE INDEX audit_events_by_department
+  ON audit_events (district_id, department_id, seq);
+CREATE INDEX audit_events_by_time ON audit_events (district_id, time);
+
+CREATE TABLE audit_event_communities (
+  district_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  community_id TEXT NOT NULL,
+  PRIMARY KEY (district_id, seq, community_id),
+  FOREIGN KEY (district_id, seq) REFERENCES audit_events (district_id, seq)
+) STRICT;
+CREATE INDEX audit_event_communities_by_community
+  ON audit_event_communities (district_id, community_id, seq);
+
+-- The log is append-only. The Merkle tree detects tampering by anyone with
+-- the file; these triggers stop the server itself from ever rewriting it.
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_event_communities_no_update
+BEFORE UPDATE ON audit_event_communities
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_event_communities_no_delete
+BEFORE DELETE ON audit_event_communities
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+)sql");
+}
+
+}  // namespace
+
+const std::vector<SqliteMigration>& SqliteMigrations() {
+  static const std::vector<SqliteMigration>* const kMigrations =
+      new std::vector<SqliteMigration>{
+          {1, "initial schema", InitialSchema()},
+      };
+  return *kMigrations;
+}
+
+}  // namespace taskgate::store

@@ -11,6 +11,7 @@
 #ifndef TASKGATE_STORE_SQLITE_SQLITE_STORE_H_
 #define TASKGATE_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -84,6 +85,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
   absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
                                           int64_t tree_size) override;
+
+  // Returns the value of `PRAGMA name` on this store's connection, for
+  // diagnostics and tests (`synchronous` and `foreign_keys` are settings of
+  // the connection, invisible to any other). Only application_id,
+  // busy_timeout, foreign_keys, journal_mode, page_size, synchronous and
+  // user_version may be read; others are INVALID_ARGUMENT.
+  absl::StatusOr<std::string> Pragma(const std::string& name);
 
  private:
   class Impl;

@@ -1,0 +1,151 @@
+// `FaultInjectingStore`: a `Store` that forwards every call to a wrapped
+// store, and can make the next `Commit` fail before or after it reaches that
+// store — the error paths of callers without a broken database (compare
+// leveldb's `EnvWrapper`). Test-only, header-only. Thread-safe; the wrapped
+// store must outlive it.
+#ifndef TASKGATE_TESTS_TESTING_FAULT_INJECTING_STORE_H_
+#define TASKGATE_TESTS_TESTING_FAULT_INJECTING_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/base/thread_annotations.h>
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+
+#include "common/merkle.h"
+#include "store/store.h"
+#include "workflow/domain.h"
+
+namespace taskgate::testing {
+
+class FaultInjectingStore final : public store::Store {
+ public:
+  explicit FaultInjectingStore(store::Store& wrapped) : wrapped_(wrapped) {}
+  FaultInjectingStore(const FaultInjectingStore&) = delete;
+  FaultInjectingStore& operator=(const FaultInjectingStore&) = delete;
+
+  // The next `Commit` returns `status` without reaching the wrapped store:
+  // nothing is written.
+  void FailNextCommit(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    fault_ = Fault{std::move(status), /*after_write=*/false};
+  }
+
+  // The next `Commit` is applied by the wrapped store, and then `status` is
+  // returned instead of its result, whatever that was: the change may be
+  // stored although the caller hears of a failure (a lost reply).
+  void FailCommitAfterWrite(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    fault_ = Fault{std::move(status), /*after_write=*/true};
+  }
+
+  // Runs `f` at the start of the next `Commit`, before it reaches the
+  // wrapped store: another writer slipping in between a caller's read and its
+  // commit, as a concurrent request would.
+  void RunBeforeNextCommit(std::function<void()> f) {
+    absl::MutexLock lock(&mu_);
+    before_commit_ = std::move(f);
+  }
+
+  // Number of `Commit` calls that reached the wrapped store.
+  int commits_forwarded() const {
+    absl::MutexLock lock(&mu_);
+    return commits_forwarded_;
+  }
+
+  absl::StatusOr<store::CommitResult> Commit(
+      const store::ChangeSet& change) override {
+    std::function<void()> before;
+    {
+      absl::MutexLock lock(&mu_);
+      before = std::exchange(before_commit_, nullptr);
+    }
+    if (before) before();  // outside the lock: it may commit through us
+    std::optional<Fault> fault;
+    {
+      absl::MutexLock lock(&mu_);
+      fault = std::exchange(fault_, std::nullopt);
+      if (!fault.has_value() || fault->after_write) ++commits_forwarded_;
+    }
+    if (fault.has_value() && !fault->after_write) return fault->status;
+    absl::StatusOr<store::CommitResult> result = wrapped_.Commit(change);
+    if (fault.has_value()) return fault->status;
+    return result;
+  }
+
+  absl::StatusOr<std::optional<store::StoredRequest>> FindRequest(
+      const std::string& district_id, const std::string& request_id) override {
+    return wrapped_.FindRequest(district_id, request_id);
+  }
+  absl::StatusOr<workflow::District> GetDistrict(
+      const std::string& district_id) override {
+    return wrapped_.GetDistrict(district_id);
+  }
+  absl::StatusOr<workflow::CatalogVersion> GetCatalog(
+      const std::string& district_id, int64_t version) override {
+    return wrapped_.GetCatalog(district_id, version);
+  }
+  absl::StatusOr<workflow::Community> GetCommunity(
+      const std::string& district_id,
+      const std::string& community_id) override {
+    return wrapped_.GetCommunity(district_id, community_id);
+  }
+  absl::StatusOr<std::vector<workflow::Community>> ListCommunities(
+      const std::string& district_id, const std::string& street) override {
+    return wrapped_.ListCommunities(district_id, street);
+  }
+  absl::StatusOr<workflow::Task> GetTask(const std::string& district_id,
+                                         const std::string& task_id) override {
+    return wrapped_.GetTask(district_id, task_id);
+  }
+  absl::StatusOr<std::vector<workflow::Task>> ListTasks(
+      const store::TaskQuery& query) override {
+    return wrapped_.ListTasks(query);
+  }
+  absl::StatusOr<std::vector<workflow::Task>> ListTasksDue(
+      const std::string& district_id, absl::Time now, int32_t limit) override {
+    return wrapped_.ListTasksDue(district_id, now, limit);
+  }
+  absl::StatusOr<std::optional<absl::Time>> NextTimer(
+      const std::string& district_id) override {
+    return wrapped_.NextTimer(district_id);
+  }
+  absl::StatusOr<std::vector<workflow::Decision>> ListDecisions(
+      const std::string& district_id, const std::string& task_id) override {
+    return wrapped_.ListDecisions(district_id, task_id);
+  }
+  absl::StatusOr<std::vector<store::StoredEvent>> ListEvents(
+      const store::EventQuery& query) override {
+    return wrapped_.ListEvents(query);
+  }
+  absl::StatusOr<int64_t> EventCount(const std::string& district_id) override {
+    return wrapped_.EventCount(district_id);
+  }
+  absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
+                                          int64_t tree_size) override {
+    return wrapped_.MerkleRoot(district_id, tree_size);
+  }
+
+ private:
+  struct Fault {
+    absl::Status status;
+    bool after_write = false;
+  };
+
+  store::Store& wrapped_;
+  mutable absl::Mutex mu_;
+  std::optional<Fault> fault_ ABSL_GUARDED_BY(mu_);
+  int commits_forwarded_ ABSL_GUARDED_BY(mu_) = 0;
+  std::function<void()> before_commit_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace taskgate::testing
+
+#endif  // TASKGATE_TESTS_TESTING_FAULT_INJECTING_STORE_H_

@@ -46,12 +46,21 @@ auto StatusIs(Code code) {
 #define TASKGATE_ASSERT_OK_AND_ASSIGN_CONCAT_(a, b) a##b
 #define TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(line) \
   TASKGATE_ASSERT_OK_AND_ASSIGN_CONCAT_(_tg_assert_statusor_, line)
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                  \
-  auto TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__) = (expr);           \
-  ASSERT_TRUE(TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__).ok())        \
-      << TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__).status();         \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                           \
+  auto TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__) = (expr);    \
+  ASSERT_TRUE(TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__).ok()) \
+      << TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__).status();  \
   lhs = *std::move(TASKGATE_ASSERT_OK_AND_ASSIGN_NAME_(__LINE__))
 
 }  // namespace taskgate::testing
+
+namespace absl {
+// Lets gtest print a `StatusOr` by its status instead of its raw bytes
+// (found by argument-dependent lookup through abseil's inline namespace).
+template <typename T>
+void PrintTo(const StatusOr<T>& status_or, std::ostream* os) {
+  *os << status_or.status();
+}
+}  // namespace absl
 
 #endif  // TASKGATE_TESTS_TESTING_STATUS_MATCHERS_H_

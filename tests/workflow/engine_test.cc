@@ -67,15 +67,24 @@ class EngineTest : public ::testing::Test {
     ASSERT_THAT(opened, IsOk());
     sqlite_ = *std::move(opened);
     faults_ = std::make_unique<FaultInjectingStore>(*sqlite_);
-    engine_ = std::make_unique<Engine>(*faults_, clock_, EngineOptions{});
+    engine_ = std::make_unique<Engine>(*faults_, clock_, EngineOptions());
     ASSERT_THAT(engine_->EnsureDistrict("Test district"), IsOk());
 
     std::vector<CatalogItem> items = {
-        {"D-001", ListKind::kDuty, "Residents' committee elections",
-         "城市居民委员会组织法", {}},
-        {"A-001", ListKind::kAssist, "Elderly care subsidy checks",
-         "老年人权益保障法", {}},
-        {"N-001", ListKind::kNegative, "Investment attraction quotas", "",
+        {"D-001",
+         ListKind::kDuty,
+         "Residents' committee elections",
+         "城市居民委员会组织法",
+         {}},
+        {"A-001",
+         ListKind::kAssist,
+         "Elderly care subsidy checks",
+         "老年人权益保障法",
+         {}},
+        {"N-001",
+         ListKind::kNegative,
+         "Investment attraction quotas",
+         "",
          {"招商引资"}},
     };
     ASSERT_THAT(engine_->PublishCatalog(Admin(), "", items, "first lists"),
@@ -114,7 +123,8 @@ class EngineTest : public ::testing::Test {
 
   Task Create(const std::string& id, TaskSpec spec,
               const Principal& clerk = Clerk()) {
-    absl::StatusOr<Task> t = engine_->CreateTask(clerk, "", id, std::move(spec));
+    absl::StatusOr<Task> t =
+        engine_->CreateTask(clerk, "", id, std::move(spec));
     EXPECT_THAT(t, IsOk());
     return t.ok() ? *t : Task{};
   }
@@ -159,9 +169,10 @@ TEST_F(EngineTest, CleanAssistTaskIsAdmittedAfterClaimAndApproval) {
   EXPECT_THAT(submitted.findings, IsEmpty());
   EXPECT_EQ(submitted.catalog_version, 1);
   EXPECT_THAT(submitted.resolved_communities, ElementsAre("c1"));
-  // Monday 2026-03-02 + 15 working days = Friday 2026-03-20.
-  EXPECT_EQ(submitted.sla.due_date, absl::CivilDay(2026, 3, 20));
-  EXPECT_EQ(submitted.timer_at, At(2026, 3, 21, 0));
+  // Submitted Monday 2026-03-02; day 1 is Tuesday 03-03: 03-03..06 (4),
+  // 03-09..13 (9), 03-16..20 (14), Monday 03-23 (15).
+  EXPECT_EQ(submitted.sla.due_date, absl::CivilDay(2026, 3, 23));
+  EXPECT_EQ(submitted.timer_at, At(2026, 3, 24, 0));
 
   ASSERT_OK_AND_ASSIGN(Task claimed,
                        Do(Reviewer("r1"), TaskAction::kClaim, "t1"));
@@ -173,11 +184,10 @@ TEST_F(EngineTest, CleanAssistTaskIsAdmittedAfterClaimAndApproval) {
   EXPECT_EQ(active.version, 4);
   EXPECT_EQ(active.timer_at, At(2026, 8, 1, 0));  // end of its end date
 
-  EXPECT_THAT(Actions(EventsOf("t1")),
-              ElementsAre("task.create", "task.submit", "task.claim",
-                          "task.approve"));
-  ASSERT_OK_AND_ASSIGN(auto decisions,
-                       sqlite_->ListDecisions("default", "t1"));
+  EXPECT_THAT(
+      Actions(EventsOf("t1")),
+      ElementsAre("task.create", "task.submit", "task.claim", "task.approve"));
+  ASSERT_OK_AND_ASSIGN(auto decisions, sqlite_->ListDecisions("default", "t1"));
   ASSERT_EQ(decisions.size(), 1u);
   EXPECT_EQ(decisions[0].kind, DecisionKind::kApprove);
   EXPECT_EQ(decisions[0].decided_by, "r1");
@@ -202,8 +212,7 @@ TEST_F(EngineTest, NegativeListTaskIsRejectedBySystemAtSubmitEvenInEmergency) {
   EXPECT_EQ(events[2].event.state_before, "SUBMITTED");
   EXPECT_EQ(events[2].event.state_after, "REJECTED");
   EXPECT_THAT(events[2].event.reason, HasSubstr("N-001"));
-  ASSERT_OK_AND_ASSIGN(auto decisions,
-                       sqlite_->ListDecisions("default", "t1"));
+  ASSERT_OK_AND_ASSIGN(auto decisions, sqlite_->ListDecisions("default", "t1"));
   ASSERT_EQ(decisions.size(), 1u);
   EXPECT_EQ(decisions[0].kind, DecisionKind::kSystemReject);
   EXPECT_EQ(decisions[0].catalog_version, 1);
@@ -249,7 +258,8 @@ TEST_F(EngineTest, EmergencyTaskIsProvisionalCountsAtOnceAndHasAThreeDaySla) {
   second.hours_per_community_month = 20;
   second.start_date = absl::CivilDay(2026, 5, 1);
   Create("t2", second, Clerk("housing"));
-  ASSERT_OK_AND_ASSIGN(Task t2, Do(Clerk("housing"), TaskAction::kSubmit, "t2"));
+  ASSERT_OK_AND_ASSIGN(Task t2,
+                       Do(Clerk("housing"), TaskAction::kSubmit, "t2"));
   bool capacity = false;
   for (const Finding& f : t2.findings) {
     if (f.rule_id == kRuleCapacity) {
@@ -266,7 +276,8 @@ TEST_F(EngineTest, EmergencyTaskIsProvisionalCountsAtOnceAndHasAThreeDaySla) {
   EXPECT_EQ(approved.state, TaskState::kActive);
 }
 
-TEST_F(EngineTest, RejectingAProvisionalTaskRevokesItAndRecordsUnjustifiedFlag) {
+TEST_F(EngineTest,
+       RejectingAProvisionalTaskRevokesItAndRecordsUnjustifiedFlag) {
   TaskSpec spec = CleanAssistSpec();
   spec.emergency = true;
   spec.emergency_reason = "the director wants it";
@@ -294,8 +305,8 @@ TEST_F(EngineTest, NewItemNeedsTwoDistinctReviewers) {
   const std::vector<Acknowledgement> acks = {{"R-NEW-ITEM", "reviewed"}};
 
   ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
-  ASSERT_OK_AND_ASSIGN(Task first,
-                       Do(Reviewer("r1"), TaskAction::kApprove, "t1", "", acks));
+  ASSERT_OK_AND_ASSIGN(
+      Task first, Do(Reviewer("r1"), TaskAction::kApprove, "t1", "", acks));
   EXPECT_EQ(first.state, TaskState::kSubmitted);  // awaiting second approval
   EXPECT_TRUE(first.claimed_by.empty());
   EXPECT_EQ(first.approvals.size(), 1u);
@@ -303,12 +314,11 @@ TEST_F(EngineTest, NewItemNeedsTwoDistinctReviewers) {
   EXPECT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "t1"), IsOk());
-  ASSERT_OK_AND_ASSIGN(Task second,
-                       Do(Reviewer("r2"), TaskAction::kApprove, "t1", "", acks));
+  ASSERT_OK_AND_ASSIGN(
+      Task second, Do(Reviewer("r2"), TaskAction::kApprove, "t1", "", acks));
   EXPECT_EQ(second.state, TaskState::kActive);
   EXPECT_EQ(second.approvals.size(), 2u);
-  ASSERT_OK_AND_ASSIGN(auto decisions,
-                       sqlite_->ListDecisions("default", "t1"));
+  ASSERT_OK_AND_ASSIGN(auto decisions, sqlite_->ListDecisions("default", "t1"));
   EXPECT_EQ(decisions.size(), 2u);
 }
 
@@ -351,8 +361,9 @@ TEST_F(EngineTest, ReturnPausesTheSlaAndResubmissionCountsTheRest) {
   ASSERT_THAT(engine_->EditTask(Clerk(), "", "t1", returned.version, edited),
               IsOk());
   ASSERT_OK_AND_ASSIGN(Task again, Do(Clerk(), TaskAction::kSubmit, "t1"));
-  // 11 working days remain from Mon 03-16: due Mon 03-30.
-  EXPECT_EQ(again.sla.due_date, absl::CivilDay(2026, 3, 30));
+  // 4 used (03-03..06); 11 remain from Mon 03-16: 03-17..20 (4),
+  // 03-23..27 (9), 03-30, 03-31 (11).
+  EXPECT_EQ(again.sla.due_date, absl::CivilDay(2026, 3, 31));
   EXPECT_EQ(again.spec.legal_basis, edited.legal_basis);
 }
 
@@ -394,6 +405,8 @@ TEST_F(EngineTest, ActiveTaskCanBeRevokedByReviewerOrClosedByItsDepartment) {
   TaskSpec spec = CleanAssistSpec();
   spec.item_code = "D-001";
   Create("t1", spec);
+  spec.start_date = absl::CivilDay(2026, 8, 1);  // no overlap: no R-DUPLICATE
+  spec.end_date = absl::CivilDay(2026, 9, 30);
   Create("t2", spec);
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t2"), IsOk());
@@ -525,9 +538,9 @@ TEST_F(EngineTest, StaleVersionIsAborted) {
   claim.expected_version = t.version;  // the version before submit
   EXPECT_THAT(engine_->Act(Reviewer("r1"), claim),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("reload")));
-  EXPECT_THAT(engine_->EditTask(Clerk(), "", "t1", t.version,
-                                CleanAssistSpec()),
-              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(
+      engine_->EditTask(Clerk(), "", "t1", t.version, CleanAssistSpec()),
+      StatusIs(absl::StatusCode::kAborted));
 }
 
 TEST_F(EngineTest, ConcurrentClaimsHaveExactlyOneWinner) {
@@ -536,7 +549,7 @@ TEST_F(EngineTest, ConcurrentClaimsHaveExactlyOneWinner) {
   // r2's claim slips in between r1's read and r1's commit, as a concurrent
   // request on another thread would.
   FaultInjectingStore racing(*sqlite_);
-  Engine other(racing, clock_, EngineOptions{});
+  Engine other(racing, clock_, EngineOptions());
   absl::StatusOr<Task> winner;
   racing.RunBeforeNextCommit(
       [&] { winner = Do(Reviewer("r2"), TaskAction::kClaim, "t1"); });
@@ -557,14 +570,14 @@ TEST_F(EngineTest, TimerEscalatesOverdueReviewAsSystemEvent) {
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
   ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
   ASSERT_OK_AND_ASSIGN(std::optional<absl::Time> next, engine_->NextDeadline());
-  EXPECT_EQ(next, At(2026, 3, 21, 0));
+  EXPECT_EQ(next, At(2026, 3, 24, 0));
 
   // Just before the deadline nothing happens.
   ASSERT_OK_AND_ASSIGN(TickResult early,
-                       engine_->OnTick(At(2026, 3, 21, 0) - absl::Seconds(1)));
+                       engine_->OnTick(At(2026, 3, 24, 0) - absl::Seconds(1)));
   EXPECT_EQ(early.escalated, 0);
 
-  clock_.Set(At(2026, 3, 21, 0));
+  clock_.Set(At(2026, 3, 24, 0));
   ASSERT_OK_AND_ASSIGN(TickResult tick, engine_->OnTick(clock_.Now()));
   EXPECT_EQ(tick.escalated, 1);
   ASSERT_OK_AND_ASSIGN(Task t, engine_->GetTask("t1"));
@@ -585,8 +598,7 @@ TEST_F(EngineTest, OverdueReviewIsReleasedToTheQueueWhenConfigured) {
   Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
   ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
-  ASSERT_OK_AND_ASSIGN(TickResult tick,
-                       releasing.OnTick(At(2026, 3, 21, 0)));
+  ASSERT_OK_AND_ASSIGN(TickResult tick, releasing.OnTick(At(2026, 3, 24, 0)));
   EXPECT_EQ(tick.escalated, 1);
   ASSERT_OK_AND_ASSIGN(Task t, engine_->GetTask("t1"));
   EXPECT_EQ(t.state, TaskState::kSubmitted);
@@ -615,7 +627,7 @@ TEST_F(EngineTest, SubmitWithoutCatalogFailsWithAnActionableMessage) {
   FakeClock clock(At(2026, 3, 2));
   auto opened = store::SqliteStore::Open(":memory:");
   ASSERT_THAT(opened, IsOk());
-  Engine bare(**opened, clock, EngineOptions{});
+  Engine bare(**opened, clock, EngineOptions());
   ASSERT_THAT(bare.EnsureDistrict("Empty"), IsOk());
   ASSERT_THAT(bare.CreateTask(Clerk(), "", "t1", CleanAssistSpec()), IsOk());
   ActionRequest submit;
@@ -627,24 +639,30 @@ TEST_F(EngineTest, SubmitWithoutCatalogFailsWithAnActionableMessage) {
 }
 
 TEST_F(EngineTest, CatalogVersionsCountUpAndReviewsRecordTheirVersion) {
-  ASSERT_OK_AND_ASSIGN(
-      CatalogVersion v2,
-      engine_->PublishCatalog(
-          Admin(), "",
-          {{"A-001", ListKind::kAssist, "Elderly care subsidy checks", "法", {}},
-           {"N-001", ListKind::kNegative, "Quotas", "", {"招商引资", "协税护税"}}},
-          "annual revision"));
+  ASSERT_OK_AND_ASSIGN(CatalogVersion v2,
+                       engine_->PublishCatalog(Admin(), "",
+                                               {{"A-001",
+                                                 ListKind::kAssist,
+                                                 "Elderly care subsidy checks",
+                                                 "法",
+                                                 {}},
+                                                {"N-001",
+                                                 ListKind::kNegative,
+                                                 "Quotas",
+                                                 "",
+                                                 {"招商引资", "协税护税"}}},
+                                               "annual revision"));
   EXPECT_EQ(v2.version, 2);
   Create("t1", CleanAssistSpec());
   ASSERT_OK_AND_ASSIGN(Task t, Do(Clerk(), TaskAction::kSubmit, "t1"));
   EXPECT_EQ(t.catalog_version, 2);
-  EXPECT_THAT(engine_->PublishCatalog(
-                  Admin(), "",
-                  {{"A-001", ListKind::kAssist, "x", "", {}},
-                   {"A-001", ListKind::kAssist, "y", "", {}}},
-                  ""),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("more than once")));
+  EXPECT_THAT(
+      engine_->PublishCatalog(Admin(), "",
+                              {{"A-001", ListKind::kAssist, "x", "", {}},
+                               {"A-001", ListKind::kAssist, "y", "", {}}},
+                              ""),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("more than once")));
 }
 
 }  // namespace

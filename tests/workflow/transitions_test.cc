@@ -23,16 +23,24 @@ using ::testing::HasSubstr;
 using S = TaskState;
 using A = TaskAction;
 
-constexpr S kAllStates[] = {S::kDraft,     S::kSubmitted, S::kInReview,
-                            S::kReturned,  S::kProvisional, S::kActive,
-                            S::kRejected,  S::kWithdrawn, S::kRevoked,
-                            S::kCompleted};
-constexpr A kAllActions[] = {
-    A::kEdit,     A::kSubmit,  A::kWithdraw, A::kClaim,
-    A::kRelease,  A::kApprove, A::kReject,   A::kReturn,
-    A::kRevoke,   A::kClose,   A::kRejectByNegativeList,
-    A::kAdmitProvisionally,    A::kAdmitByDutyList,
-    A::kEscalate, A::kExpire};
+constexpr S kAllStates[] = {
+    S::kDraft,  S::kSubmitted, S::kInReview,  S::kReturned, S::kProvisional,
+    S::kActive, S::kRejected,  S::kWithdrawn, S::kRevoked,  S::kCompleted};
+constexpr A kAllActions[] = {A::kEdit,
+                             A::kSubmit,
+                             A::kWithdraw,
+                             A::kClaim,
+                             A::kRelease,
+                             A::kApprove,
+                             A::kReject,
+                             A::kReturn,
+                             A::kRevoke,
+                             A::kClose,
+                             A::kRejectByNegativeList,
+                             A::kAdmitProvisionally,
+                             A::kAdmitByDutyList,
+                             A::kEscalate,
+                             A::kExpire};
 
 Principal Clerk(std::string department = "civil-affairs") {
   Principal p;
@@ -166,8 +174,8 @@ TEST(CheckTransition, AllowsEveryRowOfTheTableWhenItsGuardsHold) {
     auto [principal, task, input] = Satisfying(row);
     absl::StatusOr<const Transition*> checked =
         CheckTransition(principal, task, row.action, input);
-    ASSERT_THAT(checked, IsOk()) << TaskStateName(row.from) << " x "
-                                 << TaskActionName(row.action);
+    ASSERT_THAT(checked, IsOk())
+        << TaskStateName(row.from) << " x " << TaskActionName(row.action);
     EXPECT_EQ(*checked, &row);
   }
 }
@@ -201,12 +209,13 @@ TEST(CheckTransition, RefusesEveryActionTheTableLacksNamingStateAndAction) {
 TEST(CheckTransition, WrongRoleIsDeniedWhateverTheState) {
   for (S state : kAllStates) {
     Task task = TaskIn(state);
-    EXPECT_THAT(CheckTransition(WithRole(Role::kAuditor), task, A::kApprove, {}),
-                StatusIs(absl::StatusCode::kPermissionDenied,
-                         HasSubstr("role auditor may not approve")));
-    EXPECT_THAT(CheckTransition(WithRole(Role::kCommunity), task, A::kSubmit,
-                                {}),
-                StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(
+        CheckTransition(WithRole(Role::kAuditor), task, A::kApprove, {}),
+        StatusIs(absl::StatusCode::kPermissionDenied,
+                 HasSubstr("role auditor may not approve")));
+    EXPECT_THAT(
+        CheckTransition(WithRole(Role::kCommunity), task, A::kSubmit, {}),
+        StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(CheckTransition(Reviewer(), task, A::kSubmit, {}),
                 StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(CheckTransition(Clerk(), task, A::kApprove, {}),
@@ -220,10 +229,10 @@ TEST(CheckTransition, WrongRoleIsDeniedWhateverTheState) {
 
 TEST(CheckTransition, AnotherDepartmentIsDeniedWhateverTheState) {
   for (S state : kAllStates) {
-    EXPECT_THAT(CheckTransition(Clerk("housing"), TaskIn(state), A::kWithdraw,
-                                {}),
-                StatusIs(absl::StatusCode::kPermissionDenied,
-                         HasSubstr("belongs to department civil-affairs")));
+    EXPECT_THAT(
+        CheckTransition(Clerk("housing"), TaskIn(state), A::kWithdraw, {}),
+        StatusIs(absl::StatusCode::kPermissionDenied,
+                 HasSubstr("belongs to department civil-affairs")));
   }
 }
 
@@ -310,8 +319,9 @@ TEST(CheckTransition, ApproveNeedsEachWarningAcknowledgedWithAReason) {
                  "WARN finding R-LEAD-TIME must be acknowledged with a reason "
                  "to approve"}}));
 
-  ActionInput both{"", {{"R-CAPACITY", "street pools staff"},
-                        {"R-LEAD-TIME", "flood season"}}};
+  ActionInput both{
+      "",
+      {{"R-CAPACITY", "street pools staff"}, {"R-LEAD-TIME", "flood season"}}};
   EXPECT_THAT(CheckTransition(Reviewer(), task, A::kApprove, both), IsOk());
 }
 

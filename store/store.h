@@ -1,7 +1,9 @@
 // The persistence interface of TaskGate.
 //
 // A `Store` keeps districts, catalog versions, communities, tasks, decisions,
-// idempotency records and each district's append-only audit log. Every
+// principals and their credentials, assignment acknowledgements, funding
+// reports, complaints, idempotency records and each district's append-only
+// audit log. Every
 // change arrives as one `ChangeSet`, which the store applies all-or-nothing
 // together with its audit events: no change without its event, no event
 // without its change. A `ChangeSet` is self-contained, so an implementation
@@ -52,6 +54,23 @@ struct CommunityWrite {
   int64_t expected_version = 0;
 };
 
+// Same optimistic scheme for principals, credentials and complaints.
+// A credential's `principal_id` and `token_hash` never change once stored
+// (INVALID_ARGUMENT on an update that changes them); its `token_hash` is
+// unique in the whole store (ALREADY_EXISTS on a create that reuses one).
+struct PrincipalWrite {
+  workflow::Principal principal;
+  int64_t expected_version = 0;
+};
+struct CredentialWrite {
+  workflow::Credential credential;
+  int64_t expected_version = 0;
+};
+struct ComplaintWrite {
+  workflow::Complaint complaint;
+  int64_t expected_version = 0;
+};
+
 // One all-or-nothing change and the audit events that record it.
 struct ChangeSet {
   std::string district_id;
@@ -64,6 +83,15 @@ struct ChangeSet {
   std::vector<CommunityWrite> communities;
   std::vector<TaskWrite> tasks;
   std::vector<workflow::Decision> decisions;
+  std::vector<PrincipalWrite> principals;
+  // Written after `principals`; the principal must exist (NOT_FOUND).
+  std::vector<CredentialWrite> credentials;
+  std::vector<ComplaintWrite> complaints;
+  // Both are created only and refer to a stored task (NOT_FOUND if not). A
+  // report id taken, or a second ack of the same (task, community), is
+  // ALREADY_EXISTS.
+  std::vector<workflow::FundingReport> funding_reports;
+  std::vector<workflow::AssignmentAck> acks;
   // Must not be empty. `seq` is ignored: the store assigns the next numbers
   // of the district's log, in order.
   std::vector<workflow::AuditEvent> events;
@@ -104,7 +132,7 @@ struct EventQuery {
 struct StoredEvent {
   workflow::AuditEvent event;
   std::string canonical;  // the canonical encoding (docs/audit-encoding.md)
-  merkle::Hash leaf_hash;
+  merkle::Hash leaf_hash{};
 };
 
 class Store {
@@ -113,10 +141,12 @@ class Store {
 
   // Applies `change` and appends its events atomically. Errors:
   // INVALID_ARGUMENT for a malformed change set (no events, wrong district,
-  // wrong task version step); ALREADY_EXISTS for a reused request id or an
-  // existing id on create; ABORTED for a stale expected version; NOT_FOUND
-  // for an update of a missing task or community; UNAVAILABLE when the
-  // database is busy; INTERNAL for anything else. On error nothing is written.
+  // wrong version step); ALREADY_EXISTS for a reused request id, an
+  // existing id on create, a token hash in use or a second acknowledgement;
+  // ABORTED for a stale expected version; NOT_FOUND for an update of a
+  // missing row, or a row referring to a missing task or principal;
+  // UNAVAILABLE when the database is busy; INTERNAL for anything else. On
+  // error nothing is written.
   virtual absl::StatusOr<CommitResult> Commit(const ChangeSet& change) = 0;
 
   // Returns the stored answer to `request_id`, or nullopt if none.
@@ -170,6 +200,57 @@ class Store {
   // log (RFC 6962 §2.1). INVALID_ARGUMENT if `tree_size` exceeds the log.
   virtual absl::StatusOr<merkle::Hash> MerkleRoot(
       const std::string& district_id, int64_t tree_size) = 0;
+
+  // ------------------------------------- principals, credentials (SPEC §8)
+
+  // NOT_FOUND when missing.
+  virtual absl::StatusOr<workflow::Principal> GetPrincipal(
+      const std::string& district_id, const std::string& principal_id) = 0;
+
+  // The district's principals ordered by id.
+  virtual absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+      const std::string& district_id) = 0;
+
+  // Number of principals in the district (0 before bootstrap).
+  virtual absl::StatusOr<int64_t> CountPrincipals(
+      const std::string& district_id) = 0;
+
+  // NOT_FOUND when missing.
+  virtual absl::StatusOr<workflow::Credential> GetCredential(
+      const std::string& district_id, const std::string& credential_id) = 0;
+
+  // The credential whose `token_hash` equals `token_hash` (revoked or not),
+  // or nullopt.
+  virtual absl::StatusOr<std::optional<workflow::Credential>>
+  FindCredentialByHash(const std::string& district_id,
+                       const std::string& token_hash) = 0;
+
+  // Credentials ordered by id; `principal_id` empty lists all of the
+  // district.
+  virtual absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+      const std::string& district_id, const std::string& principal_id) = 0;
+
+  // ------------------------------------ community workload, complaints (§6)
+
+  // NOT_FOUND when missing.
+  virtual absl::StatusOr<workflow::Complaint> GetComplaint(
+      const std::string& district_id, const std::string& complaint_id) = 0;
+
+  // Complaints ordered by id; empty filters do not filter.
+  virtual absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+      const std::string& district_id, const std::string& community_id,
+      const std::vector<workflow::ComplaintState>& states) = 0;
+
+  // Funding reports, oldest first (then by id); empty filters do not filter.
+  virtual absl::StatusOr<std::vector<workflow::FundingReport>>
+  ListFundingReports(const std::string& district_id, const std::string& task_id,
+                     const std::string& community_id) = 0;
+
+  // Acknowledgements, oldest first (then by task and community); empty
+  // filters do not filter.
+  virtual absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) = 0;
 };
 
 }  // namespace taskgate::store

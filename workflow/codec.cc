@@ -79,6 +79,16 @@ struct EnumNames<ControlledBucket> {
   }
 };
 
+template <>
+struct EnumNames<ComplaintState> {
+  static std::string_view Name(ComplaintState v) {
+    return ComplaintStateName(v);
+  }
+  static std::optional<ComplaintState> Parse(std::string_view s) {
+    return ParseComplaintState(s);
+  }
+};
+
 // ------------------------------------------------------------------ writing
 
 template <typename Enum>
@@ -576,6 +586,102 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Principal* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "id", &out->id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "role", &out->role));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "department_id", &out->department_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "community_id", &out->community_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "home_department_id", &out->home_department_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "display_name", &out->display_name));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "disabled", &out->disabled));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "version", &out->version));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "created_at", &out->created_at));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Credential* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "id", &out->id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "principal_id", &out->principal_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "token_hash", &out->token_hash));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "description", &out->description));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "created_at", &out->created_at));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "created_by", &out->created_by));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "revoked", &out->revoked));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "revoked_at", &out->revoked_at));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "version", &out->version));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Complaint* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "id", &out->id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "community_id", &out->community_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "department_id", &out->department_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "task_id", &out->task_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "title", &out->title));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "description", &out->description));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "state", &out->state));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "filed_by", &out->filed_by));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "filed_at", &out->filed_at));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "handled_by", &out->handled_by));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "resolution", &out->resolution));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "version", &out->version));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "updated_at", &out->updated_at));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  FundingReport* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "id", &out->id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "task_id", &out->task_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "community_id", &out->community_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "note", &out->note));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "reported_by", &out->reported_by));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "reported_at", &out->reported_at));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  AssignmentAck* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "task_id", &out->task_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "community_id", &out->community_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "acknowledged_by", &out->acknowledged_by));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "acknowledged_at", &out->acknowledged_at));
+  return absl::OkStatus();
+}
+
 // Parses `text` and reads the top-level object into a fresh `T`, so that
 // absent members keep `T`'s defaults. Exceptions stay inside.
 template <typename T>
@@ -713,6 +819,97 @@ std::string DistrictToJson(const District& district) {
 
 absl::StatusOr<District> DistrictFromJson(std::string_view json) {
   return Decode<District>("district json", json);
+}
+
+std::string PrincipalToJson(const Principal& principal) {
+  return Dump(Json{
+      {"id", principal.id},
+      {"role", EnumToJson(principal.role)},
+      {"district_id", principal.district_id},
+      {"department_id", principal.department_id},
+      {"community_id", principal.community_id},
+      {"home_department_id", principal.home_department_id},
+      {"display_name", principal.display_name},
+      {"disabled", principal.disabled},
+      {"version", principal.version},
+      {"created_at", TimeToJson(principal.created_at)},
+  });
+}
+
+absl::StatusOr<Principal> PrincipalFromJson(std::string_view json) {
+  return Decode<Principal>("principal json", json);
+}
+
+std::string CredentialToJson(const Credential& credential) {
+  return Dump(Json{
+      {"district_id", credential.district_id},
+      {"id", credential.id},
+      {"principal_id", credential.principal_id},
+      {"token_hash", credential.token_hash},
+      {"description", credential.description},
+      {"created_at", TimeToJson(credential.created_at)},
+      {"created_by", credential.created_by},
+      {"revoked", credential.revoked},
+      {"revoked_at", OptionalTimeToJson(credential.revoked_at)},
+      {"version", credential.version},
+  });
+}
+
+absl::StatusOr<Credential> CredentialFromJson(std::string_view json) {
+  return Decode<Credential>("credential json", json);
+}
+
+std::string ComplaintToJson(const Complaint& complaint) {
+  return Dump(Json{
+      {"district_id", complaint.district_id},
+      {"id", complaint.id},
+      {"community_id", complaint.community_id},
+      {"department_id", complaint.department_id},
+      {"task_id", complaint.task_id},
+      {"title", complaint.title},
+      {"description", complaint.description},
+      {"state", EnumToJson(complaint.state)},
+      {"filed_by", complaint.filed_by},
+      {"filed_at", TimeToJson(complaint.filed_at)},
+      {"handled_by", complaint.handled_by},
+      {"resolution", complaint.resolution},
+      {"version", complaint.version},
+      {"updated_at", TimeToJson(complaint.updated_at)},
+  });
+}
+
+absl::StatusOr<Complaint> ComplaintFromJson(std::string_view json) {
+  return Decode<Complaint>("complaint json", json);
+}
+
+std::string FundingReportToJson(const FundingReport& report) {
+  return Dump(Json{
+      {"district_id", report.district_id},
+      {"id", report.id},
+      {"task_id", report.task_id},
+      {"community_id", report.community_id},
+      {"note", report.note},
+      {"reported_by", report.reported_by},
+      {"reported_at", TimeToJson(report.reported_at)},
+  });
+}
+
+absl::StatusOr<FundingReport> FundingReportFromJson(std::string_view json) {
+  return Decode<FundingReport>("funding report json", json);
+}
+
+std::string AssignmentAckToJson(const AssignmentAck& ack) {
+  return Dump(Json{
+      {"district_id", ack.district_id},
+      {"task_id", ack.task_id},
+      {"community_id", ack.community_id},
+      {"acknowledged_by", ack.acknowledged_by},
+      {"acknowledged_at", TimeToJson(ack.acknowledged_at)},
+  });
+}
+
+absl::StatusOr<AssignmentAck> AssignmentAckFromJson(std::string_view json) {
+  return Decode<AssignmentAck>("assignment ack json", json);
 }
 
 }  // namespace taskgate::workflow

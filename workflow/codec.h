@@ -34,6 +34,22 @@ absl::StatusOr<Decision> DecisionFromJson(std::string_view json);
 std::string DistrictToJson(const District& district);
 absl::StatusOr<District> DistrictFromJson(std::string_view json);
 
+std::string PrincipalToJson(const Principal& principal);
+absl::StatusOr<Principal> PrincipalFromJson(std::string_view json);
+
+// Carries the token hash (never a secret): for storage, not for events.
+std::string CredentialToJson(const Credential& credential);
+absl::StatusOr<Credential> CredentialFromJson(std::string_view json);
+
+std::string ComplaintToJson(const Complaint& complaint);
+absl::StatusOr<Complaint> ComplaintFromJson(std::string_view json);
+
+std::string FundingReportToJson(const FundingReport& report);
+absl::StatusOr<FundingReport> FundingReportFromJson(std::string_view json);
+
+std::string AssignmentAckToJson(const AssignmentAck& ack);
+absl::StatusOr<AssignmentAck> AssignmentAckFromJson(std::string_view json);
+
 // "YYYY-MM-DD"; INVALID_ARGUMENT for anything else, including impossible
 // dates such as 2026-02-30.
 absl::StatusOr<absl::CivilDay> ParseCivilDay(std::string_view text);

@@ -92,6 +92,13 @@ constexpr NameTable<ControlledBucket, 7> kBuckets = {{
     {ControlledBucket::kTraining, "training"},
 }};
 
+constexpr NameTable<ComplaintState, 4> kComplaintStates = {{
+    {ComplaintState::kOpen, "OPEN"},
+    {ComplaintState::kVerified, "VERIFIED"},
+    {ComplaintState::kUnfounded, "UNFOUNDED"},
+    {ComplaintState::kResolved, "RESOLVED"},
+}};
+
 }  // namespace
 
 Principal SystemPrincipal(std::string_view district_id) {
@@ -121,6 +128,9 @@ std::string_view DecisionKindName(DecisionKind kind) {
 std::string_view ControlledBucketName(ControlledBucket bucket) {
   return NameOf(kBuckets, bucket);
 }
+std::string_view ComplaintStateName(ComplaintState state) {
+  return NameOf(kComplaintStates, state);
+}
 
 std::optional<Role> ParseRole(std::string_view name) {
   return ParseName(kRoles, name);
@@ -142,6 +152,9 @@ std::optional<DecisionKind> ParseDecisionKind(std::string_view name) {
 }
 std::optional<ControlledBucket> ParseControlledBucket(std::string_view name) {
   return ParseName(kBuckets, name);
+}
+std::optional<ComplaintState> ParseComplaintState(std::string_view name) {
+  return ParseName(kComplaintStates, name);
 }
 
 std::optional<ControlledBucket> BucketOf(TaskType type) {

@@ -43,6 +43,26 @@ struct Principal {
   std::string department_id;       // kDepartment: the department it acts for
   std::string community_id;        // kCommunity: the community it acts for
   std::string home_department_id;  // kReviewer: may be empty
+  // Kept by the admin (SPEC §1); a disabled principal cannot authenticate.
+  std::string display_name;
+  bool disabled = false;
+  int64_t version = 0;  // optimistic concurrency, like tasks
+  absl::Time created_at;
+};
+
+// A bearer token of a principal, stored only as the hash of its secret
+// (SPEC §8): the secret is shown once, when issued, and never kept.
+struct Credential {
+  std::string district_id;
+  std::string id;  // public token id, e.g. "tok-..."
+  std::string principal_id;
+  std::string token_hash;  // lower-case hex SHA-256 of the secret
+  std::string description;
+  absl::Time created_at;
+  std::string created_by;
+  bool revoked = false;
+  std::optional<absl::Time> revoked_at;
+  int64_t version = 0;
 };
 
 // The principal recorded for timer-driven and automatic decisions.
@@ -250,6 +270,53 @@ struct Decision {
   absl::Time decided_at;
 };
 
+// ------------------------------------------------ community workload (§6)
+
+// A community's acknowledgement that an assignment reached it; one per
+// (task, community).
+struct AssignmentAck {
+  std::string district_id;
+  std::string task_id;
+  std::string community_id;
+  std::string acknowledged_by;
+  absl::Time acknowledged_at;
+};
+
+// A community's report that the funding promised with a task (费随事转) did
+// not arrive; reviewers see it, and it may lead to revocation.
+struct FundingReport {
+  std::string district_id;
+  std::string id;
+  std::string task_id;
+  std::string community_id;
+  std::string note;
+  std::string reported_by;
+  absl::Time reported_at;
+};
+
+// OPEN -> VERIFIED | UNFOUNDED -> RESOLVED, handled by reviewers.
+enum class ComplaintState { kOpen, kVerified, kUnfounded, kResolved };
+
+// A community's complaint that a department pushed a task to it outside
+// TaskGate (社区有权拒绝未经准入事项).
+struct Complaint {
+  std::string district_id;
+  std::string id;
+  std::string community_id;   // the complaining community
+  std::string department_id;  // the accused department; may be empty
+  // The un-admitted task, if it is in TaskGate at all; may be empty.
+  std::string task_id;
+  std::string title;
+  std::string description;
+  ComplaintState state = ComplaintState::kOpen;
+  std::string filed_by;
+  absl::Time filed_at;
+  std::string handled_by;  // the reviewer of the latest move
+  std::string resolution;  // the latest move's text
+  int64_t version = 0;
+  absl::Time updated_at;
+};
+
 // --------------------------------------------------------------------- audit
 
 // One entry of a district's append-only audit log; a leaf of its Merkle tree.
@@ -283,6 +350,8 @@ std::string_view TaskTypeName(TaskType type);
 std::string_view SeverityName(Severity severity);
 std::string_view DecisionKindName(DecisionKind kind);
 std::string_view ControlledBucketName(ControlledBucket bucket);
+// "OPEN", "VERIFIED", "UNFOUNDED", "RESOLVED".
+std::string_view ComplaintStateName(ComplaintState state);
 
 // Inverses of the above; nullopt for an unknown name.
 std::optional<Role> ParseRole(std::string_view name);
@@ -292,6 +361,7 @@ std::optional<TaskType> ParseTaskType(std::string_view name);
 std::optional<Severity> ParseSeverity(std::string_view name);
 std::optional<DecisionKind> ParseDecisionKind(std::string_view name);
 std::optional<ControlledBucket> ParseControlledBucket(std::string_view name);
+std::optional<ComplaintState> ParseComplaintState(std::string_view name);
 
 // The limit bucket of a controlled type; nullopt for kEvaluation.
 std::optional<ControlledBucket> BucketOf(TaskType type);

@@ -15,74 +15,19 @@
 #include "common/merkle.h"
 #include "common/status_macros.h"
 #include "workflow/codec.h"
+#include "workflow/internal/commit_once.h"
 #include "workflow/validation.h"
 
 namespace taskgate::workflow {
 namespace {
 
+using internal::CommitOnce;
+using internal::Fingerprint;
+using internal::Outcome;
+
 constexpr std::string_view kRuleEmergency = "R-EMERGENCY";
 
 std::string Str(std::string_view s) { return std::string(s); }
-
-// Identifies a request's parameters, so that a request id reused for a
-// different request (or by another principal) is refused, not replayed.
-std::string Fingerprint(std::initializer_list<std::string_view> parts) {
-  std::string buf;
-  for (std::string_view p : parts) {
-    absl::StrAppend(&buf, p.size(), ":", Str(p), ";");
-  }
-  return merkle::ToHex(merkle::Sha256(buf));
-}
-
-template <typename T>
-struct Outcome {
-  store::ChangeSet change;
-  T value;
-};
-
-// Runs one change: looks up an earlier answer to `request_id`, otherwise
-// prepares the change and commits it with its answer. A concurrent duplicate
-// loses at commit (ALREADY_EXISTS) and then replays the winner's answer.
-template <typename T>
-absl::StatusOr<T> CommitOnce(
-    store::Store& store, const std::string& district_id,
-    const std::string& request_id, std::string_view operation,
-    const std::string& fingerprint, std::string (*encode)(const T&),
-    absl::StatusOr<T> (*decode)(std::string_view),
-    const std::function<absl::StatusOr<Outcome<T>>()>& prepare) {
-  auto replay = [&]() -> absl::StatusOr<std::optional<T>> {
-    TASKGATE_ASSIGN_OR_RETURN(std::optional<store::StoredRequest> stored,
-                              store.FindRequest(district_id, request_id));
-    if (!stored.has_value()) return std::optional<T>();
-    if (stored->operation != operation || stored->fingerprint != fingerprint) {
-      return InvalidArgumentWithViolations(
-          {{"request_id",
-            absl::StrCat("'", request_id,
-                         "' was already used for another "
-                         "request (",
-                         stored->operation,
-                         "); send a new request id for a new request")}});
-    }
-    TASKGATE_ASSIGN_OR_RETURN(T value, decode(stored->response));
-    return std::optional<T>(std::move(value));
-  };
-  if (!request_id.empty()) {
-    TASKGATE_ASSIGN_OR_RETURN(std::optional<T> earlier, replay());
-    if (earlier.has_value()) return *std::move(earlier);
-  }
-  TASKGATE_ASSIGN_OR_RETURN(Outcome<T> outcome, prepare());
-  if (!request_id.empty()) {
-    outcome.change.request = store::StoredRequest{
-        request_id, Str(operation), fingerprint, encode(outcome.value)};
-  }
-  absl::StatusOr<store::CommitResult> committed = store.Commit(outcome.change);
-  if (committed.ok()) return std::move(outcome.value);
-  if (absl::IsAlreadyExists(committed.status()) && !request_id.empty()) {
-    TASKGATE_ASSIGN_OR_RETURN(std::optional<T> earlier, replay());
-    if (earlier.has_value()) return *std::move(earlier);
-  }
-  return committed.status();
-}
 
 AuditEvent TaskEvent(const Principal& actor, const Task& after,
                      TaskState before, std::string_view action, absl::Time now,

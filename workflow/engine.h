@@ -20,10 +20,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
+#include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
 #include "common/clock.h"
@@ -66,6 +68,20 @@ struct TickResult {
   int escalated = 0;
   int completed = 0;
   int conflicts = 0;  // lost a race with a user; retried on the next tick
+};
+
+// ====================================================================
+// Community workload (SPEC §6), as `Engine::GetWorkload` reports it.
+// ====================================================================
+struct Workload {
+  Community community;
+  // ACTIVE or PROVISIONAL tasks reaching the community, ordered by id.
+  std::vector<Task> assignments;
+  // Baseline + assignments for each month of the range asked for, in order
+  // (see `MonthlyLoad` in rules.h).
+  std::vector<std::pair<absl::CivilMonth, double>> monthly_load;
+  // The community's acknowledgements, oldest first.
+  std::vector<AssignmentAck> acks;
 };
 
 class Engine {
@@ -122,6 +138,138 @@ class Engine {
   // Escalates reviews past their SLA and completes ACTIVE tasks past their
   // end date, as of `now`.
   absl::StatusOr<TickResult> OnTick(absl::Time now);
+
+  // ==================================================================
+  // Principals and credentials (SPEC §1, §8), community workload and
+  // complaints (SPEC §6). Defined in engine_people.cc.
+  //
+  // Mutations are audited ChangeSets, idempotent by a non-empty
+  // `request_id`. Errors, in the order checked: PERMISSION_DENIED for a
+  // role that may never make the call, INVALID_ARGUMENT (with field
+  // violations) for bad input, NOT_FOUND, PERMISSION_DENIED for a scope the
+  // principal lacks, ABORTED for a stale `expected_version` (0: not
+  // checked), FAILED_PRECONDITION for a move the current state forbids.
+  // ==================================================================
+
+  // Creates a principal. Admin only. `principal.id` is chosen by the caller;
+  // its role must not be system; a department clerk needs a
+  // `department_id`, a community office a `community_id` of an existing
+  // community, and a reviewer may have a `home_department_id`. ALREADY_EXISTS
+  // when the id is taken. Event "principal.create".
+  absl::StatusOr<Principal> CreatePrincipal(const Principal& admin,
+                                            const std::string& request_id,
+                                            Principal principal);
+
+  // Disables or enables a principal; a disabled principal no longer
+  // authenticates. Admin only; an admin cannot disable themself
+  // (FAILED_PRECONDITION). Setting the state it already has changes nothing
+  // and returns it. Events "principal.disable" / "principal.enable".
+  absl::StatusOr<Principal> SetPrincipalDisabled(
+      const Principal& admin, const std::string& request_id,
+      const std::string& principal_id, bool disabled, int64_t expected_version);
+
+  // Issues bearer token `token_id` to a principal. The caller generates the
+  // secret and passes only `token_hash`, the lower-case hex SHA-256 of it;
+  // neither the secret nor the hash enters the audit log. Admin only.
+  // FAILED_PRECONDITION for a disabled principal; ALREADY_EXISTS for a token
+  // id or hash in use. Event "credential.issue".
+  absl::StatusOr<Credential> IssueToken(const Principal& admin,
+                                        const std::string& request_id,
+                                        const std::string& principal_id,
+                                        std::string token_id,
+                                        std::string token_hash,
+                                        std::string description);
+
+  // Revokes a token; revoking a revoked token changes nothing and returns
+  // it. Admin only. Event "credential.revoke".
+  absl::StatusOr<Credential> RevokeToken(const Principal& admin,
+                                         const std::string& request_id,
+                                         const std::string& token_id);
+
+  // Returns the principal holding the token whose secret hashes to
+  // `token_hash`. Read-only. UNAUTHENTICATED, with one message for all
+  // (so as not to tell which), for an unknown or revoked token and for a
+  // disabled principal.
+  absl::StatusOr<Principal> Authenticate(const std::string& token_hash);
+
+  // On first start: when the district has no principal at all, creates
+  // principal "admin" (role admin) and issues it token `token_id`, as the
+  // system, in one change. Returns nullopt, changing nothing, when
+  // principals already exist. INVALID_ARGUMENT for a bad id or hash.
+  absl::StatusOr<std::optional<Credential>> BootstrapAdmin(
+      std::string token_id, std::string token_hash);
+
+  // Records a refused call (SPEC §7: unauthenticated and forbidden calls are
+  // audited): action "access.unauthenticated" for `code` UNAUTHENTICATED,
+  // "access.denied" for PERMISSION_DENIED (INVALID_ARGUMENT for any other
+  // code), entity "rpc" `method`. `who.id` may be "anonymous" (or empty,
+  // recorded as "anonymous"); its role is recorded as given.
+  absl::Status RecordAccessDenied(const Principal& who,
+                                  const std::string& method,
+                                  absl::StatusCode code,
+                                  const std::string& reason);
+
+  // The workload of `community_id` for the months `from`..`to` (inclusive,
+  // at most `kMaxWorkloadMonths`). Allowed for that community's own office,
+  // reviewers, auditors and admins.
+  absl::StatusOr<Workload> GetWorkload(const Principal& principal,
+                                       const std::string& community_id,
+                                       absl::CivilMonth from,
+                                       absl::CivilMonth to);
+
+  // The principal's community acknowledges that ACTIVE or PROVISIONAL task
+  // `task_id` reached it. Community role only; PERMISSION_DENIED when the
+  // task does not target the community; FAILED_PRECONDITION in any other
+  // state; ALREADY_EXISTS when already acknowledged. Event
+  // "assignment.acknowledge".
+  absl::StatusOr<AssignmentAck> AcknowledgeAssignment(
+      const Principal& principal, const std::string& request_id,
+      const std::string& task_id);
+
+  // The principal's community reports that the funding of task `task_id`
+  // did not arrive (费随事转). Same scope as acknowledging; allowed while the
+  // task is ACTIVE or PROVISIONAL and after it COMPLETED; `note` required.
+  // Event "funding.report_missing".
+  absl::StatusOr<FundingReport> ReportFundingMissing(
+      const Principal& principal, const std::string& request_id,
+      const std::string& task_id, const std::string& report_id,
+      const std::string& note);
+
+  // The principal's community files a complaint that a task reached it
+  // without admission. `complaint.id` is chosen by the caller; its
+  // community is the principal's; title and description are required; a
+  // `task_id`, when given, must exist, and its department is taken as the
+  // accused one when none is named. Event "complaint.file".
+  absl::StatusOr<Complaint> FileComplaint(const Principal& principal,
+                                          const std::string& request_id,
+                                          Complaint complaint);
+
+  // A reviewer moves a complaint: OPEN -> VERIFIED | UNFOUNDED, and either
+  // of those -> RESOLVED, with a required `resolution` text. A reviewer of
+  // the accused department may not handle it (PERMISSION_DENIED); any other
+  // move is FAILED_PRECONDITION naming both states. Events
+  // "complaint.verify", "complaint.mark_unfounded", "complaint.resolve".
+  absl::StatusOr<Complaint> HandleComplaint(const Principal& principal,
+                                            const std::string& request_id,
+                                            const std::string& complaint_id,
+                                            int64_t expected_version,
+                                            ComplaintState to,
+                                            std::string resolution);
+
+  // Reads, for callers that have already authorized the principal. Empty
+  // filters do not filter.
+  absl::StatusOr<Complaint> GetComplaint(const std::string& complaint_id);
+  absl::StatusOr<std::vector<Complaint>> ListComplaints(
+      const std::string& community_id,
+      const std::vector<ComplaintState>& states);
+  absl::StatusOr<std::vector<FundingReport>> ListFundingReports(
+      const std::string& task_id, const std::string& community_id);
+  absl::StatusOr<std::vector<AssignmentAck>> ListAcks(
+      const std::string& task_id, const std::string& community_id);
+  absl::StatusOr<Principal> GetPrincipal(const std::string& principal_id);
+  absl::StatusOr<std::vector<Principal>> ListPrincipals();
+  absl::StatusOr<std::vector<Credential>> ListCredentials(
+      const std::string& principal_id);
 
  private:
   // Both fill `change` with the task write, decisions and events, and

@@ -301,4 +301,79 @@ std::vector<FieldViolation> ValidateCommunity(const Community& community) {
   return out;
 }
 
+bool IsValidTokenHash(std::string_view hash) {
+  return hash.size() == 64 && std::all_of(hash.begin(), hash.end(), [](char c) {
+           return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+                  (c >= 'a' && c <= 'f');
+         });
+}
+
+void CheckTokenHash(std::string_view field, std::string_view hash,
+                    std::vector<FieldViolation>& out) {
+  if (!IsValidTokenHash(hash)) {
+    // The value is not echoed: it is derived from a secret.
+    out.push_back({std::string(field),
+                   "must be the lower-case hex SHA-256 of the token secret "
+                   "(64 characters of 0-9 and a-f)"});
+  }
+}
+
+std::vector<FieldViolation> ValidatePrincipal(const Principal& principal,
+                                              std::string_view prefix) {
+  std::vector<FieldViolation> out;
+  auto f = [&](std::string_view name) { return Field(prefix, name); };
+  CheckId(f("id"), principal.id, out);
+  // These name no principal in the audit log: timers and refused callers.
+  if (principal.id == "system" || principal.id == "anonymous") {
+    out.push_back({f("id"), absl::StrCat("'", principal.id,
+                                         "' is reserved; choose another id")});
+  }
+  CheckText(f("display_name"), principal.display_name, kMaxTitleLength, false,
+            out);
+  if (principal.role == Role::kSystem) {
+    out.push_back({f("role"),
+                   "'system' is reserved for timers and automatic "
+                   "decisions; choose department, reviewer, community, "
+                   "auditor or admin"});
+  }
+  const std::string role(RoleName(principal.role));
+  // Each scope field belongs to one role; any other role must leave it
+  // empty, so that a principal's scope never says more than its role.
+  const auto scope = [&](std::string_view name, const std::string& value,
+                         Role owner, bool required) {
+    if (principal.role == owner) {
+      if (required || !value.empty()) CheckId(f(name), value, out);
+      return;
+    }
+    if (!value.empty()) {
+      out.push_back(
+          {f(name),
+           absl::StrCat("must be empty for role ", role, "; only a ",
+                        std::string(RoleName(owner)), " principal has one")});
+    }
+  };
+  scope("department_id", principal.department_id, Role::kDepartment, true);
+  scope("community_id", principal.community_id, Role::kCommunity, true);
+  scope("home_department_id", principal.home_department_id, Role::kReviewer,
+        false);
+  return out;
+}
+
+std::vector<FieldViolation> ValidateComplaint(const Complaint& complaint,
+                                              std::string_view prefix) {
+  std::vector<FieldViolation> out;
+  auto f = [&](std::string_view name) { return Field(prefix, name); };
+  CheckId(f("id"), complaint.id, out);
+  CheckText(f("title"), complaint.title, kMaxTitleLength, true, out);
+  CheckText(f("description"), complaint.description, kMaxDescriptionLength,
+            true, out);
+  if (!complaint.department_id.empty()) {
+    CheckId(f("department_id"), complaint.department_id, out);
+  }
+  if (!complaint.task_id.empty()) {
+    CheckId(f("task_id"), complaint.task_id, out);
+  }
+  return out;
+}
+
 }  // namespace taskgate::workflow

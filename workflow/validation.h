@@ -25,6 +25,7 @@ inline constexpr size_t kMaxKeywords = 50;
 inline constexpr double kMaxHoursPerMonth = 744;  // 31 days × 24 h
 inline constexpr int64_t kMaxFundingYuan = 1'000'000'000'000;
 inline constexpr int32_t kMaxUnits = 1000;
+inline constexpr int64_t kMaxWorkloadMonths = 120;  // one workload query
 
 // True for well-formed UTF-8 (no overlongs, surrogates or values past
 // U+10FFFF).
@@ -65,6 +66,30 @@ std::vector<FieldViolation> ValidateCatalogItems(
     const std::vector<CatalogItem>& items);
 
 std::vector<FieldViolation> ValidateCommunity(const Community& community);
+
+// ---------------------------------------------- principals and credentials
+
+// Token hashes are the lower-case hex SHA-256 of a secret: 64 of [0-9a-f].
+bool IsValidTokenHash(std::string_view hash);
+void CheckTokenHash(std::string_view field, std::string_view hash,
+                    std::vector<FieldViolation>& out);
+
+// Checks a principal an admin creates: its id, a role other than system, a
+// display name, and the scope its role needs - a department clerk a
+// `department_id`, a community office a `community_id`; a reviewer may have
+// a `home_department_id`. Scope fields that the role does not use must be
+// empty. Whether the community exists is for the caller to check. Field
+// names are prefixed with `prefix`.
+std::vector<FieldViolation> ValidatePrincipal(const Principal& principal,
+                                              std::string_view prefix = "");
+
+// ------------------------------------------------------------- complaints
+
+// Checks a complaint as filed: its id, a title and a description, and the
+// optional accused department and task ids. Field names are prefixed with
+// `prefix`.
+std::vector<FieldViolation> ValidateComplaint(const Complaint& complaint,
+                                              std::string_view prefix = "");
 
 }  // namespace taskgate::workflow
 

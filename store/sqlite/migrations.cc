@@ -151,12 +151,99 @@ BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 )sql");
 }
 
+// Migration 2: principals and their credentials (SPEC §8), and the
+// community side of SPEC §6: assignment acknowledgements, funding reports and
+// complaints. Same shape as migration 1: district_id-first keys, the JSON
+// body beside the columns that queries and constraints need.
+std::string PeopleSchema() {
+  return R"sql(
+CREATE TABLE principals (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  department_id TEXT NOT NULL,
+  community_id TEXT NOT NULL,
+  disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+CREATE INDEX principals_by_role ON principals (district_id, role);
+
+-- Only the hash of a token's secret is kept. It is unique across the whole
+-- file, so one secret can never name two credentials, in any district.
+CREATE TABLE credentials (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  principal_id TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  revoked INTEGER NOT NULL CHECK (revoked IN (0, 1)),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id),
+  FOREIGN KEY (district_id, principal_id) REFERENCES principals (district_id, id)
+) STRICT;
+CREATE INDEX credentials_by_principal
+  ON credentials (district_id, principal_id);
+
+-- One acknowledgement per (task, community).
+CREATE TABLE assignment_acks (
+  district_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  community_id TEXT NOT NULL,
+  acknowledged_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, task_id, community_id),
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id)
+) STRICT;
+CREATE INDEX assignment_acks_by_community
+  ON assignment_acks (district_id, community_id, acknowledged_at);
+
+CREATE TABLE funding_reports (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  community_id TEXT NOT NULL,
+  reported_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id),
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id)
+) STRICT;
+CREATE INDEX funding_reports_by_task
+  ON funding_reports (district_id, task_id, reported_at);
+CREATE INDEX funding_reports_by_community
+  ON funding_reports (district_id, community_id, reported_at);
+
+-- task_id may name a task outside TaskGate's knowledge (or none), so it has
+-- no foreign key; the workflow checks it when given.
+CREATE TABLE complaints (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  community_id TEXT NOT NULL,
+  department_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  filed_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+CREATE INDEX complaints_by_community_state
+  ON complaints (district_id, community_id, state);
+CREATE INDEX complaints_by_state ON complaints (district_id, state);
+CREATE INDEX complaints_by_department ON complaints (district_id, department_id);
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
   static const std::vector<SqliteMigration>* const kMigrations =
       new std::vector<SqliteMigration>{
           {1, "initial schema", InitialSchema()},
+          {2, "principals, credentials, community workload, complaints",
+           PeopleSchema()},
       };
   return *kMigrations;
 }

@@ -347,6 +347,29 @@ class SqliteStore::Impl {
                                           int64_t tree_size);
   absl::StatusOr<std::string> Pragma(const std::string& name);
 
+  absl::StatusOr<workflow::Principal> GetPrincipal(
+      const std::string& district_id, const std::string& principal_id);
+  absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+      const std::string& district_id);
+  absl::StatusOr<int64_t> CountPrincipals(const std::string& district_id);
+  absl::StatusOr<workflow::Credential> GetCredential(
+      const std::string& district_id, const std::string& credential_id);
+  absl::StatusOr<std::optional<workflow::Credential>> FindCredentialByHash(
+      const std::string& district_id, const std::string& token_hash);
+  absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+      const std::string& district_id, const std::string& principal_id);
+  absl::StatusOr<workflow::Complaint> GetComplaint(
+      const std::string& district_id, const std::string& complaint_id);
+  absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+      const std::string& district_id, const std::string& community_id,
+      const std::vector<workflow::ComplaintState>& states);
+  absl::StatusOr<std::vector<workflow::FundingReport>> ListFundingReports(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id);
+  absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id);
+
  private:
   absl::Status InitializeLocked(const std::string& path, bool in_memory,
                                 bool has_data, bool wal_existed)
@@ -375,6 +398,34 @@ class SqliteStore::Impl {
                               const CommunityWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteTask(const std::string& district_id, const TaskWrite& write)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WritePrincipal(const std::string& district_id,
+                              const PrincipalWrite& write)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteCredential(const std::string& district_id,
+                               const CredentialWrite& write)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteComplaint(const std::string& district_id,
+                              const ComplaintWrite& write)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteFundingReport(const std::string& district_id,
+                                  const workflow::FundingReport& report)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteAck(const std::string& district_id,
+                        const workflow::AssignmentAck& ack)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After an optimistic UPDATE of `id` in `table` changed no row: NOT_FOUND
+  // when the row is missing, else ABORTED naming the stored version.
+  absl::Status MissingOrStaleLocked(std::string_view table,
+                                    std::string_view what,
+                                    const std::string& district_id,
+                                    const std::string& id,
+                                    int64_t expected_version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // NOT_FOUND, naming `what`, unless task `task_id` is stored.
+  absl::Status RequireTaskLocked(const std::string& district_id,
+                                 const std::string& task_id,
+                                 std::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteDecision(const std::string& district_id,
                              const workflow::Decision& decision)
@@ -648,6 +699,45 @@ absl::Status ValidateChange(const ChangeSet& change) {
       return wrong("decision on task", decision.task_id, decision.district_id);
     }
   }
+  const auto version_step = [](std::string_view what, const std::string& id,
+                               int64_t version, int64_t expected) {
+    if (version == expected + 1) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(what), " ", id, " has version ", version,
+                     " but must be ", expected + 1, " (expected version + 1)"));
+  };
+  for (const PrincipalWrite& w : change.principals) {
+    if (w.principal.district_id != d) {
+      return wrong("principal", w.principal.id, w.principal.district_id);
+    }
+    TASKGATE_RETURN_IF_ERROR(version_step(
+        "principal", w.principal.id, w.principal.version, w.expected_version));
+  }
+  for (const CredentialWrite& w : change.credentials) {
+    if (w.credential.district_id != d) {
+      return wrong("credential", w.credential.id, w.credential.district_id);
+    }
+    TASKGATE_RETURN_IF_ERROR(version_step("credential", w.credential.id,
+                                          w.credential.version,
+                                          w.expected_version));
+  }
+  for (const ComplaintWrite& w : change.complaints) {
+    if (w.complaint.district_id != d) {
+      return wrong("complaint", w.complaint.id, w.complaint.district_id);
+    }
+    TASKGATE_RETURN_IF_ERROR(version_step(
+        "complaint", w.complaint.id, w.complaint.version, w.expected_version));
+  }
+  for (const workflow::FundingReport& report : change.funding_reports) {
+    if (report.district_id != d) {
+      return wrong("funding report", report.id, report.district_id);
+    }
+  }
+  for (const workflow::AssignmentAck& ack : change.acks) {
+    if (ack.district_id != d) {
+      return wrong("acknowledgement of task", ack.task_id, ack.district_id);
+    }
+  }
   for (const workflow::AuditEvent& event : change.events) {
     if (event.district_id != d) {
       return wrong("audit event", absl::StrCat("\"", event.action, "\""),
@@ -755,6 +845,22 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
   }
   for (const workflow::Decision& decision : change.decisions) {
     TASKGATE_RETURN_IF_ERROR(WriteDecision(d, decision));
+  }
+  // Principals before the credentials that refer to them.
+  for (const PrincipalWrite& write : change.principals) {
+    TASKGATE_RETURN_IF_ERROR(WritePrincipal(d, write));
+  }
+  for (const CredentialWrite& write : change.credentials) {
+    TASKGATE_RETURN_IF_ERROR(WriteCredential(d, write));
+  }
+  for (const ComplaintWrite& write : change.complaints) {
+    TASKGATE_RETURN_IF_ERROR(WriteComplaint(d, write));
+  }
+  for (const workflow::FundingReport& report : change.funding_reports) {
+    TASKGATE_RETURN_IF_ERROR(WriteFundingReport(d, report));
+  }
+  for (const workflow::AssignmentAck& ack : change.acks) {
+    TASKGATE_RETURN_IF_ERROR(WriteAck(d, ack));
   }
   TASKGATE_RETURN_IF_ERROR(RunHook("after_change"));
 
@@ -899,6 +1005,236 @@ absl::Status SqliteStore::Impl::WriteDecision(
                decision.decided_by, FloorMicros(decision.decided_at),
                workflow::DecisionToJson(decision)}));
   return stmt.Run("write decision");
+}
+
+// ------------------------------------------- principals, credentials, §6
+
+absl::Status SqliteStore::Impl::MissingOrStaleLocked(std::string_view table,
+                                                     std::string_view what,
+                                                     const std::string& d,
+                                                     const std::string& id,
+                                                     int64_t expected_version) {
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement current,
+      Prepare(absl::StrCat("SELECT version FROM ", Sv(table),
+                           " WHERE district_id = ? AND id = ?"),
+              {d, id}));
+  TASKGATE_ASSIGN_OR_RETURN(
+      const bool found,
+      current.Step(absl::StrCat("read ", Sv(what), " version")));
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrCat(Sv(what), " ", id, " not found in district ", d));
+  }
+  return absl::AbortedError(absl::StrCat(
+      Sv(what), " ", id, " was changed by someone else (version ",
+      current.Int(0), ", expected ", expected_version, "); reload and retry"));
+}
+
+absl::Status SqliteStore::Impl::RequireTaskLocked(const std::string& d,
+                                                  const std::string& task_id,
+                                                  std::string_view what) {
+  // Checked here for a clear message; the foreign key backs it up.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement task,
+      Prepare("SELECT 1 FROM tasks WHERE district_id = ? AND id = ?",
+              {d, task_id}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found, task.Step("find task"));
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrCat(Sv(what), " refers to task ", task_id,
+                     ", which is not found in district ", d));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Impl::WritePrincipal(const std::string& d,
+                                               const PrincipalWrite& write) {
+  const workflow::Principal& p = write.principal;
+  const std::string body = workflow::PrincipalToJson(p);
+  const std::string role(workflow::RoleName(p.role));
+  const int64_t disabled = p.disabled ? 1 : 0;
+  if (write.expected_version == 0) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Prepare("INSERT INTO principals (district_id, id, role, "
+                "department_id, community_id, disabled, version, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                {d, p.id, role, p.department_id, p.community_id, disabled,
+                 p.version, body}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("create principal"));
+    if (ChangesLocked() == 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("principal ", p.id, " already exists in district ", d));
+    }
+    return absl::OkStatus();
+  }
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("UPDATE principals SET role = ?, department_id = ?, "
+              "community_id = ?, disabled = ?, version = ?, body = ? "
+              "WHERE district_id = ? AND id = ? AND version = ?",
+              {role, p.department_id, p.community_id, disabled, p.version, body,
+               d, p.id, write.expected_version}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("update principal"));
+  if (ChangesLocked() == 1) return absl::OkStatus();
+  return MissingOrStaleLocked("principals", "principal", d, p.id,
+                              write.expected_version);
+}
+
+absl::Status SqliteStore::Impl::WriteCredential(const std::string& d,
+                                                const CredentialWrite& write) {
+  const workflow::Credential& c = write.credential;
+  const std::string body = workflow::CredentialToJson(c);
+  const int64_t revoked = c.revoked ? 1 : 0;
+  if (write.expected_version == 0) {
+    // Checked here for a clear message; the foreign key backs it up.
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement owner,
+        Prepare("SELECT 1 FROM principals WHERE district_id = ? AND id = ?",
+                {d, c.principal_id}));
+    TASKGATE_ASSIGN_OR_RETURN(const bool found,
+                              owner.Step("find credential principal"));
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrCat("credential ", c.id, " refers to principal ",
+                       c.principal_id, ", which is not found in district ", d));
+    }
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Prepare(
+            "INSERT INTO credentials (district_id, id, principal_id, "
+            "token_hash, revoked, version, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            {d, c.id, c.principal_id, c.token_hash, revoked, c.version, body}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("create credential"));
+    if (ChangesLocked() == 1) return absl::OkStatus();
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement same_id,
+        Prepare("SELECT 1 FROM credentials WHERE district_id = ? AND id = ?",
+                {d, c.id}));
+    TASKGATE_ASSIGN_OR_RETURN(const bool id_taken,
+                              same_id.Step("find credential id"));
+    if (id_taken) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("credential ", c.id, " already exists in district ", d));
+    }
+    // The hash itself stays out of the message: it stands for a secret.
+    return absl::AlreadyExistsError(absl::StrCat(
+        "the token hash of credential ", c.id,
+        " is already in use by another credential; generate a new secret"));
+  }
+  // Who a token belongs to and which secret it stands for never change: a
+  // new secret is a new credential.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("UPDATE credentials SET revoked = ?, version = ?, body = ? "
+              "WHERE district_id = ? AND id = ? AND version = ? AND "
+              "principal_id = ? AND token_hash = ?",
+              {revoked, c.version, body, d, c.id, write.expected_version,
+               c.principal_id, c.token_hash}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("update credential"));
+  if (ChangesLocked() == 1) return absl::OkStatus();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement current,
+      Prepare("SELECT version, principal_id, token_hash FROM credentials "
+              "WHERE district_id = ? AND id = ?",
+              {d, c.id}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found,
+                            current.Step("read credential version"));
+  if (!found) {
+    return absl::NotFoundError(
+        absl::StrCat("credential ", c.id, " not found in district ", d));
+  }
+  if (current.Int(0) != write.expected_version) {
+    return absl::AbortedError(absl::StrCat(
+        "credential ", c.id, " was changed by someone else (version ",
+        current.Int(0), ", expected ", write.expected_version,
+        "); reload and retry"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("credential ", c.id,
+                   " cannot change its principal or token hash; issue a new "
+                   "token instead"));
+}
+
+absl::Status SqliteStore::Impl::WriteComplaint(const std::string& d,
+                                               const ComplaintWrite& write) {
+  const workflow::Complaint& c = write.complaint;
+  const std::string body = workflow::ComplaintToJson(c);
+  const std::string state(workflow::ComplaintStateName(c.state));
+  if (write.expected_version == 0) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Prepare("INSERT INTO complaints (district_id, id, community_id, "
+                "department_id, task_id, state, version, filed_at, "
+                "updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                {d, c.id, c.community_id, c.department_id, c.task_id, state,
+                 c.version, FloorMicros(c.filed_at), FloorMicros(c.updated_at),
+                 body}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("create complaint"));
+    if (ChangesLocked() == 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("complaint ", c.id, " already exists in district ", d));
+    }
+    return absl::OkStatus();
+  }
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("UPDATE complaints SET community_id = ?, department_id = ?, "
+              "task_id = ?, state = ?, version = ?, filed_at = ?, "
+              "updated_at = ?, body = ? "
+              "WHERE district_id = ? AND id = ? AND version = ?",
+              {c.community_id, c.department_id, c.task_id, state, c.version,
+               FloorMicros(c.filed_at), FloorMicros(c.updated_at), body, d,
+               c.id, write.expected_version}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("update complaint"));
+  if (ChangesLocked() == 1) return absl::OkStatus();
+  return MissingOrStaleLocked("complaints", "complaint", d, c.id,
+                              write.expected_version);
+}
+
+absl::Status SqliteStore::Impl::WriteFundingReport(
+    const std::string& d, const workflow::FundingReport& report) {
+  TASKGATE_RETURN_IF_ERROR(RequireTaskLocked(
+      d, report.task_id, absl::StrCat("funding report ", report.id)));
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("INSERT INTO funding_reports (district_id, id, task_id, "
+              "community_id, reported_at, body) VALUES (?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT DO NOTHING",
+              {d, report.id, report.task_id, report.community_id,
+               FloorMicros(report.reported_at),
+               workflow::FundingReportToJson(report)}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("write funding report"));
+  if (ChangesLocked() == 0) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "funding report ", report.id, " already exists in district ", d));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Impl::WriteAck(const std::string& d,
+                                         const workflow::AssignmentAck& ack) {
+  TASKGATE_RETURN_IF_ERROR(RequireTaskLocked(
+      d, ack.task_id,
+      absl::StrCat("acknowledgement by community ", ack.community_id)));
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare(
+          "INSERT INTO assignment_acks (district_id, task_id, "
+          "community_id, acknowledged_at, body) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT DO NOTHING",
+          {d, ack.task_id, ack.community_id, FloorMicros(ack.acknowledged_at),
+           workflow::AssignmentAckToJson(ack)}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("write acknowledgement"));
+  if (ChangesLocked() == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("task ", ack.task_id, " was already acknowledged by ",
+                     "community ", ack.community_id, " in district ", d));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<int64_t>> SqliteStore::Impl::AppendEvents(
@@ -1302,6 +1638,210 @@ absl::StatusOr<std::string> SqliteStore::Impl::Pragma(const std::string& name) {
   return stmt.Text(0);
 }
 
+// ------------------------------------------- principals, credentials, §6
+
+namespace {
+
+// Reads the rows of `stmt`, whose column `body_col` holds a JSON body and
+// column 0 names the row for messages. The statement's connection must be
+// locked.
+template <typename T>
+absl::StatusOr<std::vector<T>> ReadBodies(
+    Statement& stmt, absl::StatusOr<T> (*decode)(std::string_view),
+    std::string_view what) {
+  std::vector<T> out;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row,
+                              stmt.Step(absl::StrCat("list ", Sv(what))));
+    if (!row) break;
+    TASKGATE_ASSIGN_OR_RETURN(
+        T value, Decoded(decode(stmt.Text(1)),
+                         absl::StrCat(Sv(what), " ", stmt.Text(0))));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<workflow::Principal> SqliteStore::Impl::GetPrincipal(
+    const std::string& district_id, const std::string& principal_id) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT body FROM principals WHERE district_id = ? AND id = ?",
+              {district_id, principal_id}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get principal"));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(
+        "principal ", principal_id, " not found in district ", district_id));
+  }
+  return Decoded(workflow::PrincipalFromJson(stmt.Text(0)),
+                 absl::StrCat("principal ", principal_id));
+}
+
+absl::StatusOr<std::vector<workflow::Principal>>
+SqliteStore::Impl::ListPrincipals(const std::string& district_id) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
+                            Prepare("SELECT id, body FROM principals WHERE "
+                                    "district_id = ? ORDER BY id",
+                                    {district_id}));
+  return ReadBodies<workflow::Principal>(stmt, &workflow::PrincipalFromJson,
+                                         "principal");
+}
+
+absl::StatusOr<int64_t> SqliteStore::Impl::CountPrincipals(
+    const std::string& district_id) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT count(*) FROM principals WHERE district_id = ?",
+              {district_id}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Step("count principals").status());
+  return stmt.Int(0);
+}
+
+absl::StatusOr<workflow::Credential> SqliteStore::Impl::GetCredential(
+    const std::string& district_id, const std::string& credential_id) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT body FROM credentials WHERE district_id = ? AND id = ?",
+              {district_id, credential_id}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get credential"));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(
+        "credential ", credential_id, " not found in district ", district_id));
+  }
+  return Decoded(workflow::CredentialFromJson(stmt.Text(0)),
+                 absl::StrCat("credential ", credential_id));
+}
+
+absl::StatusOr<std::optional<workflow::Credential>>
+SqliteStore::Impl::FindCredentialByHash(const std::string& district_id,
+                                        const std::string& token_hash) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT id, body FROM credentials WHERE district_id = ? AND "
+              "token_hash = ?",
+              {district_id, token_hash}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("find credential"));
+  if (!found) return std::optional<workflow::Credential>();
+  TASKGATE_ASSIGN_OR_RETURN(workflow::Credential credential,
+                            Decoded(workflow::CredentialFromJson(stmt.Text(1)),
+                                    absl::StrCat("credential ", stmt.Text(0))));
+  return std::optional<workflow::Credential>(std::move(credential));
+}
+
+absl::StatusOr<std::vector<workflow::Credential>>
+SqliteStore::Impl::ListCredentials(const std::string& district_id,
+                                   const std::string& principal_id) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      principal_id.empty()
+          ? Prepare("SELECT id, body FROM credentials WHERE district_id = ? "
+                    "ORDER BY id",
+                    {district_id})
+          : Prepare("SELECT id, body FROM credentials WHERE district_id = ? "
+                    "AND principal_id = ? ORDER BY id",
+                    {district_id, principal_id}));
+  return ReadBodies<workflow::Credential>(stmt, &workflow::CredentialFromJson,
+                                          "credential");
+}
+
+absl::StatusOr<workflow::Complaint> SqliteStore::Impl::GetComplaint(
+    const std::string& district_id, const std::string& complaint_id) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT body FROM complaints WHERE district_id = ? AND id = ?",
+              {district_id, complaint_id}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get complaint"));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(
+        "complaint ", complaint_id, " not found in district ", district_id));
+  }
+  return Decoded(workflow::ComplaintFromJson(stmt.Text(0)),
+                 absl::StrCat("complaint ", complaint_id));
+}
+
+absl::StatusOr<std::vector<workflow::Complaint>>
+SqliteStore::Impl::ListComplaints(
+    const std::string& district_id, const std::string& community_id,
+    const std::vector<workflow::ComplaintState>& states) {
+  std::string sql = "SELECT id, body FROM complaints WHERE district_id = ?";
+  std::vector<Param> params = {district_id};
+  if (!community_id.empty()) {
+    absl::StrAppend(&sql, " AND community_id = ?");
+    params.emplace_back(community_id);
+  }
+  std::vector<std::string> state_names;
+  state_names.reserve(states.size());
+  if (!states.empty()) {
+    absl::StrAppend(&sql, " AND state IN (");
+    for (size_t i = 0; i < states.size(); ++i) {
+      absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
+      state_names.emplace_back(workflow::ComplaintStateName(states[i]));
+    }
+    absl::StrAppend(&sql, ")");
+    for (const std::string& name : state_names) params.emplace_back(name);
+  }
+  absl::StrAppend(&sql, " ORDER BY id");
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
+  return ReadBodies<workflow::Complaint>(stmt, &workflow::ComplaintFromJson,
+                                         "complaint");
+}
+
+absl::StatusOr<std::vector<workflow::FundingReport>>
+SqliteStore::Impl::ListFundingReports(const std::string& district_id,
+                                      const std::string& task_id,
+                                      const std::string& community_id) {
+  std::string sql =
+      "SELECT id, body FROM funding_reports WHERE district_id = ?";
+  std::vector<Param> params = {district_id};
+  if (!task_id.empty()) {
+    absl::StrAppend(&sql, " AND task_id = ?");
+    params.emplace_back(task_id);
+  }
+  if (!community_id.empty()) {
+    absl::StrAppend(&sql, " AND community_id = ?");
+    params.emplace_back(community_id);
+  }
+  absl::StrAppend(&sql, " ORDER BY reported_at, id");
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
+  return ReadBodies<workflow::FundingReport>(
+      stmt, &workflow::FundingReportFromJson, "funding report");
+}
+
+absl::StatusOr<std::vector<workflow::AssignmentAck>>
+SqliteStore::Impl::ListAcks(const std::string& district_id,
+                            const std::string& task_id,
+                            const std::string& community_id) {
+  // Column 0 names the row in messages: "<task>/<community>".
+  std::string sql =
+      "SELECT task_id || '/' || community_id, body FROM assignment_acks "
+      "WHERE district_id = ?";
+  std::vector<Param> params = {district_id};
+  if (!task_id.empty()) {
+    absl::StrAppend(&sql, " AND task_id = ?");
+    params.emplace_back(task_id);
+  }
+  if (!community_id.empty()) {
+    absl::StrAppend(&sql, " AND community_id = ?");
+    params.emplace_back(community_id);
+  }
+  absl::StrAppend(&sql, " ORDER BY acknowledged_at, task_id, community_id");
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
+  return ReadBodies<workflow::AssignmentAck>(
+      stmt, &workflow::AssignmentAckFromJson, "acknowledgement of task");
+}
+
 // ------------------------------------------------------------ SqliteStore
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
@@ -1419,6 +1959,51 @@ absl::StatusOr<merkle::Hash> SqliteStore::MerkleRoot(
 }
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
   return impl_->Pragma(name);
+}
+absl::StatusOr<workflow::Principal> SqliteStore::GetPrincipal(
+    const std::string& district_id, const std::string& principal_id) {
+  return impl_->GetPrincipal(district_id, principal_id);
+}
+absl::StatusOr<std::vector<workflow::Principal>> SqliteStore::ListPrincipals(
+    const std::string& district_id) {
+  return impl_->ListPrincipals(district_id);
+}
+absl::StatusOr<int64_t> SqliteStore::CountPrincipals(
+    const std::string& district_id) {
+  return impl_->CountPrincipals(district_id);
+}
+absl::StatusOr<workflow::Credential> SqliteStore::GetCredential(
+    const std::string& district_id, const std::string& credential_id) {
+  return impl_->GetCredential(district_id, credential_id);
+}
+absl::StatusOr<std::optional<workflow::Credential>>
+SqliteStore::FindCredentialByHash(const std::string& district_id,
+                                  const std::string& token_hash) {
+  return impl_->FindCredentialByHash(district_id, token_hash);
+}
+absl::StatusOr<std::vector<workflow::Credential>> SqliteStore::ListCredentials(
+    const std::string& district_id, const std::string& principal_id) {
+  return impl_->ListCredentials(district_id, principal_id);
+}
+absl::StatusOr<workflow::Complaint> SqliteStore::GetComplaint(
+    const std::string& district_id, const std::string& complaint_id) {
+  return impl_->GetComplaint(district_id, complaint_id);
+}
+absl::StatusOr<std::vector<workflow::Complaint>> SqliteStore::ListComplaints(
+    const std::string& district_id, const std::string& community_id,
+    const std::vector<workflow::ComplaintState>& states) {
+  return impl_->ListComplaints(district_id, community_id, states);
+}
+absl::StatusOr<std::vector<workflow::FundingReport>>
+SqliteStore::ListFundingReports(const std::string& district_id,
+                                const std::string& task_id,
+                                const std::string& community_id) {
+  return impl_->ListFundingReports(district_id, task_id, community_id);
+}
+absl::StatusOr<std::vector<workflow::AssignmentAck>> SqliteStore::ListAcks(
+    const std::string& district_id, const std::string& task_id,
+    const std::string& community_id) {
+  return impl_->ListAcks(district_id, task_id, community_id);
 }
 
 }  // namespace taskgate::store

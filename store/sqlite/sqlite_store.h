@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
@@ -37,14 +39,17 @@ class SqliteStore final : public Store {
     int busy_timeout_ms = 5000;
     // Test hook: called at named points inside `Commit`'s transaction
     // ("after_change" before the audit events are appended, "before_commit");
-    // a non-OK result aborts the transaction with that status.
+    // a non-OK result aborts the transaction with that status. Runs under
+    // the store's lock: it must not call back into the store.
     std::function<absl::Status(std::string_view point)> fault_hook;
   };
 
   // Opens (creating if absent) the database at `path`; ":memory:" gives a
-  // private in-memory database. Errors: FAILED_PRECONDITION for a file that
-  // is not a TaskGate database or has a newer schema; DATA_LOSS when the
-  // integrity check fails; UNAVAILABLE when it cannot be opened or locked.
+  // private in-memory database. Errors: INVALID_ARGUMENT for bad `options`;
+  // FAILED_PRECONDITION for a file that is not a TaskGate database or has a
+  // newer schema; DATA_LOSS when the integrity check fails; UNAVAILABLE when
+  // it cannot be opened or locked. A refused file is left byte for byte as it
+  // was, with no -wal/-shm files added.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& path, Options options);
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
@@ -85,6 +90,30 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
   absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
                                           int64_t tree_size) override;
+  absl::StatusOr<workflow::Principal> GetPrincipal(
+      const std::string& district_id, const std::string& principal_id) override;
+  absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+      const std::string& district_id) override;
+  absl::StatusOr<int64_t> CountPrincipals(
+      const std::string& district_id) override;
+  absl::StatusOr<workflow::Credential> GetCredential(
+      const std::string& district_id,
+      const std::string& credential_id) override;
+  absl::StatusOr<std::optional<workflow::Credential>> FindCredentialByHash(
+      const std::string& district_id, const std::string& token_hash) override;
+  absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+      const std::string& district_id, const std::string& principal_id) override;
+  absl::StatusOr<workflow::Complaint> GetComplaint(
+      const std::string& district_id, const std::string& complaint_id) override;
+  absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+      const std::string& district_id, const std::string& community_id,
+      const std::vector<workflow::ComplaintState>& states) override;
+  absl::StatusOr<std::vector<workflow::FundingReport>> ListFundingReports(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) override;
+  absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) override;
 
   // Returns the value of `PRAGMA name` on this store's connection, for
   // diagnostics and tests (`synchronous` and `foreign_keys` are settings of

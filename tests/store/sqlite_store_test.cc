@@ -288,12 +288,14 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
   EXPECT_EQ(raw.Query("SELECT group_concat(name, ',') FROM (SELECT name FROM "
                       "sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                       "'sqlite_%' ORDER BY name)"),
-            "audit_event_communities,audit_events,catalog_versions,"
-            "communities,decisions,districts,requests,task_communities,tasks");
+            "assignment_acks,audit_event_communities,audit_events,"
+            "catalog_versions,communities,complaints,credentials,decisions,"
+            "districts,funding_reports,principals,requests,task_communities,"
+            "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsOne) {
-  EXPECT_EQ(SqliteStore::SchemaVersion(), 1);
+TEST(SqliteStoreTest, SchemaVersionIsTwo) {
+  EXPECT_EQ(SqliteStore::SchemaVersion(), 2);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {

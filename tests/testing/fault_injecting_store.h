@@ -132,6 +132,53 @@ class FaultInjectingStore final : public store::Store {
                                           int64_t tree_size) override {
     return wrapped_.MerkleRoot(district_id, tree_size);
   }
+  absl::StatusOr<workflow::Principal> GetPrincipal(
+      const std::string& district_id,
+      const std::string& principal_id) override {
+    return wrapped_.GetPrincipal(district_id, principal_id);
+  }
+  absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+      const std::string& district_id) override {
+    return wrapped_.ListPrincipals(district_id);
+  }
+  absl::StatusOr<int64_t> CountPrincipals(
+      const std::string& district_id) override {
+    return wrapped_.CountPrincipals(district_id);
+  }
+  absl::StatusOr<workflow::Credential> GetCredential(
+      const std::string& district_id,
+      const std::string& credential_id) override {
+    return wrapped_.GetCredential(district_id, credential_id);
+  }
+  absl::StatusOr<std::optional<workflow::Credential>> FindCredentialByHash(
+      const std::string& district_id, const std::string& token_hash) override {
+    return wrapped_.FindCredentialByHash(district_id, token_hash);
+  }
+  absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+      const std::string& district_id,
+      const std::string& principal_id) override {
+    return wrapped_.ListCredentials(district_id, principal_id);
+  }
+  absl::StatusOr<workflow::Complaint> GetComplaint(
+      const std::string& district_id,
+      const std::string& complaint_id) override {
+    return wrapped_.GetComplaint(district_id, complaint_id);
+  }
+  absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+      const std::string& district_id, const std::string& community_id,
+      const std::vector<workflow::ComplaintState>& states) override {
+    return wrapped_.ListComplaints(district_id, community_id, states);
+  }
+  absl::StatusOr<std::vector<workflow::FundingReport>> ListFundingReports(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) override {
+    return wrapped_.ListFundingReports(district_id, task_id, community_id);
+  }
+  absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) override {
+    return wrapped_.ListAcks(district_id, task_id, community_id);
+  }
 
  private:
   struct Fault {

@@ -1,0 +1,101 @@
+#include "workflow/access.h"
+
+#include <algorithm>
+#include <string>
+
+#include <absl/strings/str_cat.h>
+
+namespace taskgate::workflow {
+namespace {
+
+std::string RoleText(const Principal& p) { return std::string(RoleName(p.role)); }
+
+bool IsOneOf(const Principal& p, std::initializer_list<Role> roles) {
+  return std::find(roles.begin(), roles.end(), p.role) != roles.end();
+}
+
+}  // namespace
+
+absl::Status CanReadTask(const Principal& p, const Task& task) {
+  switch (p.role) {
+    case Role::kReviewer:
+    case Role::kAuditor:
+    case Role::kAdmin:
+    case Role::kSystem:
+      return absl::OkStatus();
+    case Role::kDepartment:
+      if (p.department_id == task.department_id) return absl::OkStatus();
+      return absl::PermissionDeniedError(
+          absl::StrCat("task ", task.id, " belongs to another department; "
+                       "department ", p.department_id,
+                       " sees only its own tasks"));
+    case Role::kCommunity: {
+      const auto& reached = task.resolved_communities;
+      if (std::find(reached.begin(), reached.end(), p.community_id) !=
+          reached.end()) {
+        return absl::OkStatus();
+      }
+      return absl::PermissionDeniedError(
+          absl::StrCat("task ", task.id, " does not reach community ",
+                       p.community_id));
+    }
+  }
+  return absl::PermissionDeniedError("unknown role");
+}
+
+absl::Status ScopeTaskListing(const Principal& p, std::string& department_id,
+                              std::string& community_id) {
+  if (p.role == Role::kDepartment) {
+    if (!department_id.empty() && department_id != p.department_id) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "department ", p.department_id, " may list only its own tasks, not "
+          "those of ", department_id));
+    }
+    department_id = p.department_id;
+  } else if (p.role == Role::kCommunity) {
+    if (!community_id.empty() && community_id != p.community_id) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "community ", p.community_id,
+          " may list only the tasks that reach it"));
+    }
+    community_id = p.community_id;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CanReadReviewQueue(const Principal& p) {
+  if (IsOneOf(p, {Role::kReviewer, Role::kAuditor})) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ", RoleText(p),
+      " may not read the review queue; reviewers and auditors may"));
+}
+
+absl::Status CanReadAuditLog(const Principal& p) {
+  if (IsOneOf(p, {Role::kAuditor, Role::kAdmin, Role::kReviewer})) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ", RoleText(p),
+      " may not read the whole audit log; ask for one task's history "
+      "instead"));
+}
+
+absl::Status CanReadCommunityReports(const Principal& p,
+                                     const std::string& community_id) {
+  if (IsOneOf(p, {Role::kReviewer, Role::kAuditor})) return absl::OkStatus();
+  if (p.role == Role::kCommunity && !community_id.empty() &&
+      community_id == p.community_id) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ", RoleText(p),
+      " may not read communities' reports and complaints"));
+}
+
+absl::Status CanReadPrincipals(const Principal& p) {
+  if (IsOneOf(p, {Role::kAdmin, Role::kAuditor})) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "role ", RoleText(p), " may not read principals and credentials"));
+}
+
+}  // namespace taskgate::workflow

@@ -1,0 +1,818 @@
+// The `Engine` operations on people and on the community side of the rule:
+// principals and their bearer tokens (SPEC §1, §8), community workloads,
+// acknowledgements and funding reports, and complaints (SPEC §6). Each
+// mutation is one audited `ChangeSet`, like the task operations in
+// engine.cc.
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+
+#include "common/field_violations.h"
+#include "common/merkle.h"
+#include "common/status_macros.h"
+#include "workflow/codec.h"
+#include "workflow/domain.h"
+#include "workflow/engine.h"
+#include "workflow/internal/commit_once.h"
+#include "workflow/rules.h"
+#include "workflow/validation.h"
+
+namespace taskgate::workflow {
+namespace {
+
+using internal::CommitOnce;
+using internal::Fingerprint;
+using internal::Outcome;
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+AuditEvent Event(const std::string& district_id, const Principal& actor,
+                 std::string_view action, std::string_view entity_type,
+                 const std::string& entity_id, absl::Time now,
+                 const std::string& request_id) {
+  AuditEvent e;
+  e.district_id = district_id;
+  e.time = now;
+  e.actor_id = actor.id;
+  e.actor_role = actor.role;
+  e.action = Str(action);
+  e.entity_type = Str(entity_type);
+  e.entity_id = entity_id;
+  e.request_id = request_id;
+  return e;
+}
+
+absl::Status RoleDenied(const Principal& p, std::string_view what,
+                        std::string_view who_may) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("role ", Str(RoleName(p.role)), " may not ", Str(what), "; ",
+                   Str(who_may)));
+}
+
+absl::Status RequireAdmin(const Principal& p, std::string_view what) {
+  if (p.role == Role::kAdmin) return absl::OkStatus();
+  return RoleDenied(p, what, "an admin does");
+}
+
+// A community office acts for exactly one community.
+absl::Status RequireCommunity(const Principal& p, std::string_view what) {
+  if (p.role != Role::kCommunity) {
+    return RoleDenied(p, what, "a community office does");
+  }
+  if (p.community_id.empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("community principal ", p.id,
+                     " is bound to no community; an admin must set its "
+                     "community_id"));
+  }
+  return absl::OkStatus();
+}
+
+std::string_view EnabledName(bool disabled) {
+  return disabled ? "disabled" : "enabled";
+}
+
+template <typename T>
+absl::Status CheckVersion(std::string_view what, const std::string& id,
+                          const T& current, int64_t expected_version) {
+  if (expected_version != 0 && expected_version != current.version) {
+    return absl::AbortedError(
+        absl::StrCat(Str(what), " ", id, " is at version ", current.version,
+                     ", not ", expected_version,
+                     "; it was changed by someone else: reload it and retry"));
+  }
+  return absl::OkStatus();
+}
+
+// The complaint lifecycle of SPEC §6 as one table.
+struct ComplaintMove {
+  ComplaintState from;
+  ComplaintState to;
+  std::string_view action;  // audit action after "complaint."
+};
+constexpr ComplaintMove kComplaintMoves[] = {
+    {ComplaintState::kOpen, ComplaintState::kVerified, "verify"},
+    {ComplaintState::kOpen, ComplaintState::kUnfounded, "mark_unfounded"},
+    {ComplaintState::kVerified, ComplaintState::kResolved, "resolve"},
+    {ComplaintState::kUnfounded, ComplaintState::kResolved, "resolve"},
+};
+
+const ComplaintMove* FindComplaintMove(ComplaintState from, ComplaintState to) {
+  for (const ComplaintMove& m : kComplaintMoves) {
+    if (m.from == from && m.to == to) return &m;
+  }
+  return nullptr;
+}
+
+absl::Status IllegalComplaintMove(const Complaint& c, ComplaintState to) {
+  std::vector<std::string> allowed;
+  for (const ComplaintMove& m : kComplaintMoves) {
+    if (m.from == c.state) allowed.push_back(Str(ComplaintStateName(m.to)));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "complaint ", c.id, " cannot move from ",
+      Str(ComplaintStateName(c.state)), " to ", Str(ComplaintStateName(to)),
+      allowed.empty()
+          ? std::string("; it is closed")
+          : absl::StrCat("; from ", Str(ComplaintStateName(c.state)),
+                         " it may move to ", absl::StrJoin(allowed, " or "))));
+}
+
+// Whether `task` targets `community_id`. Before submit fixes the resolved
+// communities, the spec's communities and streets decide.
+absl::StatusOr<bool> Reaches(store::Store& store, const Task& task,
+                             const std::string& community_id) {
+  const auto has = [&](const std::vector<std::string>& ids) {
+    return std::find(ids.begin(), ids.end(), community_id) != ids.end();
+  };
+  if (!task.resolved_communities.empty()) {
+    return has(task.resolved_communities);
+  }
+  if (has(task.spec.target_communities)) return true;
+  if (task.spec.target_streets.empty()) return false;
+  absl::StatusOr<Community> community =
+      store.GetCommunity(task.district_id, community_id);
+  if (absl::IsNotFound(community.status())) return false;
+  TASKGATE_RETURN_IF_ERROR(community.status());
+  return std::find(task.spec.target_streets.begin(),
+                   task.spec.target_streets.end(),
+                   community->street) != task.spec.target_streets.end();
+}
+
+// Loads a task and checks that the principal's community is among its
+// targets: NOT_FOUND, then PERMISSION_DENIED whatever the task's state.
+absl::StatusOr<Task> LoadTargetedTask(store::Store& store,
+                                      const std::string& district_id,
+                                      const Principal& p,
+                                      const std::string& task_id) {
+  TASKGATE_ASSIGN_OR_RETURN(Task task, store.GetTask(district_id, task_id));
+  TASKGATE_ASSIGN_OR_RETURN(const bool reaches,
+                            Reaches(store, task, p.community_id));
+  if (!reaches) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "task ", task_id, " does not target community ", p.community_id,
+        "; a community acts only on tasks assigned to it"));
+  }
+  return task;
+}
+
+const absl::Status& UnknownToken() {
+  static const absl::Status* const kStatus =
+      new absl::Status(absl::UnauthenticatedError(
+          "unknown or revoked token; ask the district administrator for a "
+          "valid token"));
+  return *kStatus;
+}
+
+// Audit text must be UTF-8 of bounded size; a refused caller's reason is
+// cut rather than refused, so the refusal is always recorded.
+std::string AuditText(const std::string& text) {
+  if (!IsValidUtf8(text)) return "(not valid UTF-8)";
+  if (Utf8Length(text) <= kMaxTextLength) return text;
+  size_t chars = 0;
+  size_t i = 0;
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 &&
+        ++chars > kMaxTextLength) {
+      break;
+    }
+  }
+  return text.substr(0, i);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ principals
+
+absl::StatusOr<Principal> Engine::CreatePrincipal(const Principal& admin,
+                                                  const std::string& request_id,
+                                                  Principal principal) {
+  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "create principals"));
+  principal.district_id = options_.district_id;
+  std::vector<FieldViolation> violations =
+      ValidatePrincipal(principal, "principal.");
+  if (violations.empty() && principal.role == Role::kCommunity) {
+    absl::StatusOr<Community> community =
+        store_.GetCommunity(options_.district_id, principal.community_id);
+    if (absl::IsNotFound(community.status())) {
+      violations.push_back(
+          {"principal.community_id",
+           absl::StrCat("community '", principal.community_id,
+                        "' does not exist in district ", options_.district_id,
+                        "; create the community first")});
+    } else {
+      TASKGATE_RETURN_IF_ERROR(community.status());
+    }
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  principal.version = 1;
+  principal.created_at = absl::Time();  // set at commit time
+  const std::string fingerprint =
+      Fingerprint({admin.id, "create", PrincipalToJson(principal)});
+  return CommitOnce<Principal>(
+      store_, options_.district_id, request_id, "principal.create", fingerprint,
+      &PrincipalToJson, &PrincipalFromJson,
+      [&]() -> absl::StatusOr<Outcome<Principal>> {
+        Outcome<Principal> out;
+        out.value = principal;
+        out.value.created_at = clock_.Now();
+        AuditEvent e =
+            Event(options_.district_id, admin, "principal.create", "principal",
+                  principal.id, out.value.created_at, request_id);
+        e.state_after = Str(EnabledName(principal.disabled));
+        e.department_id = principal.department_id;
+        if (!principal.community_id.empty()) {
+          e.community_ids = {principal.community_id};
+        }
+        e.details["role"] = Str(RoleName(principal.role));
+        e.details["display_name"] = principal.display_name;
+        if (!principal.home_department_id.empty()) {
+          e.details["home_department_id"] = principal.home_department_id;
+        }
+        out.change.district_id = options_.district_id;
+        out.change.principals.push_back({out.value, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<Principal> Engine::SetPrincipalDisabled(
+    const Principal& admin, const std::string& request_id,
+    const std::string& principal_id, bool disabled, int64_t expected_version) {
+  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "disable or enable principals"));
+  std::vector<FieldViolation> violations;
+  CheckId("principal_id", principal_id, violations);
+  if (expected_version < 0) {
+    violations.push_back({"expected_version", "must not be negative"});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  if (disabled && principal_id == admin.id) {
+    // Would lock the caller out, and possibly every admin with it.
+    return absl::FailedPreconditionError(
+        absl::StrCat("admin ", admin.id,
+                     " cannot disable their own principal; ask another "
+                     "admin"));
+  }
+  const std::string fingerprint =
+      Fingerprint({admin.id, principal_id, disabled ? "disable" : "enable",
+                   absl::StrCat(expected_version)});
+  return CommitOnce<Principal>(
+      store_, options_.district_id, request_id,
+      disabled ? "principal.disable" : "principal.enable", fingerprint,
+      &PrincipalToJson, &PrincipalFromJson,
+      [&]() -> absl::StatusOr<Outcome<Principal>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            Principal p,
+            store_.GetPrincipal(options_.district_id, principal_id));
+        TASKGATE_RETURN_IF_ERROR(
+            CheckVersion("principal", principal_id, p, expected_version));
+        Outcome<Principal> out;
+        if (p.disabled == disabled) {
+          // Nothing changes, so nothing is recorded; the answer still is.
+          out.value = std::move(p);
+          return out;
+        }
+        const std::string_view before = EnabledName(p.disabled);
+        p.disabled = disabled;
+        ++p.version;
+        AuditEvent e =
+            Event(options_.district_id, admin,
+                  disabled ? "principal.disable" : "principal.enable",
+                  "principal", p.id, clock_.Now(), request_id);
+        e.state_before = Str(before);
+        e.state_after = Str(EnabledName(p.disabled));
+        e.department_id = p.department_id;
+        if (!p.community_id.empty()) e.community_ids = {p.community_id};
+        e.details["version"] = absl::StrCat(p.version);
+        out.change.district_id = options_.district_id;
+        out.change.principals.push_back({p, p.version - 1});
+        out.change.events.push_back(std::move(e));
+        out.value = std::move(p);
+        return out;
+      });
+}
+
+absl::StatusOr<Credential> Engine::IssueToken(const Principal& admin,
+                                              const std::string& request_id,
+                                              const std::string& principal_id,
+                                              std::string token_id,
+                                              std::string token_hash,
+                                              std::string description) {
+  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "issue tokens"));
+  std::vector<FieldViolation> violations;
+  CheckId("principal_id", principal_id, violations);
+  CheckId("token_id", token_id, violations);
+  CheckTokenHash("token_hash", token_hash, violations);
+  CheckText("description", description, kMaxTitleLength, false, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint =
+      Fingerprint({admin.id, principal_id, token_id, token_hash, description});
+  return CommitOnce<Credential>(
+      store_, options_.district_id, request_id, "credential.issue", fingerprint,
+      &CredentialToJson, &CredentialFromJson,
+      [&]() -> absl::StatusOr<Outcome<Credential>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            Principal owner,
+            store_.GetPrincipal(options_.district_id, principal_id));
+        if (owner.disabled) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "principal ", principal_id,
+              " is disabled; enable it before issuing it a token"));
+        }
+        Outcome<Credential> out;
+        Credential& c = out.value;
+        c.district_id = options_.district_id;
+        c.id = token_id;
+        c.principal_id = principal_id;
+        c.token_hash = token_hash;
+        c.description = description;
+        c.created_at = clock_.Now();
+        c.created_by = admin.id;
+        c.version = 1;
+        // The hash stays out of the log: the log is exported to inspectors.
+        AuditEvent e = Event(options_.district_id, admin, "credential.issue",
+                             "credential", c.id, c.created_at, request_id);
+        e.state_after = "active";
+        e.department_id = owner.department_id;
+        if (!owner.community_id.empty()) {
+          e.community_ids = {owner.community_id};
+        }
+        e.details["principal_id"] = principal_id;
+        e.details["description"] = description;
+        out.change.district_id = options_.district_id;
+        out.change.credentials.push_back({c, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<Credential> Engine::RevokeToken(const Principal& admin,
+                                               const std::string& request_id,
+                                               const std::string& token_id) {
+  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "revoke tokens"));
+  std::vector<FieldViolation> violations;
+  CheckId("token_id", token_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint = Fingerprint({admin.id, "revoke", token_id});
+  return CommitOnce<Credential>(
+      store_, options_.district_id, request_id, "credential.revoke",
+      fingerprint, &CredentialToJson, &CredentialFromJson,
+      [&]() -> absl::StatusOr<Outcome<Credential>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            Credential c, store_.GetCredential(options_.district_id, token_id));
+        Outcome<Credential> out;
+        if (c.revoked) {
+          out.value = std::move(c);
+          return out;
+        }
+        TASKGATE_ASSIGN_OR_RETURN(
+            Principal owner,
+            store_.GetPrincipal(options_.district_id, c.principal_id));
+        c.revoked = true;
+        c.revoked_at = clock_.Now();
+        ++c.version;
+        AuditEvent e = Event(options_.district_id, admin, "credential.revoke",
+                             "credential", c.id, *c.revoked_at, request_id);
+        e.state_before = "active";
+        e.state_after = "revoked";
+        e.department_id = owner.department_id;
+        if (!owner.community_id.empty()) {
+          e.community_ids = {owner.community_id};
+        }
+        e.details["principal_id"] = c.principal_id;
+        out.change.district_id = options_.district_id;
+        out.change.credentials.push_back({c, c.version - 1});
+        out.change.events.push_back(std::move(e));
+        out.value = std::move(c);
+        return out;
+      });
+}
+
+absl::StatusOr<Principal> Engine::Authenticate(const std::string& token_hash) {
+  if (!IsValidTokenHash(token_hash)) return UnknownToken();
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<Credential> credential,
+      store_.FindCredentialByHash(options_.district_id, token_hash));
+  if (!credential.has_value() || credential->revoked) return UnknownToken();
+  absl::StatusOr<Principal> principal =
+      store_.GetPrincipal(options_.district_id, credential->principal_id);
+  if (absl::IsNotFound(principal.status())) return UnknownToken();
+  TASKGATE_RETURN_IF_ERROR(principal.status());
+  if (principal->disabled) return UnknownToken();
+  return principal;
+}
+
+absl::StatusOr<std::optional<Credential>> Engine::BootstrapAdmin(
+    std::string token_id, std::string token_hash) {
+  std::vector<FieldViolation> violations;
+  CheckId("token_id", token_id, violations);
+  CheckTokenHash("token_hash", token_hash, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string& district = options_.district_id;
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t principals,
+                            store_.CountPrincipals(district));
+  if (principals > 0) return std::optional<Credential>();
+
+  const Principal system = SystemPrincipal(district);
+  const absl::Time now = clock_.Now();
+  Principal admin;
+  admin.id = "admin";
+  admin.role = Role::kAdmin;
+  admin.district_id = district;
+  admin.display_name = "District administrator";
+  admin.version = 1;
+  admin.created_at = now;
+  Credential credential;
+  credential.district_id = district;
+  credential.id = std::move(token_id);
+  credential.principal_id = admin.id;
+  credential.token_hash = std::move(token_hash);
+  credential.description = "bootstrap token of the first administrator";
+  credential.created_at = now;
+  credential.created_by = system.id;
+  credential.version = 1;
+
+  store::ChangeSet change;
+  change.district_id = district;
+  change.principals.push_back({admin, 0});
+  change.credentials.push_back({credential, 0});
+  AuditEvent created = Event(district, system, "principal.create", "principal",
+                             admin.id, now, "");
+  created.state_after = Str(EnabledName(false));
+  created.reason = "bootstrap: the district had no principal";
+  created.details["role"] = Str(RoleName(admin.role));
+  created.details["display_name"] = admin.display_name;
+  change.events.push_back(std::move(created));
+  AuditEvent issued = Event(district, system, "credential.issue", "credential",
+                            credential.id, now, "");
+  issued.state_after = "active";
+  issued.reason = "bootstrap: the district had no principal";
+  issued.details["principal_id"] = admin.id;
+  issued.details["description"] = credential.description;
+  change.events.push_back(std::move(issued));
+
+  absl::StatusOr<store::CommitResult> committed = store_.Commit(change);
+  if (committed.ok()) return std::optional<Credential>(std::move(credential));
+  // A concurrent bootstrap won: principals exist now, so this one is moot.
+  if (absl::IsAlreadyExists(committed.status())) {
+    TASKGATE_ASSIGN_OR_RETURN(const int64_t now_principals,
+                              store_.CountPrincipals(district));
+    if (now_principals > 0) return std::optional<Credential>();
+  }
+  return committed.status();
+}
+
+absl::Status Engine::RecordAccessDenied(const Principal& who,
+                                        const std::string& method,
+                                        absl::StatusCode code,
+                                        const std::string& reason) {
+  std::string_view action;
+  if (code == absl::StatusCode::kUnauthenticated) {
+    action = "access.unauthenticated";
+  } else if (code == absl::StatusCode::kPermissionDenied) {
+    action = "access.denied";
+  } else {
+    return InvalidArgumentWithViolations(
+        {{"code", absl::StrCat("must be UNAUTHENTICATED or PERMISSION_DENIED, "
+                               "not ",
+                               absl::StatusCodeToString(code))}});
+  }
+  std::vector<FieldViolation> violations;
+  CheckText("method", method, kMaxTitleLength, true, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+
+  Principal actor = who;
+  if (actor.id.empty()) actor.id = "anonymous";
+  AuditEvent e = Event(options_.district_id, actor, action, "rpc", method,
+                       clock_.Now(), "");
+  e.reason = AuditText(reason);
+  e.department_id = AuditText(who.department_id);
+  if (!who.community_id.empty()) {
+    e.community_ids = {AuditText(who.community_id)};
+  }
+  e.details["code"] = absl::StatusCodeToString(code);
+  store::ChangeSet change;
+  change.district_id = options_.district_id;
+  change.events.push_back(std::move(e));
+  return store_.Commit(change).status();
+}
+
+// ----------------------------------------------------- community workload
+
+absl::StatusOr<Workload> Engine::GetWorkload(const Principal& principal,
+                                             const std::string& community_id,
+                                             absl::CivilMonth from,
+                                             absl::CivilMonth to) {
+  switch (principal.role) {
+    case Role::kCommunity:
+    case Role::kReviewer:
+    case Role::kAuditor:
+    case Role::kAdmin:
+      break;
+    default:
+      return RoleDenied(principal, "see community workloads",
+                        "the community itself, reviewers, auditors and "
+                        "admins do");
+  }
+  std::vector<FieldViolation> violations;
+  CheckId("community_id", community_id, violations);
+  if (to < from) {
+    violations.push_back({"to", "is before from"});
+  } else if (to - from + 1 > kMaxWorkloadMonths) {
+    violations.push_back(
+        {"to", absl::StrCat("the range spans ", to - from + 1,
+                            " months; ask for at most ", kMaxWorkloadMonths)});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  if (principal.role == Role::kCommunity &&
+      principal.community_id != community_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "community principal ", principal.id, " acts for community ",
+        principal.community_id, " and may not see the workload of community ",
+        community_id));
+  }
+
+  const std::string& district = options_.district_id;
+  Workload workload;
+  TASKGATE_ASSIGN_OR_RETURN(workload.community,
+                            store_.GetCommunity(district, community_id));
+  store::TaskQuery q;
+  q.district_id = district;
+  q.community_id = community_id;
+  q.states = {TaskState::kActive, TaskState::kProvisional};
+  TASKGATE_ASSIGN_OR_RETURN(workload.assignments, store_.ListTasks(q));
+  for (absl::CivilMonth m = from; m <= to; ++m) {
+    workload.monthly_load.emplace_back(
+        m, MonthlyLoad(workload.community, m, workload.assignments));
+  }
+  TASKGATE_ASSIGN_OR_RETURN(workload.acks,
+                            store_.ListAcks(district, "", community_id));
+  return workload;
+}
+
+absl::StatusOr<AssignmentAck> Engine::AcknowledgeAssignment(
+    const Principal& principal, const std::string& request_id,
+    const std::string& task_id) {
+  TASKGATE_RETURN_IF_ERROR(
+      RequireCommunity(principal, "acknowledge assignments"));
+  std::vector<FieldViolation> violations;
+  CheckId("task_id", task_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint =
+      Fingerprint({principal.id, principal.community_id, task_id});
+  return CommitOnce<AssignmentAck>(
+      store_, options_.district_id, request_id, "assignment.acknowledge",
+      fingerprint, &AssignmentAckToJson, &AssignmentAckFromJson,
+      [&]() -> absl::StatusOr<Outcome<AssignmentAck>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            Task task,
+            LoadTargetedTask(store_, options_.district_id, principal, task_id));
+        if (!CountsInWorkload(task.state)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "task ", task_id, " is ", Str(TaskStateName(task.state)),
+              "; only ACTIVE or PROVISIONAL assignments can be "
+              "acknowledged"));
+        }
+        Outcome<AssignmentAck> out;
+        AssignmentAck& ack = out.value;
+        ack.district_id = options_.district_id;
+        ack.task_id = task_id;
+        ack.community_id = principal.community_id;
+        ack.acknowledged_by = principal.id;
+        ack.acknowledged_at = clock_.Now();
+        AuditEvent e =
+            Event(options_.district_id, principal, "assignment.acknowledge",
+                  "task", task_id, ack.acknowledged_at, request_id);
+        e.department_id = task.department_id;
+        e.community_ids = {principal.community_id};
+        e.details["task_state"] = Str(TaskStateName(task.state));
+        e.details["task_version"] = absl::StrCat(task.version);
+        out.change.district_id = options_.district_id;
+        out.change.acks.push_back(ack);
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<FundingReport> Engine::ReportFundingMissing(
+    const Principal& principal, const std::string& request_id,
+    const std::string& task_id, const std::string& report_id,
+    const std::string& note) {
+  TASKGATE_RETURN_IF_ERROR(
+      RequireCommunity(principal, "report missing funding"));
+  std::vector<FieldViolation> violations;
+  CheckId("task_id", task_id, violations);
+  CheckId("report_id", report_id, violations);
+  CheckText("note", note, kMaxTextLength, true, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint = Fingerprint(
+      {principal.id, principal.community_id, task_id, report_id, note});
+  return CommitOnce<FundingReport>(
+      store_, options_.district_id, request_id, "funding.report_missing",
+      fingerprint, &FundingReportToJson, &FundingReportFromJson,
+      [&]() -> absl::StatusOr<Outcome<FundingReport>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            Task task,
+            LoadTargetedTask(store_, options_.district_id, principal, task_id));
+        // Funding that never arrived may come to light after the end date.
+        if (!CountsInWorkload(task.state) &&
+            task.state != TaskState::kCompleted) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "task ", task_id, " is ", Str(TaskStateName(task.state)),
+              "; missing funding can be reported for ACTIVE, PROVISIONAL "
+              "or COMPLETED tasks"));
+        }
+        Outcome<FundingReport> out;
+        FundingReport& r = out.value;
+        r.district_id = options_.district_id;
+        r.id = report_id;
+        r.task_id = task_id;
+        r.community_id = principal.community_id;
+        r.note = note;
+        r.reported_by = principal.id;
+        r.reported_at = clock_.Now();
+        AuditEvent e =
+            Event(options_.district_id, principal, "funding.report_missing",
+                  "task", task_id, r.reported_at, request_id);
+        e.reason = note;
+        e.department_id = task.department_id;
+        e.community_ids = {principal.community_id};
+        e.details["report_id"] = report_id;
+        e.details["funding_per_community_yuan"] =
+            absl::StrCat(task.spec.funding_per_community_yuan);
+        out.change.district_id = options_.district_id;
+        out.change.funding_reports.push_back(r);
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+// ------------------------------------------------------------ complaints
+
+absl::StatusOr<Complaint> Engine::FileComplaint(const Principal& principal,
+                                                const std::string& request_id,
+                                                Complaint complaint) {
+  TASKGATE_RETURN_IF_ERROR(RequireCommunity(principal, "file complaints"));
+  complaint.district_id = options_.district_id;
+  complaint.community_id = principal.community_id;
+  complaint.state = ComplaintState::kOpen;
+  complaint.filed_by = principal.id;
+  complaint.handled_by.clear();
+  complaint.resolution.clear();
+  complaint.version = 1;
+  complaint.filed_at = absl::Time();  // set at commit time
+  complaint.updated_at = absl::Time();
+  std::vector<FieldViolation> violations =
+      ValidateComplaint(complaint, "complaint.");
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint =
+      Fingerprint({principal.id, ComplaintToJson(complaint)});
+  return CommitOnce<Complaint>(
+      store_, options_.district_id, request_id, "complaint.file", fingerprint,
+      &ComplaintToJson, &ComplaintFromJson,
+      [&]() -> absl::StatusOr<Outcome<Complaint>> {
+        Outcome<Complaint> out;
+        Complaint& c = out.value;
+        c = complaint;
+        if (!c.task_id.empty()) {
+          absl::StatusOr<Task> task =
+              store_.GetTask(options_.district_id, c.task_id);
+          if (absl::IsNotFound(task.status())) {
+            return InvalidArgumentWithViolations(
+                {{"complaint.task_id",
+                  absl::StrCat("task '", c.task_id,
+                               "' does not exist in district ",
+                               options_.district_id,
+                               "; leave it empty for a task pushed down "
+                               "outside TaskGate")}});
+          }
+          TASKGATE_RETURN_IF_ERROR(task.status());
+          if (c.department_id.empty()) c.department_id = task->department_id;
+        }
+        c.filed_at = clock_.Now();
+        c.updated_at = c.filed_at;
+        AuditEvent e = Event(options_.district_id, principal, "complaint.file",
+                             "complaint", c.id, c.filed_at, request_id);
+        e.state_after = Str(ComplaintStateName(c.state));
+        e.department_id = c.department_id;
+        e.community_ids = {c.community_id};
+        e.details["title"] = c.title;
+        if (!c.task_id.empty()) e.details["task_id"] = c.task_id;
+        out.change.district_id = options_.district_id;
+        out.change.complaints.push_back({c, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<Complaint> Engine::HandleComplaint(
+    const Principal& principal, const std::string& request_id,
+    const std::string& complaint_id, int64_t expected_version,
+    ComplaintState to, std::string resolution) {
+  if (principal.role != Role::kReviewer) {
+    return RoleDenied(principal, "handle complaints", "a reviewer does");
+  }
+  std::vector<FieldViolation> violations;
+  CheckId("complaint_id", complaint_id, violations);
+  CheckText("resolution", resolution, kMaxTextLength, true, violations);
+  if (expected_version < 0) {
+    violations.push_back({"expected_version", "must not be negative"});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint =
+      Fingerprint({principal.id, complaint_id, absl::StrCat(expected_version),
+                   ComplaintStateName(to), resolution});
+  return CommitOnce<Complaint>(
+      store_, options_.district_id, request_id, "complaint.handle", fingerprint,
+      &ComplaintToJson, &ComplaintFromJson,
+      [&]() -> absl::StatusOr<Outcome<Complaint>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            Complaint c,
+            store_.GetComplaint(options_.district_id, complaint_id));
+        // Like a task of their own department, a complaint against it is
+        // never theirs to judge.
+        if (!c.department_id.empty() &&
+            c.department_id == principal.home_department_id) {
+          return absl::PermissionDeniedError(
+              absl::StrCat("reviewer ", principal.id, " belongs to department ",
+                           c.department_id, ", which complaint ", complaint_id,
+                           " accuses; another reviewer must handle it"));
+        }
+        TASKGATE_RETURN_IF_ERROR(
+            CheckVersion("complaint", complaint_id, c, expected_version));
+        const ComplaintMove* move = FindComplaintMove(c.state, to);
+        if (move == nullptr) return IllegalComplaintMove(c, to);
+        const ComplaintState before = c.state;
+        c.state = to;
+        c.handled_by = principal.id;
+        c.resolution = resolution;
+        c.updated_at = clock_.Now();
+        ++c.version;
+        AuditEvent e = Event(options_.district_id, principal,
+                             absl::StrCat("complaint.", Str(move->action)),
+                             "complaint", c.id, c.updated_at, request_id);
+        e.state_before = Str(ComplaintStateName(before));
+        e.state_after = Str(ComplaintStateName(c.state));
+        e.reason = resolution;
+        e.department_id = c.department_id;
+        e.community_ids = {c.community_id};
+        e.details["version"] = absl::StrCat(c.version);
+        if (!c.task_id.empty()) e.details["task_id"] = c.task_id;
+        Outcome<Complaint> out;
+        out.change.district_id = options_.district_id;
+        out.change.complaints.push_back({c, c.version - 1});
+        out.change.events.push_back(std::move(e));
+        out.value = std::move(c);
+        return out;
+      });
+}
+
+// ----------------------------------------------------------------- reads
+
+absl::StatusOr<Complaint> Engine::GetComplaint(
+    const std::string& complaint_id) {
+  return store_.GetComplaint(options_.district_id, complaint_id);
+}
+
+absl::StatusOr<std::vector<Complaint>> Engine::ListComplaints(
+    const std::string& community_id,
+    const std::vector<ComplaintState>& states) {
+  return store_.ListComplaints(options_.district_id, community_id, states);
+}
+
+absl::StatusOr<std::vector<FundingReport>> Engine::ListFundingReports(
+    const std::string& task_id, const std::string& community_id) {
+  return store_.ListFundingReports(options_.district_id, task_id, community_id);
+}
+
+absl::StatusOr<std::vector<AssignmentAck>> Engine::ListAcks(
+    const std::string& task_id, const std::string& community_id) {
+  return store_.ListAcks(options_.district_id, task_id, community_id);
+}
+
+absl::StatusOr<Principal> Engine::GetPrincipal(
+    const std::string& principal_id) {
+  return store_.GetPrincipal(options_.district_id, principal_id);
+}
+
+absl::StatusOr<std::vector<Principal>> Engine::ListPrincipals() {
+  return store_.ListPrincipals(options_.district_id);
+}
+
+absl::StatusOr<std::vector<Credential>> Engine::ListCredentials(
+    const std::string& principal_id) {
+  return store_.ListCredentials(options_.district_id, principal_id);
+}
+
+}  // namespace taskgate::workflow

@@ -1,5 +1,6 @@
 # The two commands of the quick start:
-#   make run   - set up, build, and start taskgated on ./var/taskgate.db
+#   make run   - set up, build, and start taskgated on ./var/taskgate.db with
+#                the demo catalog, communities and principals
 #   make test  - set up, build, and run every test
 BUILD_DIR ?= build
 JOBS ?= 2
@@ -17,7 +18,7 @@ build: setup $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 run: build
-	$(BUILD_DIR)/services/taskgated --db $(DB)
+	$(BUILD_DIR)/services/taskgated --db $(DB) --demo
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)

@@ -1,92 +1,183 @@
 // taskgated: the TaskGate server.
 //
-// For now it opens (creating and migrating as needed) the SQLite store,
-// makes sure the district exists, and serves until SIGINT or SIGTERM; the
-// gRPC API is wired in by the server issue. Kept thin: parse flags, build,
-// wait for a signal, shut down.
+// Thin on purpose: flags over an optional TOML file -> open the SQLite store
+// -> `Server::Create` -> (demo data) -> `Start` -> wait for SIGINT/SIGTERM ->
+// graceful shutdown -> exit 0. Any startup error exits 1 with one clear
+// line. Logs go to stderr; stdout carries only what a person must see once
+// (the initial admin token, when stdout is a terminal).
+#include <unistd.h>
+
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <system_error>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "services/config.h"
+#include "services/demo_seed.h"
+#include "services/server.h"
 #include "store/sqlite/sqlite_store.h"
-#include "workflow/engine.h"
 
 namespace {
 
-int Run(int argc, char** argv) {
-  CLI::App app{
-      "taskgated - the TaskGate server (社区工作事项准入制): admits tasks "
-      "into community workloads and keeps a verifiable record."};
-  std::string db_path = "./var/taskgate.db";
-  std::string district_name = "Default district";
-  std::string synchronous = "FULL";
-  bool check_only = false;
-  app.add_option("--db", db_path,
-                 "SQLite database file (created on first start)")
-      ->capture_default_str();
-  app.add_option("--district-name", district_name,
-                 "Name of the district created on first start")
-      ->capture_default_str();
-  app.add_option(
-         "--synchronous", synchronous,
-         "SQLite synchronous mode: FULL (survives power loss) or NORMAL")
-      ->check(CLI::IsMember({"FULL", "NORMAL"}))
-      ->capture_default_str();
-  app.add_flag("--check", check_only,
-               "Open and check the database, then exit (0 when it is usable)");
-  CLI11_PARSE(app, argc, argv);
+using taskgate::services::ServerConfig;
 
-  if (db_path != ":memory:") {
-    const std::filesystem::path parent =
-        std::filesystem::path(db_path).parent_path();
+constexpr char kDescription[] =
+    "taskgated - the TaskGate server (社区工作事项准入制): admits tasks into "
+    "community workloads and keeps a verifiable record.\n"
+    "Settings come from the defaults, then --config FILE, then the flags.";
+
+struct CommandLine {
+  std::string config_path;
+  bool check_only = false;
+};
+
+std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd, ServerConfig& config) {
+  auto app = std::make_unique<CLI::App>(kDescription, "taskgated");
+  app->add_option("--config", cmd.config_path,
+                  "TOML config file (see deploy/taskgate.example.toml); "
+                  "flags override its keys");
+  app->add_flag("--check", cmd.check_only,
+                "Check the config and open the database (creating it if "
+                "absent), then exit 0 when usable");
+  taskgate::services::AddServerFlags(*app, config);
+  return app;
+}
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("taskgated");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+int Fail(const std::string& what, const absl::Status& status) {
+  spdlog::error("{}: {}", what, std::string(status.message()));
+  return EXIT_FAILURE;
+}
+
+int Run(int argc, char** argv) {
+  // Pass 1 only finds --config (and answers --help or a bad flag); pass 2
+  // lays the flags over the loaded file.
+  CommandLine cmd;
+  ServerConfig config;
+  {
+    ServerConfig scratch;
+    std::unique_ptr<CLI::App> app = MakeApp(cmd, scratch);
+    try {
+      app->parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return app->exit(e);
+    }
+  }
+  SetUpLogging("info");
+  if (!cmd.config_path.empty()) {
+    absl::StatusOr<ServerConfig> loaded =
+        taskgate::services::LoadServerConfig(cmd.config_path);
+    if (!loaded.ok()) return Fail("cannot load the config", loaded.status());
+    config = *std::move(loaded);
+  }
+  {
+    std::unique_ptr<CLI::App> app = MakeApp(cmd, config);
+    try {
+      app->parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return app->exit(e);
+    }
+  }
+  config.handle_signals = true;
+  if (absl::Status valid = taskgate::services::ValidateServerConfig(config);
+      !valid.ok()) {
+    return Fail("bad configuration", valid);
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  const std::filesystem::path db_dir =
+      std::filesystem::path(config.db_path).parent_path();
+  if (config.db_path != ":memory:" && !db_dir.empty()) {
     std::error_code ec;
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    std::filesystem::create_directories(db_dir, ec);
     if (ec) {
-      spdlog::error("cannot create directory {}: {}", parent.string(),
+      spdlog::error("cannot create directory {}: {}", db_dir.string(),
                     ec.message());
       return EXIT_FAILURE;
     }
   }
   taskgate::store::SqliteStore::Options store_options;
-  store_options.synchronous = synchronous;
-  auto store = taskgate::store::SqliteStore::Open(db_path, store_options);
+  store_options.synchronous = config.synchronous;
+  auto store =
+      taskgate::store::SqliteStore::Open(config.db_path, store_options);
   if (!store.ok()) {
-    spdlog::error("cannot open database {}: {}", db_path,
-                  store.status().ToString());
-    return EXIT_FAILURE;
+    return Fail("cannot open database " + config.db_path, store.status());
   }
+
   taskgate::RealClock clock;
-  taskgate::workflow::Engine engine(**store, clock,
-                                    taskgate::workflow::EngineOptions());
-  auto district = engine.EnsureDistrict(district_name);
-  if (!district.ok()) {
-    spdlog::error("cannot prepare district: {}", district.status().ToString());
-    return EXIT_FAILURE;
-  }
-  auto events = (*store)->EventCount(district->id);
+  auto server = taskgate::services::Server::Create(config, {**store, clock});
+  if (!server.ok()) return Fail("cannot prepare the server", server.status());
+  auto district = (*store)->GetDistrict(config.district_id);
+  auto events = (*store)->EventCount(config.district_id);
   spdlog::info(
       "database {} open (schema {}), district '{}' ({}), {} audit events",
-      db_path, taskgate::store::SqliteStore::SchemaVersion(), district->name,
-      district->id, events.ok() ? *events : -1);
-  if (check_only) return EXIT_SUCCESS;
+      config.db_path, taskgate::store::SqliteStore::SchemaVersion(),
+      district.ok() ? district->name : "?", config.district_id,
+      events.ok() ? *events : -1);
 
-  boost::asio::io_context io;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (!ec) spdlog::info("signal {} received, shutting down", signo);
-    io.stop();
-  });
-  spdlog::info("taskgated running; stop with Ctrl-C or SIGTERM");
-  io.run();
-  store->reset();  // closes the database cleanly before exit
+  if (std::optional<std::string> token = (*server)->bootstrap_admin_token()) {
+    // A terminal is a person; anything else (a journal, a CI log) keeps
+    // lines forever, so it gets only the path.
+    if (::isatty(STDOUT_FILENO) == 1) {
+      std::cout << "Initial admin token (shown once; also saved with mode "
+                   "0600 in "
+                << config.admin_token_file << "):\n  " << *token << "\n"
+                << std::flush;
+    } else {
+      std::cout << "Initial admin token saved with mode 0600 in "
+                << config.admin_token_file << "\n"
+                << std::flush;
+    }
+  }
+  if (cmd.check_only) return EXIT_SUCCESS;
+
+  if (config.demo) {
+    const std::string tokens_path =
+        ((db_dir.empty() ? std::filesystem::path(".") : db_dir) /
+         "demo-tokens.txt")
+            .string();
+    absl::StatusOr<bool> loaded = taskgate::services::LoadDemoData(
+        (*server)->engine(), **store, tokens_path);
+    if (!loaded.ok()) return Fail("cannot load the demo data", loaded.status());
+    if (*loaded) {
+      std::cout << "Demo data loaded; one token per demo principal is in "
+                << tokens_path << "\n"
+                << std::flush;
+    } else {
+      spdlog::info("demo data not loaded: the district already has a catalog");
+    }
+  }
+
+  if (absl::Status started = (*server)->Start(); !started.ok()) {
+    return Fail("cannot start", started);
+  }
+  const bool tls = !config.tls_cert_file.empty();
+  spdlog::info(
+      "taskgated running: gRPC on {} (port {}, {}), HTTP /healthz /metrics on "
+      "{} (port {}); stop with Ctrl-C or SIGTERM",
+      config.grpc_address, (*server)->grpc_port(),
+      !tls ? "plaintext"
+           : (config.tls_client_ca_file.empty() ? "TLS" : "mutual TLS"),
+      config.http_address.empty() ? "-" : config.http_address,
+      (*server)->http_port());
+  (*server)->Wait();
+  server->reset();  // joins every thread before the store closes
+  store->reset();   // closes the database cleanly
   spdlog::info("stopped");
   return EXIT_SUCCESS;
 }

@@ -317,7 +317,9 @@ absl::StatusOr<Credential> Engine::IssueToken(const Principal& admin,
   CheckText("description", description, kMaxTitleLength, false, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint =
-      Fingerprint({admin.id, principal_id, token_id, token_hash, description});
+      // Not the token id or hash: the server draws them afresh on every
+      // attempt, and a retry must still match the first attempt.
+      Fingerprint({admin.id, principal_id, description});
   return CommitOnce<Credential>(
       store_, options_.district_id, request_id, "credential.issue", fingerprint,
       &CredentialToJson, &CredentialFromJson,

@@ -1,0 +1,239 @@
+// AdminService: the lists, communities, principals and credentials (see
+// admin_service.proto).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status_macros.h"
+#include "services/auth.h"
+#include "services/convert.h"
+#include "services/handler.h"
+#include "taskgate/v1/admin_service.grpc.pb.h"
+#include "workflow/access.h"
+#include "workflow/validation.h"
+
+namespace taskgate::services::internal {
+namespace {
+
+using workflow::Principal;
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  explicit AdminServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+
+  grpc::ServerUnaryReactor* PublishCatalog(
+      grpc::CallbackServerContext* context,
+      const v1::PublishCatalogRequest* request,
+      v1::CatalogVersion* response) override {
+    return Handle(
+        ctx_, context, "AdminService/PublishCatalog", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          std::vector<workflow::CatalogItem> items =
+              FromProto(request->items(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::CatalogVersion catalog,
+              ctx_.engine.PublishCatalog(caller, request->request_id(),
+                                         std::move(items), request->note()));
+          ToProto(catalog, response);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* GetCatalog(grpc::CallbackServerContext* context,
+                                       const v1::GetCatalogRequest* request,
+                                       v1::CatalogVersion* response) override {
+    return Handle(ctx_, context, "AdminService/GetCatalog", "",
+                  [&](const Principal&) {
+                    // The lists are public to every signed-in role.
+                    if (request->version() < 0) {
+                      return InvalidArgumentWithViolations(
+                          {{"version", "must be 0 (latest) or a version"}});
+                    }
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        workflow::CatalogVersion catalog,
+                        ctx_.store.GetCatalog(ctx_.engine.options().district_id,
+                                              request->version()));
+                    ToProto(catalog, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* PutCommunity(grpc::CallbackServerContext* context,
+                                         const v1::PutCommunityRequest* request,
+                                         v1::Community* response) override {
+    return Handle(
+        ctx_, context, "AdminService/PutCommunity", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          workflow::Community c = FromProto(request->community(), violations);
+          const int64_t version = FromEtag(
+              "community.etag", request->community().etag(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Community stored,
+              ctx_.engine.PutCommunity(caller, request->request_id(),
+                                       std::move(c), version));
+          ToProto(stored, response);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* ListCommunities(
+      grpc::CallbackServerContext* context,
+      const v1::ListCommunitiesRequest* request,
+      v1::ListCommunitiesResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/ListCommunities", "",
+        [&](const Principal&) {
+          // Names and capacities are not secret to signed-in roles.
+          TASKGATE_ASSIGN_OR_RETURN(
+              std::vector<workflow::Community> communities,
+              ctx_.store.ListCommunities(ctx_.engine.options().district_id,
+                                         request->street()));
+          for (const workflow::Community& c : communities) {
+            ToProto(c, response->add_communities());
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* CreatePrincipal(
+      grpc::CallbackServerContext* context,
+      const v1::CreatePrincipalRequest* request,
+      v1::Principal* response) override {
+    return Handle(ctx_, context, "AdminService/CreatePrincipal",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    Principal p = FromProto(request->principal(), violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        Principal created,
+                        ctx_.engine.CreatePrincipal(
+                            caller, request->request_id(), std::move(p)));
+                    ToProto(created, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* ListPrincipals(
+      grpc::CallbackServerContext* context,
+      const v1::ListPrincipalsRequest* /*request*/,
+      v1::ListPrincipalsResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/ListPrincipals", "",
+        [&](const Principal& caller) {
+          TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
+          TASKGATE_ASSIGN_OR_RETURN(std::vector<Principal> all,
+                                    ctx_.engine.ListPrincipals());
+          for (const Principal& p : all) {
+            ToProto(p, response->add_principals());
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* SetPrincipalDisabled(
+      grpc::CallbackServerContext* context,
+      const v1::SetPrincipalDisabledRequest* request,
+      v1::Principal* response) override {
+    return Handle(
+        ctx_, context, "AdminService/SetPrincipalDisabled",
+        request->request_id(), [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          workflow::CheckId("principal_id", request->principal_id(),
+                            violations);
+          const int64_t version = FromEtag("etag", request->etag(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              Principal p,
+              ctx_.engine.SetPrincipalDisabled(caller, request->request_id(),
+                                               request->principal_id(),
+                                               request->disabled(), version));
+          ToProto(p, response);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* IssueToken(
+      grpc::CallbackServerContext* context,
+      const v1::IssueTokenRequest* request,
+      v1::IssueTokenResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/IssueToken", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          workflow::CheckId("principal_id", request->principal_id(),
+                            violations);
+          workflow::CheckText("description", request->description(),
+                              workflow::kMaxTitleLength, false, violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          // A retry replays the stored credential but cannot show the secret
+          // again: the server never kept it.
+          TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
+          TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Credential credential,
+              ctx_.engine.IssueToken(
+                  caller, request->request_id(), request->principal_id(),
+                  token_id, HashToken(secret), request->description()));
+          ToProto(credential, response->mutable_credential());
+          if (credential.id == token_id) response->set_token(secret);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
+                                        const v1::RevokeTokenRequest* request,
+                                        v1::Credential* response) override {
+    return Handle(ctx_, context, "AdminService/RevokeToken",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    workflow::CheckId("token_id", request->token_id(),
+                                      violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        workflow::Credential c,
+                        ctx_.engine.RevokeToken(caller, request->request_id(),
+                                                request->token_id()));
+                    ToProto(c, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* ListTokens(
+      grpc::CallbackServerContext* context,
+      const v1::ListTokensRequest* request,
+      v1::ListTokensResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/ListTokens", "",
+        [&](const Principal& caller) {
+          TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
+          TASKGATE_ASSIGN_OR_RETURN(
+              std::vector<workflow::Credential> all,
+              ctx_.engine.ListCredentials(request->principal_id()));
+          for (const workflow::Credential& c : all) {
+            ToProto(c, response->add_credentials());
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  ApiContext& ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewAdminService(ApiContext& ctx) {
+  return std::make_unique<AdminServiceImpl>(ctx);
+}
+
+}  // namespace taskgate::services::internal

@@ -1,0 +1,144 @@
+#include "services/api.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/escaping.h>
+#include <absl/strings/str_cat.h>
+#include <spdlog/spdlog.h>
+
+#include "services/auth.h"
+#include "services/grpc_status.h"
+#include "services/handler.h"
+
+namespace taskgate::services {
+namespace internal {
+namespace {
+
+constexpr size_t kMaxRequestIdLength = 128;
+constexpr char kPageTokenSeparator = '\x1f';
+
+std::string CodeName(absl::StatusCode code) {
+  return absl::StatusCodeToString(code);
+}
+
+}  // namespace
+
+absl::StatusOr<workflow::Principal> Authenticate(
+    ApiContext& ctx, const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "no credentials: send the metadata 'authorization: Bearer <token>'; "
+        "an admin issues tokens");
+  }
+  absl::StatusOr<std::string> token =
+      ParseBearer(std::string_view(it->second.data(), it->second.size()));
+  if (!token.ok()) return token.status();
+  return ctx.engine.Authenticate(HashToken(*token));
+}
+
+grpc::Status Finish(ApiContext& ctx, std::string_view method,
+                    const workflow::Principal* caller,
+                    std::string_view request_id, const absl::Status& status,
+                    absl::Duration latency) {
+  // Refused calls are part of the record (SPEC §7, issue 3).
+  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    workflow::Principal who;
+    if (caller != nullptr) {
+      who = *caller;
+    } else {
+      who.id = "anonymous";
+      who.role = workflow::Role::kSystem;
+    }
+    absl::Status recorded = ctx.engine.RecordAccessDenied(
+        who, std::string(method), status.code(), std::string(status.message()));
+    if (!recorded.ok()) {
+      spdlog::warn("could not audit refused call to {}: {}", method,
+                   recorded.ToString());
+    }
+  }
+  const std::string code = CodeName(status.code());
+  ctx.metrics.ObserveRpc(method, code, latency);
+  spdlog::info(
+      "rpc method={} principal={} role={} request_id={} code={} "
+      "latency_ms={:.2f}{}{}",
+      method, caller != nullptr ? caller->id : "-",
+      caller != nullptr ? workflow::RoleName(caller->role) : "-",
+      request_id.empty() ? "-" : request_id, code,
+      absl::ToDoubleMilliseconds(latency), status.ok() ? "" : " error=",
+      status.ok() || absl::IsInternal(status) ? std::string()
+                                              : std::string(status.message()));
+  return ToGrpcStatus(status, request_id);
+}
+
+void CheckRequestId(const std::string& request_id,
+                    std::vector<FieldViolation>& violations) {
+  if (request_id.empty()) {
+    violations.push_back(
+        {"request_id",
+         "is required on every change: generate one (e.g. a UUID) per "
+         "logical request and send the same one when you retry"});
+    return;
+  }
+  const bool printable =
+      std::all_of(request_id.begin(), request_id.end(), [](char c) {
+        return absl::ascii_isgraph(static_cast<unsigned char>(c));
+      });
+  if (request_id.size() > kMaxRequestIdLength || !printable) {
+    violations.push_back(
+        {"request_id", absl::StrCat("use 1 to ", kMaxRequestIdLength,
+                                    " printable ASCII characters")});
+  }
+}
+
+int32_t PageSize(int32_t requested, std::vector<FieldViolation>& violations,
+                 int32_t fallback) {
+  if (requested < 0) {
+    violations.push_back({"page_size", "must not be negative"});
+    return fallback;
+  }
+  if (requested == 0) return fallback;
+  return std::min(requested, 500);
+}
+
+std::string EncodePageToken(std::string_view query, std::string_view position) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(std::string(query), std::string(1, kPageTokenSeparator),
+                   std::string(position)));
+}
+
+absl::StatusOr<std::string> DecodePageToken(std::string_view token,
+                                            std::string_view query) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(std::string(token), &raw)) {
+    return InvalidArgumentWithViolations(
+        {{"page_token", "is not a page token this server issued"}});
+  }
+  const size_t sep = raw.rfind(kPageTokenSeparator);
+  if (sep == std::string::npos || raw.substr(0, sep) != query) {
+    return InvalidArgumentWithViolations(
+        {{"page_token",
+          "belongs to a different query; send the same filter as the request "
+          "that returned it, or start over without a token"}});
+  }
+  return raw.substr(sep + 1);
+}
+
+}  // namespace internal
+
+std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(internal::NewTaskService(ctx));
+  services.push_back(internal::NewReviewService(ctx));
+  services.push_back(internal::NewCommunityService(ctx));
+  services.push_back(internal::NewAuditService(ctx));
+  services.push_back(internal::NewAdminService(ctx));
+  return services;
+}
+
+}  // namespace taskgate::services

@@ -1,0 +1,413 @@
+#include "services/convert.h"
+
+#include <string>
+#include <vector>
+
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+
+#include "workflow/codec.h"
+
+namespace taskgate::services {
+namespace {
+
+// Proto enums are the domain enums shifted by one (0 is UNSPECIFIED).
+template <typename Domain, typename Proto>
+Proto Shift(Domain d) {
+  return static_cast<Proto>(static_cast<int>(d) + 1);
+}
+
+template <typename Domain, typename Proto>
+std::optional<Domain> Unshift(Proto p, int max_domain) {
+  const int v = static_cast<int>(p) - 1;
+  if (v < 0 || v > max_domain) return std::nullopt;
+  return static_cast<Domain>(v);
+}
+
+std::string Field(std::string_view prefix, std::string_view name) {
+  return absl::StrCat(std::string(prefix), std::string(name));
+}
+
+absl::CivilDay DayFrom(std::string_view field, const std::string& text,
+                       std::vector<FieldViolation>& violations) {
+  if (text.empty()) return absl::CivilDay();  // "not set"; checked later
+  absl::StatusOr<absl::CivilDay> day = workflow::ParseCivilDay(text);
+  if (!day.ok()) {
+    violations.push_back(
+        {std::string(field), absl::StrCat("'", text.substr(0, 40),
+                                          "' is not a date; use YYYY-MM-DD")});
+    return absl::CivilDay();
+  }
+  return *day;
+}
+
+std::string DayText(absl::CivilDay day) {
+  // The default civil day stands for "not set".
+  return day == absl::CivilDay() ? std::string()
+                                 : workflow::FormatCivilDay(day);
+}
+
+}  // namespace
+
+std::string ToEtag(int64_t version) { return absl::StrCat(version); }
+
+int64_t FromEtag(std::string_view field, std::string_view etag,
+                 std::vector<FieldViolation>& violations) {
+  if (etag.empty()) return 0;
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(std::string(etag), &version) || version <= 0) {
+    violations.push_back(
+        {std::string(field),
+         "is not an etag this server issued; send the etag of the resource "
+         "as you read it, or leave it empty"});
+    return 0;
+  }
+  return version;
+}
+
+void ToTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(t);
+  out->set_seconds(micros / 1000000 - (micros % 1000000 < 0 ? 1 : 0));
+  int64_t rem = micros % 1000000;
+  if (rem < 0) rem += 1000000;
+  out->set_nanos(static_cast<int32_t>(rem * 1000));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+workflow::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
+                             std::vector<FieldViolation>& violations) {
+  workflow::TaskSpec s;
+  s.title = in.title();
+  s.description = in.description();
+  s.item_code = in.item_code();
+  s.new_item_justification = in.new_item_justification();
+  s.legal_basis = in.legal_basis();
+  for (int i = 0; i < in.types_size(); ++i) {
+    std::optional<workflow::TaskType> type =
+        Unshift<workflow::TaskType>(in.types(i), 8);
+    if (!type.has_value()) {
+      violations.push_back({Field(prefix, absl::StrCat("types[", i, "]")),
+                            "is not a task type; use one of TASK_TYPE_*"});
+      continue;
+    }
+    s.types.push_back(*type);
+  }
+  for (const auto& [key, text] : in.type_justifications()) {
+    std::optional<workflow::TaskType> type = workflow::ParseTaskType(key);
+    if (!type.has_value()) {
+      violations.push_back(
+          {Field(prefix, absl::StrCat("type_justifications.", key)),
+           "is not a task type name; use e.g. signboard, ledger, form"});
+      continue;
+    }
+    s.type_justifications[*type] = text;
+  }
+  s.long_term = in.long_term();
+  s.start_date =
+      DayFrom(Field(prefix, "start_date"), in.start_date(), violations);
+  s.end_date = DayFrom(Field(prefix, "end_date"), in.end_date(), violations);
+  s.target_communities.assign(in.target_communities().begin(),
+                              in.target_communities().end());
+  s.target_streets.assign(in.target_streets().begin(),
+                          in.target_streets().end());
+  s.hours_per_community_month = in.hours_per_community_month();
+  s.funding_per_community_yuan = in.funding_per_community_yuan();
+  s.funding_source = in.funding_source();
+  s.authority_delegated = in.authority_delegated();
+  s.department_duties = in.department_duties();
+  s.community_duties = in.community_duties();
+  s.support_given = in.support_given();
+  s.assessment_method = in.assessment_method();
+  s.forms_ledgers_added = in.forms_ledgers_added();
+  s.signboards_per_community = in.signboards_per_community();
+  s.emergency = in.emergency();
+  s.emergency_reason = in.emergency_reason();
+  return s;
+}
+
+void ToProto(const workflow::TaskSpec& s, v1::TaskSpec* out) {
+  out->set_title(s.title);
+  out->set_description(s.description);
+  out->set_item_code(s.item_code);
+  out->set_new_item_justification(s.new_item_justification);
+  out->set_legal_basis(s.legal_basis);
+  for (workflow::TaskType t : s.types) {
+    out->add_types(Shift<workflow::TaskType, v1::TaskType>(t));
+  }
+  for (const auto& [type, text] : s.type_justifications) {
+    (*out->mutable_type_justifications())[std::string(
+        workflow::TaskTypeName(type))] = text;
+  }
+  out->set_long_term(s.long_term);
+  out->set_start_date(DayText(s.start_date));
+  out->set_end_date(DayText(s.end_date));
+  for (const std::string& c : s.target_communities) {
+    out->add_target_communities(c);
+  }
+  for (const std::string& st : s.target_streets) out->add_target_streets(st);
+  out->set_hours_per_community_month(s.hours_per_community_month);
+  out->set_funding_per_community_yuan(s.funding_per_community_yuan);
+  out->set_funding_source(s.funding_source);
+  out->set_authority_delegated(s.authority_delegated);
+  out->set_department_duties(s.department_duties);
+  out->set_community_duties(s.community_duties);
+  out->set_support_given(s.support_given);
+  out->set_assessment_method(s.assessment_method);
+  out->set_forms_ledgers_added(s.forms_ledgers_added);
+  out->set_signboards_per_community(s.signboards_per_community);
+  out->set_emergency(s.emergency);
+  out->set_emergency_reason(s.emergency_reason);
+}
+
+void ToProto(const workflow::Task& t, v1::Task* out) {
+  out->set_id(t.id);
+  out->set_department_id(t.department_id);
+  ToProto(t.spec, out->mutable_spec());
+  out->set_state(ToProto(t.state));
+  out->set_etag(ToEtag(t.version));
+  for (const std::string& c : t.resolved_communities) {
+    out->add_resolved_communities(c);
+  }
+  for (const workflow::Finding& f : t.findings) {
+    v1::Finding* p = out->add_findings();
+    p->set_rule_id(f.rule_id);
+    p->set_severity(Shift<workflow::Severity, v1::Severity>(f.severity));
+    for (const std::string& field : f.fields) p->add_fields(field);
+    p->set_message(f.message);
+    for (const std::string& c : f.communities) p->add_communities(c);
+    p->set_related_task_id(f.related_task_id);
+    p->set_catalog_item_code(f.catalog_item_code);
+  }
+  out->set_catalog_version(t.catalog_version);
+  out->set_needs_two_approvals(t.needs_two_approvals);
+  for (const workflow::Approval& a : t.approvals) {
+    v1::Approval* p = out->add_approvals();
+    p->set_reviewer_id(a.reviewer_id);
+    ToTimestamp(a.at, p->mutable_approve_time());
+  }
+  out->set_claimed_by(t.claimed_by);
+  const bool under_review = t.state == workflow::TaskState::kSubmitted ||
+                            t.state == workflow::TaskState::kInReview ||
+                            t.state == workflow::TaskState::kProvisional;
+  if (under_review && t.sla.due_date.has_value()) {
+    out->set_due_date(workflow::FormatCivilDay(*t.sla.due_date));
+  }
+  out->set_used_working_days(t.sla.used_working_days);
+  out->set_overdue(t.sla.overdue);
+  out->set_admitted_by_duty_list(t.admitted_by_duty_list);
+  if (t.submitted_at.has_value()) {
+    ToTimestamp(*t.submitted_at, out->mutable_submit_time());
+  }
+  ToTimestamp(t.created_at, out->mutable_create_time());
+  ToTimestamp(t.updated_at, out->mutable_update_time());
+}
+
+void ToProto(const workflow::Decision& d, v1::Decision* out) {
+  out->set_task_id(d.task_id);
+  out->set_kind(std::string(workflow::DecisionKindName(d.kind)));
+  out->set_decided_by(d.decided_by);
+  out->set_decided_by_role(ToProto(d.decided_by_role));
+  out->set_reason(d.reason);
+  for (const workflow::Acknowledgement& a : d.acknowledgements) {
+    v1::Acknowledgement* p = out->add_acknowledgements();
+    p->set_rule_id(a.rule_id);
+    p->set_reason(a.reason);
+  }
+  out->set_catalog_version(d.catalog_version);
+  ToTimestamp(d.decided_at, out->mutable_decide_time());
+}
+
+std::vector<workflow::CatalogItem> FromProto(
+    const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,
+    std::vector<FieldViolation>& violations) {
+  std::vector<workflow::CatalogItem> out;
+  for (int i = 0; i < items.size(); ++i) {
+    const v1::CatalogItem& in = items[i];
+    std::optional<workflow::ListKind> kind =
+        Unshift<workflow::ListKind>(in.kind(), 2);
+    if (!kind.has_value()) {
+      violations.push_back({absl::StrCat("items[", i, "].kind"),
+                            "set the list: LIST_KIND_DUTY, LIST_KIND_ASSIST "
+                            "or LIST_KIND_NEGATIVE"});
+      continue;
+    }
+    out.push_back({in.code(),
+                   *kind,
+                   in.title(),
+                   in.legal_basis(),
+                   {in.keywords().begin(), in.keywords().end()}});
+  }
+  return out;
+}
+
+void ToProto(const workflow::CatalogVersion& c, v1::CatalogVersion* out) {
+  out->set_version(c.version);
+  ToTimestamp(c.published_at, out->mutable_publish_time());
+  out->set_published_by(c.published_by);
+  out->set_note(c.note);
+  for (const workflow::CatalogItem& item : c.items) {
+    v1::CatalogItem* p = out->add_items();
+    p->set_code(item.code);
+    p->set_kind(Shift<workflow::ListKind, v1::ListKind>(item.kind));
+    p->set_title(item.title);
+    p->set_legal_basis(item.legal_basis);
+    for (const std::string& k : item.keywords) p->add_keywords(k);
+  }
+}
+
+workflow::Community FromProto(const v1::Community& in,
+                              std::vector<FieldViolation>& violations) {
+  workflow::Community c;
+  c.id = in.id();
+  c.name = in.name();
+  c.street = in.street();
+  c.staff_count = in.staff_count();
+  c.monthly_capacity_hours = in.monthly_capacity_hours();
+  c.baseline_hours = in.baseline_hours();
+  for (const auto& [key, units] : in.baseline_units()) {
+    std::optional<workflow::ControlledBucket> bucket =
+        workflow::ParseControlledBucket(key);
+    if (!bucket.has_value()) {
+      violations.push_back(
+          {absl::StrCat("community.baseline_units.", key),
+           "is not a controlled bucket; use work_body, forms_and_ledgers, "
+           "creation_campaign, inspection, signboard, certificate or "
+           "training"});
+      continue;
+    }
+    c.baseline_units[*bucket] = units;
+  }
+  return c;
+}
+
+void ToProto(const workflow::Community& c, v1::Community* out) {
+  out->set_id(c.id);
+  out->set_name(c.name);
+  out->set_street(c.street);
+  out->set_staff_count(c.staff_count);
+  out->set_monthly_capacity_hours(c.monthly_capacity_hours);
+  out->set_baseline_hours(c.baseline_hours);
+  for (const auto& [bucket, units] : c.baseline_units) {
+    (*out->mutable_baseline_units())[std::string(
+        workflow::ControlledBucketName(bucket))] = units;
+  }
+  out->set_etag(ToEtag(c.version));
+}
+
+void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
+  const workflow::AuditEvent& e = stored.event;
+  out->set_seq(e.seq);
+  ToTimestamp(e.time, out->mutable_event_time());
+  out->set_actor_id(e.actor_id);
+  out->set_actor_role(ToProto(e.actor_role));
+  out->set_action(e.action);
+  out->set_entity_type(e.entity_type);
+  out->set_entity_id(e.entity_id);
+  out->set_state_before(e.state_before);
+  out->set_state_after(e.state_after);
+  out->set_reason(e.reason);
+  out->set_request_id(e.request_id);
+  out->set_department_id(e.department_id);
+  for (const std::string& c : e.community_ids) out->add_community_ids(c);
+  for (const auto& [k, v] : e.details) (*out->mutable_details())[k] = v;
+  out->set_leaf_hash(merkle::ToHex(stored.leaf_hash));
+}
+
+workflow::Principal FromProto(const v1::Principal& in,
+                              std::vector<FieldViolation>& violations) {
+  workflow::Principal p;
+  p.id = in.id();
+  if (in.role() == v1::ROLE_UNSPECIFIED || in.role() == v1::ROLE_SYSTEM ||
+      !v1::Role_IsValid(in.role())) {
+    violations.push_back({"principal.role",
+                          "set ROLE_DEPARTMENT, ROLE_REVIEWER, ROLE_COMMUNITY, "
+                          "ROLE_AUDITOR or ROLE_ADMIN"});
+  } else {
+    p.role = FromProto(in.role());
+  }
+  p.display_name = in.display_name();
+  p.department_id = in.department_id();
+  p.community_id = in.community_id();
+  p.home_department_id = in.home_department_id();
+  return p;
+}
+
+void ToProto(const workflow::Principal& p, v1::Principal* out) {
+  out->set_id(p.id);
+  out->set_role(ToProto(p.role));
+  out->set_display_name(p.display_name);
+  out->set_department_id(p.department_id);
+  out->set_community_id(p.community_id);
+  out->set_home_department_id(p.home_department_id);
+  out->set_disabled(p.disabled);
+  out->set_etag(ToEtag(p.version));
+  ToTimestamp(p.created_at, out->mutable_create_time());
+}
+
+void ToProto(const workflow::Credential& c, v1::Credential* out) {
+  out->set_id(c.id);
+  out->set_principal_id(c.principal_id);
+  out->set_description(c.description);
+  ToTimestamp(c.created_at, out->mutable_create_time());
+  out->set_created_by(c.created_by);
+  out->set_revoked(c.revoked);
+  if (c.revoked_at.has_value()) {
+    ToTimestamp(*c.revoked_at, out->mutable_revoke_time());
+  }
+}
+
+workflow::Complaint FromProto(const v1::Complaint& in,
+                              std::vector<FieldViolation>& /*violations*/) {
+  workflow::Complaint c;
+  c.id = in.id();
+  c.department_id = in.department_id();
+  c.task_id = in.task_id();
+  c.title = in.title();
+  c.description = in.description();
+  return c;
+}
+
+void ToProto(const workflow::Complaint& c, v1::Complaint* out) {
+  out->set_id(c.id);
+  out->set_community_id(c.community_id);
+  out->set_department_id(c.department_id);
+  out->set_task_id(c.task_id);
+  out->set_title(c.title);
+  out->set_description(c.description);
+  out->set_state(ToProto(c.state));
+  out->set_filed_by(c.filed_by);
+  ToTimestamp(c.filed_at, out->mutable_file_time());
+  out->set_handled_by(c.handled_by);
+  out->set_resolution(c.resolution);
+  out->set_etag(ToEtag(c.version));
+}
+
+void ToProto(const workflow::FundingReport& r, v1::FundingReport* out) {
+  out->set_id(r.id);
+  out->set_task_id(r.task_id);
+  out->set_community_id(r.community_id);
+  out->set_note(r.note);
+  out->set_reported_by(r.reported_by);
+  ToTimestamp(r.reported_at, out->mutable_report_time());
+}
+
+workflow::Role FromProto(v1::Role role) {
+  return Unshift<workflow::Role>(role, 5).value_or(workflow::Role::kSystem);
+}
+v1::Role ToProto(workflow::Role role) {
+  return Shift<workflow::Role, v1::Role>(role);
+}
+v1::TaskState ToProto(workflow::TaskState state) {
+  return Shift<workflow::TaskState, v1::TaskState>(state);
+}
+std::optional<workflow::ComplaintState> FromProto(v1::ComplaintState state) {
+  return Unshift<workflow::ComplaintState>(state, 3);
+}
+v1::ComplaintState ToProto(workflow::ComplaintState state) {
+  return Shift<workflow::ComplaintState, v1::ComplaintState>(state);
+}
+
+}  // namespace taskgate::services

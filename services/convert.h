@@ -1,0 +1,73 @@
+// Conversions between the taskgate.v1 protos and the domain types.
+//
+// Inbound conversions validate what the proto cannot express (dates, enum
+// values, map keys, etags) and append a field violation for each problem,
+// with the field path as the client sent it (e.g. "spec.start_date").
+// Outbound conversions fill output-only fields. Pure functions; thread-safe.
+#ifndef TASKGATE_SERVICES_CONVERT_H_
+#define TASKGATE_SERVICES_CONVERT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/time/time.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include "common/field_violations.h"
+#include "store/store.h"
+#include "taskgate/v1/admin_service.pb.h"
+#include "taskgate/v1/community_service.pb.h"
+#include "taskgate/v1/resources.pb.h"
+#include "workflow/domain.h"
+
+namespace taskgate::services {
+
+namespace v1 = ::taskgate::v1;
+
+// Etags are the decimal version; "" means "do not check" (0).
+std::string ToEtag(int64_t version);
+int64_t FromEtag(std::string_view field, std::string_view etag,
+                 std::vector<FieldViolation>& violations);
+
+void ToTimestamp(absl::Time t, google::protobuf::Timestamp* out);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts);
+
+workflow::TaskSpec FromProto(const v1::TaskSpec& spec, std::string_view prefix,
+                             std::vector<FieldViolation>& violations);
+void ToProto(const workflow::TaskSpec& spec, v1::TaskSpec* out);
+void ToProto(const workflow::Task& task, v1::Task* out);
+void ToProto(const workflow::Decision& decision, v1::Decision* out);
+
+std::vector<workflow::CatalogItem> FromProto(
+    const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,
+    std::vector<FieldViolation>& violations);
+void ToProto(const workflow::CatalogVersion& catalog, v1::CatalogVersion* out);
+
+workflow::Community FromProto(const v1::Community& community,
+                              std::vector<FieldViolation>& violations);
+void ToProto(const workflow::Community& community, v1::Community* out);
+
+void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out);
+
+workflow::Principal FromProto(const v1::Principal& principal,
+                              std::vector<FieldViolation>& violations);
+void ToProto(const workflow::Principal& principal, v1::Principal* out);
+void ToProto(const workflow::Credential& credential, v1::Credential* out);
+
+workflow::Complaint FromProto(const v1::Complaint& complaint,
+                              std::vector<FieldViolation>& violations);
+void ToProto(const workflow::Complaint& complaint, v1::Complaint* out);
+void ToProto(const workflow::FundingReport& report, v1::FundingReport* out);
+
+workflow::Role FromProto(v1::Role role);
+v1::Role ToProto(workflow::Role role);
+v1::TaskState ToProto(workflow::TaskState state);
+// UNSPECIFIED maps to nullopt.
+std::optional<workflow::ComplaintState> FromProto(v1::ComplaintState state);
+v1::ComplaintState ToProto(workflow::ComplaintState state);
+
+}  // namespace taskgate::services
+
+#endif  // TASKGATE_SERVICES_CONVERT_H_

@@ -1,0 +1,48 @@
+// Prometheus metrics of the server: request counts and latencies by method
+// and code, the review queue depth and the number of overdue reviews.
+// Exposed as text on the HTTP listener's /metrics. Thread-safe.
+#ifndef TASKGATE_SERVICES_METRICS_H_
+#define TASKGATE_SERVICES_METRICS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <absl/time/time.h>
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
+
+namespace taskgate::services {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Counts one finished RPC and records its latency. `code` is the gRPC
+  // status code name, e.g. "OK", "PERMISSION_DENIED".
+  void ObserveRpc(std::string_view method, std::string_view code,
+                  absl::Duration latency);
+  // Tasks in the review queue (SUBMITTED, IN_REVIEW, PROVISIONAL).
+  void SetQueueDepth(int64_t depth);
+  // Reviews past their SLA.
+  void SetOverdue(int64_t overdue);
+
+  // The Prometheus text exposition of every metric.
+  std::string Serialize() const;
+
+  prometheus::Registry& registry();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace taskgate::services
+
+#endif  // TASKGATE_SERVICES_METRICS_H_

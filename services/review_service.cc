@@ -1,0 +1,186 @@
+// ReviewService: the district admission reviewers (see review_service.proto).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status_macros.h"
+#include "services/convert.h"
+#include "services/handler.h"
+#include "taskgate/v1/review_service.grpc.pb.h"
+#include "workflow/access.h"
+#include "workflow/validation.h"
+
+namespace taskgate::services::internal {
+namespace {
+
+using workflow::Principal;
+using workflow::TaskAction;
+
+class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
+ public:
+  explicit ReviewServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+
+  grpc::ServerUnaryReactor* ListReviewQueue(
+      grpc::CallbackServerContext* context,
+      const v1::ListReviewQueueRequest* request,
+      v1::ListTasksResponse* response) override {
+    return Handle(
+        ctx_, context, "ReviewService/ListReviewQueue", "",
+        [&](const Principal& caller) {
+          TASKGATE_RETURN_IF_ERROR(workflow::CanReadReviewQueue(caller));
+          std::vector<FieldViolation> violations;
+          store::TaskQuery q;
+          q.district_id = ctx_.engine.options().district_id;
+          q.states = {workflow::TaskState::kSubmitted,
+                      workflow::TaskState::kInReview,
+                      workflow::TaskState::kProvisional};
+          q.limit = PageSize(request->page_size(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          return ListTaskPage(ctx_, q, "queue", request->page_token(),
+                              response);
+        });
+  }
+
+  grpc::ServerUnaryReactor* ClaimTask(grpc::CallbackServerContext* context,
+                                      const v1::TaskActionRequest* request,
+                                      v1::Task* response) override {
+    return Action(context, "ReviewService/ClaimTask", TaskAction::kClaim,
+                  request, response);
+  }
+  grpc::ServerUnaryReactor* ReleaseTask(grpc::CallbackServerContext* context,
+                                        const v1::TaskActionRequest* request,
+                                        v1::Task* response) override {
+    return Action(context, "ReviewService/ReleaseTask", TaskAction::kRelease,
+                  request, response);
+  }
+  grpc::ServerUnaryReactor* ApproveTask(grpc::CallbackServerContext* context,
+                                        const v1::TaskActionRequest* request,
+                                        v1::Task* response) override {
+    return Action(context, "ReviewService/ApproveTask", TaskAction::kApprove,
+                  request, response);
+  }
+  grpc::ServerUnaryReactor* RejectTask(grpc::CallbackServerContext* context,
+                                       const v1::TaskActionRequest* request,
+                                       v1::Task* response) override {
+    return Action(context, "ReviewService/RejectTask", TaskAction::kReject,
+                  request, response);
+  }
+  grpc::ServerUnaryReactor* ReturnTask(grpc::CallbackServerContext* context,
+                                       const v1::TaskActionRequest* request,
+                                       v1::Task* response) override {
+    return Action(context, "ReviewService/ReturnTask", TaskAction::kReturn,
+                  request, response);
+  }
+  grpc::ServerUnaryReactor* RevokeTask(grpc::CallbackServerContext* context,
+                                       const v1::TaskActionRequest* request,
+                                       v1::Task* response) override {
+    return Action(context, "ReviewService/RevokeTask", TaskAction::kRevoke,
+                  request, response);
+  }
+
+  grpc::ServerUnaryReactor* ListFundingReports(
+      grpc::CallbackServerContext* context,
+      const v1::ListFundingReportsRequest* request,
+      v1::ListFundingReportsResponse* response) override {
+    return Handle(ctx_, context, "ReviewService/ListFundingReports", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_RETURN_IF_ERROR(workflow::CanReadCommunityReports(
+                        caller, request->community_id()));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        std::vector<workflow::FundingReport> reports,
+                        ctx_.engine.ListFundingReports(
+                            request->task_id(), request->community_id()));
+                    for (const workflow::FundingReport& r : reports) {
+                      ToProto(r, response->add_reports());
+                    }
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* ListComplaints(
+      grpc::CallbackServerContext* context,
+      const v1::ListComplaintsRequest* request,
+      v1::ListComplaintsResponse* response) override {
+    return Handle(
+        ctx_, context, "ReviewService/ListComplaints", "",
+        [&](const Principal& caller) {
+          TASKGATE_RETURN_IF_ERROR(workflow::CanReadCommunityReports(
+              caller, request->community_id()));
+          std::vector<workflow::ComplaintState> states;
+          std::vector<FieldViolation> violations;
+          for (int i = 0; i < request->states_size(); ++i) {
+            std::optional<workflow::ComplaintState> s =
+                FromProto(static_cast<v1::ComplaintState>(request->states(i)));
+            if (!s.has_value()) {
+              violations.push_back(
+                  {absl::StrCat("states[", i, "]"),
+                   "use COMPLAINT_STATE_OPEN, _VERIFIED, _UNFOUNDED "
+                   "or _RESOLVED"});
+              continue;
+            }
+            states.push_back(*s);
+          }
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              std::vector<workflow::Complaint> complaints,
+              ctx_.engine.ListComplaints(request->community_id(), states));
+          for (const workflow::Complaint& c : complaints) {
+            ToProto(c, response->add_complaints());
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* UpdateComplaint(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateComplaintRequest* request,
+      v1::Complaint* response) override {
+    return Handle(
+        ctx_, context, "ReviewService/UpdateComplaint", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          workflow::CheckId("complaint_id", request->complaint_id(),
+                            violations);
+          const int64_t version = FromEtag("etag", request->etag(), violations);
+          std::optional<workflow::ComplaintState> to =
+              FromProto(request->state());
+          if (!to.has_value() || *to == workflow::ComplaintState::kOpen) {
+            violations.push_back(
+                {"state",
+                 "set COMPLAINT_STATE_VERIFIED, COMPLAINT_STATE_UNFOUNDED or "
+                 "COMPLAINT_STATE_RESOLVED"});
+          }
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Complaint complaint,
+              ctx_.engine.HandleComplaint(caller, request->request_id(),
+                                          request->complaint_id(), version, *to,
+                                          request->resolution()));
+          ToProto(complaint, response);
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Action(grpc::CallbackServerContext* context,
+                                   std::string_view method, TaskAction action,
+                                   const v1::TaskActionRequest* request,
+                                   v1::Task* response) {
+    return Handle(ctx_, context, method, request->request_id(),
+                  [&](const Principal& caller) {
+                    return RunTaskAction(ctx_, caller, action, *request,
+                                         response);
+                  });
+  }
+
+  ApiContext& ctx_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewReviewService(ApiContext& ctx) {
+  return std::make_unique<ReviewServiceImpl>(ctx);
+}
+
+}  // namespace taskgate::services::internal

@@ -1,0 +1,367 @@
+#include "services/server.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+#include <absl/time/clock.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <spdlog/spdlog.h>
+
+#include "common/status_macros.h"
+#include "services/auth.h"
+
+namespace taskgate::services {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const char* key, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, ": cannot read '", path, "'"));
+  }
+  if (content.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, ": '", path, "' is missing or empty"));
+  }
+  return content;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
+    const ServerConfig& config) {
+  if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  TASKGATE_ASSIGN_OR_RETURN(std::string cert,
+                            ReadFile("tls_cert_file", config.tls_cert_file));
+  TASKGATE_ASSIGN_OR_RETURN(std::string key,
+                            ReadFile("tls_key_file", config.tls_key_file));
+  const bool mutual = !config.tls_client_ca_file.empty();
+  grpc::SslServerCredentialsOptions options(
+      mutual ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+             : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (mutual) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        options.pem_root_certs,
+        ReadFile("tls_client_ca_file", config.tls_client_ca_file));
+  }
+  options.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
+  return grpc::SslServerCredentials(options);
+}
+
+std::chrono::steady_clock::duration ToSteady(absl::Duration d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      absl::ToChronoNanoseconds(d));
+}
+
+}  // namespace
+
+absl::Status WriteSecretFile(const std::string& path,
+                             const std::string& content) {
+  const std::filesystem::path parent =
+      std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create directory '", parent.string(), "': ", ec.message()));
+  }
+  const int fd = ::open(path.c_str(),
+                        O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                        S_IRUSR | S_IWUSR);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot write '", path, "': ", std::strerror(errno)));
+  }
+  bool ok = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0;
+  size_t done = 0;
+  while (ok && done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const int saved_errno = errno;
+  ::close(fd);
+  if (!ok) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot write '", path, "': ", std::strerror(saved_errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
+                                                       ServerDeps deps) {
+  TASKGATE_ASSIGN_OR_RETURN(workflow::EngineOptions options,
+                            ToEngineOptions(config));
+  std::unique_ptr<Server> server(
+      new Server(std::move(config), deps, std::move(options)));
+  absl::StatusOr<workflow::District> district =
+      server->engine_->EnsureDistrict(server->config_.district_name);
+  if (!district.ok()) return district.status();
+  TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
+  return server;
+}
+
+Server::Server(ServerConfig config, ServerDeps deps,
+               workflow::EngineOptions options)
+    : config_(std::move(config)),
+      store_(deps.store),
+      clock_(deps.clock),
+      engine_(std::make_unique<workflow::Engine>(deps.store, deps.clock,
+                                                 std::move(options))),
+      api_context_{*engine_, deps.store, deps.clock, metrics_} {}
+
+Server::~Server() {
+  Shutdown(absl::ZeroDuration());
+  if (signal_shutdown_thread_.joinable()) signal_shutdown_thread_.join();
+}
+
+absl::Status Server::BootstrapAdmin() {
+  TASKGATE_ASSIGN_OR_RETURN(int64_t principals,
+                            store_.CountPrincipals(config_.district_id));
+  if (principals > 0) return absl::OkStatus();
+
+  TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
+  TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
+  // The secret reaches the disk before the database knows its hash, so a
+  // failure in between can never leave an admin nobody can log in as.
+  const std::string& path = config_.admin_token_file;
+  const std::string staging = path + ".new";
+  TASKGATE_RETURN_IF_ERROR(WriteSecretFile(staging, secret + "\n"));
+  absl::StatusOr<std::optional<workflow::Credential>> created =
+      engine_->BootstrapAdmin(token_id, HashToken(secret));
+  std::error_code ec;
+  if (!created.ok() || !created->has_value()) {
+    std::filesystem::remove(staging, ec);
+    return created.status();  // OK when another process bootstrapped first
+  }
+  std::filesystem::rename(staging, path, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the initial admin token was created but could not be moved from '",
+        staging, "' to '", path, "' (", ec.message(),
+        "); take it from the former"));
+  }
+  bootstrap_admin_token_ = std::move(secret);
+  spdlog::info(
+      "created the initial admin principal 'admin' with token id {}; the "
+      "secret is in {} (mode 0600)",
+      token_id, path);
+  return absl::OkStatus();
+}
+
+absl::Status Server::Start() {
+  absl::MutexLock lock(&mu_);
+  if (state_ != State::kCreated) {
+    return absl::FailedPreconditionError(
+        "the server was already started or shut down; create a new one");
+  }
+  TASKGATE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> creds,
+                            MakeCredentials(config_));
+
+  // Both are process-wide switches read when a server is built.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.grpc_address, creds, &grpc_port_);
+  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  builder.SetMaxSendMessageSize(config_.max_message_bytes);
+  services_ = MakeApiServices(api_context_);
+  for (const std::unique_ptr<grpc::Service>& service : services_) {
+    builder.RegisterService(service.get());
+  }
+  grpc_server_ = builder.BuildAndStart();
+  if (grpc_server_ == nullptr || grpc_port_ == 0) {
+    grpc_server_.reset();
+    state_ = State::kStopped;
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for gRPC on '", config_.grpc_address,
+                     "'; is the port in use or the address not local?"));
+  }
+
+  if (!config_.http_address.empty()) {
+    absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
+        io_, config_.http_address, [this] { return serving_.load(); },
+        metrics_);
+    if (!http.ok()) {
+      grpc_server_->Shutdown();
+      grpc_server_->Wait();
+      state_ = State::kStopped;
+      return http.status();
+    }
+    http_ = *std::move(http);
+    http_port_ = http_->port();
+  }
+
+  timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  ArmTimer(absl::ZeroDuration());  // catch up at once after downtime
+  if (config_.handle_signals) {
+    signals_ = std::make_unique<boost::asio::signal_set>(io_, SIGINT, SIGTERM);
+    signals_->async_wait(
+        [this](const boost::system::error_code& ec, int signo) {
+          if (!ec) OnSignal(signo);
+        });
+  }
+
+  serving_ = true;
+  if (grpc::HealthCheckServiceInterface* health =
+          grpc_server_->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+  }
+  io_thread_ = std::thread([this] {
+    // Handlers report errors by status; this only guards against a throw
+    // from a library so that the timer and HTTP keep running.
+    for (;;) {
+      try {
+        io_.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("io thread: unexpected exception: {}", e.what());
+      }
+    }
+  });
+  state_ = State::kRunning;
+  return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  absl::MutexLock lock(&mu_);
+  if (grpc_server_ == nullptr) return nullptr;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  args.SetMaxSendMessageSize(config_.max_message_bytes);
+  return grpc_server_->InProcessChannel(args);
+}
+
+absl::Status Server::TickNow() {
+  absl::MutexLock lock(&tick_mu_);
+  TASKGATE_ASSIGN_OR_RETURN(workflow::TickResult result,
+                            engine_->OnTick(clock_.Now()));
+  if (result.escalated > 0 || result.completed > 0 || result.conflicts > 0) {
+    spdlog::info(
+        "tick: escalated={} completed={} conflicts={} (conflicts retry on the "
+        "next tick)",
+        result.escalated, result.completed, result.conflicts);
+  }
+  return UpdateGauges();
+}
+
+absl::Status Server::UpdateGauges() {
+  store::TaskQuery query;
+  query.district_id = config_.district_id;
+  query.states = {workflow::TaskState::kSubmitted,
+                  workflow::TaskState::kInReview,
+                  workflow::TaskState::kProvisional};
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<workflow::Task> queue,
+                            store_.ListTasks(query));
+  const auto overdue =
+      std::count_if(queue.begin(), queue.end(),
+                    [](const workflow::Task& t) { return t.sla.overdue; });
+  metrics_.SetQueueDepth(static_cast<int64_t>(queue.size()));
+  metrics_.SetOverdue(static_cast<int64_t>(overdue));
+  return absl::OkStatus();
+}
+
+void Server::ArmTimer(absl::Duration delay) {
+  timer_->expires_after(ToSteady(delay));
+  timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) OnTimer();
+  });
+}
+
+void Server::OnTimer() {
+  if (absl::Status status = TickNow(); !status.ok()) {
+    spdlog::warn("tick failed, retrying later: {}", status.ToString());
+  }
+  ArmTimer(NextTickDelay());
+}
+
+absl::Duration Server::NextTickDelay() {
+  const absl::Duration longest = absl::Seconds(config_.tick_interval_seconds);
+  absl::StatusOr<std::optional<absl::Time>> next = engine_->NextDeadline();
+  if (!next.ok()) {
+    spdlog::warn("cannot read the next workflow deadline: {}",
+                 next.status().ToString());
+    return longest;
+  }
+  if (!next->has_value()) return longest;
+  // The deadline is on the injected clock; the steady timer only measures
+  // the wait, and the tick re-reads the clock, so drift costs one short wait.
+  return std::clamp(**next - clock_.Now(), absl::Seconds(1), longest);
+}
+
+void Server::OnSignal(int signo) {
+  spdlog::info("signal {} received, shutting down", signo);
+  // Shutdown joins the io thread, so it cannot run on it.
+  signal_shutdown_thread_ =
+      std::thread([this] { Shutdown(absl::Seconds(10)); });
+}
+
+void Server::Shutdown(absl::Duration deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (state_ == State::kCreated) {
+      state_ = State::kStopped;
+      return;
+    }
+    if (state_ != State::kRunning) {
+      mu_.Await(absl::Condition(this, &Server::IsStopped));
+      return;
+    }
+    state_ = State::kStopping;
+  }
+  spdlog::info("shutting down: health NOT_SERVING, in-flight calls have {}",
+               absl::FormatDuration(deadline));
+  serving_ = false;
+  if (grpc::HealthCheckServiceInterface* health =
+          grpc_server_->GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
+  // gRPC deadlines are wall-clock times.
+  grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                         absl::ToChronoNanoseconds(deadline));
+  grpc_server_->Wait();
+  io_.stop();
+  if (io_thread_.joinable()) io_thread_.join();
+  // The io thread is gone: these can be closed from here.
+  boost::system::error_code ignored;
+  if (signals_ != nullptr) signals_->cancel(ignored);
+  if (http_ != nullptr) http_->Stop();
+  absl::MutexLock lock(&mu_);
+  state_ = State::kStopped;
+}
+
+void Server::Wait() {
+  absl::MutexLock lock(&mu_);
+  if (state_ == State::kCreated) return;
+  mu_.Await(absl::Condition(this, &Server::IsStopped));
+}
+
+bool Server::IsStopped() const { return state_ == State::kStopped; }
+
+}  // namespace taskgate::services

@@ -1,0 +1,281 @@
+#include "services/config.h"
+
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <absl/status/status.h>
+#include <absl/time/civil_time.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/status_matchers.h"
+#include "workflow/domain.h"
+
+namespace taskgate::services {
+namespace {
+
+using ::taskgate::testing::IsOk;
+using ::taskgate::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string WriteToml(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path, std::ios::trunc) << text;
+  return path;
+}
+
+// Parses `args` (without the program name) as flags over `config`.
+void ParseFlags(ServerConfig& config, std::vector<std::string> args) {
+  CLI::App app;
+  AddServerFlags(app, config);
+  std::vector<const char*> argv = {"taskgated"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
+  const ServerConfig c;
+  EXPECT_EQ(c.grpc_address, "127.0.0.1:7470");
+  EXPECT_EQ(c.http_address, "127.0.0.1:7471");
+  EXPECT_EQ(c.max_message_bytes, 4 * 1024 * 1024);
+  EXPECT_EQ(c.tls_cert_file, "");
+  EXPECT_EQ(c.tls_key_file, "");
+  EXPECT_EQ(c.tls_client_ca_file, "");
+  EXPECT_EQ(c.db_path, "./var/taskgate.db");
+  EXPECT_EQ(c.synchronous, "FULL");
+  EXPECT_EQ(c.district_id, "default");
+  EXPECT_EQ(c.district_name, "Default district");
+  EXPECT_EQ(c.time_zone, "Asia/Shanghai");
+  EXPECT_TRUE(c.holidays.empty());
+  EXPECT_EQ(c.review_working_days, 15);
+  EXPECT_EQ(c.provisional_working_days, 3);
+  EXPECT_FALSE(c.release_on_overdue);
+  EXPECT_EQ(c.lead_time_days, 30);
+  EXPECT_FALSE(c.capacity_blocks);
+  EXPECT_EQ(c.two_approval_hours, 120);
+  EXPECT_EQ(c.controlled_limits, (std::map<std::string, int>{
+                                     {"certificate", 5},
+                                     {"creation_campaign", 2},
+                                     {"forms_and_ledgers", 10},
+                                     {"inspection", 4},
+                                     {"signboard", 0},
+                                     {"training", 4},
+                                     {"work_body", 1},
+                                 }));
+  EXPECT_EQ(c.admin_token_file, "./var/admin.token");
+  EXPECT_FALSE(c.demo);
+  EXPECT_EQ(c.tick_interval_seconds, 60);
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_FALSE(c.handle_signals);
+  EXPECT_THAT(ValidateServerConfig(c), IsOk());
+}
+
+TEST(ServerConfig, ExampleFileEqualsTheDefaults) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig loaded,
+                       LoadServerConfig(std::string(TASKGATE_SOURCE_DIR) +
+                                        "/deploy/taskgate.example.toml"));
+  EXPECT_TRUE(loaded == ServerConfig());
+}
+
+TEST(ServerConfig, LoadsKeysAndKeepsDefaultsForTheRest) {
+  const std::string path = WriteToml("load.toml", R"(
+grpc_address = "0.0.0.0:9000"
+db_path = "/var/lib/taskgate/taskgate.db"
+review_working_days = 10
+release_on_overdue = true
+two_approval_hours = 80   # an integer is a fine number
+holidays = [2026-10-01, "2026-10-02"]
+[controlled_limits]
+signboard = 2
+)");
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, LoadServerConfig(path));
+  EXPECT_EQ(c.grpc_address, "0.0.0.0:9000");
+  EXPECT_EQ(c.db_path, "/var/lib/taskgate/taskgate.db");
+  EXPECT_EQ(c.review_working_days, 10);
+  EXPECT_TRUE(c.release_on_overdue);
+  EXPECT_EQ(c.two_approval_hours, 80);
+  EXPECT_THAT(c.holidays, ElementsAre("2026-10-01", "2026-10-02"));
+  EXPECT_EQ(c.controlled_limits.at("signboard"), 2);
+  EXPECT_EQ(c.controlled_limits.at("training"), 4);  // default kept
+  EXPECT_EQ(c.http_address, "127.0.0.1:7471");
+  EXPECT_EQ(c.provisional_working_days, 3);
+}
+
+TEST(ServerConfig, UnknownKeyIsNamed) {
+  const std::string path = WriteToml("unknown.toml", R"(
+grpc_address = "127.0.0.1:1"
+review_days = 10
+)");
+  EXPECT_THAT(LoadServerConfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown key 'review_days'"),
+                             HasSubstr("unknown.toml"))));
+}
+
+TEST(ServerConfig, WrongTypesAreNamedEachOne) {
+  const std::string path = WriteToml("types.toml", R"(
+review_working_days = "15"
+demo = 1
+holidays = [20261001]
+)");
+  EXPECT_THAT(
+      LoadServerConfig(path),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("review_working_days must be an integer, "
+                               "not a string"),
+                     HasSubstr("demo must be true or false, not an integer"),
+                     HasSubstr("holidays[0] must be a date"))));
+}
+
+TEST(ServerConfig, UnknownControlledBucketIsNamed) {
+  const std::string path = WriteToml("bucket.toml", R"(
+[controlled_limits]
+plaques = 3
+)");
+  EXPECT_THAT(LoadServerConfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("controlled_limits.plaques is not a "
+                                 "controlled bucket")));
+}
+
+TEST(ServerConfig, SyntaxErrorIsInvalidArgument) {
+  const std::string path = WriteToml("syntax.toml", "grpc_address = \n");
+  EXPECT_THAT(LoadServerConfig(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not valid TOML")));
+}
+
+TEST(ServerConfig, MissingFileIsNotFound) {
+  EXPECT_THAT(LoadServerConfig(::testing::TempDir() + "/absent.toml"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("absent.toml")));
+}
+
+TEST(ServerConfig, FlagsOverrideTheFile) {
+  const std::string path = WriteToml("override.toml", R"(
+grpc_address = "0.0.0.0:9000"
+release_on_overdue = true
+review_working_days = 10
+holidays = ["2026-10-01"]
+)");
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, LoadServerConfig(path));
+  ParseFlags(c, {"--grpc-address", "127.0.0.1:0", "--release-on-overdue=false",
+                 "--holiday", "2026-05-01", "--holiday", "2026-05-04", "--db",
+                 "/tmp/x.db", "--controlled-limit", "signboard=3", "--demo"});
+  EXPECT_EQ(c.grpc_address, "127.0.0.1:0");
+  EXPECT_FALSE(c.release_on_overdue);
+  EXPECT_EQ(c.review_working_days, 10);  // not given: the file's value
+  EXPECT_THAT(c.holidays, ElementsAre("2026-05-01", "2026-05-04"));
+  EXPECT_EQ(c.db_path, "/tmp/x.db");
+  EXPECT_EQ(c.controlled_limits.at("signboard"), 3);
+  EXPECT_EQ(c.controlled_limits.at("inspection"), 4);
+  EXPECT_TRUE(c.demo);
+}
+
+TEST(ServerConfig, BadFlagValuesAreRefused) {
+  ServerConfig c;
+  EXPECT_THROW(ParseFlags(c, {"--controlled-limit", "plaques=3"}),
+               CLI::ParseError);
+  EXPECT_THROW(ParseFlags(c, {"--synchronous", "OFF"}), CLI::ParseError);
+  EXPECT_THROW(ParseFlags(c, {"--review-working-days", "ten"}),
+               CLI::ParseError);
+  EXPECT_EQ(c.controlled_limits, ServerConfig::DefaultControlledLimits());
+  EXPECT_EQ(c.synchronous, "FULL");
+}
+
+TEST(ServerConfig, ValidationNamesEveryBadKey) {
+  ServerConfig c;
+  c.grpc_address = "no-port";
+  c.http_address = "127.0.0.1:70000";
+  c.synchronous = "OFF";
+  c.time_zone = "Mars/Olympus";
+  c.holidays = {"2026-02-30"};
+  c.review_working_days = 0;
+  c.tls_cert_file = "/nonexistent/cert.pem";
+  c.log_level = "loud";
+  c.controlled_limits["signboard"] = -1;
+  EXPECT_THAT(
+      ValidateServerConfig(c),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("grpc_address"), HasSubstr("http_address"),
+                     HasSubstr("synchronous"),
+                     HasSubstr("time_zone: unknown time zone "
+                               "'Mars/Olympus'"),
+                     HasSubstr("holidays[0]"), HasSubstr("review_working_days"),
+                     HasSubstr("tls_cert_file, tls_key_file"),
+                     HasSubstr("log_level"),
+                     HasSubstr("controlled_limits.signboard"))));
+}
+
+TEST(ServerConfig, EmptyHttpAddressDisablesHttp) {
+  ServerConfig c;
+  c.http_address = "";
+  EXPECT_THAT(ValidateServerConfig(c), IsOk());
+}
+
+TEST(ServerConfig, MutualTlsNeedsTheServerKeyPair) {
+  ServerConfig c;
+  c.tls_client_ca_file = WriteToml("ca.pem", "not checked here");
+  EXPECT_THAT(ValidateServerConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("tls_client_ca_file: mutual TLS needs")));
+}
+
+TEST(ServerConfig, ParsesHostPort) {
+  ASSERT_OK_AND_ASSIGN(HostPort v4, ParseHostPort("127.0.0.1:7470"));
+  EXPECT_EQ(v4.host, "127.0.0.1");
+  EXPECT_EQ(v4.port, 7470);
+  ASSERT_OK_AND_ASSIGN(HostPort v6, ParseHostPort("[::1]:0"));
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 0);
+  EXPECT_THAT(ParseHostPort(":80"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseHostPort("host:-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseHostPort("host"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ServerConfig, ToEngineOptionsFillsRulesSlaAndCalendar) {
+  ServerConfig c;
+  c.district_id = "xicheng";
+  c.holidays = {"2026-10-01"};  // a Thursday
+  c.review_working_days = 12;
+  c.provisional_working_days = 2;
+  c.release_on_overdue = true;
+  c.lead_time_days = 20;
+  c.capacity_blocks = true;
+  c.two_approval_hours = 90;
+  c.controlled_limits["signboard"] = 1;
+  ASSERT_OK_AND_ASSIGN(workflow::EngineOptions o, ToEngineOptions(c));
+  EXPECT_EQ(o.district_id, "xicheng");
+  EXPECT_EQ(o.time_zone.name(), "Asia/Shanghai");
+  EXPECT_FALSE(o.calendar.IsWorkingDay(absl::CivilDay(2026, 10, 1)));
+  EXPECT_TRUE(o.calendar.IsWorkingDay(absl::CivilDay(2026, 9, 30)));
+  EXPECT_EQ(o.sla.review_working_days, 12);
+  EXPECT_EQ(o.sla.provisional_working_days, 2);
+  EXPECT_TRUE(o.sla.release_on_overdue);
+  EXPECT_EQ(o.rules.lead_time_days, 20);
+  EXPECT_TRUE(o.rules.capacity_blocks);
+  EXPECT_EQ(o.rules.two_approval_hours, 90);
+  EXPECT_EQ(o.rules.controlled_limits.size(), 7u);
+  EXPECT_EQ(
+      o.rules.controlled_limits.at(workflow::ControlledBucket::kSignboard), 1);
+  EXPECT_EQ(o.rules.controlled_limits.at(
+                workflow::ControlledBucket::kFormsAndLedgers),
+            10);
+}
+
+TEST(ServerConfig, ToEngineOptionsRefusesAnUnknownTimeZone) {
+  ServerConfig c;
+  c.time_zone = "Asia/Atlantis";
+  EXPECT_THAT(ToEngineOptions(c), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("time_zone")));
+}
+
+}  // namespace
+}  // namespace taskgate::services

@@ -8,7 +8,9 @@
 namespace taskgate::workflow {
 namespace {
 
-std::string RoleText(const Principal& p) { return std::string(RoleName(p.role)); }
+std::string RoleText(const Principal& p) {
+  return std::string(RoleName(p.role));
+}
 
 bool IsOneOf(const Principal& p, std::initializer_list<Role> roles) {
   return std::find(roles.begin(), roles.end(), p.role) != roles.end();
@@ -26,18 +28,18 @@ absl::Status CanReadTask(const Principal& p, const Task& task) {
     case Role::kDepartment:
       if (p.department_id == task.department_id) return absl::OkStatus();
       return absl::PermissionDeniedError(
-          absl::StrCat("task ", task.id, " belongs to another department; "
-                       "department ", p.department_id,
-                       " sees only its own tasks"));
+          absl::StrCat("task ", task.id,
+                       " belongs to another department; "
+                       "department ",
+                       p.department_id, " sees only its own tasks"));
     case Role::kCommunity: {
       const auto& reached = task.resolved_communities;
       if (std::find(reached.begin(), reached.end(), p.community_id) !=
           reached.end()) {
         return absl::OkStatus();
       }
-      return absl::PermissionDeniedError(
-          absl::StrCat("task ", task.id, " does not reach community ",
-                       p.community_id));
+      return absl::PermissionDeniedError(absl::StrCat(
+          "task ", task.id, " does not reach community ", p.community_id));
     }
   }
   return absl::PermissionDeniedError("unknown role");
@@ -47,16 +49,18 @@ absl::Status ScopeTaskListing(const Principal& p, std::string& department_id,
                               std::string& community_id) {
   if (p.role == Role::kDepartment) {
     if (!department_id.empty() && department_id != p.department_id) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "department ", p.department_id, " may list only its own tasks, not "
-          "those of ", department_id));
+      return absl::PermissionDeniedError(
+          absl::StrCat("department ", p.department_id,
+                       " may list only its own tasks, not "
+                       "those of ",
+                       department_id));
     }
     department_id = p.department_id;
   } else if (p.role == Role::kCommunity) {
     if (!community_id.empty() && community_id != p.community_id) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "community ", p.community_id,
-          " may list only the tasks that reach it"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("community ", p.community_id,
+                       " may list only the tasks that reach it"));
     }
     community_id = p.community_id;
   }
@@ -87,9 +91,9 @@ absl::Status CanReadCommunityReports(const Principal& p,
       community_id == p.community_id) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "role ", RoleText(p),
-      " may not read communities' reports and complaints"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("role ", RoleText(p),
+                   " may not read communities' reports and complaints"));
 }
 
 absl::Status CanReadPrincipals(const Principal& p) {

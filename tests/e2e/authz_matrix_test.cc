@@ -38,9 +38,8 @@ enum class Who {
 };
 
 constexpr Who kEveryone[] = {
-    Who::kDepartment, Who::kOtherDepartment, Who::kReviewer,
-    Who::kHomeReviewer, Who::kCommunity,      Who::kOtherCommunity,
-    Who::kAuditor,    Who::kAdmin,
+    Who::kDepartment, Who::kOtherDepartment, Who::kReviewer, Who::kHomeReviewer,
+    Who::kCommunity,  Who::kOtherCommunity,  Who::kAuditor,  Who::kAdmin,
 };
 
 std::string WhoName(Who who) {
@@ -67,11 +66,11 @@ std::string WhoName(Who who) {
 
 using Allowed = std::set<Who>;
 const Allowed kAll(std::begin(kEveryone), std::end(kEveryone));
-const Allowed kTaskReaders = {Who::kDepartment, Who::kReviewer,
+const Allowed kTaskReaders = {Who::kDepartment,   Who::kReviewer,
                               Who::kHomeReviewer, Who::kCommunity,
-                              Who::kAuditor, Who::kAdmin};
-const Allowed kLogReaders = {Who::kReviewer, Who::kHomeReviewer,
-                             Who::kAuditor, Who::kAdmin};
+                              Who::kAuditor,      Who::kAdmin};
+const Allowed kLogReaders = {Who::kReviewer, Who::kHomeReviewer, Who::kAuditor,
+                             Who::kAdmin};
 const Allowed kReportReaders = {Who::kReviewer, Who::kHomeReviewer,
                                 Who::kAuditor};
 
@@ -271,19 +270,19 @@ class AuthzMatrixTest : public E2eTest {
           Act(who, Step::kClaim, ActionOn(SubmittedTask(CleanAssistSpec()))));
     }
     if (rpc == "ReviewService/ReleaseTask") {
-      return StatusOf(Act(who, Step::kRelease,
-                          ActionOn(SubmittedTask(CleanAssistSpec(),
-                                                 &reviewer_))));
+      return StatusOf(
+          Act(who, Step::kRelease,
+              ActionOn(SubmittedTask(CleanAssistSpec(), &reviewer_))));
     }
     if (rpc == "ReviewService/ApproveTask") {
-      return StatusOf(Act(who, Step::kApprove,
-                          ActionOn(SubmittedTask(CleanAssistSpec(),
-                                                 &reviewer_))));
+      return StatusOf(
+          Act(who, Step::kApprove,
+              ActionOn(SubmittedTask(CleanAssistSpec(), &reviewer_))));
     }
     if (rpc == "ReviewService/RejectTask") {
-      return StatusOf(Act(
-          who, Step::kReject,
-          ActionOn(SubmittedTask(CleanAssistSpec(), &reviewer_), "no")));
+      return StatusOf(
+          Act(who, Step::kReject,
+              ActionOn(SubmittedTask(CleanAssistSpec(), &reviewer_), "no")));
     }
     if (rpc == "ReviewService/ReturnTask") {
       return StatusOf(Act(
@@ -318,8 +317,7 @@ class AuthzMatrixTest : public E2eTest {
       ActiveTask();
       v1::GetWorkloadRequest r;
       r.set_community_id("c1");
-      return StatusOf(
-          Call(who, *communities_, &CommunityStub::GetWorkload, r));
+      return StatusOf(Call(who, *communities_, &CommunityStub::GetWorkload, r));
     }
     if (rpc == "CommunityService/AcknowledgeAssignment") {
       v1::AcknowledgeAssignmentRequest r;
@@ -364,8 +362,8 @@ class AuthzMatrixTest : public E2eTest {
       return StatusOf(Call(who, *admins_, &AdminStub::PublishCatalog, r));
     }
     if (rpc == "AdminService/GetCatalog") {
-      return StatusOf(Call(who, *admins_, &AdminStub::GetCatalog,
-                           v1::GetCatalogRequest()));
+      return StatusOf(
+          Call(who, *admins_, &AdminStub::GetCatalog, v1::GetCatalogRequest()));
     }
     if (rpc == "AdminService/PutCommunity") {
       v1::PutCommunityRequest r;
@@ -398,8 +396,7 @@ class AuthzMatrixTest : public E2eTest {
       r.set_request_id(NextRequestId());
       r.set_principal_id(SparePrincipal());
       r.set_disabled(true);
-      return StatusOf(
-          Call(who, *admins_, &AdminStub::SetPrincipalDisabled, r));
+      return StatusOf(Call(who, *admins_, &AdminStub::SetPrincipalDisabled, r));
     }
     if (rpc == "AdminService/IssueToken") {
       v1::IssueTokenRequest r;
@@ -421,8 +418,8 @@ class AuthzMatrixTest : public E2eTest {
       return StatusOf(Call(who, *admins_, &AdminStub::RevokeToken, r));
     }
     if (rpc == "AdminService/ListTokens") {
-      return StatusOf(Call(who, *admins_, &AdminStub::ListTokens,
-                           v1::ListTokensRequest()));
+      return StatusOf(
+          Call(who, *admins_, &AdminStub::ListTokens, v1::ListTokensRequest()));
     }
     ADD_FAILURE() << "no call written for " << rpc;
     return absl::InternalError("no call");
@@ -512,25 +509,25 @@ TEST_F(AuthzMatrixTest, MalformedRevokedAndDisabledCredentialsAreRefused) {
             grpc::StatusCode::UNAUTHENTICATED);
 
   // A revoked token stops working; another token of the same principal not.
-  const Actor second = NewPrincipal("clerk-civil-2", v1::ROLE_DEPARTMENT,
-                                    kDepartment);
+  const Actor second =
+      NewPrincipal("clerk-civil-2", v1::ROLE_DEPARTMENT, kDepartment);
   v1::ListTokensRequest list;
   list.set_principal_id("clerk-civil-2");
   ASSERT_OK_AND_ASSIGN(v1::ListTokensResponse tokens,
                        Call(admin_, *admins_, &AdminStub::ListTokens, list));
   ASSERT_THAT(tokens.credentials(), SizeIs(1));
-  EXPECT_THAT(Call(second, *tasks_, &TaskStub::ListTasks,
-                   v1::ListTasksRequest()),
-              IsOk());
+  EXPECT_THAT(
+      Call(second, *tasks_, &TaskStub::ListTasks, v1::ListTasksRequest()),
+      IsOk());
   v1::RevokeTokenRequest revoke;
   revoke.set_request_id(NextRequestId());
   revoke.set_token_id(tokens.credentials(0).id());
   ASSERT_OK_AND_ASSIGN(v1::Credential revoked,
                        Call(admin_, *admins_, &AdminStub::RevokeToken, revoke));
   EXPECT_TRUE(revoked.revoked());
-  EXPECT_THAT(Call(second, *tasks_, &TaskStub::ListTasks,
-                   v1::ListTasksRequest()),
-              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      Call(second, *tasks_, &TaskStub::ListTasks, v1::ListTasksRequest()),
+      StatusIs(absl::StatusCode::kUnauthenticated));
 
   // A disabled principal cannot call until it is enabled again.
   v1::SetPrincipalDisabledRequest disable;
@@ -551,12 +548,12 @@ TEST_F(AuthzMatrixTest, MalformedRevokedAndDisabledCredentialsAreRefused) {
               IsOk());
 
   // Tokens are never listed with their secret or hash.
-  ASSERT_OK_AND_ASSIGN(
-      v1::ListTokensResponse all,
-      Call(auditor_, *admins_, &AdminStub::ListTokens, v1::ListTokensRequest()));
+  ASSERT_OK_AND_ASSIGN(v1::ListTokensResponse all,
+                       Call(auditor_, *admins_, &AdminStub::ListTokens,
+                            v1::ListTokensRequest()));
   for (const v1::Credential& c : all.credentials()) {
-    EXPECT_THAT(c.DebugString(), ::testing::Not(::testing::HasSubstr(
-                                     clerk_.token)));
+    EXPECT_THAT(c.DebugString(),
+                ::testing::Not(::testing::HasSubstr(clerk_.token)));
   }
 }
 

@@ -12,16 +12,14 @@
 #ifndef TASKGATE_TESTS_E2E_E2E_FIXTURE_H_
 #define TASKGATE_TESTS_E2E_E2E_FIXTURE_H_
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -34,10 +32,12 @@
 #include <absl/strings/str_cat.h>
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 
 #include "google/rpc/error_details.pb.h"
@@ -218,7 +218,13 @@ class E2eTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(SeedDistrict());
   }
 
-  void TearDown() override { StopServer(); }
+  void TearDown() override {
+    StopServer();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(db_path_ + suffix);
+    }
+    std::filesystem::remove_all(token_dir_);
+  }
 
   // Lets a test change the configuration before the server starts.
   virtual void Configure(services::ServerConfig& /*config*/) {}
@@ -228,8 +234,7 @@ class E2eTest : public ::testing::Test {
   static std::string TestPath(const std::string& suffix) {
     const ::testing::TestInfo* info =
         ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name =
-        absl::StrCat(info->test_suite_name(), "-", info->name());
+    std::string name = absl::StrCat(info->test_suite_name(), "-", info->name());
     // Parameterized tests have '/' in their names.
     std::replace(name.begin(), name.end(), '/', '-');
     return absl::StrCat(::testing::TempDir(), "taskgate-e2e-", name, "-",
@@ -260,8 +265,8 @@ class E2eTest : public ::testing::Test {
     config_ = config;
     // `taskgated` applies log_level itself; the server leaves it to main.
     spdlog::set_level(spdlog::level::from_str(config.log_level));
-    auto created = services::Server::Create(
-        config, services::ServerDeps{*store_, clock_});
+    auto created =
+        services::Server::Create(config, services::ServerDeps{*store_, clock_});
     ASSERT_TRUE(created.ok()) << created.status();
     server_ = *std::move(created);
     ASSERT_TRUE(server_->Start().ok());
@@ -324,9 +329,9 @@ class E2eTest : public ::testing::Test {
 
     ASSERT_NO_FATAL_FAILURE(
         clerk_ = NewPrincipal("clerk-civil", v1::ROLE_DEPARTMENT, kDepartment));
-    ASSERT_NO_FATAL_FAILURE(other_clerk_ = NewPrincipal(
-                                "clerk-housing", v1::ROLE_DEPARTMENT,
-                                kOtherDepartment));
+    ASSERT_NO_FATAL_FAILURE(other_clerk_ = NewPrincipal("clerk-housing",
+                                                        v1::ROLE_DEPARTMENT,
+                                                        kOtherDepartment));
     ASSERT_NO_FATAL_FAILURE(
         reviewer_ = NewPrincipal("rev-1", v1::ROLE_REVIEWER, "planning"));
     ASSERT_NO_FATAL_FAILURE(reviewer2_ =
@@ -390,8 +395,7 @@ class E2eTest : public ::testing::Test {
   absl::StatusOr<Resp> Call(const Actor& who, Stub& stub,
                             grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                          const Req&, Resp*),
-                            const Req& request,
-                            grpc::Status* raw = nullptr) {
+                            const Req& request, grpc::Status* raw = nullptr) {
     grpc::ClientContext context;
     // A bound, not a timing assumption: a hung server fails the test.
     context.set_deadline(std::chrono::system_clock::now() +
@@ -436,7 +440,8 @@ class E2eTest : public ::testing::Test {
     return s;
   }
 
-  absl::StatusOr<v1::Task> CreateTask(const Actor& who, const v1::TaskSpec& spec,
+  absl::StatusOr<v1::Task> CreateTask(const Actor& who,
+                                      const v1::TaskSpec& spec,
                                       const std::string& task_id = "") {
     v1::CreateTaskRequest r;
     r.set_request_id(NextRequestId());
@@ -505,8 +510,7 @@ class E2eTest : public ::testing::Test {
         Act(clerk_, Step::kSubmit, created->id());
     EXPECT_THAT(submitted, testing::IsOk());
     if (claim_by != nullptr) {
-      EXPECT_THAT(Act(*claim_by, Step::kClaim, created->id()),
-                  testing::IsOk());
+      EXPECT_THAT(Act(*claim_by, Step::kClaim, created->id()), testing::IsOk());
     }
     return created->id();
   }
@@ -549,8 +553,8 @@ class E2eTest : public ::testing::Test {
 
   // The number of audit events, from the tree head the auditor reads.
   int64_t TreeSize() {
-    absl::StatusOr<v1::TreeHead> head =
-        Call(auditor_, *audit_, &AuditStub::GetTreeHead, v1::GetTreeHeadRequest());
+    absl::StatusOr<v1::TreeHead> head = Call(
+        auditor_, *audit_, &AuditStub::GetTreeHead, v1::GetTreeHeadRequest());
     EXPECT_THAT(head, testing::IsOk());
     return head.ok() ? head->tree_size() : -1;
   }

@@ -65,11 +65,13 @@ std::string ReadAll(const std::string& path) {
 // Runs `argv` with stdout and stderr to `log_path`; returns its pid.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int log =
+        ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (log >= 0) {
       ::dup2(log, STDOUT_FILENO);
       ::dup2(log, STDERR_FILENO);
@@ -123,11 +125,11 @@ TEST_F(TaskgatedProcessTest, ServesOverTcpAndExitsZeroOnSigtermWithDbIntact) {
   const std::string db = dir_ + "/var/taskgate.db";
   const std::string token_file = dir_ + "/var/admin.token";
   const std::string log = dir_ + "/taskgated.log";
-  pid_ = Spawn({TASKGATED_PATH, "--db", db, "--grpc-address",
-                absl::StrCat("127.0.0.1:", grpc_port), "--http-address",
-                absl::StrCat("127.0.0.1:", http_port), "--admin-token-file",
-                token_file},
-               log);
+  pid_ = Spawn(
+      {TASKGATED_PATH, "--db", db, "--grpc-address",
+       absl::StrCat("127.0.0.1:", grpc_port), "--http-address",
+       absl::StrCat("127.0.0.1:", http_port), "--admin-token-file", token_file},
+      log);
   ASSERT_GT(pid_, 0);
 
   // Polling the starting server is the one wait allowed: 200 × 50 ms.
@@ -167,13 +169,15 @@ TEST_F(TaskgatedProcessTest, ServesOverTcpAndExitsZeroOnSigtermWithDbIntact) {
       context.AddMetadata("authorization", absl::StrCat("Bearer ", bearer));
     }
     v1::TreeHead head;
-    grpc::Status s = audit->GetTreeHead(&context, v1::GetTreeHeadRequest(), &head);
+    grpc::Status s =
+        audit->GetTreeHead(&context, v1::GetTreeHeadRequest(), &head);
     if (!s.ok()) return ToAbsl(s);
     EXPECT_EQ(head.root_hash().size(), 64u);
     return head.tree_size();
   };
   ASSERT_OK_AND_ASSIGN(int64_t size, tree_head(token));
-  EXPECT_GE(size, 2);  // the district and the initial admin
+  // The district, the initial admin and its token.
+  EXPECT_EQ(size, 3);
   EXPECT_THAT(tree_head(""), StatusIs(absl::StatusCode::kUnauthenticated));
   ASSERT_OK_AND_ASSIGN(int64_t after, tree_head(token));
   EXPECT_EQ(after, size + 1);  // the refused call is on record

@@ -107,15 +107,14 @@ TEST_F(ServerTest, AssistTaskWithWarningIsAdmittedOnlyOnceItIsAcknowledged) {
   EXPECT_EQ(claimed.claimed_by(), "rev-1");
 
   grpc::Status raw;
-  EXPECT_THAT(Act(reviewer_, Step::kApprove, "t-assist", "", {}, &raw),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("R-LEAD-TIME")));
+  EXPECT_THAT(
+      Act(reviewer_, Step::kApprove, "t-assist", "", {}, &raw),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("R-LEAD-TIME")));
   EXPECT_THAT(BadRequestFields(raw), ElementsAre("acknowledgements"));
 
-  ASSERT_OK_AND_ASSIGN(
-      v1::Task active,
-      Act(reviewer_, Step::kApprove, "t-assist", "",
-          {{"R-LEAD-TIME", "the city fixed the start date"}}));
+  ASSERT_OK_AND_ASSIGN(v1::Task active,
+                       Act(reviewer_, Step::kApprove, "t-assist", "",
+                           {{"R-LEAD-TIME", "the city fixed the start date"}}));
   EXPECT_EQ(active.state(), v1::TASK_STATE_ACTIVE);
   EXPECT_TRUE(active.claimed_by().empty());
   EXPECT_THAT(active.approvals(), SizeIs(1));
@@ -128,9 +127,9 @@ TEST_F(ServerTest, AssistTaskWithWarningIsAdmittedOnlyOnceItIsAcknowledged) {
   EXPECT_EQ(decisions[0].catalog_version(), 1);
   ASSERT_THAT(decisions[0].acknowledgements(), SizeIs(1));
   EXPECT_EQ(decisions[0].acknowledgements(0).rule_id(), "R-LEAD-TIME");
-  EXPECT_THAT(TaskActions("t-assist"),
-              ElementsAre("task.create", "task.submit", "task.claim",
-                          "task.approve"));
+  EXPECT_THAT(
+      TaskActions("t-assist"),
+      ElementsAre("task.create", "task.submit", "task.claim", "task.approve"));
 }
 
 TEST_F(ServerTest, NegativeListTaskIsRejectedBySystemAtSubmit) {
@@ -165,9 +164,9 @@ TEST_F(ServerTest, NegativeListTaskIsRejectedBySystemAtSubmit) {
   EXPECT_THAT(events[2].reason(), HasSubstr("N-001"));
 
   EXPECT_THAT(QueueIds(reviewer_), IsEmpty());
-  EXPECT_THAT(Act(reviewer_, Step::kClaim, "t-neg"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("REJECTED")));
+  EXPECT_THAT(
+      Act(reviewer_, Step::kClaim, "t-neg"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("REJECTED")));
 }
 
 TEST_F(ServerTest, DutyListTaskIsActiveAtSubmitAndReachesTheCommunity) {
@@ -183,8 +182,8 @@ TEST_F(ServerTest, DutyListTaskIsActiveAtSubmitAndReachesTheCommunity) {
   std::vector<v1::Decision> decisions = Decisions(clerk_, "t-duty");
   ASSERT_THAT(decisions, SizeIs(1));
   EXPECT_EQ(decisions[0].kind(), "duty_list_admit");
-  EXPECT_THAT(TaskActions("t-duty"),
-              ElementsAre("task.create", "task.submit", "task.admit_duty_list"));
+  EXPECT_THAT(TaskActions("t-duty"), ElementsAre("task.create", "task.submit",
+                                                 "task.admit_duty_list"));
 
   ASSERT_OK_AND_ASSIGN(v1::Workload w,
                        Workload(community_, "", "2026-05", "2026-07"));
@@ -214,7 +213,7 @@ TEST_F(ServerTest, EmergencyTaskIsProvisionalAndBecomesActiveWhenApproved) {
   ASSERT_OK_AND_ASSIGN(v1::Task draft, CreateTask(clerk_, spec, "t-em"));
   ASSERT_OK_AND_ASSIGN(v1::Task t, Act(clerk_, Step::kSubmit, "t-em"));
   EXPECT_EQ(t.state(), v1::TASK_STATE_PROVISIONAL);
-  EXPECT_THAT(t.findings(), IsEmpty());  // no lead-time warning in emergency
+  EXPECT_THAT(t.findings(), IsEmpty());   // no lead-time warning in emergency
   EXPECT_EQ(t.due_date(), "2026-03-05");  // three working days
 
   // It counts in c1's workload at once, shown as provisional.
@@ -236,9 +235,9 @@ TEST_F(ServerTest, EmergencyTaskIsProvisionalAndBecomesActiveWhenApproved) {
   ASSERT_OK_AND_ASSIGN(w, Workload(community_, "", "2026-03", "2026-03"));
   ASSERT_THAT(w.assignments(), SizeIs(1));
   EXPECT_FALSE(w.assignments(0).provisional());
-  EXPECT_THAT(TaskActions("t-em"),
-              ElementsAre("task.create", "task.submit", "task.admit_provisional",
-                          "task.claim", "task.approve"));
+  EXPECT_THAT(TaskActions("t-em"), ElementsAre("task.create", "task.submit",
+                                               "task.admit_provisional",
+                                               "task.claim", "task.approve"));
 }
 
 TEST_F(ServerTest, RejectedEmergencyTaskIsRevokedAndLeavesTheWorkload) {
@@ -259,14 +258,12 @@ TEST_F(ServerTest, RejectedEmergencyTaskIsRevokedAndLeavesTheWorkload) {
   reject.set_task_id("t-em");
   reject.set_reason("no emergency here");
   reject.set_emergency_unjustified(true);
-  ASSERT_OK_AND_ASSIGN(v1::Task revoked,
-                       Act(reviewer_, Step::kReject, reject));
+  ASSERT_OK_AND_ASSIGN(v1::Task revoked, Act(reviewer_, Step::kReject, reject));
   EXPECT_EQ(revoked.state(), v1::TASK_STATE_REVOKED);
   ASSERT_THAT(revoked.findings(), Not(IsEmpty()));
   EXPECT_EQ(revoked.findings(revoked.findings_size() - 1).rule_id(),
             "R-EMERGENCY");
-  ASSERT_OK_AND_ASSIGN(v1::Workload w,
-                       Workload(community_, "", month, month));
+  ASSERT_OK_AND_ASSIGN(v1::Workload w, Workload(community_, "", month, month));
   EXPECT_THAT(w.assignments(), IsEmpty());
   ASSERT_THAT(w.months(), SizeIs(1));
   EXPECT_DOUBLE_EQ(w.months(0).load_hours(), 20);
@@ -296,7 +293,8 @@ TEST_F(ServerTest, ReturnedTaskIsEditedAndResubmittedWithTheRestOfItsSla) {
   update.set_task_id("t-ret");
   update.set_etag(draft.etag());  // stale
   *update.mutable_spec() = returned.spec();
-  update.mutable_spec()->set_legal_basis("老年人权益保障法 第三十条、第三十一条");
+  update.mutable_spec()->set_legal_basis(
+      "老年人权益保障法 第三十条、第三十一条");
   EXPECT_THAT(Call(clerk_, *tasks_, &TaskStub::UpdateTask, update),
               StatusIs(absl::StatusCode::kAborted));
   update.set_request_id(NextRequestId());
@@ -304,7 +302,8 @@ TEST_F(ServerTest, ReturnedTaskIsEditedAndResubmittedWithTheRestOfItsSla) {
   ASSERT_OK_AND_ASSIGN(v1::Task edited,
                        Call(clerk_, *tasks_, &TaskStub::UpdateTask, update));
   EXPECT_EQ(edited.state(), v1::TASK_STATE_RETURNED);
-  EXPECT_EQ(edited.spec().legal_basis(), "老年人权益保障法 第三十条、第三十一条");
+  EXPECT_EQ(edited.spec().legal_basis(),
+            "老年人权益保障法 第三十条、第三十一条");
   EXPECT_NE(edited.etag(), returned.etag());
 
   ASSERT_OK_AND_ASSIGN(v1::Task again, Act(clerk_, Step::kSubmit, "t-ret"));
@@ -332,9 +331,9 @@ TEST_F(ServerTest, ReleasedTaskGoesBackToTheQueueForAnotherReviewer) {
   EXPECT_THAT(QueueIds(reviewer2_), ElementsAre(id));
   ASSERT_OK_AND_ASSIGN(v1::Task claimed, Act(reviewer2_, Step::kClaim, id));
   EXPECT_EQ(claimed.claimed_by(), "rev-2");
-  EXPECT_THAT(TaskActions(id), ElementsAre("task.create", "task.submit",
-                                           "task.claim", "task.release",
-                                           "task.claim"));
+  EXPECT_THAT(TaskActions(id),
+              ElementsAre("task.create", "task.submit", "task.claim",
+                          "task.release", "task.claim"));
 }
 
 TEST_F(ServerTest, WithdrawnTaskLeavesTheQueueForGood) {
@@ -356,15 +355,16 @@ TEST_F(ServerTest, WithdrawnTaskLeavesTheQueueForGood) {
 TEST_F(ServerTest, ActiveTaskIsRevokedByAReviewerOrClosedByItsDepartment) {
   const std::string to_revoke = ActiveTask();
   const std::string to_close = ActiveTask();
-  EXPECT_THAT(Act(home_reviewer_, Step::kRevoke, to_revoke,
-                  "funding never arrived"),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      Act(home_reviewer_, Step::kRevoke, to_revoke, "funding never arrived"),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   grpc::Status raw;
   EXPECT_THAT(Act(reviewer_, Step::kRevoke, to_revoke, "", {}, &raw),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(BadRequestFields(raw), ElementsAre("reason"));
-  ASSERT_OK_AND_ASSIGN(v1::Task revoked, Act(reviewer_, Step::kRevoke, to_revoke,
-                                             "funding never arrived"));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Task revoked,
+      Act(reviewer_, Step::kRevoke, to_revoke, "funding never arrived"));
   EXPECT_EQ(revoked.state(), v1::TASK_STATE_REVOKED);
   EXPECT_THAT(Act(other_clerk_, Step::kClose, to_close),
               StatusIs(absl::StatusCode::kPermissionDenied));
@@ -402,7 +402,8 @@ TEST_F(ServerTest, NewItemNeedsTheApprovalOfTwoDistinctReviewers) {
 
   EXPECT_THAT(Act(reviewer_, Step::kClaim, "t-new"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_OK_AND_ASSIGN(v1::Task claimed, Act(reviewer2_, Step::kClaim, "t-new"));
+  ASSERT_OK_AND_ASSIGN(v1::Task claimed,
+                       Act(reviewer2_, Step::kClaim, "t-new"));
   EXPECT_EQ(claimed.state(), v1::TASK_STATE_IN_REVIEW);
   ASSERT_OK_AND_ASSIGN(v1::Task second,
                        Act(reviewer2_, Step::kApprove, "t-new", "", acks));
@@ -437,10 +438,9 @@ TEST_F(ServerTest, CommunitySeesAcknowledgesAndReportsMissingFunding) {
   v1::AcknowledgeAssignmentRequest ack;
   ack.set_request_id(NextRequestId());
   ack.set_task_id(id);
-  ASSERT_OK_AND_ASSIGN(
-      v1::AssignmentAcknowledgement acknowledged,
-      Call(community_, *communities_, &CommunityStub::AcknowledgeAssignment,
-           ack));
+  ASSERT_OK_AND_ASSIGN(v1::AssignmentAcknowledgement acknowledged,
+                       Call(community_, *communities_,
+                            &CommunityStub::AcknowledgeAssignment, ack));
   EXPECT_EQ(acknowledged.task_id(), id);
   EXPECT_EQ(acknowledged.community_id(), "c1");
   EXPECT_EQ(acknowledged.acknowledged_by(), "office-c1");
@@ -456,10 +456,9 @@ TEST_F(ServerTest, CommunitySeesAcknowledgesAndReportsMissingFunding) {
   report.set_request_id(NextRequestId());
   report.set_task_id(id);
   report.set_note("5000 yuan promised for May, nothing arrived");
-  ASSERT_OK_AND_ASSIGN(
-      v1::FundingReport filed,
-      Call(community_, *communities_, &CommunityStub::ReportMissingFunding,
-           report));
+  ASSERT_OK_AND_ASSIGN(v1::FundingReport filed,
+                       Call(community_, *communities_,
+                            &CommunityStub::ReportMissingFunding, report));
   EXPECT_EQ(filed.task_id(), id);
   EXPECT_EQ(filed.community_id(), "c1");
   EXPECT_EQ(filed.reported_by(), "office-c1");
@@ -575,8 +574,9 @@ TEST_F(ServerTest, AuditorReadsATasksHistoryInOrderAndTheTreeHead) {
   EXPECT_THAT(head.root_hash(), ::testing::MatchesRegex("[0-9a-f]{64}"));
   v1::GetTreeHeadRequest prefix;
   prefix.set_tree_size(head.tree_size() - 1);
-  ASSERT_OK_AND_ASSIGN(v1::TreeHead smaller,
-                       Call(auditor_, *audit_, &AuditStub::GetTreeHead, prefix));
+  ASSERT_OK_AND_ASSIGN(
+      v1::TreeHead smaller,
+      Call(auditor_, *audit_, &AuditStub::GetTreeHead, prefix));
   EXPECT_EQ(smaller.tree_size(), head.tree_size() - 1);
   EXPECT_NE(smaller.root_hash(), head.root_hash());
   prefix.set_tree_size(head.tree_size() + 1);
@@ -621,9 +621,9 @@ TEST_F(ServerTest, BadCreateNamesEveryBadFieldAndStoresNothing) {
   EXPECT_THAT(BadRequestFields(raw), ElementsAre("request_id"));
 
   EXPECT_EQ(TreeSize(), before);
-  ASSERT_OK_AND_ASSIGN(v1::ListTasksResponse listed,
-                       Call(clerk_, *tasks_, &TaskStub::ListTasks,
-                            v1::ListTasksRequest()));
+  ASSERT_OK_AND_ASSIGN(
+      v1::ListTasksResponse listed,
+      Call(clerk_, *tasks_, &TaskStub::ListTasks, v1::ListTasksRequest()));
   EXPECT_THAT(listed.tasks(), IsEmpty());
 }
 
@@ -636,8 +636,7 @@ TEST_F(ServerTest, SubmitToAnUnknownCommunityNamesTheTargetAndChangesNothing) {
   EXPECT_THAT(Act(clerk_, Step::kSubmit, "t-bad", "", {}, &raw),
               StatusIs(absl::StatusCode::kInvalidArgument));
   // Submit judges the stored task: the engine names its fields "task.".
-  EXPECT_THAT(BadRequestFields(raw),
-              ElementsAre("task.target_communities[1]"));
+  EXPECT_THAT(BadRequestFields(raw), ElementsAre("task.target_communities[1]"));
   ASSERT_OK_AND_ASSIGN(v1::Task stored, GetTask(clerk_, "t-bad"));
   EXPECT_EQ(stored.state(), v1::TASK_STATE_DRAFT);
   EXPECT_EQ(stored.etag(), draft.etag());
@@ -663,20 +662,19 @@ TEST_F(ServerTest, BadEtagRequestIdAndPageTokenAreNamedAndChangeNothing) {
   submit.set_task_id("Not An Id!");
   EXPECT_THAT(Act(clerk_, Step::kSubmit, submit, &raw),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(BadRequestFields(raw), UnorderedElementsAre("request_id",
-                                                          "task_id"));
+  EXPECT_THAT(BadRequestFields(raw),
+              UnorderedElementsAre("request_id", "task_id"));
 
   // A well-formed but stale etag is a lost race, not bad input.
-  ASSERT_OK_AND_ASSIGN(
-      v1::Task edited,
-      Call(clerk_, *tasks_, &TaskStub::UpdateTask, [&] {
-        v1::UpdateTaskRequest u;
-        u.set_request_id(NextRequestId());
-        u.set_task_id("t1");
-        u.set_etag(draft.etag());
-        *u.mutable_spec() = draft.spec();
-        return u;
-      }()));
+  ASSERT_OK_AND_ASSIGN(v1::Task edited,
+                       Call(clerk_, *tasks_, &TaskStub::UpdateTask, [&] {
+                         v1::UpdateTaskRequest u;
+                         u.set_request_id(NextRequestId());
+                         u.set_task_id("t1");
+                         u.set_etag(draft.etag());
+                         *u.mutable_spec() = draft.spec();
+                         return u;
+                       }()));
   submit.set_request_id(NextRequestId());
   submit.set_task_id("t1");
   submit.set_etag(draft.etag());
@@ -716,12 +714,20 @@ TEST_F(ServerTest, OversizedMessageIsRefusedAndChangesNothing) {
   const int64_t before = TreeSize();
   v1::TaskSpec spec = CleanAssistSpec();
   spec.set_description(std::string(config_.max_message_bytes + 1024, 'a'));
-  EXPECT_THAT(CreateTask(clerk_, spec, "t-huge"),
-              AnyOf(StatusIs(absl::StatusCode::kResourceExhausted),
-                    StatusIs(absl::StatusCode::kInvalidArgument)));
+  // Over TCP, from a client without a send limit of its own (the in-process
+  // channel would refuse to send it): the server's gRPC layer refuses it
+  // before any handler runs.
+  std::unique_ptr<TaskStub> tcp = v1::TaskService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                          grpc::InsecureChannelCredentials()));
+  v1::CreateTaskRequest create;
+  create.set_request_id(NextRequestId());
+  create.set_task_id("t-huge");
+  *create.mutable_spec() = spec;
+  EXPECT_THAT(Call(clerk_, *tcp, &TaskStub::CreateTask, create),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(TreeSize(), before);
-  EXPECT_THAT(GetTask(clerk_, "t-huge"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(GetTask(clerk_, "t-huge"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 // ------------------------------------------------------------- retries
@@ -753,13 +759,13 @@ TEST_F(ServerTest, RetryWithTheSameRequestIdReturnsTheFirstAnswer) {
   EXPECT_EQ(TreeSize(), after_submit);
 
   // The same id for another request is refused, not replayed.
-  EXPECT_THAT(Act(clerk_, Step::kWithdraw, submit),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("already used")));
+  EXPECT_THAT(
+      Act(clerk_, Step::kWithdraw, submit),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already used")));
   create.mutable_spec()->set_title("Another title");
-  EXPECT_THAT(Call(clerk_, *tasks_, &TaskStub::CreateTask, create),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("already used")));
+  EXPECT_THAT(
+      Call(clerk_, *tasks_, &TaskStub::CreateTask, create),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already used")));
   EXPECT_THAT(Act(other_clerk_, Step::kSubmit, submit),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(TreeSize(), after_submit);
@@ -789,10 +795,9 @@ TEST_F(ServerTest, RetryOfACallWhoseIdTheServerChoosesReturnsTheFirstAnswer) {
   report.set_request_id("report-once");
   report.set_task_id(active);
   report.set_note("nothing arrived");
-  ASSERT_OK_AND_ASSIGN(
-      v1::FundingReport filed,
-      Call(community_, *communities_, &CommunityStub::ReportMissingFunding,
-           report));
+  ASSERT_OK_AND_ASSIGN(v1::FundingReport filed,
+                       Call(community_, *communities_,
+                            &CommunityStub::ReportMissingFunding, report));
   const int64_t after_report = TreeSize();
   absl::StatusOr<v1::FundingReport> refiled = Call(
       community_, *communities_, &CommunityStub::ReportMissingFunding, report);
@@ -804,13 +809,12 @@ TEST_F(ServerTest, RetryOfACallWhoseIdTheServerChoosesReturnsTheFirstAnswer) {
   complaint.set_request_id("complaint-once");
   complaint.mutable_complaint()->set_title("Ledger without admission");
   complaint.mutable_complaint()->set_description("Sent by e-mail.");
-  ASSERT_OK_AND_ASSIGN(
-      v1::Complaint opened,
-      Call(community_, *communities_, &CommunityStub::FileComplaint,
-           complaint));
+  ASSERT_OK_AND_ASSIGN(v1::Complaint opened,
+                       Call(community_, *communities_,
+                            &CommunityStub::FileComplaint, complaint));
   const int64_t after_complaint = TreeSize();
-  absl::StatusOr<v1::Complaint> reopened = Call(
-      community_, *communities_, &CommunityStub::FileComplaint, complaint);
+  absl::StatusOr<v1::Complaint> reopened =
+      Call(community_, *communities_, &CommunityStub::FileComplaint, complaint);
   ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ(reopened->id(), opened.id());
   EXPECT_EQ(TreeSize(), after_complaint);
@@ -860,8 +864,8 @@ TEST_F(ServerTest, ConcurrentClaimsByDifferentReviewersHaveExactlyOneWinner) {
 TEST_F(ServerTest, ConcurrentDecisionsOnOneTaskHaveExactlyOneWinner) {
   const std::string id = SubmittedTask(CleanAssistSpec(), &reviewer_);
   const std::vector<Step> steps = {Step::kApprove, Step::kReject,
-                                   Step::kReturn, Step::kApprove,
-                                   Step::kReject, Step::kReturn};
+                                   Step::kReturn,  Step::kApprove,
+                                   Step::kReject,  Step::kReturn};
   const int n = static_cast<int>(steps.size());
   std::vector<absl::Status> results(n);
   absl::Barrier* start = new absl::Barrier(n);
@@ -960,9 +964,8 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightCallsAndLeavesTheDbIntact) {
   submit.set_request_id(NextRequestId());
   submit.set_task_id("t-flight");
   absl::StatusOr<v1::Task> in_flight;
-  std::thread call([&] {
-    in_flight = Call(clerk_, *tcp, &TaskStub::SubmitTask, submit);
-  });
+  std::thread call(
+      [&] { in_flight = Call(clerk_, *tcp, &TaskStub::SubmitTask, submit); });
   entered.WaitForNotification();
 
   std::thread stopper([&] { server_->Shutdown(absl::Seconds(30)); });
@@ -1002,9 +1005,9 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightCallsAndLeavesTheDbIntact) {
   reopened->reset();
 
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READONLY,
-                            nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr),
             SQLITE_OK);

@@ -375,6 +375,25 @@ TEST_F(EnginePeopleTest, CreatePrincipalRetriedWithItsRequestIdAnswersOnce) {
 
 // ---------------------------------------------------------------- tokens
 
+// The server draws a fresh token id and secret on every attempt; a retry of
+// the same request must still get the first credential, not an error.
+TEST_F(EnginePeopleTest, IssueTokenRetriedWithFreshIdAndHashAnswersOnce) {
+  ASSERT_THAT(engine_->CreatePrincipal(Admin(), "",
+                                       NewPrincipal("aud-1", Role::kAuditor)),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(Credential first,
+                       engine_->IssueToken(Admin(), "req-tok", "aud-1", "tok-1",
+                                           HashOf("s1"), "desk"));
+  const int64_t events = EventCount();
+  ASSERT_OK_AND_ASSIGN(Credential again,
+                       engine_->IssueToken(Admin(), "req-tok", "aud-1", "tok-2",
+                                           HashOf("s2"), "desk"));
+  EXPECT_EQ(again.id, "tok-1");
+  EXPECT_EQ(EventCount(), events);
+  EXPECT_THAT(engine_->Authenticate(HashOf("s2")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST_F(EnginePeopleTest, IssuedTokenAuthenticatesUntilRevoked) {
   Principal clerk = NewPrincipal("clerk-1", Role::kDepartment);
   clerk.department_id = "civil-affairs";

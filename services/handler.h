@@ -93,6 +93,18 @@ absl::Status ListTaskPage(ApiContext& ctx, store::TaskQuery q,
                           const std::string& page_token,
                           ::taskgate::v1::ListTasksResponse* response);
 
+// Runs a TaskActionRequest RPC in the frame.
+inline grpc::ServerUnaryReactor* HandleTaskAction(
+    ApiContext& ctx, grpc::CallbackServerContext* context,
+    std::string_view method, workflow::TaskAction action,
+    const ::taskgate::v1::TaskActionRequest* request,
+    ::taskgate::v1::Task* response) {
+  return Handle(ctx, context, method, request->request_id(),
+                [&](const workflow::Principal& caller) {
+                  return RunTaskAction(ctx, caller, action, *request, response);
+                });
+}
+
 // One per service file.
 std::unique_ptr<grpc::Service> NewTaskService(ApiContext& ctx);
 std::unique_ptr<grpc::Service> NewReviewService(ApiContext& ctx);

@@ -44,38 +44,38 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
   grpc::ServerUnaryReactor* ClaimTask(grpc::CallbackServerContext* context,
                                       const v1::TaskActionRequest* request,
                                       v1::Task* response) override {
-    return Action(context, "ReviewService/ClaimTask", TaskAction::kClaim,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "ReviewService/ClaimTask",
+                            TaskAction::kClaim, request, response);
   }
   grpc::ServerUnaryReactor* ReleaseTask(grpc::CallbackServerContext* context,
                                         const v1::TaskActionRequest* request,
                                         v1::Task* response) override {
-    return Action(context, "ReviewService/ReleaseTask", TaskAction::kRelease,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "ReviewService/ReleaseTask",
+                            TaskAction::kRelease, request, response);
   }
   grpc::ServerUnaryReactor* ApproveTask(grpc::CallbackServerContext* context,
                                         const v1::TaskActionRequest* request,
                                         v1::Task* response) override {
-    return Action(context, "ReviewService/ApproveTask", TaskAction::kApprove,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "ReviewService/ApproveTask",
+                            TaskAction::kApprove, request, response);
   }
   grpc::ServerUnaryReactor* RejectTask(grpc::CallbackServerContext* context,
                                        const v1::TaskActionRequest* request,
                                        v1::Task* response) override {
-    return Action(context, "ReviewService/RejectTask", TaskAction::kReject,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "ReviewService/RejectTask",
+                            TaskAction::kReject, request, response);
   }
   grpc::ServerUnaryReactor* ReturnTask(grpc::CallbackServerContext* context,
                                        const v1::TaskActionRequest* request,
                                        v1::Task* response) override {
-    return Action(context, "ReviewService/ReturnTask", TaskAction::kReturn,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "ReviewService/ReturnTask",
+                            TaskAction::kReturn, request, response);
   }
   grpc::ServerUnaryReactor* RevokeTask(grpc::CallbackServerContext* context,
                                        const v1::TaskActionRequest* request,
                                        v1::Task* response) override {
-    return Action(context, "ReviewService/RevokeTask", TaskAction::kRevoke,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "ReviewService/RevokeTask",
+                            TaskAction::kRevoke, request, response);
   }
 
   grpc::ServerUnaryReactor* ListFundingReports(
@@ -163,17 +163,6 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
   }
 
  private:
-  grpc::ServerUnaryReactor* Action(grpc::CallbackServerContext* context,
-                                   std::string_view method, TaskAction action,
-                                   const v1::TaskActionRequest* request,
-                                   v1::Task* response) {
-    return Handle(ctx_, context, method, request->request_id(),
-                  [&](const Principal& caller) {
-                    return RunTaskAction(ctx_, caller, action, *request,
-                                         response);
-                  });
-  }
-
   ApiContext& ctx_;
 };
 

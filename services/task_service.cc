@@ -161,20 +161,20 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
   grpc::ServerUnaryReactor* SubmitTask(grpc::CallbackServerContext* context,
                                        const v1::TaskActionRequest* request,
                                        v1::Task* response) override {
-    return Action(context, "TaskService/SubmitTask", TaskAction::kSubmit,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "TaskService/SubmitTask",
+                            TaskAction::kSubmit, request, response);
   }
   grpc::ServerUnaryReactor* WithdrawTask(grpc::CallbackServerContext* context,
                                          const v1::TaskActionRequest* request,
                                          v1::Task* response) override {
-    return Action(context, "TaskService/WithdrawTask", TaskAction::kWithdraw,
-                  request, response);
+    return HandleTaskAction(ctx_, context, "TaskService/WithdrawTask",
+                            TaskAction::kWithdraw, request, response);
   }
   grpc::ServerUnaryReactor* CloseTask(grpc::CallbackServerContext* context,
                                       const v1::TaskActionRequest* request,
                                       v1::Task* response) override {
-    return Action(context, "TaskService/CloseTask", TaskAction::kClose, request,
-                  response);
+    return HandleTaskAction(ctx_, context, "TaskService/CloseTask",
+                            TaskAction::kClose, request, response);
   }
 
   grpc::ServerUnaryReactor* ListDecisions(
@@ -202,17 +202,6 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
   }
 
  private:
-  grpc::ServerUnaryReactor* Action(grpc::CallbackServerContext* context,
-                                   std::string_view method, TaskAction action,
-                                   const v1::TaskActionRequest* request,
-                                   v1::Task* response) {
-    return Handle(ctx_, context, method, request->request_id(),
-                  [&](const Principal& caller) {
-                    return RunTaskAction(ctx_, caller, action, *request,
-                                         response);
-                  });
-  }
-
   ApiContext& ctx_;
 };
 

@@ -444,6 +444,27 @@ class SqliteStore::Impl {
     return sqlite3_changes(db_.get());
   }
 
+  // Reads and decodes the JSON body of row (`district_id`, `id`) of `table`;
+  // `noun` names the resource in errors (NOT_FOUND, DATA_LOSS).
+  template <typename T>
+  absl::StatusOr<T> GetBody(const std::string& table, const std::string& noun,
+                            const std::string& district_id,
+                            const std::string& id,
+                            absl::StatusOr<T> (*decode)(std::string_view)) {
+    absl::MutexLock lock(&mu_);
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Prepare(absl::StrCat("SELECT body FROM ", table,
+                             " WHERE district_id = ? AND id = ?"),
+                {district_id, id}));
+    TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get " + noun));
+    if (!found) {
+      return absl::NotFoundError(
+          absl::StrCat(noun, " ", id, " not found in district ", district_id));
+    }
+    return Decoded(decode(stmt.Text(0)), absl::StrCat(noun, " ", id));
+  }
+
   const Options options_;
   absl::Mutex mu_;
   // Declared before the cache: members are destroyed in reverse order, so
@@ -1351,18 +1372,9 @@ absl::StatusOr<workflow::CatalogVersion> SqliteStore::Impl::GetCatalog(
 
 absl::StatusOr<workflow::Community> SqliteStore::Impl::GetCommunity(
     const std::string& district_id, const std::string& community_id) {
-  absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare("SELECT body FROM communities WHERE district_id = ? AND id = ?",
-              {district_id, community_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get community"));
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat(
-        "community ", community_id, " not found in district ", district_id));
-  }
-  return Decoded(workflow::CommunityFromJson(stmt.Text(0)),
-                 absl::StrCat("community ", community_id));
+  return GetBody<workflow::Community>("communities", "community", district_id,
+                                      community_id,
+                                      &workflow::CommunityFromJson);
 }
 
 absl::StatusOr<std::vector<workflow::Community>>
@@ -1393,18 +1405,8 @@ SqliteStore::Impl::ListCommunities(const std::string& district_id,
 
 absl::StatusOr<workflow::Task> SqliteStore::Impl::GetTask(
     const std::string& district_id, const std::string& task_id) {
-  absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare("SELECT body FROM tasks WHERE district_id = ? AND id = ?",
-              {district_id, task_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get task"));
-  if (!found) {
-    return absl::NotFoundError(
-        absl::StrCat("task ", task_id, " not found in district ", district_id));
-  }
-  return Decoded(workflow::TaskFromJson(stmt.Text(0)),
-                 absl::StrCat("task ", task_id));
+  return GetBody<workflow::Task>("tasks", "task", district_id, task_id,
+                                 &workflow::TaskFromJson);
 }
 
 absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasks(
@@ -1666,18 +1668,9 @@ absl::StatusOr<std::vector<T>> ReadBodies(
 
 absl::StatusOr<workflow::Principal> SqliteStore::Impl::GetPrincipal(
     const std::string& district_id, const std::string& principal_id) {
-  absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare("SELECT body FROM principals WHERE district_id = ? AND id = ?",
-              {district_id, principal_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get principal"));
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat(
-        "principal ", principal_id, " not found in district ", district_id));
-  }
-  return Decoded(workflow::PrincipalFromJson(stmt.Text(0)),
-                 absl::StrCat("principal ", principal_id));
+  return GetBody<workflow::Principal>("principals", "principal", district_id,
+                                      principal_id,
+                                      &workflow::PrincipalFromJson);
 }
 
 absl::StatusOr<std::vector<workflow::Principal>>
@@ -1704,18 +1697,9 @@ absl::StatusOr<int64_t> SqliteStore::Impl::CountPrincipals(
 
 absl::StatusOr<workflow::Credential> SqliteStore::Impl::GetCredential(
     const std::string& district_id, const std::string& credential_id) {
-  absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare("SELECT body FROM credentials WHERE district_id = ? AND id = ?",
-              {district_id, credential_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get credential"));
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat(
-        "credential ", credential_id, " not found in district ", district_id));
-  }
-  return Decoded(workflow::CredentialFromJson(stmt.Text(0)),
-                 absl::StrCat("credential ", credential_id));
+  return GetBody<workflow::Credential>("credentials", "credential", district_id,
+                                       credential_id,
+                                       &workflow::CredentialFromJson);
 }
 
 absl::StatusOr<std::optional<workflow::Credential>>
@@ -1754,18 +1738,9 @@ SqliteStore::Impl::ListCredentials(const std::string& district_id,
 
 absl::StatusOr<workflow::Complaint> SqliteStore::Impl::GetComplaint(
     const std::string& district_id, const std::string& complaint_id) {
-  absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare("SELECT body FROM complaints WHERE district_id = ? AND id = ?",
-              {district_id, complaint_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("get complaint"));
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat(
-        "complaint ", complaint_id, " not found in district ", district_id));
-  }
-  return Decoded(workflow::ComplaintFromJson(stmt.Text(0)),
-                 absl::StrCat("complaint ", complaint_id));
+  return GetBody<workflow::Complaint>("complaints", "complaint", district_id,
+                                      complaint_id,
+                                      &workflow::ComplaintFromJson);
 }
 
 absl::StatusOr<std::vector<workflow::Complaint>>

@@ -1,0 +1,141 @@
+// The TaskGate client library shared by the `taskgate` CLI and the tests:
+// where to connect and with which credential (flags, then environment, then
+// a config file), a `Client` holding one channel and the five stubs, a
+// `Call` helper that attaches the bearer token and a deadline and retries
+// UNAVAILABLE with the same request (so the same `request_id`), error
+// formatting with the server's field violations, and the CLI's exit codes.
+//
+// Thread-safety: a `Client` may be used from several threads once built;
+// `set_sleeper` must be called before any call.
+#ifndef TASKGATE_CLIENTS_CLIENT_H_
+#define TASKGATE_CLIENTS_CLIENT_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <absl/status/statusor.h>
+#include <absl/time/time.h>
+#include <grpcpp/grpcpp.h>
+
+#include "taskgate/v1/admin_service.grpc.pb.h"
+#include "taskgate/v1/audit_service.grpc.pb.h"
+#include "taskgate/v1/community_service.grpc.pb.h"
+#include "taskgate/v1/review_service.grpc.pb.h"
+#include "taskgate/v1/task_service.grpc.pb.h"
+
+namespace taskgate::clients {
+
+inline constexpr char kDefaultAddress[] = "127.0.0.1:7470";
+
+struct ClientOptions {
+  // host:port of taskgated.
+  std::string address = kDefaultAddress;
+  // The bearer secret; empty sends no credentials (UNAUTHENTICATED).
+  std::string token;
+  // PEM CA bundle: when set the channel uses TLS verified against it.
+  std::string tls_ca_file;
+  // Deadline of each attempt.
+  absl::Duration timeout = absl::Seconds(30);
+  // Further attempts after an UNAVAILABLE answer.
+  int max_retries = 3;
+};
+
+// What the caller gave explicitly; empty means "not given".
+struct OptionSources {
+  std::string address_flag;
+  std::string token_flag;
+  // Empty: $XDG_CONFIG_HOME/taskgate/config.toml or
+  // ~/.config/taskgate/config.toml (absent is fine).
+  std::string config_file;
+  // Reads an environment variable; nullptr when unset. Injected for tests.
+  std::function<const char*(const char*)> getenv;
+};
+
+// Resolves address and token: flags, then TASKGATE_ADDRESS/TASKGATE_TOKEN,
+// then the config file's `address`, `token` or `token_file` keys. Returns
+// INVALID_ARGUMENT for an unreadable or malformed config file (an explicitly
+// named file must exist) or an unreadable token file.
+absl::StatusOr<ClientOptions> ResolveOptions(const OptionSources& sources);
+
+// Sleeps between retries; tests inject one that records instead.
+using Sleeper = std::function<void(absl::Duration)>;
+
+// The backoff before retry `attempt` (1-based): 100 ms doubling, at most
+// 2 s.
+absl::Duration RetryBackoff(int attempt);
+
+// A new request id for one logical mutation: 32 random hex digits.
+std::string NewRequestId();
+
+class Client final {
+ public:
+  // Builds the channel (lazily connected: a server that is down shows up as
+  // UNAVAILABLE on the first call). INVALID_ARGUMENT for an unreadable CA.
+  static absl::StatusOr<std::unique_ptr<Client>> Create(
+      const ClientOptions& options);
+  // Over an existing channel (tests, in-process servers).
+  Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel);
+
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void set_sleeper(Sleeper sleeper) { sleeper_ = std::move(sleeper); }
+  const ClientOptions& options() const { return options_; }
+
+  v1::TaskService::Stub& tasks() { return *tasks_; }
+  v1::ReviewService::Stub& reviews() { return *reviews_; }
+  v1::CommunityService::Stub& communities() { return *communities_; }
+  v1::AuditService::Stub& audit() { return *audit_; }
+  v1::AdminService::Stub& admin() { return *admin_; }
+
+  // Calls `method` with `request` (sent unchanged on every attempt, so a
+  // mutation keeps its request_id), retrying UNAVAILABLE up to
+  // `max_retries` times with `RetryBackoff`. Returns the last status.
+  template <typename Stub, typename Req, typename Resp>
+  grpc::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                 const Req&, Resp*),
+                    const Req& request, Resp* response) {
+    return WithRetries([&](grpc::ClientContext& context) {
+      return (stub.*method)(&context, request, response);
+    });
+  }
+
+ private:
+  grpc::Status WithRetries(
+      const std::function<grpc::Status(grpc::ClientContext&)>& attempt);
+
+  ClientOptions options_;
+  Sleeper sleeper_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::TaskService::Stub> tasks_;
+  std::unique_ptr<v1::ReviewService::Stub> reviews_;
+  std::unique_ptr<v1::CommunityService::Stub> communities_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+};
+
+// Exit codes scripts can rely on.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitOther = 1,
+  kExitUsage = 2,
+  kExitNotFound = 3,
+  kExitPermission = 4,
+  kExitPrecondition = 5,
+  kExitUnavailable = 6,
+  kExitInvalidArgument = 7,
+};
+
+int ExitCodeFor(grpc::StatusCode code);
+
+// "error: NOT_FOUND: <message>", then "  - field: description" per field
+// violation of the google.rpc.BadRequest detail, then "hint: ..." saying
+// what to do. Ends with a newline.
+std::string FormatError(const grpc::Status& status);
+
+}  // namespace taskgate::clients
+
+#endif  // TASKGATE_CLIENTS_CLIENT_H_

@@ -1,0 +1,450 @@
+// `taskgate admin ...`: the district system operator's lists, communities,
+// principals and credentials.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+
+#include "clients/cli.h"
+
+namespace taskgate::clients::cli {
+namespace {
+
+using Stub = v1::AdminService::Stub;
+
+int PrintPrincipals(Context& ctx, const std::vector<v1::Principal>& items) {
+  PrintList<v1::Principal>(
+      ctx, items, [](const v1::Principal& p) { return p.id(); },
+      [&](std::ostream& out) {
+        Table t({"ID", "ROLE", "NAME", "SCOPE", "DISABLED"});
+        for (const auto& p : items) {
+          std::string scope = p.department_id() + p.community_id();
+          if (!p.home_department_id().empty()) {
+            scope = "home " + p.home_department_id();
+          }
+          t.Add({p.id(), RoleName(p.role()), p.display_name(), scope,
+                 p.disabled() ? "yes" : ""});
+        }
+        t.Print(out);
+      });
+  return kExitOk;
+}
+
+void AddCatalog(CLI::App* admin, Registry& registry) {
+  CLI::App* group = Registry::Group(
+      admin, "catalog", "The published lists (duty, assist, negative)",
+      "taskgate admin catalog show");
+  {
+    struct Flags {
+      std::string file, note;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* app = registry.Leaf(
+        group, "publish",
+        "Publish a new catalog version: the whole list from a JSON or TOML "
+        "file ({\"note\": ..., \"items\": [{code, kind, title, legal_basis, "
+        "keywords}]}; kind duty|assist|negative)",
+        "taskgate admin catalog publish catalog.toml --note '2026 lists'",
+        [f](Context& ctx) {
+          v1::PublishCatalogRequest r;
+          if (absl::Status read = ReadMessageFile(f->file, &r); !read.ok()) {
+            return ctx.Usage(std::string(read.message()));
+          }
+          if (!f->note.empty()) r.set_note(f->note);
+          r.set_request_id(NewRequestId());
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::CatalogVersion v;
+          grpc::Status s = c.Call(c.admin(), &Stub::PublishCatalog, r, &v);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(v);
+          } else if (ctx.output() == Output::kName) {
+            ctx.out() << v.version() << "\n";
+          } else {
+            ctx.out() << "published catalog version " << v.version() << " ("
+                      << v.items_size() << " items)\n";
+          }
+          return int{kExitOk};
+        });
+    app->add_option("FILE", f->file, "Catalog file (.json or .toml)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    app->add_option("--note", f->note, "Why this version (overrides the file)");
+  }
+  {
+    auto version = std::make_shared<int64_t>(0);
+    CLI::App* app = registry.Leaf(
+        group, "show", "A catalog version (default: the latest)",
+        "taskgate admin catalog show --version 2", [version](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::GetCatalogRequest r;
+          r.set_version(*version);
+          v1::CatalogVersion v;
+          grpc::Status s = c.Call(c.admin(), &Stub::GetCatalog, r, &v);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(v);
+            return int{kExitOk};
+          }
+          if (ctx.output() == Output::kName) {
+            for (const auto& i : v.items()) ctx.out() << i.code() << "\n";
+            return int{kExitOk};
+          }
+          ctx.out() << "catalog version " << v.version() << ", published "
+                    << TimeText(v.publish_time()) << " by " << v.published_by()
+                    << ": " << v.note() << "\n";
+          Table t({"CODE", "LIST", "TITLE", "LEGAL BASIS / KEYWORDS"});
+          for (const auto& i : v.items()) {
+            t.Add({i.code(),
+                   absl::AsciiStrToLower(
+                       ShortEnum(v1::ListKind_Name(i.kind()), "LIST_KIND_")),
+                   Cut(i.title(), 30),
+                   Cut(i.keywords().empty() ? i.legal_basis()
+                                            : Joined(i.keywords()),
+                       40)});
+          }
+          t.Print(ctx.out());
+          return int{kExitOk};
+        });
+    app->add_option("--version", *version, "Version number (0: latest)");
+  }
+}
+
+void AddCommunities(CLI::App* admin, Registry& registry) {
+  CLI::App* group =
+      Registry::Group(admin, "communities", "Communities and their capacity",
+                      "taskgate admin communities list");
+  {
+    struct Flags {
+      v1::Community c;
+      std::vector<std::string> units;
+      std::string etag;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* app = registry.Leaf(
+        group, "put",
+        "Create a community, or update it (its current etag is read first "
+        "unless --etag is given)",
+        "taskgate admin communities put --id hp-chunhui --name 春晖社区 "
+        "--street 和平街道 --staff 6 --baseline-hours 60 --baseline-unit "
+        "signboard=2",
+        [f](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::PutCommunityRequest r;
+          r.set_request_id(NewRequestId());
+          *r.mutable_community() = f->c;
+          for (const std::string& u : f->units) {
+            const size_t eq = u.find('=');
+            int n = 0;
+            if (eq == std::string::npos ||
+                !absl::SimpleAtoi(u.substr(eq + 1), &n)) {
+              return ctx.Usage(absl::StrCat("--baseline-unit ", u,
+                                            ": write BUCKET=N, e.g. "
+                                            "signboard=2"));
+            }
+            (*r.mutable_community()
+                  ->mutable_baseline_units())[u.substr(0, eq)] = n;
+          }
+          std::string etag = f->etag;
+          if (etag.empty()) {
+            v1::ListCommunitiesResponse all;
+            grpc::Status s = c.Call(c.admin(), &Stub::ListCommunities,
+                                    v1::ListCommunitiesRequest(), &all);
+            if (!s.ok()) return ctx.Fail(s);
+            for (const auto& existing : all.communities()) {
+              if (existing.id() == f->c.id()) etag = existing.etag();
+            }
+          }
+          r.mutable_community()->set_etag(etag);
+          v1::Community out;
+          grpc::Status s = c.Call(c.admin(), &Stub::PutCommunity, r, &out);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(out);
+          } else if (ctx.output() == Output::kName) {
+            ctx.out() << out.id() << "\n";
+          } else {
+            ctx.out() << (etag.empty() ? "created" : "updated") << " community "
+                      << out.id() << " (" << out.name() << ", " << out.street()
+                      << "): capacity " << out.monthly_capacity_hours()
+                      << " h/month, baseline " << out.baseline_hours()
+                      << " h\n";
+          }
+          return int{kExitOk};
+        });
+    v1::Community* c = &f->c;
+    app->add_option_function<std::string>(
+           "--id", [c](const std::string& v) { c->set_id(v); }, "Community id")
+        ->required();
+    app->add_option_function<std::string>(
+           "--name", [c](const std::string& v) { c->set_name(v); }, "Name")
+        ->required();
+    app->add_option_function<std::string>(
+           "--street", [c](const std::string& v) { c->set_street(v); },
+           "Street (街道)")
+        ->required();
+    app->add_option_function<int>(
+        "--staff", [c](int v) { c->set_staff_count(v); }, "Staff count");
+    app->add_option_function<double>(
+        "--capacity", [c](double v) { c->set_monthly_capacity_hours(v); },
+        "Monthly capacity in hours (default: staff x 20)");
+    app->add_option_function<double>(
+        "--baseline-hours", [c](double v) { c->set_baseline_hours(v); },
+        "Load in force before TaskGate, hours per month");
+    app->add_option("--baseline-unit", f->units,
+                    "BUCKET=N units in force, e.g. signboard=2 (repeat)");
+    app->add_option("--etag", f->etag, "Expected etag (default: current)");
+  }
+  {
+    auto street = std::make_shared<std::string>();
+    CLI::App* app = registry.Leaf(
+        group, "list", "Communities with capacity and baseline",
+        "taskgate admin communities list --street 和平街道",
+        [street](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::ListCommunitiesRequest r;
+          r.set_street(*street);
+          v1::ListCommunitiesResponse resp;
+          grpc::Status s = c.Call(c.admin(), &Stub::ListCommunities, r, &resp);
+          if (!s.ok()) return ctx.Fail(s);
+          std::vector<v1::Community> items(resp.communities().begin(),
+                                           resp.communities().end());
+          PrintList<v1::Community>(
+              ctx, items, [](const v1::Community& i) { return i.id(); },
+              [&](std::ostream& out) {
+                Table t({"ID", "NAME", "STREET", "STAFF", "CAPACITY H",
+                         "BASELINE H"});
+                for (const auto& i : items) {
+                  t.Add({i.id(), i.name(), i.street(),
+                         absl::StrCat(i.staff_count()),
+                         absl::StrCat(i.monthly_capacity_hours()),
+                         absl::StrCat(i.baseline_hours())});
+                }
+                t.Print(out);
+              });
+          return int{kExitOk};
+        });
+    app->add_option("--street", *street, "Only this street's communities");
+  }
+}
+
+void AddPrincipals(CLI::App* admin, Registry& registry) {
+  CLI::App* group = Registry::Group(
+      admin, "principals", "Who may call TaskGate, with role and scope",
+      "taskgate admin principals list");
+  {
+    struct Flags {
+      v1::Principal p;
+      std::string role;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* app = registry.Leaf(
+        group, "create",
+        "Create a principal (then issue it a token with admin tokens issue)",
+        "taskgate admin principals create --id clerk-civil --role department "
+        "--department civil-affairs --name '区民政局 经办人'",
+        [f](Context& ctx) {
+          v1::CreatePrincipalRequest r;
+          *r.mutable_principal() = f->p;
+          v1::Role role;
+          if (!v1::Role_Parse("ROLE_" + absl::AsciiStrToUpper(f->role),
+                              &role)) {
+            return ctx.Usage("--role " + f->role + ": unknown role");
+          }
+          r.mutable_principal()->set_role(role);
+          r.set_request_id(NewRequestId());
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::Principal out;
+          grpc::Status s = c.Call(c.admin(), &Stub::CreatePrincipal, r, &out);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(out);
+            return int{kExitOk};
+          }
+          return PrintPrincipals(ctx, {out});
+        });
+    v1::Principal* p = &f->p;
+    app->add_option_function<std::string>(
+           "--id", [p](const std::string& v) { p->set_id(v); }, "Principal id")
+        ->required();
+    app->add_option("--role", f->role, "Role")
+        ->required()
+        ->check(CLI::IsMember(
+            {"department", "reviewer", "community", "auditor", "admin"}));
+    app->add_option_function<std::string>(
+        "--name", [p](const std::string& v) { p->set_display_name(v); },
+        "Display name");
+    app->add_option_function<std::string>(
+        "--department", [p](const std::string& v) { p->set_department_id(v); },
+        "department role: the department it acts for");
+    app->add_option_function<std::string>(
+        "--community", [p](const std::string& v) { p->set_community_id(v); },
+        "community role: the community it acts for");
+    app->add_option_function<std::string>(
+        "--home-department",
+        [p](const std::string& v) { p->set_home_department_id(v); },
+        "reviewer role: its own department, whose tasks it may not decide");
+  }
+  registry.Leaf(group, "list", "Every principal",
+                "taskgate admin principals list", [](Context& ctx) {
+                  if (ctx.client() == nullptr) return int{kExitUsage};
+                  Client& c = *ctx.client();
+                  v1::ListPrincipalsResponse resp;
+                  grpc::Status s = c.Call(c.admin(), &Stub::ListPrincipals,
+                                          v1::ListPrincipalsRequest(), &resp);
+                  if (!s.ok()) return ctx.Fail(s);
+                  return PrintPrincipals(
+                      ctx, std::vector<v1::Principal>(resp.principals().begin(),
+                                                      resp.principals().end()));
+                });
+  for (const bool disable : {true, false}) {
+    auto id = std::make_shared<std::string>();
+    CLI::App* app = registry.Leaf(
+        group, disable ? "disable" : "enable",
+        disable ? "Disable a principal: its tokens stop working"
+                : "Re-enable a disabled principal",
+        absl::StrCat("taskgate admin principals ",
+                     disable ? "disable" : "enable", " clerk-civil"),
+        [id, disable](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::ListPrincipalsResponse all;
+          grpc::Status s = c.Call(c.admin(), &Stub::ListPrincipals,
+                                  v1::ListPrincipalsRequest(), &all);
+          if (!s.ok()) return ctx.Fail(s);
+          v1::SetPrincipalDisabledRequest r;
+          r.set_request_id(NewRequestId());
+          r.set_principal_id(*id);
+          r.set_disabled(disable);
+          for (const auto& p : all.principals()) {
+            if (p.id() == *id) r.set_etag(p.etag());
+          }
+          v1::Principal out;
+          s = c.Call(c.admin(), &Stub::SetPrincipalDisabled, r, &out);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(out);
+            return int{kExitOk};
+          }
+          return PrintPrincipals(ctx, {out});
+        });
+    app->add_option("PRINCIPAL", *id, "Principal id")->required();
+  }
+}
+
+void AddTokens(CLI::App* admin, Registry& registry) {
+  CLI::App* group = Registry::Group(admin, "tokens", "Bearer tokens",
+                                    "taskgate admin tokens list");
+  {
+    auto r = std::make_shared<v1::IssueTokenRequest>();
+    CLI::App* app = registry.Leaf(
+        group, "issue",
+        "Issue a bearer token; the secret is printed once (output name: the "
+        "secret alone)",
+        "taskgate admin tokens issue clerk-civil --description 'laptop'",
+        [r](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::IssueTokenRequest req = *r;
+          req.set_request_id(NewRequestId());
+          v1::IssueTokenResponse resp;
+          grpc::Status s = c.Call(c.admin(), &Stub::IssueToken, req, &resp);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(resp);
+          } else if (ctx.output() == Output::kName) {
+            ctx.out() << resp.token() << "\n";
+          } else {
+            ctx.out() << "token: " << resp.token() << "\n"
+                      << "id: " << resp.credential().id() << "\n"
+                      << "principal: " << resp.credential().principal_id()
+                      << "\n(the secret is shown only now; keep it safe)\n";
+          }
+          return int{kExitOk};
+        });
+    app->add_option_function<std::string>(
+           "PRINCIPAL", [r](const std::string& v) { r->set_principal_id(v); },
+           "Principal id")
+        ->required();
+    app->add_option_function<std::string>(
+        "--description", [r](const std::string& v) { r->set_description(v); },
+        "What the token is for");
+  }
+  {
+    auto id = std::make_shared<std::string>();
+    CLI::App* app = registry.Leaf(
+        group, "revoke", "Revoke a token by its id (not its secret)",
+        "taskgate admin tokens revoke tok-1a2b", [id](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::RevokeTokenRequest r;
+          r.set_request_id(NewRequestId());
+          r.set_token_id(*id);
+          v1::Credential out;
+          grpc::Status s = c.Call(c.admin(), &Stub::RevokeToken, r, &out);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(out);
+          } else {
+            ctx.out() << "revoked token " << out.id() << " of "
+                      << out.principal_id() << "\n";
+          }
+          return int{kExitOk};
+        });
+    app->add_option("TOKEN_ID", *id, "Token id")->required();
+  }
+  {
+    auto principal = std::make_shared<std::string>();
+    CLI::App* app = registry.Leaf(
+        group, "list", "Token records (never the secrets)",
+        "taskgate admin tokens list --principal clerk-civil",
+        [principal](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          v1::ListTokensRequest r;
+          r.set_principal_id(*principal);
+          v1::ListTokensResponse resp;
+          grpc::Status s = c.Call(c.admin(), &Stub::ListTokens, r, &resp);
+          if (!s.ok()) return ctx.Fail(s);
+          std::vector<v1::Credential> items(resp.credentials().begin(),
+                                            resp.credentials().end());
+          PrintList<v1::Credential>(
+              ctx, items, [](const v1::Credential& i) { return i.id(); },
+              [&](std::ostream& out) {
+                Table t(
+                    {"ID", "PRINCIPAL", "DESCRIPTION", "CREATED", "REVOKED"});
+                for (const auto& i : items) {
+                  t.Add({i.id(), i.principal_id(), i.description(),
+                         TimeText(i.create_time()),
+                         i.revoked() ? TimeText(i.revoke_time()) : ""});
+                }
+                t.Print(out);
+              });
+          return int{kExitOk};
+        });
+    app->add_option("--principal", *principal, "Only this principal's");
+  }
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App& root, Registry& registry) {
+  CLI::App* admin = Registry::Group(
+      &root, "admin",
+      "District operator: catalog, communities, principals, tokens",
+      "taskgate admin catalog show");
+  AddCatalog(admin, registry);
+  AddCommunities(admin, registry);
+  AddPrincipals(admin, registry);
+  AddTokens(admin, registry);
+}
+
+}  // namespace taskgate::clients::cli

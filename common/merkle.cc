@@ -1,6 +1,8 @@
 #include "common/merkle.h"
 
+#include <bit>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -8,24 +10,53 @@
 
 #include <openssl/evp.h>
 
+#include "common/internal/merkle_walk.h"
+#include "common/status_macros.h"
+
 namespace taskgate::merkle {
 namespace {
 
 constexpr uint8_t kLeafPrefix = 0x00;
 constexpr uint8_t kNodePrefix = 0x01;
 
+// SHA-256 fetched once: with OpenSSL 3, passing `EVP_sha256()` to every
+// init repeats an implicit provider fetch, and a fresh EVP_MD_CTX per hash
+// adds an allocation; together they cost more than hashing a 300-byte event.
+// The fetched method is never freed (it lives as long as the process).
+const EVP_MD* Sha256Method() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+// One digest context per thread, reused: keeps the functions thread-safe
+// without locking.
+class ThreadContext {
+ public:
+  ThreadContext() : ctx_(EVP_MD_CTX_new()) {}
+  ~ThreadContext() { EVP_MD_CTX_free(ctx_); }
+  ThreadContext(const ThreadContext&) = delete;
+  ThreadContext& operator=(const ThreadContext&) = delete;
+  EVP_MD_CTX* get() { return ctx_; }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
 // Hashes the concatenation of `parts`. EVP_Digest* cannot fail for SHA-256
 // with valid pointers short of memory exhaustion, which aborts anyway.
 Hash Digest(std::initializer_list<std::string_view> parts) {
+  thread_local ThreadContext context;
+  EVP_MD_CTX* ctx = context.get();
   Hash out{};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx, Sha256Method(), nullptr);
   for (std::string_view part : parts) {
     EVP_DigestUpdate(ctx, part.data(), part.size());
   }
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, out.data(), &len);
-  EVP_MD_CTX_free(ctx);
   return out;
 }
 
@@ -72,6 +103,100 @@ Hash RootFromLeafHashes(std::span<const Hash> leaf_hashes) {
     root = NodeHash(stack[i], root);
   }
   return root;
+}
+
+absl::StatusOr<std::vector<Hash>> InclusionProof(
+    std::span<const Hash> leaf_hashes, uint64_t index) {
+  TASKGATE_RETURN_IF_ERROR(
+      internal::CheckInclusionArgs(index, leaf_hashes.size()));
+  return internal::InclusionPath(
+      index, leaf_hashes.size(), [&](uint64_t lo, uint64_t hi) {
+        return RootFromLeafHashes(leaf_hashes.subspan(lo, hi - lo));
+      });
+}
+
+absl::StatusOr<std::vector<Hash>> ConsistencyProof(
+    std::span<const Hash> leaf_hashes, uint64_t old_size) {
+  TASKGATE_RETURN_IF_ERROR(
+      internal::CheckConsistencyArgs(old_size, leaf_hashes.size()));
+  return internal::ConsistencyPath(
+      old_size, leaf_hashes.size(), [&](uint64_t lo, uint64_t hi) {
+        return RootFromLeafHashes(leaf_hashes.subspan(lo, hi - lo));
+      });
+}
+
+// RFC 9162 §2.1.3.2. `fn` is the node index of the running hash at the
+// current level and `sn` the index of the last node of that level; a node
+// with an odd index, or the last node of its level, is a right child (or has
+// no sibling at this level and is carried up unchanged: the shifts skip the
+// levels where the running node is a lone rightmost node).
+bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
+                     std::span<const Hash> proof, const Hash& root) {
+  if (index >= tree_size) return false;
+  uint64_t fn = index;
+  uint64_t sn = tree_size - 1;
+  Hash r = leaf_hash;
+  for (const Hash& p : proof) {
+    if (sn == 0) return false;  // More hashes than levels.
+    if ((fn & 1) != 0 || fn == sn) {
+      r = NodeHash(p, r);
+      while ((fn & 1) == 0 && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      r = NodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 && r == root;
+}
+
+// RFC 9162 §2.1.4.2. Two running hashes: `fr` rebuilds the old root from the
+// proof and `sr` the new root; hashes to the right of the old tree's last
+// leaf feed only `sr`.
+bool VerifyConsistency(uint64_t old_size, uint64_t new_size,
+                       const Hash& old_root, const Hash& new_root,
+                       std::span<const Hash> proof) {
+  if (old_size == 0 || old_size > new_size) return false;
+  if (old_size == new_size) return proof.empty() && old_root == new_root;
+  if (proof.empty()) return false;
+
+  // When the old tree is a complete subtree, the proof leaves out its root
+  // (the verifier has it), so the walk starts from `old_root`.
+  const bool old_is_complete = std::has_single_bit(old_size);
+  std::span<const Hash> rest = proof;
+  Hash start = old_root;
+  if (!old_is_complete) {
+    start = proof.front();
+    rest = proof.subspan(1);
+  }
+
+  uint64_t fn = old_size - 1;
+  uint64_t sn = new_size - 1;
+  while ((fn & 1) != 0) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+  Hash fr = start;
+  Hash sr = start;
+  for (const Hash& c : rest) {
+    if (sn == 0) return false;  // More hashes than levels.
+    if ((fn & 1) != 0 || fn == sn) {
+      fr = NodeHash(c, fr);
+      sr = NodeHash(c, sr);
+      while ((fn & 1) == 0 && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      sr = NodeHash(sr, c);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 && fr == old_root && sr == new_root;
 }
 
 std::string ToHex(const Hash& hash) {

@@ -7,6 +7,12 @@
 //
 // TaskGate's audit log is such a tree: each audit event's canonical encoding
 // is one leaf. Pure functions over OpenSSL's EVP digest; thread-safe.
+//
+// Proofs follow RFC 6962 §2.1.1 (PATH, audit path) and §2.1.2 (PROOF,
+// consistency proof); their verification follows RFC 9162 §2.1.3.2 and
+// §2.1.4.2. A proof lists hashes from the bottom of the tree upwards. For
+// serving proofs repeatedly from a growing log, use `MerkleTree`
+// (common/merkle_tree.h); the span functions here rehash the leaves.
 #ifndef TASKGATE_COMMON_MERKLE_H_
 #define TASKGATE_COMMON_MERKLE_H_
 
@@ -15,6 +21,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <absl/status/statusor.h>
 
 namespace taskgate::merkle {
 
@@ -32,6 +41,41 @@ Hash NodeHash(const Hash& left, const Hash& right);
 // Returns the Merkle tree hash (root) over `leaf_hashes`, in order; for an
 // empty span, SHA-256 of the empty string. Linear time, O(log n) memory.
 Hash RootFromLeafHashes(std::span<const Hash> leaf_hashes);
+
+// Returns the RFC 6962 audit path PATH(index, D[n]) of leaf `index` in the
+// tree of all of `leaf_hashes` (n = leaf_hashes.size()), bottom-up. Linear in
+// n (every leaf is hashed into some subtree root once). INVALID_ARGUMENT when
+// `index` >= n (which includes the empty tree).
+absl::StatusOr<std::vector<Hash>> InclusionProof(
+    std::span<const Hash> leaf_hashes, uint64_t index);
+
+// Returns the RFC 6962 consistency proof PROOF(old_size, D[n]) between the
+// tree of the first `old_size` leaves and the tree of all n of `leaf_hashes`.
+// Empty when old_size == n. Linear in n. INVALID_ARGUMENT unless
+// 0 < old_size <= n.
+absl::StatusOr<std::vector<Hash>> ConsistencyProof(
+    std::span<const Hash> leaf_hashes, uint64_t old_size);
+
+// Returns true when `proof` shows that `leaf_hash` is leaf `index` of the
+// tree of `tree_size` leaves whose root is `root` (RFC 9162 §2.1.3.2). False
+// for index >= tree_size, a proof of the wrong length, or any mismatch.
+//
+// Only the pair (`tree_size`, `root`) is bound by a signed checkpoint: the
+// algorithm alone cannot tell every wrong `tree_size` from the right one when
+// the caller also supplies the root of another size (the tree shapes can
+// coincide), so callers take both from the same checkpoint.
+bool VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
+                     std::span<const Hash> proof, const Hash& root);
+
+// Returns true when `proof` shows that the tree of `old_size` leaves with
+// root `old_root` is a prefix of the tree of `new_size` leaves with root
+// `new_root` (RFC 9162 §2.1.4.2). Sizes must satisfy 0 < old_size <=
+// new_size; for old_size == new_size the proof must be empty and the roots
+// equal (RFC 9162 leaves that case to the caller; an empty tree, old_size 0,
+// is trivially a prefix of anything and is rejected here as meaningless).
+bool VerifyConsistency(uint64_t old_size, uint64_t new_size,
+                       const Hash& old_root, const Hash& new_root,
+                       std::span<const Hash> proof);
 
 // Lower-case hex of `hash`.
 std::string ToHex(const Hash& hash);

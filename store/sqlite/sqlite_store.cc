@@ -243,6 +243,15 @@ struct CachedStatement {
 // the cache stays bounded whatever callers do.
 constexpr size_t kMaxCachedStatements = 256;
 
+// Adds " AND `column` = ?" to a filter query when `value` is set; `value`
+// must outlive the statement built from `params`.
+void AddFilter(std::string& sql, std::vector<Param>& params, const char* column,
+               const std::string& value) {
+  if (value.empty()) return;
+  absl::StrAppend(&sql, " AND ", column, " = ?");
+  params.emplace_back(value);
+}
+
 // Decoding a stored body fails only if the file was damaged or edited.
 template <typename T>
 absl::StatusOr<T> Decoded(absl::StatusOr<T> value, std::string_view what) {
@@ -1417,10 +1426,7 @@ absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasks(
   }
   std::string sql = "SELECT id, body FROM tasks WHERE district_id = ?";
   std::vector<Param> params = {query.district_id};
-  if (!query.department_id.empty()) {
-    absl::StrAppend(&sql, " AND department_id = ?");
-    params.emplace_back(query.department_id);
-  }
+  AddFilter(sql, params, "department_id", query.department_id);
   std::vector<std::string> state_names;
   state_names.reserve(query.states.size());
   if (!query.states.empty()) {
@@ -1432,10 +1438,7 @@ absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasks(
     absl::StrAppend(&sql, ")");
     for (const std::string& name : state_names) params.emplace_back(name);
   }
-  if (!query.item_code.empty()) {
-    absl::StrAppend(&sql, " AND item_code = ?");
-    params.emplace_back(query.item_code);
-  }
+  AddFilter(sql, params, "item_code", query.item_code);
   if (!query.community_id.empty()) {
     absl::StrAppend(&sql,
                     " AND id IN (SELECT task_id FROM task_communities "
@@ -1749,10 +1752,7 @@ SqliteStore::Impl::ListComplaints(
     const std::vector<workflow::ComplaintState>& states) {
   std::string sql = "SELECT id, body FROM complaints WHERE district_id = ?";
   std::vector<Param> params = {district_id};
-  if (!community_id.empty()) {
-    absl::StrAppend(&sql, " AND community_id = ?");
-    params.emplace_back(community_id);
-  }
+  AddFilter(sql, params, "community_id", community_id);
   std::vector<std::string> state_names;
   state_names.reserve(states.size());
   if (!states.empty()) {
@@ -1778,14 +1778,8 @@ SqliteStore::Impl::ListFundingReports(const std::string& district_id,
   std::string sql =
       "SELECT id, body FROM funding_reports WHERE district_id = ?";
   std::vector<Param> params = {district_id};
-  if (!task_id.empty()) {
-    absl::StrAppend(&sql, " AND task_id = ?");
-    params.emplace_back(task_id);
-  }
-  if (!community_id.empty()) {
-    absl::StrAppend(&sql, " AND community_id = ?");
-    params.emplace_back(community_id);
-  }
+  AddFilter(sql, params, "task_id", task_id);
+  AddFilter(sql, params, "community_id", community_id);
   absl::StrAppend(&sql, " ORDER BY reported_at, id");
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
@@ -1802,14 +1796,8 @@ SqliteStore::Impl::ListAcks(const std::string& district_id,
       "SELECT task_id || '/' || community_id, body FROM assignment_acks "
       "WHERE district_id = ?";
   std::vector<Param> params = {district_id};
-  if (!task_id.empty()) {
-    absl::StrAppend(&sql, " AND task_id = ?");
-    params.emplace_back(task_id);
-  }
-  if (!community_id.empty()) {
-    absl::StrAppend(&sql, " AND community_id = ?");
-    params.emplace_back(community_id);
-  }
+  AddFilter(sql, params, "task_id", task_id);
+  AddFilter(sql, params, "community_id", community_id);
   absl::StrAppend(&sql, " ORDER BY acknowledged_at, task_id, community_id");
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
@@ -282,6 +283,62 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
                 return int{kExitOk};
               })
         ->add_option("--community", *community, "Only this community's");
+  }
+  {
+    auto r = std::make_shared<v1::UpdateComplaintRequest>();
+    auto state = std::make_shared<std::string>();
+    CLI::App* app = registry.Leaf(
+        review, "complaint",
+        "Handle a complaint: OPEN -> verified | unfounded -> resolved",
+        "taskgate review complaint cp-123 --state verified "
+        "--resolution '台账要求属实，已责令停止'",
+        [r, state](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          Client& c = *ctx.client();
+          const std::string wanted =
+              "COMPLAINT_STATE_" + absl::AsciiStrToUpper(*state);
+          v1::ComplaintState to = v1::COMPLAINT_STATE_UNSPECIFIED;
+          if (!v1::ComplaintState_Parse(wanted, &to) ||
+              to == v1::COMPLAINT_STATE_OPEN ||
+              to == v1::COMPLAINT_STATE_UNSPECIFIED) {
+            ctx.err() << "error: --state must be verified, unfounded or "
+                         "resolved, not '"
+                      << *state << "'\n";
+            return int{kExitUsage};
+          }
+          v1::UpdateComplaintRequest req = *r;
+          req.set_state(to);
+          req.set_request_id(NewRequestId());
+          v1::Complaint complaint;
+          grpc::Status s = c.Call(c.reviews(), &ReviewStub::UpdateComplaint,
+                                  req, &complaint);
+          if (!s.ok()) return ctx.Fail(s);
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(complaint);
+          } else if (ctx.output() == Output::kName) {
+            ctx.out() << complaint.id() << "\n";
+          } else {
+            ctx.out() << "complaint " << complaint.id() << " is now "
+                      << ShortEnum(v1::ComplaintState_Name(complaint.state()),
+                                   "COMPLAINT_STATE_")
+                      << "\n";
+          }
+          return int{kExitOk};
+        });
+    app->add_option_function<std::string>(
+           "complaint_id",
+           [r](const std::string& v) { r->set_complaint_id(v); },
+           "The complaint's id (see 'taskgate review complaints')")
+        ->required();
+    app->add_option("--state", *state, "verified, unfounded or resolved")
+        ->required();
+    app->add_option_function<std::string>(
+           "--resolution", [r](const std::string& v) { r->set_resolution(v); },
+           "What was found or done")
+        ->required();
+    app->add_option_function<std::string>(
+        "--etag", [r](const std::string& v) { r->set_etag(v); },
+        "The complaint's etag as you read it (optional)");
   }
 }
 

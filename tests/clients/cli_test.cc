@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -196,6 +197,35 @@ TEST_F(CliTest, ApproveRefusesLocallyWithoutAcknowledgingWarnings) {
                       "R-NEW-ITEM=needed this year", "-o", "json"});
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(nlohmann::json::parse(ok.out)["approvals"].size(), 1u);
+}
+
+TEST_F(CliTest, ReviewerHandlesAComplaintThroughItsLifecycle) {
+  const Result filed =
+      Run(community_, {"community", "complain", "--title", "要求社区报送台账",
+                       "--description", "未经准入，口头布置", "-o", "name"});
+  ASSERT_EQ(filed.code, 0) << filed.err;
+  const std::string id(absl::StripAsciiWhitespace(filed.out));
+
+  const Result bad = Run(reviewer_, {"review", "complaint", id, "--state",
+                                     "open", "--resolution", "x"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--state must be"));
+
+  const Result verified =
+      Run(reviewer_, {"review", "complaint", id, "--state", "verified",
+                      "--resolution", "属实", "-o", "json"});
+  ASSERT_EQ(verified.code, 0) << verified.err;
+  EXPECT_EQ(nlohmann::json::parse(verified.out)["state"],
+            "COMPLAINT_STATE_VERIFIED");
+  // Straight back to VERIFIED is not a move the lifecycle has.
+  const Result again = Run(reviewer_, {"review", "complaint", id, "--state",
+                                       "verified", "--resolution", "again"});
+  EXPECT_EQ(again.code, 5) << again.err;
+  const Result resolved =
+      Run(reviewer_, {"review", "complaint", id, "--state", "resolved",
+                      "--resolution", "已整改"});
+  EXPECT_EQ(resolved.code, 0) << resolved.err;
+  EXPECT_THAT(resolved.out, HasSubstr("RESOLVED"));
 }
 
 TEST_F(CliTest, ListFollowsPagesUpToTheLimit) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -141,6 +142,11 @@ void PrintEventTable(std::ostream& out,
 
 // Prints one task in the chosen output (details, json or its id); 0.
 int PrintTask(Context& ctx, const v1::Task& task);
+
+// Prints one complaint: json, its id, or "complaint ID is STATE" followed by
+// `note`; returns 0.
+int PrintComplaint(Context& ctx, const v1::Complaint& complaint,
+                   std::string_view note);
 
 // Sends `request` (a new request id is set when empty) with `method` of
 // `stub` and prints the resulting task; returns the exit code.

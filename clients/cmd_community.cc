@@ -161,17 +161,8 @@ void AddCommunityCommands(CLI::App& root, Registry& registry) {
           grpc::Status s =
               c.Call(c.communities(), &Stub::FileComplaint, req, &complaint);
           if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(complaint);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << complaint.id() << "\n";
-          } else {
-            ctx.out() << "complaint " << complaint.id() << " filed ("
-                      << ShortEnum(v1::ComplaintState_Name(complaint.state()),
-                                   "COMPLAINT_STATE_")
-                      << "); the reviewers handle it\n";
-          }
-          return int{kExitOk};
+          return PrintComplaint(ctx, complaint,
+                                "; filed, the reviewers handle it");
         });
     app->add_option_function<std::string>(
            "--title", [r](const std::string& v) { r->set_title(v); },

@@ -82,6 +82,25 @@ int PrepareApprove(Context& ctx, const DecideFlags& f,
 
 }  // namespace
 
+int PrintComplaint(Context& ctx, const v1::Complaint& complaint,
+                   std::string_view note) {
+  switch (ctx.output()) {
+    case Output::kJson:
+      ctx.PrintJson(complaint);
+      break;
+    case Output::kName:
+      ctx.out() << complaint.id() << "\n";
+      break;
+    case Output::kTable:
+      ctx.out() << "complaint " << complaint.id() << " is "
+                << ShortEnum(v1::ComplaintState_Name(complaint.state()),
+                             "COMPLAINT_STATE_")
+                << note << "\n";
+      break;
+  }
+  return kExitOk;
+}
+
 void AddReviewCommands(CLI::App& root, Registry& registry) {
   CLI::App* review = Registry::Group(
       &root, "review", "District reviewer: work the admission queue",
@@ -313,17 +332,7 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
           grpc::Status s = c.Call(c.reviews(), &ReviewStub::UpdateComplaint,
                                   req, &complaint);
           if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(complaint);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << complaint.id() << "\n";
-          } else {
-            ctx.out() << "complaint " << complaint.id() << " is now "
-                      << ShortEnum(v1::ComplaintState_Name(complaint.state()),
-                                   "COMPLAINT_STATE_")
-                      << "\n";
-          }
-          return int{kExitOk};
+          return PrintComplaint(ctx, complaint, "");
         });
     app->add_option_function<std::string>(
            "complaint_id",

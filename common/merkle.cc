@@ -125,6 +125,68 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(
       });
 }
 
+absl::StatusOr<std::vector<Hash>> RangeProof(std::span<const Hash> leaf_hashes,
+                                             uint64_t begin, uint64_t end) {
+  TASKGATE_RETURN_IF_ERROR(
+      internal::CheckRangeArgs(begin, end, leaf_hashes.size()));
+  auto subtree = [&](uint64_t lo, uint64_t hi) {
+    return RootFromLeafHashes(leaf_hashes.subspan(lo, hi - lo));
+  };
+  std::vector<Hash> proof;
+  internal::RangePath(0, leaf_hashes.size(), begin, end, subtree, proof);
+  return proof;
+}
+
+namespace {
+
+// The root of D[lo:hi] by the same recursion as `internal::RangePath`, taking
+// subtrees outside the range from `proof` (advancing `next`) and those
+// inside from the range's leaves. False when the proof runs out.
+bool FoldRange(uint64_t lo, uint64_t hi, uint64_t begin,
+               std::span<const Hash> range, std::span<const Hash> proof,
+               size_t& next, Hash& out) {
+  const uint64_t end = begin + range.size();
+  if (hi <= begin || end <= lo) {
+    if (next == proof.size()) return false;
+    out = proof[next++];
+    return true;
+  }
+  if (begin <= lo && hi <= end) {
+    out = RootFromLeafHashes(range.subspan(lo - begin, hi - lo));
+    return true;
+  }
+  const uint64_t mid = lo + internal::SplitPoint(hi - lo);
+  Hash left;
+  Hash right;
+  if (!FoldRange(lo, mid, begin, range, proof, next, left) ||
+      !FoldRange(mid, hi, begin, range, proof, next, right)) {
+    return false;
+  }
+  out = NodeHash(left, right);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<Hash> RootFromRange(uint64_t begin, uint64_t tree_size,
+                                   std::span<const Hash> range_leaf_hashes,
+                                   std::span<const Hash> proof) {
+  TASKGATE_RETURN_IF_ERROR(internal::CheckRangeArgs(
+      begin, begin + range_leaf_hashes.size(), tree_size));
+  size_t next = 0;
+  Hash root;
+  if (!FoldRange(0, tree_size, begin, range_leaf_hashes, proof, next, root) ||
+      next != proof.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("range proof of leaves [", begin, ", ",
+                     begin + range_leaf_hashes.size(), ") in a tree of size ",
+                     tree_size, " has ", proof.size(),
+                     " hashes, which is not the number the range "
+                     "needs"));
+  }
+  return root;
+}
+
 // RFC 9162 §2.1.3.2. `fn` is the node index of the running hash at the
 // current level and `sn` the index of the last node of that level; a node
 // with an odd index, or the last node of its level, is a right child (or has

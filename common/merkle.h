@@ -77,6 +77,25 @@ bool VerifyConsistency(uint64_t old_size, uint64_t new_size,
                        const Hash& old_root, const Hash& new_root,
                        std::span<const Hash> proof);
 
+// Returns the range proof of leaves [begin, end) in the tree of all of
+// `leaf_hashes`: the hashes of the largest subtrees of RFC 6962's recursion
+// lying wholly outside the range, left to right (at most about 2 log2(n)).
+// It lets a holder of only those leaves recompute the root, binding each to
+// its position: a contiguous slice of the log (say, one month) proven
+// against a signed checkpoint without the rest of the log. Linear in n.
+// INVALID_ARGUMENT unless begin < end <= n.
+absl::StatusOr<std::vector<Hash>> RangeProof(std::span<const Hash> leaf_hashes,
+                                             uint64_t begin, uint64_t end);
+
+// Returns the root of the tree of `tree_size` leaves whose leaves
+// [begin, begin + range_leaf_hashes.size()) are `range_leaf_hashes`, from
+// `proof` as `RangeProof` builds it. INVALID_ARGUMENT when the range is empty
+// or runs past tree_size, or `proof` has too few or too many hashes. The
+// caller compares the result with a trusted (signed) root of that size.
+absl::StatusOr<Hash> RootFromRange(uint64_t begin, uint64_t tree_size,
+                                   std::span<const Hash> range_leaf_hashes,
+                                   std::span<const Hash> proof);
+
 // Lower-case hex of `hash`.
 std::string ToHex(const Hash& hash);
 

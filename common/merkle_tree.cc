@@ -80,6 +80,18 @@ absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(
       [this](uint64_t lo, uint64_t hi) { return SubtreeHash(lo, hi); });
 }
 
+absl::StatusOr<std::vector<Hash>> MerkleTree::RangeProof(
+    uint64_t begin, uint64_t end, uint64_t tree_size) const {
+  TASKGATE_RETURN_IF_ERROR(CheckTreeSize(tree_size, size()));
+  TASKGATE_RETURN_IF_ERROR(internal::CheckRangeArgs(begin, end, tree_size));
+  auto subtree = [this](uint64_t lo, uint64_t hi) {
+    return SubtreeHash(lo, hi);
+  };
+  std::vector<Hash> proof;
+  internal::RangePath(0, tree_size, begin, end, subtree, proof);
+  return proof;
+}
+
 Hash MerkleTree::SubtreeHash(uint64_t lo, uint64_t hi) const {
   // Split [lo, hi) into complete subtrees, largest (leftmost) first: one per
   // set bit of the width. `lo`'s alignment keeps each piece aligned.

@@ -67,6 +67,12 @@ class MerkleTree final {
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size,
                                                      uint64_t new_size) const;
 
+  // The range proof of leaves [begin, end) as `merkle::RangeProof` over the
+  // first `tree_size` leaves. INVALID_ARGUMENT unless
+  // begin < end <= tree_size <= size().
+  absl::StatusOr<std::vector<Hash>> RangeProof(uint64_t begin, uint64_t end,
+                                               uint64_t tree_size) const;
+
  private:
   // MTH(D[lo:hi]) for lo a multiple of a power of two >= hi - lo and
   // lo < hi <= size(): the ranges the RFC's recursion produces.

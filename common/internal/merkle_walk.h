@@ -96,6 +96,39 @@ std::vector<Hash> ConsistencyPath(uint64_t old_size, uint64_t new_size,
   return proof;
 }
 
+inline absl::Status CheckRangeArgs(uint64_t begin, uint64_t end,
+                                   uint64_t tree_size) {
+  if (begin >= end || end > tree_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("leaf range [", begin, ", ", end,
+                     ") is not a non-empty range inside a "
+                     "tree of size ",
+                     tree_size, "; ask for begin < end <= tree size"));
+  }
+  return absl::OkStatus();
+}
+
+// The range proof of D[begin:end] in D[lo:hi] (start with 0, tree_size):
+// the hashes of the largest subtrees of the RFC's recursion that lie wholly
+// outside the range, left to right. With them and the range's own leaves a
+// verifier recomputes the root, so the range is bound to its positions the
+// way an audit path binds one leaf. At most about 2 log2(n) hashes. The
+// ranges passed to `subtree` are those the RFC's recursion produces, as for
+// `InclusionPath`.
+template <typename SubtreeFn>
+void RangePath(uint64_t lo, uint64_t hi, uint64_t begin, uint64_t end,
+               SubtreeFn& subtree, std::vector<Hash>& proof) {
+  if (hi <= begin || end <= lo) {
+    proof.push_back(subtree(lo, hi));
+    return;
+  }
+  if (begin <= lo && hi <= end) return;
+  // Partly inside, so at least two leaves wide.
+  const uint64_t mid = lo + SplitPoint(hi - lo);
+  RangePath(lo, mid, begin, end, subtree, proof);
+  RangePath(mid, hi, begin, end, subtree, proof);
+}
+
 }  // namespace taskgate::merkle::internal
 
 #endif  // TASKGATE_COMMON_INTERNAL_MERKLE_WALK_H_

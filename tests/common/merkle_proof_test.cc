@@ -698,5 +698,109 @@ TEST(MerkleTree, RejectsSizesBeyondTheLog) {
                        HasSubstr("between tree sizes 4 and 3")));
 }
 
+// ------------------------------------------------------------ range proofs
+
+// Every slice of every tree up to 32 leaves recomputes the naive MTH from its
+// own leaves and its proof, and the cached tree proves it like the span code.
+TEST(MerkleRange, EverySliceRecomputesTheNaiveRootUpTo32) {
+  const Leaves all = DistinctLeafHashes(32);
+  const MerkleTree tree(all);
+  for (size_t n = 1; n <= all.size(); ++n) {
+    const Leaves d = Slice(all, 0, n);
+    const Hash root = Mth(d);
+    for (size_t begin = 0; begin < n; ++begin) {
+      for (size_t end = begin + 1; end <= n; ++end) {
+        ASSERT_OK_AND_ASSIGN(const Leaves proof, RangeProof(d, begin, end));
+        ASSERT_OK_AND_ASSIGN(const Leaves cached,
+                             tree.RangeProof(begin, end, n));
+        EXPECT_EQ(cached, proof) << "[" << begin << "," << end << ") of " << n;
+        ASSERT_OK_AND_ASSIGN(
+            const Hash got,
+            RootFromRange(begin, n, Slice(d, begin, end), proof));
+        EXPECT_EQ(got, root) << "[" << begin << "," << end << ") of " << n;
+      }
+    }
+  }
+}
+
+TEST(MerkleRange, WholeTreeNeedsNoProofAndOneLeafNeedsItsPathLength) {
+  const Leaves d = DistinctLeafHashes(13);
+  ASSERT_OK_AND_ASSIGN(const Leaves whole, RangeProof(d, 0, 13));
+  EXPECT_THAT(whole, IsEmpty());
+  for (size_t i = 0; i < d.size(); ++i) {
+    ASSERT_OK_AND_ASSIGN(const Leaves one, RangeProof(d, i, i + 1));
+    EXPECT_EQ(one.size(), Path(i, d).size()) << "leaf " << i;
+  }
+}
+
+TEST(MerkleRange, ProofStaysLogarithmicInALargeTree) {
+  const MerkleTree tree(DistinctLeafHashes(100000));
+  ASSERT_OK_AND_ASSIGN(const Leaves proof,
+                       tree.RangeProof(31000, 62000, 100000));
+  EXPECT_LE(proof.size(), 2u * 17u);
+  const Leaves all = DistinctLeafHashes(100000);
+  ASSERT_OK_AND_ASSIGN(
+      const Hash got,
+      RootFromRange(31000, 100000, Slice(all, 31000, 62000), proof));
+  EXPECT_EQ(got, RootFromLeafHashes(all));
+}
+
+TEST(MerkleRange, AlteredLeafOrProofHashGivesAnotherRoot) {
+  const Leaves d = DistinctLeafHashes(21);
+  const Hash root = Mth(d);
+  ASSERT_OK_AND_ASSIGN(const Leaves proof, RangeProof(d, 5, 12));
+  for (size_t i = 5; i < 12; ++i) {
+    Leaves range = Slice(d, 5, 12);
+    range[i - 5] = Flipped(range[i - 5]);
+    ASSERT_OK_AND_ASSIGN(const Hash got, RootFromRange(5, 21, range, proof));
+    EXPECT_NE(got, root) << "leaf " << i;
+  }
+  for (size_t i = 0; i < proof.size(); ++i) {
+    Leaves bad = proof;
+    bad[i] = Flipped(bad[i]);
+    ASSERT_OK_AND_ASSIGN(const Hash got,
+                         RootFromRange(5, 21, Slice(d, 5, 12), bad));
+    EXPECT_NE(got, root) << "proof hash " << i;
+  }
+}
+
+// A slice presented at another position, or with a leaf left out or
+// swapped, never yields the signed root.
+TEST(MerkleRange, MovedShortenedOrReorderedSliceNeverYieldsTheRoot) {
+  const Leaves d = DistinctLeafHashes(21);
+  const Hash root = Mth(d);
+  ASSERT_OK_AND_ASSIGN(const Leaves proof, RangeProof(d, 5, 12));
+  const auto never_root = [&](uint64_t begin, const Leaves& range) {
+    const absl::StatusOr<Hash> got = RootFromRange(begin, 21, range, proof);
+    return !got.ok() || *got != root;
+  };
+  EXPECT_TRUE(never_root(4, Slice(d, 5, 12)));
+  EXPECT_TRUE(never_root(6, Slice(d, 5, 12)));
+  EXPECT_TRUE(never_root(5, Slice(d, 5, 11)));
+  Leaves swapped = Slice(d, 5, 12);
+  std::swap(swapped[1], swapped[2]);
+  EXPECT_TRUE(never_root(5, swapped));
+}
+
+TEST(MerkleRange, RejectsEmptyOrOutsideRangesAndWrongProofLength) {
+  const Leaves d = DistinctLeafHashes(8);
+  EXPECT_THAT(RangeProof(d, 3, 3), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("leaf range [3, 3)")));
+  EXPECT_THAT(RangeProof(d, 2, 9), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("tree of size 8")));
+  ASSERT_OK_AND_ASSIGN(Leaves proof, RangeProof(d, 2, 5));
+  proof.push_back(d[0]);
+  EXPECT_THAT(RootFromRange(2, 8, Slice(d, 2, 5), proof),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not the number the range needs")));
+  proof.resize(proof.size() - 2);
+  EXPECT_THAT(RootFromRange(2, 8, Slice(d, 2, 5), proof),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not the number the range needs")));
+  EXPECT_THAT(MerkleTree(d).RangeProof(0, 4, 9),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("tree size 9 is larger than the log (8")));
+}
+
 }  // namespace
 }  // namespace taskgate::merkle

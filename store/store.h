@@ -25,6 +25,7 @@
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
+#include "common/checkpoint.h"
 #include "common/merkle.h"
 #include "workflow/domain.h"
 
@@ -122,9 +123,11 @@ struct EventQuery {
   std::string action;
   std::string department_id;
   std::string community_id;
+  std::string state_after;  // events that moved an entity into this state
   std::optional<absl::Time> from;   // inclusive
   std::optional<absl::Time> until;  // exclusive
   int64_t after_seq = 0;
+  int64_t max_seq = 0;  // inclusive; 0: no bound
   int32_t limit = 0;
 };
 
@@ -133,6 +136,19 @@ struct StoredEvent {
   workflow::AuditEvent event;
   std::string canonical;  // the canonical encoding (docs/audit-encoding.md)
   merkle::Hash leaf_hash{};
+};
+
+// An audit row exactly as stored, for verification: nothing decoded or
+// checked, so that a damaged or edited row can be reported rather than
+// refused.
+struct AuditRow {
+  int64_t seq = 0;
+  // The query columns beside the canonical bytes (`details` stays empty;
+  // `community_ids` from the side table, sorted). A verifier compares them
+  // with what `canonical` says.
+  workflow::AuditEvent columns;
+  std::string canonical;
+  std::string leaf_hash;  // raw bytes; 32 unless damaged
 };
 
 class Store {
@@ -200,6 +216,34 @@ class Store {
   // log (RFC 6962 §2.1). INVALID_ARGUMENT if `tree_size` exceeds the log.
   virtual absl::StatusOr<merkle::Hash> MerkleRoot(
       const std::string& district_id, int64_t tree_size) = 0;
+
+  // The stored leaf hashes of events after `after_seq`, in order, at most
+  // `limit` (0: all). DATA_LOSS when the stored log has a gap or a hash of
+  // the wrong size there: the database is damaged and must be verified.
+  virtual absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+      const std::string& district_id, int64_t after_seq, int32_t limit) = 0;
+
+  // Raw audit rows after `after_seq` in seq order, at most `limit` (0: all),
+  // for verifying the log; never fails on row content.
+  virtual absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
+      const std::string& district_id, int64_t after_seq, int32_t limit) = 0;
+
+  // ---------------------------------------------- signed checkpoints (§7)
+
+  // Keeps a signed checkpoint of the district's log. ALREADY_EXISTS when one
+  // of that tree size is kept. Checkpoints are append-only like the log; the
+  // store does not check signatures (verifiers do).
+  virtual absl::Status AddCheckpoint(const std::string& district_id,
+                                     const checkpoint::Checkpoint& c) = 0;
+
+  // Kept checkpoints with tree_size > `after_size`, smallest first, at most
+  // `limit` (0: all).
+  virtual absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+      const std::string& district_id, int64_t after_size, int32_t limit) = 0;
+
+  // The checkpoint of the largest tree size, or nullopt.
+  virtual absl::StatusOr<std::optional<checkpoint::Checkpoint>>
+  LatestCheckpoint(const std::string& district_id) = 0;
 
   // ------------------------------------- principals, credentials (SPEC §8)
 

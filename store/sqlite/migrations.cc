@@ -236,6 +236,28 @@ CREATE INDEX complaints_by_department ON complaints (district_id, department_id)
 )sql";
 }
 
+// Migration 3: signed checkpoints of each district's log (SPEC §7). Kept
+// beside the log and append-only like it; a verifier trusts them only as far
+// as their Ed25519 signatures go.
+std::string CheckpointSchema() {
+  return R"sql(
+CREATE TABLE checkpoints (
+  district_id TEXT NOT NULL,
+  tree_size INTEGER NOT NULL CHECK (tree_size >= 1),
+  log_id TEXT NOT NULL,
+  root_hash BLOB NOT NULL CHECK (length(root_hash) = 32),
+  time INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  signature BLOB NOT NULL,
+  PRIMARY KEY (district_id, tree_size)
+) STRICT;
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -244,6 +266,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {1, "initial schema", InitialSchema()},
           {2, "principals, credentials, community workload, complaints",
            PeopleSchema()},
+          {3, "signed checkpoints", CheckpointSchema()},
       };
   return *kMigrations;
 }

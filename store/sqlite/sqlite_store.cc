@@ -61,6 +61,9 @@ bool IsBusy(int rc) {
 
 // Maps an SQLite failure to a status: busy or locked databases are worth a
 // retry (UNAVAILABLE); anything else is a broken invariant (INTERNAL).
+// SQLite's LIMIT for a `limit` argument where 0 means none.
+int64_t NoLimit(int32_t limit) { return limit <= 0 ? -1 : limit; }
+
 absl::Status SqliteError(sqlite3* db, int rc, std::string_view context) {
   const std::string detail =
       db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -354,6 +357,15 @@ class SqliteStore::Impl {
   absl::StatusOr<int64_t> EventCount(const std::string& district_id);
   absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
                                           int64_t tree_size);
+  absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+      const std::string& district_id, int64_t after_seq, int32_t limit);
+  absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
+      const std::string& district_id, int64_t after_seq, int32_t limit);
+  absl::Status AddCheckpoint(const std::string& district_id,
+                             const checkpoint::Checkpoint& c);
+  absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+      const std::string& district_id, int64_t after_size, int32_t limit,
+      bool newest_first);
   absl::StatusOr<std::string> Pragma(const std::string& name);
 
   absl::StatusOr<workflow::Principal> GetPrincipal(
@@ -1530,6 +1542,7 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::Impl::ListEvents(
   equal("actor_id", query.actor_id);
   equal("action", query.action);
   equal("department_id", query.department_id);
+  equal("state_after", query.state_after);
   if (!query.community_id.empty()) {
     absl::StrAppend(&sql,
                     " AND seq IN (SELECT seq FROM audit_event_communities "
@@ -1548,6 +1561,10 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::Impl::ListEvents(
   if (query.after_seq > 0) {
     absl::StrAppend(&sql, " AND seq > ?");
     params.emplace_back(query.after_seq);
+  }
+  if (query.max_seq > 0) {
+    absl::StrAppend(&sql, " AND seq <= ?");
+    params.emplace_back(query.max_seq);
   }
   absl::StrAppend(&sql, " ORDER BY seq LIMIT ?");
   params.emplace_back(query.limit == 0 ? int64_t{-1} : int64_t{query.limit});
@@ -1626,6 +1643,133 @@ absl::StatusOr<merkle::Hash> SqliteStore::Impl::MerkleRoot(
         district_id, ", which has ", leaves.size(), " events"));
   }
   return merkle::RootFromLeafHashes(leaves);
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::Impl::ListLeafHashes(
+    const std::string& district_id, int64_t after_seq, int32_t limit) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT seq, leaf_hash FROM audit_events WHERE district_id = ? "
+              "AND seq > ? ORDER BY seq LIMIT ?",
+              {district_id, after_seq, NoLimit(limit)}));
+  std::vector<merkle::Hash> leaves;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("read leaf hashes"));
+    if (!row) break;
+    const int64_t expected =
+        after_seq + static_cast<int64_t>(leaves.size()) + 1;
+    const std::string leaf = stmt.Bytes(1);
+    if (stmt.Int(0) != expected || leaf.size() != merkle::Hash().size()) {
+      return absl::DataLossError(
+          absl::StrCat("audit log of district ", district_id,
+                       " is damaged at seq ", expected,
+                       "; run taskgated --verify-db on the file and restore it "
+                       "from a backup"));
+    }
+    std::copy(leaf.begin(), leaf.end(), leaves.emplace_back().begin());
+  }
+  return leaves;
+}
+
+absl::StatusOr<std::vector<AuditRow>> SqliteStore::Impl::ListAuditRows(
+    const std::string& district_id, int64_t after_seq, int32_t limit) {
+  absl::MutexLock lock(&mu_);
+  // One statement, one snapshot: the side table's communities come with
+  // their row, in a stable order.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("SELECT seq, time, actor_id, actor_role, action, entity_type, "
+              "entity_id, state_before, state_after, reason, request_id, "
+              "department_id, canonical, leaf_hash, "
+              "(SELECT group_concat(community_id, char(10)) FROM "
+              "(SELECT community_id FROM audit_event_communities c WHERE "
+              "c.district_id = e.district_id AND c.seq = e.seq "
+              "ORDER BY community_id)) "
+              "FROM audit_events e WHERE district_id = ? AND seq > ? "
+              "ORDER BY seq LIMIT ?",
+              {district_id, after_seq, NoLimit(limit)}));
+  std::vector<AuditRow> rows;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("read audit rows"));
+    if (!row) break;
+    AuditRow& r = rows.emplace_back();
+    r.seq = stmt.Int(0);
+    workflow::AuditEvent& c = r.columns;
+    c.district_id = district_id;
+    c.seq = r.seq;
+    c.time = absl::FromUnixMicros(stmt.Int(1));
+    c.actor_id = stmt.Text(2);
+    // An unknown role name is left to the verifier to report.
+    c.actor_role =
+        workflow::ParseRole(stmt.Text(3)).value_or(workflow::Role::kSystem);
+    c.action = stmt.Text(4);
+    c.entity_type = stmt.Text(5);
+    c.entity_id = stmt.Text(6);
+    c.state_before = stmt.Text(7);
+    c.state_after = stmt.Text(8);
+    c.reason = stmt.Text(9);
+    c.request_id = stmt.Text(10);
+    c.department_id = stmt.Text(11);
+    r.canonical = stmt.Bytes(12);
+    r.leaf_hash = stmt.Bytes(13);
+    if (!stmt.IsNull(14)) {
+      c.community_ids = absl::StrSplit(stmt.Text(14), '\n');
+    }
+  }
+  return rows;
+}
+
+absl::Status SqliteStore::Impl::AddCheckpoint(const std::string& district_id,
+                                              const checkpoint::Checkpoint& c) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare("INSERT INTO checkpoints (district_id, tree_size, log_id, "
+              "root_hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, "
+              "?) ON CONFLICT DO NOTHING",
+              {district_id, c.tree_size, c.log_id,
+               Blob{std::string_view(
+                   reinterpret_cast<const char*>(c.root_hash.data()),
+                   c.root_hash.size())},
+               absl::ToUnixMicros(c.time), c.key_id, Blob{c.signature}}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("add checkpoint"));
+  if (sqlite3_changes(stmt.db()) == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a checkpoint of tree size ", c.tree_size,
+                     " is already kept for district ", district_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<checkpoint::Checkpoint>>
+SqliteStore::Impl::ListCheckpoints(const std::string& district_id,
+                                   int64_t after_size, int32_t limit,
+                                   bool newest_first) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      Prepare(absl::StrCat("SELECT tree_size, log_id, root_hash, time, "
+                           "key_id, signature FROM checkpoints WHERE "
+                           "district_id = ? AND tree_size > ? ORDER BY "
+                           "tree_size ",
+                           newest_first ? "DESC" : "ASC", " LIMIT ?"),
+              {district_id, after_size, NoLimit(limit)}));
+  std::vector<checkpoint::Checkpoint> out;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list checkpoints"));
+    if (!row) break;
+    checkpoint::Checkpoint& c = out.emplace_back();
+    c.tree_size = stmt.Int(0);
+    c.log_id = stmt.Text(1);
+    const std::string root = stmt.Bytes(2);
+    std::copy_n(root.begin(), std::min(root.size(), c.root_hash.size()),
+                c.root_hash.begin());
+    c.time = absl::FromUnixMicros(stmt.Int(3));
+    c.key_id = stmt.Text(4);
+    c.signature = stmt.Bytes(5);
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> SqliteStore::Impl::Pragma(const std::string& name) {
@@ -1919,6 +2063,30 @@ absl::StatusOr<int64_t> SqliteStore::EventCount(
 absl::StatusOr<merkle::Hash> SqliteStore::MerkleRoot(
     const std::string& district_id, int64_t tree_size) {
   return impl_->MerkleRoot(district_id, tree_size);
+}
+absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::ListLeafHashes(
+    const std::string& district_id, int64_t after_seq, int32_t limit) {
+  return impl_->ListLeafHashes(district_id, after_seq, limit);
+}
+absl::StatusOr<std::vector<AuditRow>> SqliteStore::ListAuditRows(
+    const std::string& district_id, int64_t after_seq, int32_t limit) {
+  return impl_->ListAuditRows(district_id, after_seq, limit);
+}
+absl::Status SqliteStore::AddCheckpoint(const std::string& district_id,
+                                        const checkpoint::Checkpoint& c) {
+  return impl_->AddCheckpoint(district_id, c);
+}
+absl::StatusOr<std::vector<checkpoint::Checkpoint>>
+SqliteStore::ListCheckpoints(const std::string& district_id, int64_t after_size,
+                             int32_t limit) {
+  return impl_->ListCheckpoints(district_id, after_size, limit, false);
+}
+absl::StatusOr<std::optional<checkpoint::Checkpoint>>
+SqliteStore::LatestCheckpoint(const std::string& district_id) {
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<checkpoint::Checkpoint> newest,
+                            impl_->ListCheckpoints(district_id, 0, 1, true));
+  if (newest.empty()) return std::nullopt;
+  return std::move(newest.front());
 }
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
   return impl_->Pragma(name);

@@ -90,6 +90,19 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
   absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
                                           int64_t tree_size) override;
+  absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+      const std::string& district_id, int64_t after_seq,
+      int32_t limit) override;
+  absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
+      const std::string& district_id, int64_t after_seq,
+      int32_t limit) override;
+  absl::Status AddCheckpoint(const std::string& district_id,
+                             const checkpoint::Checkpoint& c) override;
+  absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+      const std::string& district_id, int64_t after_size,
+      int32_t limit) override;
+  absl::StatusOr<std::optional<checkpoint::Checkpoint>> LatestCheckpoint(
+      const std::string& district_id) override;
   absl::StatusOr<workflow::Principal> GetPrincipal(
       const std::string& district_id, const std::string& principal_id) override;
   absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(

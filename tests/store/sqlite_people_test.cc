@@ -695,7 +695,7 @@ TEST(SqlitePeopleTest, MigrationTwoUpgradesASchemaOneFileKeepingItsData) {
     ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
     ASSERT_OK_AND_ASSIGN(const std::string user_version,
                          store->Pragma("user_version"));
-    EXPECT_EQ(user_version, "2");
+    EXPECT_EQ(user_version, absl::StrCat(SqliteStore::SchemaVersion()));
     ASSERT_OK_AND_ASSIGN(Task old, store->GetTask(kD1, "t-old"));
     EXPECT_EQ(workflow::TaskToJson(old), workflow::TaskToJson(task));
     ASSERT_OK_AND_ASSIGN(const int64_t none, store->CountPrincipals(kD1));
@@ -707,7 +707,7 @@ TEST(SqlitePeopleTest, MigrationTwoUpgradesASchemaOneFileKeepingItsData) {
     ASSERT_THAT(store->Commit(change), IsOk());
   }
   ASSERT_EQ(ExecRaw(path, "PRAGMA user_version", &version), SQLITE_OK);
-  EXPECT_EQ(version, "2");
+  EXPECT_EQ(version, absl::StrCat(SqliteStore::SchemaVersion()));
   ASSERT_OK_AND_ASSIGN(auto reopened, SqliteStore::Open(path));
   ASSERT_OK_AND_ASSIGN(auto acks, reopened->ListAcks(kD1, "t-old", ""));
   ASSERT_EQ(acks.size(), 1U);

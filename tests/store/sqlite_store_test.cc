@@ -289,13 +289,14 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
                       "sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                       "'sqlite_%' ORDER BY name)"),
             "assignment_acks,audit_event_communities,audit_events,"
-            "catalog_versions,communities,complaints,credentials,decisions,"
+            "catalog_versions,checkpoints,communities,complaints,credentials,"
+            "decisions,"
             "districts,funding_reports,principals,requests,task_communities,"
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsTwo) {
-  EXPECT_EQ(SqliteStore::SchemaVersion(), 2);
+TEST(SqliteStoreTest, SchemaVersionIsThree) {
+  EXPECT_EQ(SqliteStore::SchemaVersion(), 3);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {
@@ -1280,9 +1281,102 @@ TEST(SqliteStoreTest, ListEventsAppliesEveryFilter) {
                 q.community_id = "c2";
               }),
               ElementsAre(4));
+  EXPECT_THAT(seqs([](EventQuery& q) {
+                q.after_seq = 1;
+                q.max_seq = 3;
+              }),
+              ElementsAre(2, 3));
   EXPECT_THAT(store->ListEvents(
                   MakeEventQuery(kD1, [](EventQuery& q) { q.limit = -3; })),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(SqliteStoreTest, ListEventsFiltersByTheStateEntered) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  const auto moved = [](const std::string& before, const std::string& after) {
+    AuditEvent e = MakeEvent(kD1, "task.x", "t1");
+    e.state_before = before;
+    e.state_after = after;
+    return e;
+  };
+  ASSERT_THAT(store->Commit(EventsChange(
+                  kD1, {moved("DRAFT", "SUBMITTED"),
+                        moved("SUBMITTED", "REJECTED"), moved("", "")})),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto rejected,
+                       store->ListEvents(MakeEventQuery(kD1, [](EventQuery& q) {
+                         q.state_after = "REJECTED";
+                       })));
+  EXPECT_THAT(Seqs(rejected), ElementsAre(2));
+}
+
+TEST(SqliteStoreTest, LeafHashesAndRawRowsComeBackAsStored) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  AuditEvent e = MakeEvent(kD1, "task.submit", "t1", T(7));
+  e.community_ids = {"c2", "c1"};
+  e.details = {{"k", "v"}};
+  ASSERT_THAT(store->Commit(EventsChange(kD1, {MakeEvent(kD1, "x", "0"), e})),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(auto events, store->ListEvents(AllEvents(kD1)));
+  ASSERT_OK_AND_ASSIGN(auto leaves, store->ListLeafHashes(kD1, 0, 0));
+  ASSERT_EQ(leaves.size(), 2U);
+  EXPECT_EQ(leaves[1], events[1].leaf_hash);
+  EXPECT_THAT(store->ListLeafHashes(kD1, 1, 0),
+              IsOkAndHolds(ElementsAre(events[1].leaf_hash)));
+  EXPECT_THAT(store->ListLeafHashes(kD1, 0, 1),
+              IsOkAndHolds(ElementsAre(events[0].leaf_hash)));
+
+  ASSERT_OK_AND_ASSIGN(auto rows, store->ListAuditRows(kD1, 1, 0));
+  ASSERT_EQ(rows.size(), 1U);
+  EXPECT_EQ(rows[0].seq, 2);
+  EXPECT_EQ(rows[0].canonical, events[1].canonical);
+  EXPECT_EQ(rows[0].leaf_hash, std::string(events[1].leaf_hash.begin(),
+                                           events[1].leaf_hash.end()));
+  AuditEvent columns = events[1].event;
+  columns.details.clear();
+  columns.community_ids = {"c1", "c2"};  // the side table, sorted
+  EXPECT_EQ(rows[0].columns, columns);
+}
+
+checkpoint::Checkpoint MakeCheckpoint(int64_t size) {
+  checkpoint::Checkpoint c;
+  c.log_id = "taskgate/d1";
+  c.tree_size = size;
+  c.root_hash = merkle::Sha256(absl::StrCat(size));
+  c.time = T(size);
+  c.key_id = "0123456789abcdef";
+  c.signature = std::string(64, static_cast<char>(size));
+  return c;
+}
+
+TEST(SqliteStoreTest, CheckpointsAreKeptInSizeOrderAndOncePerSize) {
+  const ScopedDbPath scoped;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+    EXPECT_THAT(store->LatestCheckpoint(kD1), IsOkAndHolds(std::nullopt));
+    for (int64_t size : {5, 2, 9}) {
+      ASSERT_THAT(store->AddCheckpoint(kD1, MakeCheckpoint(size)), IsOk());
+    }
+    EXPECT_THAT(store->AddCheckpoint(kD1, MakeCheckpoint(5)),
+                StatusIs(absl::StatusCode::kAlreadyExists,
+                         HasSubstr("tree size 5 is already kept")));
+    ASSERT_THAT(store->AddCheckpoint(kD2, MakeCheckpoint(5)), IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+  EXPECT_THAT(store->ListCheckpoints(kD1, 0, 0),
+              IsOkAndHolds(ElementsAre(MakeCheckpoint(2), MakeCheckpoint(5),
+                                       MakeCheckpoint(9))));
+  EXPECT_THAT(store->ListCheckpoints(kD1, 2, 1),
+              IsOkAndHolds(ElementsAre(MakeCheckpoint(5))));
+  EXPECT_THAT(store->LatestCheckpoint(kD1),
+              IsOkAndHolds(std::optional(MakeCheckpoint(9))));
+  RawDb raw(scoped.path());
+  std::string error;
+  EXPECT_NE(raw.Exec("DELETE FROM checkpoints WHERE tree_size = 9", &error),
+            SQLITE_OK);
+  EXPECT_THAT(error, HasSubstr("checkpoints are append-only"));
 }
 
 TEST(SqliteStoreTest, MerkleRootCoversTheFirstEvents) {

@@ -132,6 +132,29 @@ class FaultInjectingStore final : public store::Store {
                                           int64_t tree_size) override {
     return wrapped_.MerkleRoot(district_id, tree_size);
   }
+  absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+      const std::string& district_id, int64_t after_seq,
+      int32_t limit) override {
+    return wrapped_.ListLeafHashes(district_id, after_seq, limit);
+  }
+  absl::StatusOr<std::vector<store::AuditRow>> ListAuditRows(
+      const std::string& district_id, int64_t after_seq,
+      int32_t limit) override {
+    return wrapped_.ListAuditRows(district_id, after_seq, limit);
+  }
+  absl::Status AddCheckpoint(const std::string& district_id,
+                             const checkpoint::Checkpoint& c) override {
+    return wrapped_.AddCheckpoint(district_id, c);
+  }
+  absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+      const std::string& district_id, int64_t after_size,
+      int32_t limit) override {
+    return wrapped_.ListCheckpoints(district_id, after_size, limit);
+  }
+  absl::StatusOr<std::optional<checkpoint::Checkpoint>> LatestCheckpoint(
+      const std::string& district_id) override {
+    return wrapped_.LatestCheckpoint(district_id);
+  }
   absl::StatusOr<workflow::Principal> GetPrincipal(
       const std::string& district_id,
       const std::string& principal_id) override {

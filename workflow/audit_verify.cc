@@ -1,0 +1,411 @@
+#include "workflow/audit_verify.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/time/time.h>
+
+#include "common/merkle_tree.h"
+#include "workflow/audit_encoding.h"
+
+namespace taskgate::workflow {
+namespace {
+
+std::string Time(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
+
+std::string Range(int64_t first, int64_t last) {
+  return first == last ? absl::StrCat("seq ", first)
+                       : absl::StrCat("seq ", first, "..", last);
+}
+
+std::string Describe(const checkpoint::Checkpoint& c) {
+  return absl::StrCat("checkpoint of size ", c.tree_size, " signed ",
+                      Time(c.time), " by key ", c.key_id);
+}
+
+// The first field where the readable form and the canonical bytes differ,
+// as "field: readable says X, the recorded event says Y"; empty when none.
+std::string FirstDifference(const AuditEvent& readable,
+                            const AuditEvent& recorded, bool with_details) {
+  auto text = [](const std::string& field, const std::string& a,
+                 const std::string& b) {
+    return absl::StrCat(field, ": the readable form says \"", a,
+                        "\", the recorded event says \"", b, "\"");
+  };
+  if (readable.time != recorded.time) {
+    return text("time", Time(readable.time), Time(recorded.time));
+  }
+  const std::pair<const char*,
+                  std::pair<const std::string*, const std::string*>>
+      fields[] = {
+          {"actor_id", {&readable.actor_id, &recorded.actor_id}},
+          {"action", {&readable.action, &recorded.action}},
+          {"entity_type", {&readable.entity_type, &recorded.entity_type}},
+          {"entity_id", {&readable.entity_id, &recorded.entity_id}},
+          {"state_before", {&readable.state_before, &recorded.state_before}},
+          {"state_after", {&readable.state_after, &recorded.state_after}},
+          {"reason", {&readable.reason, &recorded.reason}},
+          {"request_id", {&readable.request_id, &recorded.request_id}},
+          {"department_id", {&readable.department_id, &recorded.department_id}},
+      };
+  for (const auto& [name, values] : fields) {
+    if (*values.first != *values.second) {
+      return text(name, *values.first, *values.second);
+    }
+  }
+  if (readable.actor_role != recorded.actor_role) {
+    return text("actor_role", std::string(RoleName(readable.actor_role)),
+                std::string(RoleName(recorded.actor_role)));
+  }
+  std::vector<std::string> a = readable.community_ids;
+  std::vector<std::string> b = recorded.community_ids;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  if (a != b) {
+    return text("community_ids", absl::StrJoin(a, ","), absl::StrJoin(b, ","));
+  }
+  if (with_details && readable.details != recorded.details) {
+    for (const auto& [key, value] : recorded.details) {
+      auto it = readable.details.find(key);
+      if (it == readable.details.end()) {
+        return text(absl::StrCat("details.", key), "", value);
+      }
+      if (it->second != value) {
+        return text(absl::StrCat("details.", key), it->second, value);
+      }
+    }
+    for (const auto& [key, value] : readable.details) {
+      if (!recorded.details.contains(key)) {
+        return text(absl::StrCat("details.", key), value, "");
+      }
+    }
+  }
+  return "";
+}
+
+std::string HashBytes(const merkle::Hash& h) {
+  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+}  // namespace
+
+std::string LogIdOf(const std::string& district_id) {
+  return absl::StrCat("taskgate/", district_id);
+}
+
+LogVerifier::LogVerifier(std::string district_id, int64_t first_seq)
+    : log_id_(LogIdOf(district_id)),
+      first_seq_(first_seq),
+      expected_(first_seq) {
+  report_.district_id = std::move(district_id);
+}
+
+void LogVerifier::Problem(int64_t first, int64_t last, std::string message) {
+  ++report_.problem_count;
+  if (first > 0) located_.push_back({first, last, message});
+  if (report_.problems.size() < kMaxProblems) {
+    report_.problems.push_back({first, last, std::move(message)});
+  }
+}
+
+void LogVerifier::LocateFirstBad() {
+  // A checkpoint mismatch only says that something in its range is wrong;
+  // an event pinpointed inside (or before) the earliest such range is the
+  // better answer.
+  const VerifyProblem* range = nullptr;
+  const VerifyProblem* exact = nullptr;
+  for (const VerifyProblem& p : located_) {
+    if (p.first == p.last) {
+      if (exact == nullptr || p.first < exact->first) exact = &p;
+    } else if (range == nullptr || p.first < range->first) {
+      range = &p;
+    }
+  }
+  if (exact != nullptr && (range == nullptr || exact->first <= range->last)) {
+    report_.first_bad = *exact;
+  } else if (range != nullptr) {
+    report_.first_bad = *range;
+  }
+}
+
+void LogVerifier::Add(const PresentedEvent& event) {
+  ++report_.events;
+  if (report_.first_seq == 0) report_.first_seq = event.seq;
+  report_.last_seq = std::max(report_.last_seq, event.seq);
+  const int64_t seq = event.seq;
+  if (seq > expected_) {
+    Problem(expected_, expected_,
+            absl::StrCat(Range(expected_, seq - 1),
+                         seq - 1 == expected_ ? " is" : " are",
+                         " missing: the log jumps from ", expected_ - 1, " to ",
+                         seq, " (deleted events)"));
+  } else if (seq < expected_) {
+    Problem(seq, seq,
+            absl::StrCat("seq ", seq, " appears again after seq ",
+                         expected_ - 1, " (duplicated or out of order)"));
+  }
+  expected_ = seq + 1;
+
+  const merkle::Hash leaf = merkle::LeafHash(event.canonical);
+  leaves_.push_back(leaf);
+  absl::StatusOr<AuditEvent> recorded = DecodeAuditEvent(event.canonical);
+  if (!recorded.ok()) {
+    Problem(seq, seq,
+            absl::StrCat("seq ", seq, ": the canonical bytes do not decode (",
+                         recorded.status().message(), ")"));
+    return;
+  }
+  if (recorded->seq != seq) {
+    Problem(seq, seq,
+            absl::StrCat("seq ", seq,
+                         ": this position holds the event "
+                         "recorded as seq ",
+                         recorded->seq,
+                         " (an event was inserted, removed or moved here)"));
+  }
+  if (LogIdOf(recorded->district_id) != log_id_) {
+    Problem(seq, seq,
+            absl::StrCat("seq ", seq, ": the event belongs to district \"",
+                         recorded->district_id, "\""));
+  }
+  if (event.leaf_hash.has_value() && *event.leaf_hash != HashBytes(leaf)) {
+    Problem(seq, seq,
+            absl::StrCat("seq ", seq,
+                         ": the stored leaf hash does not match "
+                         "the canonical bytes (the event was altered after it "
+                         "was recorded)"));
+  }
+  if (event.readable.has_value()) {
+    const std::string diff =
+        FirstDifference(*event.readable, *recorded, event.readable_has_details);
+    if (!diff.empty()) {
+      Problem(seq, seq,
+              absl::StrCat("seq ", seq, ": ", diff,
+                           " (the stored copy was altered)"));
+    }
+  }
+}
+
+void LogVerifier::ExpectThrough(int64_t last_seq) {
+  declared_last_ = last_seq;
+  if (expected_ <= last_seq) {
+    Problem(expected_, expected_,
+            absl::StrCat(Range(expected_, last_seq),
+                         last_seq == expected_ ? " is" : " are",
+                         " missing: the events are declared to run through "
+                         "seq ",
+                         last_seq, " (the tail was cut)"));
+  } else if (report_.last_seq > last_seq) {
+    Problem(last_seq + 1, last_seq + 1,
+            absl::StrCat("events after seq ", last_seq,
+                         " are present although the events are declared to "
+                         "end there (events were added)"));
+  }
+}
+
+bool LogVerifier::Trusted(const checkpoint::Checkpoint& c,
+                          const VerifyInputs& inputs, const std::string& what) {
+  if (absl::Status s = checkpoint::VerifyCheckpoint(c, *inputs.key); !s.ok()) {
+    Problem(0, 0, absl::StrCat(what, " ", Describe(c), ": ", s.message()));
+    return false;
+  }
+  if (c.log_id != log_id_) {
+    Problem(0, 0,
+            absl::StrCat(what, " ", Describe(c), " is of log \"", c.log_id,
+                         "\", not \"", log_id_, "\""));
+    return false;
+  }
+  return true;
+}
+
+void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
+  if (first_seq_ != 1) {
+    Problem(first_seq_, first_seq_,
+            absl::StrCat("the events start at seq ", first_seq_,
+                         " but no range proof ties them to a signed "
+                         "checkpoint"));
+    return;
+  }
+  // Each trusted checkpoint, smallest first; the kept one is one more.
+  std::map<int64_t, std::pair<checkpoint::Checkpoint, std::string>> trusted;
+  for (const checkpoint::Checkpoint& c : inputs.checkpoints) {
+    if (Trusted(c, inputs, "the log's")) {
+      trusted.try_emplace(c.tree_size, c, "the log's");
+    }
+  }
+  if (inputs.kept.has_value() && Trusted(*inputs.kept, inputs, "your kept")) {
+    auto [it, inserted] =
+        trusted.try_emplace(inputs.kept->tree_size, *inputs.kept, "your kept");
+    if (!inserted && it->second.first.root_hash != inputs.kept->root_hash) {
+      Problem(0, 0,
+              absl::StrCat("your kept ", Describe(*inputs.kept),
+                           " and the log's checkpoint of the same size name "
+                           "different roots: the log was rewritten and "
+                           "re-signed"));
+    }
+    if (!inserted) it->second.second = "your kept";
+  }
+  const merkle::MerkleTree tree(leaves_);
+  const int64_t n = static_cast<int64_t>(leaves_.size());
+  int64_t good = 0;  // the largest size known to match a signed root
+  for (const auto& [size, entry] : trusted) {
+    const auto& [c, whose] = entry;
+    if (size > n) {
+      Problem(n + 1, n + 1,
+              absl::StrCat(Range(n + 1, size), size == n + 1 ? " is" : " are",
+                           " missing: the log ends at seq ", n, " but ", whose,
+                           " ", Describe(c), " covers ", size,
+                           " events (the tail was cut)"));
+      continue;
+    }
+    if (size == 0) continue;
+    if (*tree.Root(size) != c.root_hash) {
+      Problem(good + 1, size,
+              absl::StrCat("the events up to seq ", size,
+                           " do not give the "
+                           "root of ",
+                           whose, " ", Describe(c), ": an event in ",
+                           Range(good + 1, size),
+                           " was altered, inserted or removed"));
+      continue;
+    }
+    good = size;
+    report_.checked.push_back(absl::StrCat("root of seq 1..", size, " matches ",
+                                           whose, " ", Describe(c)));
+  }
+  if (trusted.empty()) {
+    report_.notes.push_back(
+        "no signed checkpoint was given: each event was checked, but no "
+        "signature binds the log as a whole");
+  } else if (good < n) {
+    report_.notes.push_back(
+        absl::StrCat(Range(good + 1, n),
+                     " is not yet covered by a matching signed checkpoint"));
+  }
+}
+
+void LogVerifier::CheckSlice(const VerifyInputs& inputs) {
+  const SliceProof& slice = *inputs.slice;
+  const checkpoint::Checkpoint& anchor = slice.anchor;
+  if (!Trusted(anchor, inputs, "the bundle's")) return;
+  const int64_t last = std::max(
+      first_seq_ + static_cast<int64_t>(leaves_.size()) - 1, declared_last_);
+  if (leaves_.empty()) {
+    report_.notes.push_back("the bundle holds no events");
+  } else if (absl::StatusOr<merkle::Hash> root = merkle::RootFromRange(
+                 first_seq_ - 1, anchor.tree_size, leaves_, slice.range_proof);
+             !root.ok() || *root != anchor.root_hash) {
+    Problem(
+        first_seq_, last,
+        absl::StrCat(
+            "the events of ", Range(first_seq_, last),
+            " with the range proof do not give the root of the "
+            "bundle's ",
+            Describe(anchor),
+            root.ok() ? "" : absl::StrCat(" (", root.status().message(), ")"),
+            ": an event among them was altered, inserted or "
+            "removed"));
+  } else {
+    report_.checked.push_back(absl::StrCat("root of seq 1..", anchor.tree_size,
+                                           " from ", Range(first_seq_, last),
+                                           " and its range proof matches the "
+                                           "bundle's ",
+                                           Describe(anchor)));
+  }
+  if (!inputs.kept.has_value() || !Trusted(*inputs.kept, inputs, "your kept")) {
+    return;
+  }
+  const checkpoint::Checkpoint& kept = *inputs.kept;
+  if (kept.tree_size > anchor.tree_size) {
+    Problem(
+        anchor.tree_size + 1, anchor.tree_size + 1,
+        absl::StrCat("your kept ", Describe(kept), " covers ", kept.tree_size,
+                     " events but the bundle's log ends at "
+                     "seq ",
+                     anchor.tree_size, " (the tail was cut)"));
+  } else if (slice.consistency_from != kept.tree_size) {
+    Problem(0, 0,
+            absl::StrCat("the bundle has no consistency proof from your kept "
+                         "checkpoint (size ",
+                         kept.tree_size,
+                         "); export it again with --since "
+                         "naming that checkpoint"));
+  } else if (!merkle::VerifyConsistency(kept.tree_size, anchor.tree_size,
+                                        kept.root_hash, anchor.root_hash,
+                                        slice.consistency_proof)) {
+    Problem(1, kept.tree_size,
+            absl::StrCat("the bundle's ", Describe(anchor),
+                         " is not consistent with your kept ", Describe(kept),
+                         ": an event in seq 1..", kept.tree_size,
+                         " was altered, inserted or removed since"));
+  } else {
+    report_.checked.push_back(absl::StrCat("your kept ", Describe(kept),
+                                           " is consistent with the bundle's"));
+  }
+}
+
+VerifyReport LogVerifier::Finish(const VerifyInputs& inputs) {
+  if (inputs.slice.has_value()) {
+    CheckSlice(inputs);
+  } else {
+    CheckWholeLog(inputs);
+  }
+  LocateFirstBad();
+  if (report_.events > 0) {
+    report_.checked.insert(
+        report_.checked.begin(),
+        absl::StrCat(report_.events, " events (",
+                     Range(report_.first_seq, report_.last_seq),
+                     "): canonical bytes, positions and leaf hashes"));
+  }
+  return std::move(report_);
+}
+
+std::string FormatVerifyReport(const VerifyReport& report) {
+  std::string out =
+      absl::StrCat("Audit log of district ", report.district_id, "\n");
+  for (const std::string& line : report.checked) {
+    absl::StrAppend(&out, "  checked: ", line, "\n");
+  }
+  for (const std::string& line : report.notes) {
+    absl::StrAppend(&out, "  note: ", line, "\n");
+  }
+  for (const VerifyProblem& p : report.problems) {
+    absl::StrAppend(&out, "  PROBLEM: ", p.message, "\n");
+  }
+  if (report.problem_count > static_cast<int64_t>(report.problems.size())) {
+    absl::StrAppend(
+        &out, "  ... and ",
+        report.problem_count - static_cast<int64_t>(report.problems.size()),
+        " more problems\n");
+  }
+  if (report.verified()) {
+    absl::StrAppend(&out, "VERIFIED: ", report.events, " events");
+    if (report.events > 0) {
+      absl::StrAppend(&out, " (", Range(report.first_seq, report.last_seq),
+                      ")");
+    }
+    absl::StrAppend(&out, "\n");
+    return out;
+  }
+  absl::StrAppend(&out, "FAILED: ");
+  if (!report.first_bad.has_value()) {
+    absl::StrAppend(&out, report.problem_count, " problem(s); see above\n");
+  } else if (report.first_bad->first == report.first_bad->last) {
+    absl::StrAppend(&out, "first bad event is seq ", report.first_bad->first,
+                    "\n");
+  } else {
+    absl::StrAppend(&out, "first bad event is among ",
+                    Range(report.first_bad->first, report.first_bad->last),
+                    "\n");
+  }
+  return out;
+}
+
+}  // namespace taskgate::workflow

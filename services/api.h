@@ -15,6 +15,7 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include "common/clock.h"
+#include "services/audit_ledger.h"
 #include "services/metrics.h"
 #include "store/store.h"
 #include "workflow/engine.h"
@@ -26,6 +27,7 @@ struct ApiContext {
   store::Store& store;
   const Clock& clock;
   Metrics& metrics;
+  AuditLedger& ledger;
 };
 
 // Creates the five services; register each with a grpc::ServerBuilder.

@@ -180,6 +180,9 @@ std::map<std::string, Reader> Readers(ServerConfig& c) {
       {"controlled_limits", ReadLimits(c.controlled_limits)},
       {"admin_token_file", ReadString(c.admin_token_file)},
       {"demo", ReadBool(c.demo)},
+      {"signing_key_file", ReadString(c.signing_key_file)},
+      {"checkpoint_every_events", ReadInt(c.checkpoint_every_events)},
+      {"checkpoint_interval_seconds", ReadInt(c.checkpoint_interval_seconds)},
       {"tick_interval_seconds", ReadInt(c.tick_interval_seconds)},
       {"log_level", ReadString(c.log_level)},
   };
@@ -378,6 +381,19 @@ void AddServerFlags(CLI::App& app, ServerConfig& config) {
   app.add_flag("--demo", config.demo,
                "Load the demo catalog, communities and principals on first "
                "start");
+  app.add_option("--signing-key-file", config.signing_key_file,
+                 "The Ed25519 key that signs audit checkpoints (created with "
+                 "mode 0600 on first start)")
+      ->capture_default_str();
+  app.add_option("--checkpoint-every-events", config.checkpoint_every_events,
+                 "Sign a checkpoint once this many audit events are not yet "
+                 "covered by one")
+      ->capture_default_str();
+  app.add_option("--checkpoint-interval-seconds",
+                 config.checkpoint_interval_seconds,
+                 "Sign a checkpoint when the newest is this old and events "
+                 "came since")
+      ->capture_default_str();
   app.add_option("--tick-interval-seconds", config.tick_interval_seconds,
                  "Longest sleep of the workflow timer, in seconds")
       ->capture_default_str();
@@ -465,6 +481,13 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
   if (c.admin_token_file.empty()) {
     problems.push_back("admin_token_file: must not be empty");
   }
+  if (c.signing_key_file.empty()) {
+    problems.push_back("signing_key_file: must not be empty");
+  }
+  CheckRange(problems, "checkpoint_every_events", c.checkpoint_every_events, 1,
+             1000000);
+  CheckRange(problems, "checkpoint_interval_seconds",
+             c.checkpoint_interval_seconds, 1, 7 * 86400);
   CheckRange(problems, "tick_interval_seconds", c.tick_interval_seconds, 1,
              86400);
   if (LogLevels().count(c.log_level) == 0) {

@@ -65,6 +65,17 @@ struct ServerConfig {
   // Load the demo catalog, communities and principals on first start.
   bool demo = false;
 
+  // ---- the audit log's signed checkpoints (SPEC §7)
+  // The server's Ed25519 key (PKCS#8 PEM), created with mode 0600 on first
+  // start. Whoever holds it can sign checkpoints: keep it off backups that
+  // carry the database.
+  std::string signing_key_file = "./var/signing.key";
+  // Sign a checkpoint once this many events are not yet covered by one...
+  int checkpoint_every_events = 1000;
+  // ...or when the newest is this old and events came since; and always on
+  // shutdown.
+  int checkpoint_interval_seconds = 3600;
+
   // ---- operation
   // The longest the workflow timer sleeps between ticks, in seconds.
   int tick_interval_seconds = 60;

@@ -316,6 +316,59 @@ void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
   out->set_leaf_hash(merkle::ToHex(stored.leaf_hash));
 }
 
+void ToProto(const checkpoint::Checkpoint& c, v1::Checkpoint* out) {
+  out->set_log_id(c.log_id);
+  out->set_tree_size(c.tree_size);
+  out->set_root_hash(merkle::ToHex(c.root_hash));
+  ToTimestamp(c.time, out->mutable_time());
+  out->set_key_id(c.key_id);
+  out->set_signature(c.signature);
+  out->set_json(checkpoint::CheckpointToJson(c));
+}
+
+void ToProto(const workflow::Statistics& stats, v1::Statistics* out) {
+  ToTimestamp(stats.from, out->mutable_start_time());
+  ToTimestamp(stats.until, out->mutable_end_time());
+  for (const workflow::DepartmentStatistics& d : stats.departments) {
+    v1::DepartmentStatistics* p = out->add_departments();
+    p->set_department_id(d.department_id);
+    p->set_submitted(d.submitted);
+    p->set_resubmitted(d.resubmitted);
+    p->set_admitted(d.admitted);
+    p->set_admitted_by_duty_list(d.admitted_by_duty_list);
+    p->set_provisionally_admitted(d.provisionally_admitted);
+    p->set_rejected(d.rejected);
+    p->set_rejected_by_negative_list(d.rejected_by_negative_list);
+    p->set_returned(d.returned);
+    p->set_revoked(d.revoked);
+    p->set_reviews_measured(d.reviews_measured);
+    if (d.median_review_days.has_value()) {
+      p->set_median_review_days(*d.median_review_days);
+    }
+    if (d.p90_review_days.has_value()) {
+      p->set_p90_review_days(*d.p90_review_days);
+    }
+  }
+  for (const workflow::CommunityMonthLoad& l : stats.community_loads) {
+    v1::CommunityMonthLoad* p = out->add_community_loads();
+    p->set_community_id(l.community_id);
+    p->set_month(absl::FormatCivilTime(l.month));
+    p->set_baseline_hours(l.baseline_hours);
+    p->set_task_hours(l.task_hours);
+    p->set_load_hours(l.load_hours);
+    p->set_capacity_hours(l.capacity_hours);
+    if (l.load_ratio.has_value()) p->set_load_ratio(*l.load_ratio);
+    p->set_tasks_in_force(l.tasks_in_force);
+  }
+  for (const workflow::BurdenMonth& b : stats.burden) {
+    v1::BurdenMonth* p = out->add_burden();
+    p->set_month(absl::FormatCivilTime(b.month));
+    p->set_rejected_tasks(b.rejected_tasks);
+    p->set_hours_kept_out(b.hours_kept_out);
+  }
+  out->set_burden_total_hours(stats.burden_total_hours);
+}
+
 workflow::Principal FromProto(const v1::Principal& in,
                               std::vector<FieldViolation>& violations) {
   workflow::Principal p;

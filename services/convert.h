@@ -15,12 +15,15 @@
 #include <absl/time/time.h>
 #include <google/protobuf/timestamp.pb.h>
 
+#include "common/checkpoint.h"
 #include "common/field_violations.h"
 #include "store/store.h"
 #include "taskgate/v1/admin_service.pb.h"
+#include "taskgate/v1/audit_service.pb.h"
 #include "taskgate/v1/community_service.pb.h"
 #include "taskgate/v1/resources.pb.h"
 #include "workflow/domain.h"
+#include "workflow/statistics.h"
 
 namespace taskgate::services {
 
@@ -50,6 +53,8 @@ workflow::Community FromProto(const v1::Community& community,
 void ToProto(const workflow::Community& community, v1::Community* out);
 
 void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out);
+void ToProto(const checkpoint::Checkpoint& c, v1::Checkpoint* out);
+void ToProto(const workflow::Statistics& stats, v1::Statistics* out);
 
 workflow::Principal FromProto(const v1::Principal& principal,
                               std::vector<FieldViolation>& violations);

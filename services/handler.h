@@ -34,6 +34,10 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
                     std::string_view request_id, const absl::Status& status,
                     absl::Duration latency);
 
+// Signs an audit checkpoint when one is due; logs a failure (the change
+// itself stands).
+void SignCheckpointIfDue(ApiContext& ctx);
+
 // Mutations must carry a request id: the handle for safe retries.
 void CheckRequestId(const std::string& request_id,
                     std::vector<FieldViolation>& violations);
@@ -73,6 +77,8 @@ grpc::ServerUnaryReactor* Handle(ApiContext& ctx,
       status = absl::InternalError(e.what());
     }
   }
+  // Only changes carry a request id; one may have made a checkpoint due.
+  if (status.ok() && !request_id.empty()) SignCheckpointIfDue(ctx);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(Finish(ctx, method, caller.ok() ? &*caller : nullptr,
                          request_id, status, absl::Now() - start));

@@ -10,16 +10,24 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include <CLI/CLI.hpp>
+#include <absl/strings/str_cat.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "common/checkpoint.h"
 #include "common/clock.h"
+#include "common/signing.h"
+#include "common/status_macros.h"
+#include "services/audit_ledger.h"
 #include "services/config.h"
 #include "services/demo_seed.h"
 #include "services/server.h"
@@ -37,6 +45,9 @@ constexpr char kDescription[] =
 struct CommandLine {
   std::string config_path;
   bool check_only = false;
+  std::string verify_db;
+  std::string pubkey;
+  std::string kept_checkpoint;
 };
 
 std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd, ServerConfig& config) {
@@ -47,6 +58,18 @@ std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd, ServerConfig& config) {
   app->add_flag("--check", cmd.check_only,
                 "Check the config and open the database (creating it if "
                 "absent), then exit 0 when usable");
+  app->add_option("--verify-db", cmd.verify_db,
+                  "Verify the audit log in this database file against its "
+                  "signed checkpoints (and --checkpoint), print VERIFIED or "
+                  "FAILED with the first bad event, and exit 0 or 1; does "
+                  "not start the server");
+  app->add_option("--pubkey", cmd.pubkey,
+                  "With --verify-db: the public key (PEM) to check signatures "
+                  "with; default: that of signing_key_file");
+  app->add_option("--checkpoint", cmd.kept_checkpoint,
+                  "With --verify-db: a checkpoint you kept earlier "
+                  "(taskgate audit checkpoint), which the log must still "
+                  "match");
   taskgate::services::AddServerFlags(*app, config);
   return app;
 }
@@ -62,6 +85,70 @@ void SetUpLogging(const std::string& level) {
 int Fail(const std::string& what, const absl::Status& status) {
   spdlog::error("{}: {}", what, std::string(status.message()));
   return EXIT_FAILURE;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read '", path, "'"));
+  }
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+// `taskgated --verify-db FILE`: the offline check of a database file.
+// Exit 0 VERIFIED, 1 FAILED, 2 when it cannot be checked at all.
+int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
+  namespace signing = taskgate::signing;
+  constexpr int kCannotCheck = 2;
+  if (!std::filesystem::exists(cmd.verify_db)) {
+    spdlog::error("--verify-db: no such file '{}'", cmd.verify_db);
+    return kCannotCheck;
+  }
+  absl::StatusOr<signing::VerifyingKey> key =
+      cmd.pubkey.empty() ? [&]() -> absl::StatusOr<signing::VerifyingKey> {
+    TASKGATE_ASSIGN_OR_RETURN(
+        signing::SigningKey own,
+        signing::SigningKey::Load(config.signing_key_file));
+    return own.verifying_key();
+  }()
+      : signing::VerifyingKey::LoadPem(cmd.pubkey);
+  if (!key.ok()) {
+    spdlog::error("cannot load the public key ({}): {}; give --pubkey",
+                  cmd.pubkey.empty() ? config.signing_key_file : cmd.pubkey,
+                  std::string(key.status().message()));
+    return kCannotCheck;
+  }
+  std::optional<taskgate::checkpoint::Checkpoint> kept;
+  if (!cmd.kept_checkpoint.empty()) {
+    absl::StatusOr<std::string> text = ReadWholeFile(cmd.kept_checkpoint);
+    absl::StatusOr<taskgate::checkpoint::Checkpoint> parsed =
+        text.ok()
+            ? taskgate::checkpoint::CheckpointFromJson(*text)
+            : absl::StatusOr<taskgate::checkpoint::Checkpoint>(text.status());
+    if (!parsed.ok()) {
+      spdlog::error("--checkpoint {}: {}", cmd.kept_checkpoint,
+                    std::string(parsed.status().message()));
+      return kCannotCheck;
+    }
+    kept = *std::move(parsed);
+  }
+  auto store = taskgate::store::SqliteStore::Open(cmd.verify_db, {});
+  if (!store.ok()) {
+    spdlog::error("cannot open {}: {}", cmd.verify_db,
+                  std::string(store.status().message()));
+    return kCannotCheck;
+  }
+  absl::StatusOr<taskgate::workflow::VerifyReport> report =
+      taskgate::services::VerifyStoredLog(**store, config.district_id, *key,
+                                          kept);
+  if (!report.ok()) {
+    spdlog::error("cannot read the audit log: {}",
+                  std::string(report.status().message()));
+    return kCannotCheck;
+  }
+  std::cout << taskgate::workflow::FormatVerifyReport(*report) << std::flush;
+  return report->verified() ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int Run(int argc, char** argv) {
@@ -99,6 +186,7 @@ int Run(int argc, char** argv) {
     return Fail("bad configuration", valid);
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (!cmd.verify_db.empty()) return VerifyDb(cmd, config);
 
   const std::filesystem::path db_dir =
       std::filesystem::path(config.db_path).parent_path();

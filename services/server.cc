@@ -118,8 +118,32 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
                                                        ServerDeps deps) {
   TASKGATE_ASSIGN_OR_RETURN(workflow::EngineOptions options,
                             ToEngineOptions(config));
-  std::unique_ptr<Server> server(
-      new Server(std::move(config), deps, std::move(options)));
+  bool key_created = false;
+  absl::StatusOr<signing::SigningKey> key =
+      signing::SigningKey::LoadOrCreate(config.signing_key_file, &key_created);
+  if (!key.ok()) {
+    return absl::Status(
+        key.status().code(),
+        absl::StrCat("signing_key_file: ", key.status().message()));
+  }
+  if (key_created) {
+    spdlog::info(
+        "created the audit signing key {} (key id {}); give auditors its "
+        "public key: taskgate audit pubkey",
+        config.signing_key_file, key->KeyId());
+  }
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::unique_ptr<AuditLedger> ledger,
+      AuditLedger::Create(
+          deps.store, deps.clock, *std::move(key),
+          {.district_id = config.district_id,
+           .every_events = config.checkpoint_every_events,
+           .interval = absl::Seconds(config.checkpoint_interval_seconds)}));
+  if (std::optional<std::string> refused = ledger->signing_refused()) {
+    spdlog::error("audit log: {}; no checkpoint will be signed", *refused);
+  }
+  std::unique_ptr<Server> server(new Server(
+      std::move(config), deps, std::move(options), std::move(ledger)));
   absl::StatusOr<workflow::District> district =
       server->engine_->EnsureDistrict(server->config_.district_name);
   if (!district.ok()) return district.status();
@@ -128,13 +152,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
 }
 
 Server::Server(ServerConfig config, ServerDeps deps,
-               workflow::EngineOptions options)
+               workflow::EngineOptions options,
+               std::unique_ptr<AuditLedger> ledger)
     : config_(std::move(config)),
       store_(deps.store),
       clock_(deps.clock),
       engine_(std::make_unique<workflow::Engine>(deps.store, deps.clock,
                                                  std::move(options))),
-      api_context_{*engine_, deps.store, deps.clock, metrics_} {}
+      ledger_(std::move(ledger)),
+      api_context_{*engine_, deps.store, deps.clock, metrics_, *ledger_} {}
 
 Server::~Server() {
   Shutdown(absl::ZeroDuration());
@@ -268,6 +294,12 @@ absl::Status Server::TickNow() {
         "next tick)",
         result.escalated, result.completed, result.conflicts);
   }
+  TASKGATE_ASSIGN_OR_RETURN(std::optional<checkpoint::Checkpoint> signed_now,
+                            ledger_->MaybeCheckpoint(false));
+  if (signed_now.has_value()) {
+    spdlog::info("signed audit checkpoint: size {} root {}",
+                 signed_now->tree_size, merkle::ToHex(signed_now->root_hash));
+  }
   return UpdateGauges();
 }
 
@@ -309,10 +341,11 @@ absl::Duration Server::NextTickDelay() {
                  next.status().ToString());
     return longest;
   }
-  if (!next->has_value()) return longest;
+  const absl::Time due =
+      std::min(next->value_or(absl::InfiniteFuture()), ledger_->NextDue());
   // The deadline is on the injected clock; the steady timer only measures
   // the wait, and the tick re-reads the clock, so drift costs one short wait.
-  return std::clamp(**next - clock_.Now(), absl::Seconds(1), longest);
+  return std::clamp(due - clock_.Now(), absl::Seconds(1), longest);
 }
 
 void Server::OnSignal(int signo) {
@@ -348,6 +381,16 @@ void Server::Shutdown(absl::Duration deadline) {
   grpc_server_->Wait();
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
+  // Nothing writes any more: the last events get their checkpoint.
+  if (absl::StatusOr<std::optional<checkpoint::Checkpoint>> last =
+          ledger_->MaybeCheckpoint(true);
+      !last.ok()) {
+    spdlog::error("cannot sign the shutdown checkpoint: {}",
+                  last.status().ToString());
+  } else if (last->has_value()) {
+    spdlog::info("signed audit checkpoint at shutdown: size {}",
+                 (*last)->tree_size);
+  }
   // The io thread is gone: these can be closed from here.
   boost::system::error_code ignored;
   if (signals_ != nullptr) signals_->cancel(ignored);

@@ -94,6 +94,7 @@ class Server {
   void Wait();
 
   workflow::Engine& engine() { return *engine_; }
+  AuditLedger& ledger() { return *ledger_; }
   Metrics& metrics() { return metrics_; }
   const ServerConfig& config() const { return config_; }
 
@@ -109,7 +110,8 @@ class Server {
  private:
   enum class State { kCreated, kRunning, kStopping, kStopped };
 
-  Server(ServerConfig config, ServerDeps deps, workflow::EngineOptions options);
+  Server(ServerConfig config, ServerDeps deps, workflow::EngineOptions options,
+         std::unique_ptr<AuditLedger> ledger);
 
   absl::Status BootstrapAdmin();
   absl::Status UpdateGauges();
@@ -125,6 +127,7 @@ class Server {
   const Clock& clock_;
   Metrics metrics_;
   std::unique_ptr<workflow::Engine> engine_;
+  std::unique_ptr<AuditLedger> ledger_;
   ApiContext api_context_;
   std::optional<std::string> bootstrap_admin_token_;
 

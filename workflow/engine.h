@@ -209,6 +209,13 @@ class Engine {
                                   absl::StatusCode code,
                                   const std::string& reason);
 
+  // Records that `who` read the audit log (SPEC §7: reads by auditors are
+  // audited too): `action` is "audit.query", "audit.export" or
+  // "audit.stats" (INVALID_ARGUMENT otherwise), entity "audit_log" of the
+  // district, `details` saying what was read (filters, range, tree size).
+  absl::Status RecordAuditRead(const Principal& who, const std::string& action,
+                               std::map<std::string, std::string> details);
+
   // The workload of `community_id` for the months `from`..`to` (inclusive,
   // at most `kMaxWorkloadMonths`). Allowed for that community's own office,
   // reviewers, auditors and admins.

@@ -510,6 +510,25 @@ absl::Status Engine::RecordAccessDenied(const Principal& who,
   return store_.Commit(change).status();
 }
 
+absl::Status Engine::RecordAuditRead(
+    const Principal& who, const std::string& action,
+    std::map<std::string, std::string> details) {
+  if (action != "audit.query" && action != "audit.export" &&
+      action != "audit.stats") {
+    return InvalidArgumentWithViolations(
+        {{"action", "must be audit.query, audit.export or audit.stats"}});
+  }
+  AuditEvent e = Event(options_.district_id, who, action, "audit_log",
+                       options_.district_id, clock_.Now(), "");
+  for (auto& [key, value] : details) {
+    e.details[key] = AuditText(std::move(value));
+  }
+  store::ChangeSet change;
+  change.district_id = options_.district_id;
+  change.events.push_back(std::move(e));
+  return store_.Commit(change).status();
+}
+
 // ----------------------------------------------------- community workload
 
 absl::StatusOr<Workload> Engine::GetWorkload(const Principal& principal,

@@ -127,6 +127,13 @@ const std::vector<Row>& Rows() {
       {"AuditService/ListEvents", kLogReaders},
       {"AuditService/ListEvents task", kTaskReaders},
       {"AuditService/GetTreeHead", kLogReaders},
+      {"AuditService/GetInclusionProof", kLogReaders},
+      {"AuditService/GetConsistencyProof", kLogReaders},
+      {"AuditService/ListCheckpoints", kLogReaders},
+      {"AuditService/GetLatestCheckpoint", kLogReaders},
+      {"AuditService/GetLogInfo", kLogReaders},
+      {"AuditService/ExportBundle", kLogReaders},
+      {"AuditService/GetStatistics", kLogReaders},
       // AdminService: the operator changes; auditors read principals.
       {"AdminService/PublishCatalog", {Who::kAdmin}},
       {"AdminService/GetCatalog", kAll},
@@ -352,6 +359,38 @@ class AuthzMatrixTest : public E2eTest {
       return StatusOf(Call(who, *audit_, &AuditStub::GetTreeHead,
                            v1::GetTreeHeadRequest()));
     }
+    if (rpc == "AuditService/GetInclusionProof") {
+      v1::GetInclusionProofRequest r;
+      r.set_seq(1);
+      return StatusOf(Call(who, *audit_, &AuditStub::GetInclusionProof, r));
+    }
+    if (rpc == "AuditService/GetConsistencyProof") {
+      v1::GetConsistencyProofRequest r;
+      r.set_old_size(1);
+      return StatusOf(Call(who, *audit_, &AuditStub::GetConsistencyProof, r));
+    }
+    if (rpc == "AuditService/ListCheckpoints") {
+      return StatusOf(Call(who, *audit_, &AuditStub::ListCheckpoints,
+                           v1::ListCheckpointsRequest()));
+    }
+    if (rpc == "AuditService/GetLatestCheckpoint") {
+      return StatusOf(Call(who, *audit_, &AuditStub::GetLatestCheckpoint,
+                           v1::GetLatestCheckpointRequest()));
+    }
+    if (rpc == "AuditService/GetLogInfo") {
+      return StatusOf(
+          Call(who, *audit_, &AuditStub::GetLogInfo, v1::GetLogInfoRequest()));
+    }
+    if (rpc == "AuditService/ExportBundle") {
+      return StatusOf(Call(who, *audit_, &AuditStub::ExportBundle,
+                           v1::ExportBundleRequest()));
+    }
+    if (rpc == "AuditService/GetStatistics") {
+      v1::GetStatisticsRequest r;
+      r.mutable_start_time()->set_seconds(1767225600);  // 2026-01-01
+      r.mutable_end_time()->set_seconds(1798761600);    // 2027-01-01
+      return StatusOf(Call(who, *audit_, &AuditStub::GetStatistics, r));
+    }
     // ---- AdminService
     if (rpc == "AdminService/PublishCatalog") {
       v1::PublishCatalogRequest r;
@@ -444,7 +483,7 @@ TEST(AuthzMatrixCoverage, EveryRpcOfTheFiveServicesHasARow) {
       methods.insert(absl::StrCat(service, "/", d->method(i)->name()));
     }
   }
-  EXPECT_EQ(methods.size(), 34u);
+  EXPECT_EQ(methods.size(), 41u);
   EXPECT_EQ(rows, methods);
 }
 

@@ -259,6 +259,7 @@ class E2eTest : public ::testing::Test {
     config.http_address = "127.0.0.1:0";
     config.db_path = db_path_;
     config.admin_token_file = token_dir_ + "/admin.token";
+    config.signing_key_file = token_dir_ + "/signing.key";
     config.tick_interval_seconds = 3600;  // tests tick by hand
     config.log_level = "warn";
     Configure(config);

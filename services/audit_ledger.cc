@@ -1,0 +1,210 @@
+#include "services/audit_ledger.h"
+
+#include <utility>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+
+#include "common/status_macros.h"
+
+namespace taskgate::services {
+namespace {
+
+// Rows read per store call while verifying: bounded memory per step.
+constexpr int32_t kVerifyPage = 10000;
+
+}  // namespace
+
+absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
+    store::Store& store, const std::string& district_id,
+    const signing::VerifyingKey& key,
+    const std::optional<checkpoint::Checkpoint>& kept) {
+  workflow::LogVerifier verifier(district_id, 1);
+  int64_t after = 0;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        std::vector<store::AuditRow> rows,
+        store.ListAuditRows(district_id, after, kVerifyPage));
+    for (store::AuditRow& row : rows) {
+      verifier.Add({.seq = row.seq,
+                    .canonical = std::move(row.canonical),
+                    .leaf_hash = std::move(row.leaf_hash),
+                    .readable = std::move(row.columns),
+                    .readable_has_details = false});
+    }
+    if (static_cast<int32_t>(rows.size()) < kVerifyPage) break;
+    after = rows.back().seq;
+  }
+  workflow::VerifyInputs inputs;
+  inputs.key = &key;
+  TASKGATE_ASSIGN_OR_RETURN(inputs.checkpoints,
+                            store.ListCheckpoints(district_id, 0, 0));
+  inputs.kept = kept;
+  return verifier.Finish(inputs);
+}
+
+AuditLedger::AuditLedger(store::Store& store, const Clock& clock,
+                         signing::SigningKey key, Options options)
+    : store_(store),
+      clock_(clock),
+      key_(std::move(key)),
+      public_key_(key_.verifying_key()),
+      options_(std::move(options)),
+      log_id_(workflow::LogIdOf(options_.district_id)) {}
+
+absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
+    store::Store& store, const Clock& clock, signing::SigningKey key,
+    Options options) {
+  std::unique_ptr<AuditLedger> ledger(
+      new AuditLedger(store, clock, std::move(key), std::move(options)));
+  TASKGATE_ASSIGN_OR_RETURN(workflow::VerifyReport report,
+                            VerifyStoredLog(store, ledger->options_.district_id,
+                                            ledger->public_key_));
+  absl::MutexLock lock(&ledger->mu_);
+  if (!report.verified()) {
+    // Keep the first problems: enough for an operator to act on.
+    std::string why = "the stored audit log failed verification at start";
+    for (size_t i = 0; i < report.problems.size() && i < 3; ++i) {
+      absl::StrAppend(&why, "; ", report.problems[i].message);
+    }
+    absl::StrAppend(&why, "; run taskgated --verify-db for the full report");
+    ledger->refused_ = std::move(why);
+  }
+  TASKGATE_ASSIGN_OR_RETURN(
+      ledger->latest_, store.LatestCheckpoint(ledger->options_.district_id));
+  // Built from the stored leaf hashes, which the verification above has just
+  // compared with the canonical bytes.
+  TASKGATE_RETURN_IF_ERROR(ledger->SyncLocked());
+  return ledger;
+}
+
+absl::Status AuditLedger::SyncLocked() {
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        std::vector<merkle::Hash> leaves,
+        store_.ListLeafHashes(options_.district_id,
+                              static_cast<int64_t>(tree_.size()), kVerifyPage));
+    for (const merkle::Hash& leaf : leaves) tree_.Append(leaf);
+    if (static_cast<int32_t>(leaves.size()) < kVerifyPage) {
+      return absl::OkStatus();
+    }
+  }
+}
+
+absl::StatusOr<int64_t> AuditLedger::Sync() {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_RETURN_IF_ERROR(SyncLocked());
+  return static_cast<int64_t>(tree_.size());
+}
+
+absl::StatusOr<int64_t> AuditLedger::SizeArg(int64_t tree_size) {
+  TASKGATE_RETURN_IF_ERROR(SyncLocked());
+  const auto size = static_cast<int64_t>(tree_.size());
+  if (tree_size == 0) return size;
+  if (tree_size < 0 || tree_size > size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tree_size ", tree_size, " is outside the audit log, which has ", size,
+        " events; ask for 1 to ", size, " (0 means the whole log)"));
+  }
+  return tree_size;
+}
+
+absl::StatusOr<merkle::Hash> AuditLedger::Root(int64_t tree_size) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(tree_size));
+  return tree_.Root(size);
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::InclusionProof(
+    int64_t seq, int64_t tree_size) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(tree_size));
+  if (seq < 1 || seq > size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("seq ", seq, " is not in the tree of ", size,
+                     " events; ask for 1 to ", size));
+  }
+  return tree_.InclusionProof(seq - 1, size);
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::ConsistencyProof(
+    int64_t old_size, int64_t new_size) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(new_size));
+  if (old_size < 1 || old_size > size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "old_size ", old_size, " must be 1 to ", size, " (the new size)"));
+  }
+  return tree_.ConsistencyProof(old_size, size);
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::RangeProof(
+    int64_t first_seq, int64_t last_seq, int64_t tree_size) {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(tree_size));
+  if (first_seq < 1 || last_seq < first_seq || last_seq > size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("events ", first_seq, "..", last_seq,
+                     " are not a run inside the tree of ", size, " events"));
+  }
+  return tree_.RangeProof(first_seq - 1, last_seq, size);
+}
+
+absl::StatusOr<checkpoint::Checkpoint> AuditLedger::SignLocked() {
+  const auto size = static_cast<int64_t>(tree_.size());
+  TASKGATE_ASSIGN_OR_RETURN(
+      checkpoint::Checkpoint c,
+      checkpoint::SignCheckpoint(log_id_, size, tree_.Root(), clock_.Now(),
+                                 key_));
+  TASKGATE_RETURN_IF_ERROR(store_.AddCheckpoint(options_.district_id, c));
+  latest_ = c;
+  return c;
+}
+
+absl::StatusOr<std::optional<checkpoint::Checkpoint>>
+AuditLedger::MaybeCheckpoint(bool force) {
+  absl::MutexLock lock(&mu_);
+  if (refused_.has_value()) return std::nullopt;
+  TASKGATE_RETURN_IF_ERROR(SyncLocked());
+  const auto size = static_cast<int64_t>(tree_.size());
+  const int64_t covered = latest_.has_value() ? latest_->tree_size : 0;
+  if (size == covered) return std::nullopt;
+  const bool due = force || size - covered >= options_.every_events ||
+                   !latest_.has_value() ||
+                   clock_.Now() - latest_->time >= options_.interval;
+  if (!due) return std::nullopt;
+  return SignLocked();
+}
+
+absl::StatusOr<checkpoint::Checkpoint> AuditLedger::CurrentCheckpoint() {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_RETURN_IF_ERROR(SyncLocked());
+  const auto size = static_cast<int64_t>(tree_.size());
+  if (latest_.has_value() &&
+      (latest_->tree_size == size || refused_.has_value())) {
+    return *latest_;
+  }
+  if (refused_.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no signed checkpoint can be given: ", *refused_));
+  }
+  if (size == 0) {
+    return absl::FailedPreconditionError(
+        "the audit log is empty: there is nothing to sign yet");
+  }
+  return SignLocked();
+}
+
+absl::Time AuditLedger::NextDue() {
+  absl::MutexLock lock(&mu_);
+  if (refused_.has_value()) return absl::InfiniteFuture();
+  return (latest_.has_value() ? latest_->time : clock_.Now()) +
+         options_.interval;
+}
+
+std::optional<std::string> AuditLedger::signing_refused() {
+  absl::MutexLock lock(&mu_);
+  return refused_;
+}
+
+}  // namespace taskgate::services

@@ -1,0 +1,118 @@
+// `AuditLedger`: the server's side of the verifiable record (SPEC §7) for
+// one district. It mirrors the district's audit log as a Merkle tree kept in
+// memory (common/merkle_tree.h), so proofs and roots of any size cost
+// O(log n) instead of a rehash of the log, and it signs checkpoints with the
+// server's Ed25519 key: every N uncovered events, when the newest checkpoint
+// is older than the interval and events came since, on demand for an
+// export, and on shutdown.
+//
+// At creation it verifies the stored log against the stored checkpoints
+// (the same check as `taskgated --verify-db`). A log that fails is still
+// served, so that inspectors can read and export it, but is never signed
+// again: a signature would lend the altered record the server's word.
+//
+// Thread-safety: all methods may be called from any thread.
+#ifndef TASKGATE_SERVICES_AUDIT_LEDGER_H_
+#define TASKGATE_SERVICES_AUDIT_LEDGER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <absl/base/thread_annotations.h>
+#include <absl/status/statusor.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+
+#include "common/checkpoint.h"
+#include "common/clock.h"
+#include "common/merkle.h"
+#include "common/merkle_tree.h"
+#include "common/signing.h"
+#include "store/store.h"
+#include "workflow/audit_verify.h"
+
+namespace taskgate::services {
+
+// Verifies the district's stored log (rows, leaf hashes, index columns)
+// against its stored checkpoints and, if given, the auditor's `kept` one.
+absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
+    store::Store& store, const std::string& district_id,
+    const signing::VerifyingKey& key,
+    const std::optional<checkpoint::Checkpoint>& kept = std::nullopt);
+
+class AuditLedger {
+ public:
+  struct Options {
+    std::string district_id;
+    int64_t every_events = 1000;
+    absl::Duration interval = absl::Hours(1);
+  };
+
+  static absl::StatusOr<std::unique_ptr<AuditLedger>> Create(
+      store::Store& store, const Clock& clock, signing::SigningKey key,
+      Options options);
+
+  AuditLedger(const AuditLedger&) = delete;
+  AuditLedger& operator=(const AuditLedger&) = delete;
+
+  // Brings the tree up to the stored log and returns its size.
+  absl::StatusOr<int64_t> Sync();
+
+  // Roots and proofs over the first `tree_size` events (0: the whole log).
+  // INVALID_ARGUMENT, naming the field, for sizes or seqs outside the log.
+  absl::StatusOr<merkle::Hash> Root(int64_t tree_size);
+  absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(int64_t seq,
+                                                           int64_t tree_size);
+  absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(int64_t old_size,
+                                                             int64_t new_size);
+  absl::StatusOr<std::vector<merkle::Hash>> RangeProof(int64_t first_seq,
+                                                       int64_t last_seq,
+                                                       int64_t tree_size);
+
+  // Signs and keeps a checkpoint when one is due, or when `force` and any
+  // event is not yet covered. Returns it, or nullopt when none was due.
+  // Nothing is signed while signing is refused.
+  absl::StatusOr<std::optional<checkpoint::Checkpoint>> MaybeCheckpoint(
+      bool force);
+
+  // A checkpoint covering the whole log now, signed now if events came
+  // since the newest; the newest kept one while signing is refused.
+  // FAILED_PRECONDITION when there is none to give.
+  absl::StatusOr<checkpoint::Checkpoint> CurrentCheckpoint();
+
+  // When the interval next makes a checkpoint due (if events came since).
+  absl::Time NextDue();
+
+  const signing::VerifyingKey& public_key() const { return public_key_; }
+  const std::string& log_id() const { return log_id_; }
+  // Why the log is not signed any more, or nullopt.
+  std::optional<std::string> signing_refused();
+
+ private:
+  AuditLedger(store::Store& store, const Clock& clock, signing::SigningKey key,
+              Options options);
+  absl::Status SyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<int64_t> SizeArg(int64_t tree_size)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<checkpoint::Checkpoint> SignLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  store::Store& store_;
+  const Clock& clock_;
+  const signing::SigningKey key_;
+  const signing::VerifyingKey public_key_;
+  const Options options_;
+  const std::string log_id_;
+
+  absl::Mutex mu_;
+  merkle::MerkleTree tree_ ABSL_GUARDED_BY(mu_);
+  std::optional<checkpoint::Checkpoint> latest_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> refused_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace taskgate::services
+
+#endif  // TASKGATE_SERVICES_AUDIT_LEDGER_H_

@@ -180,14 +180,19 @@ absl::StatusOr<checkpoint::Checkpoint> AuditLedger::CurrentCheckpoint() {
   absl::MutexLock lock(&mu_);
   TASKGATE_RETURN_IF_ERROR(SyncLocked());
   const auto size = static_cast<int64_t>(tree_.size());
-  if (latest_.has_value() &&
-      (latest_->tree_size == size || refused_.has_value())) {
-    return *latest_;
-  }
   if (refused_.has_value()) {
+    // The newest checkpoint the altered log still reaches: exports stay
+    // possible, and verifying them shows the alteration.
+    TASKGATE_ASSIGN_OR_RETURN(
+        std::vector<checkpoint::Checkpoint> kept,
+        store_.ListCheckpoints(options_.district_id, 0, 0));
+    for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
+      if (it->tree_size <= size) return *it;
+    }
     return absl::FailedPreconditionError(
         absl::StrCat("no signed checkpoint can be given: ", *refused_));
   }
+  if (latest_.has_value() && latest_->tree_size == size) return *latest_;
   if (size == 0) {
     return absl::FailedPreconditionError(
         "the audit log is empty: there is nothing to sign yet");

@@ -79,8 +79,8 @@ class AuditLedger {
       bool force);
 
   // A checkpoint covering the whole log now, signed now if events came
-  // since the newest; the newest kept one while signing is refused.
-  // FAILED_PRECONDITION when there is none to give.
+  // since the newest. While signing is refused: the newest kept one within
+  // the log's present size. FAILED_PRECONDITION when there is none to give.
   absl::StatusOr<checkpoint::Checkpoint> CurrentCheckpoint();
 
   // When the interval next makes a checkpoint due (if events came since).

@@ -29,7 +29,8 @@ constexpr char kDescription[] =
     "token_file).\n"
     "Exit codes: 0 ok, 2 usage, 3 not found, 4 permission denied or "
     "unauthenticated, 5 failed precondition/aborted/already exists, 6 "
-    "unavailable/deadline, 7 invalid argument, 1 other.";
+    "unavailable/deadline, 7 invalid argument, 8 verification failed (audit "
+    "verify, proof, consistency), 1 other.";
 
 // Display columns of one UTF-8 code point starting with `lead`.
 size_t Columns(uint32_t cp) {
@@ -239,8 +240,8 @@ int Run(int argc, const char* const* argv, std::ostream& out,
                  "PEM CA bundle: connect with TLS verified against it");
   app.add_option("-o,--output", globals.output,
                  "Output: table (for people), json (protobuf JSON, lists as "
-                 "{\"items\":[...]}), name (ids only)")
-      ->check(CLI::IsMember({"table", "json", "name"}));
+                 "{\"items\":[...]}), name (ids only), csv (audit events only)")
+      ->check(CLI::IsMember({"table", "json", "name", "csv"}));
   app.add_option("--timeout", globals.timeout_seconds,
                  "Seconds to wait for each attempt")
       ->check(CLI::PositiveNumber);

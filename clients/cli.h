@@ -46,6 +46,9 @@ class Context {
   // printing why it could not be built.
   Client* client();
   Output output() const;
+  // True for `--output csv`, which only `audit events` prints; `output()`
+  // is then kTable, what every other command prints.
+  bool csv() const { return globals_.output == "csv"; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 

@@ -127,6 +127,11 @@ enum ExitCode : int {
   kExitPrecondition = 5,
   kExitUnavailable = 6,
   kExitInvalidArgument = 7,
+  // A check ran and the data failed it (`audit verify`, `audit proof`,
+  // `audit consistency`): the record or the server is not to be trusted.
+  // Distinct from every error code so that scripts can tell "the check
+  // could not run" from "the check ran and found a problem".
+  kExitVerificationFailed = 8,
 };
 
 int ExitCodeFor(grpc::StatusCode code);

@@ -1,6 +1,8 @@
 // The `taskgate` CLI run as a separate process against the real server of
-// the e2e fixture (exit codes, messages, JSON output, pagination), and the
-// client library's option resolution and UNAVAILABLE retries.
+// the e2e fixture (exit codes, messages, JSON output, pagination, the
+// inspector's export, proofs and statistics), `audit verify` with no server
+// at all, and the client library's option resolution and UNAVAILABLE
+// retries.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -17,7 +19,13 @@
 #include <nlohmann/json.hpp>
 
 #include "clients/client.h"
+#include "common/checkpoint.h"
+#include "common/merkle.h"
+#include "common/signing.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "workflow/audit_bundle.h"
+#include "workflow/audit_encoding.h"
+#include "workflow/audit_verify.h"
 
 namespace taskgate::clients {
 namespace {
@@ -397,6 +405,400 @@ TEST(ClientTest, FormatErrorListsFieldViolationsAndAHint) {
   EXPECT_EQ(ExitCodeFor(grpc::StatusCode::ABORTED), 5);
   EXPECT_EQ(ExitCodeFor(grpc::StatusCode::DEADLINE_EXCEEDED), 6);
   EXPECT_EQ(ExitCodeFor(grpc::StatusCode::INTERNAL), 1);
+}
+
+// ---------------------------------------------------------------- audit
+
+std::string TempFile(const std::string& name) {
+  return absl::StrCat(::testing::TempDir(), "taskgate-audit-", ::getpid(), "-",
+                      name);
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << content;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// RFC 4180 records: quoted fields may hold commas, doubled quotes and line
+// breaks; records end in CRLF.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> record;
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      record.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      record.push_back(std::move(field));
+      field.clear();
+      records.push_back(std::move(record));
+      record.clear();
+      ++i;
+    } else {
+      field += c;
+    }
+  }
+  EXPECT_TRUE(field.empty() && record.empty()) << "unterminated CSV record";
+  return records;
+}
+
+// A whole log of `n` events of district d1 as `audit export` writes it,
+// with its checkpoint signed by `key`.
+std::string WholeLogBundle(const signing::SigningKey& key, int n) {
+  workflow::Bundle b;
+  b.district_id = "d1";
+  b.exported_at = absl::FromUnixSeconds(1790000000);
+  b.exported_by = "inspector";
+  b.first_seq = 1;
+  b.last_seq = n;
+  std::vector<merkle::Hash> leaves;
+  for (int seq = 1; seq <= n; ++seq) {
+    workflow::AuditEvent e;
+    e.district_id = "d1";
+    e.seq = seq;
+    e.time = absl::FromUnixSeconds(1790000000 + seq * 60);
+    e.actor_id = "clerk-civil";
+    e.actor_role = workflow::Role::kDepartment;
+    e.action = "task.submit";
+    e.entity_type = "task";
+    e.entity_id = absl::StrCat("t-", seq);
+    e.state_before = "DRAFT";
+    e.state_after = "SUBMITTED";
+    e.reason = "每月走访, as agreed";
+    e.request_id = absl::StrCat("req-", seq);
+    e.department_id = "civil-affairs";
+    e.community_ids = {"c1"};
+    e.details = {{"hours", "4"}};
+    const std::string bytes = workflow::EncodeAuditEvent(e);
+    const merkle::Hash leaf = merkle::LeafHash(bytes);
+    leaves.push_back(leaf);
+    b.events.push_back(
+        {seq, bytes, std::string(leaf.begin(), leaf.end()), std::nullopt});
+  }
+  absl::StatusOr<checkpoint::Checkpoint> head = checkpoint::SignCheckpoint(
+      workflow::LogIdOf("d1"), n, merkle::RootFromLeafHashes(leaves),
+      absl::FromUnixSeconds(1790000000 + n * 60), key);
+  EXPECT_TRUE(head.ok()) << head.status();
+  if (head.ok()) b.checkpoint = *head;
+  return workflow::BundleToJson(b);
+}
+
+// `audit verify` as an inspector runs it: no address, no token, no config.
+class CliVerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(signing::SigningKey key,
+                         signing::SigningKey::Generate());
+    WriteFile(pubkey_, key.PublicKeyPem());
+    WriteFile(bundle_, WholeLogBundle(key, 5));
+  }
+  void TearDown() override {
+    for (const std::string* p : {&pubkey_, &bundle_}) std::remove(p->c_str());
+  }
+
+  Result Verify() {
+    return RunTaskgate({"audit", "verify", bundle_, "--pubkey", pubkey_});
+  }
+
+  std::string pubkey_ = TempFile("key.pem");
+  std::string bundle_ = TempFile("bundle.json");
+};
+
+TEST_F(CliVerifyTest, GoodBundleVerifiesWithNoServerConfigured) {
+  const Result r = Verify();
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nVERIFIED: 5 events (seq 1..5)\n"));
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(CliVerifyTest, ChangedCanonicalByteFailsNamingItsSeq) {
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(bundle_));
+  std::string hex = doc["events"][2]["canonical"];
+  // One byte in the middle of event 3's encoding, its hex digit changed.
+  const size_t at = hex.size() / 2;
+  hex[at] = hex[at] == '0' ? '1' : '0';
+  doc["events"][2]["canonical"] = hex;
+  WriteFile(bundle_, doc.dump(2));
+  const Result r = Verify();
+  EXPECT_EQ(r.code, kExitVerificationFailed) << r.out << r.err;
+  EXPECT_EQ(r.code, 8);
+  EXPECT_THAT(r.out, HasSubstr("\nFAILED: first bad event is seq 3\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("VERIFIED")));
+}
+
+TEST_F(CliVerifyTest, WrongPublicKeyFails) {
+  ASSERT_OK_AND_ASSIGN(signing::SigningKey other,
+                       signing::SigningKey::Generate());
+  WriteFile(pubkey_, other.PublicKeyPem());
+  const Result r = Verify();
+  EXPECT_EQ(r.code, 8) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nFAILED: "));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("VERIFIED")));
+}
+
+TEST_F(CliVerifyTest, MalformedBundleIsAUsageErrorNamingTheFile) {
+  WriteFile(bundle_, "{\"format\": \"taskgate-audit-bundle/v1\"}");
+  const Result r = Verify();
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("error: ", bundle_,
+                                            " is not a valid bundle: ")));
+  EXPECT_THAT(r.err, HasSubstr("district_id is missing"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliVerifyTest, MissingPublicKeyFileIsAUsageError) {
+  const Result r = RunTaskgate(
+      {"audit", "verify", bundle_, "--pubkey", TempFile("no-such.pem")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err,
+              HasSubstr(absl::StrCat("cannot read ", TempFile("no-such.pem"))));
+}
+
+TEST_F(CliVerifyTest, PrivateKeyGivenAsPublicKeyIsAUsageError) {
+  const std::string path = TempFile("private.pem");
+  bool created = false;
+  ASSERT_TRUE(signing::SigningKey::LoadOrCreate(path, &created).ok());
+  const Result r = RunTaskgate({"audit", "verify", bundle_, "--pubkey", path});
+  std::remove(path.c_str());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err,
+              HasSubstr(absl::StrCat(path, " is not the server's public key")));
+}
+
+// Against the server: what the inspector keeps, exports and checks.
+class CliAuditTest : public CliTest {
+ protected:
+  void TearDown() override {
+    for (const std::string& p : files_) std::remove(p.c_str());
+    CliTest::TearDown();
+  }
+  std::string File(const std::string& name) {
+    files_.push_back(TestPath(absl::StrCat("-", name)));
+    return files_.back();
+  }
+  std::vector<std::string> files_;
+};
+
+TEST_F(CliAuditTest, ExportedBundleVerifiesOfflineAgainstAKeptCheckpoint) {
+  ActiveTask();
+  const std::string key = File("key.pem");
+  const std::string kept = File("kept.json");
+  const std::string bundle = File("bundle.json");
+  const Result pub = Run(auditor_, {"audit", "pubkey", "--out", key});
+  ASSERT_EQ(pub.code, 0) << pub.err;
+  EXPECT_THAT(pub.err, HasSubstr("key id "));
+  const Result keep =
+      Run(auditor_, {"audit", "checkpoint", "--pubkey", key, "--out", kept});
+  ASSERT_EQ(keep.code, 0) << keep.err;
+  EXPECT_THAT(keep.out, HasSubstr("signature verified"));
+  ASSERT_OK_AND_ASSIGN(checkpoint::Checkpoint kept_head,
+                       checkpoint::CheckpointFromJson(ReadFile(kept)));
+
+  ActiveTask();
+  const Result exported =
+      Run(auditor_, {"audit", "export", "--checkpoint", kept, "--out", bundle});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  ASSERT_OK_AND_ASSIGN(workflow::Bundle read,
+                       workflow::BundleFromJson(ReadFile(bundle)));
+  ASSERT_GT(read.last_seq, kept_head.tree_size);
+  EXPECT_EQ(read.first_seq, 1);
+  EXPECT_EQ(read.events.size(), static_cast<size_t>(read.last_seq));
+  EXPECT_EQ(read.consistency_from, kept_head.tree_size);
+  EXPECT_EQ(exported.out,
+            absl::StrCat("exported ", read.last_seq, " events (seq 1..",
+                         read.last_seq, ") with checkpoint of size ",
+                         read.checkpoint.tree_size, " to ", bundle, "\n"));
+
+  // Offline: no address, no token.
+  const Result ok = RunTaskgate(
+      {"audit", "verify", bundle, "--pubkey", key, "--checkpoint", kept});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr(absl::StrCat("\nVERIFIED: ", read.last_seq,
+                                             " events (seq 1..", read.last_seq,
+                                             ")\n")));
+
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(bundle));
+  std::string hex = doc["events"][1]["canonical"];
+  hex[hex.size() / 2] = hex[hex.size() / 2] == 'a' ? 'b' : 'a';
+  doc["events"][1]["canonical"] = hex;
+  WriteFile(bundle, doc.dump(2));
+  const Result bad = RunTaskgate(
+      {"audit", "verify", bundle, "--pubkey", key, "--checkpoint", kept});
+  EXPECT_EQ(bad.code, 8) << bad.out << bad.err;
+  EXPECT_THAT(bad.out, HasSubstr("\nFAILED: first bad event is seq 2\n"));
+}
+
+TEST_F(CliAuditTest, SliceOfATimeRangeVerifiesWithItsRangeProof) {
+  ActiveTask();
+  clock_.Advance(absl::Hours(24));  // 2026-03-03
+  const std::string id = ActiveTask();
+  const std::string key = File("key.pem");
+  const std::string bundle = File("slice.json");
+  ASSERT_EQ(Run(auditor_, {"audit", "pubkey", "--out", key}).code, 0);
+  const Result exported =
+      Run(auditor_, {"audit", "export", "--from", "2026-03-03", "--to",
+                     "2026-03-04", "--out", bundle});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  ASSERT_OK_AND_ASSIGN(workflow::Bundle read,
+                       workflow::BundleFromJson(ReadFile(bundle)));
+  EXPECT_GT(read.first_seq, 1);
+  ASSERT_FALSE(read.events.empty());
+  bool has_task = false;
+  for (const workflow::BundleEvent& e : read.events) {
+    ASSERT_TRUE(e.readable.has_value());
+    EXPECT_GE(e.readable->time, e2e::At(2026, 3, 3, 0));
+    has_task = has_task || e.readable->entity_id == id;
+  }
+  EXPECT_TRUE(has_task);
+  const Result ok = RunTaskgate({"audit", "verify", bundle, "--pubkey", key});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("\nVERIFIED: "));
+}
+
+TEST_F(CliAuditTest, BundleRefusesFiltersAndNeedsAnOutputFile) {
+  Result r = Run(auditor_, {"audit", "export"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--out FILE"));
+  r = Run(auditor_, {"audit", "export", "--task", "t-1", "--out", "x"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--format csv or json"));
+}
+
+TEST_F(CliAuditTest, ConsistencyUsesTheKeptRoot) {
+  ActiveTask();
+  const std::string kept = File("kept.json");
+  ASSERT_EQ(Run(auditor_, {"audit", "checkpoint", "--out", kept}).code, 0);
+  ActiveTask();
+  const Result ok =
+      Run(auditor_, {"audit", "consistency", "--checkpoint", kept});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("VERIFIED: the tree of size "));
+  EXPECT_THAT(ok.out, HasSubstr(", the one you kept) is a prefix of"));
+
+  const Result proof =
+      Run(auditor_, {"audit", "proof", "--seq", "1", "--checkpoint", kept});
+  EXPECT_EQ(proof.code, 0) << proof.err;
+  EXPECT_THAT(proof.out, HasSubstr("VERIFIED: seq 1 is included in the tree"));
+
+  // A kept root the server's log does not extend: a rewritten history.
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(kept));
+  std::string root = doc["root_hash"];
+  root[0] = root[0] == 'f' ? 'e' : 'f';
+  doc["root_hash"] = root;
+  WriteFile(kept, doc.dump(2));
+  const Result forked =
+      Run(auditor_, {"audit", "consistency", "--checkpoint", kept});
+  EXPECT_EQ(forked.code, 8) << forked.out << forked.err;
+  EXPECT_THAT(forked.err, HasSubstr("FAILED: "));
+  EXPECT_THAT(forked.err, HasSubstr(root));
+  const Result not_included =
+      Run(auditor_, {"audit", "proof", "--seq", "1", "--checkpoint", kept});
+  EXPECT_EQ(not_included.code, 8) << not_included.out << not_included.err;
+  EXPECT_THAT(not_included.err, HasSubstr("FAILED: the proof does not show"));
+}
+
+TEST_F(CliAuditTest, EventsCsvQuotesTheReasonAndHasOneRowPerEvent) {
+  const std::string id = SubmittedTask(CleanAssistSpec(), &reviewer_);
+  const std::string reason = "缺少经费, see \"R-FUNDING\"\nthen resubmit";
+  ASSERT_OK_AND_ASSIGN(v1::Task returned,
+                       Act(reviewer_, e2e::Step::kReturn, id, reason));
+  const Result r =
+      Run(auditor_, {"audit", "events", "--task", id, "--output", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::vector<std::vector<std::string>> rows = ParseCsv(r.out);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_THAT(rows[0], ElementsAre("seq", "time", "actor_id", "actor_role",
+                                   "action", "entity_type", "entity_id",
+                                   "state_before", "state_after", "reason",
+                                   "request_id", "department_id",
+                                   "community_ids", "details", "leaf_hash"));
+  const std::vector<std::string> actions = TaskActions(id);
+  ASSERT_EQ(rows.size(), actions.size() + 1);
+  const std::vector<std::string>* returned_row = nullptr;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 15u) << "row " << i;
+    EXPECT_EQ(rows[i][4], actions[i - 1]);
+    EXPECT_EQ(rows[i][6], id);
+    EXPECT_EQ(rows[i][14].size(), 64u);
+    if (rows[i][4] == "task.return") returned_row = &rows[i];
+  }
+  ASSERT_NE(returned_row, nullptr);
+  EXPECT_EQ((*returned_row)[9], reason);
+  EXPECT_EQ((*returned_row)[3], "reviewer");
+  EXPECT_EQ((*returned_row)[1], "2026-03-02T01:00:00Z");
+  EXPECT_EQ((*returned_row)[12], "c1");
+
+  const std::string file = File("events.csv");
+  const Result exported = Run(auditor_, {"audit", "export", "--format", "csv",
+                                         "--task", id, "--out", file});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  EXPECT_EQ(ReadFile(file), r.out);
+}
+
+TEST_F(CliAuditTest, EventsFilterByTheStateEntered) {
+  const std::string id = ActiveTask();
+  SubmittedTask(CleanAssistSpec());  // SUBMITTED, never ACTIVE
+  const Result r = Run(
+      auditor_, {"audit", "events", "--state", "ACTIVE", "--output", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<std::string> entities;
+  const nlohmann::json listed = nlohmann::json::parse(r.out);
+  for (const auto& e : listed["items"]) {
+    EXPECT_EQ(e["state_after"], "ACTIVE");
+    entities.push_back(e["entity_id"]);
+  }
+  EXPECT_THAT(entities, ElementsAre(id));
+}
+
+TEST_F(CliAuditTest, StatsJsonHasTheDepartments) {
+  ActiveTask();
+  const Result r = Run(auditor_, {"audit", "stats", "--from", "2026-03-01",
+                                  "--to", "2026-04-01", "--output", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j["departments"].is_array()) << r.out;
+  const nlohmann::json* civil = nullptr;
+  for (const auto& d : j["departments"]) {
+    if (d["department_id"] == "civil-affairs") civil = &d;
+  }
+  ASSERT_NE(civil, nullptr) << r.out;
+  EXPECT_EQ((*civil)["submitted"], 1);
+  EXPECT_EQ((*civil)["admitted"], 1);
+  EXPECT_EQ((*civil)["admitted_by_duty_list"], 1);
+
+  const Result table = Run(auditor_, {"audit", "stats", "--from", "2026-03-01",
+                                      "--to", "2026-04-01"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("Departments\nDEPARTMENT"));
+  EXPECT_THAT(table.out, HasSubstr("\ncivil-affairs "));
+  EXPECT_THAT(table.out, HasSubstr("\nBurden kept out of the communities\n"));
+}
+
+TEST_F(CliAuditTest, StatsNeedsTheTimeRange) {
+  const Result r = Run(auditor_, {"audit", "stats", "--from", "2026-03-01"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--to is required"));
 }
 
 }  // namespace

@@ -78,31 +78,36 @@ Hash NodeHash(const Hash& left, const Hash& right) {
   return Digest({std::string_view(&prefix, 1), View(left), View(right)});
 }
 
-Hash RootFromLeafHashes(std::span<const Hash> leaf_hashes) {
-  if (leaf_hashes.empty()) return Sha256("");
-  // Left-to-right stack of perfect subtree roots; `heights[i]` is the height
-  // of `stack[i]`. Adding a leaf merges equal-height neighbours, exactly as
-  // the RFC's split at the largest power of two builds the left subtrees.
-  std::vector<Hash> stack;
-  std::vector<int> heights;
-  for (const Hash& leaf : leaf_hashes) {
-    Hash node = leaf;
-    int height = 0;
-    while (!heights.empty() && heights.back() == height) {
-      node = NodeHash(stack.back(), node);
-      stack.pop_back();
-      heights.pop_back();
-      ++height;
-    }
-    stack.push_back(node);
-    heights.push_back(height);
+void RootAccumulator::Append(const Hash& leaf_hash) {
+  // Adding a leaf merges equal-height neighbours, exactly as the RFC's split
+  // at the largest power of two builds the left subtrees.
+  Hash node = leaf_hash;
+  int height = 0;
+  while (!heights_.empty() && heights_.back() == height) {
+    node = NodeHash(stack_.back(), node);
+    stack_.pop_back();
+    heights_.pop_back();
+    ++height;
   }
-  // The remaining perfect subtrees fold right to left into the root.
-  Hash root = stack.back();
-  for (size_t i = stack.size() - 1; i-- > 0;) {
-    root = NodeHash(stack[i], root);
+  stack_.push_back(node);
+  heights_.push_back(height);
+  ++size_;
+}
+
+Hash RootAccumulator::Root() const {
+  if (stack_.empty()) return Sha256("");
+  // The perfect subtrees fold right to left into the root.
+  Hash root = stack_.back();
+  for (size_t i = stack_.size() - 1; i-- > 0;) {
+    root = NodeHash(stack_[i], root);
   }
   return root;
+}
+
+Hash RootFromLeafHashes(std::span<const Hash> leaf_hashes) {
+  RootAccumulator root;
+  for (const Hash& leaf : leaf_hashes) root.Append(leaf);
+  return root.Root();
 }
 
 absl::StatusOr<std::vector<Hash>> InclusionProof(

@@ -42,6 +42,22 @@ Hash NodeHash(const Hash& left, const Hash& right);
 // empty span, SHA-256 of the empty string. Linear time, O(log n) memory.
 Hash RootFromLeafHashes(std::span<const Hash> leaf_hashes);
 
+// The root of a growing list of leaves in O(log n) memory: a left-to-right
+// stack of perfect subtree roots. `Root()` after each `Append` is the root
+// of the leaves so far; a verifier walks the log once and reads the roots
+// at every checkpoint's size on the way.
+class RootAccumulator {
+ public:
+  void Append(const Hash& leaf_hash);
+  Hash Root() const;  // O(log n) hashes; SHA-256 of "" when empty
+  uint64_t size() const { return size_; }
+
+ private:
+  std::vector<Hash> stack_;
+  std::vector<int> heights_;  // heights_[i] is the height of stack_[i]
+  uint64_t size_ = 0;
+};
+
 // Returns the RFC 6962 audit path PATH(index, D[n]) of leaf `index` in the
 // tree of all of `leaf_hashes` (n = leaf_hashes.size()), bottom-up. Linear in
 // n (every leaf is hashed into some subtree root once). INVALID_ARGUMENT when

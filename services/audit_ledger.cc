@@ -25,13 +25,16 @@ absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
     TASKGATE_ASSIGN_OR_RETURN(
         std::vector<store::AuditRow> rows,
         store.ListAuditRows(district_id, after, kVerifyPage));
+    std::vector<workflow::PresentedEvent> events;
+    events.reserve(rows.size());
     for (store::AuditRow& row : rows) {
-      verifier.Add({.seq = row.seq,
-                    .canonical = std::move(row.canonical),
-                    .leaf_hash = std::move(row.leaf_hash),
-                    .readable = std::move(row.columns),
-                    .readable_has_details = false});
+      events.push_back({.seq = row.seq,
+                        .canonical = std::move(row.canonical),
+                        .leaf_hash = std::move(row.leaf_hash),
+                        .readable = std::move(row.columns),
+                        .readable_has_details = false});
     }
+    verifier.AddAll(events);
     if (static_cast<int32_t>(rows.size()) < kVerifyPage) break;
     after = rows.back().seq;
   }

@@ -333,13 +333,16 @@ VerifyReport VerifyBundle(const Bundle& bundle,
                           const signing::VerifyingKey& key,
                           const std::optional<checkpoint::Checkpoint>& kept) {
   LogVerifier verifier(bundle.district_id, bundle.first_seq);
+  std::vector<PresentedEvent> events;
+  events.reserve(bundle.events.size());
   for (const BundleEvent& e : bundle.events) {
-    verifier.Add({.seq = e.seq,
-                  .canonical = e.canonical,
-                  .leaf_hash = e.leaf_hash,
-                  .readable = e.readable,
-                  .readable_has_details = true});
+    events.push_back({.seq = e.seq,
+                      .canonical = e.canonical,
+                      .leaf_hash = e.leaf_hash,
+                      .readable = e.readable,
+                      .readable_has_details = true});
   }
+  verifier.AddAll(events);
   verifier.ExpectThrough(bundle.last_seq);
   VerifyInputs inputs;
   inputs.key = &key;

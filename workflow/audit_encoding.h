@@ -9,8 +9,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include <absl/status/status.h>
 #include <absl/status/statusor.h>
+#include <absl/time/time.h>
 
 #include "workflow/domain.h"
 
@@ -21,6 +25,30 @@ inline constexpr uint8_t kAuditEncodingVersion = 1;
 
 // Returns the canonical encoding of `event` (including its `seq`).
 std::string EncodeAuditEvent(const AuditEvent& event);
+
+// An event decoded without copying: its strings point into the bytes it was
+// decoded from and are valid while those live. For verifying millions of
+// events; reuse one view so that its vectors keep their capacity.
+struct AuditEventView {
+  int64_t seq = 0;
+  absl::Time time;
+  std::string_view district_id;
+  std::string_view actor_id;
+  Role actor_role = Role::kSystem;
+  std::string_view action;
+  std::string_view entity_type;
+  std::string_view entity_id;
+  std::string_view state_before;
+  std::string_view state_after;
+  std::string_view reason;
+  std::string_view request_id;
+  std::string_view department_id;
+  std::vector<std::string_view> community_ids;
+  std::vector<std::pair<std::string_view, std::string_view>> details;
+};
+
+// Parses a canonical encoding into `view` (errors as `DecodeAuditEvent`).
+absl::Status DecodeAuditEventView(std::string_view bytes, AuditEventView& view);
 
 // Parses a canonical encoding. INVALID_ARGUMENT names what is malformed
 // (unknown version, truncated field, trailing bytes, unknown role, details

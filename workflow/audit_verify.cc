@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
+#include <thread>
 #include <utility>
 
 #include <absl/status/status.h>
@@ -9,7 +11,6 @@
 #include <absl/strings/str_join.h>
 #include <absl/time/time.h>
 
-#include "common/merkle_tree.h"
 #include "workflow/audit_encoding.h"
 
 namespace taskgate::workflow {
@@ -32,65 +33,75 @@ std::string Describe(const checkpoint::Checkpoint& c) {
 // The first field where the readable form and the canonical bytes differ,
 // as "field: readable says X, the recorded event says Y"; empty when none.
 std::string FirstDifference(const AuditEvent& readable,
-                            const AuditEvent& recorded, bool with_details) {
-  auto text = [](const std::string& field, const std::string& a,
-                 const std::string& b) {
-    return absl::StrCat(field, ": the readable form says \"", a,
-                        "\", the recorded event says \"", b, "\"");
+                            const AuditEventView& recorded, bool with_details) {
+  auto text = [](std::string_view field, std::string_view a,
+                 std::string_view b) {
+    return absl::StrCat(std::string(field), ": the readable form says \"",
+                        std::string(a), "\", the recorded event says \"",
+                        std::string(b), "\"");
   };
   if (readable.time != recorded.time) {
     return text("time", Time(readable.time), Time(recorded.time));
   }
-  const std::pair<const char*,
-                  std::pair<const std::string*, const std::string*>>
+  const std::pair<const char*, std::pair<const std::string*, std::string_view>>
       fields[] = {
-          {"actor_id", {&readable.actor_id, &recorded.actor_id}},
-          {"action", {&readable.action, &recorded.action}},
-          {"entity_type", {&readable.entity_type, &recorded.entity_type}},
-          {"entity_id", {&readable.entity_id, &recorded.entity_id}},
-          {"state_before", {&readable.state_before, &recorded.state_before}},
-          {"state_after", {&readable.state_after, &recorded.state_after}},
-          {"reason", {&readable.reason, &recorded.reason}},
-          {"request_id", {&readable.request_id, &recorded.request_id}},
-          {"department_id", {&readable.department_id, &recorded.department_id}},
+          {"actor_id", {&readable.actor_id, recorded.actor_id}},
+          {"action", {&readable.action, recorded.action}},
+          {"entity_type", {&readable.entity_type, recorded.entity_type}},
+          {"entity_id", {&readable.entity_id, recorded.entity_id}},
+          {"state_before", {&readable.state_before, recorded.state_before}},
+          {"state_after", {&readable.state_after, recorded.state_after}},
+          {"reason", {&readable.reason, recorded.reason}},
+          {"request_id", {&readable.request_id, recorded.request_id}},
+          {"department_id", {&readable.department_id, recorded.department_id}},
       };
   for (const auto& [name, values] : fields) {
-    if (*values.first != *values.second) {
-      return text(name, *values.first, *values.second);
+    if (*values.first != values.second) {
+      return text(name, *values.first, values.second);
     }
   }
   if (readable.actor_role != recorded.actor_role) {
-    return text("actor_role", std::string(RoleName(readable.actor_role)),
-                std::string(RoleName(recorded.actor_role)));
+    return text("actor_role", RoleName(readable.actor_role),
+                RoleName(recorded.actor_role));
   }
-  std::vector<std::string> a = readable.community_ids;
-  std::vector<std::string> b = recorded.community_ids;
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  if (a != b) {
-    return text("community_ids", absl::StrJoin(a, ","), absl::StrJoin(b, ","));
+  if (!std::equal(readable.community_ids.begin(), readable.community_ids.end(),
+                  recorded.community_ids.begin(),
+                  recorded.community_ids.end())) {
+    // The index keeps communities in its own order: compare them as sets.
+    std::vector<std::string> a = readable.community_ids;
+    std::vector<std::string> b(recorded.community_ids.begin(),
+                               recorded.community_ids.end());
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (a != b) {
+      return text("community_ids", absl::StrJoin(a, ","),
+                  absl::StrJoin(b, ","));
+    }
   }
-  if (with_details && readable.details != recorded.details) {
-    for (const auto& [key, value] : recorded.details) {
-      auto it = readable.details.find(key);
-      if (it == readable.details.end()) {
-        return text(absl::StrCat("details.", key), "", value);
-      }
-      if (it->second != value) {
-        return text(absl::StrCat("details.", key), it->second, value);
-      }
+  if (!with_details) return "";
+  auto it = readable.details.begin();
+  for (const auto& [key, value] : recorded.details) {
+    if (it == readable.details.end() || it->first > key) {
+      return text(absl::StrCat("details.", std::string(key)), "", value);
     }
-    for (const auto& [key, value] : readable.details) {
-      if (!recorded.details.contains(key)) {
-        return text(absl::StrCat("details.", key), value, "");
-      }
+    if (it->first < key) {
+      return text(absl::StrCat("details.", it->first), it->second, "");
     }
+    if (it->second != value) {
+      return text(absl::StrCat("details.", it->first), it->second, value);
+    }
+    ++it;
+  }
+  if (it != readable.details.end()) {
+    return text(absl::StrCat("details.", it->first), it->second, "");
   }
   return "";
 }
 
-std::string HashBytes(const merkle::Hash& h) {
-  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+bool SameBytes(const std::string& bytes, const merkle::Hash& h) {
+  return bytes.size() == h.size() &&
+         std::equal(h.begin(), h.end(),
+                    reinterpret_cast<const uint8_t*>(bytes.data()));
 }
 
 }  // namespace
@@ -134,11 +145,59 @@ void LogVerifier::LocateFirstBad() {
   }
 }
 
-void LogVerifier::Add(const PresentedEvent& event) {
-  ++report_.events;
-  if (report_.first_seq == 0) report_.first_seq = event.seq;
-  report_.last_seq = std::max(report_.last_seq, event.seq);
+namespace {
+
+// The checks of one event that need nothing but the event: its leaf hash,
+// and problems appended to `out` in order. `view` is scratch space.
+merkle::Hash CheckEvent(const PresentedEvent& event,
+                        const std::string& district_id, AuditEventView& view,
+                        std::vector<VerifyProblem>& out) {
   const int64_t seq = event.seq;
+  const auto problem = [&](std::string message) {
+    out.push_back({seq, seq, std::move(message)});
+  };
+  const merkle::Hash leaf = merkle::LeafHash(event.canonical);
+  if (absl::Status decoded = DecodeAuditEventView(event.canonical, view);
+      !decoded.ok()) {
+    problem(absl::StrCat("seq ", seq, ": the canonical bytes do not decode (",
+                         decoded.message(), ")"));
+    return leaf;
+  }
+  if (view.seq != seq) {
+    problem(absl::StrCat(
+        "seq ", seq, ": this position holds the event recorded as seq ",
+        view.seq, " (an event was inserted, removed or moved here)"));
+  }
+  if (view.district_id != district_id) {
+    problem(absl::StrCat("seq ", seq, ": the event belongs to district \"",
+                         std::string(view.district_id), "\""));
+  }
+  if (event.leaf_hash.has_value() && !SameBytes(*event.leaf_hash, leaf)) {
+    problem(absl::StrCat("seq ", seq,
+                         ": the stored leaf hash does not match the canonical "
+                         "bytes (the event was altered after it was "
+                         "recorded)"));
+  }
+  if (event.readable.has_value()) {
+    const std::string diff =
+        FirstDifference(*event.readable, view, event.readable_has_details);
+    if (!diff.empty()) {
+      problem(absl::StrCat("seq ", seq, ": ", diff,
+                           " (the stored copy was altered)"));
+    }
+  }
+  return leaf;
+}
+
+// Below this many events a batch is checked on the calling thread.
+constexpr size_t kParallelBatch = 4096;
+
+}  // namespace
+
+void LogVerifier::Position(int64_t seq) {
+  ++report_.events;
+  if (report_.first_seq == 0) report_.first_seq = seq;
+  report_.last_seq = std::max(report_.last_seq, seq);
   if (seq > expected_) {
     Problem(expected_, expected_,
             absl::StrCat(Range(expected_, seq - 1),
@@ -151,43 +210,53 @@ void LogVerifier::Add(const PresentedEvent& event) {
                          expected_ - 1, " (duplicated or out of order)"));
   }
   expected_ = seq + 1;
+}
 
-  const merkle::Hash leaf = merkle::LeafHash(event.canonical);
-  leaves_.push_back(leaf);
-  absl::StatusOr<AuditEvent> recorded = DecodeAuditEvent(event.canonical);
-  if (!recorded.ok()) {
-    Problem(seq, seq,
-            absl::StrCat("seq ", seq, ": the canonical bytes do not decode (",
-                         recorded.status().message(), ")"));
+void LogVerifier::Add(const PresentedEvent& event) {
+  Position(event.seq);
+  std::vector<VerifyProblem> found;
+  leaves_.push_back(CheckEvent(event, report_.district_id, view_, found));
+  for (VerifyProblem& p : found) Problem(p.first, p.last, std::move(p.message));
+}
+
+void LogVerifier::AddAll(std::span<const PresentedEvent> events) {
+  const size_t workers =
+      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                       events.size() / kParallelBatch + 1);
+  if (workers <= 1) {
+    for (const PresentedEvent& e : events) Add(e);
     return;
   }
-  if (recorded->seq != seq) {
-    Problem(seq, seq,
-            absl::StrCat("seq ", seq,
-                         ": this position holds the event "
-                         "recorded as seq ",
-                         recorded->seq,
-                         " (an event was inserted, removed or moved here)"));
+  // Each worker checks a contiguous share; problems are merged in order
+  // afterwards, so the report reads as if checked one by one.
+  const size_t base = leaves_.size();
+  leaves_.resize(base + events.size());
+  // found[w]: (index in `events`, problem) of worker w's share, in order.
+  std::vector<std::vector<std::pair<size_t, VerifyProblem>>> found(workers);
+  std::vector<std::thread> threads;
+  const size_t share = (events.size() + workers - 1) / workers;
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      AuditEventView view;
+      std::vector<VerifyProblem> one;
+      const size_t end = std::min(events.size(), (w + 1) * share);
+      for (size_t i = w * share; i < end; ++i) {
+        leaves_[base + i] =
+            CheckEvent(events[i], report_.district_id, view, one);
+        for (VerifyProblem& p : one) found[w].emplace_back(i, std::move(p));
+        one.clear();
+      }
+    });
   }
-  if (LogIdOf(recorded->district_id) != log_id_) {
-    Problem(seq, seq,
-            absl::StrCat("seq ", seq, ": the event belongs to district \"",
-                         recorded->district_id, "\""));
-  }
-  if (event.leaf_hash.has_value() && *event.leaf_hash != HashBytes(leaf)) {
-    Problem(seq, seq,
-            absl::StrCat("seq ", seq,
-                         ": the stored leaf hash does not match "
-                         "the canonical bytes (the event was altered after it "
-                         "was recorded)"));
-  }
-  if (event.readable.has_value()) {
-    const std::string diff =
-        FirstDifference(*event.readable, *recorded, event.readable_has_details);
-    if (!diff.empty()) {
-      Problem(seq, seq,
-              absl::StrCat("seq ", seq, ": ", diff,
-                           " (the stored copy was altered)"));
+  for (std::thread& t : threads) t.join();
+  size_t next = 0;  // the next problem of the current share
+  for (size_t i = 0; i < events.size(); ++i) {
+    Position(events[i].seq);
+    auto& mine = found[i / share];
+    if (i % share == 0) next = 0;
+    for (; next < mine.size() && mine[next].first == i; ++next) {
+      VerifyProblem& p = mine[next].second;
+      Problem(p.first, p.last, std::move(p.message));
     }
   }
 }
@@ -251,8 +320,8 @@ void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
     }
     if (!inserted) it->second.second = "your kept";
   }
-  const merkle::MerkleTree tree(leaves_);
   const int64_t n = static_cast<int64_t>(leaves_.size());
+  merkle::RootAccumulator root;  // one pass; the roots at each size on the way
   int64_t good = 0;  // the largest size known to match a signed root
   for (const auto& [size, entry] : trusted) {
     const auto& [c, whose] = entry;
@@ -265,7 +334,10 @@ void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
       continue;
     }
     if (size == 0) continue;
-    if (*tree.Root(size) != c.root_hash) {
+    while (static_cast<int64_t>(root.size()) < size) {
+      root.Append(leaves_[root.size()]);
+    }
+    if (root.Root() != c.root_hash) {
       Problem(good + 1, size,
               absl::StrCat("the events up to seq ", size,
                            " do not give the "

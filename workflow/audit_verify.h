@@ -17,18 +17,21 @@
 // caught; it is then placed between the last checkpoint that still matches
 // and the first that does not.
 //
-// Pure; not thread-safe (one verifier per verification).
+// Pure; not thread-safe (one verifier per verification). `AddAll` uses
+// worker threads of its own.
 #ifndef TASKGATE_WORKFLOW_AUDIT_VERIFY_H_
 #define TASKGATE_WORKFLOW_AUDIT_VERIFY_H_
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "common/checkpoint.h"
 #include "common/merkle.h"
 #include "common/signing.h"
+#include "workflow/audit_encoding.h"
 #include "workflow/domain.h"
 
 namespace taskgate::workflow {
@@ -95,6 +98,9 @@ class LogVerifier {
   LogVerifier(std::string district_id, int64_t first_seq);
 
   void Add(const PresentedEvent& event);
+  // The same for a batch, checked on all cores; the report is the same as
+  // adding them one by one.
+  void AddAll(std::span<const PresentedEvent> events);
 
   // Reports events missing at the end, or present past the end, when the
   // source declares that its events run through `last_seq`.
@@ -108,6 +114,8 @@ class LogVerifier {
 
  private:
   void Problem(int64_t first, int64_t last, std::string message);
+  // Records the position of the next event and reports gaps and repeats.
+  void Position(int64_t seq);
   void LocateFirstBad();
   void CheckWholeLog(const VerifyInputs& inputs);
   void CheckSlice(const VerifyInputs& inputs);
@@ -121,6 +129,7 @@ class LogVerifier {
   int64_t declared_last_ = 0;
   std::vector<merkle::Hash> leaves_;
   std::vector<VerifyProblem> located_;  // every problem with events
+  AuditEventView view_;                 // reused: no allocation per event
   VerifyReport report_;
 };
 

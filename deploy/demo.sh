@@ -235,5 +235,35 @@ EVENTS=$(grep -c '"seq":' "$WORK/month.json" || true)
 [[ "$EVENTS" -gt 40 ]] || fail "the month's export has only $EVENTS events"
 grep -q '"items"' "$WORK/month.json" || fail "the export is not {\"items\": [...]}"
 echo "   -> exported $EVENTS events of the month as JSON ($(wc -c <"$WORK/month.json") bytes)"
+FROM=$(date +%Y-%m-01)
+TO=$(date -d "$FROM +1 month" +%F)
+expect 0 inspector audit stats --from "$FROM" --to "$TO"
+tg inspector audit stats --from "$FROM" --to "$TO" --output json >"$WORK/stats.json"
+grep -q '"rejected_by_negative_list": 1' "$WORK/stats.json" ||
+  fail "the statistics should count one negative-list rejection"
+echo "   -> statistics count the negative-list rejection"
+
+step "The inspector keeps a signed checkpoint, exports the month, verifies it offline"
+expect 0 inspector audit pubkey --out "$WORK/district.pub.pem"
+expect 0 inspector audit checkpoint --pubkey "$WORK/district.pub.pem" --out "$WORK/kept.json"
+# The log goes on after the checkpoint: the inspector's own query is recorded.
+expect 0 inspector audit events --action audit.export
+expect 0 inspector audit export --from "$FROM" --to "$TO" \
+  --checkpoint "$WORK/kept.json" --out "$WORK/month.bundle.json"
+# Offline: no address, no token.
+"$TASKGATE" audit verify "$WORK/month.bundle.json" \
+  --pubkey "$WORK/district.pub.pem" --checkpoint "$WORK/kept.json" ||
+  fail "the month's bundle does not verify"
+# One edited byte inside one event's canonical bytes must be caught.
+sed '0,/"canonical": "01/s//"canonical": "00/' "$WORK/month.bundle.json" \
+  >"$WORK/edited.bundle.json"
+got=0
+"$TASKGATE" audit verify "$WORK/edited.bundle.json" \
+  --pubkey "$WORK/district.pub.pem" >"$WORK/edited.txt" || got=$?
+cat "$WORK/edited.txt"
+[[ "$got" == 8 ]] || fail "an edited bundle must fail verification (exit 8), got $got"
+grep -q '^FAILED: first bad event is seq ' "$WORK/edited.txt" ||
+  fail "the report must name the first bad event"
+echo "   -> an edited bundle is refused and the event named"
 
 printf '\nDEMO PASSED: one district month, every step as SPEC.md says.\n'

@@ -141,8 +141,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
             if (request->include_canonical()) out->set_canonical(e.canonical);
           }
           if (more && !events.empty()) {
-            response->set_next_page_token(EncodePageToken(
-                query_key, absl::StrCat(events.back().event.seq)));
+            response->set_next_page_token(
+                EncodePageToken(query_key, absl::StrCat(events.back().seq)));
           }
           return absl::OkStatus();
         });
@@ -440,7 +440,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
     q.limit = 1;
     TASKGATE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> first,
                               ctx_.store.ListEvents(q));
-    return first.empty() ? size + 1 : first[0].event.seq;
+    return first.empty() ? size + 1 : first[0].seq;
   }
 
   ApiContext& ctx_;

@@ -299,7 +299,9 @@ void ToProto(const workflow::Community& c, v1::Community* out) {
 
 void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
   const workflow::AuditEvent& e = stored.event;
-  out->set_seq(e.seq);
+  // The position in the log, which a bundle's verifier checks against the
+  // seq inside the canonical bytes.
+  out->set_seq(stored.seq);
   ToTimestamp(e.time, out->mutable_event_time());
   out->set_actor_id(e.actor_id);
   out->set_actor_role(ToProto(e.actor_role));

@@ -133,6 +133,9 @@ struct EventQuery {
 
 // A stored event with what the store keeps to prove it.
 struct StoredEvent {
+  // The event's position in the stored log. Equal to `event.seq` unless the
+  // file was tampered with; a verifier compares the two.
+  int64_t seq = 0;
   workflow::AuditEvent event;
   std::string canonical;  // the canonical encoding (docs/audit-encoding.md)
   merkle::Hash leaf_hash{};

@@ -1578,6 +1578,7 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::Impl::ListEvents(
     const std::string what = absl::StrCat("audit event ", stmt.Int(0),
                                           " of district ", query.district_id);
     StoredEvent stored;
+    stored.seq = stmt.Int(0);
     stored.canonical = stmt.Bytes(1);
     // Returned exactly as hashed: the event is what `canonical` says, so a
     // verifier recomputing the leaf checks the very value it was given.

@@ -1187,6 +1187,7 @@ TEST(SqliteStoreTest, EventRoundTripEqualsCommitted) {
                            kD1, [](EventQuery& q) { q.after_seq = 1; })));
   ASSERT_EQ(events.size(), 1U);
   EXPECT_EQ(events[0].event, expected);
+  EXPECT_EQ(events[0].seq, 2);
   EXPECT_EQ(events[0].canonical, workflow::EncodeAuditEvent(expected));
   EXPECT_EQ(events[0].leaf_hash, merkle::LeafHash(events[0].canonical));
 }

@@ -226,6 +226,21 @@ absl::StatusOr<checkpoint::Checkpoint> ReadKept(const std::string& path) {
   return c;
 }
 
+// The kept checkpoint of a --checkpoint flag (nullopt when not given),
+// refusing a size flag that names another size.
+absl::StatusOr<std::optional<checkpoint::Checkpoint>> ReadKeptFlag(
+    const std::string& path, int64_t size, std::string_view size_flag) {
+  if (path.empty()) return std::nullopt;
+  absl::StatusOr<checkpoint::Checkpoint> kept = ReadKept(path);
+  if (!kept.ok()) return kept.status();
+  if (size != 0 && size != kept->tree_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(size_flag), " ", size, " disagrees with ",
+                     path, " (size ", kept->tree_size, "); give one of them"));
+  }
+  return *kept;
+}
+
 absl::StatusOr<signing::VerifyingKey> ReadKey(const std::string& path) {
   absl::StatusOr<std::string> pem = ReadFile(path);
   if (!pem.ok()) return pem.status();
@@ -697,19 +712,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
         "word. Exit 8 when it does not verify",
         "taskgate audit proof --seq 42 --checkpoint kept.json",
         [f](Context& ctx) {
-          std::optional<checkpoint::Checkpoint> kept;
-          if (!f->kept.empty()) {
-            absl::StatusOr<checkpoint::Checkpoint> read = ReadKept(f->kept);
-            if (!read.ok()) {
-              return ctx.Usage(std::string(read.status().message()));
-            }
-            if (f->tree_size != 0 && f->tree_size != read->tree_size) {
-              return ctx.Usage(absl::StrCat(
-                  "--tree-size ", f->tree_size, " disagrees with ", f->kept,
-                  " (size ", read->tree_size, "); give one of them"));
-            }
-            kept = *read;
-          }
+          absl::StatusOr<std::optional<checkpoint::Checkpoint>> read =
+              ReadKeptFlag(f->kept, f->tree_size, "--tree-size");
+          if (!read.ok())
+            return ctx.Usage(std::string(read.status().message()));
+          const std::optional<checkpoint::Checkpoint>& kept = *read;
           if (ctx.client() == nullptr) return int{kExitUsage};
           Client& c = *ctx.client();
           v1::GetInclusionProofRequest r;
@@ -785,19 +792,12 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
         "it does not verify",
         "taskgate audit consistency --checkpoint kept-2026-03.json",
         [f](Context& ctx) {
-          std::optional<checkpoint::Checkpoint> kept;
-          if (!f->kept.empty()) {
-            absl::StatusOr<checkpoint::Checkpoint> read = ReadKept(f->kept);
-            if (!read.ok()) {
-              return ctx.Usage(std::string(read.status().message()));
-            }
-            if (f->from != 0 && f->from != read->tree_size) {
-              return ctx.Usage(absl::StrCat(
-                  "--from ", f->from, " disagrees with ", f->kept, " (size ",
-                  read->tree_size, "); give one of them"));
-            }
-            kept = *read;
-          } else if (f->from <= 0) {
+          absl::StatusOr<std::optional<checkpoint::Checkpoint>> read =
+              ReadKeptFlag(f->kept, f->from, "--from");
+          if (!read.ok())
+            return ctx.Usage(std::string(read.status().message()));
+          const std::optional<checkpoint::Checkpoint>& kept = *read;
+          if (!kept.has_value() && f->from <= 0) {
             return ctx.Usage("give --from SIZE or --checkpoint KEPT.json");
           }
           const int64_t old_size = kept.has_value() ? kept->tree_size : f->from;

@@ -215,11 +215,6 @@ class Store {
   virtual absl::StatusOr<int64_t> EventCount(
       const std::string& district_id) = 0;
 
-  // Merkle tree hash over the first `tree_size` events of the district's
-  // log (RFC 6962 §2.1). INVALID_ARGUMENT if `tree_size` exceeds the log.
-  virtual absl::StatusOr<merkle::Hash> MerkleRoot(
-      const std::string& district_id, int64_t tree_size) = 0;
-
   // The stored leaf hashes of events after `after_seq`, in order, at most
   // `limit` (0: all). DATA_LOSS when the stored log has a gap or a hash of
   // the wrong size there: the database is damaged and must be verified.

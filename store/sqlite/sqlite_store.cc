@@ -355,8 +355,6 @@ class SqliteStore::Impl {
       const std::string& district_id, const std::string& task_id);
   absl::StatusOr<std::vector<StoredEvent>> ListEvents(const EventQuery& query);
   absl::StatusOr<int64_t> EventCount(const std::string& district_id);
-  absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
-                                          int64_t tree_size);
   absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq, int32_t limit);
   absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
@@ -1609,43 +1607,6 @@ absl::StatusOr<int64_t> SqliteStore::Impl::EventCount(
   return stmt.Int(0);
 }
 
-absl::StatusOr<merkle::Hash> SqliteStore::Impl::MerkleRoot(
-    const std::string& district_id, int64_t tree_size) {
-  if (tree_size < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tree_size ", tree_size, " is negative"));
-  }
-  absl::MutexLock lock(&mu_);
-  // One statement reads one snapshot: the count and the leaves agree.
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare("SELECT seq, leaf_hash FROM audit_events WHERE district_id = ? "
-              "AND seq <= ? ORDER BY seq",
-              {district_id, tree_size}));
-  std::vector<merkle::Hash> leaves;
-  while (true) {
-    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("read leaf hashes"));
-    if (!row) break;
-    const int64_t seq = stmt.Int(0);
-    const std::string leaf = stmt.Bytes(1);
-    if (seq != static_cast<int64_t>(leaves.size()) + 1 ||
-        leaf.size() != merkle::Hash().size()) {
-      return absl::DataLossError(
-          absl::StrCat("audit log of district ", district_id,
-                       " is damaged at seq ", leaves.size() + 1,
-                       "; verify the database and restore it from a backup"));
-    }
-    merkle::Hash& hash = leaves.emplace_back();
-    std::copy(leaf.begin(), leaf.end(), hash.begin());
-  }
-  if (static_cast<int64_t>(leaves.size()) != tree_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tree_size ", tree_size, " exceeds the audit log of district ",
-        district_id, ", which has ", leaves.size(), " events"));
-  }
-  return merkle::RootFromLeafHashes(leaves);
-}
-
 absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::Impl::ListLeafHashes(
     const std::string& district_id, int64_t after_seq, int32_t limit) {
   absl::MutexLock lock(&mu_);
@@ -2060,10 +2021,6 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
 absl::StatusOr<int64_t> SqliteStore::EventCount(
     const std::string& district_id) {
   return impl_->EventCount(district_id);
-}
-absl::StatusOr<merkle::Hash> SqliteStore::MerkleRoot(
-    const std::string& district_id, int64_t tree_size) {
-  return impl_->MerkleRoot(district_id, tree_size);
 }
 absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::ListLeafHashes(
     const std::string& district_id, int64_t after_seq, int32_t limit) {

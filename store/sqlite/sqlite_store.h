@@ -88,8 +88,6 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<StoredEvent>> ListEvents(
       const EventQuery& query) override;
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
-  absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
-                                          int64_t tree_size) override;
   absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq,
       int32_t limit) override;

@@ -45,6 +45,7 @@ using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 using workflow::AuditEvent;
 using workflow::Task;
 using workflow::TaskState;
@@ -1380,10 +1381,9 @@ TEST(SqliteStoreTest, CheckpointsAreKeptInSizeOrderAndOncePerSize) {
   EXPECT_THAT(error, HasSubstr("checkpoints are append-only"));
 }
 
-TEST(SqliteStoreTest, MerkleRootCoversTheFirstEvents) {
+TEST(SqliteStoreTest, LeafHashesGiveTheRootOfEveryPrefix) {
   auto store = OpenMemory();
   ASSERT_NE(store, nullptr);
-  EXPECT_THAT(store->MerkleRoot(kD1, 0), IsOkAndHolds(merkle::Sha256("")));
   for (int i = 0; i < 5; ++i) {
     AuditEvent e = MakeEvent(kD1, "x", absl::StrCat(i), T(i));
     e.details = {{"i", absl::StrCat(i)}};
@@ -1392,25 +1392,38 @@ TEST(SqliteStoreTest, MerkleRootCoversTheFirstEvents) {
   ASSERT_THAT(store->Commit(EventsChange(kD2, {MakeEvent(kD2, "y", "z")})),
               IsOk());
   ASSERT_OK_AND_ASSIGN(auto events, store->ListEvents(AllEvents(kD1)));
-  ASSERT_EQ(events.size(), 5U);
-  std::vector<merkle::Hash> leaves;
-  for (int64_t n = 0; n <= 5; ++n) {
-    EXPECT_THAT(store->MerkleRoot(kD1, n),
-                IsOkAndHolds(merkle::RootFromLeafHashes(leaves)))
+  ASSERT_OK_AND_ASSIGN(auto leaves, store->ListLeafHashes(kD1, 0, 0));
+  ASSERT_EQ(leaves.size(), 5U);
+  for (size_t n = 0; n < 5; ++n) {
+    // Recomputed here from the event, not taken from the store.
+    EXPECT_EQ(leaves[n],
+              merkle::LeafHash(workflow::EncodeAuditEvent(events[n].event)))
         << n;
-    if (n < 5) {
-      leaves.push_back(
-          merkle::LeafHash(workflow::EncodeAuditEvent(events[n].event)));
+  }
+  EXPECT_THAT(store->ListLeafHashes(kD2, 0, 0), IsOkAndHolds(SizeIs(1)));
+  EXPECT_THAT(store->ListLeafHashes(kD1, 5, 0), IsOkAndHolds(IsEmpty()));
+}
+
+TEST(SqliteStoreTest, LeafHashesRefuseALogWithAGap) {
+  const ScopedDbPath scoped;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_THAT(store->Commit(EventsChange(
+                      kD1, {MakeEvent(kD1, "x", absl::StrCat(i))})),
+                  IsOk());
     }
   }
-  EXPECT_NE(*store->MerkleRoot(kD1, 5), *store->MerkleRoot(kD1, 4));
-  EXPECT_THAT(store->MerkleRoot(kD1, 6),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("which has 5 events")));
-  EXPECT_THAT(store->MerkleRoot(kD1, -1),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(store->MerkleRoot(kD2, 2),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  {
+    RawDb raw(scoped.path());
+    ASSERT_EQ(raw.Exec("DROP TRIGGER audit_events_no_delete; "
+                       "DELETE FROM audit_events WHERE seq = 2"),
+              SQLITE_OK);
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+  EXPECT_THAT(
+      store->ListLeafHashes(kD1, 0, 0),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("damaged at seq 2")));
 }
 
 TEST(SqliteStoreTest, StoredAuditEventsCannotBeRewrittenThroughSql) {

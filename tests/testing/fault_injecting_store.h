@@ -128,10 +128,6 @@ class FaultInjectingStore final : public store::Store {
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override {
     return wrapped_.EventCount(district_id);
   }
-  absl::StatusOr<merkle::Hash> MerkleRoot(const std::string& district_id,
-                                          int64_t tree_size) override {
-    return wrapped_.MerkleRoot(district_id, tree_size);
-  }
   absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq,
       int32_t limit) override {

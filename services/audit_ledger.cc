@@ -1,11 +1,15 @@
 #include "services/audit_ledger.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
 #include "common/status_macros.h"
+#include "services/server.h"
 
 namespace taskgate::services {
 namespace {
@@ -18,7 +22,8 @@ constexpr int32_t kVerifyPage = 10000;
 absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
     store::Store& store, const std::string& district_id,
     const signing::VerifyingKey& key,
-    const std::optional<checkpoint::Checkpoint>& kept) {
+    const std::optional<checkpoint::Checkpoint>& kept,
+    const std::string& kept_name) {
   workflow::LogVerifier verifier(district_id, 1);
   int64_t after = 0;
   while (true) {
@@ -43,6 +48,7 @@ absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
   TASKGATE_ASSIGN_OR_RETURN(inputs.checkpoints,
                             store.ListCheckpoints(district_id, 0, 0));
   inputs.kept = kept;
+  inputs.kept_name = kept_name;
   return verifier.Finish(inputs);
 }
 
@@ -60,11 +66,33 @@ absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
     Options options) {
   std::unique_ptr<AuditLedger> ledger(
       new AuditLedger(store, clock, std::move(key), std::move(options)));
-  TASKGATE_ASSIGN_OR_RETURN(workflow::VerifyReport report,
-                            VerifyStoredLog(store, ledger->options_.district_id,
-                                            ledger->public_key_));
+  // The last checkpoint this server signed, as kept beside its key.
+  std::optional<checkpoint::Checkpoint> head;
+  std::string head_problem;
+  const std::string& head_file = ledger->options_.head_file;
+  if (!head_file.empty() && std::filesystem::exists(head_file)) {
+    std::ifstream in(head_file, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    absl::StatusOr<checkpoint::Checkpoint> parsed =
+        checkpoint::CheckpointFromJson(text);
+    if (parsed.ok()) {
+      head = *std::move(parsed);
+    } else {
+      head_problem =
+          absl::StrCat("the head file ", head_file,
+                       " is unreadable: ", parsed.status().message());
+    }
+  }
+  TASKGATE_ASSIGN_OR_RETURN(
+      workflow::VerifyReport report,
+      VerifyStoredLog(store, ledger->options_.district_id, ledger->public_key_,
+                      head, "the server's last signed"));
   absl::MutexLock lock(&ledger->mu_);
-  if (!report.verified()) {
+  if (!head_problem.empty()) {
+    ledger->refused_ = absl::StrCat(
+        "the stored audit log could not be checked at start: ", head_problem);
+  } else if (!report.verified()) {
     // Keep the first problems: enough for an operator to act on.
     std::string why = "the stored audit log failed verification at start";
     for (size_t i = 0; i < report.problems.size() && i < 3; ++i) {
@@ -161,6 +189,19 @@ absl::StatusOr<checkpoint::Checkpoint> AuditLedger::SignLocked() {
                                  key_));
   TASKGATE_RETURN_IF_ERROR(store_.AddCheckpoint(options_.district_id, c));
   latest_ = c;
+  if (!options_.head_file.empty()) {
+    // Written aside and renamed: a crash leaves the old head or the new.
+    const std::string staging = options_.head_file + ".new";
+    TASKGATE_RETURN_IF_ERROR(
+        WriteSecretFile(staging, checkpoint::CheckpointToJson(c)));
+    std::error_code ec;
+    std::filesystem::rename(staging, options_.head_file, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot replace the head file ", options_.head_file,
+                       ": ", ec.message()));
+    }
+  }
   return c;
 }
 

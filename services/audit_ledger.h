@@ -7,9 +7,13 @@
 // export, and on shutdown.
 //
 // At creation it verifies the stored log against the stored checkpoints
-// (the same check as `taskgated --verify-db`). A log that fails is still
-// served, so that inspectors can read and export it, but is never signed
-// again: a signature would lend the altered record the server's word.
+// (the same check as `taskgated --verify-db`) and against the last
+// checkpoint it signed, which it also keeps in a file beside its key (the
+// head file): someone who can edit the database but not the key's
+// directory cannot cut the log's tail and its checkpoints unnoticed. A log
+// that fails is still served, so that inspectors can read and export it,
+// but is never signed again: a signature would lend the altered record the
+// server's word.
 //
 // Thread-safety: all methods may be called from any thread.
 #ifndef TASKGATE_SERVICES_AUDIT_LEDGER_H_
@@ -41,7 +45,8 @@ namespace taskgate::services {
 absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
     store::Store& store, const std::string& district_id,
     const signing::VerifyingKey& key,
-    const std::optional<checkpoint::Checkpoint>& kept = std::nullopt);
+    const std::optional<checkpoint::Checkpoint>& kept = std::nullopt,
+    const std::string& kept_name = "your kept");
 
 class AuditLedger {
  public:
@@ -49,6 +54,9 @@ class AuditLedger {
     std::string district_id;
     int64_t every_events = 1000;
     absl::Duration interval = absl::Hours(1);
+    // Where the last signed checkpoint is also kept (JSON, mode 0600);
+    // empty: nowhere but the store.
+    std::string head_file;
   };
 
   static absl::StatusOr<std::unique_ptr<AuditLedger>> Create(

@@ -328,12 +328,19 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                       ? std::optional(FromTimestamp(request->end_time()))
                       : std::nullopt,
                   size, size + 1));
-          const int64_t last = end - 1;
+          int64_t last = end - 1;
+          // An altered log is not signed any more: a whole-log export then
+          // also carries the events after the newest checkpoint it still
+          // reaches, so that a kept checkpoint places a cut tail exactly.
+          if (first == 1 && last == size && !request->has_end_time() &&
+              ctx_.ledger.signing_refused().has_value()) {
+            TASKGATE_ASSIGN_OR_RETURN(last, ctx_.ledger.Sync());
+          }
           ToProto(head, response->mutable_checkpoint());
           response->set_district_id(ctx_.engine.options().district_id);
           response->set_first_seq(first);
           response->set_last_seq(last);
-          if (first == 1 && last == size) {
+          if (first == 1 && last >= size) {
             TASKGATE_ASSIGN_OR_RETURN(
                 std::vector<checkpoint::Checkpoint> earlier,
                 ctx_.store.ListCheckpoints(ctx_.engine.options().district_id, 0,

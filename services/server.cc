@@ -138,7 +138,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
           deps.store, deps.clock, *std::move(key),
           {.district_id = config.district_id,
            .every_events = config.checkpoint_every_events,
-           .interval = absl::Seconds(config.checkpoint_interval_seconds)}));
+           .interval = absl::Seconds(config.checkpoint_interval_seconds),
+           .head_file = config.signing_key_file + ".head"}));
   if (std::optional<std::string> refused = ledger->signing_refused()) {
     spdlog::error("audit log: {}; no checkpoint will be signed", *refused);
   }

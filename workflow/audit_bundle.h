@@ -48,8 +48,9 @@ struct Bundle {
   int64_t first_seq = 1;
   int64_t last_seq = 0;
   checkpoint::Checkpoint checkpoint;  // the head the events are proven in
-  // For a whole log (first_seq 1, last_seq = checkpoint.tree_size): every
-  // earlier signed checkpoint, checked against the recomputed roots.
+  // For a whole log (first_seq 1, last_seq >= checkpoint.tree_size; more
+  // only from a server that stopped signing an altered log): every earlier
+  // signed checkpoint, checked against the recomputed roots.
   std::vector<checkpoint::Checkpoint> checkpoints;
   // For a slice: merkle::RangeProof of the events in the checkpoint's tree.
   std::vector<merkle::Hash> range_proof;

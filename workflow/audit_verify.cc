@@ -308,17 +308,18 @@ void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
       trusted.try_emplace(c.tree_size, c, "the log's");
     }
   }
-  if (inputs.kept.has_value() && Trusted(*inputs.kept, inputs, "your kept")) {
-    auto [it, inserted] =
-        trusted.try_emplace(inputs.kept->tree_size, *inputs.kept, "your kept");
+  if (inputs.kept.has_value() &&
+      Trusted(*inputs.kept, inputs, inputs.kept_name)) {
+    auto [it, inserted] = trusted.try_emplace(inputs.kept->tree_size,
+                                              *inputs.kept, inputs.kept_name);
     if (!inserted && it->second.first.root_hash != inputs.kept->root_hash) {
       Problem(0, 0,
-              absl::StrCat("your kept ", Describe(*inputs.kept),
+              absl::StrCat(inputs.kept_name, " ", Describe(*inputs.kept),
                            " and the log's checkpoint of the same size name "
                            "different roots: the log was rewritten and "
                            "re-signed"));
     }
-    if (!inserted) it->second.second = "your kept";
+    if (!inserted) it->second.second = inputs.kept_name;
   }
   const int64_t n = static_cast<int64_t>(leaves_.size());
   merkle::RootAccumulator root;  // one pass; the roots at each size on the way
@@ -390,34 +391,35 @@ void LogVerifier::CheckSlice(const VerifyInputs& inputs) {
                                            "bundle's ",
                                            Describe(anchor)));
   }
-  if (!inputs.kept.has_value() || !Trusted(*inputs.kept, inputs, "your kept")) {
+  if (!inputs.kept.has_value() ||
+      !Trusted(*inputs.kept, inputs, inputs.kept_name)) {
     return;
   }
   const checkpoint::Checkpoint& kept = *inputs.kept;
   if (kept.tree_size > anchor.tree_size) {
-    Problem(
-        anchor.tree_size + 1, anchor.tree_size + 1,
-        absl::StrCat("your kept ", Describe(kept), " covers ", kept.tree_size,
-                     " events but the bundle's log ends at "
-                     "seq ",
-                     anchor.tree_size, " (the tail was cut)"));
+    Problem(anchor.tree_size + 1, anchor.tree_size + 1,
+            absl::StrCat(inputs.kept_name, " ", Describe(kept), " covers ",
+                         kept.tree_size,
+                         " events but the bundle's log ends at "
+                         "seq ",
+                         anchor.tree_size, " (the tail was cut)"));
   } else if (slice.consistency_from != kept.tree_size) {
     Problem(0, 0,
-            absl::StrCat("the bundle has no consistency proof from your kept "
-                         "checkpoint (size ",
-                         kept.tree_size,
-                         "); export it again with --since "
-                         "naming that checkpoint"));
+            absl::StrCat("the bundle has no consistency proof from ",
+                         inputs.kept_name, " checkpoint (size ", kept.tree_size,
+                         "); export it again with --checkpoint naming that "
+                         "checkpoint"));
   } else if (!merkle::VerifyConsistency(kept.tree_size, anchor.tree_size,
                                         kept.root_hash, anchor.root_hash,
                                         slice.consistency_proof)) {
     Problem(1, kept.tree_size,
-            absl::StrCat("the bundle's ", Describe(anchor),
-                         " is not consistent with your kept ", Describe(kept),
-                         ": an event in seq 1..", kept.tree_size,
-                         " was altered, inserted or removed since"));
+            absl::StrCat(
+                "the bundle's ", Describe(anchor), " is not consistent with ",
+                inputs.kept_name, " ", Describe(kept), ": an event in seq 1..",
+                kept.tree_size, " was altered, inserted or removed since"));
   } else {
-    report_.checked.push_back(absl::StrCat("your kept ", Describe(kept),
+    report_.checked.push_back(absl::StrCat(inputs.kept_name, " ",
+                                           Describe(kept),
                                            " is consistent with the bundle's"));
   }
 }

@@ -62,8 +62,9 @@ struct VerifyInputs {
   const signing::VerifyingKey* key = nullptr;  // required
   // The source's checkpoints (database table, bundle), any order.
   std::vector<checkpoint::Checkpoint> checkpoints;
-  // The checkpoint the auditor kept from earlier.
+  // The checkpoint the auditor kept from earlier, and how reports name it.
   std::optional<checkpoint::Checkpoint> kept;
+  std::string kept_name = "your kept";
   // Given for a slice of the log (which may start at seq 1 and stop before
   // the end); absent for a whole log, which must start at seq 1.
   std::optional<SliceProof> slice;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -510,24 +511,19 @@ TEST_F(TamperTest, DeletedAndRenumberedEventIsPinpointedOnBothPaths) {
   ExpectFirstBad(db, reject_);
   EXPECT_THAT(Problems(db), HasSubstr(moved));
 
-  // The bundle's events carry the seq their bytes name, not their position
-  // (see InsertedEventIsPinpointedOnBothPaths), so it sees a gap here.
   ASSERT_OK_AND_ASSIGN(VerifyReport bundle, VerifyExport(moved));
   ExpectFirstBad(bundle, reject_);
+  EXPECT_THAT(Problems(bundle), HasSubstr(moved));
   // The server exports against the newest checkpoint the shorter log still
-  // reaches.
-  EXPECT_EQ(last_bundle_.last_seq, sizes_[sizes_.size() - 2]);
+  // reaches, with every event it still stores.
+  EXPECT_EQ(last_bundle_.checkpoint.tree_size, sizes_[sizes_.size() - 2]);
+  EXPECT_EQ(last_bundle_.last_seq, n_ - 1);
 }
 
 // A copy of t-1's approval inserted before t-2's rejection, the rows from
-// there shifted up by one.
-//
-// KNOWN BUG (fails on the bundle path): ListEvents reports each event's seq
-// as decoded from its canonical bytes (services/convert.cc ToProto of
-// StoredEvent), not the row's position in the log, and the export copies
-// it into the bundle. The bundle then says the copy sits at seq
-// `approve_` "again", and its report blames the intact event `approve_`
-// instead of the position `reject_` that holds the copy.
+// there shifted up by one. The bundle names the copy where it sits because
+// the API reports each event's position in the log, not the seq inside its
+// bytes (this test caught the bug when it did).
 TEST_F(TamperTest, InsertedEventIsPinpointedOnBothPaths) {
   std::vector<std::string> sql;
   for (const char* table : {"audit_event_communities", "audit_events"}) {
@@ -558,7 +554,7 @@ TEST_F(TamperTest, InsertedEventIsPinpointedOnBothPaths) {
   ASSERT_OK_AND_ASSIGN(VerifyReport bundle, VerifyExport(moved));
   ExpectFirstBad(bundle, reject_);
   EXPECT_THAT(Problems(bundle), HasSubstr(moved));
-  EXPECT_EQ(last_bundle_.last_seq, n_);
+  EXPECT_EQ(last_bundle_.last_seq, n_ + 1);
 }
 
 // t-1's approval and t-2's rejection exchange places.
@@ -589,10 +585,9 @@ TEST_F(TamperTest, SwappedEventsArePinpointedOnBothPaths) {
 }
 
 // Everything from t-2's rejection on is cut, with the checkpoints that
-// covered it: the file is consistent in itself, and only the auditor's kept
-// checkpoint shows the cut. The server cannot tell either, so it keeps
-// signing (the shorter log).
-TEST_F(TamperTest, TruncatedTailIsCaughtOnlyByTheKeptCheckpoint) {
+// covered it: the file is consistent in itself. The checkpoint the auditor
+// kept shows the cut, and so does the server's own head file.
+TEST_F(TamperTest, TruncatedTailIsCaughtByTheServersHeadAndTheKeptCheckpoint) {
   const int64_t m = reject_ - 1;
   ASSERT_NO_FATAL_FAILURE(Tamper({
       absl::StrCat("DELETE FROM audit_event_communities WHERE seq > ", m),
@@ -603,16 +598,25 @@ TEST_F(TamperTest, TruncatedTailIsCaughtOnlyByTheKeptCheckpoint) {
   const std::string cut = absl::StrCat(
       "seq ", m + 1, "..", n_, " are missing: the log ends at seq ", m,
       " but your kept checkpoint of size ", n_);
+  // The checkpoints above the cut went with it: the file alone looks whole.
   ASSERT_OK_AND_ASSIGN(VerifyReport alone, VerifyDbFile(*key_, std::nullopt));
   EXPECT_TRUE(alone.verified()) << FormatVerifyReport(alone);
   ASSERT_OK_AND_ASSIGN(VerifyReport db, VerifyDbFile(*key_, kept_));
   ExpectFirstBad(db, m + 1);
   EXPECT_THAT(Problems(db), HasSubstr(cut));
 
-  ASSERT_OK_AND_ASSIGN(VerifyReport bundle, VerifyExport(""));
+  // The server kept its last signed checkpoint beside its key, so it sees
+  // the cut at start and stops signing.
+  ASSERT_OK_AND_ASSIGN(
+      VerifyReport bundle,
+      VerifyExport(absl::StrCat("seq ", m + 1, "..", n_,
+                                " are missing: the log ends at seq ", m,
+                                " but the server's last signed checkpoint")));
   ExpectFirstBad(bundle, m + 1);
   EXPECT_THAT(Problems(bundle), HasSubstr(cut));
+  // Every event still stored, past the newest checkpoint that survived.
   EXPECT_EQ(last_bundle_.last_seq, m);
+  EXPECT_LT(last_bundle_.checkpoint.tree_size, m);
   EXPECT_TRUE(
       workflow::VerifyBundle(last_bundle_, *key_, std::nullopt).verified());
 }
@@ -647,6 +651,20 @@ TEST_F(TamperTest, ReEncodedForgeryIsPlacedBetweenTwoCheckpoints) {
   ASSERT_OK_AND_ASSIGN(VerifyReport bundle, VerifyExport(root_problem));
   ExpectFirstBadAmong(bundle, below + 1, above);
   EXPECT_THAT(Problems(bundle), HasSubstr(root_problem));
+}
+
+// The head file beside the key is part of the record: a server that cannot
+// read it does not sign, rather than sign a log it could not check.
+TEST_F(TamperTest, UnreadableHeadFileStopsSigning) {
+  {
+    std::ofstream head(config_.signing_key_file + ".head", std::ios::trunc);
+    head << "{\"format\": \"not a checkpoint\"}";
+  }
+  ASSERT_THAT(RestartServer(), IsOk());
+  ASSERT_OK_AND_ASSIGN(v1::LogInfo info, LogInfo());
+  EXPECT_THAT(info.signing_refused(),
+              AllOf(HasSubstr("could not be checked at start"),
+                    HasSubstr("is unreadable")));
 }
 
 TEST_F(TamperTest, ForgedCheckpointSignatureIsRejected) {

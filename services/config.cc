@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -383,8 +384,8 @@ void AddServerFlags(CLI::App& app, ServerConfig& config) {
                "start");
   app.add_option("--signing-key-file", config.signing_key_file,
                  "The Ed25519 key that signs audit checkpoints (created with "
-                 "mode 0600 on first start)")
-      ->capture_default_str();
+                 "mode 0600 on first start; default: signing.key beside the "
+                 "database)");
   app.add_option("--checkpoint-every-events", config.checkpoint_every_events,
                  "Sign a checkpoint once this many audit events are not yet "
                  "covered by one")
@@ -402,6 +403,15 @@ void AddServerFlags(CLI::App& app, ServerConfig& config) {
       ->check(CLI::IsMember(
           std::vector<std::string>(LogLevels().begin(), LogLevels().end())))
       ->capture_default_str();
+}
+
+std::string SigningKeyPath(const ServerConfig& config) {
+  if (!config.signing_key_file.empty()) return config.signing_key_file;
+  const std::filesystem::path dir =
+      config.db_path == ":memory:"
+          ? std::filesystem::path()
+          : std::filesystem::path(config.db_path).parent_path();
+  return (dir.empty() ? std::filesystem::path(".") : dir) / "signing.key";
 }
 
 absl::Status ValidateServerConfig(const ServerConfig& c) {
@@ -480,9 +490,6 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
   }
   if (c.admin_token_file.empty()) {
     problems.push_back("admin_token_file: must not be empty");
-  }
-  if (c.signing_key_file.empty()) {
-    problems.push_back("signing_key_file: must not be empty");
   }
   CheckRange(problems, "checkpoint_every_events", c.checkpoint_every_events, 1,
              1000000);

@@ -68,8 +68,10 @@ struct ServerConfig {
   // ---- the audit log's signed checkpoints (SPEC §7)
   // The server's Ed25519 key (PKCS#8 PEM), created with mode 0600 on first
   // start. Whoever holds it can sign checkpoints: keep it off backups that
-  // carry the database.
-  std::string signing_key_file = "./var/signing.key";
+  // carry the database. Empty: signing.key beside the database, so that a
+  // database and the key that signs its log travel together by default
+  // (see `SigningKeyPath`).
+  std::string signing_key_file;
   // Sign a checkpoint once this many events are not yet covered by one...
   int checkpoint_every_events = 1000;
   // ...or when the newest is this old and events came since; and always on
@@ -91,6 +93,10 @@ struct ServerConfig {
   // The engine's default limits, by bucket name.
   static std::map<std::string, int> DefaultControlledLimits();
 };
+
+// The signing key of `config`: `signing_key_file`, or signing.key in the
+// directory of `db_path` (the working directory for ":memory:").
+std::string SigningKeyPath(const ServerConfig& config);
 
 // A listen address split into host and port; IPv6 hosts may be bracketed
 // ("[::1]:7470"), and the brackets are removed.

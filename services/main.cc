@@ -65,7 +65,8 @@ std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd, ServerConfig& config) {
                   "not start the server");
   app->add_option("--pubkey", cmd.pubkey,
                   "With --verify-db: the public key (PEM) to check signatures "
-                  "with; default: that of signing_key_file");
+                  "with; default: that of signing_key_file (signing.key "
+                  "beside the file)");
   app->add_option("--checkpoint", cmd.kept_checkpoint,
                   "With --verify-db: a checkpoint you kept earlier "
                   "(taskgate audit checkpoint), which the log must still "
@@ -105,17 +106,23 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
     spdlog::error("--verify-db: no such file '{}'", cmd.verify_db);
     return kCannotCheck;
   }
+  ServerConfig for_file = config;
+  for_file.db_path = cmd.verify_db;
+  const std::string own_key = taskgate::services::SigningKeyPath(for_file);
   absl::StatusOr<signing::VerifyingKey> key =
-      cmd.pubkey.empty() ? [&]() -> absl::StatusOr<signing::VerifyingKey> {
-    TASKGATE_ASSIGN_OR_RETURN(
-        signing::SigningKey own,
-        signing::SigningKey::Load(config.signing_key_file));
-    return own.verifying_key();
-  }()
-      : signing::VerifyingKey::LoadPem(cmd.pubkey);
+      absl::NotFoundError("no public key");
+  if (!cmd.pubkey.empty()) {
+    key = signing::VerifyingKey::LoadPem(cmd.pubkey);
+  } else if (absl::StatusOr<signing::SigningKey> own =
+                 signing::SigningKey::Load(own_key);
+             own.ok()) {
+    key = own->verifying_key();
+  } else {
+    key = own.status();
+  }
   if (!key.ok()) {
     spdlog::error("cannot load the public key ({}): {}; give --pubkey",
-                  cmd.pubkey.empty() ? config.signing_key_file : cmd.pubkey,
+                  cmd.pubkey.empty() ? own_key : cmd.pubkey,
                   std::string(key.status().message()));
     return kCannotCheck;
   }

@@ -120,7 +120,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
                             ToEngineOptions(config));
   bool key_created = false;
   absl::StatusOr<signing::SigningKey> key =
-      signing::SigningKey::LoadOrCreate(config.signing_key_file, &key_created);
+      signing::SigningKey::LoadOrCreate(SigningKeyPath(config), &key_created);
   if (!key.ok()) {
     return absl::Status(
         key.status().code(),
@@ -130,7 +130,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
     spdlog::info(
         "created the audit signing key {} (key id {}); give auditors its "
         "public key: taskgate audit pubkey",
-        config.signing_key_file, key->KeyId());
+        SigningKeyPath(config), key->KeyId());
   }
   TASKGATE_ASSIGN_OR_RETURN(
       std::unique_ptr<AuditLedger> ledger,
@@ -139,7 +139,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
           {.district_id = config.district_id,
            .every_events = config.checkpoint_every_events,
            .interval = absl::Seconds(config.checkpoint_interval_seconds),
-           .head_file = config.signing_key_file + ".head"}));
+           .head_file = SigningKeyPath(config) + ".head"}));
   if (std::optional<std::string> refused = ledger->signing_refused()) {
     spdlog::error("audit log: {}; no checkpoint will be signed", *refused);
   }

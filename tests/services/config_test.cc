@@ -278,4 +278,16 @@ TEST(ServerConfig, ToEngineOptionsRefusesAnUnknownTimeZone) {
 }
 
 }  // namespace
+TEST(ServerConfig, SigningKeyDefaultsToBesideTheDatabase) {
+  ServerConfig c;
+  c.db_path = "/srv/taskgate/district.db";
+  EXPECT_EQ(SigningKeyPath(c), "/srv/taskgate/signing.key");
+  c.db_path = "district.db";
+  EXPECT_EQ(SigningKeyPath(c), "./signing.key");
+  c.db_path = ":memory:";
+  EXPECT_EQ(SigningKeyPath(c), "./signing.key");
+  c.signing_key_file = "/etc/taskgate/key.pem";
+  EXPECT_EQ(SigningKeyPath(c), "/etc/taskgate/key.pem");
+}
+
 }  // namespace taskgate::services

@@ -24,6 +24,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
 
+#include "clients/audit_proto.h"
 #include "clients/cli.h"
 #include "common/checkpoint.h"
 #include "common/merkle.h"
@@ -255,73 +256,6 @@ absl::StatusOr<signing::VerifyingKey> ReadKey(const std::string& path) {
   return key;
 }
 
-// The checkpoint as the server sent it. Its `json` form is what is signed
-// and kept, so it is the exact source rather than the proto's fields.
-absl::StatusOr<checkpoint::Checkpoint> FromProto(const v1::Checkpoint& c) {
-  if (c.json().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the server sent the checkpoint of size ", c.tree_size(),
-                     " without its JSON form; upgrade taskgated"));
-  }
-  absl::StatusOr<checkpoint::Checkpoint> parsed =
-      checkpoint::CheckpointFromJson(c.json());
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the server's checkpoint of size ", c.tree_size(),
-        " is malformed: ", std::string(parsed.status().message())));
-  }
-  return parsed;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> Unhex(const std::string& hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = HexDigit(hex[i]);
-    const int lo = HexDigit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
-absl::StatusOr<merkle::Hash> HashOf(const std::string& hex,
-                                    const std::string& what) {
-  std::optional<std::string> bytes = Unhex(hex);
-  merkle::Hash h{};
-  if (!bytes.has_value() || bytes->size() != h.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the server sent ", what, " '", hex, "', not a 64-digit hex hash"));
-  }
-  std::copy(bytes->begin(), bytes->end(), h.begin());
-  return h;
-}
-
-absl::StatusOr<std::vector<merkle::Hash>> HashesOf(
-    const google::protobuf::RepeatedPtrField<std::string>& hex,
-    const std::string& what) {
-  std::vector<merkle::Hash> out;
-  for (int i = 0; i < hex.size(); ++i) {
-    absl::StatusOr<merkle::Hash> h =
-        HashOf(hex[i], absl::StrCat(what, "[", i, "]"));
-    if (!h.ok()) return h.status();
-    out.push_back(*h);
-  }
-  return out;
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 // The first 16 hex digits of a root, enough for people to compare.
 std::string Short(const std::string& hex) {
   return hex.size() > 16 ? hex.substr(0, 16) + "…" : hex;
@@ -334,52 +268,16 @@ absl::StatusOr<workflow::Bundle> FetchBundle(
   v1::BundleHeader h;
   *rpc = c.Call(c.audit(), &v1::AuditService::Stub::ExportBundle, request, &h);
   if (!rpc->ok()) return absl::UnknownError("export refused");
-  workflow::Bundle b;
-  b.district_id = h.district_id();
-  b.exported_at = ToTime(h.export_time());
-  b.exported_by = h.exported_by();
-  if (request.has_start_time()) b.start_time = ToTime(request.start_time());
-  if (request.has_end_time()) b.end_time = ToTime(request.end_time());
-  b.first_seq = h.first_seq();
-  b.last_seq = h.last_seq();
-  absl::StatusOr<checkpoint::Checkpoint> head = FromProto(h.checkpoint());
-  if (!head.ok()) return head.status();
-  b.checkpoint = *head;
-  for (const v1::Checkpoint& earlier : h.checkpoints()) {
-    absl::StatusOr<checkpoint::Checkpoint> cp = FromProto(earlier);
-    if (!cp.ok()) return cp.status();
-    b.checkpoints.push_back(*cp);
-  }
-  absl::StatusOr<std::vector<merkle::Hash>> range =
-      HashesOf(h.range_proof(), "range_proof");
-  if (!range.ok()) return range.status();
-  b.range_proof = *range;
-  b.consistency_from = h.consistency_from();
-  absl::StatusOr<std::vector<merkle::Hash>> consistency =
-      HashesOf(h.consistency_proof(), "consistency_proof");
-  if (!consistency.ok()) return consistency.status();
-  b.consistency_proof = *consistency;
-  if (h.last_seq() < h.first_seq()) return b;
-
-  v1::ListEventsRequest base;
-  base.set_start_seq(h.first_seq());
-  base.set_end_seq(h.last_seq());
-  base.set_include_canonical(true);
   std::vector<v1::AuditEvent> events;
-  *rpc = FetchEvents(c, base, 0, 500, &events);
-  if (!rpc->ok()) return absl::UnknownError("listing refused");
-  for (const v1::AuditEvent& e : events) {
-    std::optional<std::string> leaf = Unhex(e.leaf_hash());
-    if (e.canonical().empty() || !leaf.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the server sent event ", e.seq(),
-          " without its canonical encoding or leaf hash; upgrade taskgated"));
-    }
-    // The readable form is decoded from the canonical bytes when written,
-    // so the file's two forms agree by construction.
-    b.events.push_back({e.seq(), e.canonical(), *leaf, std::nullopt});
+  if (h.last_seq() >= h.first_seq()) {
+    v1::ListEventsRequest base;
+    base.set_start_seq(h.first_seq());
+    base.set_end_seq(h.last_seq());
+    base.set_include_canonical(true);
+    *rpc = FetchEvents(c, base, 0, 500, &events);
+    if (!rpc->ok()) return absl::UnknownError("listing refused");
   }
-  return b;
+  return AssembleBundle(request, h, events);
 }
 
 void AddEventsCommand(CLI::App* group, Registry& registry) {
@@ -587,7 +485,8 @@ void AddCheckpointCommands(CLI::App* group, Registry& registry) {
               c.Call(c.audit(), &v1::AuditService::Stub::GetLatestCheckpoint,
                      v1::GetLatestCheckpointRequest(), &cp);
           if (!s.ok()) return ctx.Fail(s);
-          absl::StatusOr<checkpoint::Checkpoint> parsed = FromProto(cp);
+          absl::StatusOr<checkpoint::Checkpoint> parsed =
+              CheckpointFromProto(cp);
           if (!parsed.ok()) {
             ctx.err() << "error: " << parsed.status().message() << "\n";
             return int{kExitOther};
@@ -727,11 +626,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
               c.audit(), &v1::AuditService::Stub::GetInclusionProof, r, &p);
           if (!s.ok()) return ctx.Fail(s);
           absl::StatusOr<merkle::Hash> leaf =
-              HashOf(p.leaf_hash(), "leaf_hash");
+              HashFromProto(p.leaf_hash(), "leaf_hash");
           absl::StatusOr<merkle::Hash> root =
-              HashOf(p.root_hash(), "root_hash");
+              HashFromProto(p.root_hash(), "root_hash");
           absl::StatusOr<std::vector<merkle::Hash>> path =
-              HashesOf(p.proof(), "proof");
+              HashesFromProto(p.proof(), "proof");
           for (const absl::Status& st :
                {leaf.status(), root.status(), path.status()}) {
             if (!st.ok()) {
@@ -815,11 +714,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
               c.audit(), &v1::AuditService::Stub::GetConsistencyProof, r, &p);
           if (!s.ok()) return ctx.Fail(s);
           absl::StatusOr<merkle::Hash> old_root =
-              HashOf(p.old_root_hash(), "old_root_hash");
+              HashFromProto(p.old_root_hash(), "old_root_hash");
           absl::StatusOr<merkle::Hash> new_root =
-              HashOf(p.new_root_hash(), "new_root_hash");
+              HashFromProto(p.new_root_hash(), "new_root_hash");
           absl::StatusOr<std::vector<merkle::Hash>> path =
-              HashesOf(p.proof(), "proof");
+              HashesFromProto(p.proof(), "proof");
           for (const absl::Status& st :
                {old_root.status(), new_root.status(), path.status()}) {
             if (!st.ok()) {

@@ -29,26 +29,6 @@ constexpr size_t kKeyIdSize = 16;
 // "2024-05-01T08:30:00.000001Z".
 constexpr char kTimeFormat[] = "%Y-%m-%d%ET%H:%M:%E6SZ";
 
-// Returns the value of a hex digit (either case), or -1.
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<merkle::Hash> ParseHashHex(std::string_view hex) {
-  merkle::Hash out{};
-  if (hex.size() != out.size() * 2) return std::nullopt;
-  for (size_t i = 0; i < out.size(); ++i) {
-    int hi = HexValue(hex[2 * i]);
-    int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<uint8_t>(hi * 16 + lo);
-  }
-  return out;
-}
-
 bool IsKeyId(std::string_view s) {
   if (s.size() != kKeyIdSize) return false;
   for (char c : s) {
@@ -250,7 +230,7 @@ absl::StatusOr<Checkpoint> CheckpointFromJson(std::string_view json) {
 
   absl::StatusOr<std::string> root = StringField(j, "root_hash");
   if (!root.ok()) return root.status();
-  std::optional<merkle::Hash> hash = ParseHashHex(*root);
+  std::optional<merkle::Hash> hash = merkle::HashFromHex(*root);
   if (!hash.has_value()) {
     return FieldError("root_hash",
                       absl::StrCat("is not 64 hex characters (", root->size(),

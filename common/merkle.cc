@@ -266,15 +266,44 @@ bool VerifyConsistency(uint64_t old_size, uint64_t new_size,
   return sn == 0 && fr == old_root && sr == new_root;
 }
 
-std::string ToHex(const Hash& hash) {
+std::string ToHex(const Hash& hash) { return BytesToHex(View(hash)); }
+
+std::string BytesToHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(hash.size() * 2);
-  for (uint8_t b : hash) {
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
     out.push_back(kDigits[b >> 4]);
     out.push_back(kDigits[b & 0xf]);
   }
   return out;
+}
+
+std::optional<std::string> HexToBytes(std::string_view hex) {
+  const auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]);
+    const int lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::optional<Hash> HashFromHex(std::string_view hex) {
+  std::optional<std::string> bytes = HexToBytes(hex);
+  Hash h{};
+  if (!bytes.has_value() || bytes->size() != h.size()) return std::nullopt;
+  std::copy(bytes->begin(), bytes->end(), h.begin());
+  return h;
 }
 
 }  // namespace taskgate::merkle

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -114,6 +115,15 @@ absl::StatusOr<Hash> RootFromRange(uint64_t begin, uint64_t tree_size,
 
 // Lower-case hex of `hash`.
 std::string ToHex(const Hash& hash);
+
+// Lower-case hex of any bytes.
+std::string BytesToHex(std::string_view bytes);
+
+// The bytes of a hex string (either case), or nullopt when it is not hex.
+std::optional<std::string> HexToBytes(std::string_view hex);
+
+// The hash of 64 hex digits, or nullopt.
+std::optional<Hash> HashFromHex(std::string_view hex);
 
 }  // namespace taskgate::merkle
 

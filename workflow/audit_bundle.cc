@@ -20,17 +20,6 @@ std::string TimeText(absl::Time t) {
   return absl::FormatTime(kTimeFormat, t, absl::UTCTimeZone());
 }
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
-
 absl::Status Bad(const std::string& path, std::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat("bundle: ", path, " ", std::string(what)));
@@ -38,23 +27,10 @@ absl::Status Bad(const std::string& path, std::string_view what) {
 
 absl::StatusOr<std::string> Unhex(const Json& v, const std::string& path) {
   if (!v.is_string()) return Bad(path, "must be a hex string");
-  const std::string& text = v.get_ref<const std::string&>();
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (text.size() % 2 != 0) return Bad(path, "is not hex (odd length)");
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (size_t i = 0; i < text.size(); i += 2) {
-    const int hi = nibble(text[i]);
-    const int lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return Bad(path, "is not hex");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
+  std::optional<std::string> bytes =
+      merkle::HexToBytes(v.get_ref<const std::string&>());
+  if (!bytes.has_value()) return Bad(path, "is not hex");
+  return *std::move(bytes);
 }
 
 absl::StatusOr<merkle::Hash> HashOf(const Json& v, const std::string& path) {
@@ -286,8 +262,8 @@ std::string BundleToJson(const Bundle& b) {
       readable = ReadableJson(*decoded);
     }
     events.push_back(Json{{"seq", e.seq},
-                          {"leaf_hash", Hex(e.leaf_hash)},
-                          {"canonical", Hex(e.canonical)},
+                          {"leaf_hash", merkle::BytesToHex(e.leaf_hash)},
+                          {"canonical", merkle::BytesToHex(e.canonical)},
                           {"event", std::move(readable)}});
   }
   Json out = {

@@ -171,5 +171,17 @@ TEST(Merkle, ToHexOfZeroHashIsSixtyFourZeros) {
   EXPECT_EQ(ToHex(Hash{}), std::string(64, '0'));
 }
 
+TEST(Merkle, HexRoundTripsAndRefusesWhatIsNotHex) {
+  const std::string bytes("\x00\x01\xab\xff", 4);
+  EXPECT_EQ(BytesToHex(bytes), "0001abff");
+  EXPECT_EQ(HexToBytes("0001ABff"), bytes);
+  EXPECT_EQ(HexToBytes(""), "");
+  EXPECT_EQ(HexToBytes("abc"), std::nullopt);  // odd length
+  EXPECT_EQ(HexToBytes("0g"), std::nullopt);
+  const Hash h = Sha256("abc");
+  EXPECT_EQ(HashFromHex(ToHex(h)), h);
+  EXPECT_EQ(HashFromHex(ToHex(h).substr(2)), std::nullopt);  // 31 bytes
+}
+
 }  // namespace
 }  // namespace taskgate::merkle

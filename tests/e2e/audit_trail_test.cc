@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "clients/audit_proto.h"
 #include "common/checkpoint.h"
 #include "common/merkle.h"
 #include "common/signing.h"
@@ -31,11 +32,7 @@ using ::testing::Optional;
 using ::testing::SizeIs;
 
 merkle::Hash FromHex(const std::string& hex) {
-  merkle::Hash h{};
-  for (size_t i = 0; i < h.size() && 2 * i + 1 < hex.size(); ++i) {
-    h[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  }
-  return h;
+  return merkle::HashFromHex(hex).value_or(merkle::Hash{});
 }
 
 std::vector<merkle::Hash> Hashes(
@@ -43,10 +40,6 @@ std::vector<merkle::Hash> Hashes(
   std::vector<merkle::Hash> out;
   for (const std::string& h : hex) out.push_back(FromHex(h));
   return out;
-}
-
-std::string Raw(const merkle::Hash& h) {
-  return std::string(h.begin(), h.end());
 }
 
 class AuditTrailTest : public E2eTest {
@@ -78,33 +71,22 @@ class AuditTrailTest : public E2eTest {
 
   // What `taskgate audit export` does: the header, then the events.
   workflow::Bundle Export(const v1::ExportBundleRequest& request) {
-    workflow::Bundle b;
     absl::StatusOr<v1::BundleHeader> header =
         Call(auditor_, *audit_, &AuditStub::ExportBundle, request);
     EXPECT_THAT(header, IsOk());
-    if (!header.ok()) return b;
-    b.district_id = header->district_id();
-    b.exported_by = header->exported_by();
-    b.exported_at = services::FromTimestamp(header->export_time());
-    b.first_seq = header->first_seq();
-    b.last_seq = header->last_seq();
-    b.checkpoint = *checkpoint::CheckpointFromJson(header->checkpoint().json());
-    for (const v1::Checkpoint& c : header->checkpoints()) {
-      b.checkpoints.push_back(*checkpoint::CheckpointFromJson(c.json()));
+    if (!header.ok()) return {};
+    std::vector<v1::AuditEvent> events;
+    if (header->last_seq() >= header->first_seq()) {
+      v1::ListEventsRequest r;
+      r.set_start_seq(header->first_seq());
+      r.set_end_seq(header->last_seq());
+      r.set_include_canonical(true);
+      events = Events(r);
     }
-    b.range_proof = Hashes(header->range_proof());
-    b.consistency_from = header->consistency_from();
-    b.consistency_proof = Hashes(header->consistency_proof());
-    if (b.last_seq < b.first_seq) return b;
-    v1::ListEventsRequest events;
-    events.set_start_seq(b.first_seq);
-    events.set_end_seq(b.last_seq);
-    events.set_include_canonical(true);
-    for (const v1::AuditEvent& e : Events(events)) {
-      b.events.push_back(
-          {e.seq(), e.canonical(), Raw(FromHex(e.leaf_hash())), std::nullopt});
-    }
-    return b;
+    absl::StatusOr<workflow::Bundle> bundle =
+        clients::AssembleBundle(request, *header, events);
+    EXPECT_THAT(bundle, IsOk());
+    return bundle.ok() ? *std::move(bundle) : workflow::Bundle();
   }
 
   // The events of `action`, read as a reviewer, whose reads are not

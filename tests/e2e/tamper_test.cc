@@ -28,6 +28,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "clients/audit_proto.h"
 #include "common/checkpoint.h"
 #include "common/merkle.h"
 #include "common/signing.h"
@@ -53,36 +54,6 @@ using workflow::VerifyReport;
 constexpr char kDistrict[] = "default";
 constexpr char kRejectReason[] = "the district survey already covers this";
 constexpr char kReturnReason[] = "cite the article of the legal basis";
-
-std::optional<std::string> Unhex(const std::string& hex) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]);
-    const int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<merkle::Hash>> HashesFromHex(
-    const google::protobuf::RepeatedPtrField<std::string>& hex) {
-  std::vector<merkle::Hash> out;
-  for (const std::string& h : hex) {
-    std::optional<std::string> bytes = Unhex(h);
-    if (!bytes.has_value() || bytes->size() != merkle::Hash().size()) {
-      return absl::InternalError(absl::StrCat("bad hash '", h, "'"));
-    }
-    std::copy(bytes->begin(), bytes->end(), out.emplace_back().begin());
-  }
-  return out;
-}
 
 std::string HashBytes(const merkle::Hash& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), h.size());
@@ -336,35 +307,11 @@ class TamperTest : public E2eTest {
     TASKGATE_ASSIGN_OR_RETURN(
         v1::BundleHeader h,
         Call(auditor_, *audit_, &AuditStub::ExportBundle, request));
-    workflow::Bundle b;
-    b.district_id = h.district_id();
-    b.exported_by = h.exported_by();
-    b.first_seq = h.first_seq();
-    b.last_seq = h.last_seq();
-    TASKGATE_ASSIGN_OR_RETURN(
-        b.checkpoint, checkpoint::CheckpointFromJson(h.checkpoint().json()));
-    for (const v1::Checkpoint& c : h.checkpoints()) {
-      TASKGATE_ASSIGN_OR_RETURN(b.checkpoints.emplace_back(),
-                                checkpoint::CheckpointFromJson(c.json()));
-    }
-    TASKGATE_ASSIGN_OR_RETURN(b.range_proof, HashesFromHex(h.range_proof()));
-    b.consistency_from = h.consistency_from();
-    TASKGATE_ASSIGN_OR_RETURN(b.consistency_proof,
-                              HashesFromHex(h.consistency_proof()));
-    if (b.last_seq < b.first_seq) return b;
     v1::ListEventsRequest r;
-    r.set_start_seq(b.first_seq);
-    r.set_end_seq(b.last_seq);
+    r.set_start_seq(h.first_seq());
+    r.set_end_seq(h.last_seq());
     r.set_include_canonical(true);
-    for (const v1::AuditEvent& e : Events(r)) {
-      std::optional<std::string> leaf = Unhex(e.leaf_hash());
-      if (e.canonical().empty() || !leaf.has_value()) {
-        return absl::InternalError(
-            absl::StrCat("event ", e.seq(), " came without its bytes"));
-      }
-      b.events.push_back({e.seq(), e.canonical(), *leaf, std::nullopt});
-    }
-    return b;
+    return clients::AssembleBundle(request, h, Events(r));
   }
 
   // Restarts on the file, expects the server to have stopped signing with a

@@ -251,6 +251,14 @@ absl::Time AuditLedger::NextDue() {
          options_.interval;
 }
 
+absl::StatusOr<AuditLedger::Coverage> AuditLedger::GetCoverage() {
+  absl::MutexLock lock(&mu_);
+  TASKGATE_RETURN_IF_ERROR(SyncLocked());
+  return Coverage{
+      .events = static_cast<int64_t>(tree_.size()),
+      .signed_events = latest_.has_value() ? latest_->tree_size : 0};
+}
+
 std::optional<std::string> AuditLedger::signing_refused() {
   absl::MutexLock lock(&mu_);
   return refused_;

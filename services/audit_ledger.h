@@ -94,6 +94,13 @@ class AuditLedger {
   // When the interval next makes a checkpoint due (if events came since).
   absl::Time NextDue();
 
+  // The log's size and the size its newest checkpoint covers.
+  struct Coverage {
+    int64_t events = 0;
+    int64_t signed_events = 0;
+  };
+  absl::StatusOr<Coverage> GetCoverage();
+
   const signing::VerifyingKey& public_key() const { return public_key_; }
   const std::string& log_id() const { return log_id_; }
   // Why the log is not signed any more, or nullopt.

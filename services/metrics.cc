@@ -42,6 +42,26 @@ struct Metrics::State {
                                    .Help("Reviews past their SLA.")
                                    .Register(*registry)
                                    .Add({});
+  prometheus::Gauge& audit_events =
+      prometheus::BuildGauge()
+          .Name("taskgate_audit_events")
+          .Help("Events in the district's audit log.")
+          .Register(*registry)
+          .Add({});
+  prometheus::Gauge& audit_unsigned =
+      prometheus::BuildGauge()
+          .Name("taskgate_audit_events_unsigned")
+          .Help("Audit events not yet covered by a signed checkpoint.")
+          .Register(*registry)
+          .Add({});
+  prometheus::Gauge& audit_refused =
+      prometheus::BuildGauge()
+          .Name("taskgate_audit_signing_refused")
+          .Help(
+              "1 when the stored audit log failed verification at start and "
+              "is no longer signed; run taskgated --verify-db.")
+          .Register(*registry)
+          .Add({});
 };
 
 namespace {
@@ -75,6 +95,13 @@ void Metrics::SetQueueDepth(int64_t depth) {
 
 void Metrics::SetOverdue(int64_t overdue) {
   state_->overdue.Set(static_cast<double>(overdue));
+}
+
+void Metrics::SetAuditLog(int64_t events, int64_t unsigned_events,
+                          bool signing_refused) {
+  state_->audit_events.Set(static_cast<double>(events));
+  state_->audit_unsigned.Set(static_cast<double>(unsigned_events));
+  state_->audit_refused.Set(signing_refused ? 1 : 0);
 }
 
 std::string Metrics::Serialize() const {

@@ -1,5 +1,6 @@
 // Prometheus metrics of the server: request counts and latencies by method
-// and code, the review queue depth and the number of overdue reviews.
+// and code, the review queue depth, the number of overdue reviews, and the
+// state of the audit log's signing.
 // Exposed as text on the HTTP listener's /metrics. Thread-safe.
 #ifndef TASKGATE_SERVICES_METRICS_H_
 #define TASKGATE_SERVICES_METRICS_H_
@@ -32,6 +33,11 @@ class Metrics {
   void SetQueueDepth(int64_t depth);
   // Reviews past their SLA.
   void SetOverdue(int64_t overdue);
+  // The audit log: its events, those not yet covered by a signed
+  // checkpoint, and whether signing was refused (the log failed
+  // verification at start) — the alarm an operator watches.
+  void SetAuditLog(int64_t events, int64_t unsigned_events,
+                   bool signing_refused);
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;

@@ -317,6 +317,12 @@ absl::Status Server::UpdateGauges() {
                     [](const workflow::Task& t) { return t.sla.overdue; });
   metrics_.SetQueueDepth(static_cast<int64_t>(queue.size()));
   metrics_.SetOverdue(static_cast<int64_t>(overdue));
+  TASKGATE_ASSIGN_OR_RETURN(AuditLedger::Coverage coverage,
+                            ledger_->GetCoverage());
+  metrics_.SetAuditLog(
+      coverage.events,
+      std::max<int64_t>(0, coverage.events - coverage.signed_events),
+      ledger_->signing_refused().has_value());
   return absl::OkStatus();
 }
 

@@ -197,6 +197,11 @@ TEST_F(AuditTrailTest, CheckpointIsSignedWhenTheIntervalPassesAndAtShutdown) {
   clock_.Advance(absl::Minutes(2));
   ASSERT_THAT(server_->TickNow(), IsOk());
   const int64_t size = TreeSize();
+  const std::string metrics = server_->metrics().Serialize();
+  EXPECT_THAT(metrics,
+              HasSubstr(absl::StrCat("taskgate_audit_events ", size, "\n")));
+  EXPECT_THAT(metrics, HasSubstr("taskgate_audit_events_unsigned 0\n"));
+  EXPECT_THAT(metrics, HasSubstr("taskgate_audit_signing_refused 0\n"));
   ASSERT_OK_AND_ASSIGN(std::optional<checkpoint::Checkpoint> ticked,
                        sqlite_->LatestCheckpoint("default"));
   ASSERT_TRUE(ticked.has_value());

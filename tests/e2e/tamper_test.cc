@@ -612,6 +612,10 @@ TEST_F(TamperTest, UnreadableHeadFileStopsSigning) {
   EXPECT_THAT(info.signing_refused(),
               AllOf(HasSubstr("could not be checked at start"),
                     HasSubstr("is unreadable")));
+  // The operator's alarm.
+  ASSERT_THAT(server_->TickNow(), IsOk());
+  EXPECT_THAT(server_->metrics().Serialize(),
+              HasSubstr("taskgate_audit_signing_refused 1\n"));
 }
 
 TEST_F(TamperTest, ForgedCheckpointSignatureIsRejected) {

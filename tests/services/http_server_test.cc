@@ -120,6 +120,14 @@ TEST_F(HttpServerTest, MetricsShowsWhatWasCounted) {
   EXPECT_THAT(reply.body, HasSubstr("taskgate_reviews_overdue 2\n"));
 }
 
+TEST_F(HttpServerTest, MetricsShowTheAuditLogsSigning) {
+  metrics_.SetAuditLog(120, 7, true);
+  const Reply reply = Fetch(server_->port(), "/metrics");
+  EXPECT_THAT(reply.body, HasSubstr("taskgate_audit_events 120\n"));
+  EXPECT_THAT(reply.body, HasSubstr("taskgate_audit_events_unsigned 7\n"));
+  EXPECT_THAT(reply.body, HasSubstr("taskgate_audit_signing_refused 1\n"));
+}
+
 TEST_F(HttpServerTest, QueryStringIsIgnored) {
   EXPECT_EQ(Fetch(server_->port(), "/healthz?verbose=1").status, 200);
 }

@@ -146,7 +146,7 @@ absl::StatusOr<merkle::Hash> AuditLedger::Root(int64_t tree_size) {
   return tree_.Root(size);
 }
 
-absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::InclusionProof(
+absl::StatusOr<AuditLedger::Inclusion> AuditLedger::InclusionProof(
     int64_t seq, int64_t tree_size) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(tree_size));
@@ -155,7 +155,11 @@ absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::InclusionProof(
         absl::StrCat("seq ", seq, " is not in the tree of ", size,
                      " events; ask for 1 to ", size));
   }
-  return tree_.InclusionProof(seq - 1, size);
+  Inclusion out;
+  out.leaf_hash = tree_.leaf_hash(seq - 1);
+  TASKGATE_ASSIGN_OR_RETURN(out.root, tree_.Root(size));
+  TASKGATE_ASSIGN_OR_RETURN(out.proof, tree_.InclusionProof(seq - 1, size));
+  return out;
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::ConsistencyProof(

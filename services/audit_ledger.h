@@ -72,8 +72,13 @@ class AuditLedger {
   // Roots and proofs over the first `tree_size` events (0: the whole log).
   // INVALID_ARGUMENT, naming the field, for sizes or seqs outside the log.
   absl::StatusOr<merkle::Hash> Root(int64_t tree_size);
-  absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(int64_t seq,
-                                                           int64_t tree_size);
+  // The event's leaf hash and its audit path to the root of `tree_size`.
+  struct Inclusion {
+    merkle::Hash leaf_hash{};
+    merkle::Hash root{};
+    std::vector<merkle::Hash> proof;
+  };
+  absl::StatusOr<Inclusion> InclusionProof(int64_t seq, int64_t tree_size);
   absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(int64_t old_size,
                                                              int64_t new_size);
   absl::StatusOr<std::vector<merkle::Hash>> RangeProof(int64_t first_seq,

@@ -170,35 +170,23 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetInclusionProofRequest* request,
       v1::InclusionProof* response) override {
-    return Handle(
-        ctx_, context, "AuditService/GetInclusionProof", "",
-        [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadAuditLog(caller));
-          int64_t size = request->tree_size();
-          if (size == 0) {
-            TASKGATE_ASSIGN_OR_RETURN(size, ctx_.ledger.Sync());
-          }
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<merkle::Hash> proof,
-              ctx_.ledger.InclusionProof(request->seq(), size));
-          TASKGATE_ASSIGN_OR_RETURN(merkle::Hash root, ctx_.ledger.Root(size));
-          store::EventQuery q;
-          q.district_id = ctx_.engine.options().district_id;
-          q.after_seq = request->seq() - 1;
-          q.limit = 1;
-          TASKGATE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> event,
-                                    ctx_.store.ListEvents(q));
-          if (event.empty()) {
-            return absl::NotFoundError(
-                absl::StrCat("audit event ", request->seq(), " not found"));
-          }
-          response->set_seq(request->seq());
-          response->set_tree_size(size);
-          response->set_leaf_hash(merkle::ToHex(event[0].leaf_hash));
-          response->set_root_hash(merkle::ToHex(root));
-          AddHexes(proof, response->mutable_proof());
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AuditService/GetInclusionProof", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_RETURN_IF_ERROR(workflow::CanReadAuditLog(caller));
+                    int64_t size = request->tree_size();
+                    if (size == 0) {
+                      TASKGATE_ASSIGN_OR_RETURN(size, ctx_.ledger.Sync());
+                    }
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        AuditLedger::Inclusion inclusion,
+                        ctx_.ledger.InclusionProof(request->seq(), size));
+                    response->set_seq(request->seq());
+                    response->set_tree_size(size);
+                    response->set_leaf_hash(merkle::ToHex(inclusion.leaf_hash));
+                    response->set_root_hash(merkle::ToHex(inclusion.root));
+                    AddHexes(inclusion.proof, response->mutable_proof());
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* GetConsistencyProof(

@@ -249,11 +249,6 @@ class E2eTest : public ::testing::Test {
     std::filesystem::remove(db_path_ + "-shm");
     std::filesystem::remove_all(token_dir_);
 
-    auto opened = store::SqliteStore::Open(db_path_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    sqlite_ = *std::move(opened);
-    store_ = std::make_unique<testing::FaultInjectingStore>(*sqlite_);
-
     services::ServerConfig config;
     config.grpc_address = "127.0.0.1:0";
     config.http_address = "127.0.0.1:0";
@@ -266,20 +261,37 @@ class E2eTest : public ::testing::Test {
     config_ = config;
     // `taskgated` applies log_level itself; the server leaves it to main.
     spdlog::set_level(spdlog::level::from_str(config.log_level));
-    auto created =
-        services::Server::Create(config, services::ServerDeps{*store_, clock_});
-    ASSERT_TRUE(created.ok()) << created.status();
-    server_ = *std::move(created);
-    ASSERT_TRUE(server_->Start().ok());
+    const absl::Status opened = OpenServer();
+    ASSERT_TRUE(opened.ok()) << opened;
     ASSERT_TRUE(server_->bootstrap_admin_token().has_value());
     admin_ = {"admin", *server_->bootstrap_admin_token()};
+  }
 
+  // Opens the store on `db_path_` as it is, creates and starts a server
+  // with `config_`, and connects the stubs: a start or a restart.
+  absl::Status OpenServer() {
+    absl::StatusOr<std::unique_ptr<store::SqliteStore>> opened =
+        store::SqliteStore::Open(db_path_);
+    if (!opened.ok()) return opened.status();
+    sqlite_ = *std::move(opened);
+    store_ = std::make_unique<testing::FaultInjectingStore>(*sqlite_);
+    absl::StatusOr<std::unique_ptr<services::Server>> created =
+        services::Server::Create(config_,
+                                 services::ServerDeps{*store_, clock_});
+    if (!created.ok()) {
+      store_.reset();
+      sqlite_.reset();
+      return created.status();
+    }
+    server_ = *std::move(created);
+    if (absl::Status started = server_->Start(); !started.ok()) return started;
     channel_ = server_->InProcessChannel();
     tasks_ = v1::TaskService::NewStub(channel_);
     reviews_ = v1::ReviewService::NewStub(channel_);
     communities_ = v1::CommunityService::NewStub(channel_);
     audit_ = v1::AuditService::NewStub(channel_);
     admins_ = v1::AdminService::NewStub(channel_);
+    return absl::OkStatus();
   }
 
   // Shuts the server down and closes the database; safe to call twice.

@@ -271,29 +271,6 @@ class TamperTest : public E2eTest {
     return services::VerifyStoredLog(*store, kDistrict, key, kept);
   }
 
-  // The fixture's StartServer on the existing file (StartServer deletes it).
-  absl::Status RestartServer() {
-    TASKGATE_ASSIGN_OR_RETURN(sqlite_, store::SqliteStore::Open(db_path_));
-    store_ = std::make_unique<testing::FaultInjectingStore>(*sqlite_);
-    absl::StatusOr<std::unique_ptr<services::Server>> created =
-        services::Server::Create(config_,
-                                 services::ServerDeps{*store_, clock_});
-    if (!created.ok()) {
-      store_.reset();
-      sqlite_.reset();
-      return created.status();
-    }
-    server_ = *std::move(created);
-    TASKGATE_RETURN_IF_ERROR(server_->Start());
-    channel_ = server_->InProcessChannel();
-    tasks_ = v1::TaskService::NewStub(channel_);
-    reviews_ = v1::ReviewService::NewStub(channel_);
-    communities_ = v1::CommunityService::NewStub(channel_);
-    audit_ = v1::AuditService::NewStub(channel_);
-    admins_ = v1::AdminService::NewStub(channel_);
-    return absl::OkStatus();
-  }
-
   absl::StatusOr<v1::LogInfo> LogInfo() {
     return Call(auditor_, *audit_, &AuditStub::GetLogInfo,
                 v1::GetLogInfoRequest());
@@ -317,7 +294,7 @@ class TamperTest : public E2eTest {
   // Restarts on the file, expects the server to have stopped signing with a
   // reason containing `refused`, and verifies the exported bundle.
   absl::StatusOr<VerifyReport> VerifyExport(const std::string& refused) {
-    TASKGATE_RETURN_IF_ERROR(RestartServer());
+    TASKGATE_RETURN_IF_ERROR(OpenServer());
     TASKGATE_ASSIGN_OR_RETURN(v1::LogInfo info, LogInfo());
     if (refused.empty()) {
       EXPECT_THAT(info.signing_refused(), IsEmpty());
@@ -433,7 +410,7 @@ TEST_F(TamperTest, DeletedEventLeavesAGapThatStopsTheServer) {
                                      " is missing: the log jumps from ",
                                      reject_ - 1, " to ", reject_ + 1)));
 
-  EXPECT_THAT(RestartServer(),
+  EXPECT_THAT(OpenServer(),
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr(absl::StrCat("damaged at seq ", reject_))));
 }
@@ -607,7 +584,7 @@ TEST_F(TamperTest, UnreadableHeadFileStopsSigning) {
     std::ofstream head(config_.signing_key_file + ".head", std::ios::trunc);
     head << "{\"format\": \"not a checkpoint\"}";
   }
-  ASSERT_THAT(RestartServer(), IsOk());
+  ASSERT_THAT(OpenServer(), IsOk());
   ASSERT_OK_AND_ASSIGN(v1::LogInfo info, LogInfo());
   EXPECT_THAT(info.signing_refused(),
               AllOf(HasSubstr("could not be checked at start"),

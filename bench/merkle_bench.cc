@@ -9,26 +9,26 @@
 #include <absl/time/time.h>
 #include <benchmark/benchmark.h>
 
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/merkle_tree.h"
-#include "common/signing.h"
-#include "workflow/audit_encoding.h"
-#include "workflow/audit_verify.h"
-#include "workflow/domain.h"
+#include "audit/checkpoint.h"
+#include "audit/encoding.h"
+#include "audit/log_verifier.h"
+#include "audit/merkle.h"
+#include "audit/merkle_tree.h"
+#include "audit/signing.h"
+#include "domain/types.h"
 
 namespace taskgate {
 namespace {
 
-using merkle::Hash;
+using audit::Hash;
 
-workflow::AuditEvent SyntheticEvent(int64_t seq) {
-  workflow::AuditEvent e;
+domain::AuditEvent SyntheticEvent(int64_t seq) {
+  domain::AuditEvent e;
   e.district_id = "default";
   e.seq = seq;
   e.time = absl::FromUnixMicros(1709281800123456 + seq * 1000003);
   e.actor_id = absl::StrCat("reviewer-", seq % 37);
-  e.actor_role = workflow::Role::kReviewer;
+  e.actor_role = domain::Role::kReviewer;
   e.action = "task.approve";
   e.entity_type = "task";
   e.entity_id = absl::StrCat("t-2024-", 100000 + seq);
@@ -47,7 +47,7 @@ std::vector<std::string> EncodedEvents(int64_t n) {
   std::vector<std::string> out;
   out.reserve(n);
   for (int64_t seq = 1; seq <= n; ++seq) {
-    out.push_back(workflow::EncodeAuditEvent(SyntheticEvent(seq)));
+    out.push_back(audit::EncodeAuditEvent(SyntheticEvent(seq)));
   }
   return out;
 }
@@ -56,7 +56,7 @@ std::vector<Hash> LeafHashes(int64_t n) {
   std::vector<Hash> out;
   out.reserve(n);
   for (const std::string& leaf : EncodedEvents(n)) {
-    out.push_back(merkle::LeafHash(leaf));
+    out.push_back(audit::LeafHash(leaf));
   }
   return out;
 }
@@ -70,9 +70,9 @@ void BM_VerifyEvents(benchmark::State& state) {
   std::vector<Hash> leaves(events.size());
   for (auto _ : state) {
     for (size_t i = 0; i < events.size(); ++i) {
-      leaves[i] = merkle::LeafHash(events[i]);
+      leaves[i] = audit::LeafHash(events[i]);
     }
-    Hash root = merkle::RootFromLeafHashes(leaves);
+    Hash root = audit::RootFromLeafHashes(leaves);
     benchmark::DoNotOptimize(root);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -91,34 +91,34 @@ BENCHMARK(BM_VerifyEvents)
 // root against a signed checkpoint.
 void BM_LogVerifier(benchmark::State& state) {
   const int64_t n = state.range(0);
-  std::vector<workflow::PresentedEvent> events;
+  std::vector<audit::PresentedEvent> events;
   events.reserve(n);
   std::vector<Hash> leaves;
   leaves.reserve(n);
   for (int64_t seq = 1; seq <= n; ++seq) {
-    workflow::PresentedEvent& p = events.emplace_back();
-    workflow::AuditEvent e = SyntheticEvent(seq);
+    audit::PresentedEvent& p = events.emplace_back();
+    domain::AuditEvent e = SyntheticEvent(seq);
     p.seq = seq;
-    p.canonical = workflow::EncodeAuditEvent(e);
-    leaves.push_back(merkle::LeafHash(p.canonical));
+    p.canonical = audit::EncodeAuditEvent(e);
+    leaves.push_back(audit::LeafHash(p.canonical));
     p.leaf_hash = std::string(leaves.back().begin(), leaves.back().end());
     p.readable = std::move(e);
   }
-  const signing::SigningKey key = *signing::SigningKey::Generate();
-  const signing::VerifyingKey public_key = key.verifying_key();
-  workflow::VerifyInputs inputs;
+  const audit::SigningKey key = *audit::SigningKey::Generate();
+  const audit::VerifyingKey public_key = key.verifying_key();
+  audit::VerifyInputs inputs;
   inputs.key = &public_key;
-  inputs.checkpoints.push_back(*checkpoint::SignCheckpoint(
-      workflow::LogIdOf("default"), n, merkle::RootFromLeafHashes(leaves),
+  inputs.checkpoints.push_back(*audit::SignCheckpoint(
+      audit::LogIdOf("default"), n, audit::RootFromLeafHashes(leaves),
       absl::FromUnixSeconds(1709281800), key));
   for (auto _ : state) {
-    workflow::LogVerifier verifier("default", 1);
+    audit::LogVerifier verifier("default", 1);
     if (state.range(1) == 1) {
-      for (const workflow::PresentedEvent& e : events) verifier.Add(e);
+      for (const audit::PresentedEvent& e : events) verifier.Add(e);
     } else {
       verifier.AddAll(events);
     }
-    const workflow::VerifyReport report = verifier.Finish(inputs);
+    const audit::VerifyReport report = verifier.Finish(inputs);
     if (!report.verified()) state.SkipWithError("verification failed");
   }
   state.SetItemsProcessed(state.iterations() * n);
@@ -134,7 +134,7 @@ BENCHMARK(BM_LogVerifier)
 // A month's slice proven against the whole log: the range proof's size and
 // the cost of producing it at 1M events.
 void BM_RangeProof(benchmark::State& state) {
-  const merkle::MerkleTree tree(LeafHashes(1 << 20));
+  const audit::MerkleTree tree(LeafHashes(1 << 20));
   uint64_t begin = 12345;
   for (auto _ : state) {
     auto proof = tree.RangeProof(begin, begin + 30000, tree.size());
@@ -148,7 +148,7 @@ BENCHMARK(BM_RangeProof);
 void BM_BuildTree(benchmark::State& state) {
   const std::vector<Hash> leaves = LeafHashes(state.range(0));
   for (auto _ : state) {
-    merkle::MerkleTree tree(leaves);
+    audit::MerkleTree tree(leaves);
     benchmark::DoNotOptimize(tree.Root());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -159,14 +159,14 @@ BENCHMARK(BM_BuildTree)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 // Sizes just below the log size have the longest incomplete right edges.
 constexpr int64_t kMillion = 1000000;
 
-const merkle::MerkleTree& MillionTree() {
-  static const merkle::MerkleTree* tree =
-      new merkle::MerkleTree(LeafHashes(kMillion));
+const audit::MerkleTree& MillionTree() {
+  static const audit::MerkleTree* tree =
+      new audit::MerkleTree(LeafHashes(kMillion));
   return *tree;
 }
 
 void BM_InclusionProof(benchmark::State& state) {
-  const merkle::MerkleTree& tree = MillionTree();
+  const audit::MerkleTree& tree = MillionTree();
   uint64_t x = 12345;
   for (auto _ : state) {
     x = x * 6364136223846793005u + 1442695040888963407u;  // LCG
@@ -180,7 +180,7 @@ void BM_InclusionProof(benchmark::State& state) {
 BENCHMARK(BM_InclusionProof);
 
 void BM_ConsistencyProof(benchmark::State& state) {
-  const merkle::MerkleTree& tree = MillionTree();
+  const audit::MerkleTree& tree = MillionTree();
   uint64_t x = 54321;
   for (auto _ : state) {
     x = x * 6364136223846793005u + 1442695040888963407u;
@@ -195,13 +195,13 @@ BENCHMARK(BM_ConsistencyProof);
 
 // What a client does with a proof.
 void BM_VerifyInclusionProof(benchmark::State& state) {
-  const merkle::MerkleTree& tree = MillionTree();
+  const audit::MerkleTree& tree = MillionTree();
   const uint64_t index = 765432;
   const auto proof = tree.InclusionProof(index, kMillion);
   const Hash root = tree.Root();
   const Hash leaf = tree.leaf_hash(index);
   for (auto _ : state) {
-    bool ok = merkle::VerifyInclusion(index, kMillion, leaf, *proof, root);
+    bool ok = audit::VerifyInclusion(index, kMillion, leaf, *proof, root);
     benchmark::DoNotOptimize(ok);
   }
   state.SetItemsProcessed(state.iterations());

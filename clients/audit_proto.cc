@@ -16,15 +16,14 @@ absl::Time ToTime(const google::protobuf::Timestamp& t) {
 
 }  // namespace
 
-absl::StatusOr<checkpoint::Checkpoint> CheckpointFromProto(
-    const v1::Checkpoint& c) {
+absl::StatusOr<audit::Checkpoint> CheckpointFromProto(const v1::Checkpoint& c) {
   if (c.json().empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the server sent the checkpoint of size ", c.tree_size(),
                      " without its JSON form; upgrade taskgated"));
   }
-  absl::StatusOr<checkpoint::Checkpoint> parsed =
-      checkpoint::CheckpointFromJson(c.json());
+  absl::StatusOr<audit::Checkpoint> parsed =
+      audit::CheckpointFromJson(c.json());
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the server's checkpoint of size ", c.tree_size(),
@@ -33,9 +32,9 @@ absl::StatusOr<checkpoint::Checkpoint> CheckpointFromProto(
   return parsed;
 }
 
-absl::StatusOr<merkle::Hash> HashFromProto(const std::string& hex,
-                                           const std::string& what) {
-  std::optional<merkle::Hash> h = merkle::HashFromHex(hex);
+absl::StatusOr<audit::Hash> HashFromProto(const std::string& hex,
+                                          const std::string& what) {
+  std::optional<audit::Hash> h = audit::HashFromHex(hex);
   if (!h.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the server sent ", what, " '", hex, "', not a 64-digit hex hash"));
@@ -43,10 +42,10 @@ absl::StatusOr<merkle::Hash> HashFromProto(const std::string& hex,
   return *h;
 }
 
-absl::StatusOr<std::vector<merkle::Hash>> HashesFromProto(
+absl::StatusOr<std::vector<audit::Hash>> HashesFromProto(
     const google::protobuf::RepeatedPtrField<std::string>& hex,
     const std::string& what) {
-  std::vector<merkle::Hash> out;
+  std::vector<audit::Hash> out;
   for (int i = 0; i < hex.size(); ++i) {
     TASKGATE_ASSIGN_OR_RETURN(
         out.emplace_back(),
@@ -55,10 +54,10 @@ absl::StatusOr<std::vector<merkle::Hash>> HashesFromProto(
   return out;
 }
 
-absl::StatusOr<workflow::Bundle> AssembleBundle(
+absl::StatusOr<audit::Bundle> AssembleBundle(
     const v1::ExportBundleRequest& request, const v1::BundleHeader& header,
     const std::vector<v1::AuditEvent>& events) {
-  workflow::Bundle b;
+  audit::Bundle b;
   b.district_id = header.district_id();
   b.exported_at = ToTime(header.export_time());
   b.exported_by = header.exported_by();
@@ -79,7 +78,7 @@ absl::StatusOr<workflow::Bundle> AssembleBundle(
       b.consistency_proof,
       HashesFromProto(header.consistency_proof(), "consistency_proof"));
   for (const v1::AuditEvent& e : events) {
-    std::optional<std::string> leaf = merkle::HexToBytes(e.leaf_hash());
+    std::optional<std::string> leaf = audit::HexToBytes(e.leaf_hash());
     if (e.canonical().empty() || !leaf.has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "the server sent event ", e.seq(),

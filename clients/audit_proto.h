@@ -11,28 +11,27 @@
 
 #include <absl/status/statusor.h>
 
-#include "common/checkpoint.h"
-#include "common/merkle.h"
+#include "audit/bundle.h"
+#include "audit/checkpoint.h"
+#include "audit/merkle.h"
 #include "taskgate/v1/audit_service.pb.h"
-#include "workflow/audit_bundle.h"
 
 namespace taskgate::clients {
 
 // The checkpoint from its `json` form, which is what is signed and kept.
-absl::StatusOr<checkpoint::Checkpoint> CheckpointFromProto(
-    const v1::Checkpoint& c);
+absl::StatusOr<audit::Checkpoint> CheckpointFromProto(const v1::Checkpoint& c);
 
 // A hex hash (`what` names it in errors), and a list of them.
-absl::StatusOr<merkle::Hash> HashFromProto(const std::string& hex,
-                                           const std::string& what);
-absl::StatusOr<std::vector<merkle::Hash>> HashesFromProto(
+absl::StatusOr<audit::Hash> HashFromProto(const std::string& hex,
+                                          const std::string& what);
+absl::StatusOr<std::vector<audit::Hash>> HashesFromProto(
     const google::protobuf::RepeatedPtrField<std::string>& hex,
     const std::string& what);
 
 // The bundle of `header` and the events of its run (ListEvents with
 // include_canonical). Readable forms are left to `BundleToJson`, which
 // decodes them from the canonical bytes, so a file's two forms agree.
-absl::StatusOr<workflow::Bundle> AssembleBundle(
+absl::StatusOr<audit::Bundle> AssembleBundle(
     const v1::ExportBundleRequest& request, const v1::BundleHeader& header,
     const std::vector<v1::AuditEvent>& events);
 

@@ -24,13 +24,13 @@
 #include <google/protobuf/util/time_util.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/bundle.h"
+#include "audit/checkpoint.h"
+#include "audit/log_verifier.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 #include "clients/audit_proto.h"
 #include "clients/cli.h"
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/signing.h"
-#include "workflow/audit_bundle.h"
-#include "workflow/audit_verify.h"
 
 namespace taskgate::clients::cli {
 namespace {
@@ -214,11 +214,10 @@ absl::Status WriteOut(Context& ctx, const std::string& path,
 }
 
 // The checkpoint an auditor kept, from its JSON file.
-absl::StatusOr<checkpoint::Checkpoint> ReadKept(const std::string& path) {
+absl::StatusOr<audit::Checkpoint> ReadKept(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
-  absl::StatusOr<checkpoint::Checkpoint> c =
-      checkpoint::CheckpointFromJson(*text);
+  absl::StatusOr<audit::Checkpoint> c = audit::CheckpointFromJson(*text);
   if (!c.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         path,
@@ -229,10 +228,10 @@ absl::StatusOr<checkpoint::Checkpoint> ReadKept(const std::string& path) {
 
 // The kept checkpoint of a --checkpoint flag (nullopt when not given),
 // refusing a size flag that names another size.
-absl::StatusOr<std::optional<checkpoint::Checkpoint>> ReadKeptFlag(
+absl::StatusOr<std::optional<audit::Checkpoint>> ReadKeptFlag(
     const std::string& path, int64_t size, std::string_view size_flag) {
   if (path.empty()) return std::nullopt;
-  absl::StatusOr<checkpoint::Checkpoint> kept = ReadKept(path);
+  absl::StatusOr<audit::Checkpoint> kept = ReadKept(path);
   if (!kept.ok()) return kept.status();
   if (size != 0 && size != kept->tree_size) {
     return absl::InvalidArgumentError(
@@ -242,11 +241,11 @@ absl::StatusOr<std::optional<checkpoint::Checkpoint>> ReadKeptFlag(
   return *kept;
 }
 
-absl::StatusOr<signing::VerifyingKey> ReadKey(const std::string& path) {
+absl::StatusOr<audit::VerifyingKey> ReadKey(const std::string& path) {
   absl::StatusOr<std::string> pem = ReadFile(path);
   if (!pem.ok()) return pem.status();
-  absl::StatusOr<signing::VerifyingKey> key = signing::VerifyingKey::FromPem(
-      std::string_view(pem->data(), pem->size()));
+  absl::StatusOr<audit::VerifyingKey> key =
+      audit::VerifyingKey::FromPem(std::string_view(pem->data(), pem->size()));
   if (!key.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is not the server's public key: ",
@@ -263,7 +262,7 @@ std::string Short(const std::string& hex) {
 
 // Asks for the bundle's header, reads its events and assembles the bundle.
 // Usage problems come back as INVALID_ARGUMENT; `*rpc` holds a failed call.
-absl::StatusOr<workflow::Bundle> FetchBundle(
+absl::StatusOr<audit::Bundle> FetchBundle(
     Client& c, const v1::ExportBundleRequest& request, grpc::Status* rpc) {
   v1::BundleHeader h;
   *rpc = c.Call(c.audit(), &v1::AuditService::Stub::ExportBundle, request, &h);
@@ -350,7 +349,7 @@ void AddExportCommand(CLI::App* group, Registry& registry) {
         if (f->since.empty()) request.clear_start_time();
         if (f->until.empty()) request.clear_end_time();
         if (!f->kept.empty()) {
-          absl::StatusOr<checkpoint::Checkpoint> kept = ReadKept(f->kept);
+          absl::StatusOr<audit::Checkpoint> kept = ReadKept(f->kept);
           if (!kept.ok())
             return ctx.Usage(std::string(kept.status().message()));
           request.set_since_tree_size(kept->tree_size);
@@ -379,13 +378,13 @@ void AddExportCommand(CLI::App* group, Registry& registry) {
         }
 
         grpc::Status rpc;
-        absl::StatusOr<workflow::Bundle> bundle = FetchBundle(c, request, &rpc);
+        absl::StatusOr<audit::Bundle> bundle = FetchBundle(c, request, &rpc);
         if (!rpc.ok()) return ctx.Fail(rpc);
         if (!bundle.ok()) {
           ctx.err() << "error: " << bundle.status().message() << "\n";
           return int{kExitOther};
         }
-        absl::Status w = WriteOut(ctx, out, workflow::BundleToJson(*bundle));
+        absl::Status w = WriteOut(ctx, out, audit::BundleToJson(*bundle));
         if (!w.ok()) return ctx.Usage(std::string(w.message()));
         // With the bundle on standard output, the summary goes beside it.
         std::ostream& summary = out == "-" ? ctx.err() : ctx.out();
@@ -427,25 +426,25 @@ void AddVerifyCommand(CLI::App* group, Registry& registry) {
       [f](Context& ctx) {
         absl::StatusOr<std::string> text = ReadFile(f->bundle);
         if (!text.ok()) return ctx.Usage(std::string(text.status().message()));
-        absl::StatusOr<workflow::Bundle> bundle = workflow::BundleFromJson(
-            std::string_view(text->data(), text->size()));
+        absl::StatusOr<audit::Bundle> bundle =
+            audit::BundleFromJson(std::string_view(text->data(), text->size()));
         if (!bundle.ok()) {
           return ctx.Usage(
               absl::StrCat(f->bundle, " is not a valid bundle: ",
                            std::string(bundle.status().message())));
         }
-        absl::StatusOr<signing::VerifyingKey> key = ReadKey(f->key);
+        absl::StatusOr<audit::VerifyingKey> key = ReadKey(f->key);
         if (!key.ok()) return ctx.Usage(std::string(key.status().message()));
-        std::optional<checkpoint::Checkpoint> kept;
+        std::optional<audit::Checkpoint> kept;
         if (!f->kept.empty()) {
-          absl::StatusOr<checkpoint::Checkpoint> read = ReadKept(f->kept);
+          absl::StatusOr<audit::Checkpoint> read = ReadKept(f->kept);
           if (!read.ok())
             return ctx.Usage(std::string(read.status().message()));
           kept = *read;
         }
-        const workflow::VerifyReport report =
-            workflow::VerifyBundle(*bundle, *key, kept);
-        ctx.out() << workflow::FormatVerifyReport(report);
+        const audit::VerifyReport report =
+            audit::VerifyBundle(*bundle, *key, kept);
+        ctx.out() << audit::FormatVerifyReport(report);
         return report.verified() ? int{kExitOk} : int{kExitVerificationFailed};
       });
   app->add_option("BUNDLE", f->bundle, "Bundle file (taskgate audit export)")
@@ -470,9 +469,9 @@ void AddCheckpointCommands(CLI::App* group, Registry& registry) {
         "taskgate audit checkpoint --pubkey district.pub.pem --out "
         "kept-2026-03.json",
         [f](Context& ctx) {
-          std::optional<signing::VerifyingKey> key;
+          std::optional<audit::VerifyingKey> key;
           if (!f->key.empty()) {
-            absl::StatusOr<signing::VerifyingKey> read = ReadKey(f->key);
+            absl::StatusOr<audit::VerifyingKey> read = ReadKey(f->key);
             if (!read.ok()) {
               return ctx.Usage(std::string(read.status().message()));
             }
@@ -485,8 +484,7 @@ void AddCheckpointCommands(CLI::App* group, Registry& registry) {
               c.Call(c.audit(), &v1::AuditService::Stub::GetLatestCheckpoint,
                      v1::GetLatestCheckpointRequest(), &cp);
           if (!s.ok()) return ctx.Fail(s);
-          absl::StatusOr<checkpoint::Checkpoint> parsed =
-              CheckpointFromProto(cp);
+          absl::StatusOr<audit::Checkpoint> parsed = CheckpointFromProto(cp);
           if (!parsed.ok()) {
             ctx.err() << "error: " << parsed.status().message() << "\n";
             return int{kExitOther};
@@ -494,7 +492,7 @@ void AddCheckpointCommands(CLI::App* group, Registry& registry) {
           // Keeping a checkpoint that does not verify would poison every
           // later check, so it is refused rather than written.
           if (key.has_value()) {
-            absl::Status v = checkpoint::VerifyCheckpoint(*parsed, *key);
+            absl::Status v = audit::VerifyCheckpoint(*parsed, *key);
             if (!v.ok()) {
               ctx.err() << "FAILED: the checkpoint of size " << cp.tree_size()
                         << " does not verify with " << f->key << ": "
@@ -611,11 +609,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
         "word. Exit 8 when it does not verify",
         "taskgate audit proof --seq 42 --checkpoint kept.json",
         [f](Context& ctx) {
-          absl::StatusOr<std::optional<checkpoint::Checkpoint>> read =
+          absl::StatusOr<std::optional<audit::Checkpoint>> read =
               ReadKeptFlag(f->kept, f->tree_size, "--tree-size");
           if (!read.ok())
             return ctx.Usage(std::string(read.status().message()));
-          const std::optional<checkpoint::Checkpoint>& kept = *read;
+          const std::optional<audit::Checkpoint>& kept = *read;
           if (ctx.client() == nullptr) return int{kExitUsage};
           Client& c = *ctx.client();
           v1::GetInclusionProofRequest r;
@@ -625,11 +623,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
           grpc::Status s = c.Call(
               c.audit(), &v1::AuditService::Stub::GetInclusionProof, r, &p);
           if (!s.ok()) return ctx.Fail(s);
-          absl::StatusOr<merkle::Hash> leaf =
+          absl::StatusOr<audit::Hash> leaf =
               HashFromProto(p.leaf_hash(), "leaf_hash");
-          absl::StatusOr<merkle::Hash> root =
+          absl::StatusOr<audit::Hash> root =
               HashFromProto(p.root_hash(), "root_hash");
-          absl::StatusOr<std::vector<merkle::Hash>> path =
+          absl::StatusOr<std::vector<audit::Hash>> path =
               HashesFromProto(p.proof(), "proof");
           for (const absl::Status& st :
                {leaf.status(), root.status(), path.status()}) {
@@ -638,20 +636,20 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
               return int{kExitVerificationFailed};
             }
           }
-          const merkle::Hash trusted =
+          const audit::Hash trusted =
               kept.has_value() ? kept->root_hash : *root;
           const int64_t size =
               kept.has_value() ? kept->tree_size : p.tree_size();
           const bool ok =
               f->seq >= 1 && p.seq() == f->seq &&
-              merkle::VerifyInclusion(static_cast<uint64_t>(f->seq - 1),
-                                      static_cast<uint64_t>(size), *leaf, *path,
-                                      trusted);
+              audit::VerifyInclusion(static_cast<uint64_t>(f->seq - 1),
+                                     static_cast<uint64_t>(size), *leaf, *path,
+                                     trusted);
           if (ctx.output() == Output::kJson) ctx.PrintJson(p);
           if (!ok) {
             ctx.err() << "FAILED: the proof does not show seq " << f->seq
                       << " in the tree of size " << size << " with root "
-                      << merkle::ToHex(trusted)
+                      << audit::ToHex(trusted)
                       << (kept.has_value() ? " (the root you kept)" : "")
                       << "\n";
             return int{kExitVerificationFailed};
@@ -659,7 +657,7 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
           if (ctx.output() != Output::kJson) {
             ctx.out() << "VERIFIED: seq " << f->seq
                       << " is included in the tree of size " << size
-                      << " with root " << merkle::ToHex(trusted)
+                      << " with root " << audit::ToHex(trusted)
                       << (kept.has_value() ? " (the root you kept)"
                                            : " (as the server reports it; "
                                              "pass --checkpoint to check "
@@ -691,11 +689,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
         "it does not verify",
         "taskgate audit consistency --checkpoint kept-2026-03.json",
         [f](Context& ctx) {
-          absl::StatusOr<std::optional<checkpoint::Checkpoint>> read =
+          absl::StatusOr<std::optional<audit::Checkpoint>> read =
               ReadKeptFlag(f->kept, f->from, "--from");
           if (!read.ok())
             return ctx.Usage(std::string(read.status().message()));
-          const std::optional<checkpoint::Checkpoint>& kept = *read;
+          const std::optional<audit::Checkpoint>& kept = *read;
           if (!kept.has_value() && f->from <= 0) {
             return ctx.Usage("give --from SIZE or --checkpoint KEPT.json");
           }
@@ -713,11 +711,11 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
           grpc::Status s = c.Call(
               c.audit(), &v1::AuditService::Stub::GetConsistencyProof, r, &p);
           if (!s.ok()) return ctx.Fail(s);
-          absl::StatusOr<merkle::Hash> old_root =
+          absl::StatusOr<audit::Hash> old_root =
               HashFromProto(p.old_root_hash(), "old_root_hash");
-          absl::StatusOr<merkle::Hash> new_root =
+          absl::StatusOr<audit::Hash> new_root =
               HashFromProto(p.new_root_hash(), "new_root_hash");
-          absl::StatusOr<std::vector<merkle::Hash>> path =
+          absl::StatusOr<std::vector<audit::Hash>> path =
               HashesFromProto(p.proof(), "proof");
           for (const absl::Status& st :
                {old_root.status(), new_root.status(), path.status()}) {
@@ -726,29 +724,29 @@ void AddProofCommands(CLI::App* group, Registry& registry) {
               return int{kExitVerificationFailed};
             }
           }
-          const merkle::Hash trusted =
+          const audit::Hash trusted =
               kept.has_value() ? kept->root_hash : *old_root;
           if (ctx.output() == Output::kJson) ctx.PrintJson(p);
           if (kept.has_value() && *old_root != kept->root_hash) {
             ctx.err() << "FAILED: the server's root of size " << old_size
                       << " is " << p.old_root_hash() << ", but the root you "
-                      << "kept is " << merkle::ToHex(kept->root_hash)
+                      << "kept is " << audit::ToHex(kept->root_hash)
                       << ": the log was rewritten since\n";
             return int{kExitVerificationFailed};
           }
           if (p.old_size() != old_size ||
-              !merkle::VerifyConsistency(static_cast<uint64_t>(old_size),
-                                         static_cast<uint64_t>(p.new_size()),
-                                         trusted, *new_root, *path)) {
+              !audit::VerifyConsistency(static_cast<uint64_t>(old_size),
+                                        static_cast<uint64_t>(p.new_size()),
+                                        trusted, *new_root, *path)) {
             ctx.err() << "FAILED: the proof does not show the tree of size "
-                      << old_size << " (root " << merkle::ToHex(trusted)
+                      << old_size << " (root " << audit::ToHex(trusted)
                       << ") to be a prefix of the tree of size " << p.new_size()
                       << " (root " << p.new_root_hash() << ")\n";
             return int{kExitVerificationFailed};
           }
           if (ctx.output() != Output::kJson) {
             ctx.out() << "VERIFIED: the tree of size " << old_size << " (root "
-                      << merkle::ToHex(trusted)
+                      << audit::ToHex(trusted)
                       << (kept.has_value() ? ", the one you kept" : "")
                       << ") is a prefix of the tree of size " << p.new_size()
                       << " (root " << p.new_root_hash() << ")\n";

@@ -15,7 +15,7 @@
 namespace taskgate::services::internal {
 namespace {
 
-using workflow::Principal;
+using domain::Principal;
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
@@ -30,11 +30,11 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
         [&](const Principal& caller) {
           std::vector<FieldViolation> violations;
           CheckRequestId(request->request_id(), violations);
-          std::vector<workflow::CatalogItem> items =
+          std::vector<domain::CatalogItem> items =
               FromProto(request->items(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
-              workflow::CatalogVersion catalog,
+              domain::CatalogVersion catalog,
               ctx_.engine.PublishCatalog(caller, request->request_id(),
                                          std::move(items), request->note()));
           ToProto(catalog, response);
@@ -53,7 +53,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                           {{"version", "must be 0 (latest) or a version"}});
                     }
                     TASKGATE_ASSIGN_OR_RETURN(
-                        workflow::CatalogVersion catalog,
+                        domain::CatalogVersion catalog,
                         ctx_.store.GetCatalog(ctx_.engine.options().district_id,
                                               request->version()));
                     ToProto(catalog, response);
@@ -69,12 +69,12 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
         [&](const Principal& caller) {
           std::vector<FieldViolation> violations;
           CheckRequestId(request->request_id(), violations);
-          workflow::Community c = FromProto(request->community(), violations);
+          domain::Community c = FromProto(request->community(), violations);
           const int64_t version = FromEtag(
               "community.etag", request->community().etag(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
-              workflow::Community stored,
+              domain::Community stored,
               ctx_.engine.PutCommunity(caller, request->request_id(),
                                        std::move(c), version));
           ToProto(stored, response);
@@ -91,10 +91,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
         [&](const Principal&) {
           // Names and capacities are not secret to signed-in roles.
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<workflow::Community> communities,
+              std::vector<domain::Community> communities,
               ctx_.store.ListCommunities(ctx_.engine.options().district_id,
                                          request->street()));
-          for (const workflow::Community& c : communities) {
+          for (const domain::Community& c : communities) {
             ToProto(c, response->add_communities());
           }
           return absl::OkStatus();
@@ -179,7 +179,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
           TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
           TASKGATE_ASSIGN_OR_RETURN(
-              workflow::Credential credential,
+              domain::Credential credential,
               ctx_.engine.IssueToken(
                   caller, request->request_id(), request->principal_id(),
                   token_id, HashToken(secret), request->description()));
@@ -200,7 +200,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                       violations);
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
-                        workflow::Credential c,
+                        domain::Credential c,
                         ctx_.engine.RevokeToken(caller, request->request_id(),
                                                 request->token_id()));
                     ToProto(c, response);
@@ -217,9 +217,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
         [&](const Principal& caller) {
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<workflow::Credential> all,
+              std::vector<domain::Credential> all,
               ctx_.engine.ListCredentials(request->principal_id()));
-          for (const workflow::Credential& c : all) {
+          for (const domain::Credential& c : all) {
             ToProto(c, response->add_credentials());
           }
           return absl::OkStatus();

@@ -27,7 +27,7 @@ std::string CodeName(absl::StatusCode code) {
 
 }  // namespace
 
-absl::StatusOr<workflow::Principal> Authenticate(
+absl::StatusOr<domain::Principal> Authenticate(
     ApiContext& ctx, const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -43,17 +43,17 @@ absl::StatusOr<workflow::Principal> Authenticate(
 }
 
 grpc::Status Finish(ApiContext& ctx, std::string_view method,
-                    const workflow::Principal* caller,
+                    const domain::Principal* caller,
                     std::string_view request_id, const absl::Status& status,
                     absl::Duration latency) {
   // Refused calls are part of the record (SPEC §7, issue 3).
   if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
-    workflow::Principal who;
+    domain::Principal who;
     if (caller != nullptr) {
       who = *caller;
     } else {
       who.id = "anonymous";
-      who.role = workflow::Role::kSystem;
+      who.role = domain::Role::kSystem;
     }
     absl::Status recorded = ctx.engine.RecordAccessDenied(
         who, std::string(method), status.code(), std::string(status.message()));
@@ -68,7 +68,7 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
       "rpc method={} principal={} role={} request_id={} code={} "
       "latency_ms={:.2f}{}{}",
       method, caller != nullptr ? caller->id : "-",
-      caller != nullptr ? workflow::RoleName(caller->role) : "-",
+      caller != nullptr ? domain::RoleName(caller->role) : "-",
       request_id.empty() ? "-" : request_id, code,
       absl::ToDoubleMilliseconds(latency), status.ok() ? "" : " error=",
       status.ok() || absl::IsInternal(status) ? std::string()
@@ -77,7 +77,7 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
 }
 
 void SignCheckpointIfDue(ApiContext& ctx) {
-  absl::StatusOr<std::optional<checkpoint::Checkpoint>> signed_now =
+  absl::StatusOr<std::optional<audit::Checkpoint>> signed_now =
       ctx.ledger.MaybeCheckpoint(false);
   if (!signed_now.ok()) {
     spdlog::warn("cannot sign an audit checkpoint: {}",

@@ -19,18 +19,18 @@ constexpr int32_t kVerifyPage = 10000;
 
 }  // namespace
 
-absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
+absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
     store::Store& store, const std::string& district_id,
-    const signing::VerifyingKey& key,
-    const std::optional<checkpoint::Checkpoint>& kept,
+    const audit::VerifyingKey& key,
+    const std::optional<audit::Checkpoint>& kept,
     const std::string& kept_name) {
-  workflow::LogVerifier verifier(district_id, 1);
+  audit::LogVerifier verifier(district_id, 1);
   int64_t after = 0;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(
         std::vector<store::AuditRow> rows,
         store.ListAuditRows(district_id, after, kVerifyPage));
-    std::vector<workflow::PresentedEvent> events;
+    std::vector<audit::PresentedEvent> events;
     events.reserve(rows.size());
     for (store::AuditRow& row : rows) {
       events.push_back({.seq = row.seq,
@@ -43,7 +43,7 @@ absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
     if (static_cast<int32_t>(rows.size()) < kVerifyPage) break;
     after = rows.back().seq;
   }
-  workflow::VerifyInputs inputs;
+  audit::VerifyInputs inputs;
   inputs.key = &key;
   TASKGATE_ASSIGN_OR_RETURN(inputs.checkpoints,
                             store.ListCheckpoints(district_id, 0, 0));
@@ -53,29 +53,28 @@ absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
 }
 
 AuditLedger::AuditLedger(store::Store& store, const Clock& clock,
-                         signing::SigningKey key, Options options)
+                         audit::SigningKey key, Options options)
     : store_(store),
       clock_(clock),
       key_(std::move(key)),
       public_key_(key_.verifying_key()),
       options_(std::move(options)),
-      log_id_(workflow::LogIdOf(options_.district_id)) {}
+      log_id_(audit::LogIdOf(options_.district_id)) {}
 
 absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
-    store::Store& store, const Clock& clock, signing::SigningKey key,
+    store::Store& store, const Clock& clock, audit::SigningKey key,
     Options options) {
   std::unique_ptr<AuditLedger> ledger(
       new AuditLedger(store, clock, std::move(key), std::move(options)));
   // The last checkpoint this server signed, as kept beside its key.
-  std::optional<checkpoint::Checkpoint> head;
+  std::optional<audit::Checkpoint> head;
   std::string head_problem;
   const std::string& head_file = ledger->options_.head_file;
   if (!head_file.empty() && std::filesystem::exists(head_file)) {
     std::ifstream in(head_file, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)),
                            std::istreambuf_iterator<char>());
-    absl::StatusOr<checkpoint::Checkpoint> parsed =
-        checkpoint::CheckpointFromJson(text);
+    absl::StatusOr<audit::Checkpoint> parsed = audit::CheckpointFromJson(text);
     if (parsed.ok()) {
       head = *std::move(parsed);
     } else {
@@ -85,7 +84,7 @@ absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
     }
   }
   TASKGATE_ASSIGN_OR_RETURN(
-      workflow::VerifyReport report,
+      audit::VerifyReport report,
       VerifyStoredLog(store, ledger->options_.district_id, ledger->public_key_,
                       head, "the server's last signed"));
   absl::MutexLock lock(&ledger->mu_);
@@ -112,10 +111,10 @@ absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
 absl::Status AuditLedger::SyncLocked() {
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(
-        std::vector<merkle::Hash> leaves,
+        std::vector<audit::Hash> leaves,
         store_.ListLeafHashes(options_.district_id,
                               static_cast<int64_t>(tree_.size()), kVerifyPage));
-    for (const merkle::Hash& leaf : leaves) tree_.Append(leaf);
+    for (const audit::Hash& leaf : leaves) tree_.Append(leaf);
     if (static_cast<int32_t>(leaves.size()) < kVerifyPage) {
       return absl::OkStatus();
     }
@@ -140,7 +139,7 @@ absl::StatusOr<int64_t> AuditLedger::SizeArg(int64_t tree_size) {
   return tree_size;
 }
 
-absl::StatusOr<merkle::Hash> AuditLedger::Root(int64_t tree_size) {
+absl::StatusOr<audit::Hash> AuditLedger::Root(int64_t tree_size) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(tree_size));
   return tree_.Root(size);
@@ -162,7 +161,7 @@ absl::StatusOr<AuditLedger::Inclusion> AuditLedger::InclusionProof(
   return out;
 }
 
-absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::ConsistencyProof(
+absl::StatusOr<std::vector<audit::Hash>> AuditLedger::ConsistencyProof(
     int64_t old_size, int64_t new_size) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(new_size));
@@ -173,7 +172,7 @@ absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::ConsistencyProof(
   return tree_.ConsistencyProof(old_size, size);
 }
 
-absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::RangeProof(
+absl::StatusOr<std::vector<audit::Hash>> AuditLedger::RangeProof(
     int64_t first_seq, int64_t last_seq, int64_t tree_size) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(const int64_t size, SizeArg(tree_size));
@@ -185,19 +184,18 @@ absl::StatusOr<std::vector<merkle::Hash>> AuditLedger::RangeProof(
   return tree_.RangeProof(first_seq - 1, last_seq, size);
 }
 
-absl::StatusOr<checkpoint::Checkpoint> AuditLedger::SignLocked() {
+absl::StatusOr<audit::Checkpoint> AuditLedger::SignLocked() {
   const auto size = static_cast<int64_t>(tree_.size());
   TASKGATE_ASSIGN_OR_RETURN(
-      checkpoint::Checkpoint c,
-      checkpoint::SignCheckpoint(log_id_, size, tree_.Root(), clock_.Now(),
-                                 key_));
+      audit::Checkpoint c,
+      audit::SignCheckpoint(log_id_, size, tree_.Root(), clock_.Now(), key_));
   TASKGATE_RETURN_IF_ERROR(store_.AddCheckpoint(options_.district_id, c));
   latest_ = c;
   if (!options_.head_file.empty()) {
     // Written aside and renamed: a crash leaves the old head or the new.
     const std::string staging = options_.head_file + ".new";
     TASKGATE_RETURN_IF_ERROR(
-        WriteSecretFile(staging, checkpoint::CheckpointToJson(c)));
+        WriteSecretFile(staging, audit::CheckpointToJson(c)));
     std::error_code ec;
     std::filesystem::rename(staging, options_.head_file, ec);
     if (ec) {
@@ -209,8 +207,8 @@ absl::StatusOr<checkpoint::Checkpoint> AuditLedger::SignLocked() {
   return c;
 }
 
-absl::StatusOr<std::optional<checkpoint::Checkpoint>>
-AuditLedger::MaybeCheckpoint(bool force) {
+absl::StatusOr<std::optional<audit::Checkpoint>> AuditLedger::MaybeCheckpoint(
+    bool force) {
   absl::MutexLock lock(&mu_);
   if (refused_.has_value()) return std::nullopt;
   TASKGATE_RETURN_IF_ERROR(SyncLocked());
@@ -224,7 +222,7 @@ AuditLedger::MaybeCheckpoint(bool force) {
   return SignLocked();
 }
 
-absl::StatusOr<checkpoint::Checkpoint> AuditLedger::CurrentCheckpoint() {
+absl::StatusOr<audit::Checkpoint> AuditLedger::CurrentCheckpoint() {
   absl::MutexLock lock(&mu_);
   TASKGATE_RETURN_IF_ERROR(SyncLocked());
   const auto size = static_cast<int64_t>(tree_.size());
@@ -232,7 +230,7 @@ absl::StatusOr<checkpoint::Checkpoint> AuditLedger::CurrentCheckpoint() {
     // The newest checkpoint the altered log still reaches: exports stay
     // possible, and verifying them shows the alteration.
     TASKGATE_ASSIGN_OR_RETURN(
-        std::vector<checkpoint::Checkpoint> kept,
+        std::vector<audit::Checkpoint> kept,
         store_.ListCheckpoints(options_.district_id, 0, 0));
     for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
       if (it->tree_size <= size) return *it;

@@ -30,22 +30,22 @@
 #include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
 
-#include "common/checkpoint.h"
+#include "audit/checkpoint.h"
+#include "audit/log_verifier.h"
+#include "audit/merkle.h"
+#include "audit/merkle_tree.h"
+#include "audit/signing.h"
 #include "common/clock.h"
-#include "common/merkle.h"
-#include "common/merkle_tree.h"
-#include "common/signing.h"
 #include "store/store.h"
-#include "workflow/audit_verify.h"
 
 namespace taskgate::services {
 
 // Verifies the district's stored log (rows, leaf hashes, index columns)
 // against its stored checkpoints and, if given, the auditor's `kept` one.
-absl::StatusOr<workflow::VerifyReport> VerifyStoredLog(
+absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
     store::Store& store, const std::string& district_id,
-    const signing::VerifyingKey& key,
-    const std::optional<checkpoint::Checkpoint>& kept = std::nullopt,
+    const audit::VerifyingKey& key,
+    const std::optional<audit::Checkpoint>& kept = std::nullopt,
     const std::string& kept_name = "your kept");
 
 class AuditLedger {
@@ -60,7 +60,7 @@ class AuditLedger {
   };
 
   static absl::StatusOr<std::unique_ptr<AuditLedger>> Create(
-      store::Store& store, const Clock& clock, signing::SigningKey key,
+      store::Store& store, const Clock& clock, audit::SigningKey key,
       Options options);
 
   AuditLedger(const AuditLedger&) = delete;
@@ -71,30 +71,29 @@ class AuditLedger {
 
   // Roots and proofs over the first `tree_size` events (0: the whole log).
   // INVALID_ARGUMENT, naming the field, for sizes or seqs outside the log.
-  absl::StatusOr<merkle::Hash> Root(int64_t tree_size);
+  absl::StatusOr<audit::Hash> Root(int64_t tree_size);
   // The event's leaf hash and its audit path to the root of `tree_size`.
   struct Inclusion {
-    merkle::Hash leaf_hash{};
-    merkle::Hash root{};
-    std::vector<merkle::Hash> proof;
+    audit::Hash leaf_hash{};
+    audit::Hash root{};
+    std::vector<audit::Hash> proof;
   };
   absl::StatusOr<Inclusion> InclusionProof(int64_t seq, int64_t tree_size);
-  absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(int64_t old_size,
-                                                             int64_t new_size);
-  absl::StatusOr<std::vector<merkle::Hash>> RangeProof(int64_t first_seq,
-                                                       int64_t last_seq,
-                                                       int64_t tree_size);
+  absl::StatusOr<std::vector<audit::Hash>> ConsistencyProof(int64_t old_size,
+                                                            int64_t new_size);
+  absl::StatusOr<std::vector<audit::Hash>> RangeProof(int64_t first_seq,
+                                                      int64_t last_seq,
+                                                      int64_t tree_size);
 
   // Signs and keeps a checkpoint when one is due, or when `force` and any
   // event is not yet covered. Returns it, or nullopt when none was due.
   // Nothing is signed while signing is refused.
-  absl::StatusOr<std::optional<checkpoint::Checkpoint>> MaybeCheckpoint(
-      bool force);
+  absl::StatusOr<std::optional<audit::Checkpoint>> MaybeCheckpoint(bool force);
 
   // A checkpoint covering the whole log now, signed now if events came
   // since the newest. While signing is refused: the newest kept one within
   // the log's present size. FAILED_PRECONDITION when there is none to give.
-  absl::StatusOr<checkpoint::Checkpoint> CurrentCheckpoint();
+  absl::StatusOr<audit::Checkpoint> CurrentCheckpoint();
 
   // When the interval next makes a checkpoint due (if events came since).
   absl::Time NextDue();
@@ -106,30 +105,30 @@ class AuditLedger {
   };
   absl::StatusOr<Coverage> GetCoverage();
 
-  const signing::VerifyingKey& public_key() const { return public_key_; }
+  const audit::VerifyingKey& public_key() const { return public_key_; }
   const std::string& log_id() const { return log_id_; }
   // Why the log is not signed any more, or nullopt.
   std::optional<std::string> signing_refused();
 
  private:
-  AuditLedger(store::Store& store, const Clock& clock, signing::SigningKey key,
+  AuditLedger(store::Store& store, const Clock& clock, audit::SigningKey key,
               Options options);
   absl::Status SyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<int64_t> SizeArg(int64_t tree_size)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<checkpoint::Checkpoint> SignLocked()
+  absl::StatusOr<audit::Checkpoint> SignLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::Store& store_;
   const Clock& clock_;
-  const signing::SigningKey key_;
-  const signing::VerifyingKey public_key_;
+  const audit::SigningKey key_;
+  const audit::VerifyingKey public_key_;
   const Options options_;
   const std::string log_id_;
 
   absl::Mutex mu_;
-  merkle::MerkleTree tree_ ABSL_GUARDED_BY(mu_);
-  std::optional<checkpoint::Checkpoint> latest_ ABSL_GUARDED_BY(mu_);
+  audit::MerkleTree tree_ ABSL_GUARDED_BY(mu_);
+  std::optional<audit::Checkpoint> latest_ ABSL_GUARDED_BY(mu_);
   std::optional<std::string> refused_ ABSL_GUARDED_BY(mu_);
 };
 

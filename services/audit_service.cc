@@ -18,11 +18,11 @@
 namespace taskgate::services::internal {
 namespace {
 
-using workflow::Principal;
+using domain::Principal;
 
-void AddHexes(const std::vector<merkle::Hash>& hashes,
+void AddHexes(const std::vector<audit::Hash>& hashes,
               google::protobuf::RepeatedPtrField<std::string>* out) {
-  for (const merkle::Hash& h : hashes) out->Add(merkle::ToHex(h));
+  for (const audit::Hash& h : hashes) out->Add(audit::ToHex(h));
 }
 
 std::string TimeText(absl::Time t) {
@@ -33,7 +33,7 @@ std::string TimeText(absl::Time t) {
 // reviewers read it as part of their work and departments only their own
 // tasks' history.
 bool ReadIsAudited(const Principal& p) {
-  return p.role == workflow::Role::kAuditor || p.role == workflow::Role::kAdmin;
+  return p.role == domain::Role::kAuditor || p.role == domain::Role::kAdmin;
 }
 
 // The filters of a query, for its audit.query event.
@@ -107,7 +107,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
           if (absl::Status whole = workflow::CanReadAuditLog(caller);
               !whole.ok()) {
             if (request->task_id().empty()) return whole;
-            TASKGATE_ASSIGN_OR_RETURN(workflow::Task task,
+            TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
                                       ctx_.engine.GetTask(request->task_id()));
             TASKGATE_RETURN_IF_ERROR(workflow::CanReadTask(caller, task));
           }
@@ -158,10 +158,10 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                     if (size == 0) {
                       TASKGATE_ASSIGN_OR_RETURN(size, ctx_.ledger.Sync());
                     }
-                    TASKGATE_ASSIGN_OR_RETURN(merkle::Hash root,
+                    TASKGATE_ASSIGN_OR_RETURN(audit::Hash root,
                                               ctx_.ledger.Root(size));
                     response->set_tree_size(size);
-                    response->set_root_hash(merkle::ToHex(root));
+                    response->set_root_hash(audit::ToHex(root));
                     return absl::OkStatus();
                   });
   }
@@ -182,8 +182,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                         ctx_.ledger.InclusionProof(request->seq(), size));
                     response->set_seq(request->seq());
                     response->set_tree_size(size);
-                    response->set_leaf_hash(merkle::ToHex(inclusion.leaf_hash));
-                    response->set_root_hash(merkle::ToHex(inclusion.root));
+                    response->set_leaf_hash(audit::ToHex(inclusion.leaf_hash));
+                    response->set_root_hash(audit::ToHex(inclusion.root));
                     AddHexes(inclusion.proof, response->mutable_proof());
                     return absl::OkStatus();
                   });
@@ -202,16 +202,16 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
             TASKGATE_ASSIGN_OR_RETURN(size, ctx_.ledger.Sync());
           }
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<merkle::Hash> proof,
+              std::vector<audit::Hash> proof,
               ctx_.ledger.ConsistencyProof(request->old_size(), size));
-          TASKGATE_ASSIGN_OR_RETURN(merkle::Hash old_root,
+          TASKGATE_ASSIGN_OR_RETURN(audit::Hash old_root,
                                     ctx_.ledger.Root(request->old_size()));
-          TASKGATE_ASSIGN_OR_RETURN(merkle::Hash new_root,
+          TASKGATE_ASSIGN_OR_RETURN(audit::Hash new_root,
                                     ctx_.ledger.Root(size));
           response->set_old_size(request->old_size());
           response->set_new_size(size);
-          response->set_old_root_hash(merkle::ToHex(old_root));
-          response->set_new_root_hash(merkle::ToHex(new_root));
+          response->set_old_root_hash(audit::ToHex(old_root));
+          response->set_new_root_hash(audit::ToHex(new_root));
           AddHexes(proof, response->mutable_proof());
           return absl::OkStatus();
         });
@@ -239,12 +239,12 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
             }
           }
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<checkpoint::Checkpoint> checkpoints,
+              std::vector<audit::Checkpoint> checkpoints,
               ctx_.store.ListCheckpoints(ctx_.engine.options().district_id,
                                          after, page + 1));
           const bool more = static_cast<int32_t>(checkpoints.size()) > page;
           if (more) checkpoints.resize(page);
-          for (const checkpoint::Checkpoint& c : checkpoints) {
+          for (const audit::Checkpoint& c : checkpoints) {
             ToProto(c, response->add_checkpoints());
           }
           if (more) {
@@ -262,7 +262,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
     return Handle(ctx_, context, "AuditService/GetLatestCheckpoint", "",
                   [&](const Principal& caller) {
                     TASKGATE_RETURN_IF_ERROR(workflow::CanReadAuditLog(caller));
-                    TASKGATE_ASSIGN_OR_RETURN(checkpoint::Checkpoint c,
+                    TASKGATE_ASSIGN_OR_RETURN(audit::Checkpoint c,
                                               ctx_.ledger.CurrentCheckpoint());
                     ToProto(c, response);
                     return absl::OkStatus();
@@ -299,7 +299,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
             return InvalidArgumentWithViolations(
                 {{"since_tree_size", "must be 0 (none) or a tree size"}});
           }
-          TASKGATE_ASSIGN_OR_RETURN(checkpoint::Checkpoint head,
+          TASKGATE_ASSIGN_OR_RETURN(audit::Checkpoint head,
                                     ctx_.ledger.CurrentCheckpoint());
           const int64_t size = head.tree_size;
           TASKGATE_ASSIGN_OR_RETURN(
@@ -330,15 +330,15 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
           response->set_last_seq(last);
           if (first == 1 && last >= size) {
             TASKGATE_ASSIGN_OR_RETURN(
-                std::vector<checkpoint::Checkpoint> earlier,
+                std::vector<audit::Checkpoint> earlier,
                 ctx_.store.ListCheckpoints(ctx_.engine.options().district_id, 0,
                                            0));
-            for (const checkpoint::Checkpoint& c : earlier) {
+            for (const audit::Checkpoint& c : earlier) {
               if (c.tree_size < size) ToProto(c, response->add_checkpoints());
             }
           } else if (first <= last) {
             TASKGATE_ASSIGN_OR_RETURN(
-                std::vector<merkle::Hash> proof,
+                std::vector<audit::Hash> proof,
                 ctx_.ledger.RangeProof(first, last, size));
             AddHexes(proof, response->mutable_range_proof());
           }
@@ -347,7 +347,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
           const int64_t since = request->since_tree_size();
           if (since > 0 && since <= size) {
             TASKGATE_ASSIGN_OR_RETURN(
-                std::vector<merkle::Hash> proof,
+                std::vector<audit::Hash> proof,
                 ctx_.ledger.ConsistencyProof(since, size));
             response->set_consistency_from(since);
             AddHexes(proof, response->mutable_consistency_proof());
@@ -397,17 +397,17 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
           q.until = query.until;
           TASKGATE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> stored,
                                     ctx_.store.ListEvents(q));
-          std::vector<workflow::AuditEvent> events;
+          std::vector<domain::AuditEvent> events;
           events.reserve(stored.size());
           for (store::StoredEvent& e : stored) {
             events.push_back(std::move(e.event));
           }
           store::TaskQuery tasks_query;
           tasks_query.district_id = options.district_id;
-          TASKGATE_ASSIGN_OR_RETURN(std::vector<workflow::Task> tasks,
+          TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> tasks,
                                     ctx_.store.ListTasks(tasks_query));
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<workflow::Community> communities,
+              std::vector<domain::Community> communities,
               ctx_.store.ListCommunities(options.district_id, ""));
           TASKGATE_ASSIGN_OR_RETURN(
               workflow::Statistics stats,

@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "common/merkle.h"
+#include "audit/merkle.h"
 
 namespace taskgate::services {
 namespace {
@@ -40,13 +40,13 @@ absl::StatusOr<std::string> NewTokenId() {
 
 std::string DerivedId(std::string_view prefix, std::string_view caller_id,
                       std::string_view request_id) {
-  const std::string digest = merkle::ToHex(merkle::Sha256(
+  const std::string digest = audit::ToHex(audit::Sha256(
       absl::StrCat(std::string(caller_id), "\n", std::string(request_id))));
   return absl::StrCat(std::string(prefix), "-", digest.substr(0, 16));
 }
 
 std::string HashToken(std::string_view token) {
-  return merkle::ToHex(merkle::Sha256(token));
+  return audit::ToHex(audit::Sha256(token));
 }
 
 absl::StatusOr<std::string> ParseBearer(std::string_view header_value) {

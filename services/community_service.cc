@@ -17,7 +17,7 @@
 namespace taskgate::services::internal {
 namespace {
 
-using workflow::Principal;
+using domain::Principal;
 
 // Parses "YYYY-MM"; appends a violation when malformed.
 absl::CivilMonth MonthFrom(std::string_view field, const std::string& text,
@@ -69,11 +69,11 @@ class CommunityServiceImpl final
               workflow::Workload workload,
               ctx_.engine.GetWorkload(caller, community, from, to));
           ToProto(workload.community, response->mutable_community());
-          for (const workflow::Task& t : workload.assignments) {
+          for (const domain::Task& t : workload.assignments) {
             v1::Assignment* a = response->add_assignments();
             ToProto(t, a->mutable_task());
-            a->set_provisional(t.state == workflow::TaskState::kProvisional);
-            for (const workflow::AssignmentAck& ack : workload.acks) {
+            a->set_provisional(t.state == domain::TaskState::kProvisional);
+            for (const domain::AssignmentAck& ack : workload.acks) {
               if (ack.task_id == t.id) a->set_acknowledged(true);
             }
           }
@@ -99,7 +99,7 @@ class CommunityServiceImpl final
                                       violations);
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
-                        workflow::AssignmentAck ack,
+                        domain::AssignmentAck ack,
                         ctx_.engine.AcknowledgeAssignment(
                             caller, request->request_id(), request->task_id()));
                     response->set_task_id(ack.task_id);
@@ -127,7 +127,7 @@ class CommunityServiceImpl final
           const std::string id =
               DerivedId("fr", caller.id, request->request_id());
           TASKGATE_ASSIGN_OR_RETURN(
-              workflow::FundingReport report,
+              domain::FundingReport report,
               ctx_.engine.ReportFundingMissing(caller, request->request_id(),
                                                request->task_id(), id,
                                                request->note()));
@@ -144,14 +144,14 @@ class CommunityServiceImpl final
                   request->request_id(), [&](const Principal& caller) {
                     std::vector<FieldViolation> violations;
                     CheckRequestId(request->request_id(), violations);
-                    workflow::Complaint c =
+                    domain::Complaint c =
                         FromProto(request->complaint(), violations);
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     if (c.id.empty()) {  // derived: see ReportMissingFunding
                       c.id = DerivedId("cp", caller.id, request->request_id());
                     }
                     TASKGATE_ASSIGN_OR_RETURN(
-                        workflow::Complaint filed,
+                        domain::Complaint filed,
                         ctx_.engine.FileComplaint(caller, request->request_id(),
                                                   std::move(c)));
                     ToProto(filed, response);

@@ -22,8 +22,8 @@
 #include <absl/time/time.h>
 #include <toml.hpp>
 
-#include "workflow/codec.h"
-#include "workflow/domain.h"
+#include "domain/codec.h"
+#include "domain/types.h"
 #include "workflow/rules.h"
 #include "workflow/sla.h"
 #include "workflow/validation.h"
@@ -135,7 +135,7 @@ Reader ReadLimits(std::map<std::string, int>& out) {
     std::vector<std::string> problems;
     std::map<std::string, int> limits = out;
     for (const auto& [name, limit] : v.as_table()) {
-      if (!workflow::ParseControlledBucket(name).has_value()) {
+      if (!domain::ParseControlledBucket(name).has_value()) {
         problems.push_back(
             absl::StrCat(".", name, " is not a controlled bucket"));
       } else if (!limit.is_integer()) {
@@ -220,7 +220,7 @@ absl::Status Invalid(const std::vector<std::string>& problems) {
 std::map<std::string, int> ServerConfig::DefaultControlledLimits() {
   std::map<std::string, int> limits;
   for (const auto& [bucket, limit] : workflow::DefaultControlledLimits()) {
-    limits[std::string(workflow::ControlledBucketName(bucket))] = limit;
+    limits[std::string(domain::ControlledBucketName(bucket))] = limit;
   }
   return limits;
 }
@@ -363,7 +363,7 @@ void AddServerFlags(CLI::App& app, ServerConfig& config) {
             const size_t eq = entry.find('=');
             int limit = -1;
             if (eq == std::string::npos ||
-                !workflow::ParseControlledBucket(entry.substr(0, eq))
+                !domain::ParseControlledBucket(entry.substr(0, eq))
                      .has_value() ||
                 !absl::SimpleAtoi(entry.substr(eq + 1), &limit) || limit < 0) {
               return absl::StrCat(
@@ -467,7 +467,7 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
         "'; use an IANA name such as Asia/Shanghai (needs tzdata)"));
   }
   for (size_t i = 0; i < c.holidays.size(); ++i) {
-    if (!workflow::ParseCivilDay(c.holidays[i]).ok()) {
+    if (!domain::ParseCivilDay(c.holidays[i]).ok()) {
       problems.push_back(absl::StrCat("holidays[", i, "]: '", c.holidays[i],
                                       "' is not a date YYYY-MM-DD"));
     }
@@ -480,7 +480,7 @@ absl::Status ValidateServerConfig(const ServerConfig& c) {
     problems.push_back("two_approval_hours: must be greater than 0");
   }
   for (const auto& [name, limit] : c.controlled_limits) {
-    if (!workflow::ParseControlledBucket(name).has_value()) {
+    if (!domain::ParseControlledBucket(name).has_value()) {
       problems.push_back(absl::StrCat("controlled_limits.", name,
                                       ": not a controlled bucket"));
     } else if (limit < 0 || limit > workflow::kMaxUnits) {
@@ -516,7 +516,7 @@ absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
   }
   std::set<absl::CivilDay> holidays;
   for (const std::string& text : config.holidays) {
-    absl::StatusOr<absl::CivilDay> day = workflow::ParseCivilDay(text);
+    absl::StatusOr<absl::CivilDay> day = domain::ParseCivilDay(text);
     if (!day.ok()) return day.status();
     holidays.insert(*day);
   }
@@ -526,7 +526,7 @@ absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
   options.rules.two_approval_hours = config.two_approval_hours;
   options.rules.controlled_limits.clear();
   for (const auto& [name, limit] : config.controlled_limits) {
-    options.rules.controlled_limits[*workflow::ParseControlledBucket(name)] =
+    options.rules.controlled_limits[*domain::ParseControlledBucket(name)] =
         limit;
   }
   options.sla.review_working_days = config.review_working_days;

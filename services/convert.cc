@@ -6,7 +6,7 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 
-#include "workflow/codec.h"
+#include "domain/codec.h"
 
 namespace taskgate::services {
 namespace {
@@ -31,7 +31,7 @@ std::string Field(std::string_view prefix, std::string_view name) {
 absl::CivilDay DayFrom(std::string_view field, const std::string& text,
                        std::vector<FieldViolation>& violations) {
   if (text.empty()) return absl::CivilDay();  // "not set"; checked later
-  absl::StatusOr<absl::CivilDay> day = workflow::ParseCivilDay(text);
+  absl::StatusOr<absl::CivilDay> day = domain::ParseCivilDay(text);
   if (!day.ok()) {
     violations.push_back(
         {std::string(field), absl::StrCat("'", text.substr(0, 40),
@@ -43,8 +43,7 @@ absl::CivilDay DayFrom(std::string_view field, const std::string& text,
 
 std::string DayText(absl::CivilDay day) {
   // The default civil day stands for "not set".
-  return day == absl::CivilDay() ? std::string()
-                                 : workflow::FormatCivilDay(day);
+  return day == absl::CivilDay() ? std::string() : domain::FormatCivilDay(day);
 }
 
 }  // namespace
@@ -77,17 +76,17 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-workflow::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
-                             std::vector<FieldViolation>& violations) {
-  workflow::TaskSpec s;
+domain::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
+                           std::vector<FieldViolation>& violations) {
+  domain::TaskSpec s;
   s.title = in.title();
   s.description = in.description();
   s.item_code = in.item_code();
   s.new_item_justification = in.new_item_justification();
   s.legal_basis = in.legal_basis();
   for (int i = 0; i < in.types_size(); ++i) {
-    std::optional<workflow::TaskType> type =
-        Unshift<workflow::TaskType>(in.types(i), 8);
+    std::optional<domain::TaskType> type =
+        Unshift<domain::TaskType>(in.types(i), 8);
     if (!type.has_value()) {
       violations.push_back({Field(prefix, absl::StrCat("types[", i, "]")),
                             "is not a task type; use one of TASK_TYPE_*"});
@@ -96,7 +95,7 @@ workflow::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
     s.types.push_back(*type);
   }
   for (const auto& [key, text] : in.type_justifications()) {
-    std::optional<workflow::TaskType> type = workflow::ParseTaskType(key);
+    std::optional<domain::TaskType> type = domain::ParseTaskType(key);
     if (!type.has_value()) {
       violations.push_back(
           {Field(prefix, absl::StrCat("type_justifications.", key)),
@@ -128,18 +127,18 @@ workflow::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
   return s;
 }
 
-void ToProto(const workflow::TaskSpec& s, v1::TaskSpec* out) {
+void ToProto(const domain::TaskSpec& s, v1::TaskSpec* out) {
   out->set_title(s.title);
   out->set_description(s.description);
   out->set_item_code(s.item_code);
   out->set_new_item_justification(s.new_item_justification);
   out->set_legal_basis(s.legal_basis);
-  for (workflow::TaskType t : s.types) {
-    out->add_types(Shift<workflow::TaskType, v1::TaskType>(t));
+  for (domain::TaskType t : s.types) {
+    out->add_types(Shift<domain::TaskType, v1::TaskType>(t));
   }
   for (const auto& [type, text] : s.type_justifications) {
     (*out->mutable_type_justifications())[std::string(
-        workflow::TaskTypeName(type))] = text;
+        domain::TaskTypeName(type))] = text;
   }
   out->set_long_term(s.long_term);
   out->set_start_date(DayText(s.start_date));
@@ -162,7 +161,7 @@ void ToProto(const workflow::TaskSpec& s, v1::TaskSpec* out) {
   out->set_emergency_reason(s.emergency_reason);
 }
 
-void ToProto(const workflow::Task& t, v1::Task* out) {
+void ToProto(const domain::Task& t, v1::Task* out) {
   out->set_id(t.id);
   out->set_department_id(t.department_id);
   ToProto(t.spec, out->mutable_spec());
@@ -171,10 +170,10 @@ void ToProto(const workflow::Task& t, v1::Task* out) {
   for (const std::string& c : t.resolved_communities) {
     out->add_resolved_communities(c);
   }
-  for (const workflow::Finding& f : t.findings) {
+  for (const domain::Finding& f : t.findings) {
     v1::Finding* p = out->add_findings();
     p->set_rule_id(f.rule_id);
-    p->set_severity(Shift<workflow::Severity, v1::Severity>(f.severity));
+    p->set_severity(Shift<domain::Severity, v1::Severity>(f.severity));
     for (const std::string& field : f.fields) p->add_fields(field);
     p->set_message(f.message);
     for (const std::string& c : f.communities) p->add_communities(c);
@@ -183,17 +182,17 @@ void ToProto(const workflow::Task& t, v1::Task* out) {
   }
   out->set_catalog_version(t.catalog_version);
   out->set_needs_two_approvals(t.needs_two_approvals);
-  for (const workflow::Approval& a : t.approvals) {
+  for (const domain::Approval& a : t.approvals) {
     v1::Approval* p = out->add_approvals();
     p->set_reviewer_id(a.reviewer_id);
     ToTimestamp(a.at, p->mutable_approve_time());
   }
   out->set_claimed_by(t.claimed_by);
-  const bool under_review = t.state == workflow::TaskState::kSubmitted ||
-                            t.state == workflow::TaskState::kInReview ||
-                            t.state == workflow::TaskState::kProvisional;
+  const bool under_review = t.state == domain::TaskState::kSubmitted ||
+                            t.state == domain::TaskState::kInReview ||
+                            t.state == domain::TaskState::kProvisional;
   if (under_review && t.sla.due_date.has_value()) {
-    out->set_due_date(workflow::FormatCivilDay(*t.sla.due_date));
+    out->set_due_date(domain::FormatCivilDay(*t.sla.due_date));
   }
   out->set_used_working_days(t.sla.used_working_days);
   out->set_overdue(t.sla.overdue);
@@ -205,13 +204,13 @@ void ToProto(const workflow::Task& t, v1::Task* out) {
   ToTimestamp(t.updated_at, out->mutable_update_time());
 }
 
-void ToProto(const workflow::Decision& d, v1::Decision* out) {
+void ToProto(const domain::Decision& d, v1::Decision* out) {
   out->set_task_id(d.task_id);
-  out->set_kind(std::string(workflow::DecisionKindName(d.kind)));
+  out->set_kind(std::string(domain::DecisionKindName(d.kind)));
   out->set_decided_by(d.decided_by);
   out->set_decided_by_role(ToProto(d.decided_by_role));
   out->set_reason(d.reason);
-  for (const workflow::Acknowledgement& a : d.acknowledgements) {
+  for (const domain::Acknowledgement& a : d.acknowledgements) {
     v1::Acknowledgement* p = out->add_acknowledgements();
     p->set_rule_id(a.rule_id);
     p->set_reason(a.reason);
@@ -220,14 +219,14 @@ void ToProto(const workflow::Decision& d, v1::Decision* out) {
   ToTimestamp(d.decided_at, out->mutable_decide_time());
 }
 
-std::vector<workflow::CatalogItem> FromProto(
+std::vector<domain::CatalogItem> FromProto(
     const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,
     std::vector<FieldViolation>& violations) {
-  std::vector<workflow::CatalogItem> out;
+  std::vector<domain::CatalogItem> out;
   for (int i = 0; i < items.size(); ++i) {
     const v1::CatalogItem& in = items[i];
-    std::optional<workflow::ListKind> kind =
-        Unshift<workflow::ListKind>(in.kind(), 2);
+    std::optional<domain::ListKind> kind =
+        Unshift<domain::ListKind>(in.kind(), 2);
     if (!kind.has_value()) {
       violations.push_back({absl::StrCat("items[", i, "].kind"),
                             "set the list: LIST_KIND_DUTY, LIST_KIND_ASSIST "
@@ -243,24 +242,24 @@ std::vector<workflow::CatalogItem> FromProto(
   return out;
 }
 
-void ToProto(const workflow::CatalogVersion& c, v1::CatalogVersion* out) {
+void ToProto(const domain::CatalogVersion& c, v1::CatalogVersion* out) {
   out->set_version(c.version);
   ToTimestamp(c.published_at, out->mutable_publish_time());
   out->set_published_by(c.published_by);
   out->set_note(c.note);
-  for (const workflow::CatalogItem& item : c.items) {
+  for (const domain::CatalogItem& item : c.items) {
     v1::CatalogItem* p = out->add_items();
     p->set_code(item.code);
-    p->set_kind(Shift<workflow::ListKind, v1::ListKind>(item.kind));
+    p->set_kind(Shift<domain::ListKind, v1::ListKind>(item.kind));
     p->set_title(item.title);
     p->set_legal_basis(item.legal_basis);
     for (const std::string& k : item.keywords) p->add_keywords(k);
   }
 }
 
-workflow::Community FromProto(const v1::Community& in,
-                              std::vector<FieldViolation>& violations) {
-  workflow::Community c;
+domain::Community FromProto(const v1::Community& in,
+                            std::vector<FieldViolation>& violations) {
+  domain::Community c;
   c.id = in.id();
   c.name = in.name();
   c.street = in.street();
@@ -268,8 +267,8 @@ workflow::Community FromProto(const v1::Community& in,
   c.monthly_capacity_hours = in.monthly_capacity_hours();
   c.baseline_hours = in.baseline_hours();
   for (const auto& [key, units] : in.baseline_units()) {
-    std::optional<workflow::ControlledBucket> bucket =
-        workflow::ParseControlledBucket(key);
+    std::optional<domain::ControlledBucket> bucket =
+        domain::ParseControlledBucket(key);
     if (!bucket.has_value()) {
       violations.push_back(
           {absl::StrCat("community.baseline_units.", key),
@@ -283,7 +282,7 @@ workflow::Community FromProto(const v1::Community& in,
   return c;
 }
 
-void ToProto(const workflow::Community& c, v1::Community* out) {
+void ToProto(const domain::Community& c, v1::Community* out) {
   out->set_id(c.id);
   out->set_name(c.name);
   out->set_street(c.street);
@@ -292,13 +291,13 @@ void ToProto(const workflow::Community& c, v1::Community* out) {
   out->set_baseline_hours(c.baseline_hours);
   for (const auto& [bucket, units] : c.baseline_units) {
     (*out->mutable_baseline_units())[std::string(
-        workflow::ControlledBucketName(bucket))] = units;
+        domain::ControlledBucketName(bucket))] = units;
   }
   out->set_etag(ToEtag(c.version));
 }
 
 void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
-  const workflow::AuditEvent& e = stored.event;
+  const domain::AuditEvent& e = stored.event;
   // The position in the log, which a bundle's verifier checks against the
   // seq inside the canonical bytes.
   out->set_seq(stored.seq);
@@ -315,17 +314,17 @@ void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
   out->set_department_id(e.department_id);
   for (const std::string& c : e.community_ids) out->add_community_ids(c);
   for (const auto& [k, v] : e.details) (*out->mutable_details())[k] = v;
-  out->set_leaf_hash(merkle::ToHex(stored.leaf_hash));
+  out->set_leaf_hash(audit::ToHex(stored.leaf_hash));
 }
 
-void ToProto(const checkpoint::Checkpoint& c, v1::Checkpoint* out) {
+void ToProto(const audit::Checkpoint& c, v1::Checkpoint* out) {
   out->set_log_id(c.log_id);
   out->set_tree_size(c.tree_size);
-  out->set_root_hash(merkle::ToHex(c.root_hash));
+  out->set_root_hash(audit::ToHex(c.root_hash));
   ToTimestamp(c.time, out->mutable_time());
   out->set_key_id(c.key_id);
   out->set_signature(c.signature);
-  out->set_json(checkpoint::CheckpointToJson(c));
+  out->set_json(audit::CheckpointToJson(c));
 }
 
 void ToProto(const workflow::Statistics& stats, v1::Statistics* out) {
@@ -371,9 +370,9 @@ void ToProto(const workflow::Statistics& stats, v1::Statistics* out) {
   out->set_burden_total_hours(stats.burden_total_hours);
 }
 
-workflow::Principal FromProto(const v1::Principal& in,
-                              std::vector<FieldViolation>& violations) {
-  workflow::Principal p;
+domain::Principal FromProto(const v1::Principal& in,
+                            std::vector<FieldViolation>& violations) {
+  domain::Principal p;
   p.id = in.id();
   if (in.role() == v1::ROLE_UNSPECIFIED || in.role() == v1::ROLE_SYSTEM ||
       !v1::Role_IsValid(in.role())) {
@@ -390,7 +389,7 @@ workflow::Principal FromProto(const v1::Principal& in,
   return p;
 }
 
-void ToProto(const workflow::Principal& p, v1::Principal* out) {
+void ToProto(const domain::Principal& p, v1::Principal* out) {
   out->set_id(p.id);
   out->set_role(ToProto(p.role));
   out->set_display_name(p.display_name);
@@ -402,7 +401,7 @@ void ToProto(const workflow::Principal& p, v1::Principal* out) {
   ToTimestamp(p.created_at, out->mutable_create_time());
 }
 
-void ToProto(const workflow::Credential& c, v1::Credential* out) {
+void ToProto(const domain::Credential& c, v1::Credential* out) {
   out->set_id(c.id);
   out->set_principal_id(c.principal_id);
   out->set_description(c.description);
@@ -414,9 +413,9 @@ void ToProto(const workflow::Credential& c, v1::Credential* out) {
   }
 }
 
-workflow::Complaint FromProto(const v1::Complaint& in,
-                              std::vector<FieldViolation>& /*violations*/) {
-  workflow::Complaint c;
+domain::Complaint FromProto(const v1::Complaint& in,
+                            std::vector<FieldViolation>& /*violations*/) {
+  domain::Complaint c;
   c.id = in.id();
   c.department_id = in.department_id();
   c.task_id = in.task_id();
@@ -425,7 +424,7 @@ workflow::Complaint FromProto(const v1::Complaint& in,
   return c;
 }
 
-void ToProto(const workflow::Complaint& c, v1::Complaint* out) {
+void ToProto(const domain::Complaint& c, v1::Complaint* out) {
   out->set_id(c.id);
   out->set_community_id(c.community_id);
   out->set_department_id(c.department_id);
@@ -440,7 +439,7 @@ void ToProto(const workflow::Complaint& c, v1::Complaint* out) {
   out->set_etag(ToEtag(c.version));
 }
 
-void ToProto(const workflow::FundingReport& r, v1::FundingReport* out) {
+void ToProto(const domain::FundingReport& r, v1::FundingReport* out) {
   out->set_id(r.id);
   out->set_task_id(r.task_id);
   out->set_community_id(r.community_id);
@@ -449,20 +448,20 @@ void ToProto(const workflow::FundingReport& r, v1::FundingReport* out) {
   ToTimestamp(r.reported_at, out->mutable_report_time());
 }
 
-workflow::Role FromProto(v1::Role role) {
-  return Unshift<workflow::Role>(role, 5).value_or(workflow::Role::kSystem);
+domain::Role FromProto(v1::Role role) {
+  return Unshift<domain::Role>(role, 5).value_or(domain::Role::kSystem);
 }
-v1::Role ToProto(workflow::Role role) {
-  return Shift<workflow::Role, v1::Role>(role);
+v1::Role ToProto(domain::Role role) {
+  return Shift<domain::Role, v1::Role>(role);
 }
-v1::TaskState ToProto(workflow::TaskState state) {
-  return Shift<workflow::TaskState, v1::TaskState>(state);
+v1::TaskState ToProto(domain::TaskState state) {
+  return Shift<domain::TaskState, v1::TaskState>(state);
 }
-std::optional<workflow::ComplaintState> FromProto(v1::ComplaintState state) {
-  return Unshift<workflow::ComplaintState>(state, 3);
+std::optional<domain::ComplaintState> FromProto(v1::ComplaintState state) {
+  return Unshift<domain::ComplaintState>(state, 3);
 }
-v1::ComplaintState ToProto(workflow::ComplaintState state) {
-  return Shift<workflow::ComplaintState, v1::ComplaintState>(state);
+v1::ComplaintState ToProto(domain::ComplaintState state) {
+  return Shift<domain::ComplaintState, v1::ComplaintState>(state);
 }
 
 }  // namespace taskgate::services

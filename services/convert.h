@@ -15,14 +15,14 @@
 #include <absl/time/time.h>
 #include <google/protobuf/timestamp.pb.h>
 
-#include "common/checkpoint.h"
+#include "audit/checkpoint.h"
 #include "common/field_violations.h"
+#include "domain/types.h"
 #include "store/store.h"
 #include "taskgate/v1/admin_service.pb.h"
 #include "taskgate/v1/audit_service.pb.h"
 #include "taskgate/v1/community_service.pb.h"
 #include "taskgate/v1/resources.pb.h"
-#include "workflow/domain.h"
 #include "workflow/statistics.h"
 
 namespace taskgate::services {
@@ -37,41 +37,41 @@ int64_t FromEtag(std::string_view field, std::string_view etag,
 void ToTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& ts);
 
-workflow::TaskSpec FromProto(const v1::TaskSpec& spec, std::string_view prefix,
-                             std::vector<FieldViolation>& violations);
-void ToProto(const workflow::TaskSpec& spec, v1::TaskSpec* out);
-void ToProto(const workflow::Task& task, v1::Task* out);
-void ToProto(const workflow::Decision& decision, v1::Decision* out);
+domain::TaskSpec FromProto(const v1::TaskSpec& spec, std::string_view prefix,
+                           std::vector<FieldViolation>& violations);
+void ToProto(const domain::TaskSpec& spec, v1::TaskSpec* out);
+void ToProto(const domain::Task& task, v1::Task* out);
+void ToProto(const domain::Decision& decision, v1::Decision* out);
 
-std::vector<workflow::CatalogItem> FromProto(
+std::vector<domain::CatalogItem> FromProto(
     const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,
     std::vector<FieldViolation>& violations);
-void ToProto(const workflow::CatalogVersion& catalog, v1::CatalogVersion* out);
+void ToProto(const domain::CatalogVersion& catalog, v1::CatalogVersion* out);
 
-workflow::Community FromProto(const v1::Community& community,
-                              std::vector<FieldViolation>& violations);
-void ToProto(const workflow::Community& community, v1::Community* out);
+domain::Community FromProto(const v1::Community& community,
+                            std::vector<FieldViolation>& violations);
+void ToProto(const domain::Community& community, v1::Community* out);
 
 void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out);
-void ToProto(const checkpoint::Checkpoint& c, v1::Checkpoint* out);
+void ToProto(const audit::Checkpoint& c, v1::Checkpoint* out);
 void ToProto(const workflow::Statistics& stats, v1::Statistics* out);
 
-workflow::Principal FromProto(const v1::Principal& principal,
-                              std::vector<FieldViolation>& violations);
-void ToProto(const workflow::Principal& principal, v1::Principal* out);
-void ToProto(const workflow::Credential& credential, v1::Credential* out);
+domain::Principal FromProto(const v1::Principal& principal,
+                            std::vector<FieldViolation>& violations);
+void ToProto(const domain::Principal& principal, v1::Principal* out);
+void ToProto(const domain::Credential& credential, v1::Credential* out);
 
-workflow::Complaint FromProto(const v1::Complaint& complaint,
-                              std::vector<FieldViolation>& violations);
-void ToProto(const workflow::Complaint& complaint, v1::Complaint* out);
-void ToProto(const workflow::FundingReport& report, v1::FundingReport* out);
+domain::Complaint FromProto(const v1::Complaint& complaint,
+                            std::vector<FieldViolation>& violations);
+void ToProto(const domain::Complaint& complaint, v1::Complaint* out);
+void ToProto(const domain::FundingReport& report, v1::FundingReport* out);
 
-workflow::Role FromProto(v1::Role role);
-v1::Role ToProto(workflow::Role role);
-v1::TaskState ToProto(workflow::TaskState state);
+domain::Role FromProto(v1::Role role);
+v1::Role ToProto(domain::Role role);
+v1::TaskState ToProto(domain::TaskState state);
 // UNSPECIFIED maps to nullopt.
-std::optional<workflow::ComplaintState> FromProto(v1::ComplaintState state);
-v1::ComplaintState ToProto(workflow::ComplaintState state);
+std::optional<domain::ComplaintState> FromProto(v1::ComplaintState state);
+v1::ComplaintState ToProto(domain::ComplaintState state);
 
 }  // namespace taskgate::services
 

@@ -10,19 +10,19 @@
 #include <spdlog/spdlog.h>
 
 #include "common/status_macros.h"
+#include "domain/types.h"
 #include "services/auth.h"
 #include "services/server.h"
-#include "workflow/domain.h"
 
 namespace taskgate::services {
 namespace {
 
-using workflow::CatalogItem;
-using workflow::Community;
-using workflow::ControlledBucket;
-using workflow::ListKind;
-using workflow::Principal;
-using workflow::Role;
+using domain::CatalogItem;
+using domain::Community;
+using domain::ControlledBucket;
+using domain::ListKind;
+using domain::Principal;
+using domain::Role;
 
 constexpr char kOrganicLaw[] = "《中华人民共和国城市居民委员会组织法》";
 constexpr char kNational2015[] =
@@ -151,7 +151,7 @@ absl::Status IgnoreExisting(const absl::Status& status) {
 absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
                                   const std::string& tokens_path) {
   const std::string& district_id = engine.options().district_id;
-  absl::StatusOr<workflow::CatalogVersion> catalog =
+  absl::StatusOr<domain::CatalogVersion> catalog =
       store.GetCatalog(district_id, 0);
   if (catalog.ok()) return false;
   if (!absl::IsNotFound(catalog.status())) return catalog.status();
@@ -171,7 +171,7 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
   std::string lines;
   for (Principal& principal : DemoPrincipals(district_id)) {
     const std::string id = principal.id;
-    const std::string role(workflow::RoleName(principal.role));
+    const std::string role(domain::RoleName(principal.role));
     TASKGATE_RETURN_IF_ERROR(IgnoreExisting(
         engine.CreatePrincipal(*admin, "", std::move(principal)).status()));
     TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());

@@ -17,20 +17,20 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/field_violations.h"
+#include "domain/types.h"
 #include "services/api.h"
 #include "taskgate/v1/task_service.pb.h"
-#include "workflow/domain.h"
 #include "workflow/transitions.h"
 
 namespace taskgate::services::internal {
 
 // Resolves the caller of `context` from its bearer token.
-absl::StatusOr<workflow::Principal> Authenticate(
+absl::StatusOr<domain::Principal> Authenticate(
     ApiContext& ctx, const grpc::CallbackServerContext& context);
 
 // Logs, records metrics, audits refusals; returns the gRPC status to send.
 grpc::Status Finish(ApiContext& ctx, std::string_view method,
-                    const workflow::Principal* caller,
+                    const domain::Principal* caller,
                     std::string_view request_id, const absl::Status& status,
                     absl::Duration latency);
 
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* Handle(ApiContext& ctx,
                                  std::string_view request_id, Body&& body) {
   const absl::Time start = absl::Now();
   absl::Status status;
-  absl::StatusOr<workflow::Principal> caller = Authenticate(ctx, *context);
+  absl::StatusOr<domain::Principal> caller = Authenticate(ctx, *context);
   if (!caller.ok()) {
     status = caller.status();
   } else {
@@ -87,7 +87,7 @@ grpc::ServerUnaryReactor* Handle(ApiContext& ctx,
 
 // Takes a task action for `caller` from a TaskActionRequest (shared by
 // TaskService and ReviewService).
-absl::Status RunTaskAction(ApiContext& ctx, const workflow::Principal& caller,
+absl::Status RunTaskAction(ApiContext& ctx, const domain::Principal& caller,
                            workflow::TaskAction action,
                            const ::taskgate::v1::TaskActionRequest& request,
                            ::taskgate::v1::Task* response);
@@ -106,7 +106,7 @@ inline grpc::ServerUnaryReactor* HandleTaskAction(
     const ::taskgate::v1::TaskActionRequest* request,
     ::taskgate::v1::Task* response) {
   return Handle(ctx, context, method, request->request_id(),
-                [&](const workflow::Principal& caller) {
+                [&](const domain::Principal& caller) {
                   return RunTaskAction(ctx, caller, action, *request, response);
                 });
 }

@@ -23,9 +23,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "common/checkpoint.h"
+#include "audit/checkpoint.h"
+#include "audit/signing.h"
 #include "common/clock.h"
-#include "common/signing.h"
 #include "common/status_macros.h"
 #include "services/audit_ledger.h"
 #include "services/config.h"
@@ -100,7 +100,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 // `taskgated --verify-db FILE`: the offline check of a database file.
 // Exit 0 VERIFIED, 1 FAILED, 2 when it cannot be checked at all.
 int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
-  namespace signing = taskgate::signing;
+  namespace audit = taskgate::audit;
   constexpr int kCannotCheck = 2;
   if (!std::filesystem::exists(cmd.verify_db)) {
     spdlog::error("--verify-db: no such file '{}'", cmd.verify_db);
@@ -109,12 +109,12 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
   ServerConfig for_file = config;
   for_file.db_path = cmd.verify_db;
   const std::string own_key = taskgate::services::SigningKeyPath(for_file);
-  absl::StatusOr<signing::VerifyingKey> key =
+  absl::StatusOr<audit::VerifyingKey> key =
       absl::NotFoundError("no public key");
   if (!cmd.pubkey.empty()) {
-    key = signing::VerifyingKey::LoadPem(cmd.pubkey);
-  } else if (absl::StatusOr<signing::SigningKey> own =
-                 signing::SigningKey::Load(own_key);
+    key = audit::VerifyingKey::LoadPem(cmd.pubkey);
+  } else if (absl::StatusOr<audit::SigningKey> own =
+                 audit::SigningKey::Load(own_key);
              own.ok()) {
     key = own->verifying_key();
   } else {
@@ -126,13 +126,12 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
                   std::string(key.status().message()));
     return kCannotCheck;
   }
-  std::optional<taskgate::checkpoint::Checkpoint> kept;
+  std::optional<taskgate::audit::Checkpoint> kept;
   if (!cmd.kept_checkpoint.empty()) {
     absl::StatusOr<std::string> text = ReadWholeFile(cmd.kept_checkpoint);
-    absl::StatusOr<taskgate::checkpoint::Checkpoint> parsed =
-        text.ok()
-            ? taskgate::checkpoint::CheckpointFromJson(*text)
-            : absl::StatusOr<taskgate::checkpoint::Checkpoint>(text.status());
+    absl::StatusOr<taskgate::audit::Checkpoint> parsed =
+        text.ok() ? taskgate::audit::CheckpointFromJson(*text)
+                  : absl::StatusOr<taskgate::audit::Checkpoint>(text.status());
     if (!parsed.ok()) {
       spdlog::error("--checkpoint {}: {}", cmd.kept_checkpoint,
                     std::string(parsed.status().message()));
@@ -146,7 +145,7 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
                   std::string(store.status().message()));
     return kCannotCheck;
   }
-  absl::StatusOr<taskgate::workflow::VerifyReport> report =
+  absl::StatusOr<taskgate::audit::VerifyReport> report =
       taskgate::services::VerifyStoredLog(**store, config.district_id, *key,
                                           kept);
   if (!report.ok()) {
@@ -154,7 +153,7 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
                   std::string(report.status().message()));
     return kCannotCheck;
   }
-  std::cout << taskgate::workflow::FormatVerifyReport(*report) << std::flush;
+  std::cout << taskgate::audit::FormatVerifyReport(*report) << std::flush;
   return report->verified() ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 

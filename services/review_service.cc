@@ -13,7 +13,7 @@
 namespace taskgate::services::internal {
 namespace {
 
-using workflow::Principal;
+using domain::Principal;
 using workflow::TaskAction;
 
 class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
@@ -31,9 +31,9 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
           std::vector<FieldViolation> violations;
           store::TaskQuery q;
           q.district_id = ctx_.engine.options().district_id;
-          q.states = {workflow::TaskState::kSubmitted,
-                      workflow::TaskState::kInReview,
-                      workflow::TaskState::kProvisional};
+          q.states = {domain::TaskState::kSubmitted,
+                      domain::TaskState::kInReview,
+                      domain::TaskState::kProvisional};
           q.limit = PageSize(request->page_size(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           return ListTaskPage(ctx_, q, "queue", request->page_token(),
@@ -87,10 +87,10 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
                     TASKGATE_RETURN_IF_ERROR(workflow::CanReadCommunityReports(
                         caller, request->community_id()));
                     TASKGATE_ASSIGN_OR_RETURN(
-                        std::vector<workflow::FundingReport> reports,
+                        std::vector<domain::FundingReport> reports,
                         ctx_.engine.ListFundingReports(
                             request->task_id(), request->community_id()));
-                    for (const workflow::FundingReport& r : reports) {
+                    for (const domain::FundingReport& r : reports) {
                       ToProto(r, response->add_reports());
                     }
                     return absl::OkStatus();
@@ -106,10 +106,10 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
         [&](const Principal& caller) {
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadCommunityReports(
               caller, request->community_id()));
-          std::vector<workflow::ComplaintState> states;
+          std::vector<domain::ComplaintState> states;
           std::vector<FieldViolation> violations;
           for (int i = 0; i < request->states_size(); ++i) {
-            std::optional<workflow::ComplaintState> s =
+            std::optional<domain::ComplaintState> s =
                 FromProto(static_cast<v1::ComplaintState>(request->states(i)));
             if (!s.has_value()) {
               violations.push_back(
@@ -122,9 +122,9 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
           }
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<workflow::Complaint> complaints,
+              std::vector<domain::Complaint> complaints,
               ctx_.engine.ListComplaints(request->community_id(), states));
-          for (const workflow::Complaint& c : complaints) {
+          for (const domain::Complaint& c : complaints) {
             ToProto(c, response->add_complaints());
           }
           return absl::OkStatus();
@@ -143,9 +143,9 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
           workflow::CheckId("complaint_id", request->complaint_id(),
                             violations);
           const int64_t version = FromEtag("etag", request->etag(), violations);
-          std::optional<workflow::ComplaintState> to =
+          std::optional<domain::ComplaintState> to =
               FromProto(request->state());
-          if (!to.has_value() || *to == workflow::ComplaintState::kOpen) {
+          if (!to.has_value() || *to == domain::ComplaintState::kOpen) {
             violations.push_back(
                 {"state",
                  "set COMPLAINT_STATE_VERIFIED, COMPLAINT_STATE_UNFOUNDED or "
@@ -153,7 +153,7 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
           }
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
-              workflow::Complaint complaint,
+              domain::Complaint complaint,
               ctx_.engine.HandleComplaint(caller, request->request_id(),
                                           request->complaint_id(), version, *to,
                                           request->resolution()));

@@ -119,8 +119,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   TASKGATE_ASSIGN_OR_RETURN(workflow::EngineOptions options,
                             ToEngineOptions(config));
   bool key_created = false;
-  absl::StatusOr<signing::SigningKey> key =
-      signing::SigningKey::LoadOrCreate(SigningKeyPath(config), &key_created);
+  absl::StatusOr<audit::SigningKey> key =
+      audit::SigningKey::LoadOrCreate(SigningKeyPath(config), &key_created);
   if (!key.ok()) {
     return absl::Status(
         key.status().code(),
@@ -145,7 +145,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   }
   std::unique_ptr<Server> server(new Server(
       std::move(config), deps, std::move(options), std::move(ledger)));
-  absl::StatusOr<workflow::District> district =
+  absl::StatusOr<domain::District> district =
       server->engine_->EnsureDistrict(server->config_.district_name);
   if (!district.ok()) return district.status();
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
@@ -180,7 +180,7 @@ absl::Status Server::BootstrapAdmin() {
   const std::string& path = config_.admin_token_file;
   const std::string staging = path + ".new";
   TASKGATE_RETURN_IF_ERROR(WriteSecretFile(staging, secret + "\n"));
-  absl::StatusOr<std::optional<workflow::Credential>> created =
+  absl::StatusOr<std::optional<domain::Credential>> created =
       engine_->BootstrapAdmin(token_id, HashToken(secret));
   std::error_code ec;
   if (!created.ok() || !created->has_value()) {
@@ -295,11 +295,11 @@ absl::Status Server::TickNow() {
         "next tick)",
         result.escalated, result.completed, result.conflicts);
   }
-  TASKGATE_ASSIGN_OR_RETURN(std::optional<checkpoint::Checkpoint> signed_now,
+  TASKGATE_ASSIGN_OR_RETURN(std::optional<audit::Checkpoint> signed_now,
                             ledger_->MaybeCheckpoint(false));
   if (signed_now.has_value()) {
     spdlog::info("signed audit checkpoint: size {} root {}",
-                 signed_now->tree_size, merkle::ToHex(signed_now->root_hash));
+                 signed_now->tree_size, audit::ToHex(signed_now->root_hash));
   }
   return UpdateGauges();
 }
@@ -307,14 +307,13 @@ absl::Status Server::TickNow() {
 absl::Status Server::UpdateGauges() {
   store::TaskQuery query;
   query.district_id = config_.district_id;
-  query.states = {workflow::TaskState::kSubmitted,
-                  workflow::TaskState::kInReview,
-                  workflow::TaskState::kProvisional};
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<workflow::Task> queue,
+  query.states = {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
+                  domain::TaskState::kProvisional};
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> queue,
                             store_.ListTasks(query));
   const auto overdue =
       std::count_if(queue.begin(), queue.end(),
-                    [](const workflow::Task& t) { return t.sla.overdue; });
+                    [](const domain::Task& t) { return t.sla.overdue; });
   metrics_.SetQueueDepth(static_cast<int64_t>(queue.size()));
   metrics_.SetOverdue(static_cast<int64_t>(overdue));
   TASKGATE_ASSIGN_OR_RETURN(AuditLedger::Coverage coverage,
@@ -389,7 +388,7 @@ void Server::Shutdown(absl::Duration deadline) {
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
   // Nothing writes any more: the last events get their checkpoint.
-  if (absl::StatusOr<std::optional<checkpoint::Checkpoint>> last =
+  if (absl::StatusOr<std::optional<audit::Checkpoint>> last =
           ledger_->MaybeCheckpoint(true);
       !last.ok()) {
     spdlog::error("cannot sign the shutdown checkpoint: {}",

@@ -17,7 +17,7 @@
 namespace taskgate::services::internal {
 namespace {
 
-using workflow::Principal;
+using domain::Principal;
 using workflow::TaskAction;
 
 // The filter grammar of ListTasks: `key=value` terms joined by " AND ".
@@ -34,8 +34,7 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
     const std::string& key = kv[0];
     const std::string& value = kv[1];
     if (key == "state") {
-      std::optional<workflow::TaskState> state =
-          workflow::ParseTaskState(value);
+      std::optional<domain::TaskState> state = domain::ParseTaskState(value);
       if (!state.has_value()) {
         return InvalidArgumentWithViolations(
             {{"filter", absl::StrCat("'", value,
@@ -70,7 +69,7 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
                   request->request_id(), [&](const Principal& caller) {
                     std::vector<FieldViolation> violations;
                     CheckRequestId(request->request_id(), violations);
-                    workflow::TaskSpec spec =
+                    domain::TaskSpec spec =
                         FromProto(request->spec(), "spec.", violations);
                     // Named as in the request ("spec."), not as the engine
                     // would name them ("task.").
@@ -86,7 +85,7 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
                       id = DerivedId("t", caller.id, request->request_id());
                     }
                     TASKGATE_ASSIGN_OR_RETURN(
-                        workflow::Task task,
+                        domain::Task task,
                         ctx_.engine.CreateTask(caller, request->request_id(),
                                                id, std::move(spec)));
                     ToProto(task, response);
@@ -102,7 +101,7 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           std::vector<FieldViolation> violations;
           workflow::CheckId("task_id", request->task_id(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(workflow::Task task,
+          TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
                                     ctx_.engine.GetTask(request->task_id()));
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadTask(caller, task));
           ToProto(task, response);
@@ -139,7 +138,7 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           CheckRequestId(request->request_id(), violations);
           workflow::CheckId("task_id", request->task_id(), violations);
           const int64_t version = FromEtag("etag", request->etag(), violations);
-          workflow::TaskSpec spec =
+          domain::TaskSpec spec =
               FromProto(request->spec(), "spec.", violations);
           // Named as in the request ("spec."), not as the engine
           // would name them ("task.").
@@ -149,7 +148,7 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           }
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
-              workflow::Task task,
+              domain::Task task,
               ctx_.engine.EditTask(caller, request->request_id(),
                                    request->task_id(), version,
                                    std::move(spec)));
@@ -187,14 +186,14 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           std::vector<FieldViolation> violations;
           workflow::CheckId("task_id", request->task_id(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(workflow::Task task,
+          TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
                                     ctx_.engine.GetTask(request->task_id()));
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadTask(caller, task));
           TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<workflow::Decision> decisions,
+              std::vector<domain::Decision> decisions,
               ctx_.store.ListDecisions(ctx_.engine.options().district_id,
                                        task.id));
-          for (const workflow::Decision& d : decisions) {
+          for (const domain::Decision& d : decisions) {
             ToProto(d, response->add_decisions());
           }
           return absl::OkStatus();
@@ -217,11 +216,11 @@ absl::Status ListTaskPage(ApiContext& ctx, store::TaskQuery q,
   }
   const int32_t page = q.limit;
   q.limit = page + 1;  // one more tells whether another page follows
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<workflow::Task> tasks,
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> tasks,
                             ctx.store.ListTasks(q));
   const bool more = static_cast<int32_t>(tasks.size()) > page;
   if (more) tasks.resize(page);
-  for (const workflow::Task& t : tasks) ToProto(t, response->add_tasks());
+  for (const domain::Task& t : tasks) ToProto(t, response->add_tasks());
   if (more && !tasks.empty()) {
     response->set_next_page_token(EncodePageToken(filter_key, tasks.back().id));
   }
@@ -246,7 +245,7 @@ absl::Status RunTaskAction(ApiContext& ctx, const Principal& caller,
   }
   r.emergency_unjustified = request.emergency_unjustified();
   TASKGATE_RETURN_IF_ERROR(Violations(violations));
-  TASKGATE_ASSIGN_OR_RETURN(workflow::Task task, ctx.engine.Act(caller, r));
+  TASKGATE_ASSIGN_OR_RETURN(domain::Task task, ctx.engine.Act(caller, r));
   ToProto(task, response);
   return absl::OkStatus();
 }

@@ -25,9 +25,9 @@
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "workflow/domain.h"
+#include "audit/checkpoint.h"
+#include "audit/merkle.h"
+#include "domain/types.h"
 
 namespace taskgate::store {
 
@@ -45,13 +45,13 @@ struct StoredRequest {
 // not), and the stored task is replaced by `task`, whose `version` must be
 // `expected_version + 1`.
 struct TaskWrite {
-  workflow::Task task;
+  domain::Task task;
   int64_t expected_version = 0;
 };
 
 // Same optimistic scheme for communities.
 struct CommunityWrite {
-  workflow::Community community;
+  domain::Community community;
   int64_t expected_version = 0;
 };
 
@@ -60,15 +60,15 @@ struct CommunityWrite {
 // (INVALID_ARGUMENT on an update that changes them); its `token_hash` is
 // unique in the whole store (ALREADY_EXISTS on a create that reuses one).
 struct PrincipalWrite {
-  workflow::Principal principal;
+  domain::Principal principal;
   int64_t expected_version = 0;
 };
 struct CredentialWrite {
-  workflow::Credential credential;
+  domain::Credential credential;
   int64_t expected_version = 0;
 };
 struct ComplaintWrite {
-  workflow::Complaint complaint;
+  domain::Complaint complaint;
   int64_t expected_version = 0;
 };
 
@@ -78,12 +78,12 @@ struct ChangeSet {
   // When set, stored with the change; a second ChangeSet with the same
   // (district_id, request_id) fails with ALREADY_EXISTS and writes nothing.
   std::optional<StoredRequest> request;
-  std::optional<workflow::District> district;       // create
-  std::optional<workflow::CatalogVersion> catalog;  // publish; version must
-                                                    // be latest + 1
+  std::optional<domain::District> district;       // create
+  std::optional<domain::CatalogVersion> catalog;  // publish; version must
+                                                  // be latest + 1
   std::vector<CommunityWrite> communities;
   std::vector<TaskWrite> tasks;
-  std::vector<workflow::Decision> decisions;
+  std::vector<domain::Decision> decisions;
   std::vector<PrincipalWrite> principals;
   // Written after `principals`; the principal must exist (NOT_FOUND).
   std::vector<CredentialWrite> credentials;
@@ -91,11 +91,11 @@ struct ChangeSet {
   // Both are created only and refer to a stored task (NOT_FOUND if not). A
   // report id taken, or a second ack of the same (task, community), is
   // ALREADY_EXISTS.
-  std::vector<workflow::FundingReport> funding_reports;
-  std::vector<workflow::AssignmentAck> acks;
+  std::vector<domain::FundingReport> funding_reports;
+  std::vector<domain::AssignmentAck> acks;
   // Must not be empty. `seq` is ignored: the store assigns the next numbers
   // of the district's log, in order.
-  std::vector<workflow::AuditEvent> events;
+  std::vector<domain::AuditEvent> events;
 };
 
 struct CommitResult {
@@ -107,7 +107,7 @@ struct CommitResult {
 struct TaskQuery {
   std::string district_id;
   std::string department_id;
-  std::vector<workflow::TaskState> states;
+  std::vector<domain::TaskState> states;
   std::string community_id;  // among the task's resolved communities
   std::string item_code;
   std::string after_id;
@@ -136,9 +136,9 @@ struct StoredEvent {
   // The event's position in the stored log. Equal to `event.seq` unless the
   // file was tampered with; a verifier compares the two.
   int64_t seq = 0;
-  workflow::AuditEvent event;
+  domain::AuditEvent event;
   std::string canonical;  // the canonical encoding (docs/audit-encoding.md)
-  merkle::Hash leaf_hash{};
+  audit::Hash leaf_hash{};
 };
 
 // An audit row exactly as stored, for verification: nothing decoded or
@@ -149,7 +149,7 @@ struct AuditRow {
   // The query columns beside the canonical bytes (`details` stays empty;
   // `community_ids` from the side table, sorted). A verifier compares them
   // with what `canonical` says.
-  workflow::AuditEvent columns;
+  domain::AuditEvent columns;
   std::string canonical;
   std::string leaf_hash;  // raw bytes; 32 unless damaged
 };
@@ -173,31 +173,31 @@ class Store {
       const std::string& district_id, const std::string& request_id) = 0;
 
   // NOT_FOUND when missing.
-  virtual absl::StatusOr<workflow::District> GetDistrict(
+  virtual absl::StatusOr<domain::District> GetDistrict(
       const std::string& district_id) = 0;
 
   // Returns catalog `version`, or the latest when `version` is 0.
   // NOT_FOUND when there is none.
-  virtual absl::StatusOr<workflow::CatalogVersion> GetCatalog(
+  virtual absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const std::string& district_id, int64_t version) = 0;
 
   // NOT_FOUND when missing.
-  virtual absl::StatusOr<workflow::Community> GetCommunity(
+  virtual absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id, const std::string& community_id) = 0;
 
   // Communities ordered by id; `street` empty lists all of the district.
-  virtual absl::StatusOr<std::vector<workflow::Community>> ListCommunities(
+  virtual absl::StatusOr<std::vector<domain::Community>> ListCommunities(
       const std::string& district_id, const std::string& street) = 0;
 
   // NOT_FOUND when missing.
-  virtual absl::StatusOr<workflow::Task> GetTask(
-      const std::string& district_id, const std::string& task_id) = 0;
+  virtual absl::StatusOr<domain::Task> GetTask(const std::string& district_id,
+                                               const std::string& task_id) = 0;
 
-  virtual absl::StatusOr<std::vector<workflow::Task>> ListTasks(
+  virtual absl::StatusOr<std::vector<domain::Task>> ListTasks(
       const TaskQuery& query) = 0;
 
   // Tasks whose `timer_at` is at or before `now`, ordered by `timer_at`.
-  virtual absl::StatusOr<std::vector<workflow::Task>> ListTasksDue(
+  virtual absl::StatusOr<std::vector<domain::Task>> ListTasksDue(
       const std::string& district_id, absl::Time now, int32_t limit) = 0;
 
   // The earliest `timer_at` of the district's tasks, or nullopt.
@@ -205,7 +205,7 @@ class Store {
       const std::string& district_id) = 0;
 
   // Decisions on a task, oldest first.
-  virtual absl::StatusOr<std::vector<workflow::Decision>> ListDecisions(
+  virtual absl::StatusOr<std::vector<domain::Decision>> ListDecisions(
       const std::string& district_id, const std::string& task_id) = 0;
 
   virtual absl::StatusOr<std::vector<StoredEvent>> ListEvents(
@@ -218,7 +218,7 @@ class Store {
   // The stored leaf hashes of events after `after_seq`, in order, at most
   // `limit` (0: all). DATA_LOSS when the stored log has a gap or a hash of
   // the wrong size there: the database is damaged and must be verified.
-  virtual absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+  virtual absl::StatusOr<std::vector<audit::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq, int32_t limit) = 0;
 
   // Raw audit rows after `after_seq` in seq order, at most `limit` (0: all),
@@ -232,25 +232,25 @@ class Store {
   // of that tree size is kept. Checkpoints are append-only like the log; the
   // store does not check signatures (verifiers do).
   virtual absl::Status AddCheckpoint(const std::string& district_id,
-                                     const checkpoint::Checkpoint& c) = 0;
+                                     const audit::Checkpoint& c) = 0;
 
   // Kept checkpoints with tree_size > `after_size`, smallest first, at most
   // `limit` (0: all).
-  virtual absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+  virtual absl::StatusOr<std::vector<audit::Checkpoint>> ListCheckpoints(
       const std::string& district_id, int64_t after_size, int32_t limit) = 0;
 
   // The checkpoint of the largest tree size, or nullopt.
-  virtual absl::StatusOr<std::optional<checkpoint::Checkpoint>>
-  LatestCheckpoint(const std::string& district_id) = 0;
+  virtual absl::StatusOr<std::optional<audit::Checkpoint>> LatestCheckpoint(
+      const std::string& district_id) = 0;
 
   // ------------------------------------- principals, credentials (SPEC §8)
 
   // NOT_FOUND when missing.
-  virtual absl::StatusOr<workflow::Principal> GetPrincipal(
+  virtual absl::StatusOr<domain::Principal> GetPrincipal(
       const std::string& district_id, const std::string& principal_id) = 0;
 
   // The district's principals ordered by id.
-  virtual absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+  virtual absl::StatusOr<std::vector<domain::Principal>> ListPrincipals(
       const std::string& district_id) = 0;
 
   // Number of principals in the district (0 before bootstrap).
@@ -258,39 +258,39 @@ class Store {
       const std::string& district_id) = 0;
 
   // NOT_FOUND when missing.
-  virtual absl::StatusOr<workflow::Credential> GetCredential(
+  virtual absl::StatusOr<domain::Credential> GetCredential(
       const std::string& district_id, const std::string& credential_id) = 0;
 
   // The credential whose `token_hash` equals `token_hash` (revoked or not),
   // or nullopt.
-  virtual absl::StatusOr<std::optional<workflow::Credential>>
+  virtual absl::StatusOr<std::optional<domain::Credential>>
   FindCredentialByHash(const std::string& district_id,
                        const std::string& token_hash) = 0;
 
   // Credentials ordered by id; `principal_id` empty lists all of the
   // district.
-  virtual absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+  virtual absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
       const std::string& district_id, const std::string& principal_id) = 0;
 
   // ------------------------------------ community workload, complaints (§6)
 
   // NOT_FOUND when missing.
-  virtual absl::StatusOr<workflow::Complaint> GetComplaint(
+  virtual absl::StatusOr<domain::Complaint> GetComplaint(
       const std::string& district_id, const std::string& complaint_id) = 0;
 
   // Complaints ordered by id; empty filters do not filter.
-  virtual absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+  virtual absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
       const std::string& district_id, const std::string& community_id,
-      const std::vector<workflow::ComplaintState>& states) = 0;
+      const std::vector<domain::ComplaintState>& states) = 0;
 
   // Funding reports, oldest first (then by id); empty filters do not filter.
-  virtual absl::StatusOr<std::vector<workflow::FundingReport>>
-  ListFundingReports(const std::string& district_id, const std::string& task_id,
-                     const std::string& community_id) = 0;
+  virtual absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) = 0;
 
   // Acknowledgements, oldest first (then by task and community); empty
   // filters do not filter.
-  virtual absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+  virtual absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) = 0;
 };

@@ -8,31 +8,32 @@
 namespace taskgate::workflow {
 namespace {
 
-std::string RoleText(const Principal& p) {
-  return std::string(RoleName(p.role));
+std::string RoleText(const domain::Principal& p) {
+  return std::string(domain::RoleName(p.role));
 }
 
-bool IsOneOf(const Principal& p, std::initializer_list<Role> roles) {
+bool IsOneOf(const domain::Principal& p,
+             std::initializer_list<domain::Role> roles) {
   return std::find(roles.begin(), roles.end(), p.role) != roles.end();
 }
 
 }  // namespace
 
-absl::Status CanReadTask(const Principal& p, const Task& task) {
+absl::Status CanReadTask(const domain::Principal& p, const domain::Task& task) {
   switch (p.role) {
-    case Role::kReviewer:
-    case Role::kAuditor:
-    case Role::kAdmin:
-    case Role::kSystem:
+    case domain::Role::kReviewer:
+    case domain::Role::kAuditor:
+    case domain::Role::kAdmin:
+    case domain::Role::kSystem:
       return absl::OkStatus();
-    case Role::kDepartment:
+    case domain::Role::kDepartment:
       if (p.department_id == task.department_id) return absl::OkStatus();
       return absl::PermissionDeniedError(
           absl::StrCat("task ", task.id,
                        " belongs to another department; "
                        "department ",
                        p.department_id, " sees only its own tasks"));
-    case Role::kCommunity: {
+    case domain::Role::kCommunity: {
       const auto& reached = task.resolved_communities;
       if (std::find(reached.begin(), reached.end(), p.community_id) !=
           reached.end()) {
@@ -45,9 +46,10 @@ absl::Status CanReadTask(const Principal& p, const Task& task) {
   return absl::PermissionDeniedError("unknown role");
 }
 
-absl::Status ScopeTaskListing(const Principal& p, std::string& department_id,
+absl::Status ScopeTaskListing(const domain::Principal& p,
+                              std::string& department_id,
                               std::string& community_id) {
-  if (p.role == Role::kDepartment) {
+  if (p.role == domain::Role::kDepartment) {
     if (!department_id.empty() && department_id != p.department_id) {
       return absl::PermissionDeniedError(
           absl::StrCat("department ", p.department_id,
@@ -56,7 +58,7 @@ absl::Status ScopeTaskListing(const Principal& p, std::string& department_id,
                        department_id));
     }
     department_id = p.department_id;
-  } else if (p.role == Role::kCommunity) {
+  } else if (p.role == domain::Role::kCommunity) {
     if (!community_id.empty() && community_id != p.community_id) {
       return absl::PermissionDeniedError(
           absl::StrCat("community ", p.community_id,
@@ -67,15 +69,17 @@ absl::Status ScopeTaskListing(const Principal& p, std::string& department_id,
   return absl::OkStatus();
 }
 
-absl::Status CanReadReviewQueue(const Principal& p) {
-  if (IsOneOf(p, {Role::kReviewer, Role::kAuditor})) return absl::OkStatus();
+absl::Status CanReadReviewQueue(const domain::Principal& p) {
+  if (IsOneOf(p, {domain::Role::kReviewer, domain::Role::kAuditor}))
+    return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "role ", RoleText(p),
       " may not read the review queue; reviewers and auditors may"));
 }
 
-absl::Status CanReadAuditLog(const Principal& p) {
-  if (IsOneOf(p, {Role::kAuditor, Role::kAdmin, Role::kReviewer})) {
+absl::Status CanReadAuditLog(const domain::Principal& p) {
+  if (IsOneOf(p, {domain::Role::kAuditor, domain::Role::kAdmin,
+                  domain::Role::kReviewer})) {
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError(absl::StrCat(
@@ -84,10 +88,11 @@ absl::Status CanReadAuditLog(const Principal& p) {
       "instead"));
 }
 
-absl::Status CanReadCommunityReports(const Principal& p,
+absl::Status CanReadCommunityReports(const domain::Principal& p,
                                      const std::string& community_id) {
-  if (IsOneOf(p, {Role::kReviewer, Role::kAuditor})) return absl::OkStatus();
-  if (p.role == Role::kCommunity && !community_id.empty() &&
+  if (IsOneOf(p, {domain::Role::kReviewer, domain::Role::kAuditor}))
+    return absl::OkStatus();
+  if (p.role == domain::Role::kCommunity && !community_id.empty() &&
       community_id == p.community_id) {
     return absl::OkStatus();
   }
@@ -96,8 +101,9 @@ absl::Status CanReadCommunityReports(const Principal& p,
                    " may not read communities' reports and complaints"));
 }
 
-absl::Status CanReadPrincipals(const Principal& p) {
-  if (IsOneOf(p, {Role::kAdmin, Role::kAuditor})) return absl::OkStatus();
+absl::Status CanReadPrincipals(const domain::Principal& p) {
+  if (IsOneOf(p, {domain::Role::kAdmin, domain::Role::kAuditor}))
+    return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "role ", RoleText(p), " may not read principals and credentials"));
 }

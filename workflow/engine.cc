@@ -11,10 +11,10 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 
+#include "audit/merkle.h"
 #include "common/field_violations.h"
-#include "common/merkle.h"
 #include "common/status_macros.h"
-#include "workflow/codec.h"
+#include "domain/codec.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/validation.h"
 
@@ -29,10 +29,12 @@ constexpr std::string_view kRuleEmergency = "R-EMERGENCY";
 
 std::string Str(std::string_view s) { return std::string(s); }
 
-AuditEvent TaskEvent(const Principal& actor, const Task& after,
-                     TaskState before, std::string_view action, absl::Time now,
-                     const std::string& request_id, const std::string& reason) {
-  AuditEvent e;
+domain::AuditEvent TaskEvent(const domain::Principal& actor,
+                             const domain::Task& after,
+                             domain::TaskState before, std::string_view action,
+                             absl::Time now, const std::string& request_id,
+                             const std::string& reason) {
+  domain::AuditEvent e;
   e.district_id = after.district_id;
   e.time = now;
   e.actor_id = actor.id;
@@ -40,8 +42,8 @@ AuditEvent TaskEvent(const Principal& actor, const Task& after,
   e.action = absl::StrCat("task.", Str(action));
   e.entity_type = "task";
   e.entity_id = after.id;
-  e.state_before = Str(TaskStateName(before));
-  e.state_after = Str(TaskStateName(after.state));
+  e.state_before = Str(domain::TaskStateName(before));
+  e.state_after = Str(domain::TaskStateName(after.state));
   e.reason = reason;
   e.request_id = request_id;
   e.department_id = after.department_id;
@@ -52,36 +54,39 @@ AuditEvent TaskEvent(const Principal& actor, const Task& after,
   return e;
 }
 
-std::string FindingsSummary(const std::vector<Finding>& findings) {
+std::string FindingsSummary(const std::vector<domain::Finding>& findings) {
   std::vector<std::string> parts;
-  for (const Finding& f : findings) {
+  for (const domain::Finding& f : findings) {
     parts.push_back(
-        absl::StrCat(f.rule_id, ":", Str(SeverityName(f.severity))));
+        absl::StrCat(f.rule_id, ":", Str(domain::SeverityName(f.severity))));
   }
   return absl::StrJoin(parts, ",");
 }
 
-bool HasBlock(const std::vector<Finding>& findings) {
-  return std::any_of(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.severity == Severity::kBlock;
-  });
+bool HasBlock(const std::vector<domain::Finding>& findings) {
+  return std::any_of(findings.begin(), findings.end(),
+                     [](const domain::Finding& f) {
+                       return f.severity == domain::Severity::kBlock;
+                     });
 }
 
 // Puts `task` one version further and keeps its derived timer current.
-void Touch(Task& task, absl::Time now, absl::TimeZone tz) {
+void Touch(domain::Task& task, absl::Time now, absl::TimeZone tz) {
   ++task.version;
   task.updated_at = now;
   task.timer_at = TimerFor(task, tz);
 }
 
-store::TaskWrite WriteOf(const Task& task) {
+store::TaskWrite WriteOf(const domain::Task& task) {
   return store::TaskWrite{task, task.version - 1};
 }
 
-Decision MakeDecision(const Principal& actor, const Task& task,
-                      DecisionKind kind, std::string reason,
-                      std::vector<Acknowledgement> acks, absl::Time now) {
-  Decision d;
+domain::Decision MakeDecision(const domain::Principal& actor,
+                              const domain::Task& task,
+                              domain::DecisionKind kind, std::string reason,
+                              std::vector<domain::Acknowledgement> acks,
+                              absl::Time now) {
+  domain::Decision d;
   d.district_id = task.district_id;
   d.task_id = task.id;
   d.kind = kind;
@@ -94,7 +99,7 @@ Decision MakeDecision(const Principal& actor, const Task& task,
   return d;
 }
 
-absl::Status CheckVersion(const Task& task, int64_t expected_version) {
+absl::Status CheckVersion(const domain::Task& task, int64_t expected_version) {
   if (expected_version != 0 && expected_version != task.version) {
     return absl::AbortedError(
         absl::StrCat("task ", task.id, " is at version ", task.version,
@@ -107,16 +112,17 @@ absl::Status CheckVersion(const Task& task, int64_t expected_version) {
 
 }  // namespace
 
-std::optional<absl::Time> TimerFor(const Task& task, absl::TimeZone tz) {
+std::optional<absl::Time> TimerFor(const domain::Task& task,
+                                   absl::TimeZone tz) {
   switch (task.state) {
-    case TaskState::kSubmitted:
-    case TaskState::kInReview:
-    case TaskState::kProvisional:
+    case domain::TaskState::kSubmitted:
+    case domain::TaskState::kInReview:
+    case domain::TaskState::kProvisional:
       if (!task.sla.overdue && task.sla.due_date.has_value()) {
         return EndOfDay(*task.sla.due_date, tz);
       }
       return std::nullopt;
-    case TaskState::kActive:
+    case domain::TaskState::kActive:
       return EndOfDay(task.spec.end_date, tz);
     default:
       return std::nullopt;
@@ -130,18 +136,20 @@ absl::CivilDay Engine::Today() const {
   return absl::ToCivilDay(clock_.Now(), options_.time_zone);
 }
 
-absl::StatusOr<District> Engine::EnsureDistrict(const std::string& name) {
-  absl::StatusOr<District> existing = store_.GetDistrict(options_.district_id);
+absl::StatusOr<domain::District> Engine::EnsureDistrict(
+    const std::string& name) {
+  absl::StatusOr<domain::District> existing =
+      store_.GetDistrict(options_.district_id);
   if (existing.ok() || !absl::IsNotFound(existing.status())) return existing;
-  District district{options_.district_id, name, "Asia/Shanghai"};
+  domain::District district{options_.district_id, name, "Asia/Shanghai"};
   store::ChangeSet change;
   change.district_id = district.id;
   change.district = district;
-  AuditEvent e;
+  domain::AuditEvent e;
   e.district_id = district.id;
   e.time = clock_.Now();
   e.actor_id = "system";
-  e.actor_role = Role::kSystem;
+  e.actor_role = domain::Role::kSystem;
   e.action = "district.create";
   e.entity_type = "district";
   e.entity_id = district.id;
@@ -154,44 +162,45 @@ absl::StatusOr<District> Engine::EnsureDistrict(const std::string& name) {
   return store_.GetDistrict(district.id);
 }
 
-absl::StatusOr<CatalogVersion> Engine::PublishCatalog(
-    const Principal& principal, const std::string& request_id,
-    std::vector<CatalogItem> items, const std::string& note) {
-  if (principal.role != Role::kAdmin) {
+absl::StatusOr<domain::CatalogVersion> Engine::PublishCatalog(
+    const domain::Principal& principal, const std::string& request_id,
+    std::vector<domain::CatalogItem> items, const std::string& note) {
+  if (principal.role != domain::Role::kAdmin) {
     return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(RoleName(principal.role)),
+        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
                      " may not publish the catalog; an admin publishes it"));
   }
   std::vector<FieldViolation> violations = ValidateCatalogItems(items);
   CheckText("note", note, kMaxTextLength, false, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
-  CatalogVersion draft;
+  domain::CatalogVersion draft;
   draft.district_id = options_.district_id;
   draft.items = std::move(items);
   draft.note = note;
   const std::string fingerprint =
-      Fingerprint({principal.id, CatalogToJson(draft)});
-  return CommitOnce<CatalogVersion>(
+      Fingerprint({principal.id, domain::CatalogToJson(draft)});
+  return CommitOnce<domain::CatalogVersion>(
       store_, options_.district_id, request_id, "catalog.publish", fingerprint,
-      &CatalogToJson, &CatalogFromJson,
-      [&]() -> absl::StatusOr<Outcome<CatalogVersion>> {
+      &domain::CatalogToJson, &domain::CatalogFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::CatalogVersion>> {
         int64_t latest = 0;
-        absl::StatusOr<CatalogVersion> current =
+        absl::StatusOr<domain::CatalogVersion> current =
             store_.GetCatalog(options_.district_id, 0);
         if (current.ok()) {
           latest = current->version;
         } else if (!absl::IsNotFound(current.status())) {
           return current.status();
         }
-        Outcome<CatalogVersion> out;
+        Outcome<domain::CatalogVersion> out;
         out.value = draft;
         out.value.version = latest + 1;
         out.value.published_at = clock_.Now();
         out.value.published_by = principal.id;
-        std::map<ListKind, int> counts;
-        for (const CatalogItem& item : out.value.items) ++counts[item.kind];
-        AuditEvent e;
+        std::map<domain::ListKind, int> counts;
+        for (const domain::CatalogItem& item : out.value.items)
+          ++counts[item.kind];
+        domain::AuditEvent e;
         e.district_id = options_.district_id;
         e.time = out.value.published_at;
         e.actor_id = principal.id;
@@ -201,9 +210,11 @@ absl::StatusOr<CatalogVersion> Engine::PublishCatalog(
         e.entity_id = absl::StrCat(out.value.version);
         e.reason = note;
         e.request_id = request_id;
-        e.details["duty_items"] = absl::StrCat(counts[ListKind::kDuty]);
-        e.details["assist_items"] = absl::StrCat(counts[ListKind::kAssist]);
-        e.details["negative_items"] = absl::StrCat(counts[ListKind::kNegative]);
+        e.details["duty_items"] = absl::StrCat(counts[domain::ListKind::kDuty]);
+        e.details["assist_items"] =
+            absl::StrCat(counts[domain::ListKind::kAssist]);
+        e.details["negative_items"] =
+            absl::StrCat(counts[domain::ListKind::kNegative]);
         e.details["previous_version"] = absl::StrCat(latest);
         out.change.district_id = options_.district_id;
         out.change.catalog = out.value;
@@ -212,13 +223,12 @@ absl::StatusOr<CatalogVersion> Engine::PublishCatalog(
       });
 }
 
-absl::StatusOr<Community> Engine::PutCommunity(const Principal& principal,
-                                               const std::string& request_id,
-                                               Community community,
-                                               int64_t expected_version) {
-  if (principal.role != Role::kAdmin) {
+absl::StatusOr<domain::Community> Engine::PutCommunity(
+    const domain::Principal& principal, const std::string& request_id,
+    domain::Community community, int64_t expected_version) {
+  if (principal.role != domain::Role::kAdmin) {
     return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(RoleName(principal.role)),
+        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
                      " may not change communities; an admin does"));
   }
   community.district_id = options_.district_id;
@@ -232,14 +242,14 @@ absl::StatusOr<Community> Engine::PutCommunity(const Principal& principal,
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   community.version = expected_version + 1;
   const std::string fingerprint =
-      Fingerprint({principal.id, CommunityToJson(community)});
-  return CommitOnce<Community>(
+      Fingerprint({principal.id, domain::CommunityToJson(community)});
+  return CommitOnce<domain::Community>(
       store_, options_.district_id, request_id, "community.put", fingerprint,
-      &CommunityToJson, &CommunityFromJson,
-      [&]() -> absl::StatusOr<Outcome<Community>> {
-        Outcome<Community> out;
+      &domain::CommunityToJson, &domain::CommunityFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Community>> {
+        Outcome<domain::Community> out;
         out.value = community;
-        AuditEvent e;
+        domain::AuditEvent e;
         e.district_id = options_.district_id;
         e.time = clock_.Now();
         e.actor_id = principal.id;
@@ -250,7 +260,7 @@ absl::StatusOr<Community> Engine::PutCommunity(const Principal& principal,
         e.entity_id = community.id;
         e.request_id = request_id;
         e.community_ids = {community.id};
-        e.details["body"] = CommunityToJson(community);
+        e.details["body"] = domain::CommunityToJson(community);
         out.change.district_id = options_.district_id;
         out.change.communities.push_back({community, expected_version});
         out.change.events.push_back(std::move(e));
@@ -258,13 +268,12 @@ absl::StatusOr<Community> Engine::PutCommunity(const Principal& principal,
       });
 }
 
-absl::StatusOr<Task> Engine::CreateTask(const Principal& principal,
-                                        const std::string& request_id,
-                                        const std::string& task_id,
-                                        TaskSpec spec) {
-  if (principal.role != Role::kDepartment) {
+absl::StatusOr<domain::Task> Engine::CreateTask(
+    const domain::Principal& principal, const std::string& request_id,
+    const std::string& task_id, domain::TaskSpec spec) {
+  if (principal.role != domain::Role::kDepartment) {
     return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(RoleName(principal.role)),
+        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
                      " may not create tasks; a department clerk does"));
   }
   std::vector<FieldViolation> violations;
@@ -274,59 +283,61 @@ absl::StatusOr<Task> Engine::CreateTask(const Principal& principal,
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
-  Task task;
+  domain::Task task;
   task.district_id = options_.district_id;
   task.id = task_id;
   task.department_id = principal.department_id;
   task.spec = std::move(spec);
-  task.state = TaskState::kDraft;
+  task.state = domain::TaskState::kDraft;
   const std::string fingerprint =
-      Fingerprint({principal.id, "create", TaskToJson(task)});
-  return CommitOnce<Task>(
+      Fingerprint({principal.id, "create", domain::TaskToJson(task)});
+  return CommitOnce<domain::Task>(
       store_, options_.district_id, request_id, "task.create", fingerprint,
-      &TaskToJson, &TaskFromJson, [&]() -> absl::StatusOr<Outcome<Task>> {
-        Outcome<Task> out;
+      &domain::TaskToJson, &domain::TaskFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
+        Outcome<domain::Task> out;
         out.value = task;
         out.value.created_at = clock_.Now();
         Touch(out.value, out.value.created_at, options_.time_zone);
         out.change.district_id = options_.district_id;
         out.change.tasks.push_back(WriteOf(out.value));
         out.change.events.push_back(
-            TaskEvent(principal, out.value, TaskState::kDraft, "create",
+            TaskEvent(principal, out.value, domain::TaskState::kDraft, "create",
                       out.value.created_at, request_id, ""));
         return out;
       });
 }
 
-absl::StatusOr<Task> Engine::EditTask(const Principal& principal,
-                                      const std::string& request_id,
-                                      const std::string& task_id,
-                                      int64_t expected_version, TaskSpec spec) {
+absl::StatusOr<domain::Task> Engine::EditTask(
+    const domain::Principal& principal, const std::string& request_id,
+    const std::string& task_id, int64_t expected_version,
+    domain::TaskSpec spec) {
   if (std::vector<FieldViolation> violations =
           ValidateTaskSpec(spec, false, "task.");
       !violations.empty()) {
     return InvalidArgumentWithViolations(violations);
   }
-  Task probe;
+  domain::Task probe;
   probe.spec = spec;
   const std::string fingerprint =
       Fingerprint({principal.id, "edit", task_id,
-                   absl::StrCat(expected_version), TaskToJson(probe)});
-  return CommitOnce<Task>(
+                   absl::StrCat(expected_version), domain::TaskToJson(probe)});
+  return CommitOnce<domain::Task>(
       store_, options_.district_id, request_id, "task.edit", fingerprint,
-      &TaskToJson, &TaskFromJson, [&]() -> absl::StatusOr<Outcome<Task>> {
+      &domain::TaskToJson, &domain::TaskFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Task task, store_.GetTask(options_.district_id, task_id));
+            domain::Task task, store_.GetTask(options_.district_id, task_id));
         TASKGATE_RETURN_IF_ERROR(
             AuthorizeAction(principal, task, TaskAction::kEdit));
         TASKGATE_RETURN_IF_ERROR(CheckVersion(task, expected_version));
         TASKGATE_RETURN_IF_ERROR(
             CheckTransition(principal, task, TaskAction::kEdit, {}).status());
-        const TaskState before = task.state;
+        const domain::TaskState before = task.state;
         task.spec = spec;
         const absl::Time now = clock_.Now();
         Touch(task, now, options_.time_zone);
-        Outcome<Task> out;
+        Outcome<domain::Task> out;
         out.change.district_id = options_.district_id;
         out.change.tasks.push_back(WriteOf(task));
         out.change.events.push_back(
@@ -336,12 +347,12 @@ absl::StatusOr<Task> Engine::EditTask(const Principal& principal,
       });
 }
 
-absl::StatusOr<Task> Engine::GetTask(const std::string& task_id) {
+absl::StatusOr<domain::Task> Engine::GetTask(const std::string& task_id) {
   return store_.GetTask(options_.district_id, task_id);
 }
 
-absl::StatusOr<Task> Engine::Act(const Principal& principal,
-                                 const ActionRequest& request) {
+absl::StatusOr<domain::Task> Engine::Act(const domain::Principal& principal,
+                                         const ActionRequest& request) {
   std::vector<FieldViolation> violations;
   CheckId("task_id", request.task_id, violations);
   CheckText("reason", request.reason, kMaxTextLength, false, violations);
@@ -372,19 +383,21 @@ absl::StatusOr<Task> Engine::Act(const Principal& principal,
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
   std::vector<std::string> acks;
-  for (const Acknowledgement& a : request.acknowledgements) {
+  for (const domain::Acknowledgement& a : request.acknowledgements) {
     acks.push_back(absl::StrCat(a.rule_id, "=", a.reason));
   }
   const std::string fingerprint = Fingerprint(
       {principal.id, TaskActionName(request.action), request.task_id,
        absl::StrCat(request.expected_version), request.reason,
        absl::StrJoin(acks, "\n"), request.emergency_unjustified ? "1" : "0"});
-  return CommitOnce<Task>(
+  return CommitOnce<domain::Task>(
       store_, options_.district_id, request.request_id,
       absl::StrCat("task.", Str(TaskActionName(request.action))), fingerprint,
-      &TaskToJson, &TaskFromJson, [&]() -> absl::StatusOr<Outcome<Task>> {
+      &domain::TaskToJson, &domain::TaskFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Task task, store_.GetTask(options_.district_id, request.task_id));
+            domain::Task task,
+            store_.GetTask(options_.district_id, request.task_id));
         TASKGATE_RETURN_IF_ERROR(
             AuthorizeAction(principal, task, request.action));
         TASKGATE_RETURN_IF_ERROR(CheckVersion(task, request.expected_version));
@@ -392,7 +405,7 @@ absl::StatusOr<Task> Engine::Act(const Principal& principal,
             const Transition* row,
             CheckTransition(principal, task, request.action,
                             {request.reason, request.acknowledgements}));
-        Outcome<Task> out;
+        Outcome<domain::Task> out;
         out.change.district_id = options_.district_id;
         if (request.action == TaskAction::kSubmit) {
           TASKGATE_ASSIGN_OR_RETURN(
@@ -407,22 +420,24 @@ absl::StatusOr<Task> Engine::Act(const Principal& principal,
       });
 }
 
-absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
-                                    const ActionRequest& request,
-                                    store::ChangeSet& change) {
+absl::StatusOr<domain::Task> Engine::Submit(const domain::Principal& principal,
+                                            domain::Task task,
+                                            const ActionRequest& request,
+                                            store::ChangeSet& change) {
   const std::string& district = options_.district_id;
   std::vector<FieldViolation> violations =
       ValidateTaskSpec(task.spec, true, "task.");
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
-  absl::StatusOr<CatalogVersion> catalog = store_.GetCatalog(district, 0);
+  absl::StatusOr<domain::CatalogVersion> catalog =
+      store_.GetCatalog(district, 0);
   if (absl::IsNotFound(catalog.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no catalog (准入清单) has been published in district ", district,
         "; an admin must publish the lists before tasks can be submitted"));
   }
   TASKGATE_RETURN_IF_ERROR(catalog.status());
-  const CatalogItem* item = nullptr;
+  const domain::CatalogItem* item = nullptr;
   if (!task.spec.item_code.empty()) {
     item = FindItem(*catalog, task.spec.item_code);
     if (item == nullptr) {
@@ -436,10 +451,10 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
   }
 
   // Resolve the target communities, streets expanded.
-  std::map<std::string, Community> communities;
+  std::map<std::string, domain::Community> communities;
   for (size_t i = 0; i < task.spec.target_communities.size(); ++i) {
     const std::string& id = task.spec.target_communities[i];
-    absl::StatusOr<Community> c = store_.GetCommunity(district, id);
+    absl::StatusOr<domain::Community> c = store_.GetCommunity(district, id);
     if (absl::IsNotFound(c.status())) {
       violations.push_back(
           {absl::StrCat("task.target_communities[", i, "]"),
@@ -452,7 +467,7 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
   }
   for (size_t i = 0; i < task.spec.target_streets.size(); ++i) {
     const std::string& street = task.spec.target_streets[i];
-    TASKGATE_ASSIGN_OR_RETURN(std::vector<Community> of_street,
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> of_street,
                               store_.ListCommunities(district, street));
     if (of_street.empty()) {
       violations.push_back(
@@ -460,11 +475,12 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
            absl::StrCat("street '", street, "' has no communities in district ",
                         district)});
     }
-    for (Community& c : of_street) communities.emplace(c.id, std::move(c));
+    for (domain::Community& c : of_street)
+      communities.emplace(c.id, std::move(c));
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
-  std::vector<Community> targets;
+  std::vector<domain::Community> targets;
   task.resolved_communities.clear();
   for (auto& [id, c] : communities) {
     task.resolved_communities.push_back(id);
@@ -472,20 +488,21 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
   }
 
   // What already counts in those communities' workloads.
-  std::map<std::string, Task> in_force;
+  std::map<std::string, domain::Task> in_force;
   for (const std::string& id : task.resolved_communities) {
     store::TaskQuery q;
     q.district_id = district;
     q.community_id = id;
-    q.states = {TaskState::kActive, TaskState::kProvisional};
-    TASKGATE_ASSIGN_OR_RETURN(std::vector<Task> found, store_.ListTasks(q));
-    for (Task& t : found) {
+    q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
+                              store_.ListTasks(q));
+    for (domain::Task& t : found) {
       if (t.id != task.id) in_force.emplace(t.id, std::move(t));
     }
   }
-  std::vector<Task> workload;
+  std::vector<domain::Task> workload;
   for (auto& [id, t] : in_force) workload.push_back(std::move(t));
-  std::vector<Task> department_tasks;
+  std::vector<domain::Task> department_tasks;
   if (!task.spec.item_code.empty()) {
     store::TaskQuery q;
     q.district_id = district;
@@ -493,7 +510,7 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
     q.item_code = task.spec.item_code;
     TASKGATE_ASSIGN_OR_RETURN(department_tasks, store_.ListTasks(q));
     std::erase_if(department_tasks,
-                  [&](const Task& t) { return t.id == task.id; });
+                  [&](const domain::Task& t) { return t.id == task.id; });
   }
 
   const absl::Time now = clock_.Now();
@@ -508,17 +525,17 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
   task.claimed_by.clear();
   task.admitted_by_duty_list = false;
   task.submitted_at = now;
-  const TaskState before = task.state;
-  task.state = TaskState::kSubmitted;
+  const domain::TaskState before = task.state;
+  task.state = domain::TaskState::kSubmitted;
   task.sla = StartClock(task.sla, today, options_.sla.review_working_days,
                         options_.calendar);
 
   // Routing right after submit, in SPEC §4.1's order.
   std::optional<TaskAction> route;
   std::string route_reason;
-  auto negative =
-      std::find_if(task.findings.begin(), task.findings.end(),
-                   [](const Finding& f) { return f.rule_id == kRuleNegative; });
+  auto negative = std::find_if(
+      task.findings.begin(), task.findings.end(),
+      [](const domain::Finding& f) { return f.rule_id == kRuleNegative; });
   if (negative != task.findings.end()) {
     route = TaskAction::kRejectByNegativeList;
     route_reason = absl::StrCat(
@@ -528,9 +545,9 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
     route = TaskAction::kAdmitProvisionally;
     route_reason = absl::StrCat("emergency: ", task.spec.emergency_reason);
     task.sla =
-        StartClock(SlaState{}, today, options_.sla.provisional_working_days,
-                   options_.calendar);
-  } else if (item != nullptr && item->kind == ListKind::kDuty &&
+        StartClock(domain::SlaState{}, today,
+                   options_.sla.provisional_working_days, options_.calendar);
+  } else if (item != nullptr && item->kind == domain::ListKind::kDuty &&
              task.findings.empty()) {
     route = TaskAction::kAdmitByDutyList;
     route_reason = absl::StrCat("duty-list item (社区依法履行职责事项) ",
@@ -546,45 +563,50 @@ absl::StatusOr<Task> Engine::Submit(const Principal& principal, Task task,
   }
   Touch(task, now, options_.time_zone);
 
-  AuditEvent submitted = TaskEvent(principal, task, before, "submit", now,
-                                   request.request_id, request.reason);
-  submitted.state_after = Str(TaskStateName(TaskState::kSubmitted));
+  domain::AuditEvent submitted =
+      TaskEvent(principal, task, before, "submit", now, request.request_id,
+                request.reason);
+  submitted.state_after =
+      Str(domain::TaskStateName(domain::TaskState::kSubmitted));
   submitted.details["catalog_version"] = absl::StrCat(catalog->version);
   submitted.details["findings"] = FindingsSummary(task.findings);
   submitted.details["two_approvals"] =
       task.needs_two_approvals ? "true" : "false";
   if (task.sla.due_date.has_value()) {
-    submitted.details["due_date"] = FormatCivilDay(*task.sla.due_date);
+    submitted.details["due_date"] = domain::FormatCivilDay(*task.sla.due_date);
   }
   change.events.push_back(std::move(submitted));
   if (route.has_value()) {
-    const Principal system = SystemPrincipal(district);
-    AuditEvent routed =
-        TaskEvent(system, task, TaskState::kSubmitted, TaskActionName(*route),
-                  now, request.request_id, route_reason);
+    const domain::Principal system = domain::SystemPrincipal(district);
+    domain::AuditEvent routed = TaskEvent(
+        system, task, domain::TaskState::kSubmitted, TaskActionName(*route),
+        now, request.request_id, route_reason);
     routed.details["catalog_version"] = absl::StrCat(catalog->version);
     change.events.push_back(std::move(routed));
     if (*route == TaskAction::kRejectByNegativeList) {
-      change.decisions.push_back(MakeDecision(
-          system, task, DecisionKind::kSystemReject, route_reason, {}, now));
+      change.decisions.push_back(
+          MakeDecision(system, task, domain::DecisionKind::kSystemReject,
+                       route_reason, {}, now));
     } else if (*route == TaskAction::kAdmitByDutyList) {
-      change.decisions.push_back(MakeDecision(
-          system, task, DecisionKind::kDutyListAdmit, route_reason, {}, now));
+      change.decisions.push_back(
+          MakeDecision(system, task, domain::DecisionKind::kDutyListAdmit,
+                       route_reason, {}, now));
     }
   }
   change.tasks.push_back(WriteOf(task));
   return task;
 }
 
-absl::StatusOr<Task> Engine::Decide(const Principal& principal, Task task,
-                                    const Transition& row,
-                                    const ActionRequest& request,
-                                    store::ChangeSet& change) {
-  const TaskState before = task.state;
+absl::StatusOr<domain::Task> Engine::Decide(const domain::Principal& principal,
+                                            domain::Task task,
+                                            const Transition& row,
+                                            const ActionRequest& request,
+                                            store::ChangeSet& change) {
+  const domain::TaskState before = task.state;
   const absl::Time now = clock_.Now();
   std::map<std::string, std::string> details;
   if (request.emergency_unjustified) {
-    const bool applies = before == TaskState::kProvisional &&
+    const bool applies = before == domain::TaskState::kProvisional &&
                          (row.action == TaskAction::kApprove ||
                           row.action == TaskAction::kReject);
     if (!applies) {
@@ -594,7 +616,7 @@ absl::StatusOr<Task> Engine::Decide(const Principal& principal, Task task,
     }
     task.findings.push_back(
         {Str(kRuleEmergency),
-         Severity::kWarn,
+         domain::Severity::kWarn,
          {"emergency", "emergency_reason"},
          absl::StrCat(
              "reviewer ", principal.id,
@@ -605,7 +627,7 @@ absl::StatusOr<Task> Engine::Decide(const Principal& principal, Task task,
     details["finding"] = Str(kRuleEmergency);
   }
 
-  std::optional<DecisionKind> decision;
+  std::optional<domain::DecisionKind> decision;
   switch (row.action) {
     case TaskAction::kClaim:
       task.claimed_by = principal.id;
@@ -614,14 +636,14 @@ absl::StatusOr<Task> Engine::Decide(const Principal& principal, Task task,
     case TaskAction::kApprove: {
       task.approvals.push_back({principal.id, now});
       task.claimed_by.clear();
-      decision = DecisionKind::kApprove;
+      decision = domain::DecisionKind::kApprove;
       const bool first_of_two =
           task.needs_two_approvals && task.approvals.size() < 2;
       task.state = first_of_two ? *row.alternative_to : row.to;
       details["approval"] = absl::StrCat(task.approvals.size(), " of ",
                                          task.needs_two_approvals ? 2 : 1);
       std::vector<std::string> acks;
-      for (const Acknowledgement& a : request.acknowledgements) {
+      for (const domain::Acknowledgement& a : request.acknowledgements) {
         acks.push_back(a.rule_id);
       }
       if (!acks.empty()) details["acknowledged"] = absl::StrJoin(acks, ",");
@@ -633,15 +655,15 @@ absl::StatusOr<Task> Engine::Decide(const Principal& principal, Task task,
       task.sla = PauseClock(task.sla, absl::ToCivilDay(now, options_.time_zone),
                             options_.calendar);
       task.state = row.to;
-      decision = DecisionKind::kReturn;
+      decision = domain::DecisionKind::kReturn;
       break;
     case TaskAction::kReject:
-      decision = DecisionKind::kReject;
+      decision = domain::DecisionKind::kReject;
       task.claimed_by.clear();
       task.state = row.to;
       break;
     case TaskAction::kRevoke:
-      decision = DecisionKind::kRevoke;
+      decision = domain::DecisionKind::kRevoke;
       task.state = row.to;
       break;
     case TaskAction::kRelease:
@@ -656,8 +678,9 @@ absl::StatusOr<Task> Engine::Decide(const Principal& principal, Task task,
                                               " is not a caller decision"));
   }
   Touch(task, now, options_.time_zone);
-  AuditEvent e = TaskEvent(principal, task, before, TaskActionName(row.action),
-                           now, request.request_id, request.reason);
+  domain::AuditEvent e =
+      TaskEvent(principal, task, before, TaskActionName(row.action), now,
+                request.request_id, request.reason);
   for (auto& [k, v] : details) e.details[k] = v;
   change.events.push_back(std::move(e));
   if (decision.has_value()) {
@@ -675,10 +698,10 @@ absl::StatusOr<std::optional<absl::Time>> Engine::NextDeadline() {
 
 absl::StatusOr<TickResult> Engine::OnTick(absl::Time now) {
   TASKGATE_ASSIGN_OR_RETURN(
-      std::vector<Task> due,
+      std::vector<domain::Task> due,
       store_.ListTasksDue(options_.district_id, now, options_.tick_batch));
   TickResult result;
-  for (Task& task : due) {
+  for (domain::Task& task : due) {
     absl::Status s = TickTask(std::move(task), now, result);
     if (absl::IsAborted(s)) {
       ++result.conflicts;  // a user changed it first; look again next tick
@@ -689,27 +712,29 @@ absl::StatusOr<TickResult> Engine::OnTick(absl::Time now) {
   return result;
 }
 
-absl::Status Engine::TickTask(Task task, absl::Time now, TickResult& result) {
-  const Principal system = SystemPrincipal(options_.district_id);
-  const TaskState before = task.state;
+absl::Status Engine::TickTask(domain::Task task, absl::Time now,
+                              TickResult& result) {
+  const domain::Principal system =
+      domain::SystemPrincipal(options_.district_id);
+  const domain::TaskState before = task.state;
   TaskAction action = TaskAction::kEscalate;
   std::string reason;
-  if (task.state == TaskState::kActive) {
+  if (task.state == domain::TaskState::kActive) {
     action = TaskAction::kExpire;
-    reason = absl::StrCat("end date ", FormatCivilDay(task.spec.end_date),
-                          " has passed");
+    reason = absl::StrCat(
+        "end date ", domain::FormatCivilDay(task.spec.end_date), " has passed");
   } else {
     reason = absl::StrCat("review was due by ",
                           task.sla.due_date.has_value()
-                              ? FormatCivilDay(*task.sla.due_date)
+                              ? domain::FormatCivilDay(*task.sla.due_date)
                               : std::string("?"),
                           " (", task.sla.total_working_days, " working days)");
   }
   const Transition* row = FindTransition(task.state, action);
   if (row == nullptr) {
-    return absl::InternalError(absl::StrCat("task ", task.id, " is due but ",
-                                            Str(TaskStateName(task.state)),
-                                            " has no timer transition"));
+    return absl::InternalError(absl::StrCat(
+        "task ", task.id, " is due but ",
+        Str(domain::TaskStateName(task.state)), " has no timer transition"));
   }
   if (action == TaskAction::kEscalate) {
     task.sla.overdue = true;

@@ -29,8 +29,8 @@
 #include <absl/time/time.h>
 
 #include "common/clock.h"
+#include "domain/types.h"
 #include "store/store.h"
-#include "workflow/domain.h"
 #include "workflow/rules.h"
 #include "workflow/sla.h"
 #include "workflow/transitions.h"
@@ -38,7 +38,7 @@
 namespace taskgate::workflow {
 
 struct EngineOptions {
-  std::string district_id{kDefaultDistrictId};
+  std::string district_id{domain::kDefaultDistrictId};
   // Dates are local dates in the district's zone (Asia/Shanghai has no DST,
   // so a fixed +08:00 is exact; the server loads the configured zone).
   absl::TimeZone time_zone = absl::FixedTimeZone(8 * 60 * 60);
@@ -58,7 +58,7 @@ struct ActionRequest {
   int64_t expected_version = 0;  // 0: do not check (no etag sent)
   std::string request_id;        // empty: not idempotent
   std::string reason;
-  std::vector<Acknowledgement> acknowledgements;  // approve
+  std::vector<domain::Acknowledgement> acknowledgements;  // approve
   // Approve/reject of a PROVISIONAL task: the reviewer finds the emergency
   // flag unjustified; recorded as finding R-EMERGENCY.
   bool emergency_unjustified = false;
@@ -74,14 +74,14 @@ struct TickResult {
 // Community workload (SPEC §6), as `Engine::GetWorkload` reports it.
 // ====================================================================
 struct Workload {
-  Community community;
+  domain::Community community;
   // ACTIVE or PROVISIONAL tasks reaching the community, ordered by id.
-  std::vector<Task> assignments;
+  std::vector<domain::Task> assignments;
   // Baseline + assignments for each month of the range asked for, in order
   // (see `MonthlyLoad` in rules.h).
   std::vector<std::pair<absl::CivilMonth, double>> monthly_load;
   // The community's acknowledgements, oldest first.
-  std::vector<AssignmentAck> acks;
+  std::vector<domain::AssignmentAck> acks;
 };
 
 class Engine {
@@ -94,43 +94,43 @@ class Engine {
 
   // Creates the district on first start (an audited system event); returns
   // the stored district when it exists.
-  absl::StatusOr<District> EnsureDistrict(const std::string& name);
+  absl::StatusOr<domain::District> EnsureDistrict(const std::string& name);
 
   // Publishes a new catalog version (准入清单) holding `items`. Admin only.
   // INVALID_ARGUMENT lists bad items.
-  absl::StatusOr<CatalogVersion> PublishCatalog(const Principal& principal,
-                                                const std::string& request_id,
-                                                std::vector<CatalogItem> items,
-                                                const std::string& note);
+  absl::StatusOr<domain::CatalogVersion> PublishCatalog(
+      const domain::Principal& principal, const std::string& request_id,
+      std::vector<domain::CatalogItem> items, const std::string& note);
 
   // Creates (`expected_version` 0) or updates a community. Admin only. A
   // capacity of 0 defaults to staff × 20 hours.
-  absl::StatusOr<Community> PutCommunity(const Principal& principal,
-                                         const std::string& request_id,
-                                         Community community,
-                                         int64_t expected_version);
+  absl::StatusOr<domain::Community> PutCommunity(
+      const domain::Principal& principal, const std::string& request_id,
+      domain::Community community, int64_t expected_version);
 
   // Creates a DRAFT task of the principal's department. `task_id` is chosen
   // by the caller (the server generates one). Department role only.
-  absl::StatusOr<Task> CreateTask(const Principal& principal,
-                                  const std::string& request_id,
-                                  const std::string& task_id, TaskSpec spec);
+  absl::StatusOr<domain::Task> CreateTask(const domain::Principal& principal,
+                                          const std::string& request_id,
+                                          const std::string& task_id,
+                                          domain::TaskSpec spec);
 
   // Replaces the spec of a DRAFT or RETURNED task.
-  absl::StatusOr<Task> EditTask(const Principal& principal,
-                                const std::string& request_id,
-                                const std::string& task_id,
-                                int64_t expected_version, TaskSpec spec);
+  absl::StatusOr<domain::Task> EditTask(const domain::Principal& principal,
+                                        const std::string& request_id,
+                                        const std::string& task_id,
+                                        int64_t expected_version,
+                                        domain::TaskSpec spec);
 
   // Takes a caller-initiated action. Errors, in the order checked:
   // INVALID_ARGUMENT (bad request or reused request id), NOT_FOUND,
   // PERMISSION_DENIED, ABORTED (stale version), FAILED_PRECONDITION
   // (illegal in the task's state), then the row's guards.
-  absl::StatusOr<Task> Act(const Principal& principal,
-                           const ActionRequest& request);
+  absl::StatusOr<domain::Task> Act(const domain::Principal& principal,
+                                   const ActionRequest& request);
 
   // Reads, for callers that have already authorized the principal.
-  absl::StatusOr<Task> GetTask(const std::string& task_id);
+  absl::StatusOr<domain::Task> GetTask(const std::string& task_id);
 
   // When `OnTick` next has work, or nullopt.
   absl::StatusOr<std::optional<absl::Time>> NextDeadline();
@@ -156,16 +156,16 @@ class Engine {
   // `department_id`, a community office a `community_id` of an existing
   // community, and a reviewer may have a `home_department_id`. ALREADY_EXISTS
   // when the id is taken. Event "principal.create".
-  absl::StatusOr<Principal> CreatePrincipal(const Principal& admin,
-                                            const std::string& request_id,
-                                            Principal principal);
+  absl::StatusOr<domain::Principal> CreatePrincipal(
+      const domain::Principal& admin, const std::string& request_id,
+      domain::Principal principal);
 
   // Disables or enables a principal; a disabled principal no longer
   // authenticates. Admin only; an admin cannot disable themself
   // (FAILED_PRECONDITION). Setting the state it already has changes nothing
   // and returns it. Events "principal.disable" / "principal.enable".
-  absl::StatusOr<Principal> SetPrincipalDisabled(
-      const Principal& admin, const std::string& request_id,
+  absl::StatusOr<domain::Principal> SetPrincipalDisabled(
+      const domain::Principal& admin, const std::string& request_id,
       const std::string& principal_id, bool disabled, int64_t expected_version);
 
   // Issues bearer token `token_id` to a principal. The caller generates the
@@ -173,30 +173,30 @@ class Engine {
   // neither the secret nor the hash enters the audit log. Admin only.
   // FAILED_PRECONDITION for a disabled principal; ALREADY_EXISTS for a token
   // id or hash in use. Event "credential.issue".
-  absl::StatusOr<Credential> IssueToken(const Principal& admin,
-                                        const std::string& request_id,
-                                        const std::string& principal_id,
-                                        std::string token_id,
-                                        std::string token_hash,
-                                        std::string description);
+  absl::StatusOr<domain::Credential> IssueToken(const domain::Principal& admin,
+                                                const std::string& request_id,
+                                                const std::string& principal_id,
+                                                std::string token_id,
+                                                std::string token_hash,
+                                                std::string description);
 
   // Revokes a token; revoking a revoked token changes nothing and returns
   // it. Admin only. Event "credential.revoke".
-  absl::StatusOr<Credential> RevokeToken(const Principal& admin,
-                                         const std::string& request_id,
-                                         const std::string& token_id);
+  absl::StatusOr<domain::Credential> RevokeToken(const domain::Principal& admin,
+                                                 const std::string& request_id,
+                                                 const std::string& token_id);
 
   // Returns the principal holding the token whose secret hashes to
   // `token_hash`. Read-only. UNAUTHENTICATED, with one message for all
   // (so as not to tell which), for an unknown or revoked token and for a
   // disabled principal.
-  absl::StatusOr<Principal> Authenticate(const std::string& token_hash);
+  absl::StatusOr<domain::Principal> Authenticate(const std::string& token_hash);
 
   // On first start: when the district has no principal at all, creates
   // principal "admin" (role admin) and issues it token `token_id`, as the
   // system, in one change. Returns nullopt, changing nothing, when
   // principals already exist. INVALID_ARGUMENT for a bad id or hash.
-  absl::StatusOr<std::optional<Credential>> BootstrapAdmin(
+  absl::StatusOr<std::optional<domain::Credential>> BootstrapAdmin(
       std::string token_id, std::string token_hash);
 
   // Records a refused call (SPEC §7: unauthenticated and forbidden calls are
@@ -204,7 +204,7 @@ class Engine {
   // "access.denied" for PERMISSION_DENIED (INVALID_ARGUMENT for any other
   // code), entity "rpc" `method`. `who.id` may be "anonymous" (or empty,
   // recorded as "anonymous"); its role is recorded as given.
-  absl::Status RecordAccessDenied(const Principal& who,
+  absl::Status RecordAccessDenied(const domain::Principal& who,
                                   const std::string& method,
                                   absl::StatusCode code,
                                   const std::string& reason);
@@ -213,13 +213,14 @@ class Engine {
   // audited too): `action` is "audit.query", "audit.export" or
   // "audit.stats" (INVALID_ARGUMENT otherwise), entity "audit_log" of the
   // district, `details` saying what was read (filters, range, tree size).
-  absl::Status RecordAuditRead(const Principal& who, const std::string& action,
+  absl::Status RecordAuditRead(const domain::Principal& who,
+                               const std::string& action,
                                std::map<std::string, std::string> details);
 
   // The workload of `community_id` for the months `from`..`to` (inclusive,
   // at most `kMaxWorkloadMonths`). Allowed for that community's own office,
   // reviewers, auditors and admins.
-  absl::StatusOr<Workload> GetWorkload(const Principal& principal,
+  absl::StatusOr<Workload> GetWorkload(const domain::Principal& principal,
                                        const std::string& community_id,
                                        absl::CivilMonth from,
                                        absl::CivilMonth to);
@@ -229,16 +230,16 @@ class Engine {
   // task does not target the community; FAILED_PRECONDITION in any other
   // state; ALREADY_EXISTS when already acknowledged. Event
   // "assignment.acknowledge".
-  absl::StatusOr<AssignmentAck> AcknowledgeAssignment(
-      const Principal& principal, const std::string& request_id,
+  absl::StatusOr<domain::AssignmentAck> AcknowledgeAssignment(
+      const domain::Principal& principal, const std::string& request_id,
       const std::string& task_id);
 
   // The principal's community reports that the funding of task `task_id`
   // did not arrive (费随事转). Same scope as acknowledging; allowed while the
   // task is ACTIVE or PROVISIONAL and after it COMPLETED; `note` required.
   // Event "funding.report_missing".
-  absl::StatusOr<FundingReport> ReportFundingMissing(
-      const Principal& principal, const std::string& request_id,
+  absl::StatusOr<domain::FundingReport> ReportFundingMissing(
+      const domain::Principal& principal, const std::string& request_id,
       const std::string& task_id, const std::string& report_id,
       const std::string& note);
 
@@ -247,48 +248,49 @@ class Engine {
   // community is the principal's; title and description are required; a
   // `task_id`, when given, must exist, and its department is taken as the
   // accused one when none is named. Event "complaint.file".
-  absl::StatusOr<Complaint> FileComplaint(const Principal& principal,
-                                          const std::string& request_id,
-                                          Complaint complaint);
+  absl::StatusOr<domain::Complaint> FileComplaint(
+      const domain::Principal& principal, const std::string& request_id,
+      domain::Complaint complaint);
 
   // A reviewer moves a complaint: OPEN -> VERIFIED | UNFOUNDED, and either
   // of those -> RESOLVED, with a required `resolution` text. A reviewer of
   // the accused department may not handle it (PERMISSION_DENIED); any other
   // move is FAILED_PRECONDITION naming both states. Events
   // "complaint.verify", "complaint.mark_unfounded", "complaint.resolve".
-  absl::StatusOr<Complaint> HandleComplaint(const Principal& principal,
-                                            const std::string& request_id,
-                                            const std::string& complaint_id,
-                                            int64_t expected_version,
-                                            ComplaintState to,
-                                            std::string resolution);
+  absl::StatusOr<domain::Complaint> HandleComplaint(
+      const domain::Principal& principal, const std::string& request_id,
+      const std::string& complaint_id, int64_t expected_version,
+      domain::ComplaintState to, std::string resolution);
 
   // Reads, for callers that have already authorized the principal. Empty
   // filters do not filter.
-  absl::StatusOr<Complaint> GetComplaint(const std::string& complaint_id);
-  absl::StatusOr<std::vector<Complaint>> ListComplaints(
+  absl::StatusOr<domain::Complaint> GetComplaint(
+      const std::string& complaint_id);
+  absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
       const std::string& community_id,
-      const std::vector<ComplaintState>& states);
-  absl::StatusOr<std::vector<FundingReport>> ListFundingReports(
+      const std::vector<domain::ComplaintState>& states);
+  absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
       const std::string& task_id, const std::string& community_id);
-  absl::StatusOr<std::vector<AssignmentAck>> ListAcks(
+  absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& task_id, const std::string& community_id);
-  absl::StatusOr<Principal> GetPrincipal(const std::string& principal_id);
-  absl::StatusOr<std::vector<Principal>> ListPrincipals();
-  absl::StatusOr<std::vector<Credential>> ListCredentials(
+  absl::StatusOr<domain::Principal> GetPrincipal(
+      const std::string& principal_id);
+  absl::StatusOr<std::vector<domain::Principal>> ListPrincipals();
+  absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
       const std::string& principal_id);
 
  private:
   // Both fill `change` with the task write, decisions and events, and
   // return the resulting task.
-  absl::StatusOr<Task> Submit(const Principal& principal, Task task,
-                              const ActionRequest& request,
-                              store::ChangeSet& change);
-  absl::StatusOr<Task> Decide(const Principal& principal, Task task,
-                              const Transition& row,
-                              const ActionRequest& request,
-                              store::ChangeSet& change);
-  absl::Status TickTask(Task task, absl::Time now, TickResult& result);
+  absl::StatusOr<domain::Task> Submit(const domain::Principal& principal,
+                                      domain::Task task,
+                                      const ActionRequest& request,
+                                      store::ChangeSet& change);
+  absl::StatusOr<domain::Task> Decide(const domain::Principal& principal,
+                                      domain::Task task, const Transition& row,
+                                      const ActionRequest& request,
+                                      store::ChangeSet& change);
+  absl::Status TickTask(domain::Task task, absl::Time now, TickResult& result);
 
   absl::CivilDay Today() const;
 
@@ -300,7 +302,7 @@ class Engine {
 // When the workflow must next look at `task` on its own: the end of its SLA
 // due date while under review and not yet overdue, the end of its end date
 // while ACTIVE; nullopt otherwise.
-std::optional<absl::Time> TimerFor(const Task& task, absl::TimeZone tz);
+std::optional<absl::Time> TimerFor(const domain::Task& task, absl::TimeZone tz);
 
 }  // namespace taskgate::workflow
 

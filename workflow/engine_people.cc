@@ -18,11 +18,11 @@
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
+#include "audit/merkle.h"
 #include "common/field_violations.h"
-#include "common/merkle.h"
 #include "common/status_macros.h"
-#include "workflow/codec.h"
-#include "workflow/domain.h"
+#include "domain/codec.h"
+#include "domain/types.h"
 #include "workflow/engine.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/rules.h"
@@ -37,11 +37,12 @@ using internal::Outcome;
 
 std::string Str(std::string_view s) { return std::string(s); }
 
-AuditEvent Event(const std::string& district_id, const Principal& actor,
-                 std::string_view action, std::string_view entity_type,
-                 const std::string& entity_id, absl::Time now,
-                 const std::string& request_id) {
-  AuditEvent e;
+domain::AuditEvent Event(const std::string& district_id,
+                         const domain::Principal& actor,
+                         std::string_view action, std::string_view entity_type,
+                         const std::string& entity_id, absl::Time now,
+                         const std::string& request_id) {
+  domain::AuditEvent e;
   e.district_id = district_id;
   e.time = now;
   e.actor_id = actor.id;
@@ -53,21 +54,22 @@ AuditEvent Event(const std::string& district_id, const Principal& actor,
   return e;
 }
 
-absl::Status RoleDenied(const Principal& p, std::string_view what,
+absl::Status RoleDenied(const domain::Principal& p, std::string_view what,
                         std::string_view who_may) {
   return absl::PermissionDeniedError(
-      absl::StrCat("role ", Str(RoleName(p.role)), " may not ", Str(what), "; ",
-                   Str(who_may)));
+      absl::StrCat("role ", Str(domain::RoleName(p.role)), " may not ",
+                   Str(what), "; ", Str(who_may)));
 }
 
-absl::Status RequireAdmin(const Principal& p, std::string_view what) {
-  if (p.role == Role::kAdmin) return absl::OkStatus();
+absl::Status RequireAdmin(const domain::Principal& p, std::string_view what) {
+  if (p.role == domain::Role::kAdmin) return absl::OkStatus();
   return RoleDenied(p, what, "an admin does");
 }
 
 // A community office acts for exactly one community.
-absl::Status RequireCommunity(const Principal& p, std::string_view what) {
-  if (p.role != Role::kCommunity) {
+absl::Status RequireCommunity(const domain::Principal& p,
+                              std::string_view what) {
+  if (p.role != domain::Role::kCommunity) {
     return RoleDenied(p, what, "a community office does");
   }
   if (p.community_id.empty()) {
@@ -97,41 +99,49 @@ absl::Status CheckVersion(std::string_view what, const std::string& id,
 
 // The complaint lifecycle of SPEC §6 as one table.
 struct ComplaintMove {
-  ComplaintState from;
-  ComplaintState to;
+  domain::ComplaintState from;
+  domain::ComplaintState to;
   std::string_view action;  // audit action after "complaint."
 };
 constexpr ComplaintMove kComplaintMoves[] = {
-    {ComplaintState::kOpen, ComplaintState::kVerified, "verify"},
-    {ComplaintState::kOpen, ComplaintState::kUnfounded, "mark_unfounded"},
-    {ComplaintState::kVerified, ComplaintState::kResolved, "resolve"},
-    {ComplaintState::kUnfounded, ComplaintState::kResolved, "resolve"},
+    {domain::ComplaintState::kOpen, domain::ComplaintState::kVerified,
+     "verify"},
+    {domain::ComplaintState::kOpen, domain::ComplaintState::kUnfounded,
+     "mark_unfounded"},
+    {domain::ComplaintState::kVerified, domain::ComplaintState::kResolved,
+     "resolve"},
+    {domain::ComplaintState::kUnfounded, domain::ComplaintState::kResolved,
+     "resolve"},
 };
 
-const ComplaintMove* FindComplaintMove(ComplaintState from, ComplaintState to) {
+const ComplaintMove* FindComplaintMove(domain::ComplaintState from,
+                                       domain::ComplaintState to) {
   for (const ComplaintMove& m : kComplaintMoves) {
     if (m.from == from && m.to == to) return &m;
   }
   return nullptr;
 }
 
-absl::Status IllegalComplaintMove(const Complaint& c, ComplaintState to) {
+absl::Status IllegalComplaintMove(const domain::Complaint& c,
+                                  domain::ComplaintState to) {
   std::vector<std::string> allowed;
   for (const ComplaintMove& m : kComplaintMoves) {
-    if (m.from == c.state) allowed.push_back(Str(ComplaintStateName(m.to)));
+    if (m.from == c.state)
+      allowed.push_back(Str(domain::ComplaintStateName(m.to)));
   }
   return absl::FailedPreconditionError(absl::StrCat(
       "complaint ", c.id, " cannot move from ",
-      Str(ComplaintStateName(c.state)), " to ", Str(ComplaintStateName(to)),
+      Str(domain::ComplaintStateName(c.state)), " to ",
+      Str(domain::ComplaintStateName(to)),
       allowed.empty()
           ? std::string("; it is closed")
-          : absl::StrCat("; from ", Str(ComplaintStateName(c.state)),
+          : absl::StrCat("; from ", Str(domain::ComplaintStateName(c.state)),
                          " it may move to ", absl::StrJoin(allowed, " or "))));
 }
 
 // Whether `task` targets `community_id`. Before submit fixes the resolved
 // communities, the spec's communities and streets decide.
-absl::StatusOr<bool> Reaches(store::Store& store, const Task& task,
+absl::StatusOr<bool> Reaches(store::Store& store, const domain::Task& task,
                              const std::string& community_id) {
   const auto has = [&](const std::vector<std::string>& ids) {
     return std::find(ids.begin(), ids.end(), community_id) != ids.end();
@@ -141,7 +151,7 @@ absl::StatusOr<bool> Reaches(store::Store& store, const Task& task,
   }
   if (has(task.spec.target_communities)) return true;
   if (task.spec.target_streets.empty()) return false;
-  absl::StatusOr<Community> community =
+  absl::StatusOr<domain::Community> community =
       store.GetCommunity(task.district_id, community_id);
   if (absl::IsNotFound(community.status())) return false;
   TASKGATE_RETURN_IF_ERROR(community.status());
@@ -152,11 +162,12 @@ absl::StatusOr<bool> Reaches(store::Store& store, const Task& task,
 
 // Loads a task and checks that the principal's community is among its
 // targets: NOT_FOUND, then PERMISSION_DENIED whatever the task's state.
-absl::StatusOr<Task> LoadTargetedTask(store::Store& store,
-                                      const std::string& district_id,
-                                      const Principal& p,
-                                      const std::string& task_id) {
-  TASKGATE_ASSIGN_OR_RETURN(Task task, store.GetTask(district_id, task_id));
+absl::StatusOr<domain::Task> LoadTargetedTask(store::Store& store,
+                                              const std::string& district_id,
+                                              const domain::Principal& p,
+                                              const std::string& task_id) {
+  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
+                            store.GetTask(district_id, task_id));
   TASKGATE_ASSIGN_OR_RETURN(const bool reaches,
                             Reaches(store, task, p.community_id));
   if (!reaches) {
@@ -195,15 +206,15 @@ std::string AuditText(const std::string& text) {
 
 // ------------------------------------------------------------ principals
 
-absl::StatusOr<Principal> Engine::CreatePrincipal(const Principal& admin,
-                                                  const std::string& request_id,
-                                                  Principal principal) {
+absl::StatusOr<domain::Principal> Engine::CreatePrincipal(
+    const domain::Principal& admin, const std::string& request_id,
+    domain::Principal principal) {
   TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "create principals"));
   principal.district_id = options_.district_id;
   std::vector<FieldViolation> violations =
       ValidatePrincipal(principal, "principal.");
-  if (violations.empty() && principal.role == Role::kCommunity) {
-    absl::StatusOr<Community> community =
+  if (violations.empty() && principal.role == domain::Role::kCommunity) {
+    absl::StatusOr<domain::Community> community =
         store_.GetCommunity(options_.district_id, principal.community_id);
     if (absl::IsNotFound(community.status())) {
       violations.push_back(
@@ -219,15 +230,15 @@ absl::StatusOr<Principal> Engine::CreatePrincipal(const Principal& admin,
   principal.version = 1;
   principal.created_at = absl::Time();  // set at commit time
   const std::string fingerprint =
-      Fingerprint({admin.id, "create", PrincipalToJson(principal)});
-  return CommitOnce<Principal>(
+      Fingerprint({admin.id, "create", domain::PrincipalToJson(principal)});
+  return CommitOnce<domain::Principal>(
       store_, options_.district_id, request_id, "principal.create", fingerprint,
-      &PrincipalToJson, &PrincipalFromJson,
-      [&]() -> absl::StatusOr<Outcome<Principal>> {
-        Outcome<Principal> out;
+      &domain::PrincipalToJson, &domain::PrincipalFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Principal>> {
+        Outcome<domain::Principal> out;
         out.value = principal;
         out.value.created_at = clock_.Now();
-        AuditEvent e =
+        domain::AuditEvent e =
             Event(options_.district_id, admin, "principal.create", "principal",
                   principal.id, out.value.created_at, request_id);
         e.state_after = Str(EnabledName(principal.disabled));
@@ -235,7 +246,7 @@ absl::StatusOr<Principal> Engine::CreatePrincipal(const Principal& admin,
         if (!principal.community_id.empty()) {
           e.community_ids = {principal.community_id};
         }
-        e.details["role"] = Str(RoleName(principal.role));
+        e.details["role"] = Str(domain::RoleName(principal.role));
         e.details["display_name"] = principal.display_name;
         if (!principal.home_department_id.empty()) {
           e.details["home_department_id"] = principal.home_department_id;
@@ -247,8 +258,8 @@ absl::StatusOr<Principal> Engine::CreatePrincipal(const Principal& admin,
       });
 }
 
-absl::StatusOr<Principal> Engine::SetPrincipalDisabled(
-    const Principal& admin, const std::string& request_id,
+absl::StatusOr<domain::Principal> Engine::SetPrincipalDisabled(
+    const domain::Principal& admin, const std::string& request_id,
     const std::string& principal_id, bool disabled, int64_t expected_version) {
   TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "disable or enable principals"));
   std::vector<FieldViolation> violations;
@@ -267,17 +278,17 @@ absl::StatusOr<Principal> Engine::SetPrincipalDisabled(
   const std::string fingerprint =
       Fingerprint({admin.id, principal_id, disabled ? "disable" : "enable",
                    absl::StrCat(expected_version)});
-  return CommitOnce<Principal>(
+  return CommitOnce<domain::Principal>(
       store_, options_.district_id, request_id,
       disabled ? "principal.disable" : "principal.enable", fingerprint,
-      &PrincipalToJson, &PrincipalFromJson,
-      [&]() -> absl::StatusOr<Outcome<Principal>> {
+      &domain::PrincipalToJson, &domain::PrincipalFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Principal>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Principal p,
+            domain::Principal p,
             store_.GetPrincipal(options_.district_id, principal_id));
         TASKGATE_RETURN_IF_ERROR(
             CheckVersion("principal", principal_id, p, expected_version));
-        Outcome<Principal> out;
+        Outcome<domain::Principal> out;
         if (p.disabled == disabled) {
           // Nothing changes, so nothing is recorded; the answer still is.
           out.value = std::move(p);
@@ -286,7 +297,7 @@ absl::StatusOr<Principal> Engine::SetPrincipalDisabled(
         const std::string_view before = EnabledName(p.disabled);
         p.disabled = disabled;
         ++p.version;
-        AuditEvent e =
+        domain::AuditEvent e =
             Event(options_.district_id, admin,
                   disabled ? "principal.disable" : "principal.enable",
                   "principal", p.id, clock_.Now(), request_id);
@@ -303,12 +314,10 @@ absl::StatusOr<Principal> Engine::SetPrincipalDisabled(
       });
 }
 
-absl::StatusOr<Credential> Engine::IssueToken(const Principal& admin,
-                                              const std::string& request_id,
-                                              const std::string& principal_id,
-                                              std::string token_id,
-                                              std::string token_hash,
-                                              std::string description) {
+absl::StatusOr<domain::Credential> Engine::IssueToken(
+    const domain::Principal& admin, const std::string& request_id,
+    const std::string& principal_id, std::string token_id,
+    std::string token_hash, std::string description) {
   TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "issue tokens"));
   std::vector<FieldViolation> violations;
   CheckId("principal_id", principal_id, violations);
@@ -320,20 +329,20 @@ absl::StatusOr<Credential> Engine::IssueToken(const Principal& admin,
       // Not the token id or hash: the server draws them afresh on every
       // attempt, and a retry must still match the first attempt.
       Fingerprint({admin.id, principal_id, description});
-  return CommitOnce<Credential>(
+  return CommitOnce<domain::Credential>(
       store_, options_.district_id, request_id, "credential.issue", fingerprint,
-      &CredentialToJson, &CredentialFromJson,
-      [&]() -> absl::StatusOr<Outcome<Credential>> {
+      &domain::CredentialToJson, &domain::CredentialFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Principal owner,
+            domain::Principal owner,
             store_.GetPrincipal(options_.district_id, principal_id));
         if (owner.disabled) {
           return absl::FailedPreconditionError(absl::StrCat(
               "principal ", principal_id,
               " is disabled; enable it before issuing it a token"));
         }
-        Outcome<Credential> out;
-        Credential& c = out.value;
+        Outcome<domain::Credential> out;
+        domain::Credential& c = out.value;
         c.district_id = options_.district_id;
         c.id = token_id;
         c.principal_id = principal_id;
@@ -343,8 +352,9 @@ absl::StatusOr<Credential> Engine::IssueToken(const Principal& admin,
         c.created_by = admin.id;
         c.version = 1;
         // The hash stays out of the log: the log is exported to inspectors.
-        AuditEvent e = Event(options_.district_id, admin, "credential.issue",
-                             "credential", c.id, c.created_at, request_id);
+        domain::AuditEvent e =
+            Event(options_.district_id, admin, "credential.issue", "credential",
+                  c.id, c.created_at, request_id);
         e.state_after = "active";
         e.department_id = owner.department_id;
         if (!owner.community_id.empty()) {
@@ -359,33 +369,35 @@ absl::StatusOr<Credential> Engine::IssueToken(const Principal& admin,
       });
 }
 
-absl::StatusOr<Credential> Engine::RevokeToken(const Principal& admin,
-                                               const std::string& request_id,
-                                               const std::string& token_id) {
+absl::StatusOr<domain::Credential> Engine::RevokeToken(
+    const domain::Principal& admin, const std::string& request_id,
+    const std::string& token_id) {
   TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "revoke tokens"));
   std::vector<FieldViolation> violations;
   CheckId("token_id", token_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint = Fingerprint({admin.id, "revoke", token_id});
-  return CommitOnce<Credential>(
+  return CommitOnce<domain::Credential>(
       store_, options_.district_id, request_id, "credential.revoke",
-      fingerprint, &CredentialToJson, &CredentialFromJson,
-      [&]() -> absl::StatusOr<Outcome<Credential>> {
+      fingerprint, &domain::CredentialToJson, &domain::CredentialFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Credential c, store_.GetCredential(options_.district_id, token_id));
-        Outcome<Credential> out;
+            domain::Credential c,
+            store_.GetCredential(options_.district_id, token_id));
+        Outcome<domain::Credential> out;
         if (c.revoked) {
           out.value = std::move(c);
           return out;
         }
         TASKGATE_ASSIGN_OR_RETURN(
-            Principal owner,
+            domain::Principal owner,
             store_.GetPrincipal(options_.district_id, c.principal_id));
         c.revoked = true;
         c.revoked_at = clock_.Now();
         ++c.version;
-        AuditEvent e = Event(options_.district_id, admin, "credential.revoke",
-                             "credential", c.id, *c.revoked_at, request_id);
+        domain::AuditEvent e =
+            Event(options_.district_id, admin, "credential.revoke",
+                  "credential", c.id, *c.revoked_at, request_id);
         e.state_before = "active";
         e.state_after = "revoked";
         e.department_id = owner.department_id;
@@ -401,13 +413,14 @@ absl::StatusOr<Credential> Engine::RevokeToken(const Principal& admin,
       });
 }
 
-absl::StatusOr<Principal> Engine::Authenticate(const std::string& token_hash) {
+absl::StatusOr<domain::Principal> Engine::Authenticate(
+    const std::string& token_hash) {
   if (!IsValidTokenHash(token_hash)) return UnknownToken();
   TASKGATE_ASSIGN_OR_RETURN(
-      std::optional<Credential> credential,
+      std::optional<domain::Credential> credential,
       store_.FindCredentialByHash(options_.district_id, token_hash));
   if (!credential.has_value() || credential->revoked) return UnknownToken();
-  absl::StatusOr<Principal> principal =
+  absl::StatusOr<domain::Principal> principal =
       store_.GetPrincipal(options_.district_id, credential->principal_id);
   if (absl::IsNotFound(principal.status())) return UnknownToken();
   TASKGATE_RETURN_IF_ERROR(principal.status());
@@ -415,7 +428,7 @@ absl::StatusOr<Principal> Engine::Authenticate(const std::string& token_hash) {
   return principal;
 }
 
-absl::StatusOr<std::optional<Credential>> Engine::BootstrapAdmin(
+absl::StatusOr<std::optional<domain::Credential>> Engine::BootstrapAdmin(
     std::string token_id, std::string token_hash) {
   std::vector<FieldViolation> violations;
   CheckId("token_id", token_id, violations);
@@ -424,18 +437,18 @@ absl::StatusOr<std::optional<Credential>> Engine::BootstrapAdmin(
   const std::string& district = options_.district_id;
   TASKGATE_ASSIGN_OR_RETURN(const int64_t principals,
                             store_.CountPrincipals(district));
-  if (principals > 0) return std::optional<Credential>();
+  if (principals > 0) return std::optional<domain::Credential>();
 
-  const Principal system = SystemPrincipal(district);
+  const domain::Principal system = domain::SystemPrincipal(district);
   const absl::Time now = clock_.Now();
-  Principal admin;
+  domain::Principal admin;
   admin.id = "admin";
-  admin.role = Role::kAdmin;
+  admin.role = domain::Role::kAdmin;
   admin.district_id = district;
   admin.display_name = "District administrator";
   admin.version = 1;
   admin.created_at = now;
-  Credential credential;
+  domain::Credential credential;
   credential.district_id = district;
   credential.id = std::move(token_id);
   credential.principal_id = admin.id;
@@ -449,15 +462,15 @@ absl::StatusOr<std::optional<Credential>> Engine::BootstrapAdmin(
   change.district_id = district;
   change.principals.push_back({admin, 0});
   change.credentials.push_back({credential, 0});
-  AuditEvent created = Event(district, system, "principal.create", "principal",
-                             admin.id, now, "");
+  domain::AuditEvent created = Event(district, system, "principal.create",
+                                     "principal", admin.id, now, "");
   created.state_after = Str(EnabledName(false));
   created.reason = "bootstrap: the district had no principal";
-  created.details["role"] = Str(RoleName(admin.role));
+  created.details["role"] = Str(domain::RoleName(admin.role));
   created.details["display_name"] = admin.display_name;
   change.events.push_back(std::move(created));
-  AuditEvent issued = Event(district, system, "credential.issue", "credential",
-                            credential.id, now, "");
+  domain::AuditEvent issued = Event(district, system, "credential.issue",
+                                    "credential", credential.id, now, "");
   issued.state_after = "active";
   issued.reason = "bootstrap: the district had no principal";
   issued.details["principal_id"] = admin.id;
@@ -465,17 +478,18 @@ absl::StatusOr<std::optional<Credential>> Engine::BootstrapAdmin(
   change.events.push_back(std::move(issued));
 
   absl::StatusOr<store::CommitResult> committed = store_.Commit(change);
-  if (committed.ok()) return std::optional<Credential>(std::move(credential));
+  if (committed.ok())
+    return std::optional<domain::Credential>(std::move(credential));
   // A concurrent bootstrap won: principals exist now, so this one is moot.
   if (absl::IsAlreadyExists(committed.status())) {
     TASKGATE_ASSIGN_OR_RETURN(const int64_t now_principals,
                               store_.CountPrincipals(district));
-    if (now_principals > 0) return std::optional<Credential>();
+    if (now_principals > 0) return std::optional<domain::Credential>();
   }
   return committed.status();
 }
 
-absl::Status Engine::RecordAccessDenied(const Principal& who,
+absl::Status Engine::RecordAccessDenied(const domain::Principal& who,
                                         const std::string& method,
                                         absl::StatusCode code,
                                         const std::string& reason) {
@@ -494,10 +508,10 @@ absl::Status Engine::RecordAccessDenied(const Principal& who,
   CheckText("method", method, kMaxTitleLength, true, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
-  Principal actor = who;
+  domain::Principal actor = who;
   if (actor.id.empty()) actor.id = "anonymous";
-  AuditEvent e = Event(options_.district_id, actor, action, "rpc", method,
-                       clock_.Now(), "");
+  domain::AuditEvent e = Event(options_.district_id, actor, action, "rpc",
+                               method, clock_.Now(), "");
   e.reason = AuditText(reason);
   e.department_id = AuditText(who.department_id);
   if (!who.community_id.empty()) {
@@ -511,15 +525,15 @@ absl::Status Engine::RecordAccessDenied(const Principal& who,
 }
 
 absl::Status Engine::RecordAuditRead(
-    const Principal& who, const std::string& action,
+    const domain::Principal& who, const std::string& action,
     std::map<std::string, std::string> details) {
   if (action != "audit.query" && action != "audit.export" &&
       action != "audit.stats") {
     return InvalidArgumentWithViolations(
         {{"action", "must be audit.query, audit.export or audit.stats"}});
   }
-  AuditEvent e = Event(options_.district_id, who, action, "audit_log",
-                       options_.district_id, clock_.Now(), "");
+  domain::AuditEvent e = Event(options_.district_id, who, action, "audit_log",
+                               options_.district_id, clock_.Now(), "");
   for (auto& [key, value] : details) {
     e.details[key] = AuditText(std::move(value));
   }
@@ -531,15 +545,15 @@ absl::Status Engine::RecordAuditRead(
 
 // ----------------------------------------------------- community workload
 
-absl::StatusOr<Workload> Engine::GetWorkload(const Principal& principal,
+absl::StatusOr<Workload> Engine::GetWorkload(const domain::Principal& principal,
                                              const std::string& community_id,
                                              absl::CivilMonth from,
                                              absl::CivilMonth to) {
   switch (principal.role) {
-    case Role::kCommunity:
-    case Role::kReviewer:
-    case Role::kAuditor:
-    case Role::kAdmin:
+    case domain::Role::kCommunity:
+    case domain::Role::kReviewer:
+    case domain::Role::kAuditor:
+    case domain::Role::kAdmin:
       break;
     default:
       return RoleDenied(principal, "see community workloads",
@@ -556,7 +570,7 @@ absl::StatusOr<Workload> Engine::GetWorkload(const Principal& principal,
                             " months; ask for at most ", kMaxWorkloadMonths)});
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  if (principal.role == Role::kCommunity &&
+  if (principal.role == domain::Role::kCommunity &&
       principal.community_id != community_id) {
     return absl::PermissionDeniedError(absl::StrCat(
         "community principal ", principal.id, " acts for community ",
@@ -571,7 +585,7 @@ absl::StatusOr<Workload> Engine::GetWorkload(const Principal& principal,
   store::TaskQuery q;
   q.district_id = district;
   q.community_id = community_id;
-  q.states = {TaskState::kActive, TaskState::kProvisional};
+  q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
   TASKGATE_ASSIGN_OR_RETURN(workload.assignments, store_.ListTasks(q));
   for (absl::CivilMonth m = from; m <= to; ++m) {
     workload.monthly_load.emplace_back(
@@ -582,8 +596,8 @@ absl::StatusOr<Workload> Engine::GetWorkload(const Principal& principal,
   return workload;
 }
 
-absl::StatusOr<AssignmentAck> Engine::AcknowledgeAssignment(
-    const Principal& principal, const std::string& request_id,
+absl::StatusOr<domain::AssignmentAck> Engine::AcknowledgeAssignment(
+    const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id) {
   TASKGATE_RETURN_IF_ERROR(
       RequireCommunity(principal, "acknowledge assignments"));
@@ -592,32 +606,32 @@ absl::StatusOr<AssignmentAck> Engine::AcknowledgeAssignment(
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint =
       Fingerprint({principal.id, principal.community_id, task_id});
-  return CommitOnce<AssignmentAck>(
+  return CommitOnce<domain::AssignmentAck>(
       store_, options_.district_id, request_id, "assignment.acknowledge",
-      fingerprint, &AssignmentAckToJson, &AssignmentAckFromJson,
-      [&]() -> absl::StatusOr<Outcome<AssignmentAck>> {
+      fingerprint, &domain::AssignmentAckToJson, &domain::AssignmentAckFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::AssignmentAck>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Task task,
+            domain::Task task,
             LoadTargetedTask(store_, options_.district_id, principal, task_id));
-        if (!CountsInWorkload(task.state)) {
+        if (!domain::CountsInWorkload(task.state)) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "task ", task_id, " is ", Str(TaskStateName(task.state)),
+              "task ", task_id, " is ", Str(domain::TaskStateName(task.state)),
               "; only ACTIVE or PROVISIONAL assignments can be "
               "acknowledged"));
         }
-        Outcome<AssignmentAck> out;
-        AssignmentAck& ack = out.value;
+        Outcome<domain::AssignmentAck> out;
+        domain::AssignmentAck& ack = out.value;
         ack.district_id = options_.district_id;
         ack.task_id = task_id;
         ack.community_id = principal.community_id;
         ack.acknowledged_by = principal.id;
         ack.acknowledged_at = clock_.Now();
-        AuditEvent e =
+        domain::AuditEvent e =
             Event(options_.district_id, principal, "assignment.acknowledge",
                   "task", task_id, ack.acknowledged_at, request_id);
         e.department_id = task.department_id;
         e.community_ids = {principal.community_id};
-        e.details["task_state"] = Str(TaskStateName(task.state));
+        e.details["task_state"] = Str(domain::TaskStateName(task.state));
         e.details["task_version"] = absl::StrCat(task.version);
         out.change.district_id = options_.district_id;
         out.change.acks.push_back(ack);
@@ -626,8 +640,8 @@ absl::StatusOr<AssignmentAck> Engine::AcknowledgeAssignment(
       });
 }
 
-absl::StatusOr<FundingReport> Engine::ReportFundingMissing(
-    const Principal& principal, const std::string& request_id,
+absl::StatusOr<domain::FundingReport> Engine::ReportFundingMissing(
+    const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id, const std::string& report_id,
     const std::string& note) {
   TASKGATE_RETURN_IF_ERROR(
@@ -639,23 +653,23 @@ absl::StatusOr<FundingReport> Engine::ReportFundingMissing(
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint = Fingerprint(
       {principal.id, principal.community_id, task_id, report_id, note});
-  return CommitOnce<FundingReport>(
+  return CommitOnce<domain::FundingReport>(
       store_, options_.district_id, request_id, "funding.report_missing",
-      fingerprint, &FundingReportToJson, &FundingReportFromJson,
-      [&]() -> absl::StatusOr<Outcome<FundingReport>> {
+      fingerprint, &domain::FundingReportToJson, &domain::FundingReportFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::FundingReport>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Task task,
+            domain::Task task,
             LoadTargetedTask(store_, options_.district_id, principal, task_id));
         // Funding that never arrived may come to light after the end date.
-        if (!CountsInWorkload(task.state) &&
-            task.state != TaskState::kCompleted) {
+        if (!domain::CountsInWorkload(task.state) &&
+            task.state != domain::TaskState::kCompleted) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "task ", task_id, " is ", Str(TaskStateName(task.state)),
+              "task ", task_id, " is ", Str(domain::TaskStateName(task.state)),
               "; missing funding can be reported for ACTIVE, PROVISIONAL "
               "or COMPLETED tasks"));
         }
-        Outcome<FundingReport> out;
-        FundingReport& r = out.value;
+        Outcome<domain::FundingReport> out;
+        domain::FundingReport& r = out.value;
         r.district_id = options_.district_id;
         r.id = report_id;
         r.task_id = task_id;
@@ -663,7 +677,7 @@ absl::StatusOr<FundingReport> Engine::ReportFundingMissing(
         r.note = note;
         r.reported_by = principal.id;
         r.reported_at = clock_.Now();
-        AuditEvent e =
+        domain::AuditEvent e =
             Event(options_.district_id, principal, "funding.report_missing",
                   "task", task_id, r.reported_at, request_id);
         e.reason = note;
@@ -681,13 +695,13 @@ absl::StatusOr<FundingReport> Engine::ReportFundingMissing(
 
 // ------------------------------------------------------------ complaints
 
-absl::StatusOr<Complaint> Engine::FileComplaint(const Principal& principal,
-                                                const std::string& request_id,
-                                                Complaint complaint) {
+absl::StatusOr<domain::Complaint> Engine::FileComplaint(
+    const domain::Principal& principal, const std::string& request_id,
+    domain::Complaint complaint) {
   TASKGATE_RETURN_IF_ERROR(RequireCommunity(principal, "file complaints"));
   complaint.district_id = options_.district_id;
   complaint.community_id = principal.community_id;
-  complaint.state = ComplaintState::kOpen;
+  complaint.state = domain::ComplaintState::kOpen;
   complaint.filed_by = principal.id;
   complaint.handled_by.clear();
   complaint.resolution.clear();
@@ -698,16 +712,16 @@ absl::StatusOr<Complaint> Engine::FileComplaint(const Principal& principal,
       ValidateComplaint(complaint, "complaint.");
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint =
-      Fingerprint({principal.id, ComplaintToJson(complaint)});
-  return CommitOnce<Complaint>(
+      Fingerprint({principal.id, domain::ComplaintToJson(complaint)});
+  return CommitOnce<domain::Complaint>(
       store_, options_.district_id, request_id, "complaint.file", fingerprint,
-      &ComplaintToJson, &ComplaintFromJson,
-      [&]() -> absl::StatusOr<Outcome<Complaint>> {
-        Outcome<Complaint> out;
-        Complaint& c = out.value;
+      &domain::ComplaintToJson, &domain::ComplaintFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Complaint>> {
+        Outcome<domain::Complaint> out;
+        domain::Complaint& c = out.value;
         c = complaint;
         if (!c.task_id.empty()) {
-          absl::StatusOr<Task> task =
+          absl::StatusOr<domain::Task> task =
               store_.GetTask(options_.district_id, c.task_id);
           if (absl::IsNotFound(task.status())) {
             return InvalidArgumentWithViolations(
@@ -723,9 +737,10 @@ absl::StatusOr<Complaint> Engine::FileComplaint(const Principal& principal,
         }
         c.filed_at = clock_.Now();
         c.updated_at = c.filed_at;
-        AuditEvent e = Event(options_.district_id, principal, "complaint.file",
-                             "complaint", c.id, c.filed_at, request_id);
-        e.state_after = Str(ComplaintStateName(c.state));
+        domain::AuditEvent e =
+            Event(options_.district_id, principal, "complaint.file",
+                  "complaint", c.id, c.filed_at, request_id);
+        e.state_after = Str(domain::ComplaintStateName(c.state));
         e.department_id = c.department_id;
         e.community_ids = {c.community_id};
         e.details["title"] = c.title;
@@ -737,11 +752,11 @@ absl::StatusOr<Complaint> Engine::FileComplaint(const Principal& principal,
       });
 }
 
-absl::StatusOr<Complaint> Engine::HandleComplaint(
-    const Principal& principal, const std::string& request_id,
+absl::StatusOr<domain::Complaint> Engine::HandleComplaint(
+    const domain::Principal& principal, const std::string& request_id,
     const std::string& complaint_id, int64_t expected_version,
-    ComplaintState to, std::string resolution) {
-  if (principal.role != Role::kReviewer) {
+    domain::ComplaintState to, std::string resolution) {
+  if (principal.role != domain::Role::kReviewer) {
     return RoleDenied(principal, "handle complaints", "a reviewer does");
   }
   std::vector<FieldViolation> violations;
@@ -753,13 +768,13 @@ absl::StatusOr<Complaint> Engine::HandleComplaint(
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint =
       Fingerprint({principal.id, complaint_id, absl::StrCat(expected_version),
-                   ComplaintStateName(to), resolution});
-  return CommitOnce<Complaint>(
+                   domain::ComplaintStateName(to), resolution});
+  return CommitOnce<domain::Complaint>(
       store_, options_.district_id, request_id, "complaint.handle", fingerprint,
-      &ComplaintToJson, &ComplaintFromJson,
-      [&]() -> absl::StatusOr<Outcome<Complaint>> {
+      &domain::ComplaintToJson, &domain::ComplaintFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Complaint>> {
         TASKGATE_ASSIGN_OR_RETURN(
-            Complaint c,
+            domain::Complaint c,
             store_.GetComplaint(options_.district_id, complaint_id));
         // Like a task of their own department, a complaint against it is
         // never theirs to judge.
@@ -774,23 +789,24 @@ absl::StatusOr<Complaint> Engine::HandleComplaint(
             CheckVersion("complaint", complaint_id, c, expected_version));
         const ComplaintMove* move = FindComplaintMove(c.state, to);
         if (move == nullptr) return IllegalComplaintMove(c, to);
-        const ComplaintState before = c.state;
+        const domain::ComplaintState before = c.state;
         c.state = to;
         c.handled_by = principal.id;
         c.resolution = resolution;
         c.updated_at = clock_.Now();
         ++c.version;
-        AuditEvent e = Event(options_.district_id, principal,
-                             absl::StrCat("complaint.", Str(move->action)),
-                             "complaint", c.id, c.updated_at, request_id);
-        e.state_before = Str(ComplaintStateName(before));
-        e.state_after = Str(ComplaintStateName(c.state));
+        domain::AuditEvent e =
+            Event(options_.district_id, principal,
+                  absl::StrCat("complaint.", Str(move->action)), "complaint",
+                  c.id, c.updated_at, request_id);
+        e.state_before = Str(domain::ComplaintStateName(before));
+        e.state_after = Str(domain::ComplaintStateName(c.state));
         e.reason = resolution;
         e.department_id = c.department_id;
         e.community_ids = {c.community_id};
         e.details["version"] = absl::StrCat(c.version);
         if (!c.task_id.empty()) e.details["task_id"] = c.task_id;
-        Outcome<Complaint> out;
+        Outcome<domain::Complaint> out;
         out.change.district_id = options_.district_id;
         out.change.complaints.push_back({c, c.version - 1});
         out.change.events.push_back(std::move(e));
@@ -801,37 +817,37 @@ absl::StatusOr<Complaint> Engine::HandleComplaint(
 
 // ----------------------------------------------------------------- reads
 
-absl::StatusOr<Complaint> Engine::GetComplaint(
+absl::StatusOr<domain::Complaint> Engine::GetComplaint(
     const std::string& complaint_id) {
   return store_.GetComplaint(options_.district_id, complaint_id);
 }
 
-absl::StatusOr<std::vector<Complaint>> Engine::ListComplaints(
+absl::StatusOr<std::vector<domain::Complaint>> Engine::ListComplaints(
     const std::string& community_id,
-    const std::vector<ComplaintState>& states) {
+    const std::vector<domain::ComplaintState>& states) {
   return store_.ListComplaints(options_.district_id, community_id, states);
 }
 
-absl::StatusOr<std::vector<FundingReport>> Engine::ListFundingReports(
+absl::StatusOr<std::vector<domain::FundingReport>> Engine::ListFundingReports(
     const std::string& task_id, const std::string& community_id) {
   return store_.ListFundingReports(options_.district_id, task_id, community_id);
 }
 
-absl::StatusOr<std::vector<AssignmentAck>> Engine::ListAcks(
+absl::StatusOr<std::vector<domain::AssignmentAck>> Engine::ListAcks(
     const std::string& task_id, const std::string& community_id) {
   return store_.ListAcks(options_.district_id, task_id, community_id);
 }
 
-absl::StatusOr<Principal> Engine::GetPrincipal(
+absl::StatusOr<domain::Principal> Engine::GetPrincipal(
     const std::string& principal_id) {
   return store_.GetPrincipal(options_.district_id, principal_id);
 }
 
-absl::StatusOr<std::vector<Principal>> Engine::ListPrincipals() {
+absl::StatusOr<std::vector<domain::Principal>> Engine::ListPrincipals() {
   return store_.ListPrincipals(options_.district_id);
 }
 
-absl::StatusOr<std::vector<Credential>> Engine::ListCredentials(
+absl::StatusOr<std::vector<domain::Credential>> Engine::ListCredentials(
     const std::string& principal_id) {
   return store_.ListCredentials(options_.district_id, principal_id);
 }

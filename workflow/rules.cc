@@ -15,7 +15,7 @@
 #include <absl/strings/str_join.h>
 #include <absl/time/civil_time.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -57,18 +57,18 @@ bool Contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
-bool Reaches(const Task& task, const std::string& community_id) {
+bool Reaches(const domain::Task& task, const std::string& community_id) {
   return std::find(task.resolved_communities.begin(),
                    task.resolved_communities.end(),
                    community_id) != task.resolved_communities.end();
 }
 
-bool TouchesMonth(const Task& task, absl::CivilMonth month) {
+bool TouchesMonth(const domain::Task& task, absl::CivilMonth month) {
   return absl::CivilMonth(task.spec.start_date) <= month &&
          month <= absl::CivilMonth(task.spec.end_date);
 }
 
-bool SharesCommunity(const Task& a, const Task& b) {
+bool SharesCommunity(const domain::Task& a, const domain::Task& b) {
   for (const std::string& id : a.resolved_communities) {
     if (Reaches(b, id)) return true;
   }
@@ -84,71 +84,74 @@ std::string MonthName(absl::CivilMonth month) {
 std::string DayName(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
 // "c-1 (一社区)", or just the id when the community has no name.
-std::string CommunityLabel(const Community& community) {
+std::string CommunityLabel(const domain::Community& community) {
   if (community.name.empty()) return community.id;
   return absl::StrCat(community.id, " (", community.name, ")");
 }
 
 // The target communities once each, ordered by id, so findings are stable
 // whatever order the caller resolved them in.
-std::vector<const Community*> SortedCommunities(
-    const std::vector<Community>& communities) {
-  std::vector<const Community*> out;
+std::vector<const domain::Community*> SortedCommunities(
+    const std::vector<domain::Community>& communities) {
+  std::vector<const domain::Community*> out;
   std::set<std::string> seen;
-  for (const Community& c : communities) {
+  for (const domain::Community& c : communities) {
     if (seen.insert(c.id).second) out.push_back(&c);
   }
-  std::sort(out.begin(), out.end(), [](const Community* a, const Community* b) {
-    return a->id < b->id;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const domain::Community* a, const domain::Community* b) {
+              return a->id < b->id;
+            });
   return out;
 }
 
 // Workload tasks that may count: in a counting state and not the task under
 // review itself (the caller should already have left it out).
-std::vector<Task> CountingTasks(const RuleInput& in) {
-  std::vector<Task> out;
-  for (const Task& t : in.workload_tasks) {
-    if (!CountsInWorkload(t.state)) continue;
+std::vector<domain::Task> CountingTasks(const RuleInput& in) {
+  std::vector<domain::Task> out;
+  for (const domain::Task& t : in.workload_tasks) {
+    if (!domain::CountsInWorkload(t.state)) continue;
     if (!in.task.id.empty() && t.id == in.task.id) continue;
     out.push_back(t);
   }
   return out;
 }
 
-bool InvolvesBucket(const TaskSpec& spec, ControlledBucket bucket) {
-  for (TaskType type : spec.types) {
-    if (BucketOf(type) == bucket) return true;
+bool InvolvesBucket(const domain::TaskSpec& spec,
+                    domain::ControlledBucket bucket) {
+  for (domain::TaskType type : spec.types) {
+    if (domain::BucketOf(type) == bucket) return true;
   }
   return false;
 }
 
 // Units one task puts in force for `bucket` in each community it reaches.
-int64_t UnitsOf(const TaskSpec& spec, ControlledBucket bucket) {
+int64_t UnitsOf(const domain::TaskSpec& spec, domain::ControlledBucket bucket) {
   switch (bucket) {
-    case ControlledBucket::kSignboard:
+    case domain::ControlledBucket::kSignboard:
       return spec.signboards_per_community;
-    case ControlledBucket::kFormsAndLedgers:
+    case domain::ControlledBucket::kFormsAndLedgers:
       return spec.forms_ledgers_added;
     default:
       return 1;
   }
 }
 
-std::string BucketField(ControlledBucket bucket) {
+std::string BucketField(domain::ControlledBucket bucket) {
   switch (bucket) {
-    case ControlledBucket::kSignboard:
+    case domain::ControlledBucket::kSignboard:
       return "signboards_per_community";
-    case ControlledBucket::kFormsAndLedgers:
+    case domain::ControlledBucket::kFormsAndLedgers:
       return "forms_ledgers_added";
     default:
       return "types";
   }
 }
 
-Finding MakeFinding(std::string_view rule_id, Severity severity,
-                    std::vector<std::string> fields, std::string message) {
-  Finding f;
+domain::Finding MakeFinding(std::string_view rule_id, domain::Severity severity,
+                            std::vector<std::string> fields,
+                            std::string message) {
+  domain::Finding f;
   f.rule_id = std::string(rule_id);
   f.severity = severity;
   f.fields = std::move(fields);
@@ -158,15 +161,15 @@ Finding MakeFinding(std::string_view rule_id, Severity severity,
 
 }  // namespace
 
-std::map<ControlledBucket, int> DefaultControlledLimits() {
+std::map<domain::ControlledBucket, int> DefaultControlledLimits() {
   return {
-      {ControlledBucket::kWorkBody, 1},
-      {ControlledBucket::kFormsAndLedgers, 10},
-      {ControlledBucket::kCreationCampaign, 2},
-      {ControlledBucket::kInspection, 4},
-      {ControlledBucket::kSignboard, 0},
-      {ControlledBucket::kCertificate, 5},
-      {ControlledBucket::kTraining, 4},
+      {domain::ControlledBucket::kWorkBody, 1},
+      {domain::ControlledBucket::kFormsAndLedgers, 10},
+      {domain::ControlledBucket::kCreationCampaign, 2},
+      {domain::ControlledBucket::kInspection, 4},
+      {domain::ControlledBucket::kSignboard, 0},
+      {domain::ControlledBucket::kCertificate, 5},
+      {domain::ControlledBucket::kTraining, 4},
   };
 }
 
@@ -179,19 +182,19 @@ RulesConfig DefaultRulesConfig() {
   return config;
 }
 
-const CatalogItem* FindItem(const CatalogVersion& catalog,
-                            std::string_view code) {
-  for (const CatalogItem& item : catalog.items) {
+const domain::CatalogItem* FindItem(const domain::CatalogVersion& catalog,
+                                    std::string_view code) {
+  for (const domain::CatalogItem& item : catalog.items) {
     if (item.code == code) return &item;
   }
   return nullptr;
 }
 
-double MonthlyLoad(const Community& community, absl::CivilMonth month,
-                   const std::vector<Task>& workload_tasks) {
+double MonthlyLoad(const domain::Community& community, absl::CivilMonth month,
+                   const std::vector<domain::Task>& workload_tasks) {
   double load = community.baseline_hours;
-  for (const Task& t : workload_tasks) {
-    if (!CountsInWorkload(t.state)) continue;
+  for (const domain::Task& t : workload_tasks) {
+    if (!domain::CountsInWorkload(t.state)) continue;
     if (!Reaches(t, community.id)) continue;
     if (!TouchesMonth(t, month)) continue;
     load += t.spec.hours_per_community_month;
@@ -199,11 +202,11 @@ double MonthlyLoad(const Community& community, absl::CivilMonth month,
   return load;
 }
 
-std::vector<Finding> CheckNegative(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
-  std::vector<Finding> out;
-  for (const CatalogItem& item : in.catalog.items) {
-    if (item.kind != ListKind::kNegative) continue;
+std::vector<domain::Finding> CheckNegative(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
+  std::vector<domain::Finding> out;
+  for (const domain::CatalogItem& item : in.catalog.items) {
+    if (item.kind != domain::ListKind::kNegative) continue;
     std::vector<std::string> fields;
     std::vector<std::string> reasons;
     if (!spec.item_code.empty() && spec.item_code == item.code) {
@@ -232,8 +235,8 @@ std::vector<Finding> CheckNegative(const RuleInput& in) {
                                      "\" in description"));
     }
     if (fields.empty()) continue;
-    Finding f = MakeFinding(
-        kRuleNegative, Severity::kBlock, std::move(fields),
+    domain::Finding f = MakeFinding(
+        kRuleNegative, domain::Severity::kBlock, std::move(fields),
         absl::StrCat(
             "matches negative-list item ", item.code, " \"", item.title,
             "\" (负面清单, 社区不应承担事项): ", absl::StrJoin(reasons, "; "),
@@ -244,16 +247,17 @@ std::vector<Finding> CheckNegative(const RuleInput& in) {
   return out;
 }
 
-std::vector<Finding> CheckLegalBasis(const RuleInput& in) {
+std::vector<domain::Finding> CheckLegalBasis(const RuleInput& in) {
   if (!IsBlank(in.task.spec.legal_basis)) return {};
-  return {MakeFinding(kRuleLegalBasis, Severity::kBlock, {"legal_basis"},
+  return {MakeFinding(kRuleLegalBasis, domain::Severity::kBlock,
+                      {"legal_basis"},
                       "no legal or policy basis (法律法规依据) is given; "
                       "state the law, regulation or policy document, "
                       "even when it is the catalog item's own basis")};
 }
 
-std::vector<Finding> CheckDutySplit(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
+std::vector<domain::Finding> CheckDutySplit(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
   std::vector<std::string> fields;
   std::vector<std::string> missing;
   if (IsBlank(spec.department_duties)) {
@@ -266,18 +270,18 @@ std::vector<Finding> CheckDutySplit(const RuleInput& in) {
   }
   if (fields.empty()) return {};
   return {MakeFinding(
-      kRuleDutySplit, Severity::kBlock, std::move(fields),
+      kRuleDutySplit, domain::Severity::kBlock, std::move(fields),
       absl::StrCat("the split of duties (职责分工) is incomplete: ",
                    absl::StrJoin(missing, " and "),
                    missing.size() == 1 ? " is missing" : " are missing"))};
 }
 
-std::vector<Finding> CheckFunding(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
+std::vector<domain::Finding> CheckFunding(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
   bool new_item = spec.item_code.empty();
-  const CatalogItem* item =
+  const domain::CatalogItem* item =
       new_item ? nullptr : FindItem(in.catalog, spec.item_code);
-  bool assist = item != nullptr && item->kind == ListKind::kAssist;
+  bool assist = item != nullptr && item->kind == domain::ListKind::kAssist;
   if (!new_item && !assist) return {};
   if (spec.hours_per_community_month <= 0) return {};
   if (spec.funding_per_community_yuan > 0) return {};
@@ -285,7 +289,7 @@ std::vector<Finding> CheckFunding(const RuleInput& in) {
                               : absl::StrCat("assist-list item ", item->code,
                                              " (社区依法协助政府事项)");
   return {MakeFinding(
-      kRuleFunding, Severity::kBlock,
+      kRuleFunding, domain::Severity::kBlock,
       {"funding_per_community_yuan", "hours_per_community_month"},
       absl::StrCat(what, " asks ", Hours(spec.hours_per_community_month),
                    " per community per month but gives funding of ",
@@ -294,8 +298,8 @@ std::vector<Finding> CheckFunding(const RuleInput& in) {
                    "(费随事转)"))};
 }
 
-std::vector<Finding> CheckEvaluation(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
+std::vector<domain::Finding> CheckEvaluation(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
   std::vector<std::string> fields;
   std::vector<std::string> reasons;
   std::vector<std::string> terms;
@@ -307,35 +311,35 @@ std::vector<Finding> CheckEvaluation(const RuleInput& in) {
     reasons.push_back(absl::StrCat("the assessment method mentions \"",
                                    absl::StrJoin(terms, "\", \""), "\""));
   }
-  if (std::find(spec.types.begin(), spec.types.end(), TaskType::kEvaluation) !=
-      spec.types.end()) {
+  if (std::find(spec.types.begin(), spec.types.end(),
+                domain::TaskType::kEvaluation) != spec.types.end()) {
     fields.push_back("types");
     reasons.push_back("the task declares an evaluation/ranking type");
   }
   if (fields.empty()) return {};
   return {MakeFinding(
-      kRuleEvaluation, Severity::kBlock, std::move(fields),
+      kRuleEvaluation, domain::Severity::kBlock, std::move(fields),
       absl::StrCat("a department may not run its own evaluation or ranking "
                    "of communities (考核评比): ",
                    absl::StrJoin(reasons, "; ")))};
 }
 
-std::vector<Finding> CheckCapacity(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
+std::vector<domain::Finding> CheckCapacity(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
   const double hours = spec.hours_per_community_month;
   const absl::CivilMonth first(spec.start_date);
   const absl::CivilMonth last =
       std::max(first, absl::CivilMonth(spec.end_date));
-  const std::vector<Task> counting = CountingTasks(in);
+  const std::vector<domain::Task> counting = CountingTasks(in);
 
   std::vector<std::string> over;
   std::vector<std::string> details;
-  for (const Community* c : SortedCommunities(in.communities)) {
+  for (const domain::Community* c : SortedCommunities(in.communities)) {
     // The load only rises where a task starts, so the worst month is the
     // first month or a month in which some task reaching `c` starts; this
     // keeps long-term tasks cheap without walking every month.
     std::set<absl::CivilMonth> candidates = {first};
-    for (const Task& t : counting) {
+    for (const domain::Task& t : counting) {
       if (!Reaches(t, c->id)) continue;
       absl::CivilMonth m(t.spec.start_date);
       if (first < m && m <= last) candidates.insert(m);
@@ -362,9 +366,10 @@ std::vector<Finding> CheckCapacity(const RuleInput& in) {
         Hours(c->monthly_capacity_hours)));
   }
   if (over.empty()) return {};
-  Finding f = MakeFinding(
+  domain::Finding f = MakeFinding(
       kRuleCapacity,
-      in.config.capacity_blocks ? Severity::kBlock : Severity::kWarn,
+      in.config.capacity_blocks ? domain::Severity::kBlock
+                                : domain::Severity::kWarn,
       {"hours_per_community_month", "target_communities"},
       absl::StrCat("over monthly capacity (社区减负) in ", over.size(),
                    over.size() == 1 ? " community: " : " communities: ",
@@ -373,13 +378,13 @@ std::vector<Finding> CheckCapacity(const RuleInput& in) {
   return {std::move(f)};
 }
 
-std::vector<Finding> CheckLeadTime(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
+std::vector<domain::Finding> CheckLeadTime(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
   if (spec.emergency) return {};
   const int64_t days = spec.start_date - in.submission_date;
   if (days >= in.config.lead_time_days) return {};
   return {MakeFinding(
-      kRuleLeadTime, Severity::kWarn, {"start_date"},
+      kRuleLeadTime, domain::Severity::kWarn, {"start_date"},
       absl::StrCat("starts on ", DayName(spec.start_date), ", ", days,
                    " days after submission on ", DayName(in.submission_date),
                    "; at least ", in.config.lead_time_days,
@@ -387,20 +392,20 @@ std::vector<Finding> CheckLeadTime(const RuleInput& in) {
                    "as an emergency"))};
 }
 
-std::vector<Finding> CheckDuplicate(const RuleInput& in) {
-  const Task& task = in.task;
+std::vector<domain::Finding> CheckDuplicate(const RuleInput& in) {
+  const domain::Task& task = in.task;
   if (task.spec.item_code.empty()) return {};
-  std::vector<Finding> out;
-  for (const Task& other : in.department_tasks) {
+  std::vector<domain::Finding> out;
+  for (const domain::Task& other : in.department_tasks) {
     if (other.id == task.id) continue;
     if (other.department_id != task.department_id) continue;
     if (other.spec.item_code != task.spec.item_code) continue;
     switch (other.state) {
-      case TaskState::kSubmitted:
-      case TaskState::kInReview:
-      case TaskState::kReturned:
-      case TaskState::kProvisional:
-      case TaskState::kActive:
+      case domain::TaskState::kSubmitted:
+      case domain::TaskState::kInReview:
+      case domain::TaskState::kReturned:
+      case domain::TaskState::kProvisional:
+      case domain::TaskState::kActive:
         break;
       default:
         continue;
@@ -410,11 +415,11 @@ std::vector<Finding> CheckDuplicate(const RuleInput& in) {
         task.spec.start_date > other.spec.end_date) {
       continue;
     }
-    Finding f = MakeFinding(
-        kRuleDuplicate, Severity::kWarn,
+    domain::Finding f = MakeFinding(
+        kRuleDuplicate, domain::Severity::kWarn,
         {"item_code", "target_communities", "start_date", "end_date"},
         absl::StrCat("overlaps task ", other.id, " (",
-                     S(TaskStateName(other.state)), ", ",
+                     S(domain::TaskStateName(other.state)), ", ",
                      DayName(other.spec.start_date), " to ",
                      DayName(other.spec.end_date),
                      ") of the same department "
@@ -428,14 +433,14 @@ std::vector<Finding> CheckDuplicate(const RuleInput& in) {
   return out;
 }
 
-std::vector<Finding> CheckControlled(const RuleInput& in) {
-  const TaskSpec& spec = in.task.spec;
-  std::vector<Finding> out;
+std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
+  const domain::TaskSpec& spec = in.task.spec;
+  std::vector<domain::Finding> out;
 
   std::vector<std::string> unjustified;
-  std::set<ControlledBucket> buckets;
-  for (TaskType type : spec.types) {
-    std::optional<ControlledBucket> bucket = BucketOf(type);
+  std::set<domain::ControlledBucket> buckets;
+  for (domain::TaskType type : spec.types) {
+    std::optional<domain::ControlledBucket> bucket = domain::BucketOf(type);
     if (!bucket.has_value()) continue;
     buckets.insert(*bucket);
     auto it = spec.type_justifications.find(type);
@@ -443,7 +448,7 @@ std::vector<Finding> CheckControlled(const RuleInput& in) {
       continue;
     }
     std::string field =
-        absl::StrCat("type_justifications.", S(TaskTypeName(type)));
+        absl::StrCat("type_justifications.", S(domain::TaskTypeName(type)));
     if (std::find(unjustified.begin(), unjustified.end(), field) ==
         unjustified.end()) {
       unjustified.push_back(std::move(field));
@@ -455,29 +460,29 @@ std::vector<Finding> CheckControlled(const RuleInput& in) {
       names.push_back(field.substr(field.find('.') + 1));
     }
     out.push_back(MakeFinding(
-        kRuleControlled, Severity::kBlock, unjustified,
+        kRuleControlled, domain::Severity::kBlock, unjustified,
         absl::StrCat("controlled task types (受控事项) without a "
                      "justification: ",
                      absl::StrJoin(names, ", "), "; give a reason for each")));
   }
 
-  const std::vector<Task> counting = CountingTasks(in);
-  const std::vector<const Community*> communities =
+  const std::vector<domain::Task> counting = CountingTasks(in);
+  const std::vector<const domain::Community*> communities =
       SortedCommunities(in.communities);
-  for (ControlledBucket bucket : buckets) {
+  for (domain::ControlledBucket bucket : buckets) {
     auto limit_it = in.config.controlled_limits.find(bucket);
     if (limit_it == in.config.controlled_limits.end()) continue;
     const int64_t limit = limit_it->second;
     const int64_t own = UnitsOf(spec, bucket);
     std::vector<std::string> over;
     std::vector<std::string> details;
-    for (const Community* c : communities) {
+    for (const domain::Community* c : communities) {
       int64_t units = 0;
       if (auto b = c->baseline_units.find(bucket);
           b != c->baseline_units.end()) {
         units += b->second;
       }
-      for (const Task& t : counting) {
+      for (const domain::Task& t : counting) {
         if (Reaches(t, c->id) && InvolvesBucket(t.spec, bucket)) {
           units += UnitsOf(t.spec, bucket);
         }
@@ -494,9 +499,10 @@ std::vector<Finding> CheckControlled(const RuleInput& in) {
       fields.push_back(std::move(f));
     }
     fields.push_back("target_communities");
-    Finding f = MakeFinding(
-        kRuleControlled, Severity::kWarn, std::move(fields),
-        absl::StrCat("controlled type ", S(ControlledBucketName(bucket)),
+    domain::Finding f = MakeFinding(
+        kRuleControlled, domain::Severity::kWarn, std::move(fields),
+        absl::StrCat("controlled type ",
+                     S(domain::ControlledBucketName(bucket)),
                      " (受控事项) over the limit of ", limit,
                      " per community: ", absl::StrJoin(details, "; ")));
     f.communities = std::move(over);
@@ -505,30 +511,30 @@ std::vector<Finding> CheckControlled(const RuleInput& in) {
   return out;
 }
 
-std::vector<Finding> CheckNewItem(const RuleInput& in) {
+std::vector<domain::Finding> CheckNewItem(const RuleInput& in) {
   if (!in.task.spec.item_code.empty()) return {};
-  return {MakeFinding(kRuleNewItem, Severity::kWarn, {"item_code"},
+  return {MakeFinding(kRuleNewItem, domain::Severity::kWarn, {"item_code"},
                       "the task is on no list (清单外事项): it needs the "
                       "approval of two distinct reviewers")};
 }
 
-std::vector<Finding> EvaluateRules(const RuleInput& in) {
-  using Rule = std::vector<Finding> (*)(const RuleInput&);
+std::vector<domain::Finding> EvaluateRules(const RuleInput& in) {
+  using Rule = std::vector<domain::Finding> (*)(const RuleInput&);
   static constexpr Rule kRules[] = {
       CheckNegative,   CheckLegalBasis, CheckDutySplit, CheckFunding,
       CheckEvaluation, CheckCapacity,   CheckLeadTime,  CheckDuplicate,
       CheckControlled, CheckNewItem,
   };
-  std::vector<Finding> out;
+  std::vector<domain::Finding> out;
   for (Rule rule : kRules) {
-    std::vector<Finding> found = rule(in);
+    std::vector<domain::Finding> found = rule(in);
     out.insert(out.end(), std::make_move_iterator(found.begin()),
                std::make_move_iterator(found.end()));
   }
   return out;
 }
 
-bool NeedsTwoApprovals(const Task& task, const RulesConfig& config) {
+bool NeedsTwoApprovals(const domain::Task& task, const RulesConfig& config) {
   if (task.spec.item_code.empty()) return true;
   const double burden = task.spec.hours_per_community_month *
                         static_cast<double>(task.resolved_communities.size());

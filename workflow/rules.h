@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 
@@ -34,61 +34,62 @@ struct RulesConfig {
   double two_approval_hours = 120;  // hours × communities above this
   // Per-community limit of controlled units in force (baseline included);
   // a bucket absent from the map is unlimited.
-  std::map<ControlledBucket, int> controlled_limits;
+  std::map<domain::ControlledBucket, int> controlled_limits;
 };
 
 // Limits used when the operator sets none: one work body, 10 forms/ledgers,
 // 2 creation campaigns, 4 inspections, 0 extra signboards, 5 certificates,
 // 4 trainings per community.
-std::map<ControlledBucket, int> DefaultControlledLimits();
+std::map<domain::ControlledBucket, int> DefaultControlledLimits();
 RulesConfig DefaultRulesConfig();
 
 // Everything a rule may look at. References must outlive the call.
 struct RuleInput {
-  const Task& task;  // spec, department_id and resolved_communities are used
-  const CatalogVersion& catalog;
+  const domain::Task&
+      task;  // spec, department_id and resolved_communities are used
+  const domain::CatalogVersion& catalog;
   // The task's resolved target communities (streets expanded).
-  const std::vector<Community>& communities;
+  const std::vector<domain::Community>& communities;
   // ACTIVE or PROVISIONAL tasks that reach any of those communities
   // (excluding `task` itself).
-  const std::vector<Task>& workload_tasks;
+  const std::vector<domain::Task>& workload_tasks;
   // Other tasks of the same department (any state; rules pick the states).
-  const std::vector<Task>& department_tasks;
+  const std::vector<domain::Task>& department_tasks;
   absl::CivilDay submission_date;
   const RulesConfig& config;
 };
 
 // One function per rule; each returns its findings (empty when it passes).
-std::vector<Finding> CheckNegative(const RuleInput& in);
-std::vector<Finding> CheckLegalBasis(const RuleInput& in);
-std::vector<Finding> CheckDutySplit(const RuleInput& in);
-std::vector<Finding> CheckFunding(const RuleInput& in);
-std::vector<Finding> CheckEvaluation(const RuleInput& in);
-std::vector<Finding> CheckCapacity(const RuleInput& in);
-std::vector<Finding> CheckLeadTime(const RuleInput& in);
-std::vector<Finding> CheckDuplicate(const RuleInput& in);
-std::vector<Finding> CheckControlled(const RuleInput& in);
-std::vector<Finding> CheckNewItem(const RuleInput& in);
+std::vector<domain::Finding> CheckNegative(const RuleInput& in);
+std::vector<domain::Finding> CheckLegalBasis(const RuleInput& in);
+std::vector<domain::Finding> CheckDutySplit(const RuleInput& in);
+std::vector<domain::Finding> CheckFunding(const RuleInput& in);
+std::vector<domain::Finding> CheckEvaluation(const RuleInput& in);
+std::vector<domain::Finding> CheckCapacity(const RuleInput& in);
+std::vector<domain::Finding> CheckLeadTime(const RuleInput& in);
+std::vector<domain::Finding> CheckDuplicate(const RuleInput& in);
+std::vector<domain::Finding> CheckControlled(const RuleInput& in);
+std::vector<domain::Finding> CheckNewItem(const RuleInput& in);
 
 // Runs every rule, in the order of SPEC §4's table, and concatenates the
 // findings. Every rule always runs, so a rejected task keeps all of them.
-std::vector<Finding> EvaluateRules(const RuleInput& in);
+std::vector<domain::Finding> EvaluateRules(const RuleInput& in);
 
 // True when the task needs two distinct reviewers' approval: a new item
 // (no item code), or hours per community × number of communities above
 // `config.two_approval_hours`.
-bool NeedsTwoApprovals(const Task& task, const RulesConfig& config);
+bool NeedsTwoApprovals(const domain::Task& task, const RulesConfig& config);
 
 // The catalog item with `code`, or nullptr.
-const CatalogItem* FindItem(const CatalogVersion& catalog,
-                            std::string_view code);
+const domain::CatalogItem* FindItem(const domain::CatalogVersion& catalog,
+                                    std::string_view code);
 
 // Load of `community` in `month` (SPEC §4.1): baseline plus the full monthly
 // hours of each of `workload_tasks` that counts in workloads (ACTIVE or
 // PROVISIONAL), reaches the community and whose inclusive dates touch that
 // month; a task shorter than a month counts in full.
-double MonthlyLoad(const Community& community, absl::CivilMonth month,
-                   const std::vector<Task>& workload_tasks);
+double MonthlyLoad(const domain::Community& community, absl::CivilMonth month,
+                   const std::vector<domain::Task>& workload_tasks);
 
 }  // namespace taskgate::workflow
 

@@ -8,7 +8,7 @@
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 
@@ -48,9 +48,10 @@ absl::Time EndOfDay(absl::CivilDay due_date, absl::TimeZone tz) {
   return absl::FromCivil(due_date + 1, tz);
 }
 
-SlaState StartClock(const SlaState& previous, absl::CivilDay day, int total,
-                    const WorkingCalendar& calendar) {
-  SlaState next = previous;
+domain::SlaState StartClock(const domain::SlaState& previous,
+                            absl::CivilDay day, int total,
+                            const WorkingCalendar& calendar) {
+  domain::SlaState next = previous;
   // A resubmission keeps the budget it started with, even if the configured
   // total has changed since (or the task is now reviewed on another track).
   if (previous.used_working_days == 0) next.total_working_days = total;
@@ -62,9 +63,9 @@ SlaState StartClock(const SlaState& previous, absl::CivilDay day, int total,
   return next;
 }
 
-SlaState PauseClock(const SlaState& current, absl::CivilDay day,
-                    const WorkingCalendar& calendar) {
-  SlaState next = current;
+domain::SlaState PauseClock(const domain::SlaState& current, absl::CivilDay day,
+                            const WorkingCalendar& calendar) {
+  domain::SlaState next = current;
   const int used = current.used_working_days +
                    calendar.WorkingDaysBetween(current.clock_start, day);
   // Days spent past the deadline are not owed back on resubmission.

@@ -13,7 +13,7 @@
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 
@@ -51,14 +51,15 @@ absl::Time EndOfDay(absl::CivilDay due_date, absl::TimeZone tz);
 // already used, sets `clock_start` and `due_date`, clears `overdue`.
 // `total_working_days` is set from `total` when the clock starts fresh
 // (used == 0).
-SlaState StartClock(const SlaState& previous, absl::CivilDay day, int total,
-                    const WorkingCalendar& calendar);
+domain::SlaState StartClock(const domain::SlaState& previous,
+                            absl::CivilDay day, int total,
+                            const WorkingCalendar& calendar);
 
 // Pauses the clock on a return on `day`: adds the working days used since
 // `clock_start` (the return day counts when it is a working day) and clears
 // `due_date`.
-SlaState PauseClock(const SlaState& current, absl::CivilDay day,
-                    const WorkingCalendar& calendar);
+domain::SlaState PauseClock(const domain::SlaState& current, absl::CivilDay day,
+                            const WorkingCalendar& calendar);
 
 }  // namespace taskgate::workflow
 

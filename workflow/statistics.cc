@@ -27,8 +27,8 @@ constexpr std::string_view kAdmitByDutyList = "task.admit_duty_list";
 constexpr std::string_view kAdmitProvisionally = "task.admit_provisional";
 
 bool InWorkload(const std::string& state_name) {
-  std::optional<TaskState> state = ParseTaskState(state_name);
-  return state.has_value() && CountsInWorkload(*state);
+  std::optional<domain::TaskState> state = domain::ParseTaskState(state_name);
+  return state.has_value() && domain::CountsInWorkload(*state);
 }
 
 // A stretch of time during which a task was in the workload; `leave` unset
@@ -57,8 +57,9 @@ int32_t NearestRankP90(const std::vector<int32_t>& sorted) {
 }  // namespace
 
 absl::StatusOr<Statistics> ComputeStatistics(
-    const StatisticsQuery& query, const std::vector<AuditEvent>& events,
-    const std::vector<Task>& tasks, const std::vector<Community>& communities) {
+    const StatisticsQuery& query, const std::vector<domain::AuditEvent>& events,
+    const std::vector<domain::Task>& tasks,
+    const std::vector<domain::Community>& communities) {
   const absl::TimeZone tz = query.time_zone;
   if (query.from == absl::InfinitePast() ||
       query.from == absl::InfiniteFuture()) {
@@ -89,16 +90,16 @@ absl::StatusOr<Statistics> ComputeStatistics(
     months.push_back(m);
   }
 
-  std::map<std::string, const Task*> task_by_id;
-  for (const Task& t : tasks) task_by_id[t.id] = &t;
+  std::map<std::string, const domain::Task*> task_by_id;
+  for (const domain::Task& t : tasks) task_by_id[t.id] = &t;
 
-  std::vector<const AuditEvent*> ordered;
-  for (const AuditEvent& e : events) {
+  std::vector<const domain::AuditEvent*> ordered;
+  for (const domain::AuditEvent& e : events) {
     if (e.entity_type == "task") ordered.push_back(&e);
   }
-  std::stable_sort(
-      ordered.begin(), ordered.end(),
-      [](const AuditEvent* a, const AuditEvent* b) { return a->seq < b->seq; });
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const domain::AuditEvent* a,
+                      const domain::AuditEvent* b) { return a->seq < b->seq; });
 
   auto in_period = [&](absl::Time t) {
     return t >= query.from && t < query.until;
@@ -111,10 +112,11 @@ absl::StatusOr<Statistics> ComputeStatistics(
   std::map<absl::CivilMonth, BurdenMonth> burden;
   for (absl::CivilMonth m : months) burden[m].month = m;
 
-  for (const AuditEvent* e : ordered) {
+  for (const domain::AuditEvent* e : ordered) {
     const std::string& task_id = e->entity_id;
     auto task_it = task_by_id.find(task_id);
-    const Task* task = task_it == task_by_id.end() ? nullptr : task_it->second;
+    const domain::Task* task =
+        task_it == task_by_id.end() ? nullptr : task_it->second;
     const std::string_view action = e->action;
     const absl::CivilDay day = absl::ToCivilDay(e->time, tz);
 
@@ -146,7 +148,8 @@ absl::StatusOr<Statistics> ComputeStatistics(
     bool rejection = false;
     if (action == kSubmit) {
       ++row.submitted;
-      if (e->state_before == TaskStateName(TaskState::kReturned)) {
+      if (e->state_before ==
+          domain::TaskStateName(domain::TaskState::kReturned)) {
         ++row.resubmitted;
       }
     } else if (action == kAdmitByDutyList) {
@@ -156,7 +159,7 @@ absl::StatusOr<Statistics> ComputeStatistics(
       ++row.provisionally_admitted;
     } else if (action == kApprove) {
       // A first of two approvals leaves the task where it was.
-      if (e->state_after == TaskStateName(TaskState::kActive)) {
+      if (e->state_after == domain::TaskStateName(domain::TaskState::kActive)) {
         ++row.admitted;
         ends_review = true;
       }
@@ -202,12 +205,14 @@ absl::StatusOr<Statistics> ComputeStatistics(
     out.departments.push_back(std::move(row));
   }
 
-  std::vector<const Community*> sorted_communities;
-  for (const Community& c : communities) sorted_communities.push_back(&c);
-  std::sort(
-      sorted_communities.begin(), sorted_communities.end(),
-      [](const Community* a, const Community* b) { return a->id < b->id; });
-  for (const Community* c : sorted_communities) {
+  std::vector<const domain::Community*> sorted_communities;
+  for (const domain::Community& c : communities)
+    sorted_communities.push_back(&c);
+  std::sort(sorted_communities.begin(), sorted_communities.end(),
+            [](const domain::Community* a, const domain::Community* b) {
+              return a->id < b->id;
+            });
+  for (const domain::Community* c : sorted_communities) {
     for (absl::CivilMonth m : months) {
       const absl::Time month_start = MonthStart(m, tz);
       const absl::Time month_end = MonthStart(m + 1, tz);
@@ -221,7 +226,7 @@ absl::StatusOr<Statistics> ComputeStatistics(
       for (const auto& [task_id, task_stays] : stays) {
         auto task_it = task_by_id.find(task_id);
         if (task_it == task_by_id.end()) continue;
-        const Task& t = *task_it->second;
+        const domain::Task& t = *task_it->second;
         if (std::find(t.resolved_communities.begin(),
                       t.resolved_communities.end(),
                       c->id) == t.resolved_communities.end()) {

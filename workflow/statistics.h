@@ -66,7 +66,7 @@
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 #include "workflow/sla.h"
 
 namespace taskgate::workflow {
@@ -135,8 +135,9 @@ struct Statistics {
 // or `until` is not finite, `until` is not after `from`, or the period
 // touches more than `kMaxStatisticsMonths` months.
 absl::StatusOr<Statistics> ComputeStatistics(
-    const StatisticsQuery& query, const std::vector<AuditEvent>& events,
-    const std::vector<Task>& tasks, const std::vector<Community>& communities);
+    const StatisticsQuery& query, const std::vector<domain::AuditEvent>& events,
+    const std::vector<domain::Task>& tasks,
+    const std::vector<domain::Community>& communities);
 
 }  // namespace taskgate::workflow
 

@@ -15,12 +15,12 @@
 namespace taskgate::workflow {
 namespace {
 
-using S = TaskState;
+using S = domain::TaskState;
 using A = TaskAction;
 
-constexpr RoleMask kDept = RoleBit(Role::kDepartment);
-constexpr RoleMask kReviewer = RoleBit(Role::kReviewer);
-constexpr RoleMask kSystem = RoleBit(Role::kSystem);
+constexpr RoleMask kDept = RoleBit(domain::Role::kDepartment);
+constexpr RoleMask kReviewer = RoleBit(domain::Role::kReviewer);
+constexpr RoleMask kSystem = RoleBit(domain::Role::kSystem);
 
 // Guards shared by every reviewer decision on a claimed task.
 constexpr uint32_t kDecide = kNotHomeDepartment | kHoldsClaim;
@@ -88,14 +88,16 @@ bool IsBlank(std::string_view s) {
   });
 }
 
-bool ApprovedThisRound(const Principal& principal, const Task& task) {
+bool ApprovedThisRound(const domain::Principal& principal,
+                       const domain::Task& task) {
   return std::any_of(
       task.approvals.begin(), task.approvals.end(),
-      [&](const Approval& a) { return a.reviewer_id == principal.id; });
+      [&](const domain::Approval& a) { return a.reviewer_id == principal.id; });
 }
 
-absl::Status CheckScope(const Principal& principal, const Task& task,
-                        TaskAction action, uint32_t scope_guards) {
+absl::Status CheckScope(const domain::Principal& principal,
+                        const domain::Task& task, TaskAction action,
+                        uint32_t scope_guards) {
   if ((scope_guards & kOwnDepartment) != 0 &&
       principal.department_id != task.department_id) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -114,8 +116,9 @@ absl::Status CheckScope(const Principal& principal, const Task& task,
   return absl::OkStatus();
 }
 
-absl::Status CheckStateGuards(const Principal& principal, const Task& task,
-                              const Transition& row, const ActionInput& input) {
+absl::Status CheckStateGuards(const domain::Principal& principal,
+                              const domain::Task& task, const Transition& row,
+                              const ActionInput& input) {
   const std::string action(TaskActionName(row.action));
   if ((row.guards & kNotFirstApprover) != 0 &&
       ApprovedThisRound(principal, task)) {
@@ -136,8 +139,8 @@ absl::Status CheckStateGuards(const Principal& principal, const Task& task,
         "; claim it before you ", action, " it"));
   }
   if ((row.guards & kNoBlockFindings) != 0) {
-    for (const Finding& f : task.findings) {
-      if (f.severity == Severity::kBlock) {
+    for (const domain::Finding& f : task.findings) {
+      if (f.severity == domain::Severity::kBlock) {
         return absl::FailedPreconditionError(absl::StrCat(
             "task ", task.id, " has BLOCK finding ", f.rule_id,
             " and cannot be approved; reject it or return it for revision"));
@@ -151,11 +154,11 @@ absl::Status CheckStateGuards(const Principal& principal, const Task& task,
                                 " a task; say why in a sentence")});
   }
   if ((row.guards & kWarningsAcknowledged) != 0) {
-    for (const Finding& f : task.findings) {
-      if (f.severity != Severity::kWarn) continue;
+    for (const domain::Finding& f : task.findings) {
+      if (f.severity != domain::Severity::kWarn) continue;
       const bool acknowledged = std::any_of(
           input.acknowledgements.begin(), input.acknowledgements.end(),
-          [&](const Acknowledgement& a) {
+          [&](const domain::Acknowledgement& a) {
             return a.rule_id == f.rule_id && !IsBlank(a.reason);
           });
       if (!acknowledged) {
@@ -188,15 +191,15 @@ std::optional<TaskAction> ParseTaskAction(std::string_view name) {
 
 std::span<const Transition> TransitionTable() { return kTable; }
 
-const Transition* FindTransition(TaskState from, TaskAction action) {
+const Transition* FindTransition(domain::TaskState from, TaskAction action) {
   for (const Transition& row : kTable) {
     if (row.from == from && row.action == action) return &row;
   }
   return nullptr;
 }
 
-absl::Status AuthorizeAction(const Principal& principal, const Task& task,
-                             TaskAction action) {
+absl::Status AuthorizeAction(const domain::Principal& principal,
+                             const domain::Task& task, TaskAction action) {
   RoleMask roles = 0;
   uint32_t scope_guards = 0;
   for (const Transition& row : kTable) {
@@ -206,16 +209,15 @@ absl::Status AuthorizeAction(const Principal& principal, const Task& task,
   }
   if ((roles & RoleBit(principal.role)) == 0) {
     return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(RoleName(principal.role)), " may not ",
-                     Str(TaskActionName(action)), " tasks"));
+        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
+                     " may not ", Str(TaskActionName(action)), " tasks"));
   }
   return CheckScope(principal, task, action, scope_guards);
 }
 
-absl::StatusOr<const Transition*> CheckTransition(const Principal& principal,
-                                                  const Task& task,
-                                                  TaskAction action,
-                                                  const ActionInput& input) {
+absl::StatusOr<const Transition*> CheckTransition(
+    const domain::Principal& principal, const domain::Task& task,
+    TaskAction action, const ActionInput& input) {
   // 1. Could this principal ever take this action on this task?
   if (absl::Status s = AuthorizeAction(principal, task, action); !s.ok()) {
     return s;
@@ -225,11 +227,12 @@ absl::StatusOr<const Transition*> CheckTransition(const Principal& principal,
   if (row == nullptr) {
     std::vector<std::string> allowed_from;
     for (const Transition& r : kTable) {
-      if (r.action == action) allowed_from.emplace_back(TaskStateName(r.from));
+      if (r.action == action)
+        allowed_from.emplace_back(domain::TaskStateName(r.from));
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        "task ", task.id, " is ", Str(TaskStateName(task.state)), "; action ",
-        Str(TaskActionName(action)), " is allowed only from ",
+        "task ", task.id, " is ", Str(domain::TaskStateName(task.state)),
+        "; action ", Str(TaskActionName(action)), " is allowed only from ",
         absl::StrJoin(allowed_from, ", ")));
   }
   // 3. The row's own conditions.

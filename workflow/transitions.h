@@ -17,7 +17,7 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 
@@ -64,18 +64,18 @@ inline constexpr uint32_t kScopeGuards = kOwnDepartment | kNotHomeDepartment;
 
 // A bit per Role.
 using RoleMask = uint32_t;
-constexpr RoleMask RoleBit(Role role) {
+constexpr RoleMask RoleBit(domain::Role role) {
   return 1U << static_cast<uint32_t>(role);
 }
 
 struct Transition {
-  TaskState from;
+  domain::TaskState from;
   TaskAction action;
   RoleMask roles;
-  TaskState to;
+  domain::TaskState to;
   // A second outcome the engine may choose instead of `to`: the first of two
   // approvals (back to the queue), or SLA escalation with release.
-  std::optional<TaskState> alternative_to;
+  std::optional<domain::TaskState> alternative_to;
   uint32_t guards;
 };
 
@@ -83,18 +83,18 @@ struct Transition {
 std::span<const Transition> TransitionTable();
 
 // The row for (state, action), or nullptr.
-const Transition* FindTransition(TaskState from, TaskAction action);
+const Transition* FindTransition(domain::TaskState from, TaskAction action);
 
 // What the principal brings to an action, for the guards.
 struct ActionInput {
   std::string reason;
-  std::vector<Acknowledgement> acknowledgements;
+  std::vector<domain::Acknowledgement> acknowledgements;
 };
 
 // Checks step 1 below alone: whether `principal` could ever take `action`
 // on `task`, whatever its state. PERMISSION_DENIED if not.
-absl::Status AuthorizeAction(const Principal& principal, const Task& task,
-                             TaskAction action);
+absl::Status AuthorizeAction(const domain::Principal& principal,
+                             const domain::Task& task, TaskAction action);
 
 // Checks that `principal` may take `action` on `task` now, in this order:
 //   1. role and scope, over every row of `action`: PERMISSION_DENIED;
@@ -104,10 +104,9 @@ absl::Status AuthorizeAction(const Principal& principal, const Task& task,
 //      FAILED_PRECONDITION for claims and BLOCK findings, INVALID_ARGUMENT
 //      (with field violations) for a missing reason or acknowledgement.
 // Returns the row on success.
-absl::StatusOr<const Transition*> CheckTransition(const Principal& principal,
-                                                  const Task& task,
-                                                  TaskAction action,
-                                                  const ActionInput& input);
+absl::StatusOr<const Transition*> CheckTransition(
+    const domain::Principal& principal, const domain::Task& task,
+    TaskAction action, const ActionInput& input);
 
 }  // namespace taskgate::workflow
 

@@ -130,7 +130,7 @@ void CheckText(std::string_view field, std::string_view text, size_t max_chars,
   }
 }
 
-std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
+std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
                                              bool for_submit,
                                              std::string_view prefix) {
   std::vector<FieldViolation> out;
@@ -156,17 +156,18 @@ std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
   CheckText(f("emergency_reason"), spec.emergency_reason, kMaxTextLength,
             for_submit && spec.emergency, out);
 
-  std::set<TaskType> seen_types;
-  for (TaskType type : spec.types) {
+  std::set<domain::TaskType> seen_types;
+  for (domain::TaskType type : spec.types) {
     if (!seen_types.insert(type).second) {
       out.push_back(
-          {f("types"), absl::StrCat("lists '", std::string(TaskTypeName(type)),
-                                    "' more than once")});
+          {f("types"),
+           absl::StrCat("lists '", std::string(domain::TaskTypeName(type)),
+                        "' more than once")});
     }
   }
   for (const auto& [type, text] : spec.type_justifications) {
-    const std::string field = f(
-        absl::StrCat("type_justifications.", std::string(TaskTypeName(type))));
+    const std::string field = f(absl::StrCat(
+        "type_justifications.", std::string(domain::TaskTypeName(type))));
     if (!seen_types.contains(type)) {
       out.push_back(
           {field, "justifies a type the task does not list in types"});
@@ -242,7 +243,7 @@ std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
 }
 
 std::vector<FieldViolation> ValidateCatalogItems(
-    const std::vector<CatalogItem>& items) {
+    const std::vector<domain::CatalogItem>& items) {
   std::vector<FieldViolation> out;
   if (items.size() > kMaxCatalogItems) {
     out.push_back(
@@ -251,7 +252,7 @@ std::vector<FieldViolation> ValidateCatalogItems(
   }
   std::set<std::string> codes;
   for (size_t i = 0; i < items.size(); ++i) {
-    const CatalogItem& item = items[i];
+    const domain::CatalogItem& item = items[i];
     const std::string p = absl::StrCat("items[", i, "].");
     CheckCode(p + "code", item.code, out);
     if (!codes.insert(item.code).second) {
@@ -268,7 +269,7 @@ std::vector<FieldViolation> ValidateCatalogItems(
       CheckText(absl::StrCat(p, "keywords[", k, "]"), item.keywords[k],
                 kMaxTitleLength, true, out);
     }
-    if (item.kind != ListKind::kNegative && !item.keywords.empty()) {
+    if (item.kind != domain::ListKind::kNegative && !item.keywords.empty()) {
       out.push_back({p + "keywords",
                      "only negative-list (负面清单) items take keywords"});
     }
@@ -276,7 +277,8 @@ std::vector<FieldViolation> ValidateCatalogItems(
   return out;
 }
 
-std::vector<FieldViolation> ValidateCommunity(const Community& community) {
+std::vector<FieldViolation> ValidateCommunity(
+    const domain::Community& community) {
   std::vector<FieldViolation> out;
   CheckId("id", community.id, out);
   CheckText("name", community.name, kMaxTitleLength, true, out);
@@ -293,9 +295,10 @@ std::vector<FieldViolation> ValidateCommunity(const Community& community) {
   }
   for (const auto& [bucket, units] : community.baseline_units) {
     if (units < 0 || units > kMaxUnits) {
-      out.push_back({absl::StrCat("baseline_units.",
-                                  std::string(ControlledBucketName(bucket))),
-                     absl::StrCat("must be between 0 and ", kMaxUnits)});
+      out.push_back(
+          {absl::StrCat("baseline_units.",
+                        std::string(domain::ControlledBucketName(bucket))),
+           absl::StrCat("must be between 0 and ", kMaxUnits)});
     }
   }
   return out;
@@ -318,8 +321,8 @@ void CheckTokenHash(std::string_view field, std::string_view hash,
   }
 }
 
-std::vector<FieldViolation> ValidatePrincipal(const Principal& principal,
-                                              std::string_view prefix) {
+std::vector<FieldViolation> ValidatePrincipal(
+    const domain::Principal& principal, std::string_view prefix) {
   std::vector<FieldViolation> out;
   auto f = [&](std::string_view name) { return Field(prefix, name); };
   CheckId(f("id"), principal.id, out);
@@ -330,37 +333,38 @@ std::vector<FieldViolation> ValidatePrincipal(const Principal& principal,
   }
   CheckText(f("display_name"), principal.display_name, kMaxTitleLength, false,
             out);
-  if (principal.role == Role::kSystem) {
+  if (principal.role == domain::Role::kSystem) {
     out.push_back({f("role"),
                    "'system' is reserved for timers and automatic "
                    "decisions; choose department, reviewer, community, "
                    "auditor or admin"});
   }
-  const std::string role(RoleName(principal.role));
+  const std::string role(domain::RoleName(principal.role));
   // Each scope field belongs to one role; any other role must leave it
   // empty, so that a principal's scope never says more than its role.
   const auto scope = [&](std::string_view name, const std::string& value,
-                         Role owner, bool required) {
+                         domain::Role owner, bool required) {
     if (principal.role == owner) {
       if (required || !value.empty()) CheckId(f(name), value, out);
       return;
     }
     if (!value.empty()) {
       out.push_back(
-          {f(name),
-           absl::StrCat("must be empty for role ", role, "; only a ",
-                        std::string(RoleName(owner)), " principal has one")});
+          {f(name), absl::StrCat("must be empty for role ", role, "; only a ",
+                                 std::string(domain::RoleName(owner)),
+                                 " principal has one")});
     }
   };
-  scope("department_id", principal.department_id, Role::kDepartment, true);
-  scope("community_id", principal.community_id, Role::kCommunity, true);
-  scope("home_department_id", principal.home_department_id, Role::kReviewer,
-        false);
+  scope("department_id", principal.department_id, domain::Role::kDepartment,
+        true);
+  scope("community_id", principal.community_id, domain::Role::kCommunity, true);
+  scope("home_department_id", principal.home_department_id,
+        domain::Role::kReviewer, false);
   return out;
 }
 
-std::vector<FieldViolation> ValidateComplaint(const Complaint& complaint,
-                                              std::string_view prefix) {
+std::vector<FieldViolation> ValidateComplaint(
+    const domain::Complaint& complaint, std::string_view prefix) {
   std::vector<FieldViolation> out;
   auto f = [&](std::string_view name) { return Field(prefix, name); };
   CheckId(f("id"), complaint.id, out);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/field_violations.h"
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 
@@ -58,14 +58,15 @@ void CheckText(std::string_view field, std::string_view text, size_t max_chars,
 // emergency reason, a new-item justification. What the rules judge (legal
 // basis, duty split, funding, ...) is left to the rules, so that a rejected
 // task keeps all its findings. Field names are prefixed with `prefix`.
-std::vector<FieldViolation> ValidateTaskSpec(const TaskSpec& spec,
+std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
                                              bool for_submit,
                                              std::string_view prefix = "");
 
 std::vector<FieldViolation> ValidateCatalogItems(
-    const std::vector<CatalogItem>& items);
+    const std::vector<domain::CatalogItem>& items);
 
-std::vector<FieldViolation> ValidateCommunity(const Community& community);
+std::vector<FieldViolation> ValidateCommunity(
+    const domain::Community& community);
 
 // ---------------------------------------------- principals and credentials
 
@@ -80,16 +81,16 @@ void CheckTokenHash(std::string_view field, std::string_view hash,
 // a `home_department_id`. Scope fields that the role does not use must be
 // empty. Whether the community exists is for the caller to check. Field
 // names are prefixed with `prefix`.
-std::vector<FieldViolation> ValidatePrincipal(const Principal& principal,
-                                              std::string_view prefix = "");
+std::vector<FieldViolation> ValidatePrincipal(
+    const domain::Principal& principal, std::string_view prefix = "");
 
 // ------------------------------------------------------------- complaints
 
 // Checks a complaint as filed: its id, a title and a description, and the
 // optional accused department and task ids. Field names are prefixed with
 // `prefix`.
-std::vector<FieldViolation> ValidateComplaint(const Complaint& complaint,
-                                              std::string_view prefix = "");
+std::vector<FieldViolation> ValidateComplaint(
+    const domain::Complaint& complaint, std::string_view prefix = "");
 
 }  // namespace taskgate::workflow
 

@@ -27,12 +27,12 @@
 #include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
 
-#include "common/merkle.h"
+#include "audit/encoding.h"
+#include "audit/merkle.h"
 #include "common/status_macros.h"
+#include "domain/codec.h"
+#include "domain/types.h"
 #include "store/sqlite/migrations.h"
-#include "workflow/audit_encoding.h"
-#include "workflow/codec.h"
-#include "workflow/domain.h"
 
 namespace taskgate::store {
 namespace {
@@ -265,13 +265,13 @@ absl::StatusOr<T> Decoded(absl::StatusOr<T> value, std::string_view what) {
 }
 
 // Reads (id, body) rows of tasks. The statement's connection must be locked.
-absl::StatusOr<std::vector<workflow::Task>> ReadTasks(Statement& stmt) {
-  std::vector<workflow::Task> tasks;
+absl::StatusOr<std::vector<domain::Task>> ReadTasks(Statement& stmt) {
+  std::vector<domain::Task> tasks;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list tasks"));
     if (!row) break;
-    TASKGATE_ASSIGN_OR_RETURN(workflow::Task task,
-                              Decoded(workflow::TaskFromJson(stmt.Text(1)),
+    TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
+                              Decoded(domain::TaskFromJson(stmt.Text(1)),
                                       absl::StrCat("task ", stmt.Text(0))));
     tasks.push_back(std::move(task));
   }
@@ -336,56 +336,55 @@ class SqliteStore::Impl {
   absl::StatusOr<CommitResult> Commit(const ChangeSet& change);
   absl::StatusOr<std::optional<StoredRequest>> FindRequest(
       const std::string& district_id, const std::string& request_id);
-  absl::StatusOr<workflow::District> GetDistrict(
-      const std::string& district_id);
-  absl::StatusOr<workflow::CatalogVersion> GetCatalog(
+  absl::StatusOr<domain::District> GetDistrict(const std::string& district_id);
+  absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const std::string& district_id, int64_t version);
-  absl::StatusOr<workflow::Community> GetCommunity(
+  absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id, const std::string& community_id);
-  absl::StatusOr<std::vector<workflow::Community>> ListCommunities(
+  absl::StatusOr<std::vector<domain::Community>> ListCommunities(
       const std::string& district_id, const std::string& street);
-  absl::StatusOr<workflow::Task> GetTask(const std::string& district_id,
-                                         const std::string& task_id);
-  absl::StatusOr<std::vector<workflow::Task>> ListTasks(const TaskQuery& query);
-  absl::StatusOr<std::vector<workflow::Task>> ListTasksDue(
+  absl::StatusOr<domain::Task> GetTask(const std::string& district_id,
+                                       const std::string& task_id);
+  absl::StatusOr<std::vector<domain::Task>> ListTasks(const TaskQuery& query);
+  absl::StatusOr<std::vector<domain::Task>> ListTasksDue(
       const std::string& district_id, absl::Time now, int32_t limit);
   absl::StatusOr<std::optional<absl::Time>> NextTimer(
       const std::string& district_id);
-  absl::StatusOr<std::vector<workflow::Decision>> ListDecisions(
+  absl::StatusOr<std::vector<domain::Decision>> ListDecisions(
       const std::string& district_id, const std::string& task_id);
   absl::StatusOr<std::vector<StoredEvent>> ListEvents(const EventQuery& query);
   absl::StatusOr<int64_t> EventCount(const std::string& district_id);
-  absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+  absl::StatusOr<std::vector<audit::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq, int32_t limit);
   absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
       const std::string& district_id, int64_t after_seq, int32_t limit);
   absl::Status AddCheckpoint(const std::string& district_id,
-                             const checkpoint::Checkpoint& c);
-  absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+                             const audit::Checkpoint& c);
+  absl::StatusOr<std::vector<audit::Checkpoint>> ListCheckpoints(
       const std::string& district_id, int64_t after_size, int32_t limit,
       bool newest_first);
   absl::StatusOr<std::string> Pragma(const std::string& name);
 
-  absl::StatusOr<workflow::Principal> GetPrincipal(
+  absl::StatusOr<domain::Principal> GetPrincipal(
       const std::string& district_id, const std::string& principal_id);
-  absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+  absl::StatusOr<std::vector<domain::Principal>> ListPrincipals(
       const std::string& district_id);
   absl::StatusOr<int64_t> CountPrincipals(const std::string& district_id);
-  absl::StatusOr<workflow::Credential> GetCredential(
+  absl::StatusOr<domain::Credential> GetCredential(
       const std::string& district_id, const std::string& credential_id);
-  absl::StatusOr<std::optional<workflow::Credential>> FindCredentialByHash(
+  absl::StatusOr<std::optional<domain::Credential>> FindCredentialByHash(
       const std::string& district_id, const std::string& token_hash);
-  absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+  absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
       const std::string& district_id, const std::string& principal_id);
-  absl::StatusOr<workflow::Complaint> GetComplaint(
+  absl::StatusOr<domain::Complaint> GetComplaint(
       const std::string& district_id, const std::string& complaint_id);
-  absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+  absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
       const std::string& district_id, const std::string& community_id,
-      const std::vector<workflow::ComplaintState>& states);
-  absl::StatusOr<std::vector<workflow::FundingReport>> ListFundingReports(
+      const std::vector<domain::ComplaintState>& states);
+  absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id);
-  absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+  absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id);
 
@@ -428,10 +427,10 @@ class SqliteStore::Impl {
                               const ComplaintWrite& write)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteFundingReport(const std::string& district_id,
-                                  const workflow::FundingReport& report)
+                                  const domain::FundingReport& report)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteAck(const std::string& district_id,
-                        const workflow::AssignmentAck& ack)
+                        const domain::AssignmentAck& ack)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After an optimistic UPDATE of `id` in `table` changed no row: NOT_FOUND
   // when the row is missing, else ABORTED naming the stored version.
@@ -447,11 +446,11 @@ class SqliteStore::Impl {
                                  std::string_view what)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteDecision(const std::string& district_id,
-                             const workflow::Decision& decision)
+                             const domain::Decision& decision)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<int64_t>> AppendEvents(
       const std::string& district_id,
-      const std::vector<workflow::AuditEvent>& events)
+      const std::vector<domain::AuditEvent>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RunHook(std::string_view point) const;
   void RollbackLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -734,7 +733,7 @@ absl::Status ValidateChange(const ChangeSet& change) {
           w.expected_version + 1, " (expected version + 1)"));
     }
   }
-  for (const workflow::Decision& decision : change.decisions) {
+  for (const domain::Decision& decision : change.decisions) {
     if (decision.district_id != d) {
       return wrong("decision on task", decision.task_id, decision.district_id);
     }
@@ -768,17 +767,17 @@ absl::Status ValidateChange(const ChangeSet& change) {
     TASKGATE_RETURN_IF_ERROR(version_step(
         "complaint", w.complaint.id, w.complaint.version, w.expected_version));
   }
-  for (const workflow::FundingReport& report : change.funding_reports) {
+  for (const domain::FundingReport& report : change.funding_reports) {
     if (report.district_id != d) {
       return wrong("funding report", report.id, report.district_id);
     }
   }
-  for (const workflow::AssignmentAck& ack : change.acks) {
+  for (const domain::AssignmentAck& ack : change.acks) {
     if (ack.district_id != d) {
       return wrong("acknowledgement of task", ack.task_id, ack.district_id);
     }
   }
-  for (const workflow::AuditEvent& event : change.events) {
+  for (const domain::AuditEvent& event : change.events) {
     if (event.district_id != d) {
       return wrong("audit event", absl::StrCat("\"", event.action, "\""),
                    event.district_id);
@@ -845,7 +844,7 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
         Statement stmt,
         Prepare("INSERT INTO districts (id, body) VALUES (?, ?) "
                 "ON CONFLICT DO NOTHING",
-                {d, workflow::DistrictToJson(*change.district)}));
+                {d, domain::DistrictToJson(*change.district)}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("create district"));
     if (ChangesLocked() == 0) {
       return absl::AlreadyExistsError(
@@ -854,7 +853,7 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
   }
 
   if (change.catalog.has_value()) {
-    const workflow::CatalogVersion& catalog = *change.catalog;
+    const domain::CatalogVersion& catalog = *change.catalog;
     TASKGATE_ASSIGN_OR_RETURN(
         Statement latest_stmt,
         Prepare("SELECT COALESCE(MAX(version), 0) FROM catalog_versions "
@@ -873,7 +872,7 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
         Prepare("INSERT INTO catalog_versions (district_id, version, "
                 "published_at, body) VALUES (?, ?, ?, ?)",
                 {d, catalog.version, FloorMicros(catalog.published_at),
-                 workflow::CatalogToJson(catalog)}));
+                 domain::CatalogToJson(catalog)}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("publish catalog"));
   }
 
@@ -883,7 +882,7 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
   for (const TaskWrite& write : change.tasks) {
     TASKGATE_RETURN_IF_ERROR(WriteTask(d, write));
   }
-  for (const workflow::Decision& decision : change.decisions) {
+  for (const domain::Decision& decision : change.decisions) {
     TASKGATE_RETURN_IF_ERROR(WriteDecision(d, decision));
   }
   // Principals before the credentials that refer to them.
@@ -896,10 +895,10 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
   for (const ComplaintWrite& write : change.complaints) {
     TASKGATE_RETURN_IF_ERROR(WriteComplaint(d, write));
   }
-  for (const workflow::FundingReport& report : change.funding_reports) {
+  for (const domain::FundingReport& report : change.funding_reports) {
     TASKGATE_RETURN_IF_ERROR(WriteFundingReport(d, report));
   }
-  for (const workflow::AssignmentAck& ack : change.acks) {
+  for (const domain::AssignmentAck& ack : change.acks) {
     TASKGATE_RETURN_IF_ERROR(WriteAck(d, ack));
   }
   TASKGATE_RETURN_IF_ERROR(RunHook("after_change"));
@@ -911,8 +910,8 @@ absl::StatusOr<CommitResult> SqliteStore::Impl::ApplyChange(
 
 absl::Status SqliteStore::Impl::WriteCommunity(const std::string& d,
                                                const CommunityWrite& write) {
-  const workflow::Community& c = write.community;
-  const std::string body = workflow::CommunityToJson(c);
+  const domain::Community& c = write.community;
+  const std::string body = domain::CommunityToJson(c);
   if (write.expected_version == 0) {
     TASKGATE_ASSIGN_OR_RETURN(
         Statement stmt,
@@ -952,13 +951,13 @@ absl::Status SqliteStore::Impl::WriteCommunity(const std::string& d,
 
 absl::Status SqliteStore::Impl::WriteTask(const std::string& d,
                                           const TaskWrite& write) {
-  const workflow::Task& t = write.task;
-  const std::string body = workflow::TaskToJson(t);
-  const std::string state(workflow::TaskStateName(t.state));
+  const domain::Task& t = write.task;
+  const std::string body = domain::TaskToJson(t);
+  const std::string state(domain::TaskStateName(t.state));
   const Param item_code =
       t.spec.item_code.empty() ? Param(std::nullopt) : Param(t.spec.item_code);
-  const std::string start = workflow::FormatCivilDay(t.spec.start_date);
-  const std::string end = workflow::FormatCivilDay(t.spec.end_date);
+  const std::string start = domain::FormatCivilDay(t.spec.start_date);
+  const std::string end = domain::FormatCivilDay(t.spec.end_date);
   const std::optional<int64_t> timer_at =
       t.timer_at.has_value() ? std::optional<int64_t>(FloorMicros(*t.timer_at))
                              : std::nullopt;
@@ -1024,7 +1023,7 @@ absl::Status SqliteStore::Impl::WriteTask(const std::string& d,
 }
 
 absl::Status SqliteStore::Impl::WriteDecision(
-    const std::string& d, const workflow::Decision& decision) {
+    const std::string& d, const domain::Decision& decision) {
   // Checked here for a clear message; the foreign key backs it up.
   TASKGATE_ASSIGN_OR_RETURN(
       Statement task,
@@ -1041,9 +1040,9 @@ absl::Status SqliteStore::Impl::WriteDecision(
       Prepare("INSERT INTO decisions (district_id, task_id, kind, decided_by, "
               "decided_at, body) VALUES (?, ?, ?, ?, ?, ?)",
               {d, decision.task_id,
-               std::string(workflow::DecisionKindName(decision.kind)),
+               std::string(domain::DecisionKindName(decision.kind)),
                decision.decided_by, FloorMicros(decision.decided_at),
-               workflow::DecisionToJson(decision)}));
+               domain::DecisionToJson(decision)}));
   return stmt.Run("write decision");
 }
 
@@ -1090,9 +1089,9 @@ absl::Status SqliteStore::Impl::RequireTaskLocked(const std::string& d,
 
 absl::Status SqliteStore::Impl::WritePrincipal(const std::string& d,
                                                const PrincipalWrite& write) {
-  const workflow::Principal& p = write.principal;
-  const std::string body = workflow::PrincipalToJson(p);
-  const std::string role(workflow::RoleName(p.role));
+  const domain::Principal& p = write.principal;
+  const std::string body = domain::PrincipalToJson(p);
+  const std::string role(domain::RoleName(p.role));
   const int64_t disabled = p.disabled ? 1 : 0;
   if (write.expected_version == 0) {
     TASKGATE_ASSIGN_OR_RETURN(
@@ -1124,8 +1123,8 @@ absl::Status SqliteStore::Impl::WritePrincipal(const std::string& d,
 
 absl::Status SqliteStore::Impl::WriteCredential(const std::string& d,
                                                 const CredentialWrite& write) {
-  const workflow::Credential& c = write.credential;
-  const std::string body = workflow::CredentialToJson(c);
+  const domain::Credential& c = write.credential;
+  const std::string body = domain::CredentialToJson(c);
   const int64_t revoked = c.revoked ? 1 : 0;
   if (write.expected_version == 0) {
     // Checked here for a clear message; the foreign key backs it up.
@@ -1200,9 +1199,9 @@ absl::Status SqliteStore::Impl::WriteCredential(const std::string& d,
 
 absl::Status SqliteStore::Impl::WriteComplaint(const std::string& d,
                                                const ComplaintWrite& write) {
-  const workflow::Complaint& c = write.complaint;
-  const std::string body = workflow::ComplaintToJson(c);
-  const std::string state(workflow::ComplaintStateName(c.state));
+  const domain::Complaint& c = write.complaint;
+  const std::string body = domain::ComplaintToJson(c);
+  const std::string state(domain::ComplaintStateName(c.state));
   if (write.expected_version == 0) {
     TASKGATE_ASSIGN_OR_RETURN(
         Statement stmt,
@@ -1236,7 +1235,7 @@ absl::Status SqliteStore::Impl::WriteComplaint(const std::string& d,
 }
 
 absl::Status SqliteStore::Impl::WriteFundingReport(
-    const std::string& d, const workflow::FundingReport& report) {
+    const std::string& d, const domain::FundingReport& report) {
   TASKGATE_RETURN_IF_ERROR(RequireTaskLocked(
       d, report.task_id, absl::StrCat("funding report ", report.id)));
   TASKGATE_ASSIGN_OR_RETURN(
@@ -1246,7 +1245,7 @@ absl::Status SqliteStore::Impl::WriteFundingReport(
               "ON CONFLICT DO NOTHING",
               {d, report.id, report.task_id, report.community_id,
                FloorMicros(report.reported_at),
-               workflow::FundingReportToJson(report)}));
+               domain::FundingReportToJson(report)}));
   TASKGATE_RETURN_IF_ERROR(stmt.Run("write funding report"));
   if (ChangesLocked() == 0) {
     return absl::AlreadyExistsError(absl::StrCat(
@@ -1256,7 +1255,7 @@ absl::Status SqliteStore::Impl::WriteFundingReport(
 }
 
 absl::Status SqliteStore::Impl::WriteAck(const std::string& d,
-                                         const workflow::AssignmentAck& ack) {
+                                         const domain::AssignmentAck& ack) {
   TASKGATE_RETURN_IF_ERROR(RequireTaskLocked(
       d, ack.task_id,
       absl::StrCat("acknowledgement by community ", ack.community_id)));
@@ -1267,7 +1266,7 @@ absl::Status SqliteStore::Impl::WriteAck(const std::string& d,
           "community_id, acknowledged_at, body) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT DO NOTHING",
           {d, ack.task_id, ack.community_id, FloorMicros(ack.acknowledged_at),
-           workflow::AssignmentAckToJson(ack)}));
+           domain::AssignmentAckToJson(ack)}));
   TASKGATE_RETURN_IF_ERROR(stmt.Run("write acknowledgement"));
   if (ChangesLocked() == 0) {
     return absl::AlreadyExistsError(
@@ -1278,7 +1277,7 @@ absl::Status SqliteStore::Impl::WriteAck(const std::string& d,
 }
 
 absl::StatusOr<std::vector<int64_t>> SqliteStore::Impl::AppendEvents(
-    const std::string& d, const std::vector<workflow::AuditEvent>& events) {
+    const std::string& d, const std::vector<domain::AuditEvent>& events) {
   TASKGATE_ASSIGN_OR_RETURN(
       Statement last, Prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_events "
                               "WHERE district_id = ?",
@@ -1288,29 +1287,28 @@ absl::StatusOr<std::vector<int64_t>> SqliteStore::Impl::AppendEvents(
 
   std::vector<int64_t> seqs;
   seqs.reserve(events.size());
-  for (const workflow::AuditEvent& original : events) {
-    workflow::AuditEvent event = original;
+  for (const domain::AuditEvent& original : events) {
+    domain::AuditEvent event = original;
     event.seq = ++seq;
     // The encoding keeps whole microseconds; normalising first makes what is
     // hashed, stored and later returned one and the same value.
     event.time = absl::FromUnixMicros(FloorMicros(event.time));
-    const std::string canonical = workflow::EncodeAuditEvent(event);
-    const merkle::Hash leaf = merkle::LeafHash(canonical);
+    const std::string canonical = audit::EncodeAuditEvent(event);
+    const audit::Hash leaf = audit::LeafHash(canonical);
     const std::string_view leaf_bytes(
         reinterpret_cast<const char*>(leaf.data()), leaf.size());
     TASKGATE_ASSIGN_OR_RETURN(
         Statement stmt,
-        Prepare(
-            "INSERT INTO audit_events (district_id, seq, time, actor_id, "
-            "actor_role, action, entity_type, entity_id, state_before, "
-            "state_after, reason, request_id, department_id, canonical, "
-            "leaf_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {d, event.seq, FloorMicros(event.time), event.actor_id,
-             std::string(workflow::RoleName(event.actor_role)), event.action,
-             event.entity_type, event.entity_id, event.state_before,
-             event.state_after, event.reason, event.request_id,
-             event.department_id, Blob{canonical}, Blob{leaf_bytes}}));
+        Prepare("INSERT INTO audit_events (district_id, seq, time, actor_id, "
+                "actor_role, action, entity_type, entity_id, state_before, "
+                "state_after, reason, request_id, department_id, canonical, "
+                "leaf_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                {d, event.seq, FloorMicros(event.time), event.actor_id,
+                 std::string(domain::RoleName(event.actor_role)), event.action,
+                 event.entity_type, event.entity_id, event.state_before,
+                 event.state_after, event.reason, event.request_id,
+                 event.department_id, Blob{canonical}, Blob{leaf_bytes}}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("append audit event"));
     for (const std::string& community_id : event.community_ids) {
       TASKGATE_ASSIGN_OR_RETURN(
@@ -1345,7 +1343,7 @@ absl::StatusOr<std::optional<StoredRequest>> SqliteStore::Impl::FindRequest(
   return std::optional<StoredRequest>(std::move(request));
 }
 
-absl::StatusOr<workflow::District> SqliteStore::Impl::GetDistrict(
+absl::StatusOr<domain::District> SqliteStore::Impl::GetDistrict(
     const std::string& district_id) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(
@@ -1356,11 +1354,11 @@ absl::StatusOr<workflow::District> SqliteStore::Impl::GetDistrict(
     return absl::NotFoundError(
         absl::StrCat("district ", district_id, " not found"));
   }
-  return Decoded(workflow::DistrictFromJson(stmt.Text(0)),
+  return Decoded(domain::DistrictFromJson(stmt.Text(0)),
                  absl::StrCat("district ", district_id));
 }
 
-absl::StatusOr<workflow::CatalogVersion> SqliteStore::Impl::GetCatalog(
+absl::StatusOr<domain::CatalogVersion> SqliteStore::Impl::GetCatalog(
     const std::string& district_id, int64_t version) {
   if (version < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -1385,18 +1383,17 @@ absl::StatusOr<workflow::CatalogVersion> SqliteStore::Impl::GetCatalog(
     return absl::NotFoundError(absl::StrCat(
         "catalog version ", version, " not found in district ", district_id));
   }
-  return Decoded(workflow::CatalogFromJson(stmt.Text(0)),
+  return Decoded(domain::CatalogFromJson(stmt.Text(0)),
                  absl::StrCat("catalog of district ", district_id));
 }
 
-absl::StatusOr<workflow::Community> SqliteStore::Impl::GetCommunity(
+absl::StatusOr<domain::Community> SqliteStore::Impl::GetCommunity(
     const std::string& district_id, const std::string& community_id) {
-  return GetBody<workflow::Community>("communities", "community", district_id,
-                                      community_id,
-                                      &workflow::CommunityFromJson);
+  return GetBody<domain::Community>("communities", "community", district_id,
+                                    community_id, &domain::CommunityFromJson);
 }
 
-absl::StatusOr<std::vector<workflow::Community>>
+absl::StatusOr<std::vector<domain::Community>>
 SqliteStore::Impl::ListCommunities(const std::string& district_id,
                                    const std::string& street) {
   absl::MutexLock lock(&mu_);
@@ -1409,26 +1406,26 @@ SqliteStore::Impl::ListCommunities(const std::string& district_id,
           : Prepare("SELECT id, body FROM communities WHERE district_id = ? "
                     "AND street = ? ORDER BY id",
                     {district_id, street}));
-  std::vector<workflow::Community> communities;
+  std::vector<domain::Community> communities;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list communities"));
     if (!row) break;
     TASKGATE_ASSIGN_OR_RETURN(
-        workflow::Community community,
-        Decoded(workflow::CommunityFromJson(stmt.Text(1)),
+        domain::Community community,
+        Decoded(domain::CommunityFromJson(stmt.Text(1)),
                 absl::StrCat("community ", stmt.Text(0))));
     communities.push_back(std::move(community));
   }
   return communities;
 }
 
-absl::StatusOr<workflow::Task> SqliteStore::Impl::GetTask(
+absl::StatusOr<domain::Task> SqliteStore::Impl::GetTask(
     const std::string& district_id, const std::string& task_id) {
-  return GetBody<workflow::Task>("tasks", "task", district_id, task_id,
-                                 &workflow::TaskFromJson);
+  return GetBody<domain::Task>("tasks", "task", district_id, task_id,
+                               &domain::TaskFromJson);
 }
 
-absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasks(
+absl::StatusOr<std::vector<domain::Task>> SqliteStore::Impl::ListTasks(
     const TaskQuery& query) {
   if (query.limit < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -1443,7 +1440,7 @@ absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasks(
     absl::StrAppend(&sql, " AND state IN (");
     for (size_t i = 0; i < query.states.size(); ++i) {
       absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
-      state_names.emplace_back(workflow::TaskStateName(query.states[i]));
+      state_names.emplace_back(domain::TaskStateName(query.states[i]));
     }
     absl::StrAppend(&sql, ")");
     for (const std::string& name : state_names) params.emplace_back(name);
@@ -1468,7 +1465,7 @@ absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasks(
   return ReadTasks(stmt);
 }
 
-absl::StatusOr<std::vector<workflow::Task>> SqliteStore::Impl::ListTasksDue(
+absl::StatusOr<std::vector<domain::Task>> SqliteStore::Impl::ListTasksDue(
     const std::string& district_id, absl::Time now, int32_t limit) {
   if (limit < 0) {
     return absl::InvalidArgumentError(
@@ -1498,22 +1495,21 @@ absl::StatusOr<std::optional<absl::Time>> SqliteStore::Impl::NextTimer(
   return std::optional<absl::Time>(absl::FromUnixMicros(stmt.Int(0)));
 }
 
-absl::StatusOr<std::vector<workflow::Decision>>
-SqliteStore::Impl::ListDecisions(const std::string& district_id,
-                                 const std::string& task_id) {
+absl::StatusOr<std::vector<domain::Decision>> SqliteStore::Impl::ListDecisions(
+    const std::string& district_id, const std::string& task_id) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
       Prepare("SELECT body FROM decisions WHERE district_id = ? AND "
               "task_id = ? ORDER BY id",
               {district_id, task_id}));
-  std::vector<workflow::Decision> decisions;
+  std::vector<domain::Decision> decisions;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list decisions"));
     if (!row) break;
     TASKGATE_ASSIGN_OR_RETURN(
-        workflow::Decision decision,
-        Decoded(workflow::DecisionFromJson(stmt.Text(0)),
+        domain::Decision decision,
+        Decoded(domain::DecisionFromJson(stmt.Text(0)),
                 absl::StrCat("decision on task ", task_id)));
     decisions.push_back(std::move(decision));
   }
@@ -1581,8 +1577,7 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::Impl::ListEvents(
     // Returned exactly as hashed: the event is what `canonical` says, so a
     // verifier recomputing the leaf checks the very value it was given.
     TASKGATE_ASSIGN_OR_RETURN(
-        stored.event,
-        Decoded(workflow::DecodeAuditEvent(stored.canonical), what));
+        stored.event, Decoded(audit::DecodeAuditEvent(stored.canonical), what));
     const std::string leaf = stmt.Bytes(2);
     if (leaf.size() != stored.leaf_hash.size()) {
       return absl::DataLossError(absl::StrCat(
@@ -1607,7 +1602,7 @@ absl::StatusOr<int64_t> SqliteStore::Impl::EventCount(
   return stmt.Int(0);
 }
 
-absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::Impl::ListLeafHashes(
+absl::StatusOr<std::vector<audit::Hash>> SqliteStore::Impl::ListLeafHashes(
     const std::string& district_id, int64_t after_seq, int32_t limit) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(
@@ -1615,14 +1610,14 @@ absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::Impl::ListLeafHashes(
       Prepare("SELECT seq, leaf_hash FROM audit_events WHERE district_id = ? "
               "AND seq > ? ORDER BY seq LIMIT ?",
               {district_id, after_seq, NoLimit(limit)}));
-  std::vector<merkle::Hash> leaves;
+  std::vector<audit::Hash> leaves;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("read leaf hashes"));
     if (!row) break;
     const int64_t expected =
         after_seq + static_cast<int64_t>(leaves.size()) + 1;
     const std::string leaf = stmt.Bytes(1);
-    if (stmt.Int(0) != expected || leaf.size() != merkle::Hash().size()) {
+    if (stmt.Int(0) != expected || leaf.size() != audit::Hash().size()) {
       return absl::DataLossError(
           absl::StrCat("audit log of district ", district_id,
                        " is damaged at seq ", expected,
@@ -1657,14 +1652,14 @@ absl::StatusOr<std::vector<AuditRow>> SqliteStore::Impl::ListAuditRows(
     if (!row) break;
     AuditRow& r = rows.emplace_back();
     r.seq = stmt.Int(0);
-    workflow::AuditEvent& c = r.columns;
+    domain::AuditEvent& c = r.columns;
     c.district_id = district_id;
     c.seq = r.seq;
     c.time = absl::FromUnixMicros(stmt.Int(1));
     c.actor_id = stmt.Text(2);
     // An unknown role name is left to the verifier to report.
     c.actor_role =
-        workflow::ParseRole(stmt.Text(3)).value_or(workflow::Role::kSystem);
+        domain::ParseRole(stmt.Text(3)).value_or(domain::Role::kSystem);
     c.action = stmt.Text(4);
     c.entity_type = stmt.Text(5);
     c.entity_id = stmt.Text(6);
@@ -1683,7 +1678,7 @@ absl::StatusOr<std::vector<AuditRow>> SqliteStore::Impl::ListAuditRows(
 }
 
 absl::Status SqliteStore::Impl::AddCheckpoint(const std::string& district_id,
-                                              const checkpoint::Checkpoint& c) {
+                                              const audit::Checkpoint& c) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
@@ -1704,7 +1699,7 @@ absl::Status SqliteStore::Impl::AddCheckpoint(const std::string& district_id,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<checkpoint::Checkpoint>>
+absl::StatusOr<std::vector<audit::Checkpoint>>
 SqliteStore::Impl::ListCheckpoints(const std::string& district_id,
                                    int64_t after_size, int32_t limit,
                                    bool newest_first) {
@@ -1717,11 +1712,11 @@ SqliteStore::Impl::ListCheckpoints(const std::string& district_id,
                            "tree_size ",
                            newest_first ? "DESC" : "ASC", " LIMIT ?"),
               {district_id, after_size, NoLimit(limit)}));
-  std::vector<checkpoint::Checkpoint> out;
+  std::vector<audit::Checkpoint> out;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list checkpoints"));
     if (!row) break;
-    checkpoint::Checkpoint& c = out.emplace_back();
+    audit::Checkpoint& c = out.emplace_back();
     c.tree_size = stmt.Int(0);
     c.log_id = stmt.Text(1);
     const std::string root = stmt.Bytes(2);
@@ -1775,22 +1770,21 @@ absl::StatusOr<std::vector<T>> ReadBodies(
 
 }  // namespace
 
-absl::StatusOr<workflow::Principal> SqliteStore::Impl::GetPrincipal(
+absl::StatusOr<domain::Principal> SqliteStore::Impl::GetPrincipal(
     const std::string& district_id, const std::string& principal_id) {
-  return GetBody<workflow::Principal>("principals", "principal", district_id,
-                                      principal_id,
-                                      &workflow::PrincipalFromJson);
+  return GetBody<domain::Principal>("principals", "principal", district_id,
+                                    principal_id, &domain::PrincipalFromJson);
 }
 
-absl::StatusOr<std::vector<workflow::Principal>>
+absl::StatusOr<std::vector<domain::Principal>>
 SqliteStore::Impl::ListPrincipals(const std::string& district_id) {
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
                             Prepare("SELECT id, body FROM principals WHERE "
                                     "district_id = ? ORDER BY id",
                                     {district_id}));
-  return ReadBodies<workflow::Principal>(stmt, &workflow::PrincipalFromJson,
-                                         "principal");
+  return ReadBodies<domain::Principal>(stmt, &domain::PrincipalFromJson,
+                                       "principal");
 }
 
 absl::StatusOr<int64_t> SqliteStore::Impl::CountPrincipals(
@@ -1804,14 +1798,14 @@ absl::StatusOr<int64_t> SqliteStore::Impl::CountPrincipals(
   return stmt.Int(0);
 }
 
-absl::StatusOr<workflow::Credential> SqliteStore::Impl::GetCredential(
+absl::StatusOr<domain::Credential> SqliteStore::Impl::GetCredential(
     const std::string& district_id, const std::string& credential_id) {
-  return GetBody<workflow::Credential>("credentials", "credential", district_id,
-                                       credential_id,
-                                       &workflow::CredentialFromJson);
+  return GetBody<domain::Credential>("credentials", "credential", district_id,
+                                     credential_id,
+                                     &domain::CredentialFromJson);
 }
 
-absl::StatusOr<std::optional<workflow::Credential>>
+absl::StatusOr<std::optional<domain::Credential>>
 SqliteStore::Impl::FindCredentialByHash(const std::string& district_id,
                                         const std::string& token_hash) {
   absl::MutexLock lock(&mu_);
@@ -1821,14 +1815,14 @@ SqliteStore::Impl::FindCredentialByHash(const std::string& district_id,
               "token_hash = ?",
               {district_id, token_hash}));
   TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("find credential"));
-  if (!found) return std::optional<workflow::Credential>();
-  TASKGATE_ASSIGN_OR_RETURN(workflow::Credential credential,
-                            Decoded(workflow::CredentialFromJson(stmt.Text(1)),
+  if (!found) return std::optional<domain::Credential>();
+  TASKGATE_ASSIGN_OR_RETURN(domain::Credential credential,
+                            Decoded(domain::CredentialFromJson(stmt.Text(1)),
                                     absl::StrCat("credential ", stmt.Text(0))));
-  return std::optional<workflow::Credential>(std::move(credential));
+  return std::optional<domain::Credential>(std::move(credential));
 }
 
-absl::StatusOr<std::vector<workflow::Credential>>
+absl::StatusOr<std::vector<domain::Credential>>
 SqliteStore::Impl::ListCredentials(const std::string& district_id,
                                    const std::string& principal_id) {
   absl::MutexLock lock(&mu_);
@@ -1841,21 +1835,20 @@ SqliteStore::Impl::ListCredentials(const std::string& district_id,
           : Prepare("SELECT id, body FROM credentials WHERE district_id = ? "
                     "AND principal_id = ? ORDER BY id",
                     {district_id, principal_id}));
-  return ReadBodies<workflow::Credential>(stmt, &workflow::CredentialFromJson,
-                                          "credential");
+  return ReadBodies<domain::Credential>(stmt, &domain::CredentialFromJson,
+                                        "credential");
 }
 
-absl::StatusOr<workflow::Complaint> SqliteStore::Impl::GetComplaint(
+absl::StatusOr<domain::Complaint> SqliteStore::Impl::GetComplaint(
     const std::string& district_id, const std::string& complaint_id) {
-  return GetBody<workflow::Complaint>("complaints", "complaint", district_id,
-                                      complaint_id,
-                                      &workflow::ComplaintFromJson);
+  return GetBody<domain::Complaint>("complaints", "complaint", district_id,
+                                    complaint_id, &domain::ComplaintFromJson);
 }
 
-absl::StatusOr<std::vector<workflow::Complaint>>
+absl::StatusOr<std::vector<domain::Complaint>>
 SqliteStore::Impl::ListComplaints(
     const std::string& district_id, const std::string& community_id,
-    const std::vector<workflow::ComplaintState>& states) {
+    const std::vector<domain::ComplaintState>& states) {
   std::string sql = "SELECT id, body FROM complaints WHERE district_id = ?";
   std::vector<Param> params = {district_id};
   AddFilter(sql, params, "community_id", community_id);
@@ -1865,7 +1858,7 @@ SqliteStore::Impl::ListComplaints(
     absl::StrAppend(&sql, " AND state IN (");
     for (size_t i = 0; i < states.size(); ++i) {
       absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
-      state_names.emplace_back(workflow::ComplaintStateName(states[i]));
+      state_names.emplace_back(domain::ComplaintStateName(states[i]));
     }
     absl::StrAppend(&sql, ")");
     for (const std::string& name : state_names) params.emplace_back(name);
@@ -1873,11 +1866,11 @@ SqliteStore::Impl::ListComplaints(
   absl::StrAppend(&sql, " ORDER BY id");
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
-  return ReadBodies<workflow::Complaint>(stmt, &workflow::ComplaintFromJson,
-                                         "complaint");
+  return ReadBodies<domain::Complaint>(stmt, &domain::ComplaintFromJson,
+                                       "complaint");
 }
 
-absl::StatusOr<std::vector<workflow::FundingReport>>
+absl::StatusOr<std::vector<domain::FundingReport>>
 SqliteStore::Impl::ListFundingReports(const std::string& district_id,
                                       const std::string& task_id,
                                       const std::string& community_id) {
@@ -1889,14 +1882,13 @@ SqliteStore::Impl::ListFundingReports(const std::string& district_id,
   absl::StrAppend(&sql, " ORDER BY reported_at, id");
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
-  return ReadBodies<workflow::FundingReport>(
-      stmt, &workflow::FundingReportFromJson, "funding report");
+  return ReadBodies<domain::FundingReport>(stmt, &domain::FundingReportFromJson,
+                                           "funding report");
 }
 
-absl::StatusOr<std::vector<workflow::AssignmentAck>>
-SqliteStore::Impl::ListAcks(const std::string& district_id,
-                            const std::string& task_id,
-                            const std::string& community_id) {
+absl::StatusOr<std::vector<domain::AssignmentAck>> SqliteStore::Impl::ListAcks(
+    const std::string& district_id, const std::string& task_id,
+    const std::string& community_id) {
   // Column 0 names the row in messages: "<task>/<community>".
   std::string sql =
       "SELECT task_id || '/' || community_id, body FROM assignment_acks "
@@ -1907,8 +1899,8 @@ SqliteStore::Impl::ListAcks(const std::string& district_id,
   absl::StrAppend(&sql, " ORDER BY acknowledged_at, task_id, community_id");
   absl::MutexLock lock(&mu_);
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
-  return ReadBodies<workflow::AssignmentAck>(
-      stmt, &workflow::AssignmentAckFromJson, "acknowledgement of task");
+  return ReadBodies<domain::AssignmentAck>(stmt, &domain::AssignmentAckFromJson,
+                                           "acknowledgement of task");
 }
 
 // ------------------------------------------------------------ SqliteStore
@@ -1978,31 +1970,31 @@ absl::StatusOr<std::optional<StoredRequest>> SqliteStore::FindRequest(
     const std::string& district_id, const std::string& request_id) {
   return impl_->FindRequest(district_id, request_id);
 }
-absl::StatusOr<workflow::District> SqliteStore::GetDistrict(
+absl::StatusOr<domain::District> SqliteStore::GetDistrict(
     const std::string& district_id) {
   return impl_->GetDistrict(district_id);
 }
-absl::StatusOr<workflow::CatalogVersion> SqliteStore::GetCatalog(
+absl::StatusOr<domain::CatalogVersion> SqliteStore::GetCatalog(
     const std::string& district_id, int64_t version) {
   return impl_->GetCatalog(district_id, version);
 }
-absl::StatusOr<workflow::Community> SqliteStore::GetCommunity(
+absl::StatusOr<domain::Community> SqliteStore::GetCommunity(
     const std::string& district_id, const std::string& community_id) {
   return impl_->GetCommunity(district_id, community_id);
 }
-absl::StatusOr<std::vector<workflow::Community>> SqliteStore::ListCommunities(
+absl::StatusOr<std::vector<domain::Community>> SqliteStore::ListCommunities(
     const std::string& district_id, const std::string& street) {
   return impl_->ListCommunities(district_id, street);
 }
-absl::StatusOr<workflow::Task> SqliteStore::GetTask(
+absl::StatusOr<domain::Task> SqliteStore::GetTask(
     const std::string& district_id, const std::string& task_id) {
   return impl_->GetTask(district_id, task_id);
 }
-absl::StatusOr<std::vector<workflow::Task>> SqliteStore::ListTasks(
+absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasks(
     const TaskQuery& query) {
   return impl_->ListTasks(query);
 }
-absl::StatusOr<std::vector<workflow::Task>> SqliteStore::ListTasksDue(
+absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksDue(
     const std::string& district_id, absl::Time now, int32_t limit) {
   return impl_->ListTasksDue(district_id, now, limit);
 }
@@ -2010,7 +2002,7 @@ absl::StatusOr<std::optional<absl::Time>> SqliteStore::NextTimer(
     const std::string& district_id) {
   return impl_->NextTimer(district_id);
 }
-absl::StatusOr<std::vector<workflow::Decision>> SqliteStore::ListDecisions(
+absl::StatusOr<std::vector<domain::Decision>> SqliteStore::ListDecisions(
     const std::string& district_id, const std::string& task_id) {
   return impl_->ListDecisions(district_id, task_id);
 }
@@ -2022,7 +2014,7 @@ absl::StatusOr<int64_t> SqliteStore::EventCount(
     const std::string& district_id) {
   return impl_->EventCount(district_id);
 }
-absl::StatusOr<std::vector<merkle::Hash>> SqliteStore::ListLeafHashes(
+absl::StatusOr<std::vector<audit::Hash>> SqliteStore::ListLeafHashes(
     const std::string& district_id, int64_t after_seq, int32_t limit) {
   return impl_->ListLeafHashes(district_id, after_seq, limit);
 }
@@ -2031,17 +2023,16 @@ absl::StatusOr<std::vector<AuditRow>> SqliteStore::ListAuditRows(
   return impl_->ListAuditRows(district_id, after_seq, limit);
 }
 absl::Status SqliteStore::AddCheckpoint(const std::string& district_id,
-                                        const checkpoint::Checkpoint& c) {
+                                        const audit::Checkpoint& c) {
   return impl_->AddCheckpoint(district_id, c);
 }
-absl::StatusOr<std::vector<checkpoint::Checkpoint>>
-SqliteStore::ListCheckpoints(const std::string& district_id, int64_t after_size,
-                             int32_t limit) {
+absl::StatusOr<std::vector<audit::Checkpoint>> SqliteStore::ListCheckpoints(
+    const std::string& district_id, int64_t after_size, int32_t limit) {
   return impl_->ListCheckpoints(district_id, after_size, limit, false);
 }
-absl::StatusOr<std::optional<checkpoint::Checkpoint>>
-SqliteStore::LatestCheckpoint(const std::string& district_id) {
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<checkpoint::Checkpoint> newest,
+absl::StatusOr<std::optional<audit::Checkpoint>> SqliteStore::LatestCheckpoint(
+    const std::string& district_id) {
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<audit::Checkpoint> newest,
                             impl_->ListCheckpoints(district_id, 0, 1, true));
   if (newest.empty()) return std::nullopt;
   return std::move(newest.front());
@@ -2049,11 +2040,11 @@ SqliteStore::LatestCheckpoint(const std::string& district_id) {
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
   return impl_->Pragma(name);
 }
-absl::StatusOr<workflow::Principal> SqliteStore::GetPrincipal(
+absl::StatusOr<domain::Principal> SqliteStore::GetPrincipal(
     const std::string& district_id, const std::string& principal_id) {
   return impl_->GetPrincipal(district_id, principal_id);
 }
-absl::StatusOr<std::vector<workflow::Principal>> SqliteStore::ListPrincipals(
+absl::StatusOr<std::vector<domain::Principal>> SqliteStore::ListPrincipals(
     const std::string& district_id) {
   return impl_->ListPrincipals(district_id);
 }
@@ -2061,35 +2052,35 @@ absl::StatusOr<int64_t> SqliteStore::CountPrincipals(
     const std::string& district_id) {
   return impl_->CountPrincipals(district_id);
 }
-absl::StatusOr<workflow::Credential> SqliteStore::GetCredential(
+absl::StatusOr<domain::Credential> SqliteStore::GetCredential(
     const std::string& district_id, const std::string& credential_id) {
   return impl_->GetCredential(district_id, credential_id);
 }
-absl::StatusOr<std::optional<workflow::Credential>>
+absl::StatusOr<std::optional<domain::Credential>>
 SqliteStore::FindCredentialByHash(const std::string& district_id,
                                   const std::string& token_hash) {
   return impl_->FindCredentialByHash(district_id, token_hash);
 }
-absl::StatusOr<std::vector<workflow::Credential>> SqliteStore::ListCredentials(
+absl::StatusOr<std::vector<domain::Credential>> SqliteStore::ListCredentials(
     const std::string& district_id, const std::string& principal_id) {
   return impl_->ListCredentials(district_id, principal_id);
 }
-absl::StatusOr<workflow::Complaint> SqliteStore::GetComplaint(
+absl::StatusOr<domain::Complaint> SqliteStore::GetComplaint(
     const std::string& district_id, const std::string& complaint_id) {
   return impl_->GetComplaint(district_id, complaint_id);
 }
-absl::StatusOr<std::vector<workflow::Complaint>> SqliteStore::ListComplaints(
+absl::StatusOr<std::vector<domain::Complaint>> SqliteStore::ListComplaints(
     const std::string& district_id, const std::string& community_id,
-    const std::vector<workflow::ComplaintState>& states) {
+    const std::vector<domain::ComplaintState>& states) {
   return impl_->ListComplaints(district_id, community_id, states);
 }
-absl::StatusOr<std::vector<workflow::FundingReport>>
+absl::StatusOr<std::vector<domain::FundingReport>>
 SqliteStore::ListFundingReports(const std::string& district_id,
                                 const std::string& task_id,
                                 const std::string& community_id) {
   return impl_->ListFundingReports(district_id, task_id, community_id);
 }
-absl::StatusOr<std::vector<workflow::AssignmentAck>> SqliteStore::ListAcks(
+absl::StatusOr<std::vector<domain::AssignmentAck>> SqliteStore::ListAcks(
     const std::string& district_id, const std::string& task_id,
     const std::string& community_id) {
   return impl_->ListAcks(district_id, task_id, community_id);

@@ -67,62 +67,62 @@ class SqliteStore final : public Store {
   absl::StatusOr<CommitResult> Commit(const ChangeSet& change) override;
   absl::StatusOr<std::optional<StoredRequest>> FindRequest(
       const std::string& district_id, const std::string& request_id) override;
-  absl::StatusOr<workflow::District> GetDistrict(
+  absl::StatusOr<domain::District> GetDistrict(
       const std::string& district_id) override;
-  absl::StatusOr<workflow::CatalogVersion> GetCatalog(
+  absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const std::string& district_id, int64_t version) override;
-  absl::StatusOr<workflow::Community> GetCommunity(
+  absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id, const std::string& community_id) override;
-  absl::StatusOr<std::vector<workflow::Community>> ListCommunities(
+  absl::StatusOr<std::vector<domain::Community>> ListCommunities(
       const std::string& district_id, const std::string& street) override;
-  absl::StatusOr<workflow::Task> GetTask(const std::string& district_id,
-                                         const std::string& task_id) override;
-  absl::StatusOr<std::vector<workflow::Task>> ListTasks(
+  absl::StatusOr<domain::Task> GetTask(const std::string& district_id,
+                                       const std::string& task_id) override;
+  absl::StatusOr<std::vector<domain::Task>> ListTasks(
       const TaskQuery& query) override;
-  absl::StatusOr<std::vector<workflow::Task>> ListTasksDue(
+  absl::StatusOr<std::vector<domain::Task>> ListTasksDue(
       const std::string& district_id, absl::Time now, int32_t limit) override;
   absl::StatusOr<std::optional<absl::Time>> NextTimer(
       const std::string& district_id) override;
-  absl::StatusOr<std::vector<workflow::Decision>> ListDecisions(
+  absl::StatusOr<std::vector<domain::Decision>> ListDecisions(
       const std::string& district_id, const std::string& task_id) override;
   absl::StatusOr<std::vector<StoredEvent>> ListEvents(
       const EventQuery& query) override;
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
-  absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+  absl::StatusOr<std::vector<audit::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq,
       int32_t limit) override;
   absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
       const std::string& district_id, int64_t after_seq,
       int32_t limit) override;
   absl::Status AddCheckpoint(const std::string& district_id,
-                             const checkpoint::Checkpoint& c) override;
-  absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+                             const audit::Checkpoint& c) override;
+  absl::StatusOr<std::vector<audit::Checkpoint>> ListCheckpoints(
       const std::string& district_id, int64_t after_size,
       int32_t limit) override;
-  absl::StatusOr<std::optional<checkpoint::Checkpoint>> LatestCheckpoint(
+  absl::StatusOr<std::optional<audit::Checkpoint>> LatestCheckpoint(
       const std::string& district_id) override;
-  absl::StatusOr<workflow::Principal> GetPrincipal(
+  absl::StatusOr<domain::Principal> GetPrincipal(
       const std::string& district_id, const std::string& principal_id) override;
-  absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+  absl::StatusOr<std::vector<domain::Principal>> ListPrincipals(
       const std::string& district_id) override;
   absl::StatusOr<int64_t> CountPrincipals(
       const std::string& district_id) override;
-  absl::StatusOr<workflow::Credential> GetCredential(
+  absl::StatusOr<domain::Credential> GetCredential(
       const std::string& district_id,
       const std::string& credential_id) override;
-  absl::StatusOr<std::optional<workflow::Credential>> FindCredentialByHash(
+  absl::StatusOr<std::optional<domain::Credential>> FindCredentialByHash(
       const std::string& district_id, const std::string& token_hash) override;
-  absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+  absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
       const std::string& district_id, const std::string& principal_id) override;
-  absl::StatusOr<workflow::Complaint> GetComplaint(
+  absl::StatusOr<domain::Complaint> GetComplaint(
       const std::string& district_id, const std::string& complaint_id) override;
-  absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+  absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
       const std::string& district_id, const std::string& community_id,
-      const std::vector<workflow::ComplaintState>& states) override;
-  absl::StatusOr<std::vector<workflow::FundingReport>> ListFundingReports(
+      const std::vector<domain::ComplaintState>& states) override;
+  absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override;
-  absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+  absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override;
 

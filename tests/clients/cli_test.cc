@@ -18,14 +18,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/bundle.h"
+#include "audit/checkpoint.h"
+#include "audit/encoding.h"
+#include "audit/log_verifier.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 #include "clients/client.h"
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/signing.h"
 #include "tests/e2e/e2e_fixture.h"
-#include "workflow/audit_bundle.h"
-#include "workflow/audit_encoding.h"
-#include "workflow/audit_verify.h"
 
 namespace taskgate::clients {
 namespace {
@@ -465,21 +465,21 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
 
 // A whole log of `n` events of district d1 as `audit export` writes it,
 // with its checkpoint signed by `key`.
-std::string WholeLogBundle(const signing::SigningKey& key, int n) {
-  workflow::Bundle b;
+std::string WholeLogBundle(const audit::SigningKey& key, int n) {
+  audit::Bundle b;
   b.district_id = "d1";
   b.exported_at = absl::FromUnixSeconds(1790000000);
   b.exported_by = "inspector";
   b.first_seq = 1;
   b.last_seq = n;
-  std::vector<merkle::Hash> leaves;
+  std::vector<audit::Hash> leaves;
   for (int seq = 1; seq <= n; ++seq) {
-    workflow::AuditEvent e;
+    domain::AuditEvent e;
     e.district_id = "d1";
     e.seq = seq;
     e.time = absl::FromUnixSeconds(1790000000 + seq * 60);
     e.actor_id = "clerk-civil";
-    e.actor_role = workflow::Role::kDepartment;
+    e.actor_role = domain::Role::kDepartment;
     e.action = "task.submit";
     e.entity_type = "task";
     e.entity_id = absl::StrCat("t-", seq);
@@ -490,26 +490,25 @@ std::string WholeLogBundle(const signing::SigningKey& key, int n) {
     e.department_id = "civil-affairs";
     e.community_ids = {"c1"};
     e.details = {{"hours", "4"}};
-    const std::string bytes = workflow::EncodeAuditEvent(e);
-    const merkle::Hash leaf = merkle::LeafHash(bytes);
+    const std::string bytes = audit::EncodeAuditEvent(e);
+    const audit::Hash leaf = audit::LeafHash(bytes);
     leaves.push_back(leaf);
     b.events.push_back(
         {seq, bytes, std::string(leaf.begin(), leaf.end()), std::nullopt});
   }
-  absl::StatusOr<checkpoint::Checkpoint> head = checkpoint::SignCheckpoint(
-      workflow::LogIdOf("d1"), n, merkle::RootFromLeafHashes(leaves),
+  absl::StatusOr<audit::Checkpoint> head = audit::SignCheckpoint(
+      audit::LogIdOf("d1"), n, audit::RootFromLeafHashes(leaves),
       absl::FromUnixSeconds(1790000000 + n * 60), key);
   EXPECT_TRUE(head.ok()) << head.status();
   if (head.ok()) b.checkpoint = *head;
-  return workflow::BundleToJson(b);
+  return audit::BundleToJson(b);
 }
 
 // `audit verify` as an inspector runs it: no address, no token, no config.
 class CliVerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(signing::SigningKey key,
-                         signing::SigningKey::Generate());
+    ASSERT_OK_AND_ASSIGN(audit::SigningKey key, audit::SigningKey::Generate());
     WriteFile(pubkey_, key.PublicKeyPem());
     WriteFile(bundle_, WholeLogBundle(key, 5));
   }
@@ -548,8 +547,7 @@ TEST_F(CliVerifyTest, ChangedCanonicalByteFailsNamingItsSeq) {
 }
 
 TEST_F(CliVerifyTest, WrongPublicKeyFails) {
-  ASSERT_OK_AND_ASSIGN(signing::SigningKey other,
-                       signing::SigningKey::Generate());
+  ASSERT_OK_AND_ASSIGN(audit::SigningKey other, audit::SigningKey::Generate());
   WriteFile(pubkey_, other.PublicKeyPem());
   const Result r = Verify();
   EXPECT_EQ(r.code, 8) << r.out << r.err;
@@ -578,7 +576,7 @@ TEST_F(CliVerifyTest, MissingPublicKeyFileIsAUsageError) {
 TEST_F(CliVerifyTest, PrivateKeyGivenAsPublicKeyIsAUsageError) {
   const std::string path = TempFile("private.pem");
   bool created = false;
-  ASSERT_TRUE(signing::SigningKey::LoadOrCreate(path, &created).ok());
+  ASSERT_TRUE(audit::SigningKey::LoadOrCreate(path, &created).ok());
   const Result r = RunTaskgate({"audit", "verify", bundle_, "--pubkey", path});
   std::remove(path.c_str());
   EXPECT_EQ(r.code, 2);
@@ -612,15 +610,15 @@ TEST_F(CliAuditTest, ExportedBundleVerifiesOfflineAgainstAKeptCheckpoint) {
       Run(auditor_, {"audit", "checkpoint", "--pubkey", key, "--out", kept});
   ASSERT_EQ(keep.code, 0) << keep.err;
   EXPECT_THAT(keep.out, HasSubstr("signature verified"));
-  ASSERT_OK_AND_ASSIGN(checkpoint::Checkpoint kept_head,
-                       checkpoint::CheckpointFromJson(ReadFile(kept)));
+  ASSERT_OK_AND_ASSIGN(audit::Checkpoint kept_head,
+                       audit::CheckpointFromJson(ReadFile(kept)));
 
   ActiveTask();
   const Result exported =
       Run(auditor_, {"audit", "export", "--checkpoint", kept, "--out", bundle});
   ASSERT_EQ(exported.code, 0) << exported.err;
-  ASSERT_OK_AND_ASSIGN(workflow::Bundle read,
-                       workflow::BundleFromJson(ReadFile(bundle)));
+  ASSERT_OK_AND_ASSIGN(audit::Bundle read,
+                       audit::BundleFromJson(ReadFile(bundle)));
   ASSERT_GT(read.last_seq, kept_head.tree_size);
   EXPECT_EQ(read.first_seq, 1);
   EXPECT_EQ(read.events.size(), static_cast<size_t>(read.last_seq));
@@ -660,12 +658,12 @@ TEST_F(CliAuditTest, SliceOfATimeRangeVerifiesWithItsRangeProof) {
       Run(auditor_, {"audit", "export", "--from", "2026-03-03", "--to",
                      "2026-03-04", "--out", bundle});
   ASSERT_EQ(exported.code, 0) << exported.err;
-  ASSERT_OK_AND_ASSIGN(workflow::Bundle read,
-                       workflow::BundleFromJson(ReadFile(bundle)));
+  ASSERT_OK_AND_ASSIGN(audit::Bundle read,
+                       audit::BundleFromJson(ReadFile(bundle)));
   EXPECT_GT(read.first_seq, 1);
   ASSERT_FALSE(read.events.empty());
   bool has_task = false;
-  for (const workflow::BundleEvent& e : read.events) {
+  for (const audit::BundleEvent& e : read.events) {
     ASSERT_TRUE(e.readable.has_value());
     EXPECT_GE(e.readable->time, e2e::At(2026, 3, 3, 0));
     has_task = has_task || e.readable->entity_id == id;

@@ -9,14 +9,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "audit/bundle.h"
+#include "audit/checkpoint.h"
+#include "audit/encoding.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 #include "clients/audit_proto.h"
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/signing.h"
 #include "services/convert.h"
 #include "tests/e2e/e2e_fixture.h"
-#include "workflow/audit_bundle.h"
-#include "workflow/audit_encoding.h"
 
 namespace taskgate::e2e {
 namespace {
@@ -31,13 +31,13 @@ using ::testing::Not;
 using ::testing::Optional;
 using ::testing::SizeIs;
 
-merkle::Hash FromHex(const std::string& hex) {
-  return merkle::HashFromHex(hex).value_or(merkle::Hash{});
+audit::Hash FromHex(const std::string& hex) {
+  return audit::HashFromHex(hex).value_or(audit::Hash{});
 }
 
-std::vector<merkle::Hash> Hashes(
+std::vector<audit::Hash> Hashes(
     const google::protobuf::RepeatedPtrField<std::string>& hex) {
-  std::vector<merkle::Hash> out;
+  std::vector<audit::Hash> out;
   for (const std::string& h : hex) out.push_back(FromHex(h));
   return out;
 }
@@ -48,29 +48,29 @@ class AuditTrailTest : public E2eTest {
     config.checkpoint_every_events = every_events_;
   }
 
-  signing::VerifyingKey PublicKey() {
+  audit::VerifyingKey PublicKey() {
     absl::StatusOr<v1::LogInfo> info = Call(
         auditor_, *audit_, &AuditStub::GetLogInfo, v1::GetLogInfoRequest());
     EXPECT_THAT(info, IsOk());
-    absl::StatusOr<signing::VerifyingKey> key =
-        signing::VerifyingKey::FromPem(info.ok() ? info->public_key_pem() : "");
+    absl::StatusOr<audit::VerifyingKey> key =
+        audit::VerifyingKey::FromPem(info.ok() ? info->public_key_pem() : "");
     EXPECT_THAT(key, IsOk());
     return *std::move(key);
   }
 
-  checkpoint::Checkpoint Keep() {
+  audit::Checkpoint Keep() {
     absl::StatusOr<v1::Checkpoint> c =
         Call(auditor_, *audit_, &AuditStub::GetLatestCheckpoint,
              v1::GetLatestCheckpointRequest());
     EXPECT_THAT(c, IsOk());
-    absl::StatusOr<checkpoint::Checkpoint> kept =
-        checkpoint::CheckpointFromJson(c.ok() ? c->json() : "");
+    absl::StatusOr<audit::Checkpoint> kept =
+        audit::CheckpointFromJson(c.ok() ? c->json() : "");
     EXPECT_THAT(kept, IsOk());
     return *std::move(kept);
   }
 
   // What `taskgate audit export` does: the header, then the events.
-  workflow::Bundle Export(const v1::ExportBundleRequest& request) {
+  audit::Bundle Export(const v1::ExportBundleRequest& request) {
     absl::StatusOr<v1::BundleHeader> header =
         Call(auditor_, *audit_, &AuditStub::ExportBundle, request);
     EXPECT_THAT(header, IsOk());
@@ -83,10 +83,10 @@ class AuditTrailTest : public E2eTest {
       r.set_include_canonical(true);
       events = Events(r);
     }
-    absl::StatusOr<workflow::Bundle> bundle =
+    absl::StatusOr<audit::Bundle> bundle =
         clients::AssembleBundle(request, *header, events);
     EXPECT_THAT(bundle, IsOk());
-    return bundle.ok() ? *std::move(bundle) : workflow::Bundle();
+    return bundle.ok() ? *std::move(bundle) : audit::Bundle();
   }
 
   // The events of `action`, read as a reviewer, whose reads are not
@@ -123,7 +123,7 @@ TEST_F(AuditTrailTest, ServedProofsVerifyAgainstTheTreeHeads) {
           v1::InclusionProof proof,
           Call(auditor_, *audit_, &AuditStub::GetInclusionProof, r));
       EXPECT_EQ(proof.root_hash(), head.root_hash());
-      EXPECT_TRUE(merkle::VerifyInclusion(
+      EXPECT_TRUE(audit::VerifyInclusion(
           seq - 1, size, FromHex(proof.leaf_hash()), Hashes(proof.proof()),
           FromHex(head.root_hash())))
           << "seq " << seq << " of " << size;
@@ -135,7 +135,7 @@ TEST_F(AuditTrailTest, ServedProofsVerifyAgainstTheTreeHeads) {
       v1::ConsistencyProof proof,
       Call(auditor_, *audit_, &AuditStub::GetConsistencyProof, r));
   EXPECT_EQ(proof.new_size(), TreeSize());
-  EXPECT_TRUE(merkle::VerifyConsistency(
+  EXPECT_TRUE(audit::VerifyConsistency(
       7, proof.new_size(), FromHex(proof.old_root_hash()),
       FromHex(proof.new_root_hash()), Hashes(proof.proof())));
 
@@ -159,12 +159,12 @@ TEST_F(EveryFiveEventsTest,
                        Call(auditor_, *audit_, &AuditStub::ListCheckpoints,
                             v1::ListCheckpointsRequest()));
   ASSERT_THAT(list.checkpoints(), SizeIs(::testing::Ge(3)));
-  const signing::VerifyingKey key = PublicKey();
+  const audit::VerifyingKey key = PublicKey();
   int64_t previous = 0;
   for (const v1::Checkpoint& c : list.checkpoints()) {
-    ASSERT_OK_AND_ASSIGN(checkpoint::Checkpoint parsed,
-                         checkpoint::CheckpointFromJson(c.json()));
-    EXPECT_THAT(checkpoint::VerifyCheckpoint(parsed, key), IsOk());
+    ASSERT_OK_AND_ASSIGN(audit::Checkpoint parsed,
+                         audit::CheckpointFromJson(c.json()));
+    EXPECT_THAT(audit::VerifyCheckpoint(parsed, key), IsOk());
     EXPECT_EQ(parsed.log_id, "taskgate/default");
     // Signed after the change that made five events uncovered (a change
     // may add more than one event).
@@ -189,7 +189,7 @@ TEST_F(AuditTrailTest, CheckpointIsSignedWhenTheIntervalPassesAndAtShutdown) {
 
   clock_.Advance(absl::Minutes(59));
   ASSERT_THAT(server_->TickNow(), IsOk());
-  ASSERT_OK_AND_ASSIGN(std::optional<checkpoint::Checkpoint> none,
+  ASSERT_OK_AND_ASSIGN(std::optional<audit::Checkpoint> none,
                        sqlite_->LatestCheckpoint("default"));
   ASSERT_TRUE(none.has_value());
   EXPECT_EQ(none->tree_size, first);
@@ -202,7 +202,7 @@ TEST_F(AuditTrailTest, CheckpointIsSignedWhenTheIntervalPassesAndAtShutdown) {
               HasSubstr(absl::StrCat("taskgate_audit_events ", size, "\n")));
   EXPECT_THAT(metrics, HasSubstr("taskgate_audit_events_unsigned 0\n"));
   EXPECT_THAT(metrics, HasSubstr("taskgate_audit_signing_refused 0\n"));
-  ASSERT_OK_AND_ASSIGN(std::optional<checkpoint::Checkpoint> ticked,
+  ASSERT_OK_AND_ASSIGN(std::optional<audit::Checkpoint> ticked,
                        sqlite_->LatestCheckpoint("default"));
   ASSERT_TRUE(ticked.has_value());
   EXPECT_EQ(ticked->tree_size, size);
@@ -212,7 +212,7 @@ TEST_F(AuditTrailTest, CheckpointIsSignedWhenTheIntervalPassesAndAtShutdown) {
   ASSERT_GT(last, size);
   StopServer();
   ASSERT_OK_AND_ASSIGN(auto reopened, store::SqliteStore::Open(db_path_));
-  ASSERT_OK_AND_ASSIGN(std::optional<checkpoint::Checkpoint> at_exit,
+  ASSERT_OK_AND_ASSIGN(std::optional<audit::Checkpoint> at_exit,
                        reopened->LatestCheckpoint("default"));
   ASSERT_TRUE(at_exit.has_value());
   // The auditor's TreeSize read is itself an event only for auditors'
@@ -222,16 +222,15 @@ TEST_F(AuditTrailTest, CheckpointIsSignedWhenTheIntervalPassesAndAtShutdown) {
 
 TEST_F(AuditTrailTest, WholeLogBundleVerifiesOfflineAndTheExportIsRecorded) {
   ActiveTask();
-  const workflow::Bundle bundle = Export(v1::ExportBundleRequest());
+  const audit::Bundle bundle = Export(v1::ExportBundleRequest());
   EXPECT_EQ(bundle.first_seq, 1);
   EXPECT_EQ(bundle.last_seq, bundle.checkpoint.tree_size);
   ASSERT_THAT(bundle.events, SizeIs(bundle.last_seq));
-  ASSERT_OK_AND_ASSIGN(
-      workflow::Bundle read,
-      workflow::BundleFromJson(workflow::BundleToJson(bundle)));
-  const workflow::VerifyReport report =
-      workflow::VerifyBundle(read, PublicKey(), std::nullopt);
-  EXPECT_TRUE(report.verified()) << workflow::FormatVerifyReport(report);
+  ASSERT_OK_AND_ASSIGN(audit::Bundle read,
+                       audit::BundleFromJson(audit::BundleToJson(bundle)));
+  const audit::VerifyReport report =
+      audit::VerifyBundle(read, PublicKey(), std::nullopt);
+  EXPECT_TRUE(report.verified()) << audit::FormatVerifyReport(report);
 
   const std::vector<v1::AuditEvent> exports = Recorded("audit.export");
   ASSERT_THAT(exports, SizeIs(1));
@@ -243,7 +242,7 @@ TEST_F(AuditTrailTest, WholeLogBundleVerifiesOfflineAndTheExportIsRecorded) {
 
 TEST_F(AuditTrailTest, MonthBundleVerifiesAgainstACheckpointKeptEarlier) {
   ActiveTask();
-  const checkpoint::Checkpoint kept = Keep();
+  const audit::Checkpoint kept = Keep();
   clock_.Set(At(2026, 4, 6));
   const std::string april = SubmittedTask(CleanAssistSpec());
   clock_.Set(At(2026, 5, 4));
@@ -253,24 +252,23 @@ TEST_F(AuditTrailTest, MonthBundleVerifiesAgainstACheckpointKeptEarlier) {
   services::ToTimestamp(At(2026, 4, 1, 0), request.mutable_start_time());
   services::ToTimestamp(At(2026, 5, 1, 0), request.mutable_end_time());
   request.set_since_tree_size(kept.tree_size);
-  const workflow::Bundle bundle = Export(request);
+  const audit::Bundle bundle = Export(request);
   EXPECT_GT(bundle.first_seq, kept.tree_size);
   ASSERT_THAT(bundle.events, Not(IsEmpty()));
   ASSERT_OK_AND_ASSIGN(
-      workflow::AuditEvent first,
-      workflow::DecodeAuditEvent(bundle.events.front().canonical));
+      domain::AuditEvent first,
+      audit::DecodeAuditEvent(bundle.events.front().canonical));
   EXPECT_EQ(first.entity_id, april);
   EXPECT_GE(first.time, At(2026, 4, 1, 0));
 
-  workflow::VerifyReport report =
-      workflow::VerifyBundle(bundle, PublicKey(), kept);
-  EXPECT_TRUE(report.verified()) << workflow::FormatVerifyReport(report);
+  audit::VerifyReport report = audit::VerifyBundle(bundle, PublicKey(), kept);
+  EXPECT_TRUE(report.verified()) << audit::FormatVerifyReport(report);
   EXPECT_THAT(report.checked, Contains(HasSubstr("is consistent")));
 
   // The same month without the consistency proof cannot vouch for the
   // kept checkpoint.
   request.clear_since_tree_size();
-  report = workflow::VerifyBundle(Export(request), PublicKey(), kept);
+  report = audit::VerifyBundle(Export(request), PublicKey(), kept);
   EXPECT_FALSE(report.verified());
 }
 

@@ -1000,9 +1000,9 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightCallsAndLeavesTheDbIntact) {
   ASSERT_THAT(reopened, IsOk());
   ASSERT_OK_AND_ASSIGN(int64_t events, (*reopened)->EventCount("default"));
   EXPECT_EQ(events, before + 1);  // the in-flight submit was kept
-  ASSERT_OK_AND_ASSIGN(workflow::Task stored,
+  ASSERT_OK_AND_ASSIGN(domain::Task stored,
                        (*reopened)->GetTask("default", "t-flight"));
-  EXPECT_EQ(stored.state, workflow::TaskState::kSubmitted);
+  EXPECT_EQ(stored.state, domain::TaskState::kSubmitted);
   reopened->reset();
 
   sqlite3* db = nullptr;

@@ -28,34 +28,34 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "audit/bundle.h"
+#include "audit/checkpoint.h"
+#include "audit/encoding.h"
+#include "audit/log_verifier.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 #include "clients/audit_proto.h"
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/signing.h"
 #include "common/status_macros.h"
 #include "services/audit_ledger.h"
 #include "tests/e2e/e2e_fixture.h"
-#include "workflow/audit_bundle.h"
-#include "workflow/audit_encoding.h"
-#include "workflow/audit_verify.h"
 
 namespace taskgate::e2e {
 namespace {
 
+using audit::FormatVerifyReport;
+using audit::VerifyReport;
 using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using workflow::FormatVerifyReport;
-using workflow::VerifyReport;
 
 constexpr char kDistrict[] = "default";
 constexpr char kRejectReason[] = "the district survey already covers this";
 constexpr char kReturnReason[] = "cite the article of the legal basis";
 
-std::string HashBytes(const merkle::Hash& h) {
+std::string HashBytes(const audit::Hash& h) {
   return std::string(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
@@ -166,7 +166,7 @@ void ExpectFirstBadAmong(const VerifyReport& report, int64_t first,
 // The messages of the report's problems, one per line.
 std::string Problems(const VerifyReport& report) {
   std::string out;
-  for (const workflow::VerifyProblem& p : report.problems) {
+  for (const audit::VerifyProblem& p : report.problems) {
     absl::StrAppend(&out, p.message, "\n");
   }
   return out;
@@ -193,10 +193,10 @@ class TamperTest : public E2eTest {
         v1::Checkpoint latest,
         Call(auditor_, *audit_, &AuditStub::GetLatestCheckpoint,
              v1::GetLatestCheckpointRequest()));
-    ASSERT_OK_AND_ASSIGN(kept_, checkpoint::CheckpointFromJson(latest.json()));
+    ASSERT_OK_AND_ASSIGN(kept_, audit::CheckpointFromJson(latest.json()));
     ASSERT_OK_AND_ASSIGN(v1::LogInfo info, LogInfo());
     ASSERT_OK_AND_ASSIGN(key_,
-                         signing::VerifyingKey::FromPem(info.public_key_pem()));
+                         audit::VerifyingKey::FromPem(info.public_key_pem()));
     EXPECT_THAT(info.signing_refused(), IsEmpty());
     StopServer();
 
@@ -264,8 +264,8 @@ class TamperTest : public E2eTest {
 
   // Path (a): what `taskgated --verify-db FILE` reports.
   absl::StatusOr<VerifyReport> VerifyDbFile(
-      const signing::VerifyingKey& key,
-      const std::optional<checkpoint::Checkpoint>& kept) {
+      const audit::VerifyingKey& key,
+      const std::optional<audit::Checkpoint>& kept) {
     TASKGATE_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store,
                               store::SqliteStore::Open(db_path_));
     return services::VerifyStoredLog(*store, kDistrict, key, kept);
@@ -278,7 +278,7 @@ class TamperTest : public E2eTest {
 
   // Path (b): the whole-log bundle as `taskgate audit export --checkpoint
   // kept.json` assembles it (ExportBundle, then ListEvents of its run).
-  absl::StatusOr<workflow::Bundle> ExportBundle() {
+  absl::StatusOr<audit::Bundle> ExportBundle() {
     v1::ExportBundleRequest request;
     request.set_since_tree_size(kept_->tree_size);
     TASKGATE_ASSIGN_OR_RETURN(
@@ -303,11 +303,11 @@ class TamperTest : public E2eTest {
           info.signing_refused(),
           AllOf(HasSubstr("failed verification at start"), HasSubstr(refused)));
     }
-    TASKGATE_ASSIGN_OR_RETURN(workflow::Bundle bundle, ExportBundle());
+    TASKGATE_ASSIGN_OR_RETURN(audit::Bundle bundle, ExportBundle());
     EXPECT_EQ(bundle.first_seq, 1);
     EXPECT_EQ(static_cast<int64_t>(bundle.events.size()), bundle.last_seq);
     last_bundle_ = bundle;
-    return workflow::VerifyBundle(bundle, *key_, kept_);
+    return audit::VerifyBundle(bundle, *key_, kept_);
   }
 
   // The newest checkpoint size below `seq` and the oldest at or above it.
@@ -321,13 +321,13 @@ class TamperTest : public E2eTest {
     return {below, above};
   }
 
-  std::optional<checkpoint::Checkpoint> kept_;
-  std::optional<signing::VerifyingKey> key_;
+  std::optional<audit::Checkpoint> kept_;
+  std::optional<audit::VerifyingKey> key_;
   int64_t n_ = 0;               // events in the log
   std::vector<int64_t> sizes_;  // stored checkpoint sizes, ascending
   int64_t approve_ = 0;         // seq of t-1's approval
   int64_t reject_ = 0;          // seq of t-2's rejection
-  workflow::Bundle last_bundle_;
+  audit::Bundle last_bundle_;
 };
 
 TEST_F(TamperTest, UntouchedLogVerifiesOnBothPaths) {
@@ -542,7 +542,7 @@ TEST_F(TamperTest, TruncatedTailIsCaughtByTheServersHeadAndTheKeptCheckpoint) {
   EXPECT_EQ(last_bundle_.last_seq, m);
   EXPECT_LT(last_bundle_.checkpoint.tree_size, m);
   EXPECT_TRUE(
-      workflow::VerifyBundle(last_bundle_, *key_, std::nullopt).verified());
+      audit::VerifyBundle(last_bundle_, *key_, std::nullopt).verified());
 }
 
 // A forger who re-encodes the event and recomputes its leaf hash and index
@@ -550,16 +550,16 @@ TEST_F(TamperTest, TruncatedTailIsCaughtByTheServersHeadAndTheKeptCheckpoint) {
 // it, between the last checkpoint before the event and the first after.
 TEST_F(TamperTest, ReEncodedForgeryIsPlacedBetweenTwoCheckpoints) {
   ASSERT_OK_AND_ASSIGN(std::string canonical, Canonical(reject_));
-  ASSERT_OK_AND_ASSIGN(workflow::AuditEvent event,
-                       workflow::DecodeAuditEvent(canonical));
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent event,
+                       audit::DecodeAuditEvent(canonical));
   ASSERT_EQ(event.reason, kRejectReason);
   event.reason = "approved after all";
-  const std::string forged = workflow::EncodeAuditEvent(event);
+  const std::string forged = audit::EncodeAuditEvent(event);
   ASSERT_NO_FATAL_FAILURE(Tamper(
       {absl::StrCat("UPDATE audit_events SET canonical = ?1, leaf_hash = ?2, "
                     "reason = 'approved after all' WHERE seq = ",
                     reject_)},
-      {forged, HashBytes(merkle::LeafHash(forged))}));
+      {forged, HashBytes(audit::LeafHash(forged))}));
 
   const auto [below, above] = CheckpointsAround(reject_);
   ASSERT_GT(below, 0);
@@ -606,7 +606,7 @@ TEST_F(TamperTest, ForgedCheckpointSignatureIsRejected) {
         raw.One(absl::StrCat(
             "SELECT signature FROM checkpoints WHERE tree_size = ", size)));
   }
-  ASSERT_EQ(signature.size(), signing::kSignatureSize);
+  ASSERT_EQ(signature.size(), audit::kSignatureSize);
   signature[10] = static_cast<char>(signature[10] ^ 0x01);
   ASSERT_NO_FATAL_FAILURE(Tamper(
       {absl::StrCat("UPDATE checkpoints SET signature = ?1 WHERE tree_size = ",
@@ -632,9 +632,8 @@ TEST_F(TamperTest, ForgedCheckpointSignatureIsRejected) {
 }
 
 TEST_F(TamperTest, WrongPublicKeyIsRejected) {
-  ASSERT_OK_AND_ASSIGN(signing::SigningKey other,
-                       signing::SigningKey::Generate());
-  const signing::VerifyingKey wrong = other.verifying_key();
+  ASSERT_OK_AND_ASSIGN(audit::SigningKey other, audit::SigningKey::Generate());
+  const audit::VerifyingKey wrong = other.verifying_key();
   const std::string why =
       absl::StrCat("was signed by key ", kept_->key_id,
                    ", not by the key given (", wrong.KeyId(), ")");
@@ -650,8 +649,7 @@ TEST_F(TamperTest, WrongPublicKeyIsRejected) {
 
   ASSERT_OK_AND_ASSIGN(VerifyReport right, VerifyExport(""));
   EXPECT_TRUE(right.verified()) << FormatVerifyReport(right);
-  const VerifyReport bundle =
-      workflow::VerifyBundle(last_bundle_, wrong, kept_);
+  const VerifyReport bundle = audit::VerifyBundle(last_bundle_, wrong, kept_);
   EXPECT_FALSE(bundle.verified());
   EXPECT_EQ(bundle.problem_count, static_cast<int64_t>(sizes_.size()) + 1)
       << FormatVerifyReport(bundle);

@@ -11,8 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "domain/types.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/domain.h"
 
 namespace taskgate::services {
 namespace {
@@ -263,11 +263,11 @@ TEST(ServerConfig, ToEngineOptionsFillsRulesSlaAndCalendar) {
   EXPECT_TRUE(o.rules.capacity_blocks);
   EXPECT_EQ(o.rules.two_approval_hours, 90);
   EXPECT_EQ(o.rules.controlled_limits.size(), 7u);
+  EXPECT_EQ(o.rules.controlled_limits.at(domain::ControlledBucket::kSignboard),
+            1);
   EXPECT_EQ(
-      o.rules.controlled_limits.at(workflow::ControlledBucket::kSignboard), 1);
-  EXPECT_EQ(o.rules.controlled_limits.at(
-                workflow::ControlledBucket::kFormsAndLedgers),
-            10);
+      o.rules.controlled_limits.at(domain::ControlledBucket::kFormsAndLedgers),
+      10);
 }
 
 TEST(ServerConfig, ToEngineOptionsRefusesAnUnknownTimeZone) {

@@ -20,16 +20,25 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "domain/codec.h"
+#include "domain/types.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/codec.h"
-#include "workflow/domain.h"
 
 namespace taskgate::store {
 namespace {
 
+using domain::AssignmentAck;
+using domain::AuditEvent;
+using domain::Complaint;
+using domain::ComplaintState;
+using domain::Credential;
+using domain::FundingReport;
+using domain::Principal;
+using domain::Role;
+using domain::Task;
 using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
 using ::testing::AllOf;
@@ -37,15 +46,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-using workflow::AssignmentAck;
-using workflow::AuditEvent;
-using workflow::Complaint;
-using workflow::ComplaintState;
-using workflow::Credential;
-using workflow::FundingReport;
-using workflow::Principal;
-using workflow::Role;
-using workflow::Task;
 
 constexpr const char* kD1 = "d1";
 constexpr const char* kD2 = "d2";
@@ -133,7 +133,7 @@ Task MakeTask(const std::string& district, const std::string& id) {
   t.district_id = district;
   t.id = id;
   t.department_id = "dept-a";
-  t.state = workflow::TaskState::kActive;
+  t.state = domain::TaskState::kActive;
   t.version = 1;
   t.spec.title = "task " + id;
   t.spec.start_date = absl::CivilDay(2026, 4, 1);
@@ -210,9 +210,8 @@ TEST(SqlitePeopleTest, PrincipalsRoundTripListByIdAndCountPerDistrict) {
               IsOk());
 
   ASSERT_OK_AND_ASSIGN(Principal zed, store->GetPrincipal(kD1, "zed"));
-  EXPECT_EQ(
-      workflow::PrincipalToJson(zed),
-      workflow::PrincipalToJson(MakePrincipal(kD1, "zed", Role::kCommunity)));
+  EXPECT_EQ(domain::PrincipalToJson(zed), domain::PrincipalToJson(MakePrincipal(
+                                              kD1, "zed", Role::kCommunity)));
   EXPECT_EQ(zed.community_id, "c1");
   EXPECT_EQ(zed.created_at, T(1));
   ASSERT_OK_AND_ASSIGN(auto listed, store->ListPrincipals(kD1));
@@ -289,9 +288,8 @@ TEST(SqlitePeopleTest, CredentialIsFoundByItsHashWithinItsDistrictOnly) {
   ASSERT_OK_AND_ASSIGN(std::optional<Credential> found,
                        store->FindCredentialByHash(kD1, Hash('a')));
   ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(
-      workflow::CredentialToJson(*found),
-      workflow::CredentialToJson(MakeCredential(kD1, "tok-1", "amy", 'a')));
+  EXPECT_EQ(domain::CredentialToJson(*found),
+            domain::CredentialToJson(MakeCredential(kD1, "tok-1", "amy", 'a')));
   ASSERT_OK_AND_ASSIGN(std::optional<Credential> unknown,
                        store->FindCredentialByHash(kD1, Hash('b')));
   EXPECT_FALSE(unknown.has_value());
@@ -424,7 +422,7 @@ TEST(SqlitePeopleTest, ComplaintsRoundTripAndFilterByCommunityAndState) {
   ASSERT_THAT(store->Commit(verify), IsOk());
 
   ASSERT_OK_AND_ASSIGN(Complaint k1, store->GetComplaint(kD1, "k1"));
-  EXPECT_EQ(workflow::ComplaintToJson(k1), workflow::ComplaintToJson(verified));
+  EXPECT_EQ(domain::ComplaintToJson(k1), domain::ComplaintToJson(verified));
   ASSERT_OK_AND_ASSIGN(auto all, store->ListComplaints(kD1, "", {}));
   EXPECT_THAT(Ids(all), ElementsAre("k1", "k2", "k3"));
   ASSERT_OK_AND_ASSIGN(auto of_c1, store->ListComplaints(kD1, "c1", {}));
@@ -487,8 +485,8 @@ TEST(SqlitePeopleTest, FundingReportsListOldestFirstWithFilters) {
 
   ASSERT_OK_AND_ASSIGN(auto all, store->ListFundingReports(kD1, "", ""));
   EXPECT_THAT(Ids(all), ElementsAre("r-c", "r-a", "r-b"));
-  EXPECT_EQ(workflow::FundingReportToJson(all[2]),
-            workflow::FundingReportToJson(MakeReport("r-b", "t1", "c1", 30)));
+  EXPECT_EQ(domain::FundingReportToJson(all[2]),
+            domain::FundingReportToJson(MakeReport("r-b", "t1", "c1", 30)));
   ASSERT_OK_AND_ASSIGN(auto of_t1, store->ListFundingReports(kD1, "t1", ""));
   EXPECT_THAT(Ids(of_t1), ElementsAre("r-c", "r-b"));
   ASSERT_OK_AND_ASSIGN(auto of_c1, store->ListFundingReports(kD1, "", "c1"));
@@ -540,8 +538,8 @@ TEST(SqlitePeopleTest, SecondAckOfTheSameAssignmentIsAlreadyExists) {
   };
   ASSERT_OK_AND_ASSIGN(auto all, store->ListAcks(kD1, "", ""));
   EXPECT_THAT(keys(all), ElementsAre("t2/c1", "t1/c1", "t1/c2"));
-  EXPECT_EQ(workflow::AssignmentAckToJson(all[1]),
-            workflow::AssignmentAckToJson(MakeAck("t1", "c1", 6)));
+  EXPECT_EQ(domain::AssignmentAckToJson(all[1]),
+            domain::AssignmentAckToJson(MakeAck("t1", "c1", 6)));
   ASSERT_OK_AND_ASSIGN(auto of_t1, store->ListAcks(kD1, "t1", ""));
   EXPECT_THAT(keys(of_t1), ElementsAre("t1/c1", "t1/c2"));
   ASSERT_OK_AND_ASSIGN(auto of_c1, store->ListAcks(kD1, "", "c1"));
@@ -575,9 +573,9 @@ TEST(PeopleCodecTest, NewValuesRoundTripExactly) {
   Principal p = MakePrincipal(kD1, "rev-1", Role::kReviewer, 4);
   p.home_department_id = "dept-b";
   p.disabled = true;
-  ASSERT_OK_AND_ASSIGN(
-      Principal p2, workflow::PrincipalFromJson(workflow::PrincipalToJson(p)));
-  EXPECT_EQ(workflow::PrincipalToJson(p2), workflow::PrincipalToJson(p));
+  ASSERT_OK_AND_ASSIGN(Principal p2,
+                       domain::PrincipalFromJson(domain::PrincipalToJson(p)));
+  EXPECT_EQ(domain::PrincipalToJson(p2), domain::PrincipalToJson(p));
   EXPECT_EQ(p2.role, Role::kReviewer);
   EXPECT_TRUE(p2.disabled);
   EXPECT_EQ(p2.home_department_id, "dept-b");
@@ -585,39 +583,35 @@ TEST(PeopleCodecTest, NewValuesRoundTripExactly) {
   Credential c = MakeCredential(kD1, "tok-1", "rev-1", 'f', 2);
   c.revoked = true;
   c.revoked_at = T(99);
-  ASSERT_OK_AND_ASSIGN(Credential c2, workflow::CredentialFromJson(
-                                          workflow::CredentialToJson(c)));
+  ASSERT_OK_AND_ASSIGN(Credential c2,
+                       domain::CredentialFromJson(domain::CredentialToJson(c)));
   EXPECT_EQ(c2.revoked_at, T(99));
-  EXPECT_EQ(workflow::CredentialToJson(c2), workflow::CredentialToJson(c));
+  EXPECT_EQ(domain::CredentialToJson(c2), domain::CredentialToJson(c));
 
   Complaint k = MakeComplaint("k1", "c1", ComplaintState::kUnfounded, 2);
-  ASSERT_OK_AND_ASSIGN(
-      Complaint k2, workflow::ComplaintFromJson(workflow::ComplaintToJson(k)));
+  ASSERT_OK_AND_ASSIGN(Complaint k2,
+                       domain::ComplaintFromJson(domain::ComplaintToJson(k)));
   EXPECT_EQ(k2.state, ComplaintState::kUnfounded);
-  EXPECT_EQ(workflow::ComplaintToJson(k2), workflow::ComplaintToJson(k));
+  EXPECT_EQ(domain::ComplaintToJson(k2), domain::ComplaintToJson(k));
 
   const FundingReport r = MakeReport("r1", "t1", "c1", 5);
-  ASSERT_OK_AND_ASSIGN(FundingReport r2, workflow::FundingReportFromJson(
-                                             workflow::FundingReportToJson(r)));
-  EXPECT_EQ(workflow::FundingReportToJson(r2),
-            workflow::FundingReportToJson(r));
+  ASSERT_OK_AND_ASSIGN(FundingReport r2, domain::FundingReportFromJson(
+                                             domain::FundingReportToJson(r)));
+  EXPECT_EQ(domain::FundingReportToJson(r2), domain::FundingReportToJson(r));
 
   const AssignmentAck a = MakeAck("t1", "c1", 6);
-  ASSERT_OK_AND_ASSIGN(AssignmentAck a2, workflow::AssignmentAckFromJson(
-                                             workflow::AssignmentAckToJson(a)));
+  ASSERT_OK_AND_ASSIGN(AssignmentAck a2, domain::AssignmentAckFromJson(
+                                             domain::AssignmentAckToJson(a)));
   EXPECT_EQ(a2.acknowledged_at, T(6));
-  EXPECT_EQ(workflow::AssignmentAckToJson(a2),
-            workflow::AssignmentAckToJson(a));
+  EXPECT_EQ(domain::AssignmentAckToJson(a2), domain::AssignmentAckToJson(a));
 }
 
 TEST(PeopleCodecTest, UnknownComplaintStateIsInvalidArgument) {
-  EXPECT_THAT(workflow::ComplaintFromJson(R"({"id":"k1","state":"CLOSED"})"),
+  EXPECT_THAT(domain::ComplaintFromJson(R"({"id":"k1","state":"CLOSED"})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("member 'state' has unknown value 'CLOSED'")));
-  EXPECT_EQ(workflow::ParseComplaintState("RESOLVED"),
-            ComplaintState::kResolved);
-  EXPECT_EQ(workflow::ComplaintStateName(ComplaintState::kVerified),
-            "VERIFIED");
+  EXPECT_EQ(domain::ParseComplaintState("RESOLVED"), ComplaintState::kResolved);
+  EXPECT_EQ(domain::ComplaintStateName(ComplaintState::kVerified), "VERIFIED");
 }
 
 // -------------------------------------------------------------- migration
@@ -674,19 +668,18 @@ TEST(SqlitePeopleTest, MigrationTwoUpgradesASchemaOneFileKeepingItsData) {
   const Task task = MakeTask(kD1, "t-old");
   // What a binary knowing only migration 1 left behind: its schema, its
   // user_version and a task.
-  ASSERT_EQ(
-      ExecRaw(path, absl::StrCat("BEGIN;", migrations[0].sql,
-                                 "PRAGMA user_version = 1;"
-                                 "INSERT INTO tasks (district_id, id, "
-                                 "department_id, state, version, "
-                                 "item_code, start_date, end_date, "
-                                 "timer_at, created_at, updated_at, "
-                                 "body) VALUES ('d1', 't-old', "
-                                 "'dept-a', 'ACTIVE', 1, NULL, "
-                                 "'2026-04-01', '2026-06-30', NULL, 0, "
-                                 "0, '",
-                                 workflow::TaskToJson(task), "');COMMIT;")),
-      SQLITE_OK);
+  ASSERT_EQ(ExecRaw(path, absl::StrCat("BEGIN;", migrations[0].sql,
+                                       "PRAGMA user_version = 1;"
+                                       "INSERT INTO tasks (district_id, id, "
+                                       "department_id, state, version, "
+                                       "item_code, start_date, end_date, "
+                                       "timer_at, created_at, updated_at, "
+                                       "body) VALUES ('d1', 't-old', "
+                                       "'dept-a', 'ACTIVE', 1, NULL, "
+                                       "'2026-04-01', '2026-06-30', NULL, 0, "
+                                       "0, '",
+                                       domain::TaskToJson(task), "');COMMIT;")),
+            SQLITE_OK);
   std::string version;
   ASSERT_EQ(ExecRaw(path, "PRAGMA user_version", &version), SQLITE_OK);
   ASSERT_EQ(version, "1");
@@ -697,7 +690,7 @@ TEST(SqlitePeopleTest, MigrationTwoUpgradesASchemaOneFileKeepingItsData) {
                          store->Pragma("user_version"));
     EXPECT_EQ(user_version, absl::StrCat(SqliteStore::SchemaVersion()));
     ASSERT_OK_AND_ASSIGN(Task old, store->GetTask(kD1, "t-old"));
-    EXPECT_EQ(workflow::TaskToJson(old), workflow::TaskToJson(task));
+    EXPECT_EQ(domain::TaskToJson(old), domain::TaskToJson(task));
     ASSERT_OK_AND_ASSIGN(const int64_t none, store->CountPrincipals(kD1));
     EXPECT_EQ(none, 0);
     // The new tables work, and refer to the old rows.

@@ -26,17 +26,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/merkle.h"
+#include "audit/encoding.h"
+#include "audit/merkle.h"
+#include "domain/codec.h"
+#include "domain/types.h"
 #include "store/store.h"
 #include "tests/testing/fault_injecting_store.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/audit_encoding.h"
-#include "workflow/codec.h"
-#include "workflow/domain.h"
 
 namespace taskgate::store {
 namespace {
 
+using domain::AuditEvent;
+using domain::Task;
+using domain::TaskState;
 using ::taskgate::testing::FaultInjectingStore;
 using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
@@ -46,9 +49,6 @@ using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-using workflow::AuditEvent;
-using workflow::Task;
-using workflow::TaskState;
 
 // Matches an OK `StatusOr` whose value matches `matcher`.
 MATCHER_P(IsOkAndHolds, matcher, "is OK and holds a matching value") {
@@ -178,7 +178,7 @@ AuditEvent MakeEvent(const std::string& district, const std::string& action,
   e.district_id = district;
   e.time = time;
   e.actor_id = "clerk-1";
-  e.actor_role = workflow::Role::kDepartment;
+  e.actor_role = domain::Role::kDepartment;
   e.action = action;
   e.entity_type = "task";
   e.entity_id = entity_id;
@@ -368,7 +368,7 @@ TEST(SqliteStoreTest, ReopenKeepsData) {
   EXPECT_FALSE(Exists(path + "-wal"));  // a clean close checkpoints
   ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
   ASSERT_OK_AND_ASSIGN(Task stored, store->GetTask(kD1, "t1"));
-  EXPECT_EQ(workflow::TaskToJson(stored), workflow::TaskToJson(task));
+  EXPECT_EQ(domain::TaskToJson(stored), domain::TaskToJson(task));
   EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(1));
   ASSERT_OK_AND_ASSIGN(
       CommitResult next,
@@ -567,7 +567,7 @@ TEST(SqliteStoreTest, CommitWritesTaskAndEventsAtomically) {
   ASSERT_OK_AND_ASSIGN(CommitResult result, store->Commit(change));
   EXPECT_THAT(result.seqs, ElementsAre(1, 2));
   ASSERT_OK_AND_ASSIGN(Task stored, store->GetTask(kD1, "t1"));
-  EXPECT_EQ(workflow::TaskToJson(stored), workflow::TaskToJson(task));
+  EXPECT_EQ(domain::TaskToJson(stored), domain::TaskToJson(task));
   EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(2));
   ASSERT_OK_AND_ASSIGN(auto events, store->ListEvents(AllEvents(kD1)));
   ASSERT_EQ(events.size(), 2U);
@@ -604,7 +604,7 @@ TEST(SqliteStoreTest, ChangeNamingAnotherDistrictIsInvalidArgument) {
                        HasSubstr("audit event \"task.submit\"")));
 
   ChangeSet wrong_decision = CreateTaskChange(MakeTask(kD1, "t1"));
-  workflow::Decision decision;
+  domain::Decision decision;
   decision.district_id = kD2;
   decision.task_id = "t1";
   wrong_decision.decisions.push_back(decision);
@@ -613,7 +613,7 @@ TEST(SqliteStoreTest, ChangeNamingAnotherDistrictIsInvalidArgument) {
                        HasSubstr("decision on task t1")));
 
   ChangeSet wrong_community = EventsChange(kD1, {MakeEvent(kD1, "c", "c1")});
-  workflow::Community community;
+  domain::Community community;
   community.district_id = kD2;
   community.id = "c1";
   community.version = 1;
@@ -982,15 +982,15 @@ TEST(SqliteStoreTest, ListTasksDueAndNextTimer) {
 
 // ---------------------------------------------------- catalog, communities
 
-workflow::CatalogVersion MakeCatalog(int64_t version) {
-  workflow::CatalogVersion catalog;
+domain::CatalogVersion MakeCatalog(int64_t version) {
+  domain::CatalogVersion catalog;
   catalog.district_id = kD1;
   catalog.version = version;
   catalog.published_at = T(version);
   catalog.published_by = "admin";
   catalog.note = absl::StrCat("v", version);
   catalog.items.push_back(
-      {"N-1", workflow::ListKind::kNegative, "招商引资", "", {"招商"}});
+      {"N-1", domain::ListKind::kNegative, "招商引资", "", {"招商"}});
   return catalog;
 }
 
@@ -1015,24 +1015,23 @@ TEST(SqliteStoreTest, CatalogVersionMustBeLatestPlusOne) {
   ASSERT_THAT(store->Commit(PublishChange(2)), IsOk());
   EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(2));
 
-  ASSERT_OK_AND_ASSIGN(workflow::CatalogVersion latest,
+  ASSERT_OK_AND_ASSIGN(domain::CatalogVersion latest,
                        store->GetCatalog(kD1, 0));
   EXPECT_EQ(latest.version, 2);
   EXPECT_EQ(latest.note, "v2");
-  ASSERT_OK_AND_ASSIGN(workflow::CatalogVersion first,
-                       store->GetCatalog(kD1, 1));
-  EXPECT_EQ(workflow::CatalogToJson(first),
-            workflow::CatalogToJson(MakeCatalog(1)));
+  ASSERT_OK_AND_ASSIGN(domain::CatalogVersion first, store->GetCatalog(kD1, 1));
+  EXPECT_EQ(domain::CatalogToJson(first),
+            domain::CatalogToJson(MakeCatalog(1)));
   EXPECT_THAT(
       store->GetCatalog(kD1, 3),
       StatusIs(absl::StatusCode::kNotFound, HasSubstr("catalog version 3")));
   EXPECT_THAT(store->GetCatalog(kD2, 0), StatusIs(absl::StatusCode::kNotFound));
 }
 
-workflow::Community MakeCommunity(const std::string& id,
-                                  const std::string& street,
-                                  int64_t version = 1) {
-  workflow::Community c;
+domain::Community MakeCommunity(const std::string& id,
+                                const std::string& street,
+                                int64_t version = 1) {
+  domain::Community c;
   c.district_id = kD1;
   c.id = id;
   c.name = "community " + id;
@@ -1043,7 +1042,7 @@ workflow::Community MakeCommunity(const std::string& id,
   return c;
 }
 
-ChangeSet CommunityChange(const workflow::Community& c,
+ChangeSet CommunityChange(const domain::Community& c,
                           int64_t expected_version) {
   ChangeSet change =
       EventsChange(kD1, {MakeEvent(kD1, "community.write", c.id)});
@@ -1078,13 +1077,13 @@ TEST(SqliteStoreTest, CommunitiesUseOptimisticVersions) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("community c1 has version 5 but must be 3")));
 
-  ASSERT_OK_AND_ASSIGN(workflow::Community c1, store->GetCommunity(kD1, "c1"));
+  ASSERT_OK_AND_ASSIGN(domain::Community c1, store->GetCommunity(kD1, "c1"));
   EXPECT_EQ(c1.street, "west");
   EXPECT_EQ(c1.version, 2);
   EXPECT_THAT(store->GetCommunity(kD1, "c9"),
               StatusIs(absl::StatusCode::kNotFound));
 
-  const auto ids = [](const std::vector<workflow::Community>& cs) {
+  const auto ids = [](const std::vector<domain::Community>& cs) {
     std::vector<std::string> out;
     out.reserve(cs.size());
     for (const auto& c : cs) out.push_back(c.id);
@@ -1107,12 +1106,12 @@ TEST(SqliteStoreTest, DistrictIsCreatedOnce) {
                        HasSubstr("district d1 not found")));
   ChangeSet change =
       EventsChange(kD1, {MakeEvent(kD1, "district.create", kD1)});
-  change.district = workflow::District{kD1, "Riverside", "Asia/Shanghai"};
+  change.district = domain::District{kD1, "Riverside", "Asia/Shanghai"};
   ASSERT_THAT(store->Commit(change), IsOk());
   EXPECT_THAT(store->Commit(change),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        HasSubstr("district d1 already exists")));
-  ASSERT_OK_AND_ASSIGN(workflow::District district, store->GetDistrict(kD1));
+  ASSERT_OK_AND_ASSIGN(domain::District district, store->GetDistrict(kD1));
   EXPECT_EQ(district.name, "Riverside");
   EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(1));
 
@@ -1127,9 +1126,9 @@ TEST(SqliteStoreTest, DecisionsListOldestFirst) {
   ASSERT_NE(store, nullptr);
   ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))), IsOk());
   for (auto [kind, reviewer] :
-       {std::pair{workflow::DecisionKind::kReturn, "r-2"},
-        std::pair{workflow::DecisionKind::kApprove, "r-1"}}) {
-    workflow::Decision decision;
+       {std::pair{domain::DecisionKind::kReturn, "r-2"},
+        std::pair{domain::DecisionKind::kApprove, "r-1"}}) {
+    domain::Decision decision;
     decision.district_id = kD1;
     decision.task_id = "t1";
     decision.kind = kind;
@@ -1141,16 +1140,16 @@ TEST(SqliteStoreTest, DecisionsListOldestFirst) {
   }
   ASSERT_OK_AND_ASSIGN(auto decisions, store->ListDecisions(kD1, "t1"));
   ASSERT_EQ(decisions.size(), 2U);
-  EXPECT_EQ(decisions[0].kind, workflow::DecisionKind::kReturn);
+  EXPECT_EQ(decisions[0].kind, domain::DecisionKind::kReturn);
   EXPECT_EQ(decisions[0].decided_by, "r-2");
-  EXPECT_EQ(decisions[1].kind, workflow::DecisionKind::kApprove);
+  EXPECT_EQ(decisions[1].kind, domain::DecisionKind::kApprove);
   EXPECT_THAT(store->ListDecisions(kD1, "t2"), IsOkAndHolds(IsEmpty()));
 }
 
 TEST(SqliteStoreTest, DecisionOnMissingTaskIsNotFoundAndWritesNothing) {
   auto store = OpenMemory();
   ASSERT_NE(store, nullptr);
-  workflow::Decision decision;
+  domain::Decision decision;
   decision.district_id = kD1;
   decision.task_id = "ghost";
   ChangeSet change = EventsChange(kD1, {MakeEvent(kD1, "task.decide", "x")});
@@ -1170,7 +1169,7 @@ TEST(SqliteStoreTest, EventRoundTripEqualsCommitted) {
   AuditEvent event = MakeEvent(kD1, "task.approve", "t1");
   event.seq = 99;                               // ignored: the store assigns
   event.time = T(5) + absl::Nanoseconds(1789);  // sub-microsecond part
-  event.actor_role = workflow::Role::kReviewer;
+  event.actor_role = domain::Role::kReviewer;
   event.state_before = "in_review";
   event.state_after = "active";
   event.reason = "符合准入条件";
@@ -1189,8 +1188,8 @@ TEST(SqliteStoreTest, EventRoundTripEqualsCommitted) {
   ASSERT_EQ(events.size(), 1U);
   EXPECT_EQ(events[0].event, expected);
   EXPECT_EQ(events[0].seq, 2);
-  EXPECT_EQ(events[0].canonical, workflow::EncodeAuditEvent(expected));
-  EXPECT_EQ(events[0].leaf_hash, merkle::LeafHash(events[0].canonical));
+  EXPECT_EQ(events[0].canonical, audit::EncodeAuditEvent(expected));
+  EXPECT_EQ(events[0].leaf_hash, audit::LeafHash(events[0].canonical));
 }
 
 TEST(SqliteStoreTest, ListEventsAppliesEveryFilter) {
@@ -1342,11 +1341,11 @@ TEST(SqliteStoreTest, LeafHashesAndRawRowsComeBackAsStored) {
   EXPECT_EQ(rows[0].columns, columns);
 }
 
-checkpoint::Checkpoint MakeCheckpoint(int64_t size) {
-  checkpoint::Checkpoint c;
+audit::Checkpoint MakeCheckpoint(int64_t size) {
+  audit::Checkpoint c;
   c.log_id = "taskgate/d1";
   c.tree_size = size;
-  c.root_hash = merkle::Sha256(absl::StrCat(size));
+  c.root_hash = audit::Sha256(absl::StrCat(size));
   c.time = T(size);
   c.key_id = "0123456789abcdef";
   c.signature = std::string(64, static_cast<char>(size));
@@ -1397,7 +1396,7 @@ TEST(SqliteStoreTest, LeafHashesGiveTheRootOfEveryPrefix) {
   for (size_t n = 0; n < 5; ++n) {
     // Recomputed here from the event, not taken from the store.
     EXPECT_EQ(leaves[n],
-              merkle::LeafHash(workflow::EncodeAuditEvent(events[n].event)))
+              audit::LeafHash(audit::EncodeAuditEvent(events[n].event)))
         << n;
   }
   EXPECT_THAT(store->ListLeafHashes(kD2, 0, 0), IsOkAndHolds(SizeIs(1)));

@@ -19,9 +19,9 @@
 #include <absl/synchronization/mutex.h>
 #include <absl/time/time.h>
 
-#include "common/merkle.h"
+#include "audit/merkle.h"
+#include "domain/types.h"
 #include "store/store.h"
-#include "workflow/domain.h"
 
 namespace taskgate::testing {
 
@@ -84,32 +84,32 @@ class FaultInjectingStore final : public store::Store {
       const std::string& district_id, const std::string& request_id) override {
     return wrapped_.FindRequest(district_id, request_id);
   }
-  absl::StatusOr<workflow::District> GetDistrict(
+  absl::StatusOr<domain::District> GetDistrict(
       const std::string& district_id) override {
     return wrapped_.GetDistrict(district_id);
   }
-  absl::StatusOr<workflow::CatalogVersion> GetCatalog(
+  absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const std::string& district_id, int64_t version) override {
     return wrapped_.GetCatalog(district_id, version);
   }
-  absl::StatusOr<workflow::Community> GetCommunity(
+  absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id,
       const std::string& community_id) override {
     return wrapped_.GetCommunity(district_id, community_id);
   }
-  absl::StatusOr<std::vector<workflow::Community>> ListCommunities(
+  absl::StatusOr<std::vector<domain::Community>> ListCommunities(
       const std::string& district_id, const std::string& street) override {
     return wrapped_.ListCommunities(district_id, street);
   }
-  absl::StatusOr<workflow::Task> GetTask(const std::string& district_id,
-                                         const std::string& task_id) override {
+  absl::StatusOr<domain::Task> GetTask(const std::string& district_id,
+                                       const std::string& task_id) override {
     return wrapped_.GetTask(district_id, task_id);
   }
-  absl::StatusOr<std::vector<workflow::Task>> ListTasks(
+  absl::StatusOr<std::vector<domain::Task>> ListTasks(
       const store::TaskQuery& query) override {
     return wrapped_.ListTasks(query);
   }
-  absl::StatusOr<std::vector<workflow::Task>> ListTasksDue(
+  absl::StatusOr<std::vector<domain::Task>> ListTasksDue(
       const std::string& district_id, absl::Time now, int32_t limit) override {
     return wrapped_.ListTasksDue(district_id, now, limit);
   }
@@ -117,7 +117,7 @@ class FaultInjectingStore final : public store::Store {
       const std::string& district_id) override {
     return wrapped_.NextTimer(district_id);
   }
-  absl::StatusOr<std::vector<workflow::Decision>> ListDecisions(
+  absl::StatusOr<std::vector<domain::Decision>> ListDecisions(
       const std::string& district_id, const std::string& task_id) override {
     return wrapped_.ListDecisions(district_id, task_id);
   }
@@ -128,7 +128,7 @@ class FaultInjectingStore final : public store::Store {
   absl::StatusOr<int64_t> EventCount(const std::string& district_id) override {
     return wrapped_.EventCount(district_id);
   }
-  absl::StatusOr<std::vector<merkle::Hash>> ListLeafHashes(
+  absl::StatusOr<std::vector<audit::Hash>> ListLeafHashes(
       const std::string& district_id, int64_t after_seq,
       int32_t limit) override {
     return wrapped_.ListLeafHashes(district_id, after_seq, limit);
@@ -139,24 +139,24 @@ class FaultInjectingStore final : public store::Store {
     return wrapped_.ListAuditRows(district_id, after_seq, limit);
   }
   absl::Status AddCheckpoint(const std::string& district_id,
-                             const checkpoint::Checkpoint& c) override {
+                             const audit::Checkpoint& c) override {
     return wrapped_.AddCheckpoint(district_id, c);
   }
-  absl::StatusOr<std::vector<checkpoint::Checkpoint>> ListCheckpoints(
+  absl::StatusOr<std::vector<audit::Checkpoint>> ListCheckpoints(
       const std::string& district_id, int64_t after_size,
       int32_t limit) override {
     return wrapped_.ListCheckpoints(district_id, after_size, limit);
   }
-  absl::StatusOr<std::optional<checkpoint::Checkpoint>> LatestCheckpoint(
+  absl::StatusOr<std::optional<audit::Checkpoint>> LatestCheckpoint(
       const std::string& district_id) override {
     return wrapped_.LatestCheckpoint(district_id);
   }
-  absl::StatusOr<workflow::Principal> GetPrincipal(
+  absl::StatusOr<domain::Principal> GetPrincipal(
       const std::string& district_id,
       const std::string& principal_id) override {
     return wrapped_.GetPrincipal(district_id, principal_id);
   }
-  absl::StatusOr<std::vector<workflow::Principal>> ListPrincipals(
+  absl::StatusOr<std::vector<domain::Principal>> ListPrincipals(
       const std::string& district_id) override {
     return wrapped_.ListPrincipals(district_id);
   }
@@ -164,36 +164,36 @@ class FaultInjectingStore final : public store::Store {
       const std::string& district_id) override {
     return wrapped_.CountPrincipals(district_id);
   }
-  absl::StatusOr<workflow::Credential> GetCredential(
+  absl::StatusOr<domain::Credential> GetCredential(
       const std::string& district_id,
       const std::string& credential_id) override {
     return wrapped_.GetCredential(district_id, credential_id);
   }
-  absl::StatusOr<std::optional<workflow::Credential>> FindCredentialByHash(
+  absl::StatusOr<std::optional<domain::Credential>> FindCredentialByHash(
       const std::string& district_id, const std::string& token_hash) override {
     return wrapped_.FindCredentialByHash(district_id, token_hash);
   }
-  absl::StatusOr<std::vector<workflow::Credential>> ListCredentials(
+  absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
       const std::string& district_id,
       const std::string& principal_id) override {
     return wrapped_.ListCredentials(district_id, principal_id);
   }
-  absl::StatusOr<workflow::Complaint> GetComplaint(
+  absl::StatusOr<domain::Complaint> GetComplaint(
       const std::string& district_id,
       const std::string& complaint_id) override {
     return wrapped_.GetComplaint(district_id, complaint_id);
   }
-  absl::StatusOr<std::vector<workflow::Complaint>> ListComplaints(
+  absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
       const std::string& district_id, const std::string& community_id,
-      const std::vector<workflow::ComplaintState>& states) override {
+      const std::vector<domain::ComplaintState>& states) override {
     return wrapped_.ListComplaints(district_id, community_id, states);
   }
-  absl::StatusOr<std::vector<workflow::FundingReport>> ListFundingReports(
+  absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override {
     return wrapped_.ListFundingReports(district_id, task_id, community_id);
   }
-  absl::StatusOr<std::vector<workflow::AssignmentAck>> ListAcks(
+  absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override {
     return wrapped_.ListAcks(district_id, task_id, community_id);

@@ -13,8 +13,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "audit/merkle.h"
 #include "common/field_violations.h"
-#include "common/merkle.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_injecting_store.h"
@@ -44,40 +44,41 @@ absl::Time At(int y, int m, int d, int hour = 9) {
 
 // The hash a server stores for token secret `secret`.
 std::string HashOf(const std::string& secret) {
-  return merkle::ToHex(merkle::Sha256(secret));
+  return audit::ToHex(audit::Sha256(secret));
 }
 
-Principal Admin() {
-  Principal p;
+domain::Principal Admin() {
+  domain::Principal p;
   p.id = "admin-1";
-  p.role = Role::kAdmin;
+  p.role = domain::Role::kAdmin;
   return p;
 }
-Principal Clerk(const std::string& department = "civil-affairs") {
-  Principal p;
+domain::Principal Clerk(const std::string& department = "civil-affairs") {
+  domain::Principal p;
   p.id = "clerk-" + department;
-  p.role = Role::kDepartment;
+  p.role = domain::Role::kDepartment;
   p.department_id = department;
   return p;
 }
-Principal Reviewer(const std::string& id, const std::string& home = "") {
-  Principal p;
+domain::Principal Reviewer(const std::string& id,
+                           const std::string& home = "") {
+  domain::Principal p;
   p.id = id;
-  p.role = Role::kReviewer;
+  p.role = domain::Role::kReviewer;
   p.home_department_id = home;
   return p;
 }
-Principal Office(const std::string& community) {
-  Principal p;
+domain::Principal Office(const std::string& community) {
+  domain::Principal p;
   p.id = "office-" + community;
-  p.role = Role::kCommunity;
+  p.role = domain::Role::kCommunity;
   p.community_id = community;
   return p;
 }
-Principal Auditor() {
-  Principal p;
+domain::Principal Auditor() {
+  domain::Principal p;
   p.id = "auditor-1";
-  p.role = Role::kAuditor;
+  p.role = domain::Role::kAuditor;
   return p;
 }
 
@@ -98,9 +99,9 @@ class EnginePeopleTest : public ::testing::Test {
     faults_ = std::make_unique<FaultInjectingStore>(*sqlite_);
     engine_ = std::make_unique<Engine>(*faults_, clock_, EngineOptions());
     ASSERT_THAT(engine_->EnsureDistrict("Test district"), IsOk());
-    std::vector<CatalogItem> items = {
+    std::vector<domain::CatalogItem> items = {
         {"A-001",
-         ListKind::kAssist,
+         domain::ListKind::kAssist,
          "Elderly care subsidy checks",
          "老年人权益保障法",
          {}},
@@ -108,7 +109,7 @@ class EnginePeopleTest : public ::testing::Test {
     ASSERT_THAT(engine_->PublishCatalog(Admin(), "", items, "lists"), IsOk());
     for (const auto& [id, street] :
          {std::pair{"c1", "east"}, {"c2", "east"}, {"c3", "west"}}) {
-      Community c;
+      domain::Community c;
       c.id = id;
       c.name = std::string("Community ") + id;
       c.street = street;
@@ -120,8 +121,8 @@ class EnginePeopleTest : public ::testing::Test {
 
   // An assist-list task for c1 that passes every rule: 10 h a month from
   // May to July 2026, funded, duty split given.
-  TaskSpec CleanSpec() {
-    TaskSpec s;
+  domain::TaskSpec CleanSpec() {
+    domain::TaskSpec s;
     s.title = "Quarterly elderly subsidy check";
     s.description = "Visit subsidy recipients and confirm eligibility.";
     s.item_code = "A-001";
@@ -138,8 +139,8 @@ class EnginePeopleTest : public ::testing::Test {
     return s;
   }
 
-  absl::StatusOr<Task> Do(const Principal& p, TaskAction action,
-                          const std::string& id) {
+  absl::StatusOr<domain::Task> Do(const domain::Principal& p, TaskAction action,
+                                  const std::string& id) {
     ActionRequest r;
     r.action = action;
     r.task_id = id;
@@ -154,10 +155,11 @@ class EnginePeopleTest : public ::testing::Test {
     ASSERT_THAT(engine_->CreateTask(Clerk(), "", "a", CleanSpec()), IsOk());
     ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "a"), IsOk());
     ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "a"), IsOk());
-    ASSERT_OK_AND_ASSIGN(Task a, Do(Reviewer("r1"), TaskAction::kApprove, "a"));
-    ASSERT_EQ(a.state, TaskState::kActive);
+    ASSERT_OK_AND_ASSIGN(domain::Task a,
+                         Do(Reviewer("r1"), TaskAction::kApprove, "a"));
+    ASSERT_EQ(a.state, domain::TaskState::kActive);
 
-    TaskSpec b = CleanSpec();
+    domain::TaskSpec b = CleanSpec();
     b.emergency = true;
     b.emergency_reason = "flood season";
     b.target_communities = {"c1", "c2"};
@@ -165,18 +167,18 @@ class EnginePeopleTest : public ::testing::Test {
     b.start_date = absl::CivilDay(2026, 6, 1);
     b.end_date = absl::CivilDay(2026, 8, 31);
     ASSERT_THAT(engine_->CreateTask(Clerk("housing"), "", "b", b), IsOk());
-    ASSERT_OK_AND_ASSIGN(Task submitted_b,
+    ASSERT_OK_AND_ASSIGN(domain::Task submitted_b,
                          Do(Clerk("housing"), TaskAction::kSubmit, "b"));
-    ASSERT_EQ(submitted_b.state, TaskState::kProvisional);
+    ASSERT_EQ(submitted_b.state, domain::TaskState::kProvisional);
 
-    TaskSpec c = CleanSpec();
+    domain::TaskSpec c = CleanSpec();
     c.hours_per_community_month = 7;
     ASSERT_THAT(engine_->CreateTask(Clerk("health"), "", "c", c), IsOk());
-    ASSERT_OK_AND_ASSIGN(Task submitted_c,
+    ASSERT_OK_AND_ASSIGN(domain::Task submitted_c,
                          Do(Clerk("health"), TaskAction::kSubmit, "c"));
-    ASSERT_EQ(submitted_c.state, TaskState::kSubmitted);
+    ASSERT_EQ(submitted_c.state, domain::TaskState::kSubmitted);
 
-    TaskSpec d = CleanSpec();
+    domain::TaskSpec d = CleanSpec();
     d.target_communities.clear();
     d.target_streets = {"east"};
     ASSERT_THAT(engine_->CreateTask(Clerk(), "", "d", d), IsOk());
@@ -199,8 +201,8 @@ class EnginePeopleTest : public ::testing::Test {
     return n.ok() ? *n : -1;
   }
 
-  Principal NewPrincipal(const std::string& id, Role role) {
-    Principal p;
+  domain::Principal NewPrincipal(const std::string& id, domain::Role role) {
+    domain::Principal p;
     p.id = id;
     p.role = role;
     p.display_name = "Someone";
@@ -217,7 +219,7 @@ class EnginePeopleTest : public ::testing::Test {
 
 TEST_F(EnginePeopleTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
   const int64_t before = EventCount();
-  ASSERT_OK_AND_ASSIGN(std::optional<Credential> issued,
+  ASSERT_OK_AND_ASSIGN(std::optional<domain::Credential> issued,
                        engine_->BootstrapAdmin("tok-boot", HashOf("s1")));
   ASSERT_TRUE(issued.has_value());
   EXPECT_EQ(issued->id, "tok-boot");
@@ -226,25 +228,26 @@ TEST_F(EnginePeopleTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
   EXPECT_EQ(issued->created_at, At(2026, 3, 2));
   EXPECT_EQ(EventCount(), before + 2);
 
-  ASSERT_OK_AND_ASSIGN(Principal admin, engine_->Authenticate(HashOf("s1")));
+  ASSERT_OK_AND_ASSIGN(domain::Principal admin,
+                       engine_->Authenticate(HashOf("s1")));
   EXPECT_EQ(admin.id, "admin");
-  EXPECT_EQ(admin.role, Role::kAdmin);
+  EXPECT_EQ(admin.role, domain::Role::kAdmin);
   EXPECT_EQ(admin.display_name, "District administrator");
   EXPECT_EQ(admin.version, 1);
 
   std::vector<store::StoredEvent> events = Events();
   ASSERT_GE(events.size(), 2U);
-  const AuditEvent& created = events[events.size() - 2].event;
-  const AuditEvent& token = events.back().event;
+  const domain::AuditEvent& created = events[events.size() - 2].event;
+  const domain::AuditEvent& token = events.back().event;
   EXPECT_EQ(created.action, "principal.create");
   EXPECT_EQ(created.actor_id, "system");
-  EXPECT_EQ(created.actor_role, Role::kSystem);
+  EXPECT_EQ(created.actor_role, domain::Role::kSystem);
   EXPECT_EQ(created.entity_id, "admin");
   EXPECT_EQ(token.action, "credential.issue");
   EXPECT_EQ(token.entity_id, "tok-boot");
   EXPECT_THAT(events.back().canonical, Not(HasSubstr(HashOf("s1"))));
 
-  ASSERT_OK_AND_ASSIGN(std::optional<Credential> again,
+  ASSERT_OK_AND_ASSIGN(std::optional<domain::Credential> again,
                        engine_->BootstrapAdmin("tok-2", HashOf("s2")));
   EXPECT_FALSE(again.has_value());
   EXPECT_EQ(EventCount(), before + 2);
@@ -253,11 +256,12 @@ TEST_F(EnginePeopleTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
 }
 
 TEST_F(EnginePeopleTest, BootstrapRefusesAMalformedTokenHash) {
-  absl::StatusOr<std::optional<Credential>> bad =
+  absl::StatusOr<std::optional<domain::Credential>> bad =
       engine_->BootstrapAdmin("Tok!", "ABCDEF");
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(bad.status()), ElementsAre("token_id", "token_hash"));
-  ASSERT_OK_AND_ASSIGN(std::vector<Principal> none, engine_->ListPrincipals());
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Principal> none,
+                       engine_->ListPrincipals());
   EXPECT_THAT(none, IsEmpty());
 }
 
@@ -265,22 +269,25 @@ TEST_F(EnginePeopleTest, BootstrapRefusesAMalformedTokenHash) {
 
 TEST_F(EnginePeopleTest, CreatePrincipalChecksTheScopeEachRoleNeeds) {
   struct Case {
-    Principal principal;
+    domain::Principal principal;
     std::vector<std::string> fields;
   };
-  Principal clerk = NewPrincipal("clerk-1", Role::kDepartment);
-  Principal office = NewPrincipal("office-1", Role::kCommunity);
-  Principal unknown_office = office;
+  domain::Principal clerk = NewPrincipal("clerk-1", domain::Role::kDepartment);
+  domain::Principal office = NewPrincipal("office-1", domain::Role::kCommunity);
+  domain::Principal unknown_office = office;
   unknown_office.community_id = "c9";
-  Principal system = NewPrincipal("robot", Role::kSystem);
-  Principal admin_with_scope = NewPrincipal("admin-2", Role::kAdmin);
+  domain::Principal system = NewPrincipal("robot", domain::Role::kSystem);
+  domain::Principal admin_with_scope =
+      NewPrincipal("admin-2", domain::Role::kAdmin);
   admin_with_scope.community_id = "c1";
   admin_with_scope.department_id = "civil-affairs";
-  Principal auditor_with_home = NewPrincipal("aud-2", Role::kAuditor);
+  domain::Principal auditor_with_home =
+      NewPrincipal("aud-2", domain::Role::kAuditor);
   auditor_with_home.home_department_id = "civil-affairs";
-  Principal bad_reviewer = NewPrincipal("Rev 1", Role::kReviewer);
+  domain::Principal bad_reviewer =
+      NewPrincipal("Rev 1", domain::Role::kReviewer);
   bad_reviewer.home_department_id = "Civil Affairs";
-  Principal reserved = NewPrincipal("system", Role::kAuditor);
+  domain::Principal reserved = NewPrincipal("system", domain::Role::kAuditor);
   const std::vector<Case> cases = {
       {clerk, {"principal.department_id"}},
       {office, {"principal.community_id"}},
@@ -292,38 +299,42 @@ TEST_F(EnginePeopleTest, CreatePrincipalChecksTheScopeEachRoleNeeds) {
       {reserved, {"principal.id"}},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<Principal> created =
+    absl::StatusOr<domain::Principal> created =
         engine_->CreatePrincipal(Admin(), "", c.principal);
     EXPECT_THAT(created, StatusIs(absl::StatusCode::kInvalidArgument))
         << c.principal.id;
     EXPECT_EQ(Fields(created.status()), c.fields) << c.principal.id;
   }
-  ASSERT_OK_AND_ASSIGN(std::vector<Principal> none, engine_->ListPrincipals());
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Principal> none,
+                       engine_->ListPrincipals());
   EXPECT_THAT(none, IsEmpty());
 }
 
 TEST_F(EnginePeopleTest, CreatePrincipalStoresEachRoleWithItsScope) {
-  Principal clerk = NewPrincipal("clerk-1", Role::kDepartment);
+  domain::Principal clerk = NewPrincipal("clerk-1", domain::Role::kDepartment);
   clerk.department_id = "civil-affairs";
-  Principal reviewer = NewPrincipal("rev-1", Role::kReviewer);
+  domain::Principal reviewer = NewPrincipal("rev-1", domain::Role::kReviewer);
   reviewer.home_department_id = "health";
-  Principal office = NewPrincipal("office-c1", Role::kCommunity);
+  domain::Principal office =
+      NewPrincipal("office-c1", domain::Role::kCommunity);
   office.community_id = "c1";
-  Principal auditor = NewPrincipal("aud-1", Role::kAuditor);
-  for (const Principal& p : {clerk, reviewer, office, auditor}) {
-    ASSERT_OK_AND_ASSIGN(Principal created,
+  domain::Principal auditor = NewPrincipal("aud-1", domain::Role::kAuditor);
+  for (const domain::Principal& p : {clerk, reviewer, office, auditor}) {
+    ASSERT_OK_AND_ASSIGN(domain::Principal created,
                          engine_->CreatePrincipal(Admin(), "", p));
     EXPECT_EQ(created.version, 1);
     EXPECT_EQ(created.created_at, At(2026, 3, 2));
     EXPECT_EQ(created.district_id, "default");
     EXPECT_FALSE(created.disabled);
   }
-  ASSERT_OK_AND_ASSIGN(Principal stored, engine_->GetPrincipal("office-c1"));
+  ASSERT_OK_AND_ASSIGN(domain::Principal stored,
+                       engine_->GetPrincipal("office-c1"));
   EXPECT_EQ(stored.community_id, "c1");
-  EXPECT_EQ(stored.role, Role::kCommunity);
-  ASSERT_OK_AND_ASSIGN(std::vector<Principal> all, engine_->ListPrincipals());
+  EXPECT_EQ(stored.role, domain::Role::kCommunity);
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Principal> all,
+                       engine_->ListPrincipals());
   std::vector<std::string> ids;
-  for (const Principal& p : all) ids.push_back(p.id);
+  for (const domain::Principal& p : all) ids.push_back(p.id);
   EXPECT_THAT(ids, ElementsAre("aud-1", "clerk-1", "office-c1", "rev-1"));
 
   std::vector<store::StoredEvent> events =
@@ -342,8 +353,8 @@ TEST_F(EnginePeopleTest, CreatePrincipalStoresEachRoleWithItsScope) {
 }
 
 TEST_F(EnginePeopleTest, OnlyAnAdminManagesPrincipalsAndTokens) {
-  Principal p = NewPrincipal("aud-1", Role::kAuditor);
-  for (const Principal& caller : {Reviewer("r1"), Auditor(), Clerk()}) {
+  domain::Principal p = NewPrincipal("aud-1", domain::Role::kAuditor);
+  for (const domain::Principal& caller : {Reviewer("r1"), Auditor(), Clerk()}) {
     EXPECT_THAT(engine_->CreatePrincipal(caller, "", p),
                 StatusIs(absl::StatusCode::kPermissionDenied,
                          HasSubstr("an admin does")));
@@ -358,12 +369,12 @@ TEST_F(EnginePeopleTest, OnlyAnAdminManagesPrincipalsAndTokens) {
 }
 
 TEST_F(EnginePeopleTest, CreatePrincipalRetriedWithItsRequestIdAnswersOnce) {
-  Principal p = NewPrincipal("aud-1", Role::kAuditor);
-  ASSERT_OK_AND_ASSIGN(Principal first,
+  domain::Principal p = NewPrincipal("aud-1", domain::Role::kAuditor);
+  ASSERT_OK_AND_ASSIGN(domain::Principal first,
                        engine_->CreatePrincipal(Admin(), "req-p1", p));
   const int64_t events = EventCount();
   clock_.Advance(absl::Minutes(5));
-  ASSERT_OK_AND_ASSIGN(Principal again,
+  ASSERT_OK_AND_ASSIGN(domain::Principal again,
                        engine_->CreatePrincipal(Admin(), "req-p1", p));
   EXPECT_EQ(again.created_at, first.created_at);
   EXPECT_EQ(EventCount(), events);
@@ -378,14 +389,14 @@ TEST_F(EnginePeopleTest, CreatePrincipalRetriedWithItsRequestIdAnswersOnce) {
 // The server draws a fresh token id and secret on every attempt; a retry of
 // the same request must still get the first credential, not an error.
 TEST_F(EnginePeopleTest, IssueTokenRetriedWithFreshIdAndHashAnswersOnce) {
-  ASSERT_THAT(engine_->CreatePrincipal(Admin(), "",
-                                       NewPrincipal("aud-1", Role::kAuditor)),
+  ASSERT_THAT(engine_->CreatePrincipal(
+                  Admin(), "", NewPrincipal("aud-1", domain::Role::kAuditor)),
               IsOk());
-  ASSERT_OK_AND_ASSIGN(Credential first,
+  ASSERT_OK_AND_ASSIGN(domain::Credential first,
                        engine_->IssueToken(Admin(), "req-tok", "aud-1", "tok-1",
                                            HashOf("s1"), "desk"));
   const int64_t events = EventCount();
-  ASSERT_OK_AND_ASSIGN(Credential again,
+  ASSERT_OK_AND_ASSIGN(domain::Credential again,
                        engine_->IssueToken(Admin(), "req-tok", "aud-1", "tok-2",
                                            HashOf("s2"), "desk"));
   EXPECT_EQ(again.id, "tok-1");
@@ -395,11 +406,11 @@ TEST_F(EnginePeopleTest, IssueTokenRetriedWithFreshIdAndHashAnswersOnce) {
 }
 
 TEST_F(EnginePeopleTest, IssuedTokenAuthenticatesUntilRevoked) {
-  Principal clerk = NewPrincipal("clerk-1", Role::kDepartment);
+  domain::Principal clerk = NewPrincipal("clerk-1", domain::Role::kDepartment);
   clerk.department_id = "civil-affairs";
   ASSERT_THAT(engine_->CreatePrincipal(Admin(), "", clerk), IsOk());
   ASSERT_OK_AND_ASSIGN(
-      Credential issued,
+      domain::Credential issued,
       engine_->IssueToken(Admin(), "req-t1", "clerk-1", "tok-1",
                           HashOf("secret-1"), "office laptop"));
   EXPECT_EQ(issued.principal_id, "clerk-1");
@@ -407,10 +418,10 @@ TEST_F(EnginePeopleTest, IssuedTokenAuthenticatesUntilRevoked) {
   EXPECT_EQ(issued.created_by, "admin-1");
   EXPECT_FALSE(issued.revoked);
 
-  ASSERT_OK_AND_ASSIGN(Principal who,
+  ASSERT_OK_AND_ASSIGN(domain::Principal who,
                        engine_->Authenticate(HashOf("secret-1")));
   EXPECT_EQ(who.id, "clerk-1");
-  EXPECT_EQ(who.role, Role::kDepartment);
+  EXPECT_EQ(who.role, domain::Role::kDepartment);
   EXPECT_EQ(who.department_id, "civil-affairs");
 
   std::vector<store::StoredEvent> issue =
@@ -423,7 +434,7 @@ TEST_F(EnginePeopleTest, IssuedTokenAuthenticatesUntilRevoked) {
   EXPECT_THAT(issue[0].canonical, Not(HasSubstr("secret-1")));
 
   clock_.Advance(absl::Hours(1));
-  ASSERT_OK_AND_ASSIGN(Credential revoked,
+  ASSERT_OK_AND_ASSIGN(domain::Credential revoked,
                        engine_->RevokeToken(Admin(), "req-r1", "tok-1"));
   EXPECT_TRUE(revoked.revoked);
   EXPECT_EQ(revoked.revoked_at, At(2026, 3, 2, 10));
@@ -439,11 +450,11 @@ TEST_F(EnginePeopleTest, IssuedTokenAuthenticatesUntilRevoked) {
 
   // Revoking again changes nothing.
   const int64_t events = EventCount();
-  ASSERT_OK_AND_ASSIGN(Credential still,
+  ASSERT_OK_AND_ASSIGN(domain::Credential still,
                        engine_->RevokeToken(Admin(), "req-r2", "tok-1"));
   EXPECT_EQ(still.version, 2);
   EXPECT_EQ(EventCount(), events);
-  ASSERT_OK_AND_ASSIGN(std::vector<Credential> listed,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Credential> listed,
                        engine_->ListCredentials("clerk-1"));
   ASSERT_EQ(listed.size(), 1U);
   EXPECT_TRUE(listed[0].revoked);
@@ -452,27 +463,31 @@ TEST_F(EnginePeopleTest, IssuedTokenAuthenticatesUntilRevoked) {
 }
 
 TEST_F(EnginePeopleTest, UnknownMalformedAndRevokedTokensGetOneMessage) {
-  const absl::StatusOr<Principal> unknown =
+  const absl::StatusOr<domain::Principal> unknown =
       engine_->Authenticate(HashOf("never issued"));
-  const absl::StatusOr<Principal> malformed = engine_->Authenticate("x");
+  const absl::StatusOr<domain::Principal> malformed =
+      engine_->Authenticate("x");
   EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(malformed, StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(unknown.status().message(), malformed.status().message());
 }
 
 TEST_F(EnginePeopleTest, DisabledPrincipalCannotAuthenticateUntilEnabled) {
-  Principal auditor = NewPrincipal("aud-1", Role::kAuditor);
+  domain::Principal auditor = NewPrincipal("aud-1", domain::Role::kAuditor);
   ASSERT_THAT(engine_->CreatePrincipal(Admin(), "", auditor), IsOk());
   ASSERT_THAT(
       engine_->IssueToken(Admin(), "", "aud-1", "tok-1", HashOf("s"), ""),
       IsOk());
-  const absl::StatusOr<Principal> unknown = engine_->Authenticate(HashOf("?"));
+  const absl::StatusOr<domain::Principal> unknown =
+      engine_->Authenticate(HashOf("?"));
 
-  ASSERT_OK_AND_ASSIGN(Principal disabled, engine_->SetPrincipalDisabled(
-                                               Admin(), "", "aud-1", true, 1));
+  ASSERT_OK_AND_ASSIGN(
+      domain::Principal disabled,
+      engine_->SetPrincipalDisabled(Admin(), "", "aud-1", true, 1));
   EXPECT_TRUE(disabled.disabled);
   EXPECT_EQ(disabled.version, 2);
-  const absl::StatusOr<Principal> refused = engine_->Authenticate(HashOf("s"));
+  const absl::StatusOr<domain::Principal> refused =
+      engine_->Authenticate(HashOf("s"));
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnauthenticated));
   // The same words as for an unknown token: a caller cannot tell which.
   EXPECT_EQ(refused.status().message(), unknown.status().message());
@@ -484,8 +499,9 @@ TEST_F(EnginePeopleTest, DisabledPrincipalCannotAuthenticateUntilEnabled) {
   EXPECT_THAT(engine_->SetPrincipalDisabled(Admin(), "", "aud-1", false, 1),
               StatusIs(absl::StatusCode::kAborted,
                        HasSubstr("principal aud-1 is at version 2, not 1")));
-  ASSERT_OK_AND_ASSIGN(Principal enabled, engine_->SetPrincipalDisabled(
-                                              Admin(), "", "aud-1", false, 2));
+  ASSERT_OK_AND_ASSIGN(
+      domain::Principal enabled,
+      engine_->SetPrincipalDisabled(Admin(), "", "aud-1", false, 2));
   EXPECT_FALSE(enabled.disabled);
   EXPECT_EQ(enabled.version, 3);
   EXPECT_THAT(engine_->Authenticate(HashOf("s")), IsOk());
@@ -505,10 +521,10 @@ TEST_F(EnginePeopleTest, DisabledPrincipalCannotAuthenticateUntilEnabled) {
 }
 
 TEST_F(EnginePeopleTest, IssueTokenValidatesItsInputAndRefusesAReusedHash) {
-  ASSERT_THAT(engine_->CreatePrincipal(Admin(), "",
-                                       NewPrincipal("aud-1", Role::kAuditor)),
+  ASSERT_THAT(engine_->CreatePrincipal(
+                  Admin(), "", NewPrincipal("aud-1", domain::Role::kAuditor)),
               IsOk());
-  absl::StatusOr<Credential> bad = engine_->IssueToken(
+  absl::StatusOr<domain::Credential> bad = engine_->IssueToken(
       Admin(), "", "aud-1", "tok 1", std::string(64, 'A'), "");
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(bad.status()), ElementsAre("token_id", "token_hash"));
@@ -527,7 +543,7 @@ TEST_F(EnginePeopleTest, IssueTokenValidatesItsInputAndRefusesAReusedHash) {
 
 TEST_F(EnginePeopleTest, RefusedCallsAreRecordedAsOneEventEach) {
   const int64_t before = EventCount();
-  Principal anonymous;
+  domain::Principal anonymous;
   anonymous.id = "anonymous";
   ASSERT_THAT(engine_->RecordAccessDenied(
                   anonymous, "/taskgate.v1.Tasks/GetTask",
@@ -545,16 +561,16 @@ TEST_F(EnginePeopleTest, RefusedCallsAreRecordedAsOneEventEach) {
 
   std::vector<store::StoredEvent> events = Events("rpc");
   ASSERT_EQ(events.size(), 2U);
-  const AuditEvent& unauthenticated = events[0].event;
+  const domain::AuditEvent& unauthenticated = events[0].event;
   EXPECT_EQ(unauthenticated.action, "access.unauthenticated");
   EXPECT_EQ(unauthenticated.actor_id, "anonymous");
   EXPECT_EQ(unauthenticated.entity_id, "/taskgate.v1.Tasks/GetTask");
   EXPECT_EQ(unauthenticated.reason, "no bearer token");
   EXPECT_EQ(unauthenticated.details.at("code"), "UNAUTHENTICATED");
-  const AuditEvent& denied = events[1].event;
+  const domain::AuditEvent& denied = events[1].event;
   EXPECT_EQ(denied.action, "access.denied");
   EXPECT_EQ(denied.actor_id, "clerk-civil-affairs");
-  EXPECT_EQ(denied.actor_role, Role::kDepartment);
+  EXPECT_EQ(denied.actor_role, domain::Role::kDepartment);
   EXPECT_EQ(denied.department_id, "civil-affairs");
   EXPECT_EQ(denied.entity_type, "rpc");
   EXPECT_EQ(denied.details.at("code"), "PERMISSION_DENIED");
@@ -570,7 +586,7 @@ TEST_F(EnginePeopleTest, WorkloadIsBaselinePlusAdmittedTasksPerMonth) {
                            absl::CivilMonth(2026, 6)));
   EXPECT_EQ(c1.community.id, "c1");
   std::vector<std::string> ids;
-  for (const Task& t : c1.assignments) ids.push_back(t.id);
+  for (const domain::Task& t : c1.assignments) ids.push_back(t.id);
   EXPECT_THAT(ids, ElementsAre("a", "b"));  // "c" is still in review
   // May: 60 baseline + 10 (a); June: 60 + 10 (a) + 15 (b).
   EXPECT_THAT(c1.monthly_load,
@@ -594,7 +610,7 @@ TEST_F(EnginePeopleTest, WorkloadIsShownOnlyToItsCommunityAndOverseers) {
                        HasSubstr("acts for community c1")));
   EXPECT_THAT(engine_->GetWorkload(Clerk(), "c1", may, may),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  for (const Principal& p : {Reviewer("r1"), Auditor(), Admin()}) {
+  for (const domain::Principal& p : {Reviewer("r1"), Auditor(), Admin()}) {
     EXPECT_THAT(engine_->GetWorkload(p, "c1", may, may), IsOk());
   }
   EXPECT_THAT(engine_->GetWorkload(Reviewer("r1"), "c9", may, may),
@@ -614,8 +630,9 @@ TEST_F(EnginePeopleTest, WorkloadIsShownOnlyToItsCommunityAndOverseers) {
 TEST_F(EnginePeopleTest, AcknowledgementIsIdempotentByRequestIdAndOnlyOnce) {
   MakeTasks();
   const int64_t before = EventCount();
-  ASSERT_OK_AND_ASSIGN(AssignmentAck ack, engine_->AcknowledgeAssignment(
-                                              Office("c1"), "req-ack-1", "a"));
+  ASSERT_OK_AND_ASSIGN(
+      domain::AssignmentAck ack,
+      engine_->AcknowledgeAssignment(Office("c1"), "req-ack-1", "a"));
   EXPECT_EQ(ack.task_id, "a");
   EXPECT_EQ(ack.community_id, "c1");
   EXPECT_EQ(ack.acknowledged_by, "office-c1");
@@ -623,7 +640,7 @@ TEST_F(EnginePeopleTest, AcknowledgementIsIdempotentByRequestIdAndOnlyOnce) {
 
   clock_.Advance(absl::Hours(2));
   ASSERT_OK_AND_ASSIGN(
-      AssignmentAck retried,
+      domain::AssignmentAck retried,
       engine_->AcknowledgeAssignment(Office("c1"), "req-ack-1", "a"));
   EXPECT_EQ(retried.acknowledged_at, At(2026, 3, 2));
   EXPECT_EQ(EventCount(), before + 1);
@@ -650,7 +667,7 @@ TEST_F(EnginePeopleTest, AcknowledgementIsIdempotentByRequestIdAndOnlyOnce) {
                            absl::CivilMonth(2026, 5)));
   ASSERT_EQ(c1.acks.size(), 1U);
   EXPECT_EQ(c1.acks[0].task_id, "a");
-  ASSERT_OK_AND_ASSIGN(std::vector<AssignmentAck> of_b,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::AssignmentAck> of_b,
                        engine_->ListAcks("b", ""));
   ASSERT_EQ(of_b.size(), 1U);
   EXPECT_EQ(of_b[0].community_id, "c2");
@@ -676,7 +693,7 @@ TEST_F(EnginePeopleTest, AcknowledgementScopeComesBeforeTheTaskState) {
   EXPECT_THAT(engine_->AcknowledgeAssignment(Reviewer("r1"), "", "a"),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("a community office does")));
-  ASSERT_OK_AND_ASSIGN(std::vector<AssignmentAck> none,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::AssignmentAck> none,
                        engine_->ListAcks("", ""));
   EXPECT_THAT(none, IsEmpty());
 }
@@ -686,7 +703,7 @@ TEST_F(EnginePeopleTest, AcknowledgementScopeComesBeforeTheTaskState) {
 TEST_F(EnginePeopleTest, FundingReportIsFiledByATargetWithANote) {
   MakeTasks();
   ASSERT_OK_AND_ASSIGN(
-      FundingReport report,
+      domain::FundingReport report,
       engine_->ReportFundingMissing(Office("c1"), "req-f1", "a", "fr-1",
                                     "no transfer received by April"));
   EXPECT_EQ(report.task_id, "a");
@@ -703,7 +720,7 @@ TEST_F(EnginePeopleTest, FundingReportIsFiledByATargetWithANote) {
   EXPECT_EQ(events[0].event.reason, "no transfer received by April");
   EXPECT_EQ(events[0].event.details.at("report_id"), "fr-1");
 
-  absl::StatusOr<FundingReport> no_note =
+  absl::StatusOr<domain::FundingReport> no_note =
       engine_->ReportFundingMissing(Office("c1"), "", "a", "fr-2", "  ");
   EXPECT_THAT(no_note, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(no_note.status()), ElementsAre("note"));
@@ -719,11 +736,11 @@ TEST_F(EnginePeopleTest, FundingReportIsFiledByATargetWithANote) {
       engine_->ReportFundingMissing(Office("c1"), "", "a", "fr-1", "again"),
       StatusIs(absl::StatusCode::kAlreadyExists));
 
-  ASSERT_OK_AND_ASSIGN(std::vector<FundingReport> of_a,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::FundingReport> of_a,
                        engine_->ListFundingReports("a", ""));
   ASSERT_EQ(of_a.size(), 1U);
   EXPECT_EQ(of_a[0].id, "fr-1");
-  ASSERT_OK_AND_ASSIGN(std::vector<FundingReport> of_c2,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::FundingReport> of_c2,
                        engine_->ListFundingReports("", "c2"));
   EXPECT_THAT(of_c2, IsEmpty());
 }
@@ -732,18 +749,18 @@ TEST_F(EnginePeopleTest, FundingReportIsFiledByATargetWithANote) {
 
 TEST_F(EnginePeopleTest, ComplaintIsFiledForTheOfficesOwnCommunity) {
   MakeTasks();
-  Complaint c;
+  domain::Complaint c;
   c.id = "k1";
   c.community_id = "c2";  // ignored: the office speaks for c1
   c.task_id = "c";
   c.title = "inspection before admission";
   c.description = "task c already asks for weekly inspections";
-  c.state = ComplaintState::kResolved;  // ignored
-  ASSERT_OK_AND_ASSIGN(Complaint filed,
+  c.state = domain::ComplaintState::kResolved;  // ignored
+  ASSERT_OK_AND_ASSIGN(domain::Complaint filed,
                        engine_->FileComplaint(Office("c1"), "req-k1", c));
   EXPECT_EQ(filed.community_id, "c1");
   EXPECT_EQ(filed.department_id, "health");  // from task c
-  EXPECT_EQ(filed.state, ComplaintState::kOpen);
+  EXPECT_EQ(filed.state, domain::ComplaintState::kOpen);
   EXPECT_EQ(filed.version, 1);
   EXPECT_EQ(filed.filed_by, "office-c1");
   EXPECT_EQ(filed.filed_at, At(2026, 3, 2));
@@ -755,25 +772,26 @@ TEST_F(EnginePeopleTest, ComplaintIsFiledForTheOfficesOwnCommunity) {
   EXPECT_EQ(events[0].event.department_id, "health");
   EXPECT_THAT(events[0].event.community_ids, ElementsAre("c1"));
 
-  Complaint outside;
+  domain::Complaint outside;
   outside.id = "k2";
   outside.department_id = "urban-management";
   outside.title = "street cleaning quota";
   outside.description = "sent by phone, never submitted to TaskGate";
-  ASSERT_OK_AND_ASSIGN(Complaint filed2,
+  ASSERT_OK_AND_ASSIGN(domain::Complaint filed2,
                        engine_->FileComplaint(Office("c3"), "", outside));
   EXPECT_EQ(filed2.department_id, "urban-management");
-  ASSERT_OK_AND_ASSIGN(std::vector<Complaint> of_c1,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Complaint> of_c1,
                        engine_->ListComplaints("c1", {}));
   ASSERT_EQ(of_c1.size(), 1U);
   EXPECT_EQ(of_c1[0].id, "k1");
 }
 
 TEST_F(EnginePeopleTest, BadComplaintNamesEveryFieldAndStoresNothing) {
-  Complaint c;
+  domain::Complaint c;
   c.id = "K 1";
   c.task_id = "ghost";
-  absl::StatusOr<Complaint> bad = engine_->FileComplaint(Office("c1"), "", c);
+  absl::StatusOr<domain::Complaint> bad =
+      engine_->FileComplaint(Office("c1"), "", c);
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(
       Fields(bad.status()),
@@ -781,14 +799,14 @@ TEST_F(EnginePeopleTest, BadComplaintNamesEveryFieldAndStoresNothing) {
   c.id = "k1";
   c.title = "t";
   c.description = "d";
-  absl::StatusOr<Complaint> no_task =
+  absl::StatusOr<domain::Complaint> no_task =
       engine_->FileComplaint(Office("c1"), "", c);
   EXPECT_THAT(no_task, StatusIs(absl::StatusCode::kInvalidArgument,
                                 HasSubstr("task 'ghost' does not exist")));
   EXPECT_THAT(Fields(no_task.status()), ElementsAre("complaint.task_id"));
   EXPECT_THAT(engine_->FileComplaint(Clerk(), "", c),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_OK_AND_ASSIGN(std::vector<Complaint> none,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Complaint> none,
                        engine_->ListComplaints("", {}));
   EXPECT_THAT(none, IsEmpty());
 }
@@ -798,7 +816,7 @@ class ComplaintLifecycleTest : public EnginePeopleTest {
   void SetUp() override {
     EnginePeopleTest::SetUp();
     for (const char* id : {"k1", "k2"}) {
-      Complaint c;
+      domain::Complaint c;
       c.id = id;
       c.department_id = "housing";
       c.title = "survey pushed down";
@@ -807,30 +825,31 @@ class ComplaintLifecycleTest : public EnginePeopleTest {
     }
   }
 
-  absl::StatusOr<Complaint> Handle(const std::string& id, ComplaintState to,
-                                   const Principal& reviewer = Reviewer("r1"),
-                                   int64_t expected_version = 0) {
+  absl::StatusOr<domain::Complaint> Handle(
+      const std::string& id, domain::ComplaintState to,
+      const domain::Principal& reviewer = Reviewer("r1"),
+      int64_t expected_version = 0) {
     return engine_->HandleComplaint(reviewer, "", id, expected_version, to,
                                     "checked with the department");
   }
 };
 
 TEST_F(ComplaintLifecycleTest, VerifiedAndUnfoundedComplaintsBothResolve) {
-  ASSERT_OK_AND_ASSIGN(Complaint verified,
-                       Handle("k1", ComplaintState::kVerified));
-  EXPECT_EQ(verified.state, ComplaintState::kVerified);
+  ASSERT_OK_AND_ASSIGN(domain::Complaint verified,
+                       Handle("k1", domain::ComplaintState::kVerified));
+  EXPECT_EQ(verified.state, domain::ComplaintState::kVerified);
   EXPECT_EQ(verified.handled_by, "r1");
   EXPECT_EQ(verified.resolution, "checked with the department");
   EXPECT_EQ(verified.version, 2);
   ASSERT_OK_AND_ASSIGN(
-      Complaint resolved,
-      Handle("k1", ComplaintState::kResolved, Reviewer("r2"), 2));
-  EXPECT_EQ(resolved.state, ComplaintState::kResolved);
+      domain::Complaint resolved,
+      Handle("k1", domain::ComplaintState::kResolved, Reviewer("r2"), 2));
+  EXPECT_EQ(resolved.state, domain::ComplaintState::kResolved);
   EXPECT_EQ(resolved.handled_by, "r2");
   EXPECT_EQ(resolved.version, 3);
 
-  ASSERT_THAT(Handle("k2", ComplaintState::kUnfounded), IsOk());
-  ASSERT_THAT(Handle("k2", ComplaintState::kResolved), IsOk());
+  ASSERT_THAT(Handle("k2", domain::ComplaintState::kUnfounded), IsOk());
+  ASSERT_THAT(Handle("k2", domain::ComplaintState::kResolved), IsOk());
 
   std::vector<std::string> moves;
   for (const store::StoredEvent& e : Events("complaint")) {
@@ -845,67 +864,69 @@ TEST_F(ComplaintLifecycleTest, VerifiedAndUnfoundedComplaintsBothResolve) {
                          "k2 complaint.mark_unfounded OPEN->UNFOUNDED",
                          "k2 complaint.resolve UNFOUNDED->RESOLVED"));
   ASSERT_OK_AND_ASSIGN(
-      std::vector<Complaint> resolved_list,
-      engine_->ListComplaints("", {ComplaintState::kResolved}));
+      std::vector<domain::Complaint> resolved_list,
+      engine_->ListComplaints("", {domain::ComplaintState::kResolved}));
   EXPECT_EQ(resolved_list.size(), 2U);
 }
 
 TEST_F(ComplaintLifecycleTest, IllegalMovesNameBothStatesAndChangeNothing) {
-  EXPECT_THAT(Handle("k1", ComplaintState::kResolved),
+  EXPECT_THAT(Handle("k1", domain::ComplaintState::kResolved),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("cannot move from OPEN to RESOLVED"),
                              HasSubstr("VERIFIED or UNFOUNDED"))));
-  EXPECT_THAT(Handle("k1", ComplaintState::kOpen),
+  EXPECT_THAT(Handle("k1", domain::ComplaintState::kOpen),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("from OPEN to OPEN")));
-  ASSERT_THAT(Handle("k1", ComplaintState::kVerified), IsOk());
-  EXPECT_THAT(Handle("k1", ComplaintState::kUnfounded),
+  ASSERT_THAT(Handle("k1", domain::ComplaintState::kVerified), IsOk());
+  EXPECT_THAT(Handle("k1", domain::ComplaintState::kUnfounded),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("from VERIFIED to UNFOUNDED")));
-  ASSERT_THAT(Handle("k1", ComplaintState::kResolved), IsOk());
-  EXPECT_THAT(Handle("k1", ComplaintState::kVerified),
+  ASSERT_THAT(Handle("k1", domain::ComplaintState::kResolved), IsOk());
+  EXPECT_THAT(Handle("k1", domain::ComplaintState::kVerified),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("from RESOLVED to VERIFIED"),
                              HasSubstr("closed"))));
-  ASSERT_OK_AND_ASSIGN(Complaint k1, engine_->GetComplaint("k1"));
-  EXPECT_EQ(k1.state, ComplaintState::kResolved);
+  ASSERT_OK_AND_ASSIGN(domain::Complaint k1, engine_->GetComplaint("k1"));
+  EXPECT_EQ(k1.state, domain::ComplaintState::kResolved);
   EXPECT_EQ(k1.version, 3);
 }
 
 TEST_F(ComplaintLifecycleTest, OnlyAnUninvolvedReviewerHandlesAComplaint) {
-  for (const Principal& p : {Office("c1"), Auditor(), Admin(), Clerk()}) {
-    EXPECT_THAT(Handle("k1", ComplaintState::kVerified, p),
+  for (const domain::Principal& p :
+       {Office("c1"), Auditor(), Admin(), Clerk()}) {
+    EXPECT_THAT(Handle("k1", domain::ComplaintState::kVerified, p),
                 StatusIs(absl::StatusCode::kPermissionDenied,
                          HasSubstr("a reviewer does")));
   }
+  EXPECT_THAT(Handle("k1", domain::ComplaintState::kVerified,
+                     Reviewer("r9", "housing")),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("another reviewer must handle it")));
   EXPECT_THAT(
-      Handle("k1", ComplaintState::kVerified, Reviewer("r9", "housing")),
-      StatusIs(absl::StatusCode::kPermissionDenied,
-               HasSubstr("another reviewer must handle it")));
-  EXPECT_THAT(Handle("k1", ComplaintState::kVerified, Reviewer("r1"), 7),
-              StatusIs(absl::StatusCode::kAborted));
-  absl::StatusOr<Complaint> no_text = engine_->HandleComplaint(
-      Reviewer("r1"), "", "k1", 0, ComplaintState::kVerified, "");
+      Handle("k1", domain::ComplaintState::kVerified, Reviewer("r1"), 7),
+      StatusIs(absl::StatusCode::kAborted));
+  absl::StatusOr<domain::Complaint> no_text = engine_->HandleComplaint(
+      Reviewer("r1"), "", "k1", 0, domain::ComplaintState::kVerified, "");
   EXPECT_THAT(no_text, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(no_text.status()), ElementsAre("resolution"));
-  EXPECT_THAT(Handle("k9", ComplaintState::kVerified),
+  EXPECT_THAT(Handle("k9", domain::ComplaintState::kVerified),
               StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_OK_AND_ASSIGN(Complaint k1, engine_->GetComplaint("k1"));
-  EXPECT_EQ(k1.state, ComplaintState::kOpen);
+  ASSERT_OK_AND_ASSIGN(domain::Complaint k1, engine_->GetComplaint("k1"));
+  EXPECT_EQ(k1.state, domain::ComplaintState::kOpen);
   EXPECT_EQ(k1.version, 1);
 }
 
 TEST_F(ComplaintLifecycleTest, HandlingRetriedWithItsRequestIdAnswersOnce) {
   ASSERT_OK_AND_ASSIGN(
-      Complaint first,
+      domain::Complaint first,
       engine_->HandleComplaint(Reviewer("r1"), "req-h1", "k1", 1,
-                               ComplaintState::kVerified, "confirmed"));
+                               domain::ComplaintState::kVerified, "confirmed"));
   const int64_t events = EventCount();
   clock_.Advance(absl::Hours(3));
   ASSERT_OK_AND_ASSIGN(
-      Complaint again,
+      domain::Complaint again,
       engine_->HandleComplaint(Reviewer("r1"), "req-h1", "k1", 1,
-                               ComplaintState::kVerified, "confirmed"));
+                               domain::ComplaintState::kVerified, "confirmed"));
   EXPECT_EQ(again.version, first.version);
   EXPECT_EQ(again.updated_at, first.updated_at);
   EXPECT_EQ(EventCount(), events);

@@ -9,7 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -27,18 +27,22 @@ class RulesTest : public ::testing::Test {
     catalog_.district_id = "default";
     catalog_.version = 3;
     catalog_.items = {
-        {"D-001", ListKind::kDuty, "居民信息采集", "城市居民委员会组织法", {}},
+        {"D-001",
+         domain::ListKind::kDuty,
+         "居民信息采集",
+         "城市居民委员会组织法",
+         {}},
         {"A-001",
-         ListKind::kAssist,
+         domain::ListKind::kAssist,
          "老年人能力评估协助",
          "老年人权益保障法",
          {}},
         {"N-001",
-         ListKind::kNegative,
+         domain::ListKind::kNegative,
          "招商引资任务",
          "",
          {"招商引资", "引资指标"}},
-        {"N-002", ListKind::kNegative, "协税护税", "", {"协税护税"}},
+        {"N-002", domain::ListKind::kNegative, "协税护税", "", {"协税护税"}},
     };
     communities_ = {
         MakeCommunity("c-1", "一社区", 160, 100),
@@ -48,9 +52,10 @@ class RulesTest : public ::testing::Test {
     config_ = DefaultRulesConfig();
   }
 
-  static Community MakeCommunity(const std::string& id, const std::string& name,
-                                 double capacity, double baseline) {
-    Community c;
+  static domain::Community MakeCommunity(const std::string& id,
+                                         const std::string& name,
+                                         double capacity, double baseline) {
+    domain::Community c;
     c.district_id = "default";
     c.id = id;
     c.name = name;
@@ -63,13 +68,13 @@ class RulesTest : public ::testing::Test {
 
   // Passes every rule: assist item, funded, 10 h in c-1, April to June,
   // submitted 31 days ahead.
-  static Task CleanTask() {
-    Task t;
+  static domain::Task CleanTask() {
+    domain::Task t;
     t.district_id = "default";
     t.id = "t-new";
     t.department_id = "dept-a";
-    t.state = TaskState::kDraft;
-    TaskSpec& s = t.spec;
+    t.state = domain::TaskState::kDraft;
+    domain::TaskSpec& s = t.spec;
     s.title = "老年人能力评估入户协助";
     s.description = "协助评估机构入户，核对老年人基本信息";
     s.item_code = "A-001";
@@ -88,14 +93,15 @@ class RulesTest : public ::testing::Test {
   }
 
   // An ACTIVE task of another department reaching `communities`.
-  static Task WorkloadTask(const std::string& id,
-                           std::vector<std::string> communities, double hours,
-                           absl::CivilDay start, absl::CivilDay end) {
-    Task t;
+  static domain::Task WorkloadTask(const std::string& id,
+                                   std::vector<std::string> communities,
+                                   double hours, absl::CivilDay start,
+                                   absl::CivilDay end) {
+    domain::Task t;
     t.district_id = "default";
     t.id = id;
     t.department_id = "dept-b";
-    t.state = TaskState::kActive;
+    t.state = domain::TaskState::kActive;
     t.spec.item_code = "A-001";
     t.spec.start_date = start;
     t.spec.end_date = end;
@@ -105,8 +111,8 @@ class RulesTest : public ::testing::Test {
     return t;
   }
 
-  Community& C(const std::string& id) {
-    for (Community& c : communities_) {
+  domain::Community& C(const std::string& id) {
+    for (domain::Community& c : communities_) {
       if (c.id == id) return c;
     }
     ADD_FAILURE() << "no community " << id;
@@ -115,8 +121,8 @@ class RulesTest : public ::testing::Test {
 
   // Runs `check` the way the engine does: with the task's resolved targets.
   template <typename Check>
-  std::vector<Finding> Run(Check check, const Task& task) {
-    std::vector<Community> targets;
+  std::vector<domain::Finding> Run(Check check, const domain::Task& task) {
+    std::vector<domain::Community> targets;
     for (const std::string& id : task.resolved_communities) {
       targets.push_back(C(id));
     }
@@ -125,17 +131,17 @@ class RulesTest : public ::testing::Test {
     return check(in);
   }
 
-  CatalogVersion catalog_;
-  std::vector<Community> communities_;
-  std::vector<Task> workload_;
-  std::vector<Task> dept_tasks_;
+  domain::CatalogVersion catalog_;
+  std::vector<domain::Community> communities_;
+  std::vector<domain::Task> workload_;
+  std::vector<domain::Task> dept_tasks_;
   absl::CivilDay submission_{2025, 3, 1};
   RulesConfig config_;
 };
 
-std::vector<std::string> RuleIds(const std::vector<Finding>& findings) {
+std::vector<std::string> RuleIds(const std::vector<domain::Finding>& findings) {
   std::vector<std::string> ids;
-  for (const Finding& f : findings) ids.push_back(f.rule_id);
+  for (const domain::Finding& f : findings) ids.push_back(f.rule_id);
   return ids;
 }
 
@@ -146,23 +152,23 @@ TEST(RulesConfigTest, DefaultsMatchSpec) {
   EXPECT_EQ(config.lead_time_days, 30);
   EXPECT_FALSE(config.capacity_blocks);
   EXPECT_EQ(config.two_approval_hours, 120);
-  std::map<ControlledBucket, int> expected = {
-      {ControlledBucket::kWorkBody, 1},
-      {ControlledBucket::kFormsAndLedgers, 10},
-      {ControlledBucket::kCreationCampaign, 2},
-      {ControlledBucket::kInspection, 4},
-      {ControlledBucket::kSignboard, 0},
-      {ControlledBucket::kCertificate, 5},
-      {ControlledBucket::kTraining, 4},
+  std::map<domain::ControlledBucket, int> expected = {
+      {domain::ControlledBucket::kWorkBody, 1},
+      {domain::ControlledBucket::kFormsAndLedgers, 10},
+      {domain::ControlledBucket::kCreationCampaign, 2},
+      {domain::ControlledBucket::kInspection, 4},
+      {domain::ControlledBucket::kSignboard, 0},
+      {domain::ControlledBucket::kCertificate, 5},
+      {domain::ControlledBucket::kTraining, 4},
   };
   EXPECT_EQ(config.controlled_limits, expected);
   EXPECT_EQ(DefaultControlledLimits(), expected);
 }
 
 TEST_F(RulesTest, FindItemReturnsItemOrNull) {
-  const CatalogItem* item = FindItem(catalog_, "A-001");
+  const domain::CatalogItem* item = FindItem(catalog_, "A-001");
   ASSERT_NE(item, nullptr);
-  EXPECT_EQ(item->kind, ListKind::kAssist);
+  EXPECT_EQ(item->kind, domain::ListKind::kAssist);
   EXPECT_EQ(FindItem(catalog_, "X-999"), nullptr);
   EXPECT_EQ(FindItem(catalog_, ""), nullptr);
 }
@@ -174,12 +180,12 @@ TEST_F(RulesTest, CleanTaskHasNoFindings) {
 // -------------------------------------------------------------- R-NEGATIVE
 
 TEST_F(RulesTest, NegativeMatchesItemCode) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code = "N-002";
-  std::vector<Finding> f = Run(CheckNegative, t);
+  std::vector<domain::Finding> f = Run(CheckNegative, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-NEGATIVE");
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_EQ(f[0].catalog_item_code, "N-002");
   EXPECT_THAT(f[0].fields, ElementsAre("item_code"));
   EXPECT_THAT(f[0].message, HasSubstr("N-002"));
@@ -187,9 +193,9 @@ TEST_F(RulesTest, NegativeMatchesItemCode) {
 }
 
 TEST_F(RulesTest, NegativeMatchesKeywordInTitle) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.title = "完成年度招商引资任务";
-  std::vector<Finding> f = Run(CheckNegative, t);
+  std::vector<domain::Finding> f = Run(CheckNegative, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].catalog_item_code, "N-001");
   EXPECT_THAT(f[0].fields, ElementsAre("title"));
@@ -197,22 +203,22 @@ TEST_F(RulesTest, NegativeMatchesKeywordInTitle) {
 }
 
 TEST_F(RulesTest, NegativeMatchesKeywordInDescription) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.description = "每个社区分解引资指标两项";
-  std::vector<Finding> f = Run(CheckNegative, t);
+  std::vector<domain::Finding> f = Run(CheckNegative, t);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_EQ(f[0].catalog_item_code, "N-001");
   EXPECT_THAT(f[0].fields, ElementsAre("description"));
   EXPECT_THAT(f[0].message, HasSubstr("引资指标"));
 }
 
 TEST_F(RulesTest, NegativeReportsOneFindingPerMatchedItem) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code = "N-001";
   t.spec.title = "招商引资";
   t.spec.description = "协税护税";
-  std::vector<Finding> f = Run(CheckNegative, t);
+  std::vector<domain::Finding> f = Run(CheckNegative, t);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].catalog_item_code, "N-001");
   EXPECT_THAT(f[0].fields, ElementsAre("item_code", "title"));
@@ -222,8 +228,9 @@ TEST_F(RulesTest, NegativeReportsOneFindingPerMatchedItem) {
 
 TEST_F(RulesTest, NegativeIgnoresKeywordsOfOtherListsAndEmptyKeywords) {
   catalog_.items.push_back(
-      {"A-002", ListKind::kAssist, "协助", "", {"老年人"}});
-  catalog_.items.push_back({"N-003", ListKind::kNegative, "空", "", {""}});
+      {"A-002", domain::ListKind::kAssist, "协助", "", {"老年人"}});
+  catalog_.items.push_back(
+      {"N-003", domain::ListKind::kNegative, "空", "", {""}});
   EXPECT_THAT(Run(CheckNegative, CleanTask()), IsEmpty());
 }
 
@@ -234,17 +241,17 @@ TEST_F(RulesTest, LegalBasisPassesWhenGiven) {
 }
 
 TEST_F(RulesTest, LegalBasisBlocksWhenEmpty) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.legal_basis.clear();
-  std::vector<Finding> f = Run(CheckLegalBasis, t);
+  std::vector<domain::Finding> f = Run(CheckLegalBasis, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-LEGAL-BASIS");
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_THAT(f[0].fields, ElementsAre("legal_basis"));
 }
 
 TEST_F(RulesTest, LegalBasisBlocksWhenOnlyWhitespaceOrIdeographicSpace) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.legal_basis = " \t\u3000\n\u3000";
   EXPECT_THAT(RuleIds(Run(CheckLegalBasis, t)), ElementsAre("R-LEGAL-BASIS"));
 }
@@ -252,26 +259,26 @@ TEST_F(RulesTest, LegalBasisBlocksWhenOnlyWhitespaceOrIdeographicSpace) {
 // ------------------------------------------------------------ R-DUTY-SPLIT
 
 TEST_F(RulesTest, DutySplitPassesWithEmptySupport) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.support_given.clear();
   EXPECT_THAT(Run(CheckDutySplit, t), IsEmpty());
 }
 
 TEST_F(RulesTest, DutySplitBlocksWhenDepartmentDutiesBlank) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.department_duties = "\u3000 ";
-  std::vector<Finding> f = Run(CheckDutySplit, t);
+  std::vector<domain::Finding> f = Run(CheckDutySplit, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-DUTY-SPLIT");
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_THAT(f[0].fields, ElementsAre("department_duties"));
 }
 
 TEST_F(RulesTest, DutySplitNamesBothBlankFields) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.department_duties.clear();
   t.spec.community_duties.clear();
-  std::vector<Finding> f = Run(CheckDutySplit, t);
+  std::vector<domain::Finding> f = Run(CheckDutySplit, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].fields,
               ElementsAre("department_duties", "community_duties"));
@@ -284,12 +291,12 @@ TEST_F(RulesTest, FundingPassesWhenAssistItemIsFunded) {
 }
 
 TEST_F(RulesTest, FundingBlocksUnfundedAssistItem) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.funding_per_community_yuan = 0;
-  std::vector<Finding> f = Run(CheckFunding, t);
+  std::vector<domain::Finding> f = Run(CheckFunding, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-FUNDING");
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_THAT(f[0].fields, ElementsAre("funding_per_community_yuan",
                                        "hours_per_community_month"));
   EXPECT_THAT(f[0].message, HasSubstr("费随事转"));
@@ -297,21 +304,21 @@ TEST_F(RulesTest, FundingBlocksUnfundedAssistItem) {
 }
 
 TEST_F(RulesTest, FundingBlocksUnfundedNewItem) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code.clear();
   t.spec.funding_per_community_yuan = 0;
   EXPECT_THAT(RuleIds(Run(CheckFunding, t)), ElementsAre("R-FUNDING"));
 }
 
 TEST_F(RulesTest, FundingNeverFiresForDutyListItem) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code = "D-001";
   t.spec.funding_per_community_yuan = 0;
   EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
 }
 
 TEST_F(RulesTest, FundingNeverFiresWithZeroHours) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 0;
   t.spec.funding_per_community_yuan = 0;
   EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
@@ -320,7 +327,7 @@ TEST_F(RulesTest, FundingNeverFiresWithZeroHours) {
 }
 
 TEST_F(RulesTest, FundingTreatsUnknownItemAsOnNoList) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code = "X-999";
   t.spec.funding_per_community_yuan = 0;
   EXPECT_THAT(Run(CheckFunding, t), IsEmpty());
@@ -335,21 +342,21 @@ TEST_F(RulesTest, EvaluationPassesNeutralAssessment) {
 TEST_F(RulesTest, EvaluationBlocksEveryForbiddenTerm) {
   for (const char* term :
        {"考核", "评比", "排名", "打分", "评分", "一票否决"}) {
-    Task t = CleanTask();
+    domain::Task t = CleanTask();
     t.spec.assessment_method = std::string("按季度") + term;
-    std::vector<Finding> f = Run(CheckEvaluation, t);
+    std::vector<domain::Finding> f = Run(CheckEvaluation, t);
     ASSERT_EQ(f.size(), 1u) << term;
     EXPECT_EQ(f[0].rule_id, "R-EVALUATION");
-    EXPECT_EQ(f[0].severity, Severity::kBlock);
+    EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
     EXPECT_THAT(f[0].fields, ElementsAre("assessment_method"));
     EXPECT_THAT(f[0].message, HasSubstr(term));
   }
 }
 
 TEST_F(RulesTest, EvaluationBlocksEvaluationType) {
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kEvaluation};
-  std::vector<Finding> f = Run(CheckEvaluation, t);
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kEvaluation};
+  std::vector<domain::Finding> f = Run(CheckEvaluation, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].fields, ElementsAre("types"));
 }
@@ -372,7 +379,7 @@ TEST_F(RulesTest, MonthlyLoadCountsBaselineAndTasksTouchingTheMonth) {
       WorkloadTask("w-5", {"c-1"}, 100, absl::CivilDay(2025, 5, 1),
                    absl::CivilDay(2025, 5, 31)),
   };
-  workload_[4].state = TaskState::kInReview;
+  workload_[4].state = domain::TaskState::kInReview;
   EXPECT_EQ(MonthlyLoad(C("c-1"), absl::CivilMonth(2025, 5), workload_), 127.5);
   EXPECT_EQ(MonthlyLoad(C("c-1"), absl::CivilMonth(2025, 6), workload_), 200);
   EXPECT_EQ(MonthlyLoad(C("c-3"), absl::CivilMonth(2025, 5), workload_), 0);
@@ -381,7 +388,7 @@ TEST_F(RulesTest, MonthlyLoadCountsBaselineAndTasksTouchingTheMonth) {
 TEST_F(RulesTest, CapacityExactlyReachedIsAllowed) {
   workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 20;  // 100 + 40 + 20 = 160
   EXPECT_THAT(Run(CheckCapacity, t), IsEmpty());
 }
@@ -389,12 +396,12 @@ TEST_F(RulesTest, CapacityExactlyReachedIsAllowed) {
 TEST_F(RulesTest, CapacityOneHourOverNamesCommunity) {
   workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 21;
-  std::vector<Finding> f = Run(CheckCapacity, t);
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-CAPACITY");
-  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[0].communities, ElementsAre("c-1"));
   EXPECT_THAT(f[0].fields,
               ElementsAre("hours_per_community_month", "target_communities"));
@@ -406,10 +413,10 @@ TEST_F(RulesTest, CapacityOneHourOverNamesCommunity) {
 TEST_F(RulesTest, CapacityNamesEveryCommunityOverOnceSorted) {
   workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.resolved_communities = {"c-3", "c-2", "c-1", "c-2"};
   t.spec.hours_per_community_month = 25;  // c-1 165, c-2 165, c-3 25
-  std::vector<Finding> f = Run(CheckCapacity, t);
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].communities, ElementsAre("c-1", "c-2"));
   EXPECT_THAT(f[0].message, HasSubstr("二社区"));
@@ -418,19 +425,19 @@ TEST_F(RulesTest, CapacityNamesEveryCommunityOverOnceSorted) {
 
 TEST_F(RulesTest, CapacityBlocksWhenConfigured) {
   config_.capacity_blocks = true;
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 61;
-  std::vector<Finding> f = Run(CheckCapacity, t);
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
 }
 
 TEST_F(RulesTest, CapacityCountsTaskShorterThanAMonthInFull) {
   workload_ = {WorkloadTask("w-1", {"c-1"}, 50, absl::CivilDay(2025, 5, 10),
                             absl::CivilDay(2025, 5, 12))};
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 11;  // May: 100 + 50 + 11 = 161
-  std::vector<Finding> f = Run(CheckCapacity, t);
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].message, HasSubstr("161 h in 2025-05"));
 }
@@ -444,8 +451,8 @@ TEST_F(RulesTest, CapacityIgnoresTasksOutsideSpanOtherCommunityOrInReview) {
       WorkloadTask("w-3", {"c-1"}, 100, absl::CivilDay(2025, 4, 1),
                    absl::CivilDay(2025, 4, 30)),
   };
-  workload_[2].state = TaskState::kSubmitted;
-  Task t = CleanTask();
+  workload_[2].state = domain::TaskState::kSubmitted;
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 60;  // 100 + 60 = 160
   EXPECT_THAT(Run(CheckCapacity, t), IsEmpty());
 }
@@ -453,10 +460,10 @@ TEST_F(RulesTest, CapacityIgnoresTasksOutsideSpanOtherCommunityOrInReview) {
 TEST_F(RulesTest, CapacityCountsProvisionalTasks) {
   workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 6, 30),
                             absl::CivilDay(2025, 9, 30))};
-  workload_[0].state = TaskState::kProvisional;
-  Task t = CleanTask();
+  workload_[0].state = domain::TaskState::kProvisional;
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 60;  // June: 100 + 1 + 60 = 161
-  std::vector<Finding> f = Run(CheckCapacity, t);
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].message, HasSubstr("161 h in 2025-06"));
 }
@@ -470,10 +477,10 @@ TEST_F(RulesTest, LeadTimeExactlyThirtyDaysIsFine) {
 
 TEST_F(RulesTest, LeadTimeTwentyNineDaysWarns) {
   submission_ = absl::CivilDay(2025, 3, 3);
-  std::vector<Finding> f = Run(CheckLeadTime, CleanTask());
+  std::vector<domain::Finding> f = Run(CheckLeadTime, CleanTask());
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-LEAD-TIME");
-  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[0].fields, ElementsAre("start_date"));
   EXPECT_THAT(f[0].message, HasSubstr("29 days"));
   EXPECT_THAT(f[0].message, HasSubstr("2025-04-01"));
@@ -481,7 +488,7 @@ TEST_F(RulesTest, LeadTimeTwentyNineDaysWarns) {
 
 TEST_F(RulesTest, LeadTimeExemptsEmergency) {
   submission_ = absl::CivilDay(2025, 3, 30);
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.emergency = true;
   t.spec.emergency_reason = "防汛";
   EXPECT_THAT(Run(CheckLeadTime, t), IsEmpty());
@@ -498,46 +505,48 @@ TEST_F(RulesTest, LeadTimeFollowsConfig) {
 class DuplicateTest : public RulesTest {
  protected:
   // A pending task of dept-a for A-001 in c-1 and c-2, March to April.
-  static Task Earlier() {
-    Task t =
+  static domain::Task Earlier() {
+    domain::Task t =
         WorkloadTask("t-old", {"c-1", "c-2"}, 5, absl::CivilDay(2025, 3, 1),
                      absl::CivilDay(2025, 4, 1));
     t.department_id = "dept-a";
-    t.state = TaskState::kSubmitted;
+    t.state = domain::TaskState::kSubmitted;
     return t;
   }
 };
 
 TEST_F(DuplicateTest, WarnsAndNamesOverlappingTask) {
   dept_tasks_ = {Earlier()};
-  std::vector<Finding> f = Run(CheckDuplicate, CleanTask());
+  std::vector<domain::Finding> f = Run(CheckDuplicate, CleanTask());
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-DUPLICATE");
-  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_EQ(f[0].related_task_id, "t-old");
   EXPECT_THAT(f[0].message, HasSubstr("t-old"));
 }
 
 TEST_F(DuplicateTest, FiresForEveryPendingOrActiveState) {
-  for (TaskState s :
-       {TaskState::kSubmitted, TaskState::kInReview, TaskState::kReturned,
-        TaskState::kProvisional, TaskState::kActive}) {
+  for (domain::TaskState s :
+       {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
+        domain::TaskState::kReturned, domain::TaskState::kProvisional,
+        domain::TaskState::kActive}) {
     dept_tasks_ = {Earlier()};
     dept_tasks_[0].state = s;
     EXPECT_THAT(RuleIds(Run(CheckDuplicate, CleanTask())),
                 ElementsAre("R-DUPLICATE"))
-        << TaskStateName(s);
+        << domain::TaskStateName(s);
   }
 }
 
 TEST_F(DuplicateTest, IgnoresWithdrawnAndClosedStates) {
-  for (TaskState s :
-       {TaskState::kDraft, TaskState::kWithdrawn, TaskState::kRejected,
-        TaskState::kRevoked, TaskState::kCompleted}) {
+  for (domain::TaskState s :
+       {domain::TaskState::kDraft, domain::TaskState::kWithdrawn,
+        domain::TaskState::kRejected, domain::TaskState::kRevoked,
+        domain::TaskState::kCompleted}) {
     dept_tasks_ = {Earlier()};
     dept_tasks_[0].state = s;
     EXPECT_THAT(Run(CheckDuplicate, CleanTask()), IsEmpty())
-        << TaskStateName(s);
+        << domain::TaskStateName(s);
   }
 }
 
@@ -559,7 +568,7 @@ TEST_F(DuplicateTest, IgnoresDifferentItemDepartmentCommunityOrSelf) {
 TEST_F(DuplicateTest, IgnoresNewItems) {
   dept_tasks_ = {Earlier()};
   dept_tasks_[0].spec.item_code.clear();
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code.clear();
   EXPECT_THAT(Run(CheckDuplicate, t), IsEmpty());
 }
@@ -567,8 +576,8 @@ TEST_F(DuplicateTest, IgnoresNewItems) {
 TEST_F(DuplicateTest, OneFindingPerOverlappingTask) {
   dept_tasks_ = {Earlier(), Earlier()};
   dept_tasks_[1].id = "t-old-2";
-  dept_tasks_[1].state = TaskState::kActive;
-  std::vector<Finding> f = Run(CheckDuplicate, CleanTask());
+  dept_tasks_[1].state = domain::TaskState::kActive;
+  std::vector<domain::Finding> f = Run(CheckDuplicate, CleanTask());
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].related_task_id, "t-old");
   EXPECT_EQ(f[1].related_task_id, "t-old-2");
@@ -581,60 +590,62 @@ TEST_F(RulesTest, ControlledPassesWithoutControlledTypes) {
 }
 
 TEST_F(RulesTest, ControlledBlocksMissingOrBlankJustification) {
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kInspection, TaskType::kCertificate,
-                  TaskType::kTraining, TaskType::kEvaluation};
-  t.spec.type_justifications = {{TaskType::kCertificate, "\u3000"},
-                                {TaskType::kTraining, "新规培训一次"}};
-  std::vector<Finding> f = Run(CheckControlled, t);
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kInspection, domain::TaskType::kCertificate,
+                  domain::TaskType::kTraining, domain::TaskType::kEvaluation};
+  t.spec.type_justifications = {{domain::TaskType::kCertificate, "\u3000"},
+                                {domain::TaskType::kTraining, "新规培训一次"}};
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-CONTROLLED");
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_THAT(f[0].fields, ElementsAre("type_justifications.inspection",
                                        "type_justifications.certificate"));
 }
 
 TEST_F(RulesTest, ControlledLimitExactlyReachedIsAllowed) {
-  C("c-1").baseline_units[ControlledBucket::kInspection] = 3;
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kInspection};
-  t.spec.type_justifications = {{TaskType::kInspection, "年度安全检查"}};
+  C("c-1").baseline_units[domain::ControlledBucket::kInspection] = 3;
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kInspection};
+  t.spec.type_justifications = {
+      {domain::TaskType::kInspection, "年度安全检查"}};
   EXPECT_THAT(Run(CheckControlled, t), IsEmpty());  // 3 + 1 = 4
 }
 
 TEST_F(RulesTest, ControlledWarnsWhenBaselineAndTasksExceedLimit) {
-  C("c-1").baseline_units[ControlledBucket::kInspection] = 3;
+  C("c-1").baseline_units[domain::ControlledBucket::kInspection] = 3;
   workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  workload_[0].spec.types = {TaskType::kInspection};
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kInspection};
-  t.spec.type_justifications = {{TaskType::kInspection, "年度安全检查"}};
-  std::vector<Finding> f = Run(CheckControlled, t);
+  workload_[0].spec.types = {domain::TaskType::kInspection};
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kInspection};
+  t.spec.type_justifications = {
+      {domain::TaskType::kInspection, "年度安全检查"}};
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[0].communities, ElementsAre("c-1"));
   EXPECT_THAT(f[0].message, HasSubstr("inspection"));
   EXPECT_THAT(f[0].message, HasSubstr("would have 5"));
 }
 
 TEST_F(RulesTest, ControlledLedgersAndFormsShareOneLimit) {
-  C("c-1").baseline_units[ControlledBucket::kFormsAndLedgers] = 3;
+  C("c-1").baseline_units[domain::ControlledBucket::kFormsAndLedgers] = 3;
   workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  workload_[0].spec.types = {TaskType::kForm};
+  workload_[0].spec.types = {domain::TaskType::kForm};
   workload_[0].spec.forms_ledgers_added = 3;
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kLedger, TaskType::kForm};
-  t.spec.type_justifications = {{TaskType::kLedger, "入户台账"},
-                                {TaskType::kForm, "月报"}};
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kLedger, domain::TaskType::kForm};
+  t.spec.type_justifications = {{domain::TaskType::kLedger, "入户台账"},
+                                {domain::TaskType::kForm, "月报"}};
   t.spec.forms_ledgers_added = 4;  // 3 + 3 + 4 = 10
   EXPECT_THAT(Run(CheckControlled, t), IsEmpty());
 
   t.spec.forms_ledgers_added = 5;  // 11: one finding for the shared bucket
-  std::vector<Finding> f = Run(CheckControlled, t);
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[0].fields, ElementsAre("types", "forms_ledgers_added",
                                        "target_communities"));
   EXPECT_THAT(f[0].message, HasSubstr("forms_and_ledgers"));
@@ -642,15 +653,15 @@ TEST_F(RulesTest, ControlledLedgersAndFormsShareOneLimit) {
 }
 
 TEST_F(RulesTest, ControlledCountsSignboardsAndNamesEveryCommunity) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.resolved_communities = {"c-2", "c-1", "c-3"};
-  t.spec.types = {TaskType::kSignboard};
-  t.spec.type_justifications = {{TaskType::kSignboard, "服务站标识"}};
+  t.spec.types = {domain::TaskType::kSignboard};
+  t.spec.type_justifications = {{domain::TaskType::kSignboard, "服务站标识"}};
   t.spec.signboards_per_community = 0;
   EXPECT_THAT(Run(CheckControlled, t), IsEmpty());
 
   t.spec.signboards_per_community = 1;  // default limit 0
-  std::vector<Finding> f = Run(CheckControlled, t);
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].communities, ElementsAre("c-1", "c-2", "c-3"));
   EXPECT_THAT(f[0].fields, ElementsAre("types", "signboards_per_community",
@@ -658,10 +669,10 @@ TEST_F(RulesTest, ControlledCountsSignboardsAndNamesEveryCommunity) {
 }
 
 TEST_F(RulesTest, ControlledBucketAbsentFromLimitsIsUnlimited) {
-  config_.controlled_limits.erase(ControlledBucket::kSignboard);
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kSignboard};
-  t.spec.type_justifications = {{TaskType::kSignboard, "服务站标识"}};
+  config_.controlled_limits.erase(domain::ControlledBucket::kSignboard);
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kSignboard};
+  t.spec.type_justifications = {{domain::TaskType::kSignboard, "服务站标识"}};
   t.spec.signboards_per_community = 9;
   EXPECT_THAT(Run(CheckControlled, t), IsEmpty());
 }
@@ -669,16 +680,16 @@ TEST_F(RulesTest, ControlledBucketAbsentFromLimitsIsUnlimited) {
 TEST_F(RulesTest, ControlledReportsBlockThenOneWarnPerBucket) {
   workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  workload_[0].spec.types = {TaskType::kWorkBody};
-  Task t = CleanTask();
-  t.spec.types = {TaskType::kWorkBody, TaskType::kSignboard};
+  workload_[0].spec.types = {domain::TaskType::kWorkBody};
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kWorkBody, domain::TaskType::kSignboard};
   t.spec.signboards_per_community = 1;
-  std::vector<Finding> f = Run(CheckControlled, t);
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
   ASSERT_EQ(f.size(), 3u);
-  EXPECT_EQ(f[0].severity, Severity::kBlock);
-  EXPECT_EQ(f[1].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
+  EXPECT_EQ(f[1].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[1].message, HasSubstr("work_body"));
-  EXPECT_EQ(f[2].severity, Severity::kWarn);
+  EXPECT_EQ(f[2].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[2].message, HasSubstr("signboard"));
 }
 
@@ -689,27 +700,27 @@ TEST_F(RulesTest, NewItemPassesWithItemCode) {
 }
 
 TEST_F(RulesTest, NewItemWarnsWithoutItemCode) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code.clear();
   t.spec.new_item_justification = "新增政策";
-  std::vector<Finding> f = Run(CheckNewItem, t);
+  std::vector<domain::Finding> f = Run(CheckNewItem, t);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].rule_id, "R-NEW-ITEM");
-  EXPECT_EQ(f[0].severity, Severity::kWarn);
+  EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_THAT(f[0].fields, ElementsAre("item_code"));
 }
 
 // ------------------------------------------------------- two approvals
 
 TEST_F(RulesTest, NeedsTwoApprovalsForNewItem) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   EXPECT_FALSE(NeedsTwoApprovals(t, config_));
   t.spec.item_code.clear();
   EXPECT_TRUE(NeedsTwoApprovals(t, config_));
 }
 
 TEST_F(RulesTest, NeedsTwoApprovalsAboveBurdenThreshold) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.hours_per_community_month = 40;
   t.resolved_communities = {"c-1", "c-2", "c-3"};  // 120: not above
   EXPECT_FALSE(NeedsTwoApprovals(t, config_));
@@ -725,12 +736,13 @@ TEST_F(RulesTest, NeedsTwoApprovalsAboveBurdenThreshold) {
 TEST_F(RulesTest, EvaluateRulesReportsEveryRuleInTableOrder) {
   workload_ = {WorkloadTask("w-1", {"c-2"}, 10, absl::CivilDay(2025, 1, 1),
                             absl::CivilDay(2025, 12, 31))};
-  Task earlier = WorkloadTask("t-old", {"c-2"}, 5, absl::CivilDay(2025, 4, 1),
-                              absl::CivilDay(2025, 4, 30));
+  domain::Task earlier =
+      WorkloadTask("t-old", {"c-2"}, 5, absl::CivilDay(2025, 4, 1),
+                   absl::CivilDay(2025, 4, 30));
   earlier.department_id = "dept-a";
   dept_tasks_ = {earlier};
   submission_ = absl::CivilDay(2025, 3, 25);
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.resolved_communities = {"c-2"};
   t.spec.title = "招商引资宣传";
   t.spec.legal_basis = "";
@@ -738,7 +750,7 @@ TEST_F(RulesTest, EvaluateRulesReportsEveryRuleInTableOrder) {
   t.spec.funding_per_community_yuan = 0;
   t.spec.hours_per_community_month = 20;  // 140 + 10 + 20 > 160
   t.spec.assessment_method = "年终排名";
-  t.spec.types = {TaskType::kTraining};
+  t.spec.types = {domain::TaskType::kTraining};
   EXPECT_THAT(RuleIds(Run(EvaluateRules, t)),
               ElementsAre("R-NEGATIVE", "R-LEGAL-BASIS", "R-DUTY-SPLIT",
                           "R-FUNDING", "R-EVALUATION", "R-CAPACITY",
@@ -746,10 +758,10 @@ TEST_F(RulesTest, EvaluateRulesReportsEveryRuleInTableOrder) {
 }
 
 TEST_F(RulesTest, EvaluateRulesPutsNewItemLast) {
-  Task t = CleanTask();
+  domain::Task t = CleanTask();
   t.spec.item_code.clear();
   t.spec.legal_basis.clear();
-  std::vector<Finding> f = Run(EvaluateRules, t);
+  std::vector<domain::Finding> f = Run(EvaluateRules, t);
   EXPECT_THAT(RuleIds(f), ElementsAre("R-LEGAL-BASIS", "R-NEW-ITEM"));
 }
 

@@ -7,7 +7,7 @@
 #include <absl/time/time.h>
 #include <gtest/gtest.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -100,7 +100,8 @@ TEST(WorkingCalendar, CountsWorkingDaysInHalfOpenRange) {
 
 TEST(Sla, StartClockOnFreshTaskSetsTotalAndDueDate) {
   const WorkingCalendar calendar;
-  const SlaState sla = StartClock(SlaState{}, D(2026, 2, 27), 15, calendar);
+  const domain::SlaState sla =
+      StartClock(domain::SlaState{}, D(2026, 2, 27), 15, calendar);
   EXPECT_EQ(sla.total_working_days, 15);
   EXPECT_EQ(sla.used_working_days, 0);
   EXPECT_EQ(sla.clock_start, D(2026, 2, 27));
@@ -111,7 +112,8 @@ TEST(Sla, StartClockOnFreshTaskSetsTotalAndDueDate) {
 
 TEST(Sla, ProvisionalTotalIsThreeDays) {
   const WorkingCalendar calendar;
-  const SlaState sla = StartClock(SlaState{}, D(2026, 2, 27), 3, calendar);
+  const domain::SlaState sla =
+      StartClock(domain::SlaState{}, D(2026, 2, 27), 3, calendar);
   EXPECT_EQ(sla.total_working_days, 3);
   // Fri 02-27: Mon 03-02 (1), Tue 03-03 (2), Wed 03-04 (3).
   EXPECT_EQ(sla.due_date, std::optional(D(2026, 3, 4)));
@@ -120,18 +122,21 @@ TEST(Sla, ProvisionalTotalIsThreeDays) {
 TEST(Sla, SubmissionOnHolidayStartsAfterIt) {
   const WorkingCalendar calendar = NationalDayCalendar();
   // Wed 09-30, 3 days: Thu 10-08 (1), Fri 10-09 (2), Mon 10-12 (3).
-  const SlaState sla = StartClock(SlaState{}, D(2026, 9, 30), 3, calendar);
+  const domain::SlaState sla =
+      StartClock(domain::SlaState{}, D(2026, 9, 30), 3, calendar);
   EXPECT_EQ(sla.due_date, std::optional(D(2026, 10, 12)));
   // Sat 10-03 (holiday week): same three days.
-  EXPECT_EQ(StartClock(SlaState{}, D(2026, 10, 3), 3, calendar).due_date,
-            std::optional(D(2026, 10, 12)));
+  EXPECT_EQ(
+      StartClock(domain::SlaState{}, D(2026, 10, 3), 3, calendar).due_date,
+      std::optional(D(2026, 10, 12)));
 }
 
 TEST(Sla, PauseCountsDaysUsedAndClearsDueDate) {
   const WorkingCalendar calendar;
-  const SlaState started = StartClock(SlaState{}, D(2026, 3, 2), 15, calendar);
+  const domain::SlaState started =
+      StartClock(domain::SlaState{}, D(2026, 3, 2), 15, calendar);
   // Returned on Thu 03-05: 03-03, 03-04, 03-05 used.
-  const SlaState paused = PauseClock(started, D(2026, 3, 5), calendar);
+  const domain::SlaState paused = PauseClock(started, D(2026, 3, 5), calendar);
   EXPECT_EQ(paused.used_working_days, 3);
   EXPECT_EQ(paused.total_working_days, 15);
   EXPECT_EQ(paused.clock_start, D(2026, 3, 2));
@@ -140,12 +145,14 @@ TEST(Sla, PauseCountsDaysUsedAndClearsDueDate) {
 
 TEST(Sla, ResumeDueDateCountsRemainingDaysFromResubmission) {
   const WorkingCalendar calendar;
-  const SlaState started = StartClock(SlaState{}, D(2026, 3, 2), 15, calendar);
-  const SlaState paused = PauseClock(started, D(2026, 3, 5), calendar);
+  const domain::SlaState started =
+      StartClock(domain::SlaState{}, D(2026, 3, 2), 15, calendar);
+  const domain::SlaState paused = PauseClock(started, D(2026, 3, 5), calendar);
   // Resubmitted Mon 03-16; a different `total` is ignored because days have
   // been used. 12 remain: 03-17..03-20 (1-4), 03-23..03-27 (5-9),
   // 03-30, 03-31, Wed 04-01 (10-12).
-  const SlaState resumed = StartClock(paused, D(2026, 3, 16), 3, calendar);
+  const domain::SlaState resumed =
+      StartClock(paused, D(2026, 3, 16), 3, calendar);
   EXPECT_EQ(resumed.total_working_days, 15);
   EXPECT_EQ(resumed.used_working_days, 3);
   EXPECT_EQ(resumed.clock_start, D(2026, 3, 16));
@@ -154,17 +161,19 @@ TEST(Sla, ResumeDueDateCountsRemainingDaysFromResubmission) {
 
 TEST(Sla, FreshStartTakesNewTotal) {
   const WorkingCalendar calendar;
-  SlaState previous;
+  domain::SlaState previous;
   previous.total_working_days = 15;
   previous.used_working_days = 0;  // returned on the submission day
-  const SlaState sla = StartClock(previous, D(2026, 2, 27), 3, calendar);
+  const domain::SlaState sla =
+      StartClock(previous, D(2026, 2, 27), 3, calendar);
   EXPECT_EQ(sla.total_working_days, 3);
   EXPECT_EQ(sla.due_date, std::optional(D(2026, 3, 4)));
 }
 
 TEST(Sla, ReturnOnWeekendCountsNoExtraDay) {
   const WorkingCalendar calendar;
-  const SlaState started = StartClock(SlaState{}, D(2026, 3, 2), 15, calendar);
+  const domain::SlaState started =
+      StartClock(domain::SlaState{}, D(2026, 3, 2), 15, calendar);
   // Started Mon 03-02; 03-03..03-06 = 4 whether returned Fri, Sat or Sun;
   // Mon 03-09 adds a fifth.
   EXPECT_EQ(PauseClock(started, D(2026, 3, 6), calendar).used_working_days, 4);
@@ -175,25 +184,28 @@ TEST(Sla, ReturnOnWeekendCountsNoExtraDay) {
 
 TEST(Sla, ReturnOnSubmissionDayUsesNothing) {
   const WorkingCalendar calendar;
-  const SlaState started = StartClock(SlaState{}, D(2026, 3, 2), 15, calendar);
+  const domain::SlaState started =
+      StartClock(domain::SlaState{}, D(2026, 3, 2), 15, calendar);
   EXPECT_EQ(PauseClock(started, D(2026, 3, 2), calendar).used_working_days, 0);
 }
 
 TEST(Sla, UsedDaysAreCappedAtTotal) {
   const WorkingCalendar calendar;
-  const SlaState started = StartClock(SlaState{}, D(2026, 3, 2), 15, calendar);
+  const domain::SlaState started =
+      StartClock(domain::SlaState{}, D(2026, 3, 2), 15, calendar);
   // Returned Fri 04-10: 03-03..04-10 holds 4 + 5 * 5 = 29 working days.
-  const SlaState paused = PauseClock(started, D(2026, 4, 10), calendar);
+  const domain::SlaState paused = PauseClock(started, D(2026, 4, 10), calendar);
   EXPECT_EQ(paused.used_working_days, 15);
   // Nothing remains: due on the resubmission day Mon 04-13 itself.
-  const SlaState resumed = StartClock(paused, D(2026, 4, 13), 15, calendar);
+  const domain::SlaState resumed =
+      StartClock(paused, D(2026, 4, 13), 15, calendar);
   EXPECT_EQ(resumed.used_working_days, 15);
   EXPECT_EQ(resumed.due_date, std::optional(D(2026, 4, 13)));
 }
 
 TEST(Sla, CapIncludesDaysUsedBeforeEarlierReturns) {
   const WorkingCalendar calendar;
-  SlaState sla;
+  domain::SlaState sla;
   sla.total_working_days = 15;
   sla.used_working_days = 10;
   sla.clock_start = D(2026, 3, 2);
@@ -206,9 +218,10 @@ TEST(Sla, CapIncludesDaysUsedBeforeEarlierReturns) {
 
 TEST(Sla, PauseKeepsOverdueAndStartClearsIt) {
   const WorkingCalendar calendar;
-  SlaState sla = StartClock(SlaState{}, D(2026, 3, 2), 15, calendar);
+  domain::SlaState sla =
+      StartClock(domain::SlaState{}, D(2026, 3, 2), 15, calendar);
   sla.overdue = true;
-  const SlaState paused = PauseClock(sla, D(2026, 3, 24), calendar);
+  const domain::SlaState paused = PauseClock(sla, D(2026, 3, 24), calendar);
   EXPECT_TRUE(paused.overdue);
   EXPECT_FALSE(StartClock(paused, D(2026, 3, 25), 15, calendar).overdue);
 }

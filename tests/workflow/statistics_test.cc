@@ -53,7 +53,7 @@ class Log {
   void Add(absl::Time time, const std::string& task,
            const std::string& department, const std::string& action,
            const std::string& before, const std::string& after) {
-    AuditEvent e;
+    domain::AuditEvent e;
     e.district_id = "default";
     e.seq = static_cast<int64_t>(events_.size()) + 1;
     e.time = time;
@@ -66,16 +66,16 @@ class Log {
     e.department_id = department;
     events_.push_back(e);
   }
-  const std::vector<AuditEvent>& events() const { return events_; }
+  const std::vector<domain::AuditEvent>& events() const { return events_; }
 
  private:
-  std::vector<AuditEvent> events_;
+  std::vector<domain::AuditEvent> events_;
 };
 
-Task MakeTask(const std::string& id, const std::string& department,
-              double hours, std::vector<std::string> communities,
-              absl::CivilDay start, absl::CivilDay end) {
-  Task t;
+domain::Task MakeTask(const std::string& id, const std::string& department,
+                      double hours, std::vector<std::string> communities,
+                      absl::CivilDay start, absl::CivilDay end) {
+  domain::Task t;
   t.district_id = "default";
   t.id = id;
   t.department_id = department;
@@ -87,9 +87,9 @@ Task MakeTask(const std::string& id, const std::string& department,
   return t;
 }
 
-Community MakeCommunity(const std::string& id, double capacity,
-                        double baseline) {
-  Community c;
+domain::Community MakeCommunity(const std::string& id, double capacity,
+                                double baseline) {
+  domain::Community c;
   c.district_id = "default";
   c.id = id;
   c.monthly_capacity_hours = capacity;
@@ -220,15 +220,15 @@ class StatisticsScenario : public ::testing::Test {
     log_.Add(At(2026, 5, 6), "T6", "safety", "reject", "IN_REVIEW", "REJECTED");
   }
 
-  Statistics Compute(const std::vector<AuditEvent>& events) {
+  Statistics Compute(const std::vector<domain::AuditEvent>& events) {
     absl::StatusOr<Statistics> s =
         ComputeStatistics(MarchAndApril(), events, tasks_, communities_);
     EXPECT_THAT(s, IsOk());
     return s.ok() ? *s : Statistics{};
   }
 
-  std::vector<Task> tasks_;
-  std::vector<Community> communities_;
+  std::vector<domain::Task> tasks_;
+  std::vector<domain::Community> communities_;
   Log log_;
 };
 
@@ -404,8 +404,8 @@ TEST_F(StatisticsScenario, SumsTheBurdenKeptOutByMonthOfRejection) {
 
 TEST_F(StatisticsScenario, ReadsEventsInLogOrderWhateverTheInputOrder) {
   Statistics in_order = Compute(log_.events());
-  std::vector<AuditEvent> reversed(log_.events().rbegin(),
-                                   log_.events().rend());
+  std::vector<domain::AuditEvent> reversed(log_.events().rbegin(),
+                                           log_.events().rend());
   Statistics shuffled = Compute(reversed);
   EXPECT_EQ(shuffled.departments, in_order.departments);
   EXPECT_EQ(shuffled.community_loads, in_order.community_loads);
@@ -441,7 +441,7 @@ TEST(ComputeStatistics, TakesTheNinetiethPercentileByNearestRank) {
   // days (no holidays in March): 3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17 Mar.
   const int reject_day[] = {3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17};
   Log log;
-  std::vector<Task> tasks;
+  std::vector<domain::Task> tasks;
   for (int k = 0; k < 11; ++k) {
     const std::string id = "B" + std::to_string(k + 1);
     tasks.push_back(
@@ -502,23 +502,23 @@ class StatisticsFromEngineTest : public ::testing::Test {
     options.calendar = WorkingCalendar({kHoliday});
     engine_ = std::make_unique<Engine>(*store_, clock_, options);
     ASSERT_THAT(engine_->EnsureDistrict("Test district"), IsOk());
-    std::vector<CatalogItem> items = {
+    std::vector<domain::CatalogItem> items = {
         {"A-001",
-         ListKind::kAssist,
+         domain::ListKind::kAssist,
          "Elderly care subsidy checks",
          "老年人权益保障法",
          {}},
         {"N-001",
-         ListKind::kNegative,
+         domain::ListKind::kNegative,
          "Investment attraction quotas",
          "",
          {"招商引资"}},
     };
     ASSERT_THAT(engine_->PublishCatalog(Admin(), "", items, "lists"), IsOk());
-    for (const Community& c :
+    for (const domain::Community& c :
          {MakeCommunity("c1", 100, 60), MakeCommunity("c2", 50, 30),
           MakeCommunity("c3", 80, 0)}) {
-      Community put = c;
+      domain::Community put = c;
       put.name = "Community " + c.id;
       put.street = "east";
       put.staff_count = 5;
@@ -526,29 +526,30 @@ class StatisticsFromEngineTest : public ::testing::Test {
     }
   }
 
-  static Principal Admin() {
-    Principal p;
+  static domain::Principal Admin() {
+    domain::Principal p;
     p.id = "admin-1";
-    p.role = Role::kAdmin;
+    p.role = domain::Role::kAdmin;
     return p;
   }
-  static Principal Clerk() {
-    Principal p;
+  static domain::Principal Clerk() {
+    domain::Principal p;
     p.id = "clerk-civil";
-    p.role = Role::kDepartment;
+    p.role = domain::Role::kDepartment;
     p.department_id = "civil";
     return p;
   }
-  static Principal Reviewer() {
-    Principal p;
+  static domain::Principal Reviewer() {
+    domain::Principal p;
     p.id = "r1";
-    p.role = Role::kReviewer;
+    p.role = domain::Role::kReviewer;
     return p;
   }
 
-  static TaskSpec Spec(double hours, std::vector<std::string> communities,
-                       absl::CivilDay start, absl::CivilDay end) {
-    TaskSpec s;
+  static domain::TaskSpec Spec(double hours,
+                               std::vector<std::string> communities,
+                               absl::CivilDay start, absl::CivilDay end) {
+    domain::TaskSpec s;
     s.title = "Quarterly elderly subsidy check";
     s.description = "Visit subsidy recipients and confirm eligibility.";
     s.item_code = "A-001";
@@ -565,12 +566,12 @@ class StatisticsFromEngineTest : public ::testing::Test {
     return s;
   }
 
-  void CreateAt(absl::Time t, const std::string& id, TaskSpec spec) {
+  void CreateAt(absl::Time t, const std::string& id, domain::TaskSpec spec) {
     clock_.Set(t);
     EXPECT_THAT(engine_->CreateTask(Clerk(), "", id, std::move(spec)), IsOk());
   }
 
-  void DoAt(absl::Time t, const Principal& p, TaskAction action,
+  void DoAt(absl::Time t, const domain::Principal& p, TaskAction action,
             const std::string& id, const std::string& reason = "") {
     clock_.Set(t);
     ActionRequest r;
@@ -587,8 +588,8 @@ class StatisticsFromEngineTest : public ::testing::Test {
 };
 
 TEST_F(StatisticsFromEngineTest, MatchesHandNumbersOnTheRealEventStream) {
-  const Principal clerk = Clerk();
-  const Principal r1 = Reviewer();
+  const domain::Principal clerk = Clerk();
+  const domain::Principal r1 = Reviewer();
   // e1: c1, 10 h, May-Jul. e2: c1 c2, 8 h, May-Jul. e4: c3, 5 h, from 3 Apr
   // (30 days after its 4 Mar submission: no lead-time warning).
   CreateAt(At(2026, 3, 2), "e1",
@@ -606,7 +607,7 @@ TEST_F(StatisticsFromEngineTest, MatchesHandNumbersOnTheRealEventStream) {
   DoAt(At(2026, 3, 10), r1, TaskAction::kReturn, "e2", "state the funding");
   DoAt(At(2026, 3, 13), r1, TaskAction::kClaim, "e1");
   DoAt(At(2026, 3, 13), r1, TaskAction::kApprove, "e1", "ok");
-  TaskSpec negative =
+  domain::TaskSpec negative =
       Spec(6, {"c1", "c2", "c3"}, Day(2026, 5, 1), Day(2026, 7, 31));
   negative.title = "完成招商引资任务";
   CreateAt(At(2026, 3, 18), "e3", negative);
@@ -620,12 +621,12 @@ TEST_F(StatisticsFromEngineTest, MatchesHandNumbersOnTheRealEventStream) {
   eq.district_id = "default";
   ASSERT_OK_AND_ASSIGN(std::vector<store::StoredEvent> stored,
                        store_->ListEvents(eq));
-  std::vector<AuditEvent> events;
+  std::vector<domain::AuditEvent> events;
   for (const store::StoredEvent& e : stored) events.push_back(e.event);
   store::TaskQuery tq;
   tq.district_id = "default";
-  ASSERT_OK_AND_ASSIGN(std::vector<Task> tasks, store_->ListTasks(tq));
-  ASSERT_OK_AND_ASSIGN(std::vector<Community> communities,
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Task> tasks, store_->ListTasks(tq));
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Community> communities,
                        store_->ListCommunities("default", ""));
   ASSERT_EQ(tasks.size(), 4u);
   ASSERT_EQ(communities.size(), 3u);

@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "common/field_violations.h"
+#include "domain/types.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/domain.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -20,7 +20,7 @@ using ::taskgate::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-using S = TaskState;
+using S = domain::TaskState;
 using A = TaskAction;
 
 constexpr S kAllStates[] = {
@@ -42,24 +42,25 @@ constexpr A kAllActions[] = {A::kEdit,
                              A::kEscalate,
                              A::kExpire};
 
-Principal Clerk(std::string department = "civil-affairs") {
-  Principal p;
+domain::Principal Clerk(std::string department = "civil-affairs") {
+  domain::Principal p;
   p.id = "clerk-1";
-  p.role = Role::kDepartment;
+  p.role = domain::Role::kDepartment;
   p.department_id = std::move(department);
   return p;
 }
 
-Principal Reviewer(std::string id = "reviewer-1", std::string home = "") {
-  Principal p;
+domain::Principal Reviewer(std::string id = "reviewer-1",
+                           std::string home = "") {
+  domain::Principal p;
   p.id = std::move(id);
-  p.role = Role::kReviewer;
+  p.role = domain::Role::kReviewer;
   p.home_department_id = std::move(home);
   return p;
 }
 
-Principal WithRole(Role role) {
-  Principal p;
+domain::Principal WithRole(domain::Role role) {
+  domain::Principal p;
   p.id = "someone";
   p.role = role;
   p.department_id = "civil-affairs";
@@ -67,8 +68,8 @@ Principal WithRole(Role role) {
   return p;
 }
 
-Task TaskIn(S state) {
-  Task t;
+domain::Task TaskIn(S state) {
+  domain::Task t;
   t.id = "t1";
   t.district_id = "default";
   t.department_id = "civil-affairs";
@@ -77,11 +78,12 @@ Task TaskIn(S state) {
 }
 
 // A principal and a task that satisfy every guard of `row`.
-std::tuple<Principal, Task, ActionInput> Satisfying(const Transition& row) {
-  Principal p = WithRole(Role::kSystem);
-  if ((row.roles & RoleBit(Role::kDepartment)) != 0) p = Clerk();
-  if ((row.roles & RoleBit(Role::kReviewer)) != 0) p = Reviewer();
-  Task task = TaskIn(row.from);
+std::tuple<domain::Principal, domain::Task, ActionInput> Satisfying(
+    const Transition& row) {
+  domain::Principal p = WithRole(domain::Role::kSystem);
+  if ((row.roles & RoleBit(domain::Role::kDepartment)) != 0) p = Clerk();
+  if ((row.roles & RoleBit(domain::Role::kReviewer)) != 0) p = Reviewer();
+  domain::Task task = TaskIn(row.from);
   if ((row.guards & kHoldsClaim) != 0) task.claimed_by = p.id;
   ActionInput input;
   if ((row.guards & kReasonRequired) != 0) input.reason = "because";
@@ -136,7 +138,8 @@ TEST(TransitionTable, HasOneRowPerStateAndAction) {
   std::set<std::pair<S, A>> seen;
   for (const Transition& row : TransitionTable()) {
     EXPECT_TRUE(seen.insert({row.from, row.action}).second)
-        << TaskStateName(row.from) << " x " << TaskActionName(row.action);
+        << domain::TaskStateName(row.from) << " x "
+        << TaskActionName(row.action);
   }
 }
 
@@ -174,8 +177,8 @@ TEST(CheckTransition, AllowsEveryRowOfTheTableWhenItsGuardsHold) {
     auto [principal, task, input] = Satisfying(row);
     absl::StatusOr<const Transition*> checked =
         CheckTransition(principal, task, row.action, input);
-    ASSERT_THAT(checked, IsOk())
-        << TaskStateName(row.from) << " x " << TaskActionName(row.action);
+    ASSERT_THAT(checked, IsOk()) << domain::TaskStateName(row.from) << " x "
+                                 << TaskActionName(row.action);
     EXPECT_EQ(*checked, &row);
   }
 }
@@ -196,10 +199,10 @@ TEST(CheckTransition, RefusesEveryActionTheTableLacksNamingStateAndAction) {
       EXPECT_THAT(
           CheckTransition(principal, task, action, input),
           StatusIs(absl::StatusCode::kFailedPrecondition,
-                   AllOf(HasSubstr(std::string(TaskStateName(state))),
+                   AllOf(HasSubstr(std::string(domain::TaskStateName(state))),
                          HasSubstr(absl::StrCat(
                              "action ", std::string(TaskActionName(action)))))))
-          << TaskStateName(state) << " x " << TaskActionName(action);
+          << domain::TaskStateName(state) << " x " << TaskActionName(action);
       ++refused;
     }
   }
@@ -208,20 +211,21 @@ TEST(CheckTransition, RefusesEveryActionTheTableLacksNamingStateAndAction) {
 
 TEST(CheckTransition, WrongRoleIsDeniedWhateverTheState) {
   for (S state : kAllStates) {
-    Task task = TaskIn(state);
-    EXPECT_THAT(
-        CheckTransition(WithRole(Role::kAuditor), task, A::kApprove, {}),
-        StatusIs(absl::StatusCode::kPermissionDenied,
-                 HasSubstr("role auditor may not approve")));
-    EXPECT_THAT(
-        CheckTransition(WithRole(Role::kCommunity), task, A::kSubmit, {}),
-        StatusIs(absl::StatusCode::kPermissionDenied));
+    domain::Task task = TaskIn(state);
+    EXPECT_THAT(CheckTransition(WithRole(domain::Role::kAuditor), task,
+                                A::kApprove, {}),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("role auditor may not approve")));
+    EXPECT_THAT(CheckTransition(WithRole(domain::Role::kCommunity), task,
+                                A::kSubmit, {}),
+                StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(CheckTransition(Reviewer(), task, A::kSubmit, {}),
                 StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(CheckTransition(Clerk(), task, A::kApprove, {}),
                 StatusIs(absl::StatusCode::kPermissionDenied));
-    EXPECT_THAT(CheckTransition(WithRole(Role::kAdmin), task, A::kRevoke, {}),
-                StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(
+        CheckTransition(WithRole(domain::Role::kAdmin), task, A::kRevoke, {}),
+        StatusIs(absl::StatusCode::kPermissionDenied));
     EXPECT_THAT(CheckTransition(Clerk(), task, A::kEscalate, {}),
                 StatusIs(absl::StatusCode::kPermissionDenied));
   }
@@ -237,12 +241,12 @@ TEST(CheckTransition, AnotherDepartmentIsDeniedWhateverTheState) {
 }
 
 TEST(CheckTransition, ReviewerMayNotClaimOrDecideOwnHomeDepartmentsTask) {
-  const Principal own = Reviewer("reviewer-1", "civil-affairs");
-  Task submitted = TaskIn(S::kSubmitted);
+  const domain::Principal own = Reviewer("reviewer-1", "civil-affairs");
+  domain::Task submitted = TaskIn(S::kSubmitted);
   EXPECT_THAT(CheckTransition(own, submitted, A::kClaim, {}),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("another reviewer must decide")));
-  Task in_review = TaskIn(S::kInReview);
+  domain::Task in_review = TaskIn(S::kInReview);
   in_review.claimed_by = own.id;
   EXPECT_THAT(CheckTransition(own, in_review, A::kApprove, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
@@ -256,7 +260,7 @@ TEST(CheckTransition, ReviewerMayNotClaimOrDecideOwnHomeDepartmentsTask) {
 }
 
 TEST(CheckTransition, FirstApproverMayNotClaimTheSecondApproval) {
-  Task task = TaskIn(S::kSubmitted);
+  domain::Task task = TaskIn(S::kSubmitted);
   task.needs_two_approvals = true;
   task.approvals.push_back({"reviewer-1", absl::UnixEpoch()});
   EXPECT_THAT(CheckTransition(Reviewer("reviewer-1"), task, A::kClaim, {}),
@@ -267,7 +271,7 @@ TEST(CheckTransition, FirstApproverMayNotClaimTheSecondApproval) {
 }
 
 TEST(CheckTransition, DecisionsNeedTheClaim) {
-  Task task = TaskIn(S::kInReview);
+  domain::Task task = TaskIn(S::kInReview);
   task.claimed_by = "reviewer-2";
   EXPECT_THAT(CheckTransition(Reviewer("reviewer-1"), task, A::kReject,
                               {"no funding", {}}),
@@ -276,7 +280,7 @@ TEST(CheckTransition, DecisionsNeedTheClaim) {
 }
 
 TEST(CheckTransition, ProvisionalTaskCanBeClaimedOnlyOnce) {
-  Task task = TaskIn(S::kProvisional);
+  domain::Task task = TaskIn(S::kProvisional);
   task.claimed_by = "reviewer-2";
   EXPECT_THAT(CheckTransition(Reviewer("reviewer-1"), task, A::kClaim, {}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -284,9 +288,10 @@ TEST(CheckTransition, ProvisionalTaskCanBeClaimedOnlyOnce) {
 }
 
 TEST(CheckTransition, ApproveIsRefusedPastABlockFinding) {
-  Task task = TaskIn(S::kInReview);
+  domain::Task task = TaskIn(S::kInReview);
   task.claimed_by = "reviewer-1";
-  task.findings.push_back({"R-FUNDING", Severity::kBlock, {}, "", {}, "", ""});
+  task.findings.push_back(
+      {"R-FUNDING", domain::Severity::kBlock, {}, "", {}, "", ""});
   EXPECT_THAT(CheckTransition(Reviewer(), task, A::kApprove, {}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("BLOCK finding R-FUNDING")));
@@ -298,10 +303,12 @@ TEST(CheckTransition, ApproveIsRefusedPastABlockFinding) {
 }
 
 TEST(CheckTransition, ApproveNeedsEachWarningAcknowledgedWithAReason) {
-  Task task = TaskIn(S::kInReview);
+  domain::Task task = TaskIn(S::kInReview);
   task.claimed_by = "reviewer-1";
-  task.findings.push_back({"R-CAPACITY", Severity::kWarn, {}, "", {}, "", ""});
-  task.findings.push_back({"R-LEAD-TIME", Severity::kWarn, {}, "", {}, "", ""});
+  task.findings.push_back(
+      {"R-CAPACITY", domain::Severity::kWarn, {}, "", {}, "", ""});
+  task.findings.push_back(
+      {"R-LEAD-TIME", domain::Severity::kWarn, {}, "", {}, "", ""});
 
   absl::StatusOr<const Transition*> none =
       CheckTransition(Reviewer(), task, A::kApprove, {});
@@ -326,7 +333,7 @@ TEST(CheckTransition, ApproveNeedsEachWarningAcknowledgedWithAReason) {
 }
 
 TEST(CheckTransition, RejectReturnAndRevokeNeedAReason) {
-  Task task = TaskIn(S::kInReview);
+  domain::Task task = TaskIn(S::kInReview);
   task.claimed_by = "reviewer-1";
   for (A action : {A::kReject, A::kReturn}) {
     absl::StatusOr<const Transition*> s =

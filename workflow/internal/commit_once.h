@@ -15,8 +15,8 @@
 #include <absl/status/statusor.h>
 #include <absl/strings/str_cat.h>
 
+#include "audit/merkle.h"
 #include "common/field_violations.h"
-#include "common/merkle.h"
 #include "common/status_macros.h"
 #include "store/store.h"
 
@@ -29,7 +29,7 @@ inline std::string Fingerprint(std::initializer_list<std::string_view> parts) {
   for (std::string_view p : parts) {
     absl::StrAppend(&buf, p.size(), ":", std::string(p), ";");
   }
-  return merkle::ToHex(merkle::Sha256(buf));
+  return audit::ToHex(audit::Sha256(buf));
 }
 
 template <typename T>

@@ -1,4 +1,4 @@
-#include "common/merkle_tree.h"
+#include "audit/merkle_tree.h"
 
 #include <array>
 #include <cstdint>
@@ -8,11 +8,11 @@
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
-#include "common/internal/merkle_walk.h"
-#include "common/merkle.h"
+#include "audit/internal/merkle_walk.h"
+#include "audit/merkle.h"
 #include "common/status_macros.h"
 
-namespace taskgate::merkle {
+namespace taskgate::audit {
 namespace {
 
 absl::Status CheckTreeSize(uint64_t tree_size, uint64_t size) {
@@ -112,4 +112,4 @@ Hash MerkleTree::SubtreeHash(uint64_t lo, uint64_t hi) const {
   return root;
 }
 
-}  // namespace taskgate::merkle
+}  // namespace taskgate::audit

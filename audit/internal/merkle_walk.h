@@ -2,8 +2,8 @@
 // common/merkle.h and `MerkleTree` use to build proofs. They differ only in
 // how they obtain the hash of a subtree, which is passed in. Header-only,
 // stateless, thread-safe. Not part of the public API.
-#ifndef TASKGATE_COMMON_INTERNAL_MERKLE_WALK_H_
-#define TASKGATE_COMMON_INTERNAL_MERKLE_WALK_H_
+#ifndef TASKGATE_AUDIT_INTERNAL_MERKLE_WALK_H_
+#define TASKGATE_AUDIT_INTERNAL_MERKLE_WALK_H_
 
 #include <algorithm>
 #include <bit>
@@ -14,9 +14,9 @@
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
-#include "common/merkle.h"
+#include "audit/merkle.h"
 
-namespace taskgate::merkle::internal {
+namespace taskgate::audit::internal {
 
 // The largest power of two strictly smaller than `n`; `n` >= 2. This is the
 // RFC's split point k between the left and right subtrees.
@@ -129,6 +129,6 @@ void RangePath(uint64_t lo, uint64_t hi, uint64_t begin, uint64_t end,
   RangePath(mid, hi, begin, end, subtree, proof);
 }
 
-}  // namespace taskgate::merkle::internal
+}  // namespace taskgate::audit::internal
 
-#endif  // TASKGATE_COMMON_INTERNAL_MERKLE_WALK_H_
+#endif  // TASKGATE_AUDIT_INTERNAL_MERKLE_WALK_H_

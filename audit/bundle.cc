@@ -1,4 +1,4 @@
-#include "workflow/audit_bundle.h"
+#include "audit/bundle.h"
 
 #include <utility>
 
@@ -6,10 +6,10 @@
 #include <absl/strings/str_cat.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/encoding.h"
 #include "common/status_macros.h"
-#include "workflow/audit_encoding.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -28,23 +28,23 @@ absl::Status Bad(const std::string& path, std::string_view what) {
 absl::StatusOr<std::string> Unhex(const Json& v, const std::string& path) {
   if (!v.is_string()) return Bad(path, "must be a hex string");
   std::optional<std::string> bytes =
-      merkle::HexToBytes(v.get_ref<const std::string&>());
+      audit::HexToBytes(v.get_ref<const std::string&>());
   if (!bytes.has_value()) return Bad(path, "is not hex");
   return *std::move(bytes);
 }
 
-absl::StatusOr<merkle::Hash> HashOf(const Json& v, const std::string& path) {
+absl::StatusOr<audit::Hash> HashOf(const Json& v, const std::string& path) {
   TASKGATE_ASSIGN_OR_RETURN(std::string bytes, Unhex(v, path));
-  merkle::Hash h{};
+  audit::Hash h{};
   if (bytes.size() != h.size()) return Bad(path, "is not a 32-byte hash");
   std::copy(bytes.begin(), bytes.end(), h.begin());
   return h;
 }
 
-absl::StatusOr<std::vector<merkle::Hash>> Hashes(const Json& v,
-                                                 const std::string& path) {
+absl::StatusOr<std::vector<audit::Hash>> Hashes(const Json& v,
+                                                const std::string& path) {
   if (!v.is_array()) return Bad(path, "must be an array of hex hashes");
-  std::vector<merkle::Hash> out;
+  std::vector<audit::Hash> out;
   for (size_t i = 0; i < v.size(); ++i) {
     TASKGATE_ASSIGN_OR_RETURN(out.emplace_back(),
                               HashOf(v[i], absl::StrCat(path, "[", i, "]")));
@@ -52,9 +52,9 @@ absl::StatusOr<std::vector<merkle::Hash>> Hashes(const Json& v,
   return out;
 }
 
-Json HashesJson(const std::vector<merkle::Hash>& hashes) {
+Json HashesJson(const std::vector<audit::Hash>& hashes) {
   Json out = Json::array();
-  for (const merkle::Hash& h : hashes) out.push_back(merkle::ToHex(h));
+  for (const audit::Hash& h : hashes) out.push_back(audit::ToHex(h));
   return out;
 }
 
@@ -98,14 +98,14 @@ absl::StatusOr<absl::Time> TimeOf(const Json& object, const char* key,
   return t;
 }
 
-Json ReadableJson(const AuditEvent& e) {
+Json ReadableJson(const domain::AuditEvent& e) {
   Json details = Json::object();
   for (const auto& [key, value] : e.details) details[key] = value;
   return Json{
       {"seq", e.seq},
       {"time", TimeText(e.time)},
       {"actor_id", e.actor_id},
-      {"actor_role", std::string(RoleName(e.actor_role))},
+      {"actor_role", std::string(domain::RoleName(e.actor_role))},
       {"action", e.action},
       {"entity_type", e.entity_type},
       {"entity_id", e.entity_id},
@@ -119,17 +119,17 @@ Json ReadableJson(const AuditEvent& e) {
   };
 }
 
-absl::StatusOr<AuditEvent> ReadReadable(const Json& v, const std::string& path,
-                                        const std::string& district_id) {
+absl::StatusOr<domain::AuditEvent> ReadReadable(
+    const Json& v, const std::string& path, const std::string& district_id) {
   if (!v.is_object()) return Bad(path, "must be an object");
   const std::string p = absl::StrCat(path, ".");
-  AuditEvent e;
+  domain::AuditEvent e;
   e.district_id = district_id;
   TASKGATE_ASSIGN_OR_RETURN(e.seq, Int(v, "seq", p));
   TASKGATE_ASSIGN_OR_RETURN(e.time, TimeOf(v, "time", p));
   TASKGATE_ASSIGN_OR_RETURN(e.actor_id, Text(v, "actor_id", p));
   TASKGATE_ASSIGN_OR_RETURN(std::string role, Text(v, "actor_role", p));
-  std::optional<Role> parsed = ParseRole(role);
+  std::optional<domain::Role> parsed = domain::ParseRole(role);
   if (!parsed.has_value()) {
     return Bad(absl::StrCat(p, "actor_role"), "is not a role name");
   }
@@ -166,10 +166,9 @@ absl::StatusOr<AuditEvent> ReadReadable(const Json& v, const std::string& path,
   return e;
 }
 
-absl::StatusOr<checkpoint::Checkpoint> CheckpointOf(const Json& v,
-                                                    const std::string& path) {
-  absl::StatusOr<checkpoint::Checkpoint> c =
-      checkpoint::CheckpointFromJson(v.dump());
+absl::StatusOr<audit::Checkpoint> CheckpointOf(const Json& v,
+                                               const std::string& path) {
+  absl::StatusOr<audit::Checkpoint> c = audit::CheckpointFromJson(v.dump());
   if (!c.ok()) return Bad(path, std::string(c.status().message()));
   return c;
 }
@@ -240,11 +239,12 @@ absl::StatusOr<Bundle> ReadBundle(const Json& v) {
 
 }  // namespace
 
-std::string AuditEventToReadableJson(const AuditEvent& event) {
+std::string AuditEventToReadableJson(const domain::AuditEvent& event) {
   return ReadableJson(event).dump(2);
 }
 
-absl::StatusOr<AuditEvent> AuditEventFromReadableJson(std::string_view json) {
+absl::StatusOr<domain::AuditEvent> AuditEventFromReadableJson(
+    std::string_view json) {
   const Json v = Json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (v.is_discarded()) return Bad("event", "is not valid JSON");
   return ReadReadable(v, "event", "");
@@ -256,14 +256,14 @@ std::string BundleToJson(const Bundle& b) {
     Json readable = nullptr;
     if (e.readable.has_value()) {
       readable = ReadableJson(*e.readable);
-    } else if (absl::StatusOr<AuditEvent> decoded =
+    } else if (absl::StatusOr<domain::AuditEvent> decoded =
                    DecodeAuditEvent(e.canonical);
                decoded.ok()) {
       readable = ReadableJson(*decoded);
     }
     events.push_back(Json{{"seq", e.seq},
-                          {"leaf_hash", merkle::BytesToHex(e.leaf_hash)},
-                          {"canonical", merkle::BytesToHex(e.canonical)},
+                          {"leaf_hash", audit::BytesToHex(e.leaf_hash)},
+                          {"canonical", audit::BytesToHex(e.canonical)},
                           {"event", std::move(readable)}});
   }
   Json out = {
@@ -276,10 +276,10 @@ std::string BundleToJson(const Bundle& b) {
   if (b.end_time.has_value()) out["end_time"] = TimeText(*b.end_time);
   out["first_seq"] = b.first_seq;
   out["last_seq"] = b.last_seq;
-  out["checkpoint"] = Json::parse(checkpoint::CheckpointToJson(b.checkpoint));
+  out["checkpoint"] = Json::parse(audit::CheckpointToJson(b.checkpoint));
   Json checkpoints = Json::array();
-  for (const checkpoint::Checkpoint& c : b.checkpoints) {
-    checkpoints.push_back(Json::parse(checkpoint::CheckpointToJson(c)));
+  for (const audit::Checkpoint& c : b.checkpoints) {
+    checkpoints.push_back(Json::parse(audit::CheckpointToJson(c)));
   }
   out["checkpoints"] = std::move(checkpoints);
   out["range_proof"] = HashesJson(b.range_proof);
@@ -305,9 +305,8 @@ absl::StatusOr<Bundle> BundleFromJson(std::string_view json) {
   }
 }
 
-VerifyReport VerifyBundle(const Bundle& bundle,
-                          const signing::VerifyingKey& key,
-                          const std::optional<checkpoint::Checkpoint>& kept) {
+VerifyReport VerifyBundle(const Bundle& bundle, const audit::VerifyingKey& key,
+                          const std::optional<audit::Checkpoint>& kept) {
   LogVerifier verifier(bundle.district_id, bundle.first_seq);
   std::vector<PresentedEvent> events;
   events.reserve(bundle.events.size());
@@ -338,4 +337,4 @@ VerifyReport VerifyBundle(const Bundle& bundle,
   return verifier.Finish(inputs);
 }
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit

@@ -19,8 +19,8 @@
 //
 // Pure; not thread-safe (one verifier per verification). `AddAll` uses
 // worker threads of its own.
-#ifndef TASKGATE_WORKFLOW_AUDIT_VERIFY_H_
-#define TASKGATE_WORKFLOW_AUDIT_VERIFY_H_
+#ifndef TASKGATE_AUDIT_LOG_VERIFIER_H_
+#define TASKGATE_AUDIT_LOG_VERIFIER_H_
 
 #include <cstdint>
 #include <optional>
@@ -28,13 +28,13 @@
 #include <string>
 #include <vector>
 
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/signing.h"
-#include "workflow/audit_encoding.h"
-#include "workflow/domain.h"
+#include "audit/checkpoint.h"
+#include "audit/encoding.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
+#include "domain/types.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 
 // One event as its source presents it.
 struct PresentedEvent {
@@ -43,27 +43,27 @@ struct PresentedEvent {
   // The leaf hash the source keeps beside the bytes (raw), if it keeps one.
   std::optional<std::string> leaf_hash;
   // The source's readable form, compared field by field with the bytes.
-  std::optional<AuditEvent> readable;
+  std::optional<domain::AuditEvent> readable;
   // False when `readable` cannot carry details (database index columns).
   bool readable_has_details = true;
 };
 
 // Proof material for a slice of the log that does not start at seq 1.
 struct SliceProof {
-  checkpoint::Checkpoint anchor;          // signed head the slice is in
-  std::vector<merkle::Hash> range_proof;  // merkle::RangeProof
+  audit::Checkpoint anchor;              // signed head the slice is in
+  std::vector<audit::Hash> range_proof;  // merkle::RangeProof
   // A consistency proof from an earlier size (the auditor's kept
   // checkpoint) to `anchor`, when the exporter asked for one.
   int64_t consistency_from = 0;
-  std::vector<merkle::Hash> consistency_proof;
+  std::vector<audit::Hash> consistency_proof;
 };
 
 struct VerifyInputs {
-  const signing::VerifyingKey* key = nullptr;  // required
+  const audit::VerifyingKey* key = nullptr;  // required
   // The source's checkpoints (database table, bundle), any order.
-  std::vector<checkpoint::Checkpoint> checkpoints;
+  std::vector<audit::Checkpoint> checkpoints;
   // The checkpoint the auditor kept from earlier, and how reports name it.
-  std::optional<checkpoint::Checkpoint> kept;
+  std::optional<audit::Checkpoint> kept;
   std::string kept_name = "your kept";
   // Given for a slice of the log (which may start at seq 1 and stop before
   // the end); absent for a whole log, which must start at seq 1.
@@ -121,14 +121,14 @@ class LogVerifier {
   void CheckWholeLog(const VerifyInputs& inputs);
   void CheckSlice(const VerifyInputs& inputs);
   // Verifies the signature and log id of `c`; reports `what` when bad.
-  bool Trusted(const checkpoint::Checkpoint& c, const VerifyInputs& inputs,
+  bool Trusted(const audit::Checkpoint& c, const VerifyInputs& inputs,
                const std::string& what);
 
   std::string log_id_;
   int64_t first_seq_;
   int64_t expected_;  // the next position
   int64_t declared_last_ = 0;
-  std::vector<merkle::Hash> leaves_;
+  std::vector<audit::Hash> leaves_;
   std::vector<VerifyProblem> located_;  // every problem with events
   AuditEventView view_;                 // reused: no allocation per event
   VerifyReport report_;
@@ -141,6 +141,6 @@ std::string LogIdOf(const std::string& district_id);
 // "VERIFIED: ..." or "FAILED: first bad event is seq N ...".
 std::string FormatVerifyReport(const VerifyReport& report);
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_WORKFLOW_AUDIT_VERIFY_H_
+#endif  // TASKGATE_AUDIT_LOG_VERIFIER_H_

@@ -1,11 +1,11 @@
-#include "workflow/domain.h"
+#include "domain/types.h"
 
 #include <array>
 #include <optional>
 #include <string_view>
 #include <utility>
 
-namespace taskgate::workflow {
+namespace taskgate::domain {
 namespace {
 
 template <typename Enum, size_t N>
@@ -184,4 +184,4 @@ bool CountsInWorkload(TaskState state) {
   return state == TaskState::kActive || state == TaskState::kProvisional;
 }
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::domain

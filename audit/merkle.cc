@@ -1,4 +1,4 @@
-#include "common/merkle.h"
+#include "audit/merkle.h"
 
 #include <bit>
 #include <cstdint>
@@ -10,10 +10,10 @@
 
 #include <openssl/evp.h>
 
-#include "common/internal/merkle_walk.h"
+#include "audit/internal/merkle_walk.h"
 #include "common/status_macros.h"
 
-namespace taskgate::merkle {
+namespace taskgate::audit {
 namespace {
 
 constexpr uint8_t kLeafPrefix = 0x00;
@@ -306,4 +306,4 @@ std::optional<Hash> HashFromHex(std::string_view hex) {
   return h;
 }
 
-}  // namespace taskgate::merkle
+}  // namespace taskgate::audit

@@ -1,4 +1,4 @@
-#include "workflow/codec.h"
+#include "domain/codec.h"
 
 #include <optional>
 #include <string>
@@ -9,10 +9,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "domain/types.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/domain.h"
 
-namespace taskgate::workflow {
+namespace taskgate::domain {
 namespace {
 
 using ::taskgate::testing::IsOk;
@@ -26,21 +26,21 @@ absl::Time T(int64_t seconds_after) {
   return absl::FromUnixMicros(1772413323000004) + absl::Seconds(seconds_after);
 }
 
-Task FullTask() {
-  Task t;
+domain::Task FullTask() {
+  domain::Task t;
   t.district_id = "d1";
   t.id = "task-42";
   t.department_id = "dept-civil";
-  TaskSpec& s = t.spec;
+  domain::TaskSpec& s = t.spec;
   s.title = "垃圾分类入户宣传";
   s.description = "line one\nline \"two\"\t\\ end";
   s.item_code = "A-017";
   s.new_item_justification = "needed because";
   s.legal_basis = "《固体废物污染环境防治法》第四十九条";
-  s.types = {TaskType::kLedger, TaskType::kForm, TaskType::kSignboard,
-             TaskType::kEvaluation};
-  s.type_justifications = {{TaskType::kLedger, "one ledger"},
-                           {TaskType::kSignboard, "one sign"}};
+  s.types = {domain::TaskType::kLedger, domain::TaskType::kForm,
+             domain::TaskType::kSignboard, domain::TaskType::kEvaluation};
+  s.type_justifications = {{domain::TaskType::kLedger, "one ledger"},
+                           {domain::TaskType::kSignboard, "one sign"}};
   s.long_term = true;
   s.start_date = absl::CivilDay(2026, 4, 1);
   s.end_date = absl::CivilDay(2026, 12, 31);
@@ -58,18 +58,18 @@ Task FullTask() {
   s.signboards_per_community = 1;
   s.emergency = true;
   s.emergency_reason = "typhoon";
-  t.state = TaskState::kInReview;
+  t.state = domain::TaskState::kInReview;
   t.version = 7;
   t.resolved_communities = {"c1", "c2", "c3"};
-  Finding f1;
+  domain::Finding f1;
   f1.rule_id = "R-CAPACITY";
-  f1.severity = Severity::kBlock;
+  f1.severity = domain::Severity::kBlock;
   f1.fields = {"hours_per_community_month"};
   f1.message = "over capacity";
   f1.communities = {"c2", "c3"};
-  Finding f2;
+  domain::Finding f2;
   f2.rule_id = "R-DUPLICATE";
-  f2.severity = Severity::kWarn;
+  f2.severity = domain::Severity::kWarn;
   f2.fields = {"item_code", "start_date"};
   f2.message = "duplicate";
   f2.related_task_id = "task-1";
@@ -92,12 +92,12 @@ Task FullTask() {
   return t;
 }
 
-void ExpectSameTask(const Task& got, const Task& want) {
+void ExpectSameTask(const domain::Task& got, const domain::Task& want) {
   EXPECT_EQ(got.district_id, want.district_id);
   EXPECT_EQ(got.id, want.id);
   EXPECT_EQ(got.department_id, want.department_id);
-  const TaskSpec& g = got.spec;
-  const TaskSpec& w = want.spec;
+  const domain::TaskSpec& g = got.spec;
+  const domain::TaskSpec& w = want.spec;
   EXPECT_EQ(g.title, w.title);
   EXPECT_EQ(g.description, w.description);
   EXPECT_EQ(g.item_code, w.item_code);
@@ -147,16 +147,17 @@ void ExpectSameTask(const Task& got, const Task& want) {
 }
 
 TEST(TaskCodec, RoundTripsEveryField) {
-  const Task want = FullTask();
-  const std::string json = TaskToJson(want);
-  ASSERT_OK_AND_ASSIGN(Task got, TaskFromJson(json));
+  const domain::Task want = FullTask();
+  const std::string json = domain::TaskToJson(want);
+  ASSERT_OK_AND_ASSIGN(domain::Task got, domain::TaskFromJson(json));
   ExpectSameTask(got, want);
-  EXPECT_EQ(TaskToJson(got), json);
+  EXPECT_EQ(domain::TaskToJson(got), json);
 }
 
 TEST(TaskCodec, RoundTripsDefaultTask) {
-  const Task want;
-  ASSERT_OK_AND_ASSIGN(Task got, TaskFromJson(TaskToJson(want)));
+  const domain::Task want;
+  ASSERT_OK_AND_ASSIGN(domain::Task got,
+                       domain::TaskFromJson(domain::TaskToJson(want)));
   ExpectSameTask(got, want);
   EXPECT_FALSE(got.sla.due_date.has_value());
   EXPECT_FALSE(got.submitted_at.has_value());
@@ -164,12 +165,12 @@ TEST(TaskCodec, RoundTripsDefaultTask) {
 }
 
 TEST(TaskCodec, WritesStableNamesAndMicroseconds) {
-  Task t;
-  t.state = TaskState::kInReview;
-  t.spec.type_justifications = {{TaskType::kCreationCampaign, "x"}};
+  domain::Task t;
+  t.state = domain::TaskState::kInReview;
+  t.spec.type_justifications = {{domain::TaskType::kCreationCampaign, "x"}};
   t.created_at = absl::FromUnixMicros(1772413323000004);
   t.sla.clock_start = absl::CivilDay(2026, 3, 2);
-  const std::string json = TaskToJson(t);
+  const std::string json = domain::TaskToJson(t);
   EXPECT_THAT(json, HasSubstr(R"("state":"IN_REVIEW")"));
   EXPECT_THAT(json,
               HasSubstr(R"("type_justifications":{"creation_campaign":"x"})"));
@@ -179,23 +180,24 @@ TEST(TaskCodec, WritesStableNamesAndMicroseconds) {
 }
 
 TEST(TaskCodec, EqualTasksEncodeToEqualBytes) {
-  Task a = FullTask();
-  Task b = FullTask();
+  domain::Task a = FullTask();
+  domain::Task b = FullTask();
   // Insertion order of a map must not matter.
   b.spec.type_justifications.clear();
-  b.spec.type_justifications[TaskType::kSignboard] = "one sign";
-  b.spec.type_justifications[TaskType::kLedger] = "one ledger";
-  EXPECT_EQ(TaskToJson(a), TaskToJson(b));
+  b.spec.type_justifications[domain::TaskType::kSignboard] = "one sign";
+  b.spec.type_justifications[domain::TaskType::kLedger] = "one ledger";
+  EXPECT_EQ(domain::TaskToJson(a), domain::TaskToJson(b));
   b.spec.title += "!";
-  EXPECT_NE(TaskToJson(a), TaskToJson(b));
+  EXPECT_NE(domain::TaskToJson(a), domain::TaskToJson(b));
 }
 
 TEST(TaskCodec, MissingMembersTakeDefaultsAndUnknownOnesAreIgnored) {
   ASSERT_OK_AND_ASSIGN(
-      Task got,
-      TaskFromJson(R"({"id":"t1","future_member":{"a":[1,2]},"sla":{}})"));
+      domain::Task got,
+      domain::TaskFromJson(
+          R"({"id":"t1","future_member":{"a":[1,2]},"sla":{}})"));
   EXPECT_EQ(got.id, "t1");
-  EXPECT_EQ(got.state, TaskState::kDraft);
+  EXPECT_EQ(got.state, domain::TaskState::kDraft);
   EXPECT_EQ(got.version, 0);
   EXPECT_EQ(got.sla.clock_start, absl::CivilDay(1970, 1, 1));
   EXPECT_FALSE(got.sla.due_date.has_value());
@@ -204,79 +206,80 @@ TEST(TaskCodec, MissingMembersTakeDefaultsAndUnknownOnesAreIgnored) {
 }
 
 TEST(TaskCodec, RejectsMalformedJson) {
-  EXPECT_THAT(TaskFromJson(R"({"id":"t1")"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"id":"t1")"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("task json: is not valid json")));
-  EXPECT_THAT(TaskFromJson(""),
+  EXPECT_THAT(domain::TaskFromJson(""),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("task json: is not valid json")));
-  EXPECT_THAT(TaskFromJson(R"({"id":"t1"} trailing)"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"id":"t1"} trailing)"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("task json: is not valid json")));
 }
 
 TEST(TaskCodec, RejectsNonObjectTopLevel) {
-  EXPECT_THAT(TaskFromJson("[1,2]"),
+  EXPECT_THAT(domain::TaskFromJson("[1,2]"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: expected an object, got array"));
 }
 
 TEST(TaskCodec, RejectsWrongMemberType) {
-  EXPECT_THAT(TaskFromJson(R"({"version":"7"})"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"version":"7"})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: member 'version' has wrong type: expected "
                        "integer, got string"));
-  EXPECT_THAT(TaskFromJson(R"({"spec":{"long_term":1}})"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"spec":{"long_term":1}})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: member 'spec.long_term' has wrong type: "
                        "expected boolean, got number"));
-  EXPECT_THAT(
-      TaskFromJson(R"({"findings":[{"rule_id":"R-X"},{"fields":"a"}]})"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               "task json: member 'findings[1].fields' has wrong "
-               "type: expected array, got string"));
-  EXPECT_THAT(TaskFromJson(R"({"created_at":1.5})"),
+  EXPECT_THAT(domain::TaskFromJson(
+                  R"({"findings":[{"rule_id":"R-X"},{"fields":"a"}]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "task json: member 'findings[1].fields' has wrong "
+                       "type: expected array, got string"));
+  EXPECT_THAT(domain::TaskFromJson(R"({"created_at":1.5})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("member 'created_at' has wrong type")));
 }
 
 TEST(TaskCodec, RejectsOutOfRangeIntegers) {
-  EXPECT_THAT(TaskFromJson(R"({"spec":{"forms_ledgers_added":2147483648}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "task json: member 'spec.forms_ledgers_added' is out "
-                       "of range"));
-  EXPECT_THAT(TaskFromJson(R"({"version":9223372036854775808})"),
+  EXPECT_THAT(
+      domain::TaskFromJson(R"({"spec":{"forms_ledgers_added":2147483648}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "task json: member 'spec.forms_ledgers_added' is out "
+               "of range"));
+  EXPECT_THAT(domain::TaskFromJson(R"({"version":9223372036854775808})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: member 'version' is out of range"));
 }
 
 TEST(TaskCodec, RejectsUnknownEnumName) {
-  EXPECT_THAT(TaskFromJson(R"({"state":"FOO"})"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"state":"FOO"})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: member 'state' has unknown value 'FOO'"));
-  EXPECT_THAT(TaskFromJson(R"({"spec":{"types":["ledger","bogus"]}})"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"spec":{"types":["ledger","bogus"]}})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: member 'spec.types[1]' has unknown value "
                        "'bogus'"));
   EXPECT_THAT(
-      TaskFromJson(R"({"spec":{"type_justifications":{"bogus":"x"}}})"),
+      domain::TaskFromJson(R"({"spec":{"type_justifications":{"bogus":"x"}}})"),
       StatusIs(absl::StatusCode::kInvalidArgument,
                "task json: member 'spec.type_justifications' has unknown key "
                "'bogus'"));
 }
 
 TEST(TaskCodec, RejectsBadDate) {
-  EXPECT_THAT(TaskFromJson(R"({"spec":{"start_date":"2026-02-30"}})"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"spec":{"start_date":"2026-02-30"}})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "task json: member 'spec.start_date' has invalid date "
                        "'2026-02-30': want YYYY-MM-DD"));
-  EXPECT_THAT(TaskFromJson(R"({"sla":{"due_date":"2026-3-1"}})"),
+  EXPECT_THAT(domain::TaskFromJson(R"({"sla":{"due_date":"2026-3-1"}})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("member 'sla.due_date' has invalid date")));
 }
 
 TEST(CommunityCodec, RoundTrips) {
-  Community want;
+  domain::Community want;
   want.district_id = "d1";
   want.id = "c7";
   want.name = "东风社区";
@@ -284,14 +287,14 @@ TEST(CommunityCodec, RoundTrips) {
   want.staff_count = 11;
   want.monthly_capacity_hours = 220.5;
   want.baseline_hours = 0.1;
-  want.baseline_units = {{ControlledBucket::kFormsAndLedgers, 12},
-                         {ControlledBucket::kSignboard, 3},
-                         {ControlledBucket::kTraining, 0}};
+  want.baseline_units = {{domain::ControlledBucket::kFormsAndLedgers, 12},
+                         {domain::ControlledBucket::kSignboard, 3},
+                         {domain::ControlledBucket::kTraining, 0}};
   want.version = 5;
-  const std::string json = CommunityToJson(want);
+  const std::string json = domain::CommunityToJson(want);
   EXPECT_THAT(json, HasSubstr(R"("baseline_units":{"forms_and_ledgers":12,)"
                               R"("signboard":3,"training":0})"));
-  ASSERT_OK_AND_ASSIGN(Community got, CommunityFromJson(json));
+  ASSERT_OK_AND_ASSIGN(domain::Community got, domain::CommunityFromJson(json));
   EXPECT_EQ(got.district_id, "d1");
   EXPECT_EQ(got.id, "c7");
   EXPECT_EQ(got.name, "东风社区");
@@ -300,44 +303,46 @@ TEST(CommunityCodec, RoundTrips) {
   EXPECT_EQ(got.monthly_capacity_hours, 220.5);
   EXPECT_EQ(got.baseline_hours, 0.1);
   EXPECT_THAT(got.baseline_units,
-              ElementsAre(Pair(ControlledBucket::kFormsAndLedgers, 12),
-                          Pair(ControlledBucket::kSignboard, 3),
-                          Pair(ControlledBucket::kTraining, 0)));
+              ElementsAre(Pair(domain::ControlledBucket::kFormsAndLedgers, 12),
+                          Pair(domain::ControlledBucket::kSignboard, 3),
+                          Pair(domain::ControlledBucket::kTraining, 0)));
   EXPECT_EQ(got.version, 5);
-  EXPECT_EQ(CommunityToJson(got), json);
+  EXPECT_EQ(domain::CommunityToJson(got), json);
 }
 
 TEST(CommunityCodec, RejectsUnknownBucketAndBadCount) {
-  EXPECT_THAT(CommunityFromJson(R"({"baseline_units":{"ledger":1}})"),
+  EXPECT_THAT(domain::CommunityFromJson(R"({"baseline_units":{"ledger":1}})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "community json: member 'baseline_units' has unknown "
                        "key 'ledger'"));
-  EXPECT_THAT(CommunityFromJson(R"({"baseline_units":{"signboard":"1"}})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "community json: member 'baseline_units.signboard' "
-                       "has wrong type: expected integer, got string"));
+  EXPECT_THAT(
+      domain::CommunityFromJson(R"({"baseline_units":{"signboard":"1"}})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "community json: member 'baseline_units.signboard' "
+               "has wrong type: expected integer, got string"));
 }
 
 TEST(CatalogCodec, RoundTrips) {
-  CatalogVersion want;
+  domain::CatalogVersion want;
   want.district_id = "d1";
   want.version = 2;
   want.published_at = T(100);
   want.published_by = "admin-1";
   want.note = "second edition";
-  CatalogItem duty;
+  domain::CatalogItem duty;
   duty.code = "D-1";
-  duty.kind = ListKind::kDuty;
+  duty.kind = domain::ListKind::kDuty;
   duty.title = "resident registration";
   duty.legal_basis = "law 1";
-  CatalogItem negative;
+  domain::CatalogItem negative;
   negative.code = "N-1";
-  negative.kind = ListKind::kNegative;
+  negative.kind = domain::ListKind::kNegative;
   negative.title = "enforcement";
   negative.keywords = {"执法", "拆违"};
   want.items = {duty, negative};
-  const std::string json = CatalogToJson(want);
-  ASSERT_OK_AND_ASSIGN(CatalogVersion got, CatalogFromJson(json));
+  const std::string json = domain::CatalogToJson(want);
+  ASSERT_OK_AND_ASSIGN(domain::CatalogVersion got,
+                       domain::CatalogFromJson(json));
   EXPECT_EQ(got.district_id, "d1");
   EXPECT_EQ(got.version, 2);
   EXPECT_EQ(got.published_at, T(100));
@@ -345,88 +350,91 @@ TEST(CatalogCodec, RoundTrips) {
   EXPECT_EQ(got.note, "second edition");
   ASSERT_EQ(got.items.size(), 2u);
   EXPECT_EQ(got.items[0].code, "D-1");
-  EXPECT_EQ(got.items[0].kind, ListKind::kDuty);
+  EXPECT_EQ(got.items[0].kind, domain::ListKind::kDuty);
   EXPECT_EQ(got.items[0].title, "resident registration");
   EXPECT_EQ(got.items[0].legal_basis, "law 1");
   EXPECT_TRUE(got.items[0].keywords.empty());
   EXPECT_EQ(got.items[1].code, "N-1");
-  EXPECT_EQ(got.items[1].kind, ListKind::kNegative);
+  EXPECT_EQ(got.items[1].kind, domain::ListKind::kNegative);
   EXPECT_EQ(got.items[1].title, "enforcement");
   EXPECT_EQ(got.items[1].legal_basis, "");
   EXPECT_THAT(got.items[1].keywords, ElementsAre("执法", "拆违"));
-  EXPECT_EQ(CatalogToJson(got), json);
+  EXPECT_EQ(domain::CatalogToJson(got), json);
 }
 
 TEST(CatalogCodec, RejectsUnknownListKind) {
-  EXPECT_THAT(CatalogFromJson(R"({"items":[{"code":"X","kind":"maybe"}]})"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "catalog json: member 'items[0].kind' has unknown "
-                       "value 'maybe'"));
+  EXPECT_THAT(
+      domain::CatalogFromJson(R"({"items":[{"code":"X","kind":"maybe"}]})"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "catalog json: member 'items[0].kind' has unknown "
+               "value 'maybe'"));
 }
 
 TEST(DecisionCodec, RoundTrips) {
-  Decision want;
+  domain::Decision want;
   want.district_id = "d1";
   want.task_id = "task-42";
-  want.kind = DecisionKind::kDutyListAdmit;
+  want.kind = domain::DecisionKind::kDutyListAdmit;
   want.decided_by = "system";
-  want.decided_by_role = Role::kSystem;
+  want.decided_by_role = domain::Role::kSystem;
   want.reason = "duty list item D-1";
   want.acknowledgements = {{"R-LEAD-TIME", "agreed with street"},
                            {"R-CONTROLLED", "replaces an old ledger"}};
   want.catalog_version = 4;
   want.decided_at = T(200);
-  const std::string json = DecisionToJson(want);
-  ASSERT_OK_AND_ASSIGN(Decision got, DecisionFromJson(json));
+  const std::string json = domain::DecisionToJson(want);
+  ASSERT_OK_AND_ASSIGN(domain::Decision got, domain::DecisionFromJson(json));
   EXPECT_EQ(got.district_id, "d1");
   EXPECT_EQ(got.task_id, "task-42");
-  EXPECT_EQ(got.kind, DecisionKind::kDutyListAdmit);
+  EXPECT_EQ(got.kind, domain::DecisionKind::kDutyListAdmit);
   EXPECT_EQ(got.decided_by, "system");
-  EXPECT_EQ(got.decided_by_role, Role::kSystem);
+  EXPECT_EQ(got.decided_by_role, domain::Role::kSystem);
   EXPECT_EQ(got.reason, "duty list item D-1");
   EXPECT_THAT(
       got.acknowledgements,
-      ElementsAre(Acknowledgement{"R-LEAD-TIME", "agreed with street"},
-                  Acknowledgement{"R-CONTROLLED", "replaces an old ledger"}));
+      ElementsAre(
+          domain::Acknowledgement{"R-LEAD-TIME", "agreed with street"},
+          domain::Acknowledgement{"R-CONTROLLED", "replaces an old ledger"}));
   EXPECT_EQ(got.catalog_version, 4);
   EXPECT_EQ(got.decided_at, T(200));
-  EXPECT_EQ(DecisionToJson(got), json);
+  EXPECT_EQ(domain::DecisionToJson(got), json);
 }
 
 TEST(DecisionCodec, RejectsUnknownRole) {
-  EXPECT_THAT(DecisionFromJson(R"({"decided_by_role":"Reviewer"})"),
+  EXPECT_THAT(domain::DecisionFromJson(R"({"decided_by_role":"Reviewer"})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "decision json: member 'decided_by_role' has unknown "
                        "value 'Reviewer'"));
 }
 
 TEST(DistrictCodec, RoundTrips) {
-  District want;
+  domain::District want;
   want.id = "d9";
   want.name = "鼓楼区";
   want.time_zone = "Asia/Urumqi";
-  const std::string json = DistrictToJson(want);
+  const std::string json = domain::DistrictToJson(want);
   EXPECT_EQ(json, R"({"id":"d9","name":"鼓楼区","time_zone":"Asia/Urumqi"})");
-  ASSERT_OK_AND_ASSIGN(District got, DistrictFromJson(json));
+  ASSERT_OK_AND_ASSIGN(domain::District got, domain::DistrictFromJson(json));
   EXPECT_EQ(got.id, "d9");
   EXPECT_EQ(got.name, "鼓楼区");
   EXPECT_EQ(got.time_zone, "Asia/Urumqi");
 }
 
 TEST(DistrictCodec, MissingTimeZoneKeepsDefault) {
-  ASSERT_OK_AND_ASSIGN(District got, DistrictFromJson(R"({"id":"d1"})"));
+  ASSERT_OK_AND_ASSIGN(domain::District got,
+                       domain::DistrictFromJson(R"({"id":"d1"})"));
   EXPECT_EQ(got.time_zone, "Asia/Shanghai");
 }
 
 TEST(CivilDayCodec, FormatsZeroPadded) {
-  EXPECT_EQ(FormatCivilDay(absl::CivilDay(2026, 2, 3)), "2026-02-03");
-  EXPECT_EQ(FormatCivilDay(absl::CivilDay(2026, 12, 31)), "2026-12-31");
+  EXPECT_EQ(domain::FormatCivilDay(absl::CivilDay(2026, 2, 3)), "2026-02-03");
+  EXPECT_EQ(domain::FormatCivilDay(absl::CivilDay(2026, 12, 31)), "2026-12-31");
 }
 
 TEST(CivilDayCodec, ParsesCanonicalDays) {
-  EXPECT_THAT(ParseCivilDay("2026-02-03"), IsOk());
-  EXPECT_EQ(*ParseCivilDay("2026-02-03"), absl::CivilDay(2026, 2, 3));
-  EXPECT_EQ(*ParseCivilDay("2028-02-29"), absl::CivilDay(2028, 2, 29));
+  EXPECT_THAT(domain::ParseCivilDay("2026-02-03"), IsOk());
+  EXPECT_EQ(*domain::ParseCivilDay("2026-02-03"), absl::CivilDay(2026, 2, 3));
+  EXPECT_EQ(*domain::ParseCivilDay("2028-02-29"), absl::CivilDay(2028, 2, 29));
 }
 
 TEST(CivilDayCodec, RejectsEverythingElse) {
@@ -434,7 +442,7 @@ TEST(CivilDayCodec, RejectsEverythingElse) {
        {"2026-02-30", "2027-02-29", "2026-13-01", "2026-00-10", "2026-2-3", "",
         "2026-02-03x", "2026-02-03 ", " 2026-02-03", "2026/02/03",
         "+2026-02-03", "2026-02-03T00:00", "20260203", "today"}) {
-    EXPECT_THAT(ParseCivilDay(bad),
+    EXPECT_THAT(domain::ParseCivilDay(bad),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr(std::string("invalid date '") + bad + "'")))
         << "input: '" << bad << "'";
@@ -442,4 +450,4 @@ TEST(CivilDayCodec, RejectsEverythingElse) {
 }
 
 }  // namespace
-}  // namespace taskgate::workflow
+}  // namespace taskgate::domain

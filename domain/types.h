@@ -6,8 +6,8 @@
 // nothing but abseil. Every resource carries its `district_id`, so that one
 // database can later host many districts without reshaping keys.
 // Values are not synchronized; share them across threads only as const.
-#ifndef TASKGATE_WORKFLOW_DOMAIN_H_
-#define TASKGATE_WORKFLOW_DOMAIN_H_
+#ifndef TASKGATE_DOMAIN_TYPES_H_
+#define TASKGATE_DOMAIN_TYPES_H_
 
 #include <cstdint>
 #include <map>
@@ -19,7 +19,7 @@
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
-namespace taskgate::workflow {
+namespace taskgate::domain {
 
 // The district a single-district deployment uses.
 inline constexpr std::string_view kDefaultDistrictId = "default";
@@ -369,6 +369,6 @@ std::optional<ControlledBucket> BucketOf(TaskType type);
 // True for states in which a task counts in community workloads.
 bool CountsInWorkload(TaskState state);
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::domain
 
-#endif  // TASKGATE_WORKFLOW_DOMAIN_H_
+#endif  // TASKGATE_DOMAIN_TYPES_H_

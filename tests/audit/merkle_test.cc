@@ -1,4 +1,4 @@
-#include "common/merkle.h"
+#include "audit/merkle.h"
 
 #include <cstdint>
 #include <string>
@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-namespace taskgate::merkle {
+namespace taskgate::audit {
 namespace {
 
 // Test-local SHA-256 through OpenSSL's one-shot API, so that the expected
@@ -184,4 +184,4 @@ TEST(Merkle, HexRoundTripsAndRefusesWhatIsNotHex) {
 }
 
 }  // namespace
-}  // namespace taskgate::merkle
+}  // namespace taskgate::audit

@@ -5,8 +5,8 @@
 // server's public key. Format described in docs/audit-bundle.md.
 //
 // Pure functions over value types; thread-safe.
-#ifndef TASKGATE_WORKFLOW_AUDIT_BUNDLE_H_
-#define TASKGATE_WORKFLOW_AUDIT_BUNDLE_H_
+#ifndef TASKGATE_AUDIT_BUNDLE_H_
+#define TASKGATE_AUDIT_BUNDLE_H_
 
 #include <cstdint>
 #include <optional>
@@ -17,13 +17,13 @@
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/signing.h"
-#include "workflow/audit_verify.h"
-#include "workflow/domain.h"
+#include "audit/checkpoint.h"
+#include "audit/log_verifier.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
+#include "domain/types.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 
 inline constexpr std::string_view kBundleFormat = "taskgate-audit-bundle/v1";
 
@@ -33,7 +33,7 @@ struct BundleEvent {
   std::string leaf_hash;  // raw bytes (hex in the file)
   // The readable form. Written from `canonical` when absent; read back from
   // the file, where it may have been edited, so the verifier compares.
-  std::optional<AuditEvent> readable;
+  std::optional<domain::AuditEvent> readable;
 };
 
 struct Bundle {
@@ -47,17 +47,17 @@ struct Bundle {
   // when last_seq < first_seq.
   int64_t first_seq = 1;
   int64_t last_seq = 0;
-  checkpoint::Checkpoint checkpoint;  // the head the events are proven in
+  audit::Checkpoint checkpoint;  // the head the events are proven in
   // For a whole log (first_seq 1, last_seq >= checkpoint.tree_size; more
   // only from a server that stopped signing an altered log): every earlier
   // signed checkpoint, checked against the recomputed roots.
-  std::vector<checkpoint::Checkpoint> checkpoints;
+  std::vector<audit::Checkpoint> checkpoints;
   // For a slice: merkle::RangeProof of the events in the checkpoint's tree.
-  std::vector<merkle::Hash> range_proof;
+  std::vector<audit::Hash> range_proof;
   // A consistency proof from an earlier tree size (the auditor's kept
   // checkpoint) to the checkpoint; 0 when none.
   int64_t consistency_from = 0;
-  std::vector<merkle::Hash> consistency_proof;
+  std::vector<audit::Hash> consistency_proof;
   std::vector<BundleEvent> events;
 };
 
@@ -72,15 +72,15 @@ absl::StatusOr<Bundle> BundleFromJson(std::string_view json);
 
 // Verifies `bundle` with the server's public `key`, and against the
 // checkpoint the auditor `kept`, if any.
-VerifyReport VerifyBundle(const Bundle& bundle,
-                          const signing::VerifyingKey& key,
-                          const std::optional<checkpoint::Checkpoint>& kept);
+VerifyReport VerifyBundle(const Bundle& bundle, const audit::VerifyingKey& key,
+                          const std::optional<audit::Checkpoint>& kept);
 
 // A readable audit event as JSON (RFC 3339 times, role names), the form
 // used in bundles; and its parser.
-std::string AuditEventToReadableJson(const AuditEvent& event);
-absl::StatusOr<AuditEvent> AuditEventFromReadableJson(std::string_view json);
+std::string AuditEventToReadableJson(const domain::AuditEvent& event);
+absl::StatusOr<domain::AuditEvent> AuditEventFromReadableJson(
+    std::string_view json);
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_WORKFLOW_AUDIT_BUNDLE_H_
+#endif  // TASKGATE_AUDIT_BUNDLE_H_

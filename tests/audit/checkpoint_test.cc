@@ -1,4 +1,4 @@
-#include "common/checkpoint.h"
+#include "audit/checkpoint.h"
 
 #include <cstdint>
 #include <string>
@@ -9,11 +9,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/merkle.h"
-#include "common/signing.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 #include "tests/testing/status_matchers.h"
 
-namespace taskgate::checkpoint {
+namespace taskgate::audit {
 namespace {
 
 using ::taskgate::testing::IsOk;
@@ -53,14 +53,14 @@ constexpr std::string_view kExpectedJson =
 }
 )";
 
-merkle::Hash CountingRoot() {
-  merkle::Hash h{};
+audit::Hash CountingRoot() {
+  audit::Hash h{};
   for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(i);
   return h;
 }
 
-signing::SigningKey RfcKey() {
-  return *signing::SigningKey::FromRawPrivate(
+audit::SigningKey RfcKey() {
+  return *audit::SigningKey::FromRawPrivate(
       std::string_view(kSeed, sizeof(kSeed) - 1));
 }
 
@@ -94,7 +94,7 @@ TEST(SignCheckpoint, FillsKeyIdAndSignatureMatchingOpenssl) {
   Checkpoint c = FixedCheckpoint();
   EXPECT_EQ(c.log_id, "taskgate/district-7");
   EXPECT_EQ(c.tree_size, 42);
-  EXPECT_EQ(merkle::ToHex(c.root_hash), kRootHex);
+  EXPECT_EQ(audit::ToHex(c.root_hash), kRootHex);
   EXPECT_EQ(absl::ToUnixMicros(c.time), kMicros);
   EXPECT_EQ(c.key_id, kKeyId);
   EXPECT_EQ(CheckpointBody(c), kExpectedBody);
@@ -105,12 +105,12 @@ TEST(SignCheckpoint, FillsKeyIdAndSignatureMatchingOpenssl) {
 }
 
 TEST(VerifyCheckpoint, AcceptsUnalteredCheckpoint) {
-  signing::SigningKey key = RfcKey();
+  audit::SigningKey key = RfcKey();
   EXPECT_THAT(VerifyCheckpoint(FixedCheckpoint(), key.verifying_key()), IsOk());
 }
 
 TEST(VerifyCheckpoint, RejectsFlippedSignatureBit) {
-  signing::SigningKey key = RfcKey();
+  audit::SigningKey key = RfcKey();
   Checkpoint c = FixedCheckpoint();
   c.signature[10] = static_cast<char>(c.signature[10] ^ 0x01);
   EXPECT_THAT(VerifyCheckpoint(c, key.verifying_key()),
@@ -120,7 +120,7 @@ TEST(VerifyCheckpoint, RejectsFlippedSignatureBit) {
 }
 
 TEST(VerifyCheckpoint, RejectsEveryAlteredField) {
-  signing::VerifyingKey pub = RfcKey().verifying_key();
+  audit::VerifyingKey pub = RfcKey().verifying_key();
   const Checkpoint good = FixedCheckpoint();
 
   Checkpoint c = good;
@@ -141,8 +141,7 @@ TEST(VerifyCheckpoint, RejectsEveryAlteredField) {
 }
 
 TEST(VerifyCheckpoint, RejectsOtherKeyNamingBothKeyIds) {
-  ASSERT_OK_AND_ASSIGN(signing::SigningKey other,
-                       signing::SigningKey::Generate());
+  ASSERT_OK_AND_ASSIGN(audit::SigningKey other, audit::SigningKey::Generate());
   EXPECT_THAT(
       VerifyCheckpoint(FixedCheckpoint(), other.verifying_key()),
       StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -154,8 +153,7 @@ TEST(VerifyCheckpoint, RejectsOtherKeyNamingBothKeyIds) {
 TEST(VerifyCheckpoint, RejectsKeyIdRelabelledToAnotherKey) {
   // Claiming another key signed it does not help a forger: the key id is
   // part of the signed body.
-  ASSERT_OK_AND_ASSIGN(signing::SigningKey other,
-                       signing::SigningKey::Generate());
+  ASSERT_OK_AND_ASSIGN(audit::SigningKey other, audit::SigningKey::Generate());
   Checkpoint c = FixedCheckpoint();
   c.key_id = other.KeyId();
   EXPECT_THAT(VerifyCheckpoint(c, other.verifying_key()),
@@ -163,7 +161,7 @@ TEST(VerifyCheckpoint, RejectsKeyIdRelabelledToAnotherKey) {
 }
 
 TEST(VerifyCheckpoint, RejectsMalformedCheckpoint) {
-  signing::VerifyingKey pub = RfcKey().verifying_key();
+  audit::VerifyingKey pub = RfcKey().verifying_key();
   Checkpoint c = FixedCheckpoint();
   c.signature.pop_back();
   EXPECT_THAT(VerifyCheckpoint(c, pub),
@@ -176,7 +174,7 @@ TEST(VerifyCheckpoint, RejectsMalformedCheckpoint) {
 }
 
 TEST(SignCheckpoint, RejectsBadInputs) {
-  signing::SigningKey key = RfcKey();
+  audit::SigningKey key = RfcKey();
   const absl::Time t = absl::FromUnixMicros(kMicros);
   EXPECT_THAT(SignCheckpoint("", 1, CountingRoot(), t, key),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -196,7 +194,7 @@ TEST(SignCheckpoint, RejectsBadInputs) {
 }
 
 TEST(SignCheckpoint, TruncatesTimeToWholeMicroseconds) {
-  signing::SigningKey key = RfcKey();
+  audit::SigningKey key = RfcKey();
   ASSERT_OK_AND_ASSIGN(
       Checkpoint c,
       SignCheckpoint("log", 0, CountingRoot(),
@@ -211,7 +209,7 @@ TEST(CheckpointJson, MatchesExactText) {
 }
 
 TEST(CheckpointJson, RoundTripIsExact) {
-  signing::SigningKey key = RfcKey();
+  audit::SigningKey key = RfcKey();
   const Checkpoint fixed = FixedCheckpoint();
   ASSERT_OK_AND_ASSIGN(Checkpoint parsed,
                        CheckpointFromJson(CheckpointToJson(fixed)));
@@ -220,7 +218,7 @@ TEST(CheckpointJson, RoundTripIsExact) {
 
   // An empty tree, a time before 1970 and a non-ASCII log id.
   ASSERT_OK_AND_ASSIGN(Checkpoint other,
-                       SignCheckpoint("taskgate/朝阳区", 0, merkle::Sha256(""),
+                       SignCheckpoint("taskgate/朝阳区", 0, audit::Sha256(""),
                                       absl::FromUnixMicros(-1), key));
   ASSERT_OK_AND_ASSIGN(Checkpoint other_parsed,
                        CheckpointFromJson(CheckpointToJson(other)));
@@ -230,7 +228,7 @@ TEST(CheckpointJson, RoundTripIsExact) {
 }
 
 TEST(CheckpointJson, RoundTripsExtremeTimes) {
-  signing::SigningKey key = RfcKey();
+  audit::SigningKey key = RfcKey();
   for (int64_t micros :
        {int64_t{0}, int64_t{-62135596800000000}, int64_t{253402300799999999}}) {
     ASSERT_OK_AND_ASSIGN(Checkpoint c,
@@ -326,4 +324,4 @@ TEST(CheckpointJson, IgnoresUnknownFields) {
 }
 
 }  // namespace
-}  // namespace taskgate::checkpoint
+}  // namespace taskgate::audit

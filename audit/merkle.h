@@ -13,8 +13,8 @@
 // §2.1.4.2. A proof lists hashes from the bottom of the tree upwards. For
 // serving proofs repeatedly from a growing log, use `MerkleTree`
 // (common/merkle_tree.h); the span functions here rehash the leaves.
-#ifndef TASKGATE_COMMON_MERKLE_H_
-#define TASKGATE_COMMON_MERKLE_H_
+#ifndef TASKGATE_AUDIT_MERKLE_H_
+#define TASKGATE_AUDIT_MERKLE_H_
 
 #include <array>
 #include <cstdint>
@@ -26,7 +26,7 @@
 
 #include <absl/status/statusor.h>
 
-namespace taskgate::merkle {
+namespace taskgate::audit {
 
 using Hash = std::array<uint8_t, 32>;
 
@@ -125,6 +125,6 @@ std::optional<std::string> HexToBytes(std::string_view hex);
 // The hash of 64 hex digits, or nullopt.
 std::optional<Hash> HashFromHex(std::string_view hex);
 
-}  // namespace taskgate::merkle
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_COMMON_MERKLE_H_
+#endif  // TASKGATE_AUDIT_MERKLE_H_

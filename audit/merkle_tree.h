@@ -17,8 +17,8 @@
 // each other; `Append` and `Reserve` need exclusive access, so callers that
 // append while serving proofs hold a lock (e.g. an absl::Mutex, shared for
 // reads).
-#ifndef TASKGATE_COMMON_MERKLE_TREE_H_
-#define TASKGATE_COMMON_MERKLE_TREE_H_
+#ifndef TASKGATE_AUDIT_MERKLE_TREE_H_
+#define TASKGATE_AUDIT_MERKLE_TREE_H_
 
 #include <cstdint>
 #include <span>
@@ -26,9 +26,9 @@
 
 #include <absl/status/statusor.h>
 
-#include "common/merkle.h"
+#include "audit/merkle.h"
 
-namespace taskgate::merkle {
+namespace taskgate::audit {
 
 class MerkleTree final {
  public:
@@ -82,6 +82,6 @@ class MerkleTree final {
   std::vector<std::vector<Hash>> levels_;
 };
 
-}  // namespace taskgate::merkle
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_COMMON_MERKLE_TREE_H_
+#endif  // TASKGATE_AUDIT_MERKLE_TREE_H_

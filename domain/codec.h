@@ -6,17 +6,17 @@
 // are whole microseconds since the Unix epoch; civil days are "YYYY-MM-DD".
 // Enum values are written by their stable names (domain.h). Pure functions;
 // thread-safe.
-#ifndef TASKGATE_WORKFLOW_CODEC_H_
-#define TASKGATE_WORKFLOW_CODEC_H_
+#ifndef TASKGATE_DOMAIN_CODEC_H_
+#define TASKGATE_DOMAIN_CODEC_H_
 
 #include <string>
 #include <string_view>
 
 #include <absl/status/statusor.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
-namespace taskgate::workflow {
+namespace taskgate::domain {
 
 // Each *FromJson returns INVALID_ARGUMENT naming the first bad member.
 std::string TaskToJson(const Task& task);
@@ -55,6 +55,6 @@ absl::StatusOr<AssignmentAck> AssignmentAckFromJson(std::string_view json);
 absl::StatusOr<absl::CivilDay> ParseCivilDay(std::string_view text);
 std::string FormatCivilDay(absl::CivilDay day);
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::domain
 
-#endif  // TASKGATE_WORKFLOW_CODEC_H_
+#endif  // TASKGATE_DOMAIN_CODEC_H_

@@ -3,8 +3,8 @@
 // document must agree, and neither may change for version 1 once data
 // exists (a new encoding gets a new version byte).
 // Pure functions; thread-safe.
-#ifndef TASKGATE_WORKFLOW_AUDIT_ENCODING_H_
-#define TASKGATE_WORKFLOW_AUDIT_ENCODING_H_
+#ifndef TASKGATE_AUDIT_ENCODING_H_
+#define TASKGATE_AUDIT_ENCODING_H_
 
 #include <cstdint>
 #include <string>
@@ -16,15 +16,15 @@
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 
 // The version byte that starts every version-1 encoding.
 inline constexpr uint8_t kAuditEncodingVersion = 1;
 
 // Returns the canonical encoding of `event` (including its `seq`).
-std::string EncodeAuditEvent(const AuditEvent& event);
+std::string EncodeAuditEvent(const domain::AuditEvent& event);
 
 // An event decoded without copying: its strings point into the bytes it was
 // decoded from and are valid while those live. For verifying millions of
@@ -34,7 +34,7 @@ struct AuditEventView {
   absl::Time time;
   std::string_view district_id;
   std::string_view actor_id;
-  Role actor_role = Role::kSystem;
+  domain::Role actor_role = domain::Role::kSystem;
   std::string_view action;
   std::string_view entity_type;
   std::string_view entity_id;
@@ -53,8 +53,8 @@ absl::Status DecodeAuditEventView(std::string_view bytes, AuditEventView& view);
 // Parses a canonical encoding. INVALID_ARGUMENT names what is malformed
 // (unknown version, truncated field, trailing bytes, unknown role, details
 // keys out of order).
-absl::StatusOr<AuditEvent> DecodeAuditEvent(std::string_view bytes);
+absl::StatusOr<domain::AuditEvent> DecodeAuditEvent(std::string_view bytes);
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_WORKFLOW_AUDIT_ENCODING_H_
+#endif  // TASKGATE_AUDIT_ENCODING_H_

@@ -10,8 +10,8 @@
 // Thread-safety: the key objects are immutable after creation; their const
 // methods may be called concurrently (each call uses its own OpenSSL
 // context). A moved-from key must not be used.
-#ifndef TASKGATE_COMMON_SIGNING_H_
-#define TASKGATE_COMMON_SIGNING_H_
+#ifndef TASKGATE_AUDIT_SIGNING_H_
+#define TASKGATE_AUDIT_SIGNING_H_
 
 #include <memory>
 #include <string>
@@ -19,7 +19,7 @@
 
 #include <absl/status/statusor.h>
 
-namespace taskgate::signing {
+namespace taskgate::audit {
 
 // Size of an Ed25519 signature, of a raw public key and of a private seed.
 inline constexpr size_t kSignatureSize = 64;
@@ -121,6 +121,6 @@ class VerifyingKey final {
   std::shared_ptr<const KeyState> state_;
 };
 
-}  // namespace taskgate::signing
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_COMMON_SIGNING_H_
+#endif  // TASKGATE_AUDIT_SIGNING_H_

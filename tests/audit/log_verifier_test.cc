@@ -1,7 +1,7 @@
 // The log verifier and the export bundle (workflow/audit_verify.h,
 // workflow/audit_bundle.h) on synthetic logs: what each kind of tampering
 // looks like and where the verifier places it.
-#include "workflow/audit_verify.h"
+#include "audit/log_verifier.h"
 
 #include <optional>
 #include <string>
@@ -10,15 +10,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/checkpoint.h"
-#include "common/merkle.h"
-#include "common/merkle_tree.h"
-#include "common/signing.h"
+#include "audit/bundle.h"
+#include "audit/checkpoint.h"
+#include "audit/encoding.h"
+#include "audit/merkle.h"
+#include "audit/merkle_tree.h"
+#include "audit/signing.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/audit_bundle.h"
-#include "workflow/audit_encoding.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 namespace {
 
 using ::taskgate::testing::StatusIs;
@@ -26,13 +26,14 @@ using ::testing::HasSubstr;
 
 constexpr char kDistrict[] = "d1";
 
-AuditEvent MakeEvent(int64_t seq) {
-  AuditEvent e;
+domain::AuditEvent MakeEvent(int64_t seq) {
+  domain::AuditEvent e;
   e.district_id = kDistrict;
   e.seq = seq;
   e.time = absl::FromUnixSeconds(1790000000 + seq * 60);
   e.actor_id = seq % 2 == 0 ? "rev-1" : "dept-clerk";
-  e.actor_role = seq % 2 == 0 ? Role::kReviewer : Role::kDepartment;
+  e.actor_role =
+      seq % 2 == 0 ? domain::Role::kReviewer : domain::Role::kDepartment;
   e.action = seq % 2 == 0 ? "task.approve" : "task.submit";
   e.entity_type = "task";
   e.entity_id = absl::StrCat("t", seq);
@@ -50,36 +51,36 @@ AuditEvent MakeEvent(int64_t seq) {
 // bytes), with checkpoints signed at `sizes`.
 struct Log {
   std::vector<PresentedEvent> rows;
-  std::vector<checkpoint::Checkpoint> checkpoints;
+  std::vector<audit::Checkpoint> checkpoints;
 };
 
-PresentedEvent Present(const AuditEvent& e) {
+PresentedEvent Present(const domain::AuditEvent& e) {
   PresentedEvent p;
   p.seq = e.seq;
   p.canonical = EncodeAuditEvent(e);
-  const merkle::Hash leaf = merkle::LeafHash(p.canonical);
+  const audit::Hash leaf = audit::LeafHash(p.canonical);
   p.leaf_hash = std::string(leaf.begin(), leaf.end());
-  AuditEvent columns = e;
+  domain::AuditEvent columns = e;
   columns.details.clear();
   p.readable = columns;
   p.readable_has_details = false;
   return p;
 }
 
-std::vector<merkle::Hash> Leaves(const std::vector<PresentedEvent>& rows) {
-  std::vector<merkle::Hash> out;
+std::vector<audit::Hash> Leaves(const std::vector<PresentedEvent>& rows) {
+  std::vector<audit::Hash> out;
   for (const PresentedEvent& r : rows) {
-    out.push_back(merkle::LeafHash(r.canonical));
+    out.push_back(audit::LeafHash(r.canonical));
   }
   return out;
 }
 
-checkpoint::Checkpoint Sign(const std::vector<PresentedEvent>& rows,
-                            int64_t size, const signing::SigningKey& key) {
-  const merkle::MerkleTree tree(Leaves(rows));
-  absl::StatusOr<checkpoint::Checkpoint> c = checkpoint::SignCheckpoint(
-      LogIdOf(kDistrict), size, *tree.Root(size),
-      absl::FromUnixSeconds(1790000000 + size * 60), key);
+audit::Checkpoint Sign(const std::vector<PresentedEvent>& rows, int64_t size,
+                       const audit::SigningKey& key) {
+  const audit::MerkleTree tree(Leaves(rows));
+  absl::StatusOr<audit::Checkpoint> c =
+      audit::SignCheckpoint(LogIdOf(kDistrict), size, *tree.Root(size),
+                            absl::FromUnixSeconds(1790000000 + size * 60), key);
   EXPECT_TRUE(c.ok()) << c.status();
   return *c;
 }
@@ -87,8 +88,8 @@ checkpoint::Checkpoint Sign(const std::vector<PresentedEvent>& rows,
 class AuditVerifyTest : public ::testing::Test {
  protected:
   AuditVerifyTest()
-      : key_(*signing::SigningKey::Generate()),
-        public_(*signing::VerifyingKey::FromPem(key_.PublicKeyPem())) {
+      : key_(*audit::SigningKey::Generate()),
+        public_(*audit::VerifyingKey::FromPem(key_.PublicKeyPem())) {
     for (int64_t seq = 1; seq <= 10; ++seq) {
       log_.rows.push_back(Present(MakeEvent(seq)));
     }
@@ -98,8 +99,8 @@ class AuditVerifyTest : public ::testing::Test {
   }
 
   VerifyReport Verify(const std::vector<PresentedEvent>& rows,
-                      std::optional<checkpoint::Checkpoint> kept = {},
-                      const signing::VerifyingKey* key = nullptr) {
+                      std::optional<audit::Checkpoint> kept = {},
+                      const audit::VerifyingKey* key = nullptr) {
     LogVerifier verifier(kDistrict, 1);
     for (const PresentedEvent& r : rows) verifier.Add(r);
     VerifyInputs inputs;
@@ -109,8 +110,8 @@ class AuditVerifyTest : public ::testing::Test {
     return verifier.Finish(inputs);
   }
 
-  signing::SigningKey key_;
-  signing::VerifyingKey public_;
+  audit::SigningKey key_;
+  audit::VerifyingKey public_;
   Log log_;
 };
 
@@ -144,7 +145,7 @@ TEST_F(AuditVerifyTest, EditedIndexColumnIsPinpointed) {
 
 TEST_F(AuditVerifyTest, EditedBytesWithStaleLeafHashArePinpointed) {
   std::vector<PresentedEvent> rows = log_.rows;
-  AuditEvent edited = MakeEvent(6);
+  domain::AuditEvent edited = MakeEvent(6);
   edited.actor_id = "someone-else";
   rows[5].canonical = EncodeAuditEvent(edited);
   rows[5].readable->actor_id = "someone-else";
@@ -196,7 +197,7 @@ TEST_F(AuditVerifyTest, CutTailIsPinpointedAfterTheLastEvent) {
 // signed roots still catch it and place it between two checkpoints.
 TEST_F(AuditVerifyTest, ReencodedForgeryIsPlacedBetweenCheckpoints) {
   std::vector<PresentedEvent> rows = log_.rows;
-  AuditEvent forged = MakeEvent(6);
+  domain::AuditEvent forged = MakeEvent(6);
   forged.reason = "approved after all";
   rows[5] = Present(forged);
   const VerifyReport report = Verify(rows);
@@ -215,9 +216,9 @@ TEST_F(AuditVerifyTest, ForgedSignatureIsRejected) {
 }
 
 TEST_F(AuditVerifyTest, WrongPublicKeyIsRejected) {
-  const signing::SigningKey other = *signing::SigningKey::Generate();
-  const signing::VerifyingKey wrong =
-      *signing::VerifyingKey::FromPem(other.PublicKeyPem());
+  const audit::SigningKey other = *audit::SigningKey::Generate();
+  const audit::VerifyingKey wrong =
+      *audit::VerifyingKey::FromPem(other.PublicKeyPem());
   const VerifyReport report = Verify(log_.rows, std::nullopt, &wrong);
   EXPECT_FALSE(report.verified());
   EXPECT_EQ(report.problem_count, 3);
@@ -227,8 +228,8 @@ TEST_F(AuditVerifyTest, WrongPublicKeyIsRejected) {
 // Whoever holds the signing key can rewrite the log and re-sign it; the
 // checkpoint the auditor kept from before still exposes the rewrite.
 TEST_F(AuditVerifyTest, KeptCheckpointExposesARewriteResignedWithTheKey) {
-  const checkpoint::Checkpoint kept = log_.checkpoints[1];
-  AuditEvent forged = MakeEvent(6);
+  const audit::Checkpoint kept = log_.checkpoints[1];
+  domain::AuditEvent forged = MakeEvent(6);
   forged.reason = "approved after all";
   log_.rows[5] = Present(forged);
   log_.checkpoints = {Sign(log_.rows, 4, key_), Sign(log_.rows, 8, key_),
@@ -294,7 +295,7 @@ class SliceTest : public AuditVerifyTest {
     b.first_seq = 3;
     b.last_seq = 7;
     b.checkpoint = log_.checkpoints[2];
-    const merkle::MerkleTree tree(Leaves(log_.rows));
+    const audit::MerkleTree tree(Leaves(log_.rows));
     b.range_proof = *tree.RangeProof(2, 7, 10);
     for (int64_t seq = 3; seq <= 7; ++seq) {
       const PresentedEvent& r = log_.rows[seq - 1];
@@ -306,7 +307,7 @@ class SliceTest : public AuditVerifyTest {
 
 TEST_F(SliceTest, SliceVerifiesThroughJsonAndAgainstAKeptCheckpoint) {
   Bundle b = SliceBundle();
-  const merkle::MerkleTree tree(Leaves(log_.rows));
+  const audit::MerkleTree tree(Leaves(log_.rows));
   b.consistency_from = 4;
   b.consistency_proof = *tree.ConsistencyProof(4, 10);
   ASSERT_OK_AND_ASSIGN(const Bundle read, BundleFromJson(BundleToJson(b)));
@@ -341,7 +342,7 @@ TEST_F(SliceTest, DroppedLastEventOfASliceIsPinpointed) {
 }
 
 TEST_F(SliceTest, KeptCheckpointLargerThanTheBundleMeansACutTail) {
-  const checkpoint::Checkpoint larger = Sign(
+  const audit::Checkpoint larger = Sign(
       [&] {
         std::vector<PresentedEvent> rows = log_.rows;
         rows.push_back(Present(MakeEvent(11)));
@@ -383,12 +384,12 @@ TEST(AuditBundle, ReadingNamesTheMalformedMember) {
 }
 
 TEST(AuditBundle, ReadableEventRoundTripsExactly) {
-  const AuditEvent e = MakeEvent(3);
-  ASSERT_OK_AND_ASSIGN(AuditEvent back,
+  const domain::AuditEvent e = MakeEvent(3);
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent back,
                        AuditEventFromReadableJson(AuditEventToReadableJson(e)));
   back.district_id = e.district_id;
   EXPECT_EQ(back, e);
 }
 
 }  // namespace
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit

@@ -11,11 +11,11 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include "common/merkle.h"
-#include "common/merkle_tree.h"
+#include "audit/merkle.h"
+#include "audit/merkle_tree.h"
 #include "tests/testing/status_matchers.h"
 
-namespace taskgate::merkle {
+namespace taskgate::audit {
 namespace {
 
 using ::taskgate::testing::StatusIs;
@@ -803,4 +803,4 @@ TEST(MerkleRange, RejectsEmptyOrOutsideRangesAndWrongProofLength) {
 }
 
 }  // namespace
-}  // namespace taskgate::merkle
+}  // namespace taskgate::audit

@@ -1,4 +1,4 @@
-#include "workflow/audit_encoding.h"
+#include "audit/encoding.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -14,9 +14,9 @@
 #include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
 
-#include "workflow/domain.h"
+#include "domain/types.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 namespace {
 
 // Appends `value` as `bytes` big-endian bytes.
@@ -106,7 +106,7 @@ class Reader {
 
 }  // namespace
 
-std::string EncodeAuditEvent(const AuditEvent& event) {
+std::string EncodeAuditEvent(const domain::AuditEvent& event) {
   std::string out;
   out.push_back(static_cast<char>(kAuditEncodingVersion));
   AppendBigEndian(out, static_cast<uint64_t>(event.seq), 8);
@@ -114,7 +114,7 @@ std::string EncodeAuditEvent(const AuditEvent& event) {
                   8);
   AppendString(out, event.district_id);
   AppendString(out, event.actor_id);
-  AppendString(out, RoleName(event.actor_role));
+  AppendString(out, domain::RoleName(event.actor_role));
   AppendString(out, event.action);
   AppendString(out, event.entity_type);
   AppendString(out, event.entity_id);
@@ -183,7 +183,7 @@ absl::Status DecodeAuditEventView(std::string_view bytes,
     if (!value.ok()) return value.status();
     *field.target = *value;
   }
-  std::optional<Role> role = ParseRole(role_name);
+  std::optional<domain::Role> role = domain::ParseRole(role_name);
   if (!role.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown actor_role \"", std::string(role_name), "\" at byte ",
@@ -232,10 +232,10 @@ absl::Status DecodeAuditEventView(std::string_view bytes,
   return absl::OkStatus();
 }
 
-absl::StatusOr<AuditEvent> DecodeAuditEvent(std::string_view bytes) {
+absl::StatusOr<domain::AuditEvent> DecodeAuditEvent(std::string_view bytes) {
   AuditEventView view;
   if (absl::Status s = DecodeAuditEventView(bytes, view); !s.ok()) return s;
-  AuditEvent event;
+  domain::AuditEvent event;
   event.seq = view.seq;
   event.time = view.time;
   event.district_id = view.district_id;
@@ -257,4 +257,4 @@ absl::StatusOr<AuditEvent> DecodeAuditEvent(std::string_view bytes) {
   return event;
 }
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit

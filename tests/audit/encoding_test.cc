@@ -1,4 +1,4 @@
-#include "workflow/audit_encoding.h"
+#include "audit/encoding.h"
 
 #include <cstdint>
 #include <initializer_list>
@@ -12,11 +12,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/merkle.h"
+#include "audit/merkle.h"
+#include "domain/types.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/domain.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 namespace {
 
 using ::taskgate::testing::IsOk;
@@ -48,13 +48,13 @@ absl::Time Utc(int64_t y, int m, int d, int hh, int mm, int ss) {
 }
 
 // The worked example of docs/audit-encoding.md.
-AuditEvent WorkedExample() {
-  AuditEvent e;
+domain::AuditEvent WorkedExample() {
+  domain::AuditEvent e;
   e.district_id = "default";
   e.seq = 1;
   e.time = Utc(2024, 3, 1, 8, 30, 0) + absl::Microseconds(123456);
   e.actor_id = "u7";
-  e.actor_role = Role::kReviewer;
+  e.actor_role = domain::Role::kReviewer;
   e.action = "task.approve";
   e.entity_type = "task";
   e.entity_id = "t-42";
@@ -93,20 +93,20 @@ TEST(AuditEncoding, WorkedExampleMatchesDocumentByteForByte) {
   ASSERT_EQ(expected.size(), 154u);
   const std::string encoded = EncodeAuditEvent(WorkedExample());
   EXPECT_EQ(encoded, expected);
-  EXPECT_EQ(merkle::ToHex(merkle::LeafHash(encoded)),
+  EXPECT_EQ(audit::ToHex(audit::LeafHash(encoded)),
             "3c9d45cab37e3044d7f50318ae5b19408e684c560b3e2ac847ca482fc022e66d");
 }
 
 TEST(AuditEncoding, WorkedExampleDecodesToTheEvent) {
-  ASSERT_OK_AND_ASSIGN(AuditEvent decoded,
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded,
                        DecodeAuditEvent(FromHex(kWorkedExampleHex)));
   EXPECT_EQ(decoded, WorkedExample());
 }
 
 TEST(AuditEncoding, EmptyEventHasFixedMinimalEncoding) {
-  AuditEvent e;
+  domain::AuditEvent e;
   e.time = absl::UnixEpoch();
-  e.actor_role = Role::kSystem;
+  e.actor_role = domain::Role::kSystem;
   const std::string expected = FromHex(
       "01 0000000000000000 0000000000000000"
       "00000000 00000000 00000006 73797374656d"  // "", "", "system"
@@ -114,17 +114,17 @@ TEST(AuditEncoding, EmptyEventHasFixedMinimalEncoding) {
       "00000000"
       "00000000 00000000");
   EXPECT_EQ(EncodeAuditEvent(e), expected);
-  ASSERT_OK_AND_ASSIGN(AuditEvent decoded, DecodeAuditEvent(expected));
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded, DecodeAuditEvent(expected));
   EXPECT_EQ(decoded, e);
 }
 
 TEST(AuditEncoding, RoundTripsEveryFieldWithChineseAndEmptyStrings) {
-  AuditEvent e;
+  domain::AuditEvent e;
   e.district_id = "江汉区";
   e.seq = 9007199254740993;  // above 2^53: no floating point on the way
   e.time = Utc(2031, 12, 31, 23, 59, 59) + absl::Microseconds(999999);
   e.actor_id = "张三";
-  e.actor_role = Role::kDepartment;
+  e.actor_role = domain::Role::kDepartment;
   e.action = "task.submit";
   e.entity_type = "task";
   e.entity_id = "任务-0001";
@@ -139,88 +139,89 @@ TEST(AuditEncoding, RoundTripsEveryFieldWithChineseAndEmptyStrings) {
                {"标题", "老旧小区改造台账"},
                {"z", "最后"}};
   const std::string encoded = EncodeAuditEvent(e);
-  ASSERT_OK_AND_ASSIGN(AuditEvent decoded, DecodeAuditEvent(encoded));
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded, DecodeAuditEvent(encoded));
   EXPECT_EQ(decoded, e);
   EXPECT_EQ(EncodeAuditEvent(decoded), encoded);
 }
 
 TEST(AuditEncoding, ChineseStringLengthCountsBytes) {
-  AuditEvent e;
+  domain::AuditEvent e;
   e.reason = "街道";  // 2 characters, 6 UTF-8 bytes
   const std::string encoded = EncodeAuditEvent(e);
   EXPECT_NE(encoded.find(FromHex("00000006 e8a197e98193")), std::string::npos);
 }
 
 TEST(AuditEncoding, RoundTripsEveryRole) {
-  for (Role role : {Role::kDepartment, Role::kReviewer, Role::kCommunity,
-                    Role::kAuditor, Role::kAdmin, Role::kSystem}) {
-    AuditEvent e = WorkedExample();
+  for (domain::Role role : {domain::Role::kDepartment, domain::Role::kReviewer,
+                            domain::Role::kCommunity, domain::Role::kAuditor,
+                            domain::Role::kAdmin, domain::Role::kSystem}) {
+    domain::AuditEvent e = WorkedExample();
     e.actor_role = role;
-    ASSERT_OK_AND_ASSIGN(AuditEvent decoded,
+    ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded,
                          DecodeAuditEvent(EncodeAuditEvent(e)));
-    EXPECT_EQ(decoded.actor_role, role) << RoleName(role);
+    EXPECT_EQ(decoded.actor_role, role) << domain::RoleName(role);
   }
 }
 
 TEST(AuditEncoding, NegativeTimesBefore1970RoundTrip) {
-  AuditEvent e = WorkedExample();
+  domain::AuditEvent e = WorkedExample();
   e.time = Utc(1949, 10, 1, 15, 0, 0) + absl::Microseconds(7);
-  ASSERT_OK_AND_ASSIGN(AuditEvent decoded,
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded,
                        DecodeAuditEvent(EncodeAuditEvent(e)));
   EXPECT_EQ(decoded.time, e.time);
   EXPECT_EQ(decoded, e);
 }
 
 TEST(AuditEncoding, OneMicrosecondBeforeEpochIsAllOnes) {
-  AuditEvent e;
+  domain::AuditEvent e;
   e.time = absl::UnixEpoch() - absl::Microseconds(1);
   EXPECT_EQ(EncodeAuditEvent(e).substr(9, 8), FromHex("ffffffffffffffff"));
-  ASSERT_OK_AND_ASSIGN(AuditEvent decoded,
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded,
                        DecodeAuditEvent(EncodeAuditEvent(e)));
   EXPECT_EQ(decoded.time, e.time);
 }
 
 TEST(AuditEncoding, SubMicrosecondTimeTruncatesTowardNegativeInfinity) {
-  AuditEvent before_epoch;
+  domain::AuditEvent before_epoch;
   before_epoch.time = absl::UnixEpoch() - absl::Nanoseconds(500);
   EXPECT_EQ(EncodeAuditEvent(before_epoch).substr(9, 8),
             FromHex("ffffffffffffffff"));  // -1, not 0
-  AuditEvent after_epoch;
+  domain::AuditEvent after_epoch;
   after_epoch.time = absl::UnixEpoch() + absl::Nanoseconds(1999);
   EXPECT_EQ(EncodeAuditEvent(after_epoch).substr(9, 8),
             FromHex("0000000000000001"));
 }
 
 TEST(AuditEncoding, MovingACharacterBetweenAdjacentFieldsChangesBytes) {
-  AuditEvent a = WorkedExample();
+  domain::AuditEvent a = WorkedExample();
   a.action = "ab";
   a.entity_type = "c";
-  AuditEvent b = WorkedExample();
+  domain::AuditEvent b = WorkedExample();
   b.action = "a";
   b.entity_type = "bc";
   EXPECT_NE(EncodeAuditEvent(a), EncodeAuditEvent(b));
 }
 
 TEST(AuditEncoding, MovingACharacterBetweenDetailKeyAndValueChangesBytes) {
-  AuditEvent a = WorkedExample();
+  domain::AuditEvent a = WorkedExample();
   a.details = {{"ab", "c"}};
-  AuditEvent b = WorkedExample();
+  domain::AuditEvent b = WorkedExample();
   b.details = {{"a", "bc"}};
   EXPECT_NE(EncodeAuditEvent(a), EncodeAuditEvent(b));
 }
 
 TEST(AuditEncoding, SplittingACommunityIdChangesBytes) {
-  AuditEvent a = WorkedExample();
+  domain::AuditEvent a = WorkedExample();
   a.community_ids = {"c1c2"};
-  AuditEvent b = WorkedExample();
+  domain::AuditEvent b = WorkedExample();
   b.community_ids = {"c1", "c2"};
   EXPECT_NE(EncodeAuditEvent(a), EncodeAuditEvent(b));
 }
 
 TEST(AuditEncoding, EmptyStringVersusAbsentListEntryChangesBytes) {
-  AuditEvent a = WorkedExample();
+  domain::AuditEvent a = WorkedExample();
   a.community_ids = {};
-  AuditEvent b = WorkedExample();
+  domain::AuditEvent b = WorkedExample();
   b.community_ids = {""};
   EXPECT_NE(EncodeAuditEvent(a), EncodeAuditEvent(b));
 }
@@ -228,14 +229,14 @@ TEST(AuditEncoding, EmptyStringVersusAbsentListEntryChangesBytes) {
 TEST(AuditEncoding, FieldTextThatLooksLikeALengthPrefixChangesBytes) {
   // A reason that contains what would be the next field's bytes must not
   // be confused with an empty reason followed by that field.
-  AuditEvent a = WorkedExample();
+  domain::AuditEvent a = WorkedExample();
   a.reason = std::string("\0\0\0\x02r1", 6);
   a.request_id = "";
-  AuditEvent b = WorkedExample();
+  domain::AuditEvent b = WorkedExample();
   b.reason = "";
   b.request_id = "r1";
   EXPECT_NE(EncodeAuditEvent(a), EncodeAuditEvent(b));
-  ASSERT_OK_AND_ASSIGN(AuditEvent decoded,
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded,
                        DecodeAuditEvent(EncodeAuditEvent(a)));
   EXPECT_EQ(decoded, a);
 }
@@ -326,7 +327,7 @@ TEST(AuditEncoding, DecodeRejectsUnknownRoleName) {
 // encoder itself never produces.
 std::string WithRawDetails(
     std::initializer_list<std::pair<std::string, std::string>> details) {
-  AuditEvent e = WorkedExample();
+  domain::AuditEvent e = WorkedExample();
   e.details.clear();
   std::string bytes = EncodeAuditEvent(e);
   bytes.resize(bytes.size() - 4);  // drop the zero details count
@@ -377,10 +378,10 @@ TEST(AuditEncoding, DetailsKeysCompareAsUnsignedBytes) {
 }
 
 TEST(AuditEncoding, SeqUsesAllSixtyFourBits) {
-  AuditEvent e;
+  domain::AuditEvent e;
   e.seq = 0x0102030405060708;
   EXPECT_EQ(EncodeAuditEvent(e).substr(1, 8), FromHex("0102030405060708"));
 }
 
 }  // namespace
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit

@@ -1,4 +1,4 @@
-#include "common/checkpoint.h"
+#include "audit/checkpoint.h"
 
 #include <cstdint>
 #include <limits>
@@ -14,10 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
-#include "common/merkle.h"
-#include "common/signing.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 
-namespace taskgate::checkpoint {
+namespace taskgate::audit {
 namespace {
 
 using Json = nlohmann::json;
@@ -135,15 +135,15 @@ absl::StatusOr<int64_t> Int64Field(const Json& obj, std::string_view field) {
 }  // namespace
 
 std::string CheckpointBody(const Checkpoint& c) {
-  return absl::StrCat(std::string(kFormat), "\n", c.log_id, "\n", c.tree_size,
-                      "\n", merkle::ToHex(c.root_hash), "\n",
+  return absl::StrCat(std::string(kCheckpointFormat), "\n", c.log_id, "\n",
+                      c.tree_size, "\n", audit::ToHex(c.root_hash), "\n",
                       absl::ToUnixMicros(c.time), "\n", c.key_id, "\n");
 }
 
 absl::StatusOr<Checkpoint> SignCheckpoint(std::string log_id, int64_t tree_size,
-                                          const merkle::Hash& root,
+                                          const audit::Hash& root,
                                           absl::Time time,
-                                          const signing::SigningKey& key) {
+                                          const audit::SigningKey& key) {
   if (absl::Status s = CheckLogId(log_id); !s.ok()) return s;
   if (absl::Status s = CheckTreeSize(tree_size); !s.ok()) return s;
   if (time == absl::InfiniteFuture() || time == absl::InfinitePast()) {
@@ -156,17 +156,17 @@ absl::StatusOr<Checkpoint> SignCheckpoint(std::string log_id, int64_t tree_size,
   c.time = absl::FromUnixMicros(absl::ToUnixMicros(time));
   c.key_id = key.KeyId();
   c.signature = key.Sign(CheckpointBody(c));
-  if (c.signature.size() != signing::kSignatureSize) {
+  if (c.signature.size() != audit::kSignatureSize) {
     return absl::InternalError("signing the checkpoint failed");
   }
   return c;
 }
 
 absl::Status VerifyCheckpoint(const Checkpoint& c,
-                              const signing::VerifyingKey& key) {
+                              const audit::VerifyingKey& key) {
   if (absl::Status s = CheckLogId(c.log_id); !s.ok()) return s;
   if (absl::Status s = CheckTreeSize(c.tree_size); !s.ok()) return s;
-  if (c.signature.size() != signing::kSignatureSize) {
+  if (c.signature.size() != audit::kSignatureSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("checkpoint signature is ", c.signature.size(),
                      " bytes; an ed25519 signature is 64"));
@@ -185,10 +185,10 @@ absl::Status VerifyCheckpoint(const Checkpoint& c,
 
 std::string CheckpointToJson(const Checkpoint& c) {
   OrderedJson j;
-  j["format"] = std::string(kFormat);
+  j["format"] = std::string(kCheckpointFormat);
   j["log_id"] = c.log_id;
   j["tree_size"] = c.tree_size;
-  j["root_hash"] = merkle::ToHex(c.root_hash);
+  j["root_hash"] = audit::ToHex(c.root_hash);
   j["time"] = Rfc3339Utc(c.time);
   j["time_unix_micros"] = absl::ToUnixMicros(c.time);
   j["key_id"] = c.key_id;
@@ -211,9 +211,10 @@ absl::StatusOr<Checkpoint> CheckpointFromJson(std::string_view json) {
 
   absl::StatusOr<std::string> format = StringField(j, "format");
   if (!format.ok()) return format.status();
-  if (*format != kFormat) {
-    return FieldError("format", absl::StrCat("is \"", *format, "\", not \"",
-                                             std::string(kFormat), "\""));
+  if (*format != kCheckpointFormat) {
+    return FieldError("format",
+                      absl::StrCat("is \"", *format, "\", not \"",
+                                   std::string(kCheckpointFormat), "\""));
   }
 
   absl::StatusOr<std::string> log_id = StringField(j, "log_id");
@@ -230,7 +231,7 @@ absl::StatusOr<Checkpoint> CheckpointFromJson(std::string_view json) {
 
   absl::StatusOr<std::string> root = StringField(j, "root_hash");
   if (!root.ok()) return root.status();
-  std::optional<merkle::Hash> hash = merkle::HashFromHex(*root);
+  std::optional<audit::Hash> hash = audit::HashFromHex(*root);
   if (!hash.has_value()) {
     return FieldError("root_hash",
                       absl::StrCat("is not 64 hex characters (", root->size(),
@@ -269,7 +270,7 @@ absl::StatusOr<Checkpoint> CheckpointFromJson(std::string_view json) {
   if (!sig_text.ok()) return sig_text.status();
   std::optional<std::string> sig = Base64Decode(*sig_text);
   if (!sig.has_value()) return FieldError("signature", "is not base64");
-  if (sig->size() != signing::kSignatureSize) {
+  if (sig->size() != audit::kSignatureSize) {
     return FieldError("signature", absl::StrCat("decodes to ", sig->size(),
                                                 " bytes; an ed25519 "
                                                 "signature is 64"));
@@ -278,4 +279,4 @@ absl::StatusOr<Checkpoint> CheckpointFromJson(std::string_view json) {
   return c;
 }
 
-}  // namespace taskgate::checkpoint
+}  // namespace taskgate::audit

@@ -1,4 +1,4 @@
-#include "common/signing.h"
+#include "audit/signing.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@
 
 #include "tests/testing/status_matchers.h"
 
-namespace taskgate::signing {
+namespace taskgate::audit {
 namespace {
 
 using ::taskgate::testing::IsOk;
@@ -374,4 +374,4 @@ TEST(SigningKey, ConstMethodsAreSafeAcrossThreads) {
 }
 
 }  // namespace
-}  // namespace taskgate::signing
+}  // namespace taskgate::audit

@@ -9,8 +9,8 @@
 // checkpoint can be checked with the openssl command line alone.
 //
 // Pure functions over value types; thread-safe.
-#ifndef TASKGATE_COMMON_CHECKPOINT_H_
-#define TASKGATE_COMMON_CHECKPOINT_H_
+#ifndef TASKGATE_AUDIT_CHECKPOINT_H_
+#define TASKGATE_AUDIT_CHECKPOINT_H_
 
 #include <cstdint>
 #include <string>
@@ -20,21 +20,21 @@
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
-#include "common/merkle.h"
-#include "common/signing.h"
+#include "audit/merkle.h"
+#include "audit/signing.h"
 
-namespace taskgate::checkpoint {
+namespace taskgate::audit {
 
 // The first line of the body and the "format" of the JSON form.
-inline constexpr std::string_view kFormat = "taskgate-checkpoint/v1";
+inline constexpr std::string_view kCheckpointFormat = "taskgate-checkpoint/v1";
 
 struct Checkpoint {
-  std::string log_id;        // e.g. "taskgate/<district_id>"
-  int64_t tree_size = 0;     // number of events (leaves)
-  merkle::Hash root_hash{};  // RFC 6962 root over those events
-  absl::Time time;           // whole microseconds
-  std::string key_id;        // `SigningKey::KeyId()` of the signer
-  std::string signature;     // 64 raw bytes over `CheckpointBody()`
+  std::string log_id;       // e.g. "taskgate/<district_id>"
+  int64_t tree_size = 0;    // number of events (leaves)
+  audit::Hash root_hash{};  // RFC 6962 root over those events
+  absl::Time time;          // whole microseconds
+  std::string key_id;       // `SigningKey::KeyId()` of the signer
+  std::string signature;    // 64 raw bytes over `CheckpointBody()`
   bool operator==(const Checkpoint&) const = default;
 };
 
@@ -57,9 +57,9 @@ std::string CheckpointBody(const Checkpoint& c);
 // format), a negative `tree_size` or an infinite `time`. INTERNAL if signing
 // fails.
 absl::StatusOr<Checkpoint> SignCheckpoint(std::string log_id, int64_t tree_size,
-                                          const merkle::Hash& root,
+                                          const audit::Hash& root,
                                           absl::Time time,
-                                          const signing::SigningKey& key);
+                                          const audit::SigningKey& key);
 
 // Returns OK when `c` was signed by `key` and is unaltered. Otherwise:
 // INVALID_ARGUMENT if `c` is malformed (as `SignCheckpoint` would refuse, or
@@ -70,7 +70,7 @@ absl::StatusOr<Checkpoint> SignCheckpoint(std::string log_id, int64_t tree_size,
 // rather than PERMISSION_DENIED because the fault is in the data, not in the
 // caller's rights.
 absl::Status VerifyCheckpoint(const Checkpoint& c,
-                              const signing::VerifyingKey& key);
+                              const audit::VerifyingKey& key);
 
 // Returns the JSON form an auditor keeps, pretty-printed with a 2-space
 // indent and a trailing newline:
@@ -93,6 +93,6 @@ std::string CheckpointToJson(const Checkpoint& c);
 // Does not verify the signature (see `VerifyCheckpoint`).
 absl::StatusOr<Checkpoint> CheckpointFromJson(std::string_view json);
 
-}  // namespace taskgate::checkpoint
+}  // namespace taskgate::audit
 
-#endif  // TASKGATE_COMMON_CHECKPOINT_H_
+#endif  // TASKGATE_AUDIT_CHECKPOINT_H_

@@ -1,4 +1,4 @@
-#include "common/signing.h"
+#include "audit/signing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +23,10 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "common/merkle.h"
+#include "audit/merkle.h"
 #include "common/status_macros.h"
 
-namespace taskgate::signing {
+namespace taskgate::audit {
 
 struct KeyState {
   struct PkeyFree {
@@ -144,8 +144,7 @@ absl::StatusOr<std::shared_ptr<const KeyState>> MakeState(EVP_PKEY* pkey) {
     return absl::InternalError("cannot extract the ed25519 public key");
   }
   state->raw_public.assign(reinterpret_cast<const char*>(raw.data()), len);
-  state->key_id =
-      merkle::ToHex(merkle::Sha256(state->raw_public)).substr(0, 16);
+  state->key_id = audit::ToHex(audit::Sha256(state->raw_public)).substr(0, 16);
   return state;
 }
 
@@ -482,4 +481,4 @@ std::string VerifyingKey::PublicKeyRaw() const { return state_->raw_public; }
 
 std::string VerifyingKey::KeyId() const { return state_->key_id; }
 
-}  // namespace taskgate::signing
+}  // namespace taskgate::audit

@@ -1,4 +1,4 @@
-#include "workflow/codec.h"
+#include "domain/codec.h"
 
 #include <cstdint>
 #include <limits>
@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status_macros.h"
-#include "workflow/domain.h"
+#include "domain/types.h"
 
-namespace taskgate::workflow {
+namespace taskgate::domain {
 namespace {
 
 using Json = nlohmann::json;
@@ -912,4 +912,4 @@ absl::StatusOr<AssignmentAck> AssignmentAckFromJson(std::string_view json) {
   return Decode<AssignmentAck>("assignment ack json", json);
 }
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::domain

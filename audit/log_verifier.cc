@@ -1,4 +1,4 @@
-#include "workflow/audit_verify.h"
+#include "audit/log_verifier.h"
 
 #include <algorithm>
 #include <map>
@@ -11,9 +11,9 @@
 #include <absl/strings/str_join.h>
 #include <absl/time/time.h>
 
-#include "workflow/audit_encoding.h"
+#include "audit/encoding.h"
 
-namespace taskgate::workflow {
+namespace taskgate::audit {
 namespace {
 
 std::string Time(absl::Time t) {
@@ -25,14 +25,14 @@ std::string Range(int64_t first, int64_t last) {
                        : absl::StrCat("seq ", first, "..", last);
 }
 
-std::string Describe(const checkpoint::Checkpoint& c) {
+std::string Describe(const audit::Checkpoint& c) {
   return absl::StrCat("checkpoint of size ", c.tree_size, " signed ",
                       Time(c.time), " by key ", c.key_id);
 }
 
 // The first field where the readable form and the canonical bytes differ,
 // as "field: readable says X, the recorded event says Y"; empty when none.
-std::string FirstDifference(const AuditEvent& readable,
+std::string FirstDifference(const domain::AuditEvent& readable,
                             const AuditEventView& recorded, bool with_details) {
   auto text = [](std::string_view field, std::string_view a,
                  std::string_view b) {
@@ -61,8 +61,8 @@ std::string FirstDifference(const AuditEvent& readable,
     }
   }
   if (readable.actor_role != recorded.actor_role) {
-    return text("actor_role", RoleName(readable.actor_role),
-                RoleName(recorded.actor_role));
+    return text("actor_role", domain::RoleName(readable.actor_role),
+                domain::RoleName(recorded.actor_role));
   }
   if (!std::equal(readable.community_ids.begin(), readable.community_ids.end(),
                   recorded.community_ids.begin(),
@@ -98,7 +98,7 @@ std::string FirstDifference(const AuditEvent& readable,
   return "";
 }
 
-bool SameBytes(const std::string& bytes, const merkle::Hash& h) {
+bool SameBytes(const std::string& bytes, const audit::Hash& h) {
   return bytes.size() == h.size() &&
          std::equal(h.begin(), h.end(),
                     reinterpret_cast<const uint8_t*>(bytes.data()));
@@ -149,14 +149,14 @@ namespace {
 
 // The checks of one event that need nothing but the event: its leaf hash,
 // and problems appended to `out` in order. `view` is scratch space.
-merkle::Hash CheckEvent(const PresentedEvent& event,
-                        const std::string& district_id, AuditEventView& view,
-                        std::vector<VerifyProblem>& out) {
+audit::Hash CheckEvent(const PresentedEvent& event,
+                       const std::string& district_id, AuditEventView& view,
+                       std::vector<VerifyProblem>& out) {
   const int64_t seq = event.seq;
   const auto problem = [&](std::string message) {
     out.push_back({seq, seq, std::move(message)});
   };
-  const merkle::Hash leaf = merkle::LeafHash(event.canonical);
+  const audit::Hash leaf = audit::LeafHash(event.canonical);
   if (absl::Status decoded = DecodeAuditEventView(event.canonical, view);
       !decoded.ok()) {
     problem(absl::StrCat("seq ", seq, ": the canonical bytes do not decode (",
@@ -278,9 +278,9 @@ void LogVerifier::ExpectThrough(int64_t last_seq) {
   }
 }
 
-bool LogVerifier::Trusted(const checkpoint::Checkpoint& c,
+bool LogVerifier::Trusted(const audit::Checkpoint& c,
                           const VerifyInputs& inputs, const std::string& what) {
-  if (absl::Status s = checkpoint::VerifyCheckpoint(c, *inputs.key); !s.ok()) {
+  if (absl::Status s = audit::VerifyCheckpoint(c, *inputs.key); !s.ok()) {
     Problem(0, 0, absl::StrCat(what, " ", Describe(c), ": ", s.message()));
     return false;
   }
@@ -302,8 +302,8 @@ void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
     return;
   }
   // Each trusted checkpoint, smallest first; the kept one is one more.
-  std::map<int64_t, std::pair<checkpoint::Checkpoint, std::string>> trusted;
-  for (const checkpoint::Checkpoint& c : inputs.checkpoints) {
+  std::map<int64_t, std::pair<audit::Checkpoint, std::string>> trusted;
+  for (const audit::Checkpoint& c : inputs.checkpoints) {
     if (Trusted(c, inputs, "the log's")) {
       trusted.try_emplace(c.tree_size, c, "the log's");
     }
@@ -322,8 +322,8 @@ void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
     if (!inserted) it->second.second = inputs.kept_name;
   }
   const int64_t n = static_cast<int64_t>(leaves_.size());
-  merkle::RootAccumulator root;  // one pass; the roots at each size on the way
-  int64_t good = 0;  // the largest size known to match a signed root
+  audit::RootAccumulator root;  // one pass; the roots at each size on the way
+  int64_t good = 0;             // the largest size known to match a signed root
   for (const auto& [size, entry] : trusted) {
     const auto& [c, whose] = entry;
     if (size > n) {
@@ -365,13 +365,13 @@ void LogVerifier::CheckWholeLog(const VerifyInputs& inputs) {
 
 void LogVerifier::CheckSlice(const VerifyInputs& inputs) {
   const SliceProof& slice = *inputs.slice;
-  const checkpoint::Checkpoint& anchor = slice.anchor;
+  const audit::Checkpoint& anchor = slice.anchor;
   if (!Trusted(anchor, inputs, "the bundle's")) return;
   const int64_t last = std::max(
       first_seq_ + static_cast<int64_t>(leaves_.size()) - 1, declared_last_);
   if (leaves_.empty()) {
     report_.notes.push_back("the bundle holds no events");
-  } else if (absl::StatusOr<merkle::Hash> root = merkle::RootFromRange(
+  } else if (absl::StatusOr<audit::Hash> root = audit::RootFromRange(
                  first_seq_ - 1, anchor.tree_size, leaves_, slice.range_proof);
              !root.ok() || *root != anchor.root_hash) {
     Problem(
@@ -395,7 +395,7 @@ void LogVerifier::CheckSlice(const VerifyInputs& inputs) {
       !Trusted(*inputs.kept, inputs, inputs.kept_name)) {
     return;
   }
-  const checkpoint::Checkpoint& kept = *inputs.kept;
+  const audit::Checkpoint& kept = *inputs.kept;
   if (kept.tree_size > anchor.tree_size) {
     Problem(anchor.tree_size + 1, anchor.tree_size + 1,
             absl::StrCat(inputs.kept_name, " ", Describe(kept), " covers ",
@@ -409,9 +409,9 @@ void LogVerifier::CheckSlice(const VerifyInputs& inputs) {
                          inputs.kept_name, " checkpoint (size ", kept.tree_size,
                          "); export it again with --checkpoint naming that "
                          "checkpoint"));
-  } else if (!merkle::VerifyConsistency(kept.tree_size, anchor.tree_size,
-                                        kept.root_hash, anchor.root_hash,
-                                        slice.consistency_proof)) {
+  } else if (!audit::VerifyConsistency(kept.tree_size, anchor.tree_size,
+                                       kept.root_hash, anchor.root_hash,
+                                       slice.consistency_proof)) {
     Problem(1, kept.tree_size,
             absl::StrCat(
                 "the bundle's ", Describe(anchor), " is not consistent with ",
@@ -482,4 +482,4 @@ std::string FormatVerifyReport(const VerifyReport& report) {
   return out;
 }
 
-}  // namespace taskgate::workflow
+}  // namespace taskgate::audit

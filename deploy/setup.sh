@@ -11,7 +11,7 @@ packages=(
   libboost-dev libspdlog-dev libcli11-dev libtoml11-dev nlohmann-json3-dev
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format tzdata
+  clang-format clang-14 python3 tzdata
 )
 
 missing=()

@@ -1,3 +1,7 @@
+// The JSON codec of every domain type. One piece on purpose: each type's
+// writer and reader stand together with the generic readers they share, so a
+// field added to a writer is added to its reader in the same place, and the
+// error paths ("member 'spec.start_date' has invalid date") are built alike.
 #include "domain/codec.h"
 
 #include <cstdint>

@@ -32,6 +32,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "domain/types.h"
+#include "store/change_validation.h"
 #include "store/sqlite/migrations.h"
 
 namespace taskgate::store {
@@ -684,110 +685,6 @@ absl::Status SqliteStore::Impl::MigrateLocked() {
 
 // ----------------------------------------------------------------- commit
 
-namespace {
-
-absl::Status ValidateChange(const ChangeSet& change) {
-  const std::string& d = change.district_id;
-  if (d.empty()) {
-    return absl::InvalidArgumentError("change set has no district_id");
-  }
-  if (change.events.empty()) {
-    return absl::InvalidArgumentError(
-        "change set has no audit events; every change must be recorded");
-  }
-  const auto wrong = [&](std::string_view what, const std::string& id,
-                         const std::string& got) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), " ", id, " has district_id \"", got,
-                     "\" but the change set is for district \"", d, "\""));
-  };
-  if (change.request.has_value() && change.request->request_id.empty()) {
-    return absl::InvalidArgumentError("stored request has an empty request_id");
-  }
-  if (change.district.has_value() && change.district->id != d) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("district to create has id \"", change.district->id,
-                     "\" but the change set is for district \"", d, "\""));
-  }
-  if (change.catalog.has_value() && change.catalog->district_id != d) {
-    return wrong("catalog version", absl::StrCat(change.catalog->version),
-                 change.catalog->district_id);
-  }
-  for (const CommunityWrite& w : change.communities) {
-    if (w.community.district_id != d) {
-      return wrong("community", w.community.id, w.community.district_id);
-    }
-    if (w.community.version != w.expected_version + 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "community ", w.community.id, " has version ", w.community.version,
-          " but must be ", w.expected_version + 1, " (expected version + 1)"));
-    }
-  }
-  for (const TaskWrite& w : change.tasks) {
-    if (w.task.district_id != d) {
-      return wrong("task", w.task.id, w.task.district_id);
-    }
-    if (w.task.version != w.expected_version + 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "task ", w.task.id, " has version ", w.task.version, " but must be ",
-          w.expected_version + 1, " (expected version + 1)"));
-    }
-  }
-  for (const domain::Decision& decision : change.decisions) {
-    if (decision.district_id != d) {
-      return wrong("decision on task", decision.task_id, decision.district_id);
-    }
-  }
-  const auto version_step = [](std::string_view what, const std::string& id,
-                               int64_t version, int64_t expected) {
-    if (version == expected + 1) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(what), " ", id, " has version ", version,
-                     " but must be ", expected + 1, " (expected version + 1)"));
-  };
-  for (const PrincipalWrite& w : change.principals) {
-    if (w.principal.district_id != d) {
-      return wrong("principal", w.principal.id, w.principal.district_id);
-    }
-    TASKGATE_RETURN_IF_ERROR(version_step(
-        "principal", w.principal.id, w.principal.version, w.expected_version));
-  }
-  for (const CredentialWrite& w : change.credentials) {
-    if (w.credential.district_id != d) {
-      return wrong("credential", w.credential.id, w.credential.district_id);
-    }
-    TASKGATE_RETURN_IF_ERROR(version_step("credential", w.credential.id,
-                                          w.credential.version,
-                                          w.expected_version));
-  }
-  for (const ComplaintWrite& w : change.complaints) {
-    if (w.complaint.district_id != d) {
-      return wrong("complaint", w.complaint.id, w.complaint.district_id);
-    }
-    TASKGATE_RETURN_IF_ERROR(version_step(
-        "complaint", w.complaint.id, w.complaint.version, w.expected_version));
-  }
-  for (const domain::FundingReport& report : change.funding_reports) {
-    if (report.district_id != d) {
-      return wrong("funding report", report.id, report.district_id);
-    }
-  }
-  for (const domain::AssignmentAck& ack : change.acks) {
-    if (ack.district_id != d) {
-      return wrong("acknowledgement of task", ack.task_id, ack.district_id);
-    }
-  }
-  for (const domain::AuditEvent& event : change.events) {
-    if (event.district_id != d) {
-      return wrong("audit event", absl::StrCat("\"", event.action, "\""),
-                   event.district_id);
-    }
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::Status SqliteStore::Impl::RunHook(std::string_view point) const {
   if (!options_.fault_hook) return absl::OkStatus();
   return options_.fault_hook(point);
@@ -802,7 +699,7 @@ void SqliteStore::Impl::RollbackLocked() {
 
 absl::StatusOr<CommitResult> SqliteStore::Impl::Commit(
     const ChangeSet& change) {
-  TASKGATE_RETURN_IF_ERROR(ValidateChange(change));
+  TASKGATE_RETURN_IF_ERROR(ValidateChangeSet(change));
   absl::MutexLock lock(&mu_);
   // IMMEDIATE takes the write lock now, so a busy database fails here,
   // before any work, rather than at the first write.

@@ -139,7 +139,7 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
     }
     kept = *std::move(parsed);
   }
-  auto store = taskgate::store::SqliteStore::Open(cmd.verify_db, {});
+  auto store = taskgate::store::OpenSqliteStore(cmd.verify_db, {});
   if (!store.ok()) {
     spdlog::error("cannot open {}: {}", cmd.verify_db,
                   std::string(store.status().message()));
@@ -205,10 +205,9 @@ int Run(int argc, char** argv) {
       return EXIT_FAILURE;
     }
   }
-  taskgate::store::SqliteStore::Options store_options;
+  taskgate::store::SqliteStoreOptions store_options;
   store_options.synchronous = config.synchronous;
-  auto store =
-      taskgate::store::SqliteStore::Open(config.db_path, store_options);
+  auto store = taskgate::store::OpenSqliteStore(config.db_path, store_options);
   if (!store.ok()) {
     return Fail("cannot open database " + config.db_path, store.status());
   }
@@ -220,7 +219,7 @@ int Run(int argc, char** argv) {
   auto events = (*store)->EventCount(config.district_id);
   spdlog::info(
       "database {} open (schema {}), district '{}' ({}), {} audit events",
-      config.db_path, taskgate::store::SqliteStore::SchemaVersion(),
+      config.db_path, taskgate::store::SqliteSchemaVersion(),
       district.ok() ? district->name : "?", config.district_id,
       events.ok() ? *events : -1);
 

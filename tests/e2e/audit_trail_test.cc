@@ -211,7 +211,7 @@ TEST_F(AuditTrailTest, CheckpointIsSignedWhenTheIntervalPassesAndAtShutdown) {
   const int64_t last = TreeSize();
   ASSERT_GT(last, size);
   StopServer();
-  ASSERT_OK_AND_ASSIGN(auto reopened, store::SqliteStore::Open(db_path_));
+  ASSERT_OK_AND_ASSIGN(auto reopened, store::OpenSqliteStore(db_path_));
   ASSERT_OK_AND_ASSIGN(std::optional<audit::Checkpoint> at_exit,
                        reopened->LatestCheckpoint("default"));
   ASSERT_TRUE(at_exit.has_value());

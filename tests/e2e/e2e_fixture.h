@@ -270,8 +270,8 @@ class E2eTest : public ::testing::Test {
   // Opens the store on `db_path_` as it is, creates and starts a server
   // with `config_`, and connects the stubs: a start or a restart.
   absl::Status OpenServer() {
-    absl::StatusOr<std::unique_ptr<store::SqliteStore>> opened =
-        store::SqliteStore::Open(db_path_);
+    absl::StatusOr<std::unique_ptr<store::Store>> opened =
+        store::OpenSqliteStore(db_path_);
     if (!opened.ok()) return opened.status();
     sqlite_ = *std::move(opened);
     store_ = std::make_unique<testing::FaultInjectingStore>(*sqlite_);
@@ -576,7 +576,7 @@ class E2eTest : public ::testing::Test {
   std::string db_path_;
   std::string token_dir_;
   services::ServerConfig config_;
-  std::unique_ptr<store::SqliteStore> sqlite_;
+  std::unique_ptr<store::Store> sqlite_;
   std::unique_ptr<testing::FaultInjectingStore> store_;
   std::unique_ptr<services::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -192,7 +192,7 @@ TEST_F(TaskgatedProcessTest, ServesOverTcpAndExitsZeroOnSigtermWithDbIntact) {
   ASSERT_TRUE(WIFEXITED(*status)) << ReadAll(log);
   EXPECT_EQ(WEXITSTATUS(*status), 0) << ReadAll(log);
 
-  auto reopened = store::SqliteStore::Open(db);  // runs quick_check
+  auto reopened = store::OpenSqliteStore(db);  // runs quick_check
   ASSERT_THAT(reopened, IsOk());
   ASSERT_OK_AND_ASSIGN(int64_t events, (*reopened)->EventCount("default"));
   EXPECT_EQ(events, after);

@@ -996,7 +996,7 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightCallsAndLeavesTheDbIntact) {
               StatusIs(absl::StatusCode::kUnavailable));
 
   StopServer();
-  auto reopened = store::SqliteStore::Open(db_path_);
+  auto reopened = store::OpenSqliteStore(db_path_);
   ASSERT_THAT(reopened, IsOk());
   ASSERT_OK_AND_ASSIGN(int64_t events, (*reopened)->EventCount("default"));
   EXPECT_EQ(events, before + 1);  // the in-flight submit was kept

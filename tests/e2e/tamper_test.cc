@@ -266,8 +266,8 @@ class TamperTest : public E2eTest {
   absl::StatusOr<VerifyReport> VerifyDbFile(
       const audit::VerifyingKey& key,
       const std::optional<audit::Checkpoint>& kept) {
-    TASKGATE_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> store,
-                              store::SqliteStore::Open(db_path_));
+    TASKGATE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
+                              store::OpenSqliteStore(db_path_));
     return services::VerifyStoredLog(*store, kDistrict, key, kept);
   }
 

@@ -30,6 +30,7 @@
 #include "audit/merkle.h"
 #include "domain/codec.h"
 #include "domain/types.h"
+#include "store/sqlite/internal/sqlite_store.h"
 #include "store/store.h"
 #include "tests/testing/fault_injecting_store.h"
 #include "tests/testing/status_matchers.h"
@@ -235,8 +236,19 @@ EventQuery AllEvents(const std::string& district) {
   return MakeEventQuery(district, [](EventQuery&) {});
 }
 
-std::unique_ptr<SqliteStore> OpenMemory(SqliteStore::Options options = {}) {
-  auto store = SqliteStore::Open(":memory:", std::move(options));
+// A setting of the store's own connection, read through the class behind
+// `OpenSqliteStore` (white-box: `synchronous`, `foreign_keys` and
+// `busy_timeout` are invisible to any other connection).
+absl::StatusOr<std::string> Pragma(Store& store, const std::string& name) {
+  auto* sqlite = dynamic_cast<sqlite_internal::SqliteStore*>(&store);
+  if (sqlite == nullptr) {
+    return absl::InvalidArgumentError("not a store from OpenSqliteStore");
+  }
+  return sqlite->Pragma(name);
+}
+
+std::unique_ptr<Store> OpenMemory(SqliteStoreOptions options = {}) {
+  auto store = OpenSqliteStore(":memory:", std::move(options));
   EXPECT_THAT(store, IsOk());
   return store.ok() ? *std::move(store) : nullptr;
 }
@@ -269,20 +281,20 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
   const ScopedDbPath scoped;
   const std::string& path = scoped.path();
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
-    EXPECT_THAT(store->Pragma("user_version"),
-                IsOkAndHolds(absl::StrCat(SqliteStore::SchemaVersion())));
-    EXPECT_THAT(store->Pragma("application_id"),
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
+    EXPECT_THAT(Pragma(*store, "user_version"),
+                IsOkAndHolds(absl::StrCat(SqliteSchemaVersion())));
+    EXPECT_THAT(Pragma(*store, "application_id"),
                 IsOkAndHolds(absl::StrCat(kSqliteApplicationId)));
-    EXPECT_THAT(store->Pragma("journal_mode"), IsOkAndHolds("wal"));
-    EXPECT_THAT(store->Pragma("synchronous"), IsOkAndHolds("2"));
-    EXPECT_THAT(store->Pragma("foreign_keys"), IsOkAndHolds("1"));
-    EXPECT_THAT(store->Pragma("busy_timeout"), IsOkAndHolds("5000"));
+    EXPECT_THAT(Pragma(*store, "journal_mode"), IsOkAndHolds("wal"));
+    EXPECT_THAT(Pragma(*store, "synchronous"), IsOkAndHolds("2"));
+    EXPECT_THAT(Pragma(*store, "foreign_keys"), IsOkAndHolds("1"));
+    EXPECT_THAT(Pragma(*store, "busy_timeout"), IsOkAndHolds("5000"));
   }
   // The persistent settings are in the file for any other reader too.
   RawDb raw(path);
   EXPECT_EQ(raw.Query("PRAGMA user_version"),
-            absl::StrCat(SqliteStore::SchemaVersion()));
+            absl::StrCat(SqliteSchemaVersion()));
   EXPECT_EQ(raw.Query("PRAGMA application_id"),
             absl::StrCat(kSqliteApplicationId));
   EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "wal");
@@ -297,23 +309,23 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
 }
 
 TEST(SqliteStoreTest, SchemaVersionIsThree) {
-  EXPECT_EQ(SqliteStore::SchemaVersion(), 3);
+  EXPECT_EQ(SqliteSchemaVersion(), 3);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {
-  SqliteStore::Options options;
+  SqliteStoreOptions options;
   options.synchronous = "normal";
   options.busy_timeout_ms = 1234;
   auto store = OpenMemory(options);
   ASSERT_NE(store, nullptr);
-  EXPECT_THAT(store->Pragma("synchronous"), IsOkAndHolds("1"));
-  EXPECT_THAT(store->Pragma("busy_timeout"), IsOkAndHolds("1234"));
+  EXPECT_THAT(Pragma(*store, "synchronous"), IsOkAndHolds("1"));
+  EXPECT_THAT(Pragma(*store, "busy_timeout"), IsOkAndHolds("1234"));
 }
 
 TEST(SqliteStoreTest, OpenRejectsUnknownSynchronousMode) {
-  SqliteStore::Options options;
+  SqliteStoreOptions options;
   options.synchronous = "OFF";
-  EXPECT_THAT(SqliteStore::Open(":memory:", options),
+  EXPECT_THAT(OpenSqliteStore(":memory:", options),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("synchronous must be FULL or NORMAL")));
 }
@@ -321,7 +333,7 @@ TEST(SqliteStoreTest, OpenRejectsUnknownSynchronousMode) {
 TEST(SqliteStoreTest, PragmaOutsideTheAllowListIsInvalidArgument) {
   auto store = OpenMemory();
   ASSERT_NE(store, nullptr);
-  EXPECT_THAT(store->Pragma("writable_schema"),
+  EXPECT_THAT(Pragma(*store, "writable_schema"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -331,9 +343,9 @@ TEST(SqliteStoreTest, OpenMigratesEmptyFile) {
   WriteBytes(path, "");
   ASSERT_EQ(std::filesystem::file_size(path), 0U);
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
-    EXPECT_THAT(store->Pragma("user_version"),
-                IsOkAndHolds(absl::StrCat(SqliteStore::SchemaVersion())));
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
+    EXPECT_THAT(Pragma(*store, "user_version"),
+                IsOkAndHolds(absl::StrCat(SqliteSchemaVersion())));
     ASSERT_OK_AND_ASSIGN(CommitResult result,
                          store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))));
     EXPECT_THAT(result.seqs, ElementsAre(1));
@@ -352,8 +364,8 @@ TEST(SqliteStoreTest, OpenAdoptsSqliteFileWithEmptySchema) {
     EXPECT_EQ(raw.Query("PRAGMA journal_mode = WAL"), "wal");
   }
   ASSERT_GT(std::filesystem::file_size(path), 0U);
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
-  EXPECT_THAT(store->Pragma("application_id"),
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
+  EXPECT_THAT(Pragma(*store, "application_id"),
               IsOkAndHolds(absl::StrCat(kSqliteApplicationId)));
 }
 
@@ -362,11 +374,11 @@ TEST(SqliteStoreTest, ReopenKeepsData) {
   const std::string& path = scoped.path();
   const Task task = MakeTask(kD1, "t1");
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
     ASSERT_THAT(store->Commit(CreateTaskChange(task)), IsOk());
   }
   EXPECT_FALSE(Exists(path + "-wal"));  // a clean close checkpoints
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
   ASSERT_OK_AND_ASSIGN(Task stored, store->GetTask(kD1, "t1"));
   EXPECT_EQ(domain::TaskToJson(stored), domain::TaskToJson(task));
   EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(1));
@@ -381,7 +393,7 @@ TEST(SqliteStoreTest, OpenRefusesPlainTextFile) {
   const std::string& path = scoped.path();
   WriteBytes(path, "district,task\nd1,t1\nthis is not a database at all\n");
   const std::string before = ReadBytes(path);
-  EXPECT_THAT(SqliteStore::Open(path),
+  EXPECT_THAT(OpenSqliteStore(path),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("is not a TaskGate database")));
   ExpectUntouched(path, before);
@@ -398,7 +410,7 @@ TEST(SqliteStoreTest, OpenRefusesForeignSqliteDatabase) {
   }
   const std::string before = ReadBytes(path);
   ASSERT_FALSE(before.empty());
-  EXPECT_THAT(SqliteStore::Open(path),
+  EXPECT_THAT(OpenSqliteStore(path),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("is not a TaskGate database")));
   ExpectUntouched(path, before);
@@ -415,7 +427,7 @@ TEST(SqliteStoreTest, OpenRefusesForeignWalDatabaseWithoutLeavingWalFiles) {
               SQLITE_OK);
   }
   const std::string before = ReadBytes(path);
-  EXPECT_THAT(SqliteStore::Open(path),
+  EXPECT_THAT(OpenSqliteStore(path),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("application_id is 7")));
   ExpectUntouched(path, before);
@@ -425,22 +437,22 @@ TEST(SqliteStoreTest, OpenRefusesNewerSchema) {
   const ScopedDbPath scoped;
   const std::string& path = scoped.path();
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
     ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))), IsOk());
   }
-  const int newer = SqliteStore::SchemaVersion() + 1;
+  const int newer = SqliteSchemaVersion() + 1;
   {
     RawDb raw(path);
     ASSERT_EQ(raw.Exec(absl::StrCat("PRAGMA user_version = ", newer)),
               SQLITE_OK);
   }
   const std::string before = ReadBytes(path);
-  EXPECT_THAT(SqliteStore::Open(path),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       AllOf(HasSubstr(absl::StrCat("schema version ", newer)),
-                             HasSubstr(absl::StrCat(
-                                 "version ", SqliteStore::SchemaVersion())),
-                             HasSubstr("upgrade taskgated"))));
+  EXPECT_THAT(
+      OpenSqliteStore(path),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr(absl::StrCat("schema version ", newer)),
+                     HasSubstr(absl::StrCat("version ", SqliteSchemaVersion())),
+                     HasSubstr("upgrade taskgated"))));
   ExpectUntouched(path, before);
 }
 
@@ -450,7 +462,7 @@ TEST(SqliteStoreTest, OpenRefusesNewerSchema) {
 std::vector<int64_t> TaskPages(const std::string& path, int tasks,
                                const std::string& where, int64_t* page_size) {
   {
-    auto store = SqliteStore::Open(path);
+    auto store = OpenSqliteStore(path);
     EXPECT_THAT(store, IsOk());
     if (!store.ok()) return {};
     for (int i = 0; i < tasks; ++i) {
@@ -489,7 +501,7 @@ TEST(SqliteStoreTest, OpenRefusesFileWithDamagedRowsNamingTheProblem) {
   for (int64_t i = 0; i < page_size / 2; ++i) bytes[offset + i] = '\0';
   WriteBytes(path, bytes);
 
-  EXPECT_THAT(SqliteStore::Open(path),
+  EXPECT_THAT(OpenSqliteStore(path),
               StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr(absl::StrCat(path,
                                                     " failed the integrity "
@@ -515,7 +527,7 @@ TEST(SqliteStoreTest, OpenRefusesFileWithDamagedPageHeader) {
   for (int64_t i = 0; i < page_size / 2; ++i) bytes[offset + i] = '\xff';
   WriteBytes(path, bytes);
 
-  EXPECT_THAT(SqliteStore::Open(path),
+  EXPECT_THAT(OpenSqliteStore(path),
               StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr(path), HasSubstr("integrity check"),
                              HasSubstr("restore the database from a backup"))));
@@ -528,11 +540,11 @@ TEST(SqliteStoreTest, RefusedOpenLeavesAnExistingWalAsItWas) {
   const ScopedDbPath scoped;
   const std::string& path = scoped.path();
   const std::string copy = path + ".copy";
-  { ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path)); }
+  { ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path)); }
   {
     RawDb raw(path);
     ASSERT_EQ(raw.Exec(absl::StrCat("PRAGMA user_version = ",
-                                    SqliteStore::SchemaVersion() + 1)),
+                                    SqliteSchemaVersion() + 1)),
               SQLITE_OK);
     // Copy while the change is only in the WAL, as after a kill -9.
     std::filesystem::copy_file(path, copy);
@@ -541,7 +553,7 @@ TEST(SqliteStoreTest, RefusedOpenLeavesAnExistingWalAsItWas) {
   const std::string main_before = ReadBytes(copy);
   const std::string wal_before = ReadBytes(copy + "-wal");
   ASSERT_FALSE(wal_before.empty());
-  EXPECT_THAT(SqliteStore::Open(copy),
+  EXPECT_THAT(OpenSqliteStore(copy),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("upgrade taskgated")));
   EXPECT_EQ(ReadBytes(copy), main_before);
@@ -552,7 +564,7 @@ TEST(SqliteStoreTest, OpenOfUnopenablePathIsUnavailable) {
   const ScopedDbPath scoped;
   const std::string dir = scoped.path() + ".dir";
   std::filesystem::create_directories(dir);
-  EXPECT_THAT(SqliteStore::Open(dir + "/missing/sub/x.db"),
+  EXPECT_THAT(OpenSqliteStore(dir + "/missing/sub/x.db"),
               StatusIs(absl::StatusCode::kUnavailable));
 }
 
@@ -636,7 +648,7 @@ TEST(SqliteStoreTest, ChangeNamingAnotherDistrictIsInvalidArgument) {
 
 TEST(SqliteStoreTest, FaultAfterChangeLeavesNothing) {
   const absl::Status injected = absl::UnavailableError("injected");
-  SqliteStore::Options options;
+  SqliteStoreOptions options;
   bool armed = false;
   options.fault_hook = [&](std::string_view point) {
     return armed && point == "after_change" ? injected : absl::OkStatus();
@@ -662,7 +674,7 @@ TEST(SqliteStoreTest, FaultAfterChangeLeavesNothing) {
 TEST(SqliteStoreTest, FaultBeforeCommitLeavesNothing) {
   const absl::Status injected = absl::InternalError("disk on fire");
   std::vector<std::string> points;
-  SqliteStore::Options options;
+  SqliteStoreOptions options;
   options.fault_hook = [&](std::string_view point) {
     points.emplace_back(point);
     return point == "before_commit" ? injected : absl::OkStatus();
@@ -839,9 +851,9 @@ TEST(SqliteStoreTest, ConcurrentCommitsGetDistinctConsecutiveSeqs) {
 TEST(SqliteStoreTest, CommitWhileAnotherWriterHoldsTheLockIsUnavailable) {
   const ScopedDbPath scoped;
   const std::string& path = scoped.path();
-  SqliteStore::Options options;
+  SqliteStoreOptions options;
   options.busy_timeout_ms = 0;
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path, options));
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path, options));
   RawDb other(path);
   ASSERT_EQ(other.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
   EXPECT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))),
@@ -1355,7 +1367,7 @@ audit::Checkpoint MakeCheckpoint(int64_t size) {
 TEST(SqliteStoreTest, CheckpointsAreKeptInSizeOrderAndOncePerSize) {
   const ScopedDbPath scoped;
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
     EXPECT_THAT(store->LatestCheckpoint(kD1), IsOkAndHolds(std::nullopt));
     for (int64_t size : {5, 2, 9}) {
       ASSERT_THAT(store->AddCheckpoint(kD1, MakeCheckpoint(size)), IsOk());
@@ -1365,7 +1377,7 @@ TEST(SqliteStoreTest, CheckpointsAreKeptInSizeOrderAndOncePerSize) {
                          HasSubstr("tree size 5 is already kept")));
     ASSERT_THAT(store->AddCheckpoint(kD2, MakeCheckpoint(5)), IsOk());
   }
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
   EXPECT_THAT(store->ListCheckpoints(kD1, 0, 0),
               IsOkAndHolds(ElementsAre(MakeCheckpoint(2), MakeCheckpoint(5),
                                        MakeCheckpoint(9))));
@@ -1406,7 +1418,7 @@ TEST(SqliteStoreTest, LeafHashesGiveTheRootOfEveryPrefix) {
 TEST(SqliteStoreTest, LeafHashesRefuseALogWithAGap) {
   const ScopedDbPath scoped;
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
     for (int i = 0; i < 3; ++i) {
       ASSERT_THAT(store->Commit(EventsChange(
                       kD1, {MakeEvent(kD1, "x", absl::StrCat(i))})),
@@ -1419,7 +1431,7 @@ TEST(SqliteStoreTest, LeafHashesRefuseALogWithAGap) {
                        "DELETE FROM audit_events WHERE seq = 2"),
               SQLITE_OK);
   }
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(scoped.path()));
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
   EXPECT_THAT(
       store->ListLeafHashes(kD1, 0, 0),
       StatusIs(absl::StatusCode::kDataLoss, HasSubstr("damaged at seq 2")));
@@ -1429,7 +1441,7 @@ TEST(SqliteStoreTest, StoredAuditEventsCannotBeRewrittenThroughSql) {
   const ScopedDbPath scoped;
   const std::string& path = scoped.path();
   {
-    ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open(path));
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
     ASSERT_THAT(store->Commit(EventsChange(kD1, {MakeEvent(kD1, "x", "e")})),
                 IsOk());
   }

@@ -93,7 +93,7 @@ std::vector<std::string> Fields(const absl::Status& status) {
 class EnginePeopleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::Open(":memory:");
+    auto opened = store::OpenSqliteStore(":memory:");
     ASSERT_THAT(opened, IsOk());
     sqlite_ = *std::move(opened);
     faults_ = std::make_unique<FaultInjectingStore>(*sqlite_);
@@ -210,7 +210,7 @@ class EnginePeopleTest : public ::testing::Test {
   }
 
   FakeClock clock_{At(2026, 3, 2)};
-  std::unique_ptr<store::SqliteStore> sqlite_;
+  std::unique_ptr<store::Store> sqlite_;
   std::unique_ptr<FaultInjectingStore> faults_;
   std::unique_ptr<Engine> engine_;
 };

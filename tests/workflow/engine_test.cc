@@ -64,7 +64,7 @@ std::vector<std::string> Actions(const std::vector<store::StoredEvent>& es) {
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::Open(":memory:");
+    auto opened = store::OpenSqliteStore(":memory:");
     ASSERT_THAT(opened, IsOk());
     sqlite_ = *std::move(opened);
     faults_ = std::make_unique<FaultInjectingStore>(*sqlite_);
@@ -158,7 +158,7 @@ class EngineTest : public ::testing::Test {
   }
 
   FakeClock clock_{At(2026, 3, 2)};
-  std::unique_ptr<store::SqliteStore> sqlite_;
+  std::unique_ptr<store::Store> sqlite_;
   std::unique_ptr<FaultInjectingStore> faults_;
   std::unique_ptr<Engine> engine_;
 };
@@ -642,7 +642,7 @@ TEST_F(EngineTest, ActiveTaskCompletesAutomaticallyAfterItsEndDate) {
 
 TEST_F(EngineTest, SubmitWithoutCatalogFailsWithAnActionableMessage) {
   FakeClock clock(At(2026, 3, 2));
-  auto opened = store::SqliteStore::Open(":memory:");
+  auto opened = store::OpenSqliteStore(":memory:");
   ASSERT_THAT(opened, IsOk());
   Engine bare(**opened, clock, EngineOptions());
   ASSERT_THAT(bare.EnsureDistrict("Empty"), IsOk());

@@ -494,7 +494,7 @@ TEST(ComputeStatistics, RejectsAPeriodOfMoreThanTenYears) {
 class StatisticsFromEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::Open(":memory:");
+    auto opened = store::OpenSqliteStore(":memory:");
     ASSERT_THAT(opened, IsOk());
     store_ = *std::move(opened);
     EngineOptions options;
@@ -583,7 +583,7 @@ class StatisticsFromEngineTest : public ::testing::Test {
   }
 
   FakeClock clock_{At(2026, 3, 2)};
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<Engine> engine_;
 };
 

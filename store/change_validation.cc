@@ -1,0 +1,113 @@
+#include "store/change_validation.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+
+#include "common/status_macros.h"
+#include "domain/types.h"
+#include "store/store.h"
+
+namespace taskgate::store {
+namespace {
+
+// abseil 20220623 here has its own string_view; convert at the boundary.
+absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
+
+// INVALID_ARGUMENT unless `got` (the district of `what` `id`) is `district`.
+absl::Status SameDistrict(std::string_view what, const std::string& id,
+                          const std::string& got, const std::string& district) {
+  if (got == district) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(Sv(what), " ", id, " has district_id \"", got,
+                   "\" but the change set is for district \"", district, "\""));
+}
+
+// INVALID_ARGUMENT unless `version` is `expected + 1`.
+absl::Status VersionStep(std::string_view what, const std::string& id,
+                         int64_t version, int64_t expected) {
+  if (version == expected + 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(Sv(what), " ", id, " has version ", version, " but must be ",
+                   expected + 1, " (expected version + 1)"));
+}
+
+}  // namespace
+
+absl::Status ValidateChangeSet(const ChangeSet& change) {
+  const std::string& d = change.district_id;
+  if (d.empty()) {
+    return absl::InvalidArgumentError("change set has no district_id");
+  }
+  if (change.events.empty()) {
+    return absl::InvalidArgumentError(
+        "change set has no audit events; every change must be recorded");
+  }
+  if (change.request.has_value() && change.request->request_id.empty()) {
+    return absl::InvalidArgumentError("stored request has an empty request_id");
+  }
+  if (change.district.has_value() && change.district->id != d) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("district to create has id \"", change.district->id,
+                     "\" but the change set is for district \"", d, "\""));
+  }
+  if (change.catalog.has_value()) {
+    TASKGATE_RETURN_IF_ERROR(SameDistrict("catalog version",
+                                          absl::StrCat(change.catalog->version),
+                                          change.catalog->district_id, d));
+  }
+  for (const CommunityWrite& w : change.communities) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("community", w.community.id, w.community.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(VersionStep(
+        "community", w.community.id, w.community.version, w.expected_version));
+  }
+  for (const TaskWrite& w : change.tasks) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("task", w.task.id, w.task.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(
+        VersionStep("task", w.task.id, w.task.version, w.expected_version));
+  }
+  for (const domain::Decision& decision : change.decisions) {
+    TASKGATE_RETURN_IF_ERROR(SameDistrict("decision on task", decision.task_id,
+                                          decision.district_id, d));
+  }
+  for (const PrincipalWrite& w : change.principals) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("principal", w.principal.id, w.principal.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(VersionStep(
+        "principal", w.principal.id, w.principal.version, w.expected_version));
+  }
+  for (const CredentialWrite& w : change.credentials) {
+    TASKGATE_RETURN_IF_ERROR(SameDistrict("credential", w.credential.id,
+                                          w.credential.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(VersionStep("credential", w.credential.id,
+                                         w.credential.version,
+                                         w.expected_version));
+  }
+  for (const ComplaintWrite& w : change.complaints) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("complaint", w.complaint.id, w.complaint.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(VersionStep(
+        "complaint", w.complaint.id, w.complaint.version, w.expected_version));
+  }
+  for (const domain::FundingReport& report : change.funding_reports) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("funding report", report.id, report.district_id, d));
+  }
+  for (const domain::AssignmentAck& ack : change.acks) {
+    TASKGATE_RETURN_IF_ERROR(SameDistrict("acknowledgement of task",
+                                          ack.task_id, ack.district_id, d));
+  }
+  for (const domain::AuditEvent& event : change.events) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("audit event", absl::StrCat("\"", event.action, "\""),
+                     event.district_id, d));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace taskgate::store

@@ -1,0 +1,135 @@
+// `SqliteStore`: the class behind `OpenSqliteStore`, one `Store` on one
+// SQLite connection.
+//
+// Its members are defined by job: opening and `Commit`'s transaction control
+// in sqlite/sqlite_store.cc (the writes themselves in internal/writes.cc),
+// the entity reads in sqlite/reads.cc, the audit log's reads and its
+// checkpoints in sqlite/audit_log.cc.
+//
+// Internal to store/sqlite/: callers hold a `Store`. Only the store's own
+// tests (tests/store/) include this header, to read the connection's
+// settings through `Pragma`.
+//
+// Thread-safe: every call takes `mu_`, which guards the connection and the
+// statements it hands out.
+#ifndef TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_
+#define TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <absl/base/thread_annotations.h>
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
+
+#include "audit/checkpoint.h"
+#include "audit/merkle.h"
+#include "domain/types.h"
+#include "store/sqlite/internal/connection.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace taskgate::store::sqlite_internal {
+
+class SqliteStore final : public Store {
+ public:
+  // Takes `db`, already through `PrepareDatabase`, and `options`, already
+  // checked by `OpenSqliteStore`.
+  SqliteStore(std::unique_ptr<Connection> db, SqliteStoreOptions options)
+      : options_(std::move(options)), db_(std::move(db)) {}
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override = default;
+
+  // `Store`, with the contracts stated there.
+  absl::StatusOr<CommitResult> Commit(const ChangeSet& change) override;
+  absl::StatusOr<std::optional<StoredRequest>> FindRequest(
+      const std::string& district_id, const std::string& request_id) override;
+  absl::StatusOr<domain::District> GetDistrict(
+      const std::string& district_id) override;
+  absl::StatusOr<domain::CatalogVersion> GetCatalog(
+      const std::string& district_id, int64_t version) override;
+  absl::StatusOr<domain::Community> GetCommunity(
+      const std::string& district_id, const std::string& community_id) override;
+  absl::StatusOr<std::vector<domain::Community>> ListCommunities(
+      const std::string& district_id, const std::string& street) override;
+  absl::StatusOr<domain::Task> GetTask(const std::string& district_id,
+                                       const std::string& task_id) override;
+  absl::StatusOr<std::vector<domain::Task>> ListTasks(
+      const TaskQuery& query) override;
+  absl::StatusOr<std::vector<domain::Task>> ListTasksDue(
+      const std::string& district_id, absl::Time now, int32_t limit) override;
+  absl::StatusOr<std::optional<absl::Time>> NextTimer(
+      const std::string& district_id) override;
+  absl::StatusOr<std::vector<domain::Decision>> ListDecisions(
+      const std::string& district_id, const std::string& task_id) override;
+  absl::StatusOr<std::vector<StoredEvent>> ListEvents(
+      const EventQuery& query) override;
+  absl::StatusOr<int64_t> EventCount(const std::string& district_id) override;
+  absl::StatusOr<std::vector<audit::Hash>> ListLeafHashes(
+      const std::string& district_id, int64_t after_seq,
+      int32_t limit) override;
+  absl::StatusOr<std::vector<AuditRow>> ListAuditRows(
+      const std::string& district_id, int64_t after_seq,
+      int32_t limit) override;
+  absl::Status AddCheckpoint(const std::string& district_id,
+                             const audit::Checkpoint& c) override;
+  absl::StatusOr<std::vector<audit::Checkpoint>> ListCheckpoints(
+      const std::string& district_id, int64_t after_size,
+      int32_t limit) override;
+  absl::StatusOr<std::optional<audit::Checkpoint>> LatestCheckpoint(
+      const std::string& district_id) override;
+  absl::StatusOr<domain::Principal> GetPrincipal(
+      const std::string& district_id, const std::string& principal_id) override;
+  absl::StatusOr<std::vector<domain::Principal>> ListPrincipals(
+      const std::string& district_id) override;
+  absl::StatusOr<int64_t> CountPrincipals(
+      const std::string& district_id) override;
+  absl::StatusOr<domain::Credential> GetCredential(
+      const std::string& district_id,
+      const std::string& credential_id) override;
+  absl::StatusOr<std::optional<domain::Credential>> FindCredentialByHash(
+      const std::string& district_id, const std::string& token_hash) override;
+  absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
+      const std::string& district_id, const std::string& principal_id) override;
+  absl::StatusOr<domain::Complaint> GetComplaint(
+      const std::string& district_id, const std::string& complaint_id) override;
+  absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
+      const std::string& district_id, const std::string& community_id,
+      const std::vector<domain::ComplaintState>& states) override;
+  absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) override;
+  absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
+      const std::string& district_id, const std::string& task_id,
+      const std::string& community_id) override;
+
+  // Returns the value of `PRAGMA name` on this store's connection, for the
+  // store's tests (`synchronous`, `foreign_keys` and `busy_timeout` are
+  // settings of the connection, invisible to any other). Only
+  // application_id, busy_timeout, foreign_keys, journal_mode, page_size,
+  // synchronous and user_version may be read; others are INVALID_ARGUMENT.
+  absl::StatusOr<std::string> Pragma(const std::string& name);
+
+ private:
+  // Kept checkpoints with tree_size > `after_size`, by size, smallest first
+  // or (`newest_first`) largest first, at most `limit` (0: all).
+  absl::StatusOr<std::vector<audit::Checkpoint>> ReadCheckpoints(
+      const std::string& district_id, int64_t after_size, int32_t limit,
+      bool newest_first);
+
+  const SqliteStoreOptions options_;
+  absl::Mutex mu_;
+  // The pointer never changes; the connection behind it, and every
+  // statement it hands out, is used only under `mu_`.
+  const std::unique_ptr<Connection> db_ ABSL_PT_GUARDED_BY(mu_);
+};
+
+}  // namespace taskgate::store::sqlite_internal
+
+#endif  // TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
 #include <absl/time/civil_time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -29,13 +30,26 @@ std::string WriteToml(const std::string& name, const std::string& text) {
   return path;
 }
 
-// Parses `args` (without the program name) as flags over `config`.
-void ParseFlags(ServerConfig& config, std::vector<std::string> args) {
-  CLI::App app;
-  AddServerFlags(app, config);
+std::string ExampleFile() {
+  return std::string(TASKGATE_SOURCE_DIR) + "/deploy/taskgate.example.toml";
+}
+
+// Parses `args` (without the program name) with the flags on `app`;
+// throws CLI::ParseError as `taskgated` would exit on it.
+void Parse(CLI::App& app, const std::vector<std::string>& args) {
   std::vector<const char*> argv = {"taskgated"};
   for (const std::string& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+// What `taskgated` makes of `args`: the defaults, then the TOML file at
+// `config_path` ("" for none), then the flags.
+absl::StatusOr<ServerConfig> ParseFlags(const std::vector<std::string>& args,
+                                        const std::string& config_path = "") {
+  CLI::App app;
+  ServerFlags flags(app);
+  Parse(app, args);
+  return flags.Resolve(config_path);
 }
 
 TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
@@ -76,9 +90,7 @@ TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
 }
 
 TEST(ServerConfig, ExampleFileEqualsTheDefaults) {
-  ASSERT_OK_AND_ASSIGN(ServerConfig loaded,
-                       LoadServerConfig(std::string(TASKGATE_SOURCE_DIR) +
-                                        "/deploy/taskgate.example.toml"));
+  ASSERT_OK_AND_ASSIGN(ServerConfig loaded, LoadServerConfig(ExampleFile()));
   EXPECT_TRUE(loaded == ServerConfig());
 }
 
@@ -162,10 +174,12 @@ release_on_overdue = true
 review_working_days = 10
 holidays = ["2026-10-01"]
 )");
-  ASSERT_OK_AND_ASSIGN(ServerConfig c, LoadServerConfig(path));
-  ParseFlags(c, {"--grpc-address", "127.0.0.1:0", "--release-on-overdue=false",
-                 "--holiday", "2026-05-01", "--holiday", "2026-05-04", "--db",
-                 "/tmp/x.db", "--controlled-limit", "signboard=3", "--demo"});
+  ASSERT_OK_AND_ASSIGN(
+      ServerConfig c,
+      ParseFlags({"--grpc-address", "127.0.0.1:0", "--release-on-overdue=false",
+                  "--holiday", "2026-05-01", "--holiday", "2026-05-04", "--db",
+                  "/tmp/x.db", "--controlled-limit", "signboard=3", "--demo"},
+                 path));
   EXPECT_EQ(c.grpc_address, "127.0.0.1:0");
   EXPECT_FALSE(c.release_on_overdue);
   EXPECT_EQ(c.review_working_days, 10);  // not given: the file's value
@@ -177,14 +191,20 @@ holidays = ["2026-10-01"]
 }
 
 TEST(ServerConfig, BadFlagValuesAreRefused) {
-  ServerConfig c;
-  EXPECT_THROW(ParseFlags(c, {"--controlled-limit", "plaques=3"}),
-               CLI::ParseError);
-  EXPECT_THROW(ParseFlags(c, {"--synchronous", "OFF"}), CLI::ParseError);
-  EXPECT_THROW(ParseFlags(c, {"--review-working-days", "ten"}),
-               CLI::ParseError);
-  EXPECT_EQ(c.controlled_limits, ServerConfig::DefaultControlledLimits());
-  EXPECT_EQ(c.synchronous, "FULL");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"--controlled-limit", "plaques=3"},
+           {"--synchronous", "OFF"},
+           {"--review-working-days", "ten"}}) {
+    CLI::App app;
+    ServerFlags flags(app);
+    EXPECT_THROW(Parse(app, args), CLI::ParseError) << args[0];
+    // The refused bucket and mode never reach the config.
+    ServerConfig c;
+    flags.ApplyTo(c);
+    EXPECT_EQ(c.controlled_limits, ServerConfig::DefaultControlledLimits());
+    EXPECT_EQ(c.synchronous, "FULL");
+  }
 }
 
 TEST(ServerConfig, ValidationNamesEveryBadKey) {

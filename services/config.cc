@@ -4,24 +4,29 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <absl/algorithm/container.h>
 #include <absl/status/status.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 #include <absl/strings/str_join.h>
+#include <absl/strings/str_replace.h>
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 #include <toml.hpp>
 
+#include "common/status_macros.h"
 #include "domain/codec.h"
 #include "domain/types.h"
 #include "workflow/rules.h"
@@ -30,6 +35,257 @@
 
 namespace taskgate::services {
 namespace {
+
+using Dates = std::vector<std::string>;
+using Limits = std::map<std::string, int>;
+
+// What is wrong with a key's value. `path` leads inside the value ("[0]",
+// ".signboard") or is empty; the caller puts the key's name in front.
+struct Problem {
+  std::string path;
+  std::string what;
+};
+
+// ------------------------------------------------- checks used by the table
+
+std::string ListenAddress(const std::string& address) {
+  absl::StatusOr<HostPort> hp = ParseHostPort(address);
+  return hp.ok() ? "" : std::string(hp.status().message());
+}
+
+// Empty turns the listener off.
+std::string ListenAddressOrOff(const std::string& address) {
+  return address.empty() ? "" : ListenAddress(address);
+}
+
+std::string NotEmpty(const std::string& value) {
+  return value.empty() ? "must not be empty" : "";
+}
+
+// Only that the file can be opened now: its contents are checked where it is
+// used, with a message of its own.
+std::string ReadableIfGiven(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  return in.good() ? "" : absl::StrCat("cannot read '", path, "'");
+}
+
+std::string DistrictId(const std::string& id) {
+  if (workflow::IsValidId(id)) return "";
+  return absl::StrCat("'", id,
+                      "' must be 1 to 63 of [a-z0-9-_.], starting with a "
+                      "letter or digit");
+}
+
+std::string KnownTimeZone(const std::string& name) {
+  absl::TimeZone tz;
+  if (absl::LoadTimeZone(name, &tz)) return "";
+  return absl::StrCat("unknown time zone '", name,
+                      "'; use an IANA name such as Asia/Shanghai (needs "
+                      "tzdata)");
+}
+
+std::string Date(const std::string& day) {
+  if (domain::ParseCivilDay(day).ok()) return "";
+  return absl::StrCat("'", day, "' is not a date YYYY-MM-DD");
+}
+
+std::string Positive(const double& value) {
+  return value > 0 ? "" : "must be greater than 0";
+}
+
+// The controlled buckets in the engine's order: work_body, ..., training.
+std::vector<std::string> BucketNames() {
+  std::vector<std::string> names;
+  for (const auto& [bucket, limit] : workflow::DefaultControlledLimits()) {
+    names.emplace_back(domain::ControlledBucketName(bucket));
+  }
+  return names;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ the key table
+
+const std::vector<AnyConfigKey>& ServerConfigKeys() {
+  static const auto* const kKeys = new std::vector<AnyConfigKey>{
+      // ---- listeners
+      ConfigKey<std::string>{
+          .name = "grpc_address",
+          .field = &ServerConfig::grpc_address,
+          .help = "gRPC listen address host:port (port 0: any free port)",
+          .check = ListenAddress},
+      ConfigKey<std::string>{
+          .name = "http_address",
+          .field = &ServerConfig::http_address,
+          .help = "HTTP /healthz and /metrics address host:port; empty "
+                  "disables it",
+          .check = ListenAddressOrOff},
+      ConfigKey<int>{.name = "max_message_bytes",
+                     .field = &ServerConfig::max_message_bytes,
+                     .help = "Largest gRPC message accepted or sent, in bytes",
+                     .unit = "bytes",
+                     .range = IntRange{64 * 1024, 1024 * 1024 * 1024}},
+      ConfigKey<std::string>{
+          .name = "tls_cert_file",
+          .field = &ServerConfig::tls_cert_file,
+          .help = "Server certificate chain (PEM); with --tls-key-file turns "
+                  "TLS on",
+          .check = ReadableIfGiven},
+      ConfigKey<std::string>{.name = "tls_key_file",
+                             .field = &ServerConfig::tls_key_file,
+                             .help = "Server private key (PEM)",
+                             .check = ReadableIfGiven},
+      ConfigKey<std::string>{
+          .name = "tls_client_ca_file",
+          .field = &ServerConfig::tls_client_ca_file,
+          .help = "CA bundle (PEM) for client certificates: requires mutual "
+                  "TLS",
+          .check = ReadableIfGiven},
+      // ---- storage
+      ConfigKey<std::string>{
+          .name = "db_path",
+          .field = &ServerConfig::db_path,
+          .flag = "--db,--db-path",
+          .help = "SQLite database file (created on first start)",
+          .check = NotEmpty},
+      ConfigKey<std::string>{
+          .name = "synchronous",
+          .field = &ServerConfig::synchronous,
+          .help = "SQLite synchronous mode: FULL (survives power loss) or "
+                  "NORMAL",
+          .one_of = {"FULL", "NORMAL"}},
+      // ---- the district
+      ConfigKey<std::string>{.name = "district_id",
+                             .field = &ServerConfig::district_id,
+                             .help = "District id",
+                             .check = DistrictId},
+      ConfigKey<std::string>{
+          .name = "district_name",
+          .field = &ServerConfig::district_name,
+          .help = "Name of the district created on first start",
+          .check = NotEmpty},
+      ConfigKey<std::string>{.name = "time_zone",
+                             .field = &ServerConfig::time_zone,
+                             .help = "IANA time zone of the district's dates",
+                             .check = KnownTimeZone},
+      ConfigKey<Dates>{.name = "holidays",
+                       .field = &ServerConfig::holidays,
+                       .flag = "--holiday",
+                       .help = "Non-working day YYYY-MM-DD; repeat it; "
+                               "replaces the file's list",
+                       .value_name = "DATE",
+                       .check = Date},
+      // ---- review SLA
+      ConfigKey<int>{.name = "review_working_days",
+                     .field = &ServerConfig::review_working_days,
+                     .help = "Review SLA in working days",
+                     .unit = "working days",
+                     .range = IntRange{1, 365}},
+      ConfigKey<int>{
+          .name = "provisional_working_days",
+          .field = &ServerConfig::provisional_working_days,
+          .help = "SLA of emergency (PROVISIONAL) tasks in working days",
+          .unit = "working days",
+          .range = IntRange{1, 365}},
+      ConfigKey<bool>{
+          .name = "release_on_overdue",
+          .field = &ServerConfig::release_on_overdue,
+          .help = "Release an overdue claimed review back to the queue"},
+      // ---- admission rules
+      ConfigKey<int>{.name = "lead_time_days",
+                     .field = &ServerConfig::lead_time_days,
+                     .help = "Calendar days a start date must lie after "
+                             "submission (R-LEAD-TIME)",
+                     .unit = "calendar days",
+                     .range = IntRange{0, 3650}},
+      ConfigKey<bool>{
+          .name = "capacity_blocks",
+          .field = &ServerConfig::capacity_blocks,
+          .help = "Make R-CAPACITY a BLOCK finding instead of a WARN"},
+      ConfigKey<double>{
+          .name = "two_approval_hours",
+          .field = &ServerConfig::two_approval_hours,
+          .help = "Hours x communities above which two approvals are needed",
+          .check = Positive},
+      ConfigKey<Limits>{
+          .name = "controlled_limits",
+          .field = &ServerConfig::controlled_limits,
+          .flag = "--controlled-limit",
+          .help = "Per-community limit of a controlled bucket, NAME=N; "
+                  "repeat it",
+          .value_name = "NAME=N",
+          .unit = "units",
+          .range = IntRange{0, workflow::kMaxUnits},
+          .one_of = BucketNames()},
+      // ---- credentials and data
+      ConfigKey<std::string>{
+          .name = "admin_token_file",
+          .field = &ServerConfig::admin_token_file,
+          .help = "Where the first start writes the initial admin token "
+                  "(mode 0600)",
+          .check = NotEmpty},
+      ConfigKey<bool>{.name = "demo",
+                      .field = &ServerConfig::demo,
+                      .help = "Load the demo catalog, communities and "
+                              "principals on first start"},
+      // ---- signed checkpoints of the audit log
+      ConfigKey<std::string>{
+          .name = "signing_key_file",
+          .field = &ServerConfig::signing_key_file,
+          .help = "The Ed25519 key that signs audit checkpoints (created "
+                  "with mode 0600 on first start; default: signing.key "
+                  "beside the database)"},
+      ConfigKey<int>{.name = "checkpoint_every_events",
+                     .field = &ServerConfig::checkpoint_every_events,
+                     .help = "Sign a checkpoint once this many audit events "
+                             "are not yet covered by one",
+                     .unit = "events",
+                     .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "checkpoint_interval_seconds",
+                     .field = &ServerConfig::checkpoint_interval_seconds,
+                     .help = "Sign a checkpoint when the newest is this old "
+                             "and events came since",
+                     .unit = "seconds",
+                     .range = IntRange{1, 7 * 86400}},
+      // ---- operation
+      ConfigKey<int>{.name = "tick_interval_seconds",
+                     .field = &ServerConfig::tick_interval_seconds,
+                     .help = "Longest sleep of the workflow timer, in seconds",
+                     .unit = "seconds",
+                     .range = IntRange{1, 86400}},
+      // Alphabetical, as --help has always listed them.
+      ConfigKey<std::string>{
+          .name = "log_level",
+          .field = &ServerConfig::log_level,
+          .help = "trace, debug, info, warn, error, critical or off",
+          .one_of = {"critical", "debug", "error", "info", "off", "trace",
+                     "warn"}},
+  };
+  return *kKeys;
+}
+
+namespace {
+
+// ----------------------------------------------------------- messages
+
+std::string OneOf(const std::vector<std::string>& words,
+                  const std::string& value) {
+  std::string list = words.back();
+  if (words.size() > 1) {
+    list = absl::StrCat(absl::StrJoin(words.begin(), words.end() - 1, ", "),
+                        " or ", list);
+  }
+  return absl::StrCat("must be ", words.size() > 2 ? "one of " : "", list,
+                      ", not '", value, "'");
+}
+
+std::string OutOfRange(const IntRange& range, std::string_view unit,
+                       std::int64_t value) {
+  return absl::StrCat("must be ", range.min, " to ", range.max,
+                      unit.empty() ? "" : " ", std::string(unit), ", not ",
+                      value);
+}
 
 // ------------------------------------------------------------ TOML reading
 
@@ -54,165 +310,223 @@ std::string TypeName(const toml::value& v) {
   }
 }
 
-// Reads one key's value into the config; returns a problem, or "".
-using Reader = std::function<std::string(const toml::value&)>;
-
 std::string WrongType(const toml::value& v, std::string_view want) {
   return absl::StrCat("must be ", std::string(want), ", not ", TypeName(v));
 }
 
-Reader ReadString(std::string& out) {
-  return [&out](const toml::value& v) -> std::string {
-    if (!v.is_string()) return WrongType(v, "a string");
-    out = v.as_string().str;
-    return "";
-  };
+// Each `ReadValue` sets `out` from `v`, or leaves it and returns what is
+// wrong. Only types are checked here (and map entries, which merge into the
+// defaults); bounds wait for `ValidateServerConfig`, after the flags.
+
+std::vector<Problem> ReadValue(const ConfigKey<std::string>& /*key*/,
+                               const toml::value& v, std::string& out) {
+  if (!v.is_string()) return {{"", WrongType(v, "a string")}};
+  out = v.as_string().str;
+  return {};
 }
 
-Reader ReadInt(int& out) {
-  return [&out](const toml::value& v) -> std::string {
-    if (!v.is_integer()) return WrongType(v, "an integer");
-    const std::int64_t n = v.as_integer();
-    if (n < std::numeric_limits<int>::min() ||
-        n > std::numeric_limits<int>::max()) {
-      return absl::StrCat("is out of range (", n, ")");
-    }
-    out = static_cast<int>(n);
-    return "";
-  };
+std::vector<Problem> ReadValue(const ConfigKey<int>& /*key*/,
+                               const toml::value& v, int& out) {
+  if (!v.is_integer()) return {{"", WrongType(v, "an integer")}};
+  const std::int64_t n = v.as_integer();
+  if (n < std::numeric_limits<int>::min() ||
+      n > std::numeric_limits<int>::max()) {
+    return {{"", absl::StrCat("is out of range (", n, ")")}};
+  }
+  out = static_cast<int>(n);
+  return {};
 }
 
-Reader ReadBool(bool& out) {
-  return [&out](const toml::value& v) -> std::string {
-    if (!v.is_boolean()) return WrongType(v, "true or false");
-    out = v.as_boolean();
-    return "";
-  };
+std::vector<Problem> ReadValue(const ConfigKey<bool>& /*key*/,
+                               const toml::value& v, bool& out) {
+  if (!v.is_boolean()) return {{"", WrongType(v, "true or false")}};
+  out = v.as_boolean();
+  return {};
 }
 
-Reader ReadNumber(double& out) {
-  return [&out](const toml::value& v) -> std::string {
-    if (v.is_integer()) {
-      out = static_cast<double>(v.as_integer());
-    } else if (v.is_floating()) {
-      out = v.as_floating();
+std::vector<Problem> ReadValue(const ConfigKey<double>& /*key*/,
+                               const toml::value& v, double& out) {
+  if (v.is_integer()) {
+    out = static_cast<double>(v.as_integer());
+  } else if (v.is_floating()) {
+    out = v.as_floating();
+  } else {
+    return {{"", WrongType(v, "a number")}};
+  }
+  return {};
+}
+
+// TOML dates (2026-10-01) and strings ("2026-10-01") both become
+// "YYYY-MM-DD".
+std::vector<Problem> ReadValue(const ConfigKey<Dates>& /*key*/,
+                               const toml::value& v, Dates& out) {
+  if (!v.is_array()) return {{"", WrongType(v, "an array of dates")}};
+  Dates days;
+  for (const toml::value& e : v.as_array()) {
+    if (e.is_string()) {
+      days.push_back(e.as_string().str);
+    } else if (e.is_local_date()) {
+      const toml::local_date& d = e.as_local_date();
+      days.push_back(absl::StrFormat("%04d-%02d-%02d", d.year,
+                                     d.month + 1,  // toml11 months are 0-11
+                                     d.day));
     } else {
-      return WrongType(v, "a number");
+      return {{absl::StrCat("[", days.size(), "]"),
+               WrongType(e, "a date \"YYYY-MM-DD\"")}};
     }
-    return "";
-  };
+  }
+  out = std::move(days);
+  return {};
 }
 
-// Holidays may be written as TOML dates (2026-10-01) or as strings
-// ("2026-10-01"); both end up as "YYYY-MM-DD".
-Reader ReadDays(std::vector<std::string>& out) {
-  return [&out](const toml::value& v) -> std::string {
-    if (!v.is_array()) return WrongType(v, "an array of dates");
-    std::vector<std::string> days;
-    for (const toml::value& e : v.as_array()) {
-      if (e.is_string()) {
-        days.push_back(e.as_string().str);
-      } else if (e.is_local_date()) {
-        const toml::local_date& d = e.as_local_date();
-        days.push_back(absl::StrFormat("%04d-%02d-%02d", d.year,
-                                       d.month + 1,  // toml11 months are 0-11
-                                       d.day));
-      } else {
-        return absl::StrCat("[", days.size(), "] ",
-                            WrongType(e, "a date \"YYYY-MM-DD\""));
+// Each entry given replaces that bucket's default only; the entries are
+// checked against the key's bounds here, since a partial table is useless.
+std::vector<Problem> ReadValue(const ConfigKey<Limits>& key,
+                               const toml::value& v, Limits& out) {
+  if (!v.is_table()) return {{"", WrongType(v, "a table of bucket = limit")}};
+  // Sorted, so that messages come in a stable order.
+  const std::map<std::string, toml::value> entries(v.as_table().begin(),
+                                                   v.as_table().end());
+  std::vector<Problem> problems;
+  Limits limits = out;
+  for (const auto& [name, limit] : entries) {
+    const std::string path = absl::StrCat(".", name);
+    if (!absl::c_linear_search(key.one_of, name)) {
+      problems.push_back({path, "is not a controlled bucket"});
+    } else if (!limit.is_integer()) {
+      problems.push_back({path, WrongType(limit, "an integer")});
+    } else if (key.range && (limit.as_integer() < key.range->min ||
+                             limit.as_integer() > key.range->max)) {
+      problems.push_back(
+          {path, OutOfRange(*key.range, key.unit, limit.as_integer())});
+    } else {
+      limits[name] = static_cast<int>(limit.as_integer());
+    }
+  }
+  if (problems.empty()) out = std::move(limits);
+  return problems;
+}
+
+// ------------------------------------------------------------------ flags
+
+std::string FlagNames(std::string_view name, std::string_view flag) {
+  if (!flag.empty()) return std::string(flag);
+  return absl::StrCat("--",
+                      absl::StrReplaceAll(std::string(name), {{"_", "-"}}));
+}
+
+template <typename T>
+CLI::Option* AddFlag(CLI::App& app, const ConfigKey<T>& key, T& out) {
+  CLI::Option* option = nullptr;
+  const std::string names = FlagNames(key.name, key.flag);
+  const std::string help(key.help);
+  if constexpr (std::is_same_v<T, bool>) {
+    return app.add_flag(names, out, help);
+  } else if constexpr (std::is_same_v<T, Limits>) {
+    // The entries given, checked as they are parsed; `ApplyTo` merges them.
+    out.clear();
+    const int min = key.range ? key.range->min : 0;
+    const std::string form = absl::StrCat(
+        "must be ", std::string(key.value_name), " with N >= ", min,
+        " and NAME one of ", absl::StrJoin(key.one_of, ", "));
+    auto valid = [buckets = key.one_of, min, form](std::string& entry) {
+      const size_t eq = entry.find('=');
+      int limit = min - 1;
+      if (eq == std::string::npos ||
+          !absl::c_linear_search(buckets, entry.substr(0, eq)) ||
+          !absl::SimpleAtoi(entry.substr(eq + 1), &limit) || limit < min) {
+        return absl::StrCat("'", entry, "' ", form);
       }
-    }
-    out = std::move(days);
-    return "";
-  };
-}
-
-// One entry per controlled bucket; entries given replace that bucket's
-// default only.
-Reader ReadLimits(std::map<std::string, int>& out) {
-  return [&out](const toml::value& v) -> std::string {
-    if (!v.is_table()) return WrongType(v, "a table of bucket = limit");
-    std::vector<std::string> problems;
-    std::map<std::string, int> limits = out;
-    for (const auto& [name, limit] : v.as_table()) {
-      if (!domain::ParseControlledBucket(name).has_value()) {
-        problems.push_back(
-            absl::StrCat(".", name, " is not a controlled bucket"));
-      } else if (!limit.is_integer()) {
-        problems.push_back(
-            absl::StrCat(".", name, " ", WrongType(limit, "an integer")));
-      } else if (limit.as_integer() < 0 ||
-                 limit.as_integer() > workflow::kMaxUnits) {
-        problems.push_back(
-            absl::StrCat(".", name, " must be 0 to ", workflow::kMaxUnits));
-      } else {
-        limits[name] = static_cast<int>(limit.as_integer());
+      return std::string();
+    };
+    auto merge = [&out](const std::vector<std::string>& entries) {
+      for (const std::string& entry : entries) {
+        const size_t eq = entry.find('=');
+        int limit = 0;
+        // The validator has already checked the form.
+        if (eq != std::string::npos &&
+            absl::SimpleAtoi(entry.substr(eq + 1), &limit)) {
+          out[entry.substr(0, eq)] = limit;
+        }
       }
+    };
+    option =
+        app.add_option_function<std::vector<std::string>>(names, merge, help)
+            ->check(CLI::Validator(valid, ""));
+  } else if constexpr (std::is_same_v<T, Dates>) {
+    option = app.add_option(names, out, help);
+  } else {
+    // Strings and numbers show their default in --help.
+    option = app.add_option(names, out, help);
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (!key.one_of.empty()) option->check(CLI::IsMember(key.one_of));
     }
-    // The caller prefixes the key to the first entry; repeat it for the rest.
-    if (!problems.empty()) {
-      return absl::StrJoin(problems, "; controlled_limits");
-    }
-    out = std::move(limits);
-    return "";
-  };
+    option->capture_default_str();
+  }
+  if (!key.value_name.empty()) option->type_name(std::string(key.value_name));
+  return option;
 }
 
-std::map<std::string, Reader> Readers(ServerConfig& c) {
-  return {
-      {"grpc_address", ReadString(c.grpc_address)},
-      {"http_address", ReadString(c.http_address)},
-      {"max_message_bytes", ReadInt(c.max_message_bytes)},
-      {"tls_cert_file", ReadString(c.tls_cert_file)},
-      {"tls_key_file", ReadString(c.tls_key_file)},
-      {"tls_client_ca_file", ReadString(c.tls_client_ca_file)},
-      {"db_path", ReadString(c.db_path)},
-      {"synchronous", ReadString(c.synchronous)},
-      {"district_id", ReadString(c.district_id)},
-      {"district_name", ReadString(c.district_name)},
-      {"time_zone", ReadString(c.time_zone)},
-      {"holidays", ReadDays(c.holidays)},
-      {"review_working_days", ReadInt(c.review_working_days)},
-      {"provisional_working_days", ReadInt(c.provisional_working_days)},
-      {"release_on_overdue", ReadBool(c.release_on_overdue)},
-      {"lead_time_days", ReadInt(c.lead_time_days)},
-      {"capacity_blocks", ReadBool(c.capacity_blocks)},
-      {"two_approval_hours", ReadNumber(c.two_approval_hours)},
-      {"controlled_limits", ReadLimits(c.controlled_limits)},
-      {"admin_token_file", ReadString(c.admin_token_file)},
-      {"demo", ReadBool(c.demo)},
-      {"signing_key_file", ReadString(c.signing_key_file)},
-      {"checkpoint_every_events", ReadInt(c.checkpoint_every_events)},
-      {"checkpoint_interval_seconds", ReadInt(c.checkpoint_interval_seconds)},
-      {"tick_interval_seconds", ReadInt(c.tick_interval_seconds)},
-      {"log_level", ReadString(c.log_level)},
-  };
+// A flag's value laid over the file's: a map merges, anything else replaces.
+template <typename T>
+void Overlay(const T& given, T& config) {
+  config = given;
+}
+
+void Overlay(const Limits& given, Limits& config) {
+  for (const auto& [name, limit] : given) config[name] = limit;
 }
 
 // ------------------------------------------------------------- validation
 
-const std::set<std::string>& LogLevels() {
-  static const auto* const kLevels = new std::set<std::string>{
-      "trace", "debug", "info", "warn", "error", "critical", "off"};
-  return *kLevels;
-}
-
-void CheckRange(std::vector<std::string>& problems, const char* key, int value,
-                int min, int max) {
-  if (value < min || value > max) {
-    problems.push_back(
-        absl::StrCat(key, ": must be ", min, " to ", max, ", not ", value));
+// What is wrong with one key's value, by its bounds.
+template <typename T>
+std::vector<Problem> CheckValue(const ConfigKey<T>& key, const T& value) {
+  std::vector<Problem> problems;
+  if constexpr (std::is_same_v<T, int>) {
+    if (key.range && (value < key.range->min || value > key.range->max)) {
+      problems.push_back({"", OutOfRange(*key.range, key.unit, value)});
+    }
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!key.one_of.empty() && !absl::c_linear_search(key.one_of, value)) {
+      problems.push_back({"", OneOf(key.one_of, value)});
+    }
+  } else if constexpr (std::is_same_v<T, Limits>) {
+    for (const auto& [name, limit] : value) {
+      const std::string path = absl::StrCat(".", name);
+      if (!key.one_of.empty() && !absl::c_linear_search(key.one_of, name)) {
+        problems.push_back({path, "not a controlled bucket"});
+      } else if (key.range &&
+                 (limit < key.range->min || limit > key.range->max)) {
+        problems.push_back({path, OutOfRange(*key.range, key.unit, limit)});
+      }
+    }
   }
+  if (key.check) {
+    if constexpr (std::is_same_v<T, Dates>) {
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (std::string what = key.check(value[i]); !what.empty()) {
+          problems.push_back({absl::StrCat("[", i, "]"), std::move(what)});
+        }
+      }
+    } else if (std::string what = key.check(value); !what.empty()) {
+      problems.push_back({"", std::move(what)});
+    }
+  }
+  return problems;
 }
 
-bool FileReadable(const std::string& path) {
-  std::ifstream in(path);
-  return in.good();
-}
-
-absl::Status Invalid(const std::vector<std::string>& problems) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid configuration: ", absl::StrJoin(problems, "; ")));
+// The rules between keys, which no single entry of the table can state.
+void CheckPairs(const ServerConfig& c, std::vector<std::string>& problems) {
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    problems.emplace_back(
+        "tls_cert_file, tls_key_file: give both to turn TLS on, or neither");
+  }
+  if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
+    problems.emplace_back(
+        "tls_client_ca_file: mutual TLS needs tls_cert_file and "
+        "tls_key_file too");
+  }
 }
 
 }  // namespace
@@ -252,33 +566,47 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& toml_path) {
         "cannot read config file '", toml_path,
         "'; check the path given with --config and its permissions"));
   }
-  ServerConfig config;
-  std::vector<std::string> problems;
+  toml::value root;
   try {
-    const toml::value root = toml::parse(in, toml_path);
-    if (!root.is_table()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(toml_path, ": the file is not a TOML table"));
-    }
-    std::map<std::string, Reader> readers = Readers(config);
-    for (const auto& [key, value] : root.as_table()) {
-      auto it = readers.find(key);
-      if (it == readers.end()) {
-        problems.push_back(
-            absl::StrCat("unknown key '", key,
-                         "' (deploy/taskgate.example.toml lists every key)"));
-        continue;
-      }
-      if (std::string problem = it->second(value); !problem.empty()) {
-        // "holidays[0] ...", "controlled_limits.x ...", "demo must ...".
-        const bool path = problem[0] == '[' || problem[0] == '.';
-        problems.push_back(absl::StrCat(key, path ? "" : " ", problem));
-      }
-    }
+    root = toml::parse(in, toml_path);
   } catch (const std::exception& e) {
     // toml11 reports syntax errors with the line and a caret.
     return absl::InvalidArgumentError(
         absl::StrCat(toml_path, ": not valid TOML: ", e.what()));
+  }
+  if (!root.is_table()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(toml_path, ": the file is not a TOML table"));
+  }
+  ServerConfig config;
+  std::vector<std::string> problems;
+  std::set<std::string> known;
+  for (const AnyConfigKey& any : ServerConfigKeys()) {
+    std::visit(
+        [&](const auto& key) {
+          const std::string name(key.name);
+          known.insert(name);
+          if (!root.contains(name)) return;
+          // "demo must ...", "holidays[0] must ...", "controlled_limits.x
+          // is ...".
+          for (const Problem& p :
+               ReadValue(key, root.at(name), config.*key.field)) {
+            problems.push_back(absl::StrCat(name, p.path, " ", p.what));
+          }
+        },
+        any);
+  }
+  const std::set<std::string> unknown = [&] {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : root.as_table()) {
+      if (!known.contains(key)) keys.insert(key);
+    }
+    return keys;
+  }();
+  for (const std::string& key : unknown) {
+    problems.push_back(
+        absl::StrCat("unknown key '", key,
+                     "' (deploy/taskgate.example.toml lists every key)"));
   }
   if (!problems.empty()) {
     return absl::InvalidArgumentError(
@@ -287,122 +615,34 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& toml_path) {
   return config;
 }
 
-void AddServerFlags(CLI::App& app, ServerConfig& config) {
-  app.add_option("--grpc-address", config.grpc_address,
-                 "gRPC listen address host:port (port 0: any free port)")
-      ->capture_default_str();
-  app.add_option("--http-address", config.http_address,
-                 "HTTP /healthz and /metrics address host:port; empty "
-                 "disables it")
-      ->capture_default_str();
-  app.add_option("--max-message-bytes", config.max_message_bytes,
-                 "Largest gRPC message accepted or sent, in bytes")
-      ->capture_default_str();
-  app.add_option("--tls-cert-file", config.tls_cert_file,
-                 "Server certificate chain (PEM); with --tls-key-file turns "
-                 "TLS on");
-  app.add_option("--tls-key-file", config.tls_key_file,
-                 "Server private key (PEM)");
-  app.add_option("--tls-client-ca-file", config.tls_client_ca_file,
-                 "CA bundle (PEM) for client certificates: requires mutual "
-                 "TLS");
-  app.add_option("--db,--db-path", config.db_path,
-                 "SQLite database file (created on first start)")
-      ->capture_default_str();
-  app.add_option(
-         "--synchronous", config.synchronous,
-         "SQLite synchronous mode: FULL (survives power loss) or NORMAL")
-      ->check(CLI::IsMember({"FULL", "NORMAL"}))
-      ->capture_default_str();
-  app.add_option("--district-id", config.district_id, "District id")
-      ->capture_default_str();
-  app.add_option("--district-name", config.district_name,
-                 "Name of the district created on first start")
-      ->capture_default_str();
-  app.add_option("--time-zone", config.time_zone,
-                 "IANA time zone of the district's dates")
-      ->capture_default_str();
-  app.add_option("--holiday", config.holidays,
-                 "Non-working day YYYY-MM-DD; repeat it; replaces the "
-                 "file's list")
-      ->type_name("DATE");
-  app.add_option("--review-working-days", config.review_working_days,
-                 "Review SLA in working days")
-      ->capture_default_str();
-  app.add_option("--provisional-working-days", config.provisional_working_days,
-                 "SLA of emergency (PROVISIONAL) tasks in working days")
-      ->capture_default_str();
-  app.add_flag("--release-on-overdue", config.release_on_overdue,
-               "Release an overdue claimed review back to the queue");
-  app.add_option("--lead-time-days", config.lead_time_days,
-                 "Calendar days a start date must lie after submission "
-                 "(R-LEAD-TIME)")
-      ->capture_default_str();
-  app.add_flag("--capacity-blocks", config.capacity_blocks,
-               "Make R-CAPACITY a BLOCK finding instead of a WARN");
-  app.add_option("--two-approval-hours", config.two_approval_hours,
-                 "Hours x communities above which two approvals are needed")
-      ->capture_default_str();
-  app.add_option_function<std::vector<std::string>>(
-         "--controlled-limit",
-         [&config](const std::vector<std::string>& entries) {
-           for (const std::string& entry : entries) {
-             const size_t eq = entry.find('=');
-             int limit = 0;
-             // The validator below has already checked the form.
-             if (eq != std::string::npos &&
-                 absl::SimpleAtoi(entry.substr(eq + 1), &limit)) {
-               config.controlled_limits[entry.substr(0, eq)] = limit;
-             }
-           }
-         },
-         "Per-community limit of a controlled bucket, NAME=N; repeat it")
-      ->type_name("NAME=N")
-      ->check(CLI::Validator(
-          [](std::string& entry) -> std::string {
-            const size_t eq = entry.find('=');
-            int limit = -1;
-            if (eq == std::string::npos ||
-                !domain::ParseControlledBucket(entry.substr(0, eq))
-                     .has_value() ||
-                !absl::SimpleAtoi(entry.substr(eq + 1), &limit) || limit < 0) {
-              return absl::StrCat(
-                  "'", entry,
-                  "' must be NAME=N with N >= 0 and NAME one of work_body, "
-                  "forms_and_ledgers, creation_campaign, inspection, "
-                  "signboard, certificate, training");
-            }
-            return "";
-          },
-          ""));
-  app.add_option("--admin-token-file", config.admin_token_file,
-                 "Where the first start writes the initial admin token "
-                 "(mode 0600)")
-      ->capture_default_str();
-  app.add_flag("--demo", config.demo,
-               "Load the demo catalog, communities and principals on first "
-               "start");
-  app.add_option("--signing-key-file", config.signing_key_file,
-                 "The Ed25519 key that signs audit checkpoints (created with "
-                 "mode 0600 on first start; default: signing.key beside the "
-                 "database)");
-  app.add_option("--checkpoint-every-events", config.checkpoint_every_events,
-                 "Sign a checkpoint once this many audit events are not yet "
-                 "covered by one")
-      ->capture_default_str();
-  app.add_option("--checkpoint-interval-seconds",
-                 config.checkpoint_interval_seconds,
-                 "Sign a checkpoint when the newest is this old and events "
-                 "came since")
-      ->capture_default_str();
-  app.add_option("--tick-interval-seconds", config.tick_interval_seconds,
-                 "Longest sleep of the workflow timer, in seconds")
-      ->capture_default_str();
-  app.add_option("--log-level", config.log_level,
-                 "trace, debug, info, warn, error, critical or off")
-      ->check(CLI::IsMember(
-          std::vector<std::string>(LogLevels().begin(), LogLevels().end())))
-      ->capture_default_str();
+ServerFlags::ServerFlags(CLI::App& app) {
+  for (const AnyConfigKey& any : ServerConfigKeys()) {
+    options_.push_back(std::visit(
+        [&](const auto& key) -> const CLI::Option* {
+          return AddFlag(app, key, given_.*key.field);
+        },
+        any));
+  }
+}
+
+void ServerFlags::ApplyTo(ServerConfig& config) const {
+  const std::vector<AnyConfigKey>& keys = ServerConfigKeys();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (options_[i]->count() == 0) continue;
+    std::visit(
+        [&](const auto& key) { Overlay(given_.*key.field, config.*key.field); },
+        keys[i]);
+  }
+}
+
+absl::StatusOr<ServerConfig> ServerFlags::Resolve(
+    const std::string& config_path) const {
+  ServerConfig config;
+  if (!config_path.empty()) {
+    TASKGATE_ASSIGN_OR_RETURN(config, LoadServerConfig(config_path));
+  }
+  ApplyTo(config);
+  return config;
 }
 
 std::string SigningKeyPath(const ServerConfig& config) {
@@ -414,95 +654,22 @@ std::string SigningKeyPath(const ServerConfig& config) {
   return (dir.empty() ? std::filesystem::path(".") : dir) / "signing.key";
 }
 
-absl::Status ValidateServerConfig(const ServerConfig& c) {
+absl::Status ValidateServerConfig(const ServerConfig& config) {
   std::vector<std::string> problems;
-  if (absl::StatusOr<HostPort> hp = ParseHostPort(c.grpc_address); !hp.ok()) {
-    problems.push_back(
-        absl::StrCat("grpc_address: ", std::string(hp.status().message())));
+  for (const AnyConfigKey& any : ServerConfigKeys()) {
+    std::visit(
+        [&](const auto& key) {
+          for (const Problem& p : CheckValue(key, config.*key.field)) {
+            problems.push_back(
+                absl::StrCat(std::string(key.name), p.path, ": ", p.what));
+          }
+        },
+        any);
   }
-  if (!c.http_address.empty()) {
-    if (absl::StatusOr<HostPort> hp = ParseHostPort(c.http_address); !hp.ok()) {
-      problems.push_back(
-          absl::StrCat("http_address: ", std::string(hp.status().message())));
-    }
-  }
-  CheckRange(problems, "max_message_bytes", c.max_message_bytes, 64 * 1024,
-             1024 * 1024 * 1024);
-  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
-    problems.push_back(
-        "tls_cert_file, tls_key_file: give both to turn TLS on, or neither");
-  }
-  if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
-    problems.push_back(
-        "tls_client_ca_file: mutual TLS needs tls_cert_file and "
-        "tls_key_file too");
-  }
-  for (const auto& [key, path] :
-       {std::pair<const char*, const std::string&>{"tls_cert_file",
-                                                   c.tls_cert_file},
-        {"tls_key_file", c.tls_key_file},
-        {"tls_client_ca_file", c.tls_client_ca_file}}) {
-    if (!path.empty() && !FileReadable(path)) {
-      problems.push_back(absl::StrCat(key, ": cannot read '", path, "'"));
-    }
-  }
-  if (c.db_path.empty()) problems.push_back("db_path: must not be empty");
-  if (c.synchronous != "FULL" && c.synchronous != "NORMAL") {
-    problems.push_back(absl::StrCat(
-        "synchronous: must be FULL or NORMAL, not '", c.synchronous, "'"));
-  }
-  if (!workflow::IsValidId(c.district_id)) {
-    problems.push_back(
-        absl::StrCat("district_id: '", c.district_id,
-                     "' must be 1 to 63 of [a-z0-9-_.], starting with a "
-                     "letter or digit"));
-  }
-  if (c.district_name.empty()) {
-    problems.push_back("district_name: must not be empty");
-  }
-  absl::TimeZone tz;
-  if (!absl::LoadTimeZone(c.time_zone, &tz)) {
-    problems.push_back(absl::StrCat(
-        "time_zone: unknown time zone '", c.time_zone,
-        "'; use an IANA name such as Asia/Shanghai (needs tzdata)"));
-  }
-  for (size_t i = 0; i < c.holidays.size(); ++i) {
-    if (!domain::ParseCivilDay(c.holidays[i]).ok()) {
-      problems.push_back(absl::StrCat("holidays[", i, "]: '", c.holidays[i],
-                                      "' is not a date YYYY-MM-DD"));
-    }
-  }
-  CheckRange(problems, "review_working_days", c.review_working_days, 1, 365);
-  CheckRange(problems, "provisional_working_days", c.provisional_working_days,
-             1, 365);
-  CheckRange(problems, "lead_time_days", c.lead_time_days, 0, 3650);
-  if (!(c.two_approval_hours > 0)) {
-    problems.push_back("two_approval_hours: must be greater than 0");
-  }
-  for (const auto& [name, limit] : c.controlled_limits) {
-    if (!domain::ParseControlledBucket(name).has_value()) {
-      problems.push_back(absl::StrCat("controlled_limits.", name,
-                                      ": not a controlled bucket"));
-    } else if (limit < 0 || limit > workflow::kMaxUnits) {
-      problems.push_back(absl::StrCat("controlled_limits.", name,
-                                      ": must be 0 to ", workflow::kMaxUnits));
-    }
-  }
-  if (c.admin_token_file.empty()) {
-    problems.push_back("admin_token_file: must not be empty");
-  }
-  CheckRange(problems, "checkpoint_every_events", c.checkpoint_every_events, 1,
-             1000000);
-  CheckRange(problems, "checkpoint_interval_seconds",
-             c.checkpoint_interval_seconds, 1, 7 * 86400);
-  CheckRange(problems, "tick_interval_seconds", c.tick_interval_seconds, 1,
-             86400);
-  if (LogLevels().count(c.log_level) == 0) {
-    problems.push_back(absl::StrCat("log_level: must be one of ",
-                                    absl::StrJoin(LogLevels(), ", ")));
-  }
-  if (!problems.empty()) return Invalid(problems);
-  return absl::OkStatus();
+  CheckPairs(config, problems);
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid configuration: ", absl::StrJoin(problems, "; ")));
 }
 
 absl::StatusOr<workflow::EngineOptions> ToEngineOptions(

@@ -1,16 +1,28 @@
 // The configuration of `taskgated`: listeners, TLS, storage, the district and
 // its calendar, rule and SLA settings, credentials, timers and logging.
 //
-// Sources, in increasing precedence: the defaults below, a TOML file
-// (`LoadServerConfig`, keys named exactly like the fields), and command-line
-// flags (`AddServerFlags`, the key with '-' for '_': `review_working_days`
-// is `--review-working-days`). deploy/taskgate.example.toml lists every key
-// with its default. Plain values and pure functions; thread-safe.
+// Sources, in increasing precedence: the defaults of `ServerConfig`, a TOML
+// file (`LoadServerConfig`), and command-line flags (`ServerFlags`).
+//
+// A key is its field below, whose initializer is the default, and one entry
+// of `ServerConfigKeys()` (config.cc): the TOML key, the field, the flag and
+// its help, the unit and the bounds. The TOML reader, the flags,
+// `ValidateServerConfig` and the test of deploy/taskgate.example.toml (which
+// must list every key with its default, and nothing else) all walk that
+// table, so a new key is a field, an entry and a line of the example.
+//
+// Thread-safety: `ServerConfig` and the table are plain values, and the free
+// functions are pure; `ServerFlags` is used by one thread, like its
+// `CLI::App`.
 #ifndef TASKGATE_SERVICES_CONFIG_H_
 #define TASKGATE_SERVICES_CONFIG_H_
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -94,6 +106,76 @@ struct ServerConfig {
   static std::map<std::string, int> DefaultControlledLimits();
 };
 
+// Inclusive bounds of an integer.
+struct IntRange {
+  int min = 0;
+  int max = 0;
+};
+
+namespace config_internal {
+// What `ConfigKey<T>::check` looks at: each element of a list, else the
+// value itself.
+template <typename T>
+struct Checked {
+  using Type = T;
+};
+template <typename E>
+struct Checked<std::vector<E>> {
+  using Type = E;
+};
+}  // namespace config_internal
+
+// One key of the configuration, whose field in `ServerConfig` has type `T`.
+// The type picks how the key is read and given as a flag:
+//   std::string, int, double  a TOML value of that type; `--flag VALUE`
+//                             (an integer is a fine double);
+//   bool                      true/false; `--flag` or `--flag=false`;
+//   std::vector<std::string>  a list of dates, TOML dates or "YYYY-MM-DD"
+//                             strings; the flag repeats, and the values
+//                             given replace the file's list;
+//   std::map<std::string,int> a TOML table of controlled bucket = limit; the
+//                             flag repeats as NAME=N, and each entry given
+//                             replaces that bucket's value only.
+// Bounds (`range`, `one_of`, `check`) are what `ValidateServerConfig`
+// enforces; a flag refuses a value outside `one_of` while parsing, so that a
+// typo of a fixed word stops at once.
+template <typename T>
+struct ConfigKey {
+  using Check = std::function<std::string(
+      const typename config_internal::Checked<T>::Type&)>;
+
+  // The TOML key; a map is a TOML table of this name.
+  std::string_view name;
+  T ServerConfig::*field = nullptr;
+  // CLI11 names of the flag; empty: "--" and `name` with '-' for '_'.
+  std::string_view flag = {};
+  // One line for --help.
+  std::string_view help = {};
+  // The placeholder of the flag's value in --help; empty: CLI11's (TEXT, INT,
+  // FLOAT).
+  std::string_view value_name = {};
+  // What an integer counts ("seconds"), for messages; empty: nothing.
+  std::string_view unit = {};
+  // The bounds of an integer, or of each value of a map.
+  std::optional<IntRange> range = std::nullopt;
+  // The words a string, or each name of a map, may be; empty: any.
+  std::vector<std::string> one_of = {};
+  // Checks the value, or each element of a list, beyond the bounds above;
+  // returns what is wrong with it, or "" (without the key's name, which the
+  // caller puts in front).
+  Check check = nullptr;
+};
+
+// A key of any of the types above.
+using AnyConfigKey =
+    std::variant<ConfigKey<std::string>, ConfigKey<int>, ConfigKey<bool>,
+                 ConfigKey<double>, ConfigKey<std::vector<std::string>>,
+                 ConfigKey<std::map<std::string, int>>>;
+
+// Every key of `ServerConfig` except `handle_signals`, in the order of the
+// struct, of --help and of validation messages. Built once; never destroyed.
+const std::vector<AnyConfigKey>& ServerConfigKeys();
+
 // The signing key of `config`: `signing_key_file`, or signing.key in the
 // directory of `db_path` (the working directory for ":memory:").
 std::string SigningKeyPath(const ServerConfig& config);
@@ -111,20 +193,47 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address);
 // Reads the TOML file at `toml_path` over the defaults. Keys absent from the
 // file keep their defaults. Errors: NOT_FOUND when the file cannot be read;
 // INVALID_ARGUMENT for a syntax error, an unknown key, or a value of the
-// wrong type or range, naming each such key. Values are not cross-checked
-// here (see `ValidateServerConfig`), since flags may still override them.
+// wrong type (or a map entry out of range), naming each such key. Values are
+// not otherwise checked here (see `ValidateServerConfig`), since flags may
+// still override them.
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& toml_path);
 
-// Registers one flag per key on `app`, writing into `config` when given.
-// Parse the command line twice to layer flags over a file: once to learn
-// `--config`, then, after `LoadServerConfig`, again into the loaded config
-// (only the flags given change it). Bool keys are flags that also take a
-// value (`--demo`, `--release-on-overdue=false`); `--holiday` and
-// `--controlled-limit name=N` repeat. `config` must outlive parsing.
-void AddServerFlags(CLI::App& app, ServerConfig& config);
+// One flag per key of `ServerConfigKeys()`, registered on a `CLI::App`, and
+// the layering of the three sources:
+//
+//   CLI::App app;
+//   ServerFlags flags(app);
+//   app.parse(argc, argv);  // throws CLI::ParseError; see CLI::App::exit
+//   absl::StatusOr<ServerConfig> config = flags.Resolve(config_path);
+//
+// Only the flags given change the config. `app` must outlive this object,
+// which must outlive parsing; not thread-safe.
+class ServerFlags final {
+ public:
+  // Adds the flags to `app`, after those it has.
+  explicit ServerFlags(CLI::App& app);
+  ServerFlags(const ServerFlags&) = delete;
+  ServerFlags& operator=(const ServerFlags&) = delete;
+
+  // Lays the flags given over `config`. Meaningful after a successful parse.
+  void ApplyTo(ServerConfig& config) const;
+
+  // The defaults, overlaid by the TOML file at `config_path` (no file when
+  // it is empty), overlaid by the flags given. Errors: those of
+  // `LoadServerConfig`. Does not validate (see `ValidateServerConfig`).
+  absl::StatusOr<ServerConfig> Resolve(const std::string& config_path) const;
+
+ private:
+  // Where CLI11 writes the values given; maps hold only the entries given.
+  ServerConfig given_;
+  // The option of each key, in the order of `ServerConfigKeys()`; owned by
+  // the app.
+  std::vector<const CLI::Option*> options_;
+};
 
 // INVALID_ARGUMENT naming every key whose value is unusable (addresses,
-// sizes, enums, time zone, holidays, limits, TLS files given in halves).
+// sizes, enums, time zone, holidays, limits, unreadable TLS files) and every
+// pair of keys that do not fit together (TLS files given in halves).
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // The workflow settings of `config`, after `ValidateServerConfig`: loads the

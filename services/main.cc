@@ -50,7 +50,9 @@ struct CommandLine {
   std::string kept_checkpoint;
 };
 
-std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd, ServerConfig& config) {
+// The flags of the binary itself; the config keys' flags follow them (see
+// `ServerFlags`).
+std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd) {
   auto app = std::make_unique<CLI::App>(kDescription, "taskgated");
   app->add_option("--config", cmd.config_path,
                   "TOML config file (see deploy/taskgate.example.toml); "
@@ -71,7 +73,6 @@ std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd, ServerConfig& config) {
                   "With --verify-db: a checkpoint you kept earlier "
                   "(taskgate audit checkpoint), which the log must still "
                   "match");
-  taskgate::services::AddServerFlags(*app, config);
   return app;
 }
 
@@ -158,34 +159,19 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
 }
 
 int Run(int argc, char** argv) {
-  // Pass 1 only finds --config (and answers --help or a bad flag); pass 2
-  // lays the flags over the loaded file.
   CommandLine cmd;
-  ServerConfig config;
-  {
-    ServerConfig scratch;
-    std::unique_ptr<CLI::App> app = MakeApp(cmd, scratch);
-    try {
-      app->parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app->exit(e);
-    }
+  std::unique_ptr<CLI::App> app = MakeApp(cmd);
+  // Flags over the file over the defaults, in one parse.
+  taskgate::services::ServerFlags flags(*app);
+  try {
+    app->parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app->exit(e);
   }
   SetUpLogging("info");
-  if (!cmd.config_path.empty()) {
-    absl::StatusOr<ServerConfig> loaded =
-        taskgate::services::LoadServerConfig(cmd.config_path);
-    if (!loaded.ok()) return Fail("cannot load the config", loaded.status());
-    config = *std::move(loaded);
-  }
-  {
-    std::unique_ptr<CLI::App> app = MakeApp(cmd, config);
-    try {
-      app->parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app->exit(e);
-    }
-  }
+  absl::StatusOr<ServerConfig> resolved = flags.Resolve(cmd.config_path);
+  if (!resolved.ok()) return Fail("cannot load the config", resolved.status());
+  ServerConfig config = *std::move(resolved);
   config.handle_signals = true;
   if (absl::Status valid = taskgate::services::ValidateServerConfig(config);
       !valid.ok()) {

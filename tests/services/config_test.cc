@@ -2,14 +2,21 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <absl/strings/str_replace.h>
+#include <absl/strings/str_split.h>
 #include <absl/time/civil_time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <toml.hpp>
 
 #include "domain/types.h"
 #include "tests/testing/status_matchers.h"
@@ -29,13 +36,30 @@ std::string WriteToml(const std::string& name, const std::string& text) {
   return path;
 }
 
-// Parses `args` (without the program name) as flags over `config`.
-void ParseFlags(ServerConfig& config, std::vector<std::string> args) {
-  CLI::App app;
-  AddServerFlags(app, config);
+std::string ExampleFile() {
+  return std::string(TASKGATE_SOURCE_DIR) + "/deploy/taskgate.example.toml";
+}
+
+// Parses `args` (without the program name) with the flags on `app`;
+// throws CLI::ParseError as `taskgated` would exit on it.
+void Parse(CLI::App& app, const std::vector<std::string>& args) {
   std::vector<const char*> argv = {"taskgated"};
   for (const std::string& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+// What `taskgated` makes of `args`: the defaults, then the TOML file at
+// `config_path` ("" for none), then the flags.
+absl::StatusOr<ServerConfig> ParseFlags(const std::vector<std::string>& args,
+                                        const std::string& config_path = "") {
+  CLI::App app;
+  ServerFlags flags(app);
+  Parse(app, args);
+  return flags.Resolve(config_path);
+}
+
+std::string KeyName(const AnyConfigKey& key) {
+  return std::visit([](const auto& k) { return std::string(k.name); }, key);
 }
 
 TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
@@ -76,10 +100,68 @@ TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
 }
 
 TEST(ServerConfig, ExampleFileEqualsTheDefaults) {
-  ASSERT_OK_AND_ASSIGN(ServerConfig loaded,
-                       LoadServerConfig(std::string(TASKGATE_SOURCE_DIR) +
-                                        "/deploy/taskgate.example.toml"));
+  ASSERT_OK_AND_ASSIGN(ServerConfig loaded, LoadServerConfig(ExampleFile()));
   EXPECT_TRUE(loaded == ServerConfig());
+}
+
+// The example file is the table in prose: every key of the table is written
+// out with its default (every bucket, for the map), and nothing else is.
+TEST(ServerConfig, ExampleFileListsEveryKeyOfTheTableWithItsDefault) {
+  const toml::value file = toml::parse(ExampleFile());
+  ASSERT_TRUE(file.is_table());
+  std::set<std::string> table_keys;
+  for (const AnyConfigKey& key : ServerConfigKeys()) {
+    table_keys.insert(KeyName(key));
+  }
+  for (const auto& [name, value] : file.as_table()) {
+    EXPECT_TRUE(table_keys.contains(name))
+        << "the example file has '" << name << "', which the table lacks";
+  }
+  ASSERT_OK_AND_ASSIGN(ServerConfig loaded, LoadServerConfig(ExampleFile()));
+  const ServerConfig defaults;
+  for (const AnyConfigKey& any : ServerConfigKeys()) {
+    std::visit(
+        [&](const auto& key) {
+          const std::string name(key.name);
+          ASSERT_TRUE(file.contains(name))
+              << name << " is missing from the example file";
+          EXPECT_TRUE(loaded.*key.field == defaults.*key.field)
+              << name << " differs from its default in the example file";
+          using T = std::decay_t<decltype(defaults.*key.field)>;
+          if constexpr (std::is_same_v<T, std::map<std::string, int>>) {
+            for (const auto& [entry, value] : defaults.*key.field) {
+              EXPECT_TRUE(file.at(name).contains(entry))
+                  << name << "." << entry << " is missing from the example";
+            }
+          }
+        },
+        any);
+  }
+}
+
+// Each key is in the table once and is a flag with help: the key with '-'
+// for '_' unless the entry names its flags.
+TEST(ServerConfig, EveryKeyIsOneFlagWithHelp) {
+  CLI::App app;
+  const ServerFlags flags(app);
+  std::set<std::string> names;
+  for (const AnyConfigKey& any : ServerConfigKeys()) {
+    const std::string name = KeyName(any);
+    EXPECT_TRUE(names.insert(name).second) << name << " is listed twice";
+    std::visit(
+        [&](const auto& key) {
+          const std::string flag_names =
+              key.flag.empty() ? "--" + absl::StrReplaceAll(name, {{"_", "-"}})
+                               : std::string(key.flag);
+          for (const std::string& flag :
+               std::vector<std::string>(absl::StrSplit(flag_names, ','))) {
+            const CLI::Option* option = app.get_option_no_throw(flag);
+            ASSERT_NE(option, nullptr) << name << " has no flag " << flag;
+            EXPECT_FALSE(option->get_description().empty()) << flag;
+          }
+        },
+        any);
+  }
 }
 
 TEST(ServerConfig, LoadsKeysAndKeepsDefaultsForTheRest) {
@@ -162,10 +244,12 @@ release_on_overdue = true
 review_working_days = 10
 holidays = ["2026-10-01"]
 )");
-  ASSERT_OK_AND_ASSIGN(ServerConfig c, LoadServerConfig(path));
-  ParseFlags(c, {"--grpc-address", "127.0.0.1:0", "--release-on-overdue=false",
-                 "--holiday", "2026-05-01", "--holiday", "2026-05-04", "--db",
-                 "/tmp/x.db", "--controlled-limit", "signboard=3", "--demo"});
+  ASSERT_OK_AND_ASSIGN(
+      ServerConfig c,
+      ParseFlags({"--grpc-address", "127.0.0.1:0", "--release-on-overdue=false",
+                  "--holiday", "2026-05-01", "--holiday", "2026-05-04", "--db",
+                  "/tmp/x.db", "--controlled-limit", "signboard=3", "--demo"},
+                 path));
   EXPECT_EQ(c.grpc_address, "127.0.0.1:0");
   EXPECT_FALSE(c.release_on_overdue);
   EXPECT_EQ(c.review_working_days, 10);  // not given: the file's value
@@ -176,15 +260,36 @@ holidays = ["2026-10-01"]
   EXPECT_TRUE(c.demo);
 }
 
+TEST(ServerConfig, FlagsAloneOverrideTheDefaults) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig c,
+                       ParseFlags({"--review-working-days", "10",
+                                   "--controlled-limit", "signboard=3"}));
+  ServerConfig expected;
+  expected.review_working_days = 10;
+  expected.controlled_limits["signboard"] = 3;
+  EXPECT_TRUE(c == expected);
+}
+
+TEST(ServerConfig, FlagsOverAnUnreadableFileFail) {
+  EXPECT_THAT(ParseFlags({"--demo"}, ::testing::TempDir() + "/absent.toml"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("absent.toml")));
+}
+
 TEST(ServerConfig, BadFlagValuesAreRefused) {
-  ServerConfig c;
-  EXPECT_THROW(ParseFlags(c, {"--controlled-limit", "plaques=3"}),
-               CLI::ParseError);
-  EXPECT_THROW(ParseFlags(c, {"--synchronous", "OFF"}), CLI::ParseError);
-  EXPECT_THROW(ParseFlags(c, {"--review-working-days", "ten"}),
-               CLI::ParseError);
-  EXPECT_EQ(c.controlled_limits, ServerConfig::DefaultControlledLimits());
-  EXPECT_EQ(c.synchronous, "FULL");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"--controlled-limit", "plaques=3"},
+           {"--synchronous", "OFF"},
+           {"--review-working-days", "ten"}}) {
+    CLI::App app;
+    ServerFlags flags(app);
+    EXPECT_THROW(Parse(app, args), CLI::ParseError) << args[0];
+    // The refused bucket and mode never reach the config.
+    ServerConfig c;
+    flags.ApplyTo(c);
+    EXPECT_EQ(c.controlled_limits, ServerConfig::DefaultControlledLimits());
+    EXPECT_EQ(c.synchronous, "FULL");
+  }
 }
 
 TEST(ServerConfig, ValidationNamesEveryBadKey) {

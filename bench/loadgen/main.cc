@@ -493,14 +493,14 @@ absl::StatusOr<Fill> Bench::FillTo(int64_t target) {
     spec.limit = Seconds(deadline - now);
     spec.drain_limit = o_.drain_limit;
     const int64_t from_events = *events;
+    const int64_t ok_before = tasks.total_ok();
     spec.progress = [&] {
       const double s = Seconds(SteadyClock::now() - start);
-      const int64_t approx = from_events + 4 * tasks.total_ok();
+      const int64_t approx = from_events + 4 * (tasks.total_ok() - ok_before);
       Progress(absl::StrFormat(
           "  fill: about %d events after %.0f s (%.0f events/s)", approx, s,
           (approx - fill.events_before) / std::max(s, 1e-9)));
     };
-    const int64_t ok_before = tasks.total_ok();
     const PhaseTimes times = driver_->RunPhase(
         spec, workloads_->FullLife(o_.fill_in_flight, rpcs, tasks, &budget));
     if (times.interrupted) return absl::CancelledError("interrupted");

@@ -29,53 +29,34 @@ namespace taskgate::store::sqlite_internal {
 
 absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
     const EventQuery& query) {
-  if (query.limit < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "limit ", query.limit, " is negative; use 0 for no limit"));
-  }
-  std::string sql =
-      "SELECT seq, canonical, leaf_hash FROM audit_events "
-      "WHERE district_id = ?";
-  std::vector<Param> params = {query.district_id};
-  const auto equal = [&](const char* column, const std::string& value) {
-    if (value.empty()) return;
-    absl::StrAppend(&sql, " AND ", column, " = ?");
-    params.emplace_back(value);
-  };
-  equal("entity_type", query.entity_type);
-  equal("entity_id", query.entity_id);
-  equal("actor_id", query.actor_id);
-  equal("action", query.action);
-  equal("department_id", query.department_id);
-  equal("state_after", query.state_after);
+  TASKGATE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  FilterQuery select("SELECT seq, canonical, leaf_hash FROM audit_events",
+                     query.district_id);
+  select.Equal("entity_type", query.entity_type);
+  select.Equal("entity_id", query.entity_id);
+  select.Equal("actor_id", query.actor_id);
+  select.Equal("action", query.action);
+  select.Equal("department_id", query.department_id);
+  select.Equal("state_after", query.state_after);
   if (!query.community_id.empty()) {
-    absl::StrAppend(&sql,
-                    " AND seq IN (SELECT seq FROM audit_event_communities "
-                    "WHERE district_id = ? AND community_id = ?)");
-    params.emplace_back(query.district_id);
-    params.emplace_back(query.community_id);
+    select.Where(
+        "seq IN (SELECT seq FROM audit_event_communities "
+        "WHERE district_id = ? AND community_id = ?)",
+        {query.district_id, query.community_id});
   }
   if (query.from.has_value()) {
-    absl::StrAppend(&sql, " AND time >= ?");
-    params.emplace_back(CeilMicros(*query.from));
+    select.Where("time >= ?", {CeilMicros(*query.from)});
   }
   if (query.until.has_value()) {
-    absl::StrAppend(&sql, " AND time < ?");
-    params.emplace_back(CeilMicros(*query.until));
+    select.Where("time < ?", {CeilMicros(*query.until)});
   }
-  if (query.after_seq > 0) {
-    absl::StrAppend(&sql, " AND seq > ?");
-    params.emplace_back(query.after_seq);
-  }
-  if (query.max_seq > 0) {
-    absl::StrAppend(&sql, " AND seq <= ?");
-    params.emplace_back(query.max_seq);
-  }
-  absl::StrAppend(&sql, " ORDER BY seq LIMIT ?");
-  params.emplace_back(query.limit == 0 ? int64_t{-1} : int64_t{query.limit});
+  if (query.after_seq > 0) select.Where("seq > ?", {query.after_seq});
+  if (query.max_seq > 0) select.Where("seq <= ?", {query.max_seq});
+  select.Append(" ORDER BY seq LIMIT ?", {NoLimit(query.limit)});
 
   absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(sql, params));
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
+                            db_->Prepare(select.sql(), select.params()));
   std::vector<StoredEvent> events;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list events"));
@@ -105,13 +86,9 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
 absl::StatusOr<int64_t> SqliteStore::EventCount(
     const std::string& district_id) {
   absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_events "
-                   "WHERE district_id = ?",
-                   {district_id}));
-  TASKGATE_RETURN_IF_ERROR(stmt.Step("count events").status());
-  return stmt.Int(0);
+  return db_->ReadInt(
+      "SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE district_id = ?",
+      {district_id}, "count events");
 }
 
 absl::StatusOr<std::vector<audit::Hash>> SqliteStore::ListLeafHashes(

@@ -220,8 +220,9 @@ absl::StatusOr<Statement> Connection::Prepare(
 int64_t Connection::Changes() const { return sqlite3_changes(db_); }
 
 absl::StatusOr<int64_t> Connection::ReadInt(const std::string& sql,
+                                            const std::vector<Param>& params,
                                             std::string_view context) {
-  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, {}));
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, params));
   TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step(context));
   if (!row || stmt.IsNull(0)) return int64_t{0};
   return stmt.Int(0);

@@ -158,8 +158,10 @@ class Connection {
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t Changes() const;
 
-  // Reads the single integer `sql` returns; 0 when it returns no row or NULL.
+  // Reads the integer in the first column of the first row `sql` returns
+  // with `params` bound; 0 when it returns no row or NULL.
   absl::StatusOr<int64_t> ReadInt(const std::string& sql,
+                                  const std::vector<Param>& params,
                                   std::string_view context);
 
   // Runs `sql` without the cache and collects the first column of up to

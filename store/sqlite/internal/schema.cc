@@ -118,7 +118,7 @@ absl::Status ApplyMigration(Connection& db, const SqliteMigration& migration,
                             const std::string& context, int64_t& current) {
   // Another process may have migrated while we waited for the lock.
   TASKGATE_ASSIGN_OR_RETURN(current,
-                            db.ReadInt("PRAGMA user_version", context));
+                            db.ReadInt("PRAGMA user_version", {}, context));
   if (migration.version <= current) return absl::OkStatus();
   TASKGATE_RETURN_IF_ERROR(db.Exec(migration.sql, context));
   TASKGATE_RETURN_IF_ERROR(db.Exec(
@@ -129,7 +129,8 @@ absl::Status ApplyMigration(Connection& db, const SqliteMigration& migration,
 
 absl::Status Migrate(Connection& db) {
   TASKGATE_ASSIGN_OR_RETURN(
-      int64_t current, db.ReadInt("PRAGMA user_version", "read user_version"));
+      int64_t current,
+      db.ReadInt("PRAGMA user_version", {}, "read user_version"));
   for (const SqliteMigration& migration : SqliteMigrations()) {
     if (migration.version <= current) continue;
     const std::string context = absl::StrCat(
@@ -187,7 +188,7 @@ absl::Status PrepareDatabase(Connection& db, const std::string& path,
 
   TASKGATE_ASSIGN_OR_RETURN(
       const int64_t application_id,
-      db.ReadInt("PRAGMA application_id", "read application_id"));
+      db.ReadInt("PRAGMA application_id", {}, "read application_id"));
   if (application_id != kSqliteApplicationId) {
     return absl::InternalError(
         absl::StrCat(path, " has application_id ", application_id,

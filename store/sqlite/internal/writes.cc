@@ -22,10 +22,34 @@
 namespace taskgate::store::sqlite_internal {
 namespace {
 
+// Runs `sql`, an INSERT ... ON CONFLICT DO NOTHING, and returns whether it
+// inserted its row.
+absl::StatusOr<bool> Inserted(Connection& db, const std::string& sql,
+                              const std::vector<Param>& params,
+                              std::string_view context) {
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql, params));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run(context));
+  return db.Changes() != 0;
+}
+
+// Creates row `id` with `sql`, an INSERT ... ON CONFLICT DO NOTHING:
+// ALREADY_EXISTS naming `noun` `id` when the id is taken.
+absl::Status CreateRow(Connection& db, std::string_view noun,
+                       const std::string& d, const std::string& id,
+                       const std::string& sql,
+                       const std::vector<Param>& params) {
+  TASKGATE_ASSIGN_OR_RETURN(
+      const bool inserted,
+      Inserted(db, sql, params, absl::StrCat("create ", Sv(noun))));
+  if (inserted) return absl::OkStatus();
+  return absl::AlreadyExistsError(
+      absl::StrCat(Sv(noun), " ", id, " already exists in district ", d));
+}
+
 // After an optimistic UPDATE of `id` in `table` changed no row: NOT_FOUND
 // when the row is missing, else ABORTED naming the stored version.
 absl::Status MissingOrStale(Connection& db, std::string_view table,
-                            std::string_view what, const std::string& d,
+                            std::string_view noun, const std::string& d,
                             const std::string& id, int64_t expected_version) {
   TASKGATE_ASSIGN_OR_RETURN(
       Statement current,
@@ -34,31 +58,54 @@ absl::Status MissingOrStale(Connection& db, std::string_view table,
                  {d, id}));
   TASKGATE_ASSIGN_OR_RETURN(
       const bool found,
-      current.Step(absl::StrCat("read ", Sv(what), " version")));
+      current.Step(absl::StrCat("read ", Sv(noun), " version")));
   if (!found) {
     return absl::NotFoundError(
-        absl::StrCat(Sv(what), " ", id, " not found in district ", d));
+        absl::StrCat(Sv(noun), " ", id, " not found in district ", d));
   }
   return absl::AbortedError(absl::StrCat(
-      Sv(what), " ", id, " was changed by someone else (version ",
+      Sv(noun), " ", id, " was changed by someone else (version ",
       current.Int(0), ", expected ", expected_version, "); reload and retry"));
 }
 
-// NOT_FOUND, naming `what`, unless task `task_id` is stored.
-absl::Status RequireTask(Connection& db, const std::string& d,
-                         const std::string& task_id, std::string_view what) {
-  // Checked here for a clear message; the foreign key backs it up.
+// Updates row `id` of `table` with `sql`, an UPDATE of the row whose
+// version is `expected_version`; when that changed no row, errors as
+// `MissingOrStale`.
+absl::Status UpdateRow(Connection& db, std::string_view table,
+                       std::string_view noun, const std::string& d,
+                       const std::string& id, int64_t expected_version,
+                       const std::string& sql,
+                       const std::vector<Param>& params) {
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql, params));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run(absl::StrCat("update ", Sv(noun))));
+  if (db.Changes() == 1) return absl::OkStatus();
+  return MissingOrStale(db, table, noun, d, id, expected_version);
+}
+
+// Whether row (`d`, `id`) of `table` is stored.
+absl::StatusOr<bool> RowExists(Connection& db, std::string_view table,
+                               const std::string& d, const std::string& id,
+                               std::string_view context) {
   TASKGATE_ASSIGN_OR_RETURN(
-      Statement task,
-      db.Prepare("SELECT 1 FROM tasks WHERE district_id = ? AND id = ?",
-                 {d, task_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, task.Step("find task"));
-  if (!found) {
-    return absl::NotFoundError(
-        absl::StrCat(Sv(what), " refers to task ", task_id,
-                     ", which is not found in district ", d));
-  }
-  return absl::OkStatus();
+      Statement stmt,
+      db.Prepare(absl::StrCat("SELECT 1 FROM ", Sv(table),
+                              " WHERE district_id = ? AND id = ?"),
+                 {d, id}));
+  return stmt.Step(context);
+}
+
+// NOT_FOUND, naming `referrer`, unless `noun` `id` is stored in `table`.
+// Checked for a clear message; the foreign key backs it up.
+absl::Status RequireRow(Connection& db, std::string_view table,
+                        std::string_view noun, const std::string& d,
+                        const std::string& id, std::string_view referrer) {
+  TASKGATE_ASSIGN_OR_RETURN(
+      const bool found,
+      RowExists(db, table, d, id, absl::StrCat("find ", Sv(noun))));
+  if (found) return absl::OkStatus();
+  return absl::NotFoundError(
+      absl::StrCat(Sv(referrer), " refers to ", Sv(noun), " ", id,
+                   ", which is not found in district ", d));
 }
 
 absl::Status WriteCommunity(Connection& db, const std::string& d,
@@ -66,40 +113,17 @@ absl::Status WriteCommunity(Connection& db, const std::string& d,
   const domain::Community& c = write.community;
   const std::string body = domain::CommunityToJson(c);
   if (write.expected_version == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare("INSERT INTO communities (district_id, id, street, version, "
-                   "body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                   {d, c.id, c.street, c.version, body}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("create community"));
-    if (db.Changes() == 0) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("community ", c.id, " already exists in district ", d));
-    }
-    return absl::OkStatus();
+    return CreateRow(db, "community", d, c.id,
+                     "INSERT INTO communities (district_id, id, street, "
+                     "version, body) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT DO NOTHING",
+                     {d, c.id, c.street, c.version, body});
   }
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("UPDATE communities SET street = ?, version = ?, body = ? "
-                 "WHERE district_id = ? AND id = ? AND version = ?",
-                 {c.street, c.version, body, d, c.id, write.expected_version}));
-  TASKGATE_RETURN_IF_ERROR(stmt.Run("update community"));
-  if (db.Changes() == 1) return absl::OkStatus();
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement current,
-      db.Prepare("SELECT version FROM communities WHERE district_id = ? AND "
-                 "id = ?",
-                 {d, c.id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found,
-                            current.Step("read community version"));
-  if (!found) {
-    return absl::NotFoundError(
-        absl::StrCat("community ", c.id, " not found in district ", d));
-  }
-  return absl::AbortedError(
-      absl::StrCat("community ", c.id, " was changed by someone else (version ",
-                   current.Int(0), ", expected ", write.expected_version,
-                   "); reload and retry"));
+  return UpdateRow(
+      db, "communities", "community", d, c.id, write.expected_version,
+      "UPDATE communities SET street = ?, version = ?, body = ? "
+      "WHERE district_id = ? AND id = ? AND version = ?",
+      {c.street, c.version, body, d, c.id, write.expected_version});
 }
 
 absl::Status WriteTask(Connection& db, const std::string& d,
@@ -115,50 +139,25 @@ absl::Status WriteTask(Connection& db, const std::string& d,
       t.timer_at.has_value() ? std::optional<int64_t>(FloorMicros(*t.timer_at))
                              : std::nullopt;
   if (write.expected_version == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare("INSERT INTO tasks (district_id, id, department_id, state, "
-                   "version, item_code, start_date, end_date, timer_at, "
-                   "created_at, updated_at, body) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT DO NOTHING",
-                   {d, t.id, t.department_id, state, t.version, item_code,
-                    start, end, timer_at, FloorMicros(t.created_at),
-                    FloorMicros(t.updated_at), body}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("create task"));
-    if (db.Changes() == 0) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("task ", t.id, " already exists in district ", d));
-    }
+    TASKGATE_RETURN_IF_ERROR(CreateRow(
+        db, "task", d, t.id,
+        "INSERT INTO tasks (district_id, id, department_id, state, version, "
+        "item_code, start_date, end_date, timer_at, created_at, updated_at, "
+        "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        {d, t.id, t.department_id, state, t.version, item_code, start, end,
+         timer_at, FloorMicros(t.created_at), FloorMicros(t.updated_at),
+         body}));
   } else {
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare(
-            "UPDATE tasks SET department_id = ?, state = ?, version = ?, "
-            "item_code = ?, start_date = ?, end_date = ?, timer_at = ?, "
-            "created_at = ?, updated_at = ?, body = ? "
-            "WHERE district_id = ? AND id = ? AND version = ?",
-            {t.department_id, state, t.version, item_code, start, end, timer_at,
-             FloorMicros(t.created_at), FloorMicros(t.updated_at), body, d,
-             t.id, write.expected_version}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("update task"));
-    if (db.Changes() != 1) {
-      TASKGATE_ASSIGN_OR_RETURN(
-          Statement current,
-          db.Prepare(
-              "SELECT version FROM tasks WHERE district_id = ? AND id = ?",
-              {d, t.id}));
-      TASKGATE_ASSIGN_OR_RETURN(const bool found,
-                                current.Step("read task version"));
-      if (!found) {
-        return absl::NotFoundError(
-            absl::StrCat("task ", t.id, " not found in district ", d));
-      }
-      return absl::AbortedError(
-          absl::StrCat("task ", t.id, " was changed by someone else (version ",
-                       current.Int(0), ", expected ", write.expected_version,
-                       "); reload and retry"));
-    }
+    TASKGATE_RETURN_IF_ERROR(UpdateRow(
+        db, "tasks", "task", d, t.id, write.expected_version,
+        "UPDATE tasks SET department_id = ?, state = ?, version = ?, "
+        "item_code = ?, start_date = ?, end_date = ?, timer_at = ?, "
+        "created_at = ?, updated_at = ?, body = ? "
+        "WHERE district_id = ? AND id = ? AND version = ?",
+        {t.department_id, state, t.version, item_code, start, end, timer_at,
+         FloorMicros(t.created_at), FloorMicros(t.updated_at), body, d, t.id,
+         write.expected_version}));
     TASKGATE_ASSIGN_OR_RETURN(
         Statement clear,
         db.Prepare("DELETE FROM task_communities WHERE district_id = ? AND "
@@ -179,17 +178,8 @@ absl::Status WriteTask(Connection& db, const std::string& d,
 
 absl::Status WriteDecision(Connection& db, const std::string& d,
                            const domain::Decision& decision) {
-  // Checked here for a clear message; the foreign key backs it up.
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement task,
-      db.Prepare("SELECT 1 FROM tasks WHERE district_id = ? AND id = ?",
-                 {d, decision.task_id}));
-  TASKGATE_ASSIGN_OR_RETURN(const bool found, task.Step("find decided task"));
-  if (!found) {
-    return absl::NotFoundError(
-        absl::StrCat("decision refers to task ", decision.task_id,
-                     ", which is not found in district ", d));
-  }
+  TASKGATE_RETURN_IF_ERROR(
+      RequireRow(db, "tasks", "task", d, decision.task_id, "decision"));
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
       db.Prepare(
@@ -209,31 +199,20 @@ absl::Status WritePrincipal(Connection& db, const std::string& d,
   const std::string role(domain::RoleName(p.role));
   const int64_t disabled = p.disabled ? 1 : 0;
   if (write.expected_version == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare("INSERT INTO principals (district_id, id, role, "
-                   "department_id, community_id, disabled, version, body) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                   {d, p.id, role, p.department_id, p.community_id, disabled,
-                    p.version, body}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("create principal"));
-    if (db.Changes() == 0) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("principal ", p.id, " already exists in district ", d));
-    }
-    return absl::OkStatus();
+    return CreateRow(db, "principal", d, p.id,
+                     "INSERT INTO principals (district_id, id, role, "
+                     "department_id, community_id, disabled, version, body) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                     {d, p.id, role, p.department_id, p.community_id, disabled,
+                      p.version, body});
   }
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("UPDATE principals SET role = ?, department_id = ?, "
-                 "community_id = ?, disabled = ?, version = ?, body = ? "
-                 "WHERE district_id = ? AND id = ? AND version = ?",
-                 {role, p.department_id, p.community_id, disabled, p.version,
-                  body, d, p.id, write.expected_version}));
-  TASKGATE_RETURN_IF_ERROR(stmt.Run("update principal"));
-  if (db.Changes() == 1) return absl::OkStatus();
-  return MissingOrStale(db, "principals", "principal", d, p.id,
-                        write.expected_version);
+  return UpdateRow(db, "principals", "principal", d, p.id,
+                   write.expected_version,
+                   "UPDATE principals SET role = ?, department_id = ?, "
+                   "community_id = ?, disabled = ?, version = ?, body = ? "
+                   "WHERE district_id = ? AND id = ? AND version = ?",
+                   {role, p.department_id, p.community_id, disabled, p.version,
+                    body, d, p.id, write.expected_version});
 }
 
 absl::Status WriteCredential(Connection& db, const std::string& d,
@@ -242,33 +221,22 @@ absl::Status WriteCredential(Connection& db, const std::string& d,
   const std::string body = domain::CredentialToJson(c);
   const int64_t revoked = c.revoked ? 1 : 0;
   if (write.expected_version == 0) {
-    // Checked here for a clear message; the foreign key backs it up.
+    TASKGATE_RETURN_IF_ERROR(RequireRow(db, "principals", "principal", d,
+                                        c.principal_id,
+                                        absl::StrCat("credential ", c.id)));
     TASKGATE_ASSIGN_OR_RETURN(
-        Statement owner,
-        db.Prepare("SELECT 1 FROM principals WHERE district_id = ? AND id = ?",
-                   {d, c.principal_id}));
-    TASKGATE_ASSIGN_OR_RETURN(const bool found,
-                              owner.Step("find credential principal"));
-    if (!found) {
-      return absl::NotFoundError(
-          absl::StrCat("credential ", c.id, " refers to principal ",
-                       c.principal_id, ", which is not found in district ", d));
-    }
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare(
+        const bool inserted,
+        Inserted(
+            db,
             "INSERT INTO credentials (district_id, id, principal_id, "
             "token_hash, revoked, version, body) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            {d, c.id, c.principal_id, c.token_hash, revoked, c.version, body}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("create credential"));
-    if (db.Changes() == 1) return absl::OkStatus();
+            {d, c.id, c.principal_id, c.token_hash, revoked, c.version, body},
+            "create credential"));
+    if (inserted) return absl::OkStatus();
     TASKGATE_ASSIGN_OR_RETURN(
-        Statement same_id,
-        db.Prepare("SELECT 1 FROM credentials WHERE district_id = ? AND id = ?",
-                   {d, c.id}));
-    TASKGATE_ASSIGN_OR_RETURN(const bool id_taken,
-                              same_id.Step("find credential id"));
+        const bool id_taken,
+        RowExists(db, "credentials", d, c.id, "find credential id"));
     if (id_taken) {
       return absl::AlreadyExistsError(
           absl::StrCat("credential ", c.id, " already exists in district ", d));
@@ -318,89 +286,68 @@ absl::Status WriteComplaint(Connection& db, const std::string& d,
   const std::string body = domain::ComplaintToJson(c);
   const std::string state(domain::ComplaintStateName(c.state));
   if (write.expected_version == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare("INSERT INTO complaints (district_id, id, community_id, "
-                   "department_id, task_id, state, version, filed_at, "
-                   "updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT DO NOTHING",
-                   {d, c.id, c.community_id, c.department_id, c.task_id, state,
-                    c.version, FloorMicros(c.filed_at),
-                    FloorMicros(c.updated_at), body}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("create complaint"));
-    if (db.Changes() == 0) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("complaint ", c.id, " already exists in district ", d));
-    }
-    return absl::OkStatus();
+    return CreateRow(
+        db, "complaint", d, c.id,
+        "INSERT INTO complaints (district_id, id, community_id, "
+        "department_id, task_id, state, version, filed_at, "
+        "updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        {d, c.id, c.community_id, c.department_id, c.task_id, state, c.version,
+         FloorMicros(c.filed_at), FloorMicros(c.updated_at), body});
   }
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("UPDATE complaints SET community_id = ?, department_id = ?, "
-                 "task_id = ?, state = ?, version = ?, filed_at = ?, "
-                 "updated_at = ?, body = ? "
-                 "WHERE district_id = ? AND id = ? AND version = ?",
-                 {c.community_id, c.department_id, c.task_id, state, c.version,
-                  FloorMicros(c.filed_at), FloorMicros(c.updated_at), body, d,
-                  c.id, write.expected_version}));
-  TASKGATE_RETURN_IF_ERROR(stmt.Run("update complaint"));
-  if (db.Changes() == 1) return absl::OkStatus();
-  return MissingOrStale(db, "complaints", "complaint", d, c.id,
-                        write.expected_version);
+  return UpdateRow(
+      db, "complaints", "complaint", d, c.id, write.expected_version,
+      "UPDATE complaints SET community_id = ?, department_id = ?, "
+      "task_id = ?, state = ?, version = ?, filed_at = ?, "
+      "updated_at = ?, body = ? "
+      "WHERE district_id = ? AND id = ? AND version = ?",
+      {c.community_id, c.department_id, c.task_id, state, c.version,
+       FloorMicros(c.filed_at), FloorMicros(c.updated_at), body, d, c.id,
+       write.expected_version});
 }
 
 absl::Status WriteFundingReport(Connection& db, const std::string& d,
                                 const domain::FundingReport& report) {
-  TASKGATE_RETURN_IF_ERROR(RequireTask(
-      db, d, report.task_id, absl::StrCat("funding report ", report.id)));
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("INSERT INTO funding_reports (district_id, id, task_id, "
-                 "community_id, reported_at, body) VALUES (?, ?, ?, ?, ?, ?) "
-                 "ON CONFLICT DO NOTHING",
-                 {d, report.id, report.task_id, report.community_id,
-                  FloorMicros(report.reported_at),
-                  domain::FundingReportToJson(report)}));
-  TASKGATE_RETURN_IF_ERROR(stmt.Run("write funding report"));
-  if (db.Changes() == 0) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "funding report ", report.id, " already exists in district ", d));
-  }
-  return absl::OkStatus();
+  TASKGATE_RETURN_IF_ERROR(
+      RequireRow(db, "tasks", "task", d, report.task_id,
+                 absl::StrCat("funding report ", report.id)));
+  return CreateRow(
+      db, "funding report", d, report.id,
+      "INSERT INTO funding_reports (district_id, id, task_id, "
+      "community_id, reported_at, body) VALUES (?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT DO NOTHING",
+      {d, report.id, report.task_id, report.community_id,
+       FloorMicros(report.reported_at), domain::FundingReportToJson(report)});
 }
 
 absl::Status WriteAck(Connection& db, const std::string& d,
                       const domain::AssignmentAck& ack) {
-  TASKGATE_RETURN_IF_ERROR(RequireTask(
-      db, d, ack.task_id,
+  TASKGATE_RETURN_IF_ERROR(RequireRow(
+      db, "tasks", "task", d, ack.task_id,
       absl::StrCat("acknowledgement by community ", ack.community_id)));
   TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare(
+      const bool inserted,
+      Inserted(
+          db,
           "INSERT INTO assignment_acks (district_id, task_id, "
           "community_id, acknowledged_at, body) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT DO NOTHING",
           {d, ack.task_id, ack.community_id, FloorMicros(ack.acknowledged_at),
-           domain::AssignmentAckToJson(ack)}));
-  TASKGATE_RETURN_IF_ERROR(stmt.Run("write acknowledgement"));
-  if (db.Changes() == 0) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("task ", ack.task_id, " was already acknowledged by ",
-                     "community ", ack.community_id, " in district ", d));
-  }
-  return absl::OkStatus();
+           domain::AssignmentAckToJson(ack)},
+          "write acknowledgement"));
+  if (inserted) return absl::OkStatus();
+  return absl::AlreadyExistsError(
+      absl::StrCat("task ", ack.task_id, " was already acknowledged by ",
+                   "community ", ack.community_id, " in district ", d));
 }
 
 absl::StatusOr<std::vector<int64_t>> AppendEvents(
     Connection& db, const std::string& d,
     const std::vector<domain::AuditEvent>& events) {
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement last,
-      db.Prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_events "
-                 "WHERE district_id = ?",
-                 {d}));
-  TASKGATE_RETURN_IF_ERROR(last.Step("read last seq").status());
-  int64_t seq = last.Int(0);
+  TASKGATE_ASSIGN_OR_RETURN(int64_t seq,
+                            db.ReadInt("SELECT COALESCE(MAX(seq), 0) FROM "
+                                       "audit_events WHERE district_id = ?",
+                                       {d}, "read last seq"));
 
   std::vector<int64_t> seqs;
   seqs.reserve(events.size());
@@ -456,14 +403,15 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   if (change.request.has_value()) {
     const StoredRequest& r = *change.request;
     TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare(
+        const bool inserted,
+        Inserted(
+            db,
             "INSERT INTO requests (district_id, request_id, operation, "
             "fingerprint, response) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
-            {d, r.request_id, r.operation, r.fingerprint, Blob{r.response}}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("store request"));
-    if (db.Changes() == 0) {
+            {d, r.request_id, r.operation, r.fingerprint, Blob{r.response}},
+            "store request"));
+    if (!inserted) {
       return absl::AlreadyExistsError(absl::StrCat(
           "request_id ", r.request_id, " was already used in district ", d,
           "; its first answer stands"));
@@ -472,12 +420,13 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
 
   if (change.district.has_value()) {
     TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare("INSERT INTO districts (id, body) VALUES (?, ?) "
-                   "ON CONFLICT DO NOTHING",
-                   {d, domain::DistrictToJson(*change.district)}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("create district"));
-    if (db.Changes() == 0) {
+        const bool inserted,
+        Inserted(db,
+                 "INSERT INTO districts (id, body) VALUES (?, ?) "
+                 "ON CONFLICT DO NOTHING",
+                 {d, domain::DistrictToJson(*change.district)},
+                 "create district"));
+    if (!inserted) {
       return absl::AlreadyExistsError(
           absl::StrCat("district ", d, " already exists"));
     }
@@ -486,12 +435,10 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   if (change.catalog.has_value()) {
     const domain::CatalogVersion& catalog = *change.catalog;
     TASKGATE_ASSIGN_OR_RETURN(
-        Statement latest_stmt,
-        db.Prepare("SELECT COALESCE(MAX(version), 0) FROM catalog_versions "
+        const int64_t latest,
+        db.ReadInt("SELECT COALESCE(MAX(version), 0) FROM catalog_versions "
                    "WHERE district_id = ?",
-                   {d}));
-    TASKGATE_RETURN_IF_ERROR(latest_stmt.Step("read latest catalog").status());
-    const int64_t latest = latest_stmt.Int(0);
+                   {d}, "read latest catalog"));
     if (catalog.version != latest + 1) {
       return absl::AbortedError(
           absl::StrCat("catalog version ", catalog.version, " of district ", d,

@@ -10,9 +10,12 @@
 // may later commit several of them in one transaction (group commit, a
 // savepoint each) without changing callers.
 //
-// No SQLite (or any engine) type appears here; `SqliteStore` implements it
-// today and a PostgreSQL store can later. Implementations must be
-// thread-safe: any method may be called from any thread.
+// No SQLite (or any engine) type appears here; `OpenSqliteStore`
+// (store/sqlite/sqlite_store.h) returns one today and a PostgreSQL store can
+// later. Every implementation checks a `ChangeSet` with `ValidateChangeSet`
+// (store/change_validation.h) first, so that all refuse the same malformed
+// changes alike. Implementations must be thread-safe: any method may be
+// called from any thread.
 #ifndef TASKGATE_STORE_STORE_H_
 #define TASKGATE_STORE_STORE_H_
 

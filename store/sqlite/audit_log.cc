@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -222,13 +223,15 @@ absl::StatusOr<std::vector<audit::Checkpoint>> SqliteStore::ReadCheckpoints(
 
 absl::StatusOr<std::vector<audit::Checkpoint>> SqliteStore::ListCheckpoints(
     const std::string& district_id, int64_t after_size, int32_t limit) {
-  return ReadCheckpoints(district_id, after_size, limit, false);
+  return ReadCheckpoints(district_id, after_size, limit,
+                         /*newest_first=*/false);
 }
 
 absl::StatusOr<std::optional<audit::Checkpoint>> SqliteStore::LatestCheckpoint(
     const std::string& district_id) {
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<audit::Checkpoint> newest,
-                            ReadCheckpoints(district_id, 0, 1, true));
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::vector<audit::Checkpoint> newest,
+      ReadCheckpoints(district_id, 0, 1, /*newest_first=*/true));
   if (newest.empty()) return std::nullopt;
   return std::move(newest.front());
 }

@@ -15,7 +15,7 @@ namespace {
 
 // Migration 1: the initial schema. Every table is keyed by district_id first,
 // so that one database can host many districts. Each row keeps the full JSON
-// body (workflow/codec.h); the other columns copy what SPEC §7 queries need.
+// body (domain/codec.h); the other columns copy what SPEC §7 queries need.
 // Times are Unix microseconds; dates are "YYYY-MM-DD".
 std::string InitialSchema() {
   return absl::StrCat("PRAGMA application_id = ", kSqliteApplicationId, ";\n",

@@ -15,6 +15,7 @@
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "domain/codec.h"
+#include "workflow/access.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/validation.h"
 
@@ -165,11 +166,7 @@ absl::StatusOr<domain::District> Engine::EnsureDistrict(
 absl::StatusOr<domain::CatalogVersion> Engine::PublishCatalog(
     const domain::Principal& principal, const std::string& request_id,
     std::vector<domain::CatalogItem> items, const std::string& note) {
-  if (principal.role != domain::Role::kAdmin) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
-                     " may not publish the catalog; an admin publishes it"));
-  }
+  TASKGATE_RETURN_IF_ERROR(CanPublishCatalog(principal));
   std::vector<FieldViolation> violations = ValidateCatalogItems(items);
   CheckText("note", note, kMaxTextLength, false, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
@@ -226,11 +223,7 @@ absl::StatusOr<domain::CatalogVersion> Engine::PublishCatalog(
 absl::StatusOr<domain::Community> Engine::PutCommunity(
     const domain::Principal& principal, const std::string& request_id,
     domain::Community community, int64_t expected_version) {
-  if (principal.role != domain::Role::kAdmin) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
-                     " may not change communities; an admin does"));
-  }
+  TASKGATE_RETURN_IF_ERROR(CanPutCommunity(principal));
   community.district_id = options_.district_id;
   if (community.monthly_capacity_hours == 0) {
     community.monthly_capacity_hours = community.staff_count * 20.0;
@@ -271,11 +264,7 @@ absl::StatusOr<domain::Community> Engine::PutCommunity(
 absl::StatusOr<domain::Task> Engine::CreateTask(
     const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id, domain::TaskSpec spec) {
-  if (principal.role != domain::Role::kDepartment) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("role ", Str(domain::RoleName(principal.role)),
-                     " may not create tasks; a department clerk does"));
-  }
+  TASKGATE_RETURN_IF_ERROR(CanCreateTask(principal));
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   for (FieldViolation& v : ValidateTaskSpec(spec, false, "task.")) {

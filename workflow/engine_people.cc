@@ -23,6 +23,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "domain/types.h"
+#include "workflow/access.h"
 #include "workflow/engine.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/rules.h"
@@ -52,33 +53,6 @@ domain::AuditEvent Event(const std::string& district_id,
   e.entity_id = entity_id;
   e.request_id = request_id;
   return e;
-}
-
-absl::Status RoleDenied(const domain::Principal& p, std::string_view what,
-                        std::string_view who_may) {
-  return absl::PermissionDeniedError(
-      absl::StrCat("role ", Str(domain::RoleName(p.role)), " may not ",
-                   Str(what), "; ", Str(who_may)));
-}
-
-absl::Status RequireAdmin(const domain::Principal& p, std::string_view what) {
-  if (p.role == domain::Role::kAdmin) return absl::OkStatus();
-  return RoleDenied(p, what, "an admin does");
-}
-
-// A community office acts for exactly one community.
-absl::Status RequireCommunity(const domain::Principal& p,
-                              std::string_view what) {
-  if (p.role != domain::Role::kCommunity) {
-    return RoleDenied(p, what, "a community office does");
-  }
-  if (p.community_id.empty()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("community principal ", p.id,
-                     " is bound to no community; an admin must set its "
-                     "community_id"));
-  }
-  return absl::OkStatus();
 }
 
 std::string_view EnabledName(bool disabled) {
@@ -139,27 +113,6 @@ absl::Status IllegalComplaintMove(const domain::Complaint& c,
                          " it may move to ", absl::StrJoin(allowed, " or "))));
 }
 
-// Whether `task` targets `community_id`. Before submit fixes the resolved
-// communities, the spec's communities and streets decide.
-absl::StatusOr<bool> Reaches(store::Store& store, const domain::Task& task,
-                             const std::string& community_id) {
-  const auto has = [&](const std::vector<std::string>& ids) {
-    return std::find(ids.begin(), ids.end(), community_id) != ids.end();
-  };
-  if (!task.resolved_communities.empty()) {
-    return has(task.resolved_communities);
-  }
-  if (has(task.spec.target_communities)) return true;
-  if (task.spec.target_streets.empty()) return false;
-  absl::StatusOr<domain::Community> community =
-      store.GetCommunity(task.district_id, community_id);
-  if (absl::IsNotFound(community.status())) return false;
-  TASKGATE_RETURN_IF_ERROR(community.status());
-  return std::find(task.spec.target_streets.begin(),
-                   task.spec.target_streets.end(),
-                   community->street) != task.spec.target_streets.end();
-}
-
 // Loads a task and checks that the principal's community is among its
 // targets: NOT_FOUND, then PERMISSION_DENIED whatever the task's state.
 absl::StatusOr<domain::Task> LoadTargetedTask(store::Store& store,
@@ -168,13 +121,17 @@ absl::StatusOr<domain::Task> LoadTargetedTask(store::Store& store,
                                               const std::string& task_id) {
   TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
                             store.GetTask(district_id, task_id));
-  TASKGATE_ASSIGN_OR_RETURN(const bool reaches,
-                            Reaches(store, task, p.community_id));
-  if (!reaches) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "task ", task_id, " does not target community ", p.community_id,
-        "; a community acts only on tasks assigned to it"));
+  std::optional<std::string> own_street;
+  if (AssignmentScopeNeedsStreet(p, task)) {
+    absl::StatusOr<domain::Community> own =
+        store.GetCommunity(task.district_id, p.community_id);
+    if (own.ok()) {
+      own_street = own->street;
+    } else if (!absl::IsNotFound(own.status())) {
+      return own.status();
+    }
   }
+  TASKGATE_RETURN_IF_ERROR(CanActOnAssignment(p, task, own_street));
   return task;
 }
 
@@ -209,7 +166,7 @@ std::string AuditText(const std::string& text) {
 absl::StatusOr<domain::Principal> Engine::CreatePrincipal(
     const domain::Principal& admin, const std::string& request_id,
     domain::Principal principal) {
-  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "create principals"));
+  TASKGATE_RETURN_IF_ERROR(CanCreatePrincipal(admin));
   principal.district_id = options_.district_id;
   std::vector<FieldViolation> violations =
       ValidatePrincipal(principal, "principal.");
@@ -261,7 +218,7 @@ absl::StatusOr<domain::Principal> Engine::CreatePrincipal(
 absl::StatusOr<domain::Principal> Engine::SetPrincipalDisabled(
     const domain::Principal& admin, const std::string& request_id,
     const std::string& principal_id, bool disabled, int64_t expected_version) {
-  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "disable or enable principals"));
+  TASKGATE_RETURN_IF_ERROR(CanSetPrincipalDisabled(admin));
   std::vector<FieldViolation> violations;
   CheckId("principal_id", principal_id, violations);
   if (expected_version < 0) {
@@ -318,7 +275,7 @@ absl::StatusOr<domain::Credential> Engine::IssueToken(
     const domain::Principal& admin, const std::string& request_id,
     const std::string& principal_id, std::string token_id,
     std::string token_hash, std::string description) {
-  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "issue tokens"));
+  TASKGATE_RETURN_IF_ERROR(CanIssueToken(admin));
   std::vector<FieldViolation> violations;
   CheckId("principal_id", principal_id, violations);
   CheckId("token_id", token_id, violations);
@@ -372,7 +329,7 @@ absl::StatusOr<domain::Credential> Engine::IssueToken(
 absl::StatusOr<domain::Credential> Engine::RevokeToken(
     const domain::Principal& admin, const std::string& request_id,
     const std::string& token_id) {
-  TASKGATE_RETURN_IF_ERROR(RequireAdmin(admin, "revoke tokens"));
+  TASKGATE_RETURN_IF_ERROR(CanRevokeToken(admin));
   std::vector<FieldViolation> violations;
   CheckId("token_id", token_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
@@ -549,17 +506,7 @@ absl::StatusOr<Workload> Engine::GetWorkload(const domain::Principal& principal,
                                              const std::string& community_id,
                                              absl::CivilMonth from,
                                              absl::CivilMonth to) {
-  switch (principal.role) {
-    case domain::Role::kCommunity:
-    case domain::Role::kReviewer:
-    case domain::Role::kAuditor:
-    case domain::Role::kAdmin:
-      break;
-    default:
-      return RoleDenied(principal, "see community workloads",
-                        "the community itself, reviewers, auditors and "
-                        "admins do");
-  }
+  TASKGATE_RETURN_IF_ERROR(CanReadWorkloads(principal));
   std::vector<FieldViolation> violations;
   CheckId("community_id", community_id, violations);
   if (to < from) {
@@ -570,13 +517,7 @@ absl::StatusOr<Workload> Engine::GetWorkload(const domain::Principal& principal,
                             " months; ask for at most ", kMaxWorkloadMonths)});
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  if (principal.role == domain::Role::kCommunity &&
-      principal.community_id != community_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "community principal ", principal.id, " acts for community ",
-        principal.community_id, " and may not see the workload of community ",
-        community_id));
-  }
+  TASKGATE_RETURN_IF_ERROR(CanReadWorkloadOf(principal, community_id));
 
   const std::string& district = options_.district_id;
   Workload workload;
@@ -599,8 +540,7 @@ absl::StatusOr<Workload> Engine::GetWorkload(const domain::Principal& principal,
 absl::StatusOr<domain::AssignmentAck> Engine::AcknowledgeAssignment(
     const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id) {
-  TASKGATE_RETURN_IF_ERROR(
-      RequireCommunity(principal, "acknowledge assignments"));
+  TASKGATE_RETURN_IF_ERROR(CanAcknowledgeAssignment(principal));
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
@@ -644,8 +584,7 @@ absl::StatusOr<domain::FundingReport> Engine::ReportFundingMissing(
     const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id, const std::string& report_id,
     const std::string& note) {
-  TASKGATE_RETURN_IF_ERROR(
-      RequireCommunity(principal, "report missing funding"));
+  TASKGATE_RETURN_IF_ERROR(CanReportFundingMissing(principal));
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   CheckId("report_id", report_id, violations);
@@ -698,7 +637,7 @@ absl::StatusOr<domain::FundingReport> Engine::ReportFundingMissing(
 absl::StatusOr<domain::Complaint> Engine::FileComplaint(
     const domain::Principal& principal, const std::string& request_id,
     domain::Complaint complaint) {
-  TASKGATE_RETURN_IF_ERROR(RequireCommunity(principal, "file complaints"));
+  TASKGATE_RETURN_IF_ERROR(CanFileComplaint(principal));
   complaint.district_id = options_.district_id;
   complaint.community_id = principal.community_id;
   complaint.state = domain::ComplaintState::kOpen;
@@ -756,9 +695,7 @@ absl::StatusOr<domain::Complaint> Engine::HandleComplaint(
     const domain::Principal& principal, const std::string& request_id,
     const std::string& complaint_id, int64_t expected_version,
     domain::ComplaintState to, std::string resolution) {
-  if (principal.role != domain::Role::kReviewer) {
-    return RoleDenied(principal, "handle complaints", "a reviewer does");
-  }
+  TASKGATE_RETURN_IF_ERROR(CanHandleComplaints(principal));
   std::vector<FieldViolation> violations;
   CheckId("complaint_id", complaint_id, violations);
   CheckText("resolution", resolution, kMaxTextLength, true, violations);
@@ -776,15 +713,7 @@ absl::StatusOr<domain::Complaint> Engine::HandleComplaint(
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Complaint c,
             store_.GetComplaint(options_.district_id, complaint_id));
-        // Like a task of their own department, a complaint against it is
-        // never theirs to judge.
-        if (!c.department_id.empty() &&
-            c.department_id == principal.home_department_id) {
-          return absl::PermissionDeniedError(
-              absl::StrCat("reviewer ", principal.id, " belongs to department ",
-                           c.department_id, ", which complaint ", complaint_id,
-                           " accuses; another reviewer must handle it"));
-        }
+        TASKGATE_RETURN_IF_ERROR(CanHandleComplaint(principal, c));
         TASKGATE_RETURN_IF_ERROR(
             CheckVersion("complaint", complaint_id, c, expected_version));
         const ComplaintMove* move = FindComplaintMove(c.state, to);

@@ -25,21 +25,21 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::PublishCatalogRequest* request,
       v1::CatalogVersion* response) override {
-    return Handle(
-        ctx_, context, "AdminService/PublishCatalog", request->request_id(),
-        [&](const Principal& caller) {
-          std::vector<FieldViolation> violations;
-          CheckRequestId(request->request_id(), violations);
-          std::vector<domain::CatalogItem> items =
-              FromProto(request->items(), violations);
-          TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(
-              domain::CatalogVersion catalog,
-              ctx_.engine.PublishCatalog(caller, request->request_id(),
-                                         std::move(items), request->note()));
-          ToProto(catalog, response);
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/PublishCatalog",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    std::vector<domain::CatalogItem> items =
+                        FromProto(request->items(), violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::CatalogVersion catalog,
+                        ctx_.engine.directory().PublishCatalog(
+                            caller, request->request_id(), std::move(items),
+                            request->note()));
+                    ToProto(catalog, response);
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* GetCatalog(grpc::CallbackServerContext* context,
@@ -75,8 +75,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Community stored,
-              ctx_.engine.PutCommunity(caller, request->request_id(),
-                                       std::move(c), version));
+              ctx_.engine.directory().PutCommunity(
+                  caller, request->request_id(), std::move(c), version));
           ToProto(stored, response);
           return absl::OkStatus();
         });
@@ -113,7 +113,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
                         Principal created,
-                        ctx_.engine.CreatePrincipal(
+                        ctx_.engine.directory().CreatePrincipal(
                             caller, request->request_id(), std::move(p)));
                     ToProto(created, response);
                     return absl::OkStatus();
@@ -129,7 +129,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
         [&](const Principal& caller) {
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
           TASKGATE_ASSIGN_OR_RETURN(std::vector<Principal> all,
-                                    ctx_.engine.ListPrincipals());
+                                    ctx_.engine.queries().ListPrincipals());
           for (const Principal& p : all) {
             ToProto(p, response->add_principals());
           }
@@ -152,9 +152,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               Principal p,
-              ctx_.engine.SetPrincipalDisabled(caller, request->request_id(),
-                                               request->principal_id(),
-                                               request->disabled(), version));
+              ctx_.engine.directory().SetPrincipalDisabled(
+                  caller, request->request_id(), request->principal_id(),
+                  request->disabled(), version));
           ToProto(p, response);
           return absl::OkStatus();
         });
@@ -180,7 +180,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Credential credential,
-              ctx_.engine.IssueToken(
+              ctx_.engine.directory().IssueToken(
                   caller, request->request_id(), request->principal_id(),
                   token_id, HashToken(secret), request->description()));
           ToProto(credential, response->mutable_credential());
@@ -192,20 +192,20 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
                                         const v1::RevokeTokenRequest* request,
                                         v1::Credential* response) override {
-    return Handle(ctx_, context, "AdminService/RevokeToken",
-                  request->request_id(), [&](const Principal& caller) {
-                    std::vector<FieldViolation> violations;
-                    CheckRequestId(request->request_id(), violations);
-                    workflow::CheckId("token_id", request->token_id(),
-                                      violations);
-                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        domain::Credential c,
-                        ctx_.engine.RevokeToken(caller, request->request_id(),
-                                                request->token_id()));
-                    ToProto(c, response);
-                    return absl::OkStatus();
-                  });
+    return Handle(
+        ctx_, context, "AdminService/RevokeToken", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          workflow::CheckId("token_id", request->token_id(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Credential c,
+              ctx_.engine.directory().RevokeToken(caller, request->request_id(),
+                                                  request->token_id()));
+          ToProto(c, response);
+          return absl::OkStatus();
+        });
   }
 
   grpc::ServerUnaryReactor* ListTokens(
@@ -218,7 +218,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
           TASKGATE_ASSIGN_OR_RETURN(
               std::vector<domain::Credential> all,
-              ctx_.engine.ListCredentials(request->principal_id()));
+              ctx_.engine.queries().ListCredentials(request->principal_id()));
           for (const domain::Credential& c : all) {
             ToProto(c, response->add_credentials());
           }

@@ -39,7 +39,7 @@ absl::StatusOr<domain::Principal> Authenticate(
   absl::StatusOr<std::string> token =
       ParseBearer(std::string_view(it->second.data(), it->second.size()));
   if (!token.ok()) return token.status();
-  return ctx.engine.Authenticate(HashToken(*token));
+  return ctx.engine.directory().Authenticate(HashToken(*token));
 }
 
 grpc::Status Finish(ApiContext& ctx, std::string_view method,
@@ -55,7 +55,7 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
       who.id = "anonymous";
       who.role = domain::Role::kSystem;
     }
-    absl::Status recorded = ctx.engine.RecordAccessDenied(
+    absl::Status recorded = ctx.engine.recorder().RecordAccessDenied(
         who, std::string(method), status.code(), std::string(status.message()));
     if (!recorded.ok()) {
       spdlog::warn("could not audit refused call to {}: {}", method,

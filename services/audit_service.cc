@@ -107,8 +107,9 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
           if (absl::Status whole = workflow::CanReadAuditLog(caller);
               !whole.ok()) {
             if (request->task_id().empty()) return whole;
-            TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                                      ctx_.engine.GetTask(request->task_id()));
+            TASKGATE_ASSIGN_OR_RETURN(
+                domain::Task task,
+                ctx_.engine.queries().GetTask(request->task_id()));
             TASKGATE_RETURN_IF_ERROR(workflow::CanReadTask(caller, task));
           }
 
@@ -126,7 +127,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                   {{"page_token", "is not a page token this server issued"}});
             }
           } else if (ReadIsAudited(caller)) {
-            TASKGATE_RETURN_IF_ERROR(ctx_.engine.RecordAuditRead(
+            TASKGATE_RETURN_IF_ERROR(ctx_.engine.recorder().RecordAuditRead(
                 caller, "audit.query", QueryDetails(*request)));
           }
           const int32_t page = q.limit;
@@ -365,8 +366,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
           if (request->has_end_time()) {
             details["end_time"] = TimeText(FromTimestamp(request->end_time()));
           }
-          return ctx_.engine.RecordAuditRead(caller, "audit.export",
-                                             std::move(details));
+          return ctx_.engine.recorder().RecordAuditRead(caller, "audit.export",
+                                                        std::move(details));
         });
   }
 
@@ -414,7 +415,7 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
               workflow::ComputeStatistics(query, events, tasks, communities));
           ToProto(stats, response);
           if (!ReadIsAudited(caller)) return absl::OkStatus();
-          return ctx_.engine.RecordAuditRead(
+          return ctx_.engine.recorder().RecordAuditRead(
               caller, "audit.stats",
               {{"start_time", TimeText(query.from)},
                {"end_time", TimeText(query.until)}});

@@ -88,7 +88,7 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
                         caller, request->community_id()));
                     TASKGATE_ASSIGN_OR_RETURN(
                         std::vector<domain::FundingReport> reports,
-                        ctx_.engine.ListFundingReports(
+                        ctx_.engine.queries().ListFundingReports(
                             request->task_id(), request->community_id()));
                     for (const domain::FundingReport& r : reports) {
                       ToProto(r, response->add_reports());
@@ -121,9 +121,9 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
             states.push_back(*s);
           }
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<domain::Complaint> complaints,
-              ctx_.engine.ListComplaints(request->community_id(), states));
+          TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Complaint> complaints,
+                                    ctx_.engine.queries().ListComplaints(
+                                        request->community_id(), states));
           for (const domain::Complaint& c : complaints) {
             ToProto(c, response->add_complaints());
           }
@@ -154,9 +154,9 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Complaint complaint,
-              ctx_.engine.HandleComplaint(caller, request->request_id(),
-                                          request->complaint_id(), version, *to,
-                                          request->resolution()));
+              ctx_.engine.desk().HandleComplaint(
+                  caller, request->request_id(), request->complaint_id(),
+                  version, *to, request->resolution()));
           ToProto(complaint, response);
           return absl::OkStatus();
         });

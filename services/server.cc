@@ -146,7 +146,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   std::unique_ptr<Server> server(new Server(
       std::move(config), deps, std::move(options), std::move(ledger)));
   absl::StatusOr<domain::District> district =
-      server->engine_->EnsureDistrict(server->config_.district_name);
+      server->engine_->directory().EnsureDistrict(
+          server->config_.district_name);
   if (!district.ok()) return district.status();
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
   return server;
@@ -181,7 +182,7 @@ absl::Status Server::BootstrapAdmin() {
   const std::string staging = path + ".new";
   TASKGATE_RETURN_IF_ERROR(WriteSecretFile(staging, secret + "\n"));
   absl::StatusOr<std::optional<domain::Credential>> created =
-      engine_->BootstrapAdmin(token_id, HashToken(secret));
+      engine_->directory().BootstrapAdmin(token_id, HashToken(secret));
   std::error_code ec;
   if (!created.ok() || !created->has_value()) {
     std::filesystem::remove(staging, ec);
@@ -288,7 +289,7 @@ std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
 absl::Status Server::TickNow() {
   absl::MutexLock lock(&tick_mu_);
   TASKGATE_ASSIGN_OR_RETURN(workflow::TickResult result,
-                            engine_->OnTick(clock_.Now()));
+                            engine_->timers().OnTick(clock_.Now()));
   if (result.escalated > 0 || result.completed > 0 || result.conflicts > 0) {
     spdlog::info(
         "tick: escalated={} completed={} conflicts={} (conflicts retry on the "
@@ -341,7 +342,8 @@ void Server::OnTimer() {
 
 absl::Duration Server::NextTickDelay() {
   const absl::Duration longest = absl::Seconds(config_.tick_interval_seconds);
-  absl::StatusOr<std::optional<absl::Time>> next = engine_->NextDeadline();
+  absl::StatusOr<std::optional<absl::Time>> next =
+      engine_->timers().NextDeadline();
   if (!next.ok()) {
     spdlog::warn("cannot read the next workflow deadline: {}",
                  next.status().ToString());

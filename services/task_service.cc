@@ -12,6 +12,7 @@
 #include "services/handler.h"
 #include "taskgate/v1/task_service.grpc.pb.h"
 #include "workflow/access.h"
+#include "workflow/task_spec.h"
 #include "workflow/validation.h"
 
 namespace taskgate::services::internal {
@@ -71,23 +72,22 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
                     CheckRequestId(request->request_id(), violations);
                     domain::TaskSpec spec =
                         FromProto(request->spec(), "spec.", violations);
-                    // Named as in the request ("spec."), not as the engine
-                    // would name them ("task.").
-                    for (FieldViolation& v :
-                         workflow::ValidateTaskSpec(spec, false, "spec.")) {
-                      violations.push_back(std::move(v));
-                    }
-                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    // Named as in the request ("spec."), not as the workflow
+                    // names a stored task's ("task.").
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        workflow::DraftSpec draft,
+                        workflow::DraftSpec::Check(std::move(spec), "spec.",
+                                                   std::move(violations)));
                     std::string id = request->task_id();
                     if (id.empty()) {
                       // Derived from the request, so that a retry names the
                       // same task and gets the first answer.
                       id = DerivedId("t", caller.id, request->request_id());
                     }
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        domain::Task task,
-                        ctx_.engine.CreateTask(caller, request->request_id(),
-                                               id, std::move(spec)));
+                    TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
+                                              ctx_.engine.tasks().CreateTask(
+                                                  caller, request->request_id(),
+                                                  id, std::move(draft)));
                     ToProto(task, response);
                     return absl::OkStatus();
                   });
@@ -101,8 +101,9 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           std::vector<FieldViolation> violations;
           workflow::CheckId("task_id", request->task_id(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                                    ctx_.engine.GetTask(request->task_id()));
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Task task,
+              ctx_.engine.queries().GetTask(request->task_id()));
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadTask(caller, task));
           ToProto(task, response);
           return absl::OkStatus();
@@ -140,18 +141,17 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           const int64_t version = FromEtag("etag", request->etag(), violations);
           domain::TaskSpec spec =
               FromProto(request->spec(), "spec.", violations);
-          // Named as in the request ("spec."), not as the engine
-          // would name them ("task.").
-          for (FieldViolation& v :
-               workflow::ValidateTaskSpec(spec, false, "spec.")) {
-            violations.push_back(std::move(v));
-          }
-          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          // Named as in the request ("spec."), not as the workflow names
+          // a stored task's ("task.").
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::DraftSpec draft,
+              workflow::DraftSpec::Check(std::move(spec), "spec.",
+                                         std::move(violations)));
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Task task,
-              ctx_.engine.EditTask(caller, request->request_id(),
-                                   request->task_id(), version,
-                                   std::move(spec)));
+              ctx_.engine.tasks().EditTask(caller, request->request_id(),
+                                           request->task_id(), version,
+                                           std::move(draft)));
           ToProto(task, response);
           return absl::OkStatus();
         });
@@ -186,8 +186,9 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
           std::vector<FieldViolation> violations;
           workflow::CheckId("task_id", request->task_id(), violations);
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                                    ctx_.engine.GetTask(request->task_id()));
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Task task,
+              ctx_.engine.queries().GetTask(request->task_id()));
           TASKGATE_RETURN_IF_ERROR(workflow::CanReadTask(caller, task));
           TASKGATE_ASSIGN_OR_RETURN(
               std::vector<domain::Decision> decisions,
@@ -245,7 +246,8 @@ absl::Status RunTaskAction(ApiContext& ctx, const Principal& caller,
   }
   r.emergency_unjustified = request.emergency_unjustified();
   TASKGATE_RETURN_IF_ERROR(Violations(violations));
-  TASKGATE_ASSIGN_OR_RETURN(domain::Task task, ctx.engine.Act(caller, r));
+  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
+                            ctx.engine.tasks().Act(caller, r));
   ToProto(task, response);
   return absl::OkStatus();
 }

@@ -9,7 +9,6 @@
 #include "services/convert.h"
 #include "services/handler.h"
 #include "taskgate/v1/admin_service.grpc.pb.h"
-#include "workflow/access.h"
 #include "workflow/validation.h"
 
 namespace taskgate::services::internal {
@@ -46,16 +45,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                        const v1::GetCatalogRequest* request,
                                        v1::CatalogVersion* response) override {
     return Handle(ctx_, context, "AdminService/GetCatalog", "",
-                  [&](const Principal&) {
-                    // The lists are public to every signed-in role.
-                    if (request->version() < 0) {
-                      return InvalidArgumentWithViolations(
-                          {{"version", "must be 0 (latest) or a version"}});
-                    }
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        domain::CatalogVersion catalog,
-                        ctx_.store.GetCatalog(ctx_.engine.options().district_id,
-                                              request->version()));
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(domain::CatalogVersion catalog,
+                                              ctx_.engine.queries().GetCatalog(
+                                                  caller, request->version()));
                     ToProto(catalog, response);
                     return absl::OkStatus();
                   });
@@ -88,12 +81,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       v1::ListCommunitiesResponse* response) override {
     return Handle(
         ctx_, context, "AdminService/ListCommunities", "",
-        [&](const Principal&) {
-          // Names and capacities are not secret to signed-in roles.
+        [&](const Principal& caller) {
           TASKGATE_ASSIGN_OR_RETURN(
               std::vector<domain::Community> communities,
-              ctx_.store.ListCommunities(ctx_.engine.options().district_id,
-                                         request->street()));
+              ctx_.engine.queries().ListCommunities(caller, request->street()));
           for (const domain::Community& c : communities) {
             ToProto(c, response->add_communities());
           }
@@ -124,17 +115,16 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListPrincipalsRequest* /*request*/,
       v1::ListPrincipalsResponse* response) override {
-    return Handle(
-        ctx_, context, "AdminService/ListPrincipals", "",
-        [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
-          TASKGATE_ASSIGN_OR_RETURN(std::vector<Principal> all,
-                                    ctx_.engine.queries().ListPrincipals());
-          for (const Principal& p : all) {
-            ToProto(p, response->add_principals());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/ListPrincipals", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        std::vector<Principal> all,
+                        ctx_.engine.queries().ListPrincipals(caller));
+                    for (const Principal& p : all) {
+                      ToProto(p, response->add_principals());
+                    }
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* SetPrincipalDisabled(
@@ -212,18 +202,17 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListTokensRequest* request,
       v1::ListTokensResponse* response) override {
-    return Handle(
-        ctx_, context, "AdminService/ListTokens", "",
-        [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<domain::Credential> all,
-              ctx_.engine.queries().ListCredentials(request->principal_id()));
-          for (const domain::Credential& c : all) {
-            ToProto(c, response->add_credentials());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/ListTokens", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        std::vector<domain::Credential> all,
+                        ctx_.engine.queries().ListCredentials(
+                            caller, request->principal_id()));
+                    for (const domain::Credential& c : all) {
+                      ToProto(c, response->add_credentials());
+                    }
+                    return absl::OkStatus();
+                  });
   }
 
  private:

@@ -148,11 +148,11 @@ absl::Status IgnoreExisting(const absl::Status& status) {
 
 }  // namespace
 
-absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
+absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
                                   const std::string& tokens_path) {
   const std::string& district_id = engine.options().district_id;
   absl::StatusOr<domain::CatalogVersion> catalog =
-      store.GetCatalog(district_id, 0);
+      engine.queries().GetCatalog(domain::SystemPrincipal(district_id), 0);
   if (catalog.ok()) return false;
   if (!absl::IsNotFound(catalog.status())) return catalog.status();
 

@@ -13,6 +13,9 @@
 //                  (workflow/timers.h)
 //   `queries()`    the read side (workflow/queries.h)
 //
+// The audit log's read side, `AuditReader` (workflow/audit_reader.h), is
+// built beside the engine by whoever owns the `AuditLedger` it reads.
+//
 // Every change is ONE `ChangeSet` carrying its audit events, committed
 // through `CommitOnce` when it has a request id (workflow/internal/). Who
 // may do what is decided in workflow/access.h and the transition table.

@@ -9,7 +9,6 @@
 #include "services/convert.h"
 #include "services/handler.h"
 #include "taskgate/v1/admin_service.grpc.pb.h"
-#include "workflow/access.h"
 #include "workflow/validation.h"
 
 namespace taskgate::services::internal {
@@ -25,37 +24,31 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::PublishCatalogRequest* request,
       v1::CatalogVersion* response) override {
-    return Handle(
-        ctx_, context, "AdminService/PublishCatalog", request->request_id(),
-        [&](const Principal& caller) {
-          std::vector<FieldViolation> violations;
-          CheckRequestId(request->request_id(), violations);
-          std::vector<domain::CatalogItem> items =
-              FromProto(request->items(), violations);
-          TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(
-              domain::CatalogVersion catalog,
-              ctx_.engine.PublishCatalog(caller, request->request_id(),
-                                         std::move(items), request->note()));
-          ToProto(catalog, response);
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/PublishCatalog",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    std::vector<domain::CatalogItem> items =
+                        FromProto(request->items(), violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::CatalogVersion catalog,
+                        ctx_.engine.directory().PublishCatalog(
+                            caller, request->request_id(), std::move(items),
+                            request->note()));
+                    ToProto(catalog, response);
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* GetCatalog(grpc::CallbackServerContext* context,
                                        const v1::GetCatalogRequest* request,
                                        v1::CatalogVersion* response) override {
     return Handle(ctx_, context, "AdminService/GetCatalog", "",
-                  [&](const Principal&) {
-                    // The lists are public to every signed-in role.
-                    if (request->version() < 0) {
-                      return InvalidArgumentWithViolations(
-                          {{"version", "must be 0 (latest) or a version"}});
-                    }
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        domain::CatalogVersion catalog,
-                        ctx_.store.GetCatalog(ctx_.engine.options().district_id,
-                                              request->version()));
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(domain::CatalogVersion catalog,
+                                              ctx_.engine.queries().GetCatalog(
+                                                  caller, request->version()));
                     ToProto(catalog, response);
                     return absl::OkStatus();
                   });
@@ -75,8 +68,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Community stored,
-              ctx_.engine.PutCommunity(caller, request->request_id(),
-                                       std::move(c), version));
+              ctx_.engine.directory().PutCommunity(
+                  caller, request->request_id(), std::move(c), version));
           ToProto(stored, response);
           return absl::OkStatus();
         });
@@ -88,12 +81,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       v1::ListCommunitiesResponse* response) override {
     return Handle(
         ctx_, context, "AdminService/ListCommunities", "",
-        [&](const Principal&) {
-          // Names and capacities are not secret to signed-in roles.
+        [&](const Principal& caller) {
           TASKGATE_ASSIGN_OR_RETURN(
               std::vector<domain::Community> communities,
-              ctx_.store.ListCommunities(ctx_.engine.options().district_id,
-                                         request->street()));
+              ctx_.engine.queries().ListCommunities(caller, request->street()));
           for (const domain::Community& c : communities) {
             ToProto(c, response->add_communities());
           }
@@ -113,7 +104,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
                         Principal created,
-                        ctx_.engine.CreatePrincipal(
+                        ctx_.engine.directory().CreatePrincipal(
                             caller, request->request_id(), std::move(p)));
                     ToProto(created, response);
                     return absl::OkStatus();
@@ -124,17 +115,16 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListPrincipalsRequest* /*request*/,
       v1::ListPrincipalsResponse* response) override {
-    return Handle(
-        ctx_, context, "AdminService/ListPrincipals", "",
-        [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
-          TASKGATE_ASSIGN_OR_RETURN(std::vector<Principal> all,
-                                    ctx_.engine.ListPrincipals());
-          for (const Principal& p : all) {
-            ToProto(p, response->add_principals());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/ListPrincipals", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        std::vector<Principal> all,
+                        ctx_.engine.queries().ListPrincipals(caller));
+                    for (const Principal& p : all) {
+                      ToProto(p, response->add_principals());
+                    }
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* SetPrincipalDisabled(
@@ -152,9 +142,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               Principal p,
-              ctx_.engine.SetPrincipalDisabled(caller, request->request_id(),
-                                               request->principal_id(),
-                                               request->disabled(), version));
+              ctx_.engine.directory().SetPrincipalDisabled(
+                  caller, request->request_id(), request->principal_id(),
+                  request->disabled(), version));
           ToProto(p, response);
           return absl::OkStatus();
         });
@@ -180,7 +170,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
           TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Credential credential,
-              ctx_.engine.IssueToken(
+              ctx_.engine.directory().IssueToken(
                   caller, request->request_id(), request->principal_id(),
                   token_id, HashToken(secret), request->description()));
           ToProto(credential, response->mutable_credential());
@@ -192,38 +182,37 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
                                         const v1::RevokeTokenRequest* request,
                                         v1::Credential* response) override {
-    return Handle(ctx_, context, "AdminService/RevokeToken",
-                  request->request_id(), [&](const Principal& caller) {
-                    std::vector<FieldViolation> violations;
-                    CheckRequestId(request->request_id(), violations);
-                    workflow::CheckId("token_id", request->token_id(),
-                                      violations);
-                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        domain::Credential c,
-                        ctx_.engine.RevokeToken(caller, request->request_id(),
-                                                request->token_id()));
-                    ToProto(c, response);
-                    return absl::OkStatus();
-                  });
+    return Handle(
+        ctx_, context, "AdminService/RevokeToken", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          workflow::CheckId("token_id", request->token_id(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Credential c,
+              ctx_.engine.directory().RevokeToken(caller, request->request_id(),
+                                                  request->token_id()));
+          ToProto(c, response);
+          return absl::OkStatus();
+        });
   }
 
   grpc::ServerUnaryReactor* ListTokens(
       grpc::CallbackServerContext* context,
       const v1::ListTokensRequest* request,
       v1::ListTokensResponse* response) override {
-    return Handle(
-        ctx_, context, "AdminService/ListTokens", "",
-        [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadPrincipals(caller));
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<domain::Credential> all,
-              ctx_.engine.ListCredentials(request->principal_id()));
-          for (const domain::Credential& c : all) {
-            ToProto(c, response->add_credentials());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/ListTokens", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        std::vector<domain::Credential> all,
+                        ctx_.engine.queries().ListCredentials(
+                            caller, request->principal_id()));
+                    for (const domain::Credential& c : all) {
+                      ToProto(c, response->add_credentials());
+                    }
+                    return absl::OkStatus();
+                  });
   }
 
  private:

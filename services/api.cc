@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <absl/strings/ascii.h>
-#include <absl/strings/escaping.h>
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
@@ -19,7 +18,6 @@ namespace internal {
 namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
-constexpr char kPageTokenSeparator = '\x1f';
 
 std::string CodeName(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
@@ -39,7 +37,7 @@ absl::StatusOr<domain::Principal> Authenticate(
   absl::StatusOr<std::string> token =
       ParseBearer(std::string_view(it->second.data(), it->second.size()));
   if (!token.ok()) return token.status();
-  return ctx.engine.Authenticate(HashToken(*token));
+  return ctx.engine.directory().Authenticate(HashToken(*token));
 }
 
 grpc::Status Finish(ApiContext& ctx, std::string_view method,
@@ -55,7 +53,7 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
       who.id = "anonymous";
       who.role = domain::Role::kSystem;
     }
-    absl::Status recorded = ctx.engine.RecordAccessDenied(
+    absl::Status recorded = ctx.engine.recorder().RecordAccessDenied(
         who, std::string(method), status.code(), std::string(status.message()));
     if (!recorded.ok()) {
       spdlog::warn("could not audit refused call to {}: {}", method,
@@ -105,39 +103,6 @@ void CheckRequestId(const std::string& request_id,
         {"request_id", absl::StrCat("use 1 to ", kMaxRequestIdLength,
                                     " printable ASCII characters")});
   }
-}
-
-int32_t PageSize(int32_t requested, std::vector<FieldViolation>& violations,
-                 int32_t fallback) {
-  if (requested < 0) {
-    violations.push_back({"page_size", "must not be negative"});
-    return fallback;
-  }
-  if (requested == 0) return fallback;
-  return std::min(requested, 500);
-}
-
-std::string EncodePageToken(std::string_view query, std::string_view position) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(std::string(query), std::string(1, kPageTokenSeparator),
-                   std::string(position)));
-}
-
-absl::StatusOr<std::string> DecodePageToken(std::string_view token,
-                                            std::string_view query) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(std::string(token), &raw)) {
-    return InvalidArgumentWithViolations(
-        {{"page_token", "is not a page token this server issued"}});
-  }
-  const size_t sep = raw.rfind(kPageTokenSeparator);
-  if (sep == std::string::npos || raw.substr(0, sep) != query) {
-    return InvalidArgumentWithViolations(
-        {{"page_token",
-          "belongs to a different query; send the same filter as the request "
-          "that returned it, or start over without a token"}});
-  }
-  return raw.substr(sep + 1);
 }
 
 }  // namespace internal

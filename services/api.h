@@ -1,11 +1,12 @@
 // The gRPC services of taskgate.v1 (TaskService, ReviewService,
 // CommunityService, AuditService, AdminService) as callback services.
 //
-// Each RPC authenticates the bearer token, converts proto <-> domain,
-// validates, calls the workflow engine (which decides who may do what), logs
-// one structured line, records metrics, and maps the status to gRPC in one
-// place (services/grpc_status.h). Thread-safe; everything in `ApiContext`
-// must outlive the services.
+// Each RPC authenticates the bearer token, converts proto <-> domain, calls
+// the workflow (which validates, decides who may do what, reads and
+// writes), logs one structured line, records metrics, and maps the status
+// to gRPC in one place (services/grpc_status.h). The services hold no
+// store: every read and change goes through a workflow object.
+// Thread-safe; everything in `ApiContext` must outlive the services.
 #ifndef TASKGATE_SERVICES_API_H_
 #define TASKGATE_SERVICES_API_H_
 
@@ -15,19 +16,20 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include "common/clock.h"
-#include "services/audit_ledger.h"
 #include "services/metrics.h"
-#include "store/store.h"
+#include "workflow/audit_ledger.h"
+#include "workflow/audit_reader.h"
 #include "workflow/engine.h"
 
 namespace taskgate::services {
 
 struct ApiContext {
   workflow::Engine& engine;
-  store::Store& store;
+  workflow::AuditReader& audit;
+  // Signs a checkpoint after a change when one is due.
+  workflow::AuditLedger& ledger;
   const Clock& clock;
   Metrics& metrics;
-  AuditLedger& ledger;
 };
 
 // Creates the five services; register each with a grpc::ServerBuilder.

@@ -67,7 +67,7 @@ class CommunityServiceImpl final
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               workflow::Workload workload,
-              ctx_.engine.GetWorkload(caller, community, from, to));
+              ctx_.engine.queries().GetWorkload(caller, community, from, to));
           ToProto(workload.community, response->mutable_community());
           for (const domain::Task& t : workload.assignments) {
             v1::Assignment* a = response->add_assignments();
@@ -100,7 +100,7 @@ class CommunityServiceImpl final
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
                         domain::AssignmentAck ack,
-                        ctx_.engine.AcknowledgeAssignment(
+                        ctx_.engine.desk().AcknowledgeAssignment(
                             caller, request->request_id(), request->task_id()));
                     response->set_task_id(ack.task_id);
                     response->set_community_id(ack.community_id);
@@ -115,25 +115,25 @@ class CommunityServiceImpl final
       grpc::CallbackServerContext* context,
       const v1::ReportMissingFundingRequest* request,
       v1::FundingReport* response) override {
-    return Handle(
-        ctx_, context, "CommunityService/ReportMissingFunding",
-        request->request_id(), [&](const Principal& caller) {
-          std::vector<FieldViolation> violations;
-          CheckRequestId(request->request_id(), violations);
-          workflow::CheckId("task_id", request->task_id(), violations);
-          TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          // Derived from the request, so that a retry names the
-          // same report and gets the first answer.
-          const std::string id =
-              DerivedId("fr", caller.id, request->request_id());
-          TASKGATE_ASSIGN_OR_RETURN(
-              domain::FundingReport report,
-              ctx_.engine.ReportFundingMissing(caller, request->request_id(),
-                                               request->task_id(), id,
-                                               request->note()));
-          ToProto(report, response);
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "CommunityService/ReportMissingFunding",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    workflow::CheckId("task_id", request->task_id(),
+                                      violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    // Derived from the request, so that a retry names the
+                    // same report and gets the first answer.
+                    const std::string id =
+                        DerivedId("fr", caller.id, request->request_id());
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::FundingReport report,
+                        ctx_.engine.desk().ReportFundingMissing(
+                            caller, request->request_id(), request->task_id(),
+                            id, request->note()));
+                    ToProto(report, response);
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* FileComplaint(
@@ -152,8 +152,8 @@ class CommunityServiceImpl final
                     }
                     TASKGATE_ASSIGN_OR_RETURN(
                         domain::Complaint filed,
-                        ctx_.engine.FileComplaint(caller, request->request_id(),
-                                                  std::move(c)));
+                        ctx_.engine.desk().FileComplaint(
+                            caller, request->request_id(), std::move(c)));
                     ToProto(filed, response);
                     return absl::OkStatus();
                   });

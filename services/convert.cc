@@ -219,6 +219,12 @@ void ToProto(const domain::Decision& d, v1::Decision* out) {
   ToTimestamp(d.decided_at, out->mutable_decide_time());
 }
 
+void ToProto(const workflow::Page<domain::Task>& page,
+             v1::ListTasksResponse* out) {
+  for (const domain::Task& t : page.items) ToProto(t, out->add_tasks());
+  out->set_next_page_token(page.next_page_token);
+}
+
 std::vector<domain::CatalogItem> FromProto(
     const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,
     std::vector<FieldViolation>& violations) {

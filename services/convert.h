@@ -23,6 +23,9 @@
 #include "taskgate/v1/audit_service.pb.h"
 #include "taskgate/v1/community_service.pb.h"
 #include "taskgate/v1/resources.pb.h"
+#include "taskgate/v1/task_service.pb.h"
+#include "workflow/audit_reader.h"
+#include "workflow/paging.h"
 #include "workflow/statistics.h"
 
 namespace taskgate::services {
@@ -42,6 +45,8 @@ domain::TaskSpec FromProto(const v1::TaskSpec& spec, std::string_view prefix,
 void ToProto(const domain::TaskSpec& spec, v1::TaskSpec* out);
 void ToProto(const domain::Task& task, v1::Task* out);
 void ToProto(const domain::Decision& decision, v1::Decision* out);
+void ToProto(const workflow::Page<domain::Task>& page,
+             v1::ListTasksResponse* out);
 
 std::vector<domain::CatalogItem> FromProto(
     const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,

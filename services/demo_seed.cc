@@ -148,15 +148,15 @@ absl::Status IgnoreExisting(const absl::Status& status) {
 
 }  // namespace
 
-absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
+absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
                                   const std::string& tokens_path) {
   const std::string& district_id = engine.options().district_id;
   absl::StatusOr<domain::CatalogVersion> catalog =
-      store.GetCatalog(district_id, 0);
+      engine.queries().GetCatalog(domain::SystemPrincipal(district_id), 0);
   if (catalog.ok()) return false;
   if (!absl::IsNotFound(catalog.status())) return catalog.status();
 
-  absl::StatusOr<Principal> admin = engine.GetPrincipal("admin");
+  absl::StatusOr<Principal> admin = engine.directory().GetPrincipal("admin");
   if (!admin.ok() || admin->role != Role::kAdmin) {
     return absl::FailedPreconditionError(
         "the demo data is loaded as the bootstrap admin 'admin', which this "
@@ -164,19 +164,23 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
   }
 
   for (Community& community : DemoCommunities(district_id)) {
-    TASKGATE_RETURN_IF_ERROR(IgnoreExisting(
-        engine.PutCommunity(*admin, "", std::move(community), 0).status()));
+    TASKGATE_RETURN_IF_ERROR(
+        IgnoreExisting(engine.directory()
+                           .PutCommunity(*admin, "", std::move(community), 0)
+                           .status()));
   }
 
   std::string lines;
   for (Principal& principal : DemoPrincipals(district_id)) {
     const std::string id = principal.id;
     const std::string role(domain::RoleName(principal.role));
-    TASKGATE_RETURN_IF_ERROR(IgnoreExisting(
-        engine.CreatePrincipal(*admin, "", std::move(principal)).status()));
+    TASKGATE_RETURN_IF_ERROR(
+        IgnoreExisting(engine.directory()
+                           .CreatePrincipal(*admin, "", std::move(principal))
+                           .status()));
     TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
     TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
-    TASKGATE_RETURN_IF_ERROR(engine
+    TASKGATE_RETURN_IF_ERROR(engine.directory()
                                  .IssueToken(*admin, "", id, token_id,
                                              HashToken(secret), "demo token")
                                  .status());
@@ -185,7 +189,7 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
   TASKGATE_RETURN_IF_ERROR(WriteSecretFile(tokens_path, lines));
 
   TASKGATE_RETURN_IF_ERROR(
-      engine
+      engine.directory()
           .PublishCatalog(*admin, "", DemoCatalog(),
                           "demo catalog (taskgated --demo): duty, assist and "
                           "negative-list examples after SPEC §2")

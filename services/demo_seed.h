@@ -12,7 +12,6 @@
 
 #include <absl/status/statusor.h>
 
-#include "store/store.h"
 #include "workflow/engine.h"
 
 namespace taskgate::services {
@@ -26,9 +25,9 @@ namespace taskgate::services {
 // catalog exists. A run cut short is completed by the next one (existing
 // communities and principals are kept; tokens are issued afresh).
 // Errors: FAILED_PRECONDITION when there is no admin principal "admin";
-// the engine's and store's errors; FAILED_PRECONDITION when the tokens file
+// the workflow's errors; FAILED_PRECONDITION when the tokens file
 // cannot be written.
-absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine, store::Store& store,
+absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
                                   const std::string& tokens_path);
 
 }  // namespace taskgate::services

@@ -42,15 +42,6 @@ void SignCheckpointIfDue(ApiContext& ctx);
 void CheckRequestId(const std::string& request_id,
                     std::vector<FieldViolation>& violations);
 
-// Page size: 0 means `fallback`; capped at 500; negative is invalid.
-int32_t PageSize(int32_t requested, std::vector<FieldViolation>& violations,
-                 int32_t fallback = 50);
-
-// Opaque page tokens binding a position to the query that produced it.
-std::string EncodePageToken(std::string_view query, std::string_view position);
-absl::StatusOr<std::string> DecodePageToken(std::string_view token,
-                                            std::string_view query);
-
 // Returns INVALID_ARGUMENT with `violations` when there are any.
 inline absl::Status Violations(const std::vector<FieldViolation>& violations) {
   return violations.empty() ? absl::OkStatus()
@@ -91,13 +82,6 @@ absl::Status RunTaskAction(ApiContext& ctx, const domain::Principal& caller,
                            workflow::TaskAction action,
                            const ::taskgate::v1::TaskActionRequest& request,
                            ::taskgate::v1::Task* response);
-
-// Lists one page of tasks for `q` (q.limit is the page size). `filter_key`
-// identifies the query in page tokens.
-absl::Status ListTaskPage(ApiContext& ctx, store::TaskQuery q,
-                          const std::string& filter_key,
-                          const std::string& page_token,
-                          ::taskgate::v1::ListTasksResponse* response);
 
 // Runs a TaskActionRequest RPC in the frame.
 inline grpc::ServerUnaryReactor* HandleTaskAction(

@@ -27,11 +27,11 @@
 #include "audit/signing.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
-#include "services/audit_ledger.h"
 #include "services/config.h"
 #include "services/demo_seed.h"
 #include "services/server.h"
 #include "store/sqlite/sqlite_store.h"
+#include "workflow/audit_ledger.h"
 
 namespace {
 
@@ -147,7 +147,7 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
     return kCannotCheck;
   }
   absl::StatusOr<taskgate::audit::VerifyReport> report =
-      taskgate::services::VerifyStoredLog(**store, config.district_id, *key,
+      taskgate::workflow::VerifyStoredLog(**store, config.district_id, *key,
                                           kept);
   if (!report.ok()) {
     spdlog::error("cannot read the audit log: {}",
@@ -230,8 +230,8 @@ int Run(int argc, char** argv) {
         ((db_dir.empty() ? std::filesystem::path(".") : db_dir) /
          "demo-tokens.txt")
             .string();
-    absl::StatusOr<bool> loaded = taskgate::services::LoadDemoData(
-        (*server)->engine(), **store, tokens_path);
+    absl::StatusOr<bool> loaded =
+        taskgate::services::LoadDemoData((*server)->engine(), tokens_path);
     if (!loaded.ok()) return Fail("cannot load the demo data", loaded.status());
     if (*loaded) {
       std::cout << "Demo data loaded; one token per demo principal is in "

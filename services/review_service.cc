@@ -7,7 +7,7 @@
 #include "services/convert.h"
 #include "services/handler.h"
 #include "taskgate/v1/review_service.grpc.pb.h"
-#include "workflow/access.h"
+#include "workflow/paging.h"
 #include "workflow/validation.h"
 
 namespace taskgate::services::internal {
@@ -27,17 +27,12 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
     return Handle(
         ctx_, context, "ReviewService/ListReviewQueue", "",
         [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadReviewQueue(caller));
-          std::vector<FieldViolation> violations;
-          store::TaskQuery q;
-          q.district_id = ctx_.engine.options().district_id;
-          q.states = {domain::TaskState::kSubmitted,
-                      domain::TaskState::kInReview,
-                      domain::TaskState::kProvisional};
-          q.limit = PageSize(request->page_size(), violations);
-          TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          return ListTaskPage(ctx_, q, "queue", request->page_token(),
-                              response);
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Page<domain::Task> page,
+              ctx_.engine.queries().ListReviewQueue(
+                  caller, {request->page_size(), request->page_token()}));
+          ToProto(page, response);
+          return absl::OkStatus();
         });
   }
 
@@ -82,53 +77,53 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListFundingReportsRequest* request,
       v1::ListFundingReportsResponse* response) override {
-    return Handle(ctx_, context, "ReviewService/ListFundingReports", "",
-                  [&](const Principal& caller) {
-                    TASKGATE_RETURN_IF_ERROR(workflow::CanReadCommunityReports(
-                        caller, request->community_id()));
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        std::vector<domain::FundingReport> reports,
-                        ctx_.engine.ListFundingReports(
-                            request->task_id(), request->community_id()));
-                    for (const domain::FundingReport& r : reports) {
-                      ToProto(r, response->add_reports());
-                    }
-                    return absl::OkStatus();
-                  });
+    return Handle(
+        ctx_, context, "ReviewService/ListFundingReports", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              std::vector<domain::FundingReport> reports,
+              ctx_.engine.queries().ListFundingReports(
+                  caller, request->task_id(), request->community_id()));
+          for (const domain::FundingReport& r : reports) {
+            ToProto(r, response->add_reports());
+          }
+          return absl::OkStatus();
+        });
   }
 
   grpc::ServerUnaryReactor* ListComplaints(
       grpc::CallbackServerContext* context,
       const v1::ListComplaintsRequest* request,
       v1::ListComplaintsResponse* response) override {
-    return Handle(
-        ctx_, context, "ReviewService/ListComplaints", "",
-        [&](const Principal& caller) {
-          TASKGATE_RETURN_IF_ERROR(workflow::CanReadCommunityReports(
-              caller, request->community_id()));
-          std::vector<domain::ComplaintState> states;
-          std::vector<FieldViolation> violations;
-          for (int i = 0; i < request->states_size(); ++i) {
-            std::optional<domain::ComplaintState> s =
-                FromProto(static_cast<v1::ComplaintState>(request->states(i)));
-            if (!s.has_value()) {
-              violations.push_back(
-                  {absl::StrCat("states[", i, "]"),
-                   "use COMPLAINT_STATE_OPEN, _VERIFIED, _UNFOUNDED "
-                   "or _RESOLVED"});
-              continue;
-            }
-            states.push_back(*s);
-          }
-          TASKGATE_RETURN_IF_ERROR(Violations(violations));
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<domain::Complaint> complaints,
-              ctx_.engine.ListComplaints(request->community_id(), states));
-          for (const domain::Complaint& c : complaints) {
-            ToProto(c, response->add_complaints());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "ReviewService/ListComplaints", "",
+                  [&](const Principal& caller) {
+                    std::vector<domain::ComplaintState> states;
+                    std::vector<FieldViolation> violations;
+                    for (int i = 0; i < request->states_size(); ++i) {
+                      std::optional<domain::ComplaintState> s = FromProto(
+                          static_cast<v1::ComplaintState>(request->states(i)));
+                      if (!s.has_value()) {
+                        violations.push_back(
+                            {absl::StrCat("states[", i, "]"),
+                             "use COMPLAINT_STATE_OPEN, _VERIFIED, _UNFOUNDED "
+                             "or _RESOLVED"});
+                        continue;
+                      }
+                      states.push_back(*s);
+                    }
+                    // A caller who may not read complaints hears that
+                    // before any word on bad states: the query authorizes
+                    // first.
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        std::vector<domain::Complaint> complaints,
+                        ctx_.engine.queries().ListComplaints(
+                            caller, request->community_id(), states));
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    for (const domain::Complaint& c : complaints) {
+                      ToProto(c, response->add_complaints());
+                    }
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* UpdateComplaint(
@@ -154,9 +149,9 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Complaint complaint,
-              ctx_.engine.HandleComplaint(caller, request->request_id(),
-                                          request->complaint_id(), version, *to,
-                                          request->resolution()));
+              ctx_.engine.desk().HandleComplaint(
+                  caller, request->request_id(), request->complaint_id(),
+                  version, *to, request->resolution()));
           ToProto(complaint, response);
           return absl::OkStatus();
         });

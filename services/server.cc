@@ -132,21 +132,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
         "public key: taskgate audit pubkey",
         SigningKeyPath(config), key->KeyId());
   }
+  auto head_file = std::make_unique<HeadFile>(SigningKeyPath(config) + ".head");
   TASKGATE_ASSIGN_OR_RETURN(
-      std::unique_ptr<AuditLedger> ledger,
-      AuditLedger::Create(
+      std::unique_ptr<workflow::AuditLedger> ledger,
+      workflow::AuditLedger::Create(
           deps.store, deps.clock, *std::move(key),
           {.district_id = config.district_id,
            .every_events = config.checkpoint_every_events,
-           .interval = absl::Seconds(config.checkpoint_interval_seconds),
-           .head_file = SigningKeyPath(config) + ".head"}));
+           .interval = absl::Seconds(config.checkpoint_interval_seconds)},
+          head_file.get()));
   if (std::optional<std::string> refused = ledger->signing_refused()) {
     spdlog::error("audit log: {}; no checkpoint will be signed", *refused);
   }
-  std::unique_ptr<Server> server(new Server(
-      std::move(config), deps, std::move(options), std::move(ledger)));
+  std::unique_ptr<Server> server(
+      new Server(std::move(config), deps, std::move(options),
+                 std::move(head_file), std::move(ledger)));
   absl::StatusOr<domain::District> district =
-      server->engine_->EnsureDistrict(server->config_.district_name);
+      server->engine_->directory().EnsureDistrict(
+          server->config_.district_name);
   if (!district.ok()) return district.status();
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
   return server;
@@ -154,14 +157,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
 
 Server::Server(ServerConfig config, ServerDeps deps,
                workflow::EngineOptions options,
-               std::unique_ptr<AuditLedger> ledger)
+               std::unique_ptr<HeadFile> head_file,
+               std::unique_ptr<workflow::AuditLedger> ledger)
     : config_(std::move(config)),
-      store_(deps.store),
       clock_(deps.clock),
       engine_(std::make_unique<workflow::Engine>(deps.store, deps.clock,
                                                  std::move(options))),
+      head_file_(std::move(head_file)),
       ledger_(std::move(ledger)),
-      api_context_{*engine_, deps.store, deps.clock, metrics_, *ledger_} {}
+      audit_reader_(std::make_unique<workflow::AuditReader>(
+          deps.store, *ledger_, engine_->recorder(), deps.clock,
+          engine_->options())),
+      api_context_{*engine_, *audit_reader_, *ledger_, deps.clock, metrics_} {}
 
 Server::~Server() {
   Shutdown(absl::ZeroDuration());
@@ -169,9 +176,9 @@ Server::~Server() {
 }
 
 absl::Status Server::BootstrapAdmin() {
-  TASKGATE_ASSIGN_OR_RETURN(int64_t principals,
-                            store_.CountPrincipals(config_.district_id));
-  if (principals > 0) return absl::OkStatus();
+  TASKGATE_ASSIGN_OR_RETURN(const bool has_principals,
+                            engine_->directory().HasPrincipals());
+  if (has_principals) return absl::OkStatus();
 
   TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
   TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
@@ -181,7 +188,7 @@ absl::Status Server::BootstrapAdmin() {
   const std::string staging = path + ".new";
   TASKGATE_RETURN_IF_ERROR(WriteSecretFile(staging, secret + "\n"));
   absl::StatusOr<std::optional<domain::Credential>> created =
-      engine_->BootstrapAdmin(token_id, HashToken(secret));
+      engine_->directory().BootstrapAdmin(token_id, HashToken(secret));
   std::error_code ec;
   if (!created.ok() || !created->has_value()) {
     std::filesystem::remove(staging, ec);
@@ -288,7 +295,7 @@ std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
 absl::Status Server::TickNow() {
   absl::MutexLock lock(&tick_mu_);
   TASKGATE_ASSIGN_OR_RETURN(workflow::TickResult result,
-                            engine_->OnTick(clock_.Now()));
+                            engine_->timers().OnTick(clock_.Now()));
   if (result.escalated > 0 || result.completed > 0 || result.conflicts > 0) {
     spdlog::info(
         "tick: escalated={} completed={} conflicts={} (conflicts retry on the "
@@ -305,18 +312,11 @@ absl::Status Server::TickNow() {
 }
 
 absl::Status Server::UpdateGauges() {
-  store::TaskQuery query;
-  query.district_id = config_.district_id;
-  query.states = {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
-                  domain::TaskState::kProvisional};
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> queue,
-                            store_.ListTasks(query));
-  const auto overdue =
-      std::count_if(queue.begin(), queue.end(),
-                    [](const domain::Task& t) { return t.sla.overdue; });
-  metrics_.SetQueueDepth(static_cast<int64_t>(queue.size()));
-  metrics_.SetOverdue(static_cast<int64_t>(overdue));
-  TASKGATE_ASSIGN_OR_RETURN(AuditLedger::Coverage coverage,
+  TASKGATE_ASSIGN_OR_RETURN(workflow::ReviewQueueStats queue,
+                            engine_->queries().GetReviewQueueStats());
+  metrics_.SetQueueDepth(queue.depth);
+  metrics_.SetOverdue(queue.overdue);
+  TASKGATE_ASSIGN_OR_RETURN(workflow::AuditLedger::Coverage coverage,
                             ledger_->GetCoverage());
   metrics_.SetAuditLog(
       coverage.events,
@@ -341,7 +341,8 @@ void Server::OnTimer() {
 
 absl::Duration Server::NextTickDelay() {
   const absl::Duration longest = absl::Seconds(config_.tick_interval_seconds);
-  absl::StatusOr<std::optional<absl::Time>> next = engine_->NextDeadline();
+  absl::StatusOr<std::optional<absl::Time>> next =
+      engine_->timers().NextDeadline();
   if (!next.ok()) {
     spdlog::warn("cannot read the next workflow deadline: {}",
                  next.status().ToString());

@@ -1,8 +1,9 @@
-// `Server`: the wiring of `taskgated`. It owns the workflow engine, the gRPC
+// `Server`: the wiring of `taskgated`. It owns the workflow engine, the audit
+// ledger (with its head file beside the signing key) and reader, the gRPC
 // server (callback services of services/api.h, grpc.health.v1, server
 // reflection, optional TLS or mutual TLS), and an Asio io_context on its own
 // thread holding the HTTP listener (/healthz, /metrics), the workflow timer
-// (a steady_timer driving `Engine::OnTick`) and, when configured, a
+// (a steady_timer driving `Timers::OnTick`) and, when configured, a
 // signal_set that shuts the server down on SIGINT/SIGTERM.
 //
 // Life: `Create` (prepares the district and the first admin credential) ->
@@ -36,9 +37,12 @@
 #include "common/clock.h"
 #include "services/api.h"
 #include "services/config.h"
+#include "services/head_file.h"
 #include "services/http_server.h"
 #include "services/metrics.h"
 #include "store/store.h"
+#include "workflow/audit_ledger.h"
+#include "workflow/audit_reader.h"
 #include "workflow/engine.h"
 
 namespace taskgate::services {
@@ -94,7 +98,7 @@ class Server {
   void Wait();
 
   workflow::Engine& engine() { return *engine_; }
-  AuditLedger& ledger() { return *ledger_; }
+  workflow::AuditLedger& ledger() { return *ledger_; }
   Metrics& metrics() { return metrics_; }
   const ServerConfig& config() const { return config_; }
 
@@ -111,7 +115,8 @@ class Server {
   enum class State { kCreated, kRunning, kStopping, kStopped };
 
   Server(ServerConfig config, ServerDeps deps, workflow::EngineOptions options,
-         std::unique_ptr<AuditLedger> ledger);
+         std::unique_ptr<HeadFile> head_file,
+         std::unique_ptr<workflow::AuditLedger> ledger);
 
   absl::Status BootstrapAdmin();
   absl::Status UpdateGauges();
@@ -123,11 +128,13 @@ class Server {
   bool IsStopped() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const ServerConfig config_;
-  store::Store& store_;
   const Clock& clock_;
   Metrics metrics_;
   std::unique_ptr<workflow::Engine> engine_;
-  std::unique_ptr<AuditLedger> ledger_;
+  // Declared before the ledger, which keeps its checkpoints through it.
+  std::unique_ptr<HeadFile> head_file_;
+  std::unique_ptr<workflow::AuditLedger> ledger_;
+  std::unique_ptr<workflow::AuditReader> audit_reader_;
   ApiContext api_context_;
   std::optional<std::string> bootstrap_admin_token_;
 

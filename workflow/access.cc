@@ -1,9 +1,15 @@
 #include "workflow/access.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <absl/strings/str_cat.h>
+
+#include "common/status_macros.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -15,6 +21,37 @@ std::string RoleText(const domain::Principal& p) {
 bool IsOneOf(const domain::Principal& p,
              std::initializer_list<domain::Role> roles) {
   return std::find(roles.begin(), roles.end(), p.role) != roles.end();
+}
+
+bool Contains(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+absl::Status RoleDenied(const domain::Principal& p, std::string_view what,
+                        std::string_view who_may) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("role ", RoleText(p), " may not ", std::string(what), "; ",
+                   std::string(who_may)));
+}
+
+absl::Status AdminOnly(const domain::Principal& p, std::string_view what) {
+  if (p.role == domain::Role::kAdmin) return absl::OkStatus();
+  return RoleDenied(p, what, "an admin does");
+}
+
+// A community office acts for exactly one community.
+absl::Status CommunityOfficeOnly(const domain::Principal& p,
+                                 std::string_view what) {
+  if (p.role != domain::Role::kCommunity) {
+    return RoleDenied(p, what, "a community office does");
+  }
+  if (p.community_id.empty()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("community principal ", p.id,
+                     " is bound to no community; an admin must set its "
+                     "community_id"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -106,6 +143,117 @@ absl::Status CanReadPrincipals(const domain::Principal& p) {
     return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "role ", RoleText(p), " may not read principals and credentials"));
+}
+
+absl::Status CanReadWorkloads(const domain::Principal& p) {
+  switch (p.role) {
+    case domain::Role::kCommunity:
+    case domain::Role::kReviewer:
+    case domain::Role::kAuditor:
+    case domain::Role::kAdmin:
+      return absl::OkStatus();
+    default:
+      return RoleDenied(p, "see community workloads",
+                        "the community itself, reviewers, auditors and "
+                        "admins do");
+  }
+}
+
+absl::Status CanReadWorkloadOf(const domain::Principal& p,
+                               const std::string& community_id) {
+  TASKGATE_RETURN_IF_ERROR(CanReadWorkloads(p));
+  if (p.role == domain::Role::kCommunity && p.community_id != community_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "community principal ", p.id, " acts for community ", p.community_id,
+        " and may not see the workload of community ", community_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CanPublishCatalog(const domain::Principal& p) {
+  if (p.role == domain::Role::kAdmin) return absl::OkStatus();
+  return RoleDenied(p, "publish the catalog", "an admin publishes it");
+}
+
+absl::Status CanPutCommunity(const domain::Principal& p) {
+  return AdminOnly(p, "change communities");
+}
+
+absl::Status CanCreateTask(const domain::Principal& p) {
+  if (p.role == domain::Role::kDepartment) return absl::OkStatus();
+  return RoleDenied(p, "create tasks", "a department clerk does");
+}
+
+absl::Status CanCreatePrincipal(const domain::Principal& p) {
+  return AdminOnly(p, "create principals");
+}
+
+absl::Status CanSetPrincipalDisabled(const domain::Principal& p) {
+  return AdminOnly(p, "disable or enable principals");
+}
+
+absl::Status CanIssueToken(const domain::Principal& p) {
+  return AdminOnly(p, "issue tokens");
+}
+
+absl::Status CanRevokeToken(const domain::Principal& p) {
+  return AdminOnly(p, "revoke tokens");
+}
+
+absl::Status CanAcknowledgeAssignment(const domain::Principal& p) {
+  return CommunityOfficeOnly(p, "acknowledge assignments");
+}
+
+absl::Status CanReportFundingMissing(const domain::Principal& p) {
+  return CommunityOfficeOnly(p, "report missing funding");
+}
+
+absl::Status CanFileComplaint(const domain::Principal& p) {
+  return CommunityOfficeOnly(p, "file complaints");
+}
+
+bool AssignmentScopeNeedsStreet(const domain::Principal& p,
+                                const domain::Task& task) {
+  return task.resolved_communities.empty() &&
+         !Contains(task.spec.target_communities, p.community_id) &&
+         !task.spec.target_streets.empty();
+}
+
+absl::Status CanActOnAssignment(const domain::Principal& p,
+                                const domain::Task& task,
+                                const std::optional<std::string>& own_street) {
+  bool reaches = false;
+  if (!task.resolved_communities.empty()) {
+    reaches = Contains(task.resolved_communities, p.community_id);
+  } else if (Contains(task.spec.target_communities, p.community_id)) {
+    reaches = true;
+  } else if (own_street.has_value()) {
+    reaches = Contains(task.spec.target_streets, *own_street);
+  }
+  if (reaches) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "task ", task.id, " does not target community ", p.community_id,
+      "; a community acts only on tasks assigned to it"));
+}
+
+absl::Status CanHandleComplaints(const domain::Principal& p) {
+  if (p.role == domain::Role::kReviewer) return absl::OkStatus();
+  return RoleDenied(p, "handle complaints", "a reviewer does");
+}
+
+absl::Status CanHandleComplaint(const domain::Principal& p,
+                                const domain::Complaint& complaint) {
+  TASKGATE_RETURN_IF_ERROR(CanHandleComplaints(p));
+  // Like a task of their own department, a complaint against it is never
+  // theirs to judge.
+  if (!complaint.department_id.empty() &&
+      complaint.department_id == p.home_department_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "reviewer ", p.id, " belongs to department ", complaint.department_id,
+        ", which complaint ", complaint.id,
+        " accuses; another reviewer must handle it"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace taskgate::workflow

@@ -1,13 +1,17 @@
-// Who may read what. Together with the transition table (for task changes)
-// and the engine's own role checks (catalog, communities, principals,
-// complaints), this is the one place that decides who may do what; the gRPC
-// services and any later console only ask. Pure functions; thread-safe.
+// Who may do what: every role and scope check of the workflow except the
+// task transitions, whose roles and scope guards are rows of the transition
+// table (workflow/transitions.h, `AuthorizeAction`). The workflow's
+// operations and read-side objects call these; the gRPC services never
+// decide. Pure functions; thread-safe.
 //
 // Every function returns OK or PERMISSION_DENIED with a message naming the
-// role and what it may do instead.
+// role or scope and who may act instead. Callers check them before anything
+// that depends on an entity's state (SPEC §4.1: authorization comes before
+// state).
 #ifndef TASKGATE_WORKFLOW_ACCESS_H_
 #define TASKGATE_WORKFLOW_ACCESS_H_
 
+#include <optional>
 #include <string>
 
 #include <absl/status/status.h>
@@ -15,6 +19,8 @@
 #include "domain/types.h"
 
 namespace taskgate::workflow {
+
+// ------------------------------------------------------------------ reads
 
 // A department reads its own tasks; a community the tasks that reach it;
 // reviewers, auditors and admins every task.
@@ -42,6 +48,66 @@ absl::Status CanReadCommunityReports(const domain::Principal& p,
 
 // Principals and credentials: admins and auditors.
 absl::Status CanReadPrincipals(const domain::Principal& p);
+
+// Community workloads, by role: the community offices (each its own, see
+// `CanReadWorkloadOf`), reviewers, auditors and admins.
+absl::Status CanReadWorkloads(const domain::Principal& p);
+
+// The workload of `community_id`: a community office only its own; the
+// other roles `CanReadWorkloads` admits, every community's.
+absl::Status CanReadWorkloadOf(const domain::Principal& p,
+                               const std::string& community_id);
+
+// ------------------------------------------- the catalog and communities
+
+// The lists (准入清单) are published by an admin.
+absl::Status CanPublishCatalog(const domain::Principal& p);
+
+// Communities and their capacity are set by an admin.
+absl::Status CanPutCommunity(const domain::Principal& p);
+
+// ------------------------------------------------------------------ tasks
+
+// Tasks are drafted by a department clerk (for their own department). The
+// moves that follow are the transition table's.
+absl::Status CanCreateTask(const domain::Principal& p);
+
+// ---------------------------------------------- principals and credentials
+
+// Each is an admin's.
+absl::Status CanCreatePrincipal(const domain::Principal& p);
+absl::Status CanSetPrincipalDisabled(const domain::Principal& p);
+absl::Status CanIssueToken(const domain::Principal& p);
+absl::Status CanRevokeToken(const domain::Principal& p);
+
+// ------------------------------------------------- the community's side
+
+// Each is a community office's, bound to one community.
+absl::Status CanAcknowledgeAssignment(const domain::Principal& p);
+absl::Status CanReportFundingMissing(const domain::Principal& p);
+absl::Status CanFileComplaint(const domain::Principal& p);
+
+// A community office acts only on tasks that reach its community: one of
+// the task's resolved communities or, before submit has resolved them, a
+// community the spec names or one in a street the spec names.
+// `own_street` is the street of the principal's community as stored, or
+// nullopt when it is unknown (street targets then do not count); it is
+// read only when `AssignmentScopeNeedsStreet` says so.
+absl::Status CanActOnAssignment(const domain::Principal& p,
+                                const domain::Task& task,
+                                const std::optional<std::string>& own_street);
+
+// Whether `CanActOnAssignment` needs the street of the principal's
+// community to decide for `task`.
+bool AssignmentScopeNeedsStreet(const domain::Principal& p,
+                                const domain::Task& task);
+
+// Complaints are handled by reviewers ...
+absl::Status CanHandleComplaints(const domain::Principal& p);
+
+// ... but never by a reviewer of the department the complaint accuses.
+absl::Status CanHandleComplaint(const domain::Principal& p,
+                                const domain::Complaint& complaint);
 
 }  // namespace taskgate::workflow
 

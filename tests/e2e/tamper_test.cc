@@ -36,8 +36,8 @@
 #include "audit/signing.h"
 #include "clients/audit_proto.h"
 #include "common/status_macros.h"
-#include "services/audit_ledger.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "workflow/audit_ledger.h"
 
 namespace taskgate::e2e {
 namespace {
@@ -268,7 +268,7 @@ class TamperTest : public E2eTest {
       const std::optional<audit::Checkpoint>& kept) {
     TASKGATE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
                               store::OpenSqliteStore(db_path_));
-    return services::VerifyStoredLog(*store, kDistrict, key, kept);
+    return workflow::VerifyStoredLog(*store, kDistrict, key, kept);
   }
 
   absl::StatusOr<v1::LogInfo> LogInfo() {

@@ -501,7 +501,7 @@ class StatisticsFromEngineTest : public ::testing::Test {
     options.time_zone = kShanghai;
     options.calendar = WorkingCalendar({kHoliday});
     engine_ = std::make_unique<Engine>(*store_, clock_, options);
-    ASSERT_THAT(engine_->EnsureDistrict("Test district"), IsOk());
+    ASSERT_THAT(engine_->directory().EnsureDistrict("Test district"), IsOk());
     std::vector<domain::CatalogItem> items = {
         {"A-001",
          domain::ListKind::kAssist,
@@ -514,7 +514,9 @@ class StatisticsFromEngineTest : public ::testing::Test {
          "",
          {"招商引资"}},
     };
-    ASSERT_THAT(engine_->PublishCatalog(Admin(), "", items, "lists"), IsOk());
+    ASSERT_THAT(
+        engine_->directory().PublishCatalog(Admin(), "", items, "lists"),
+        IsOk());
     for (const domain::Community& c :
          {MakeCommunity("c1", 100, 60), MakeCommunity("c2", 50, 30),
           MakeCommunity("c3", 80, 0)}) {
@@ -522,7 +524,8 @@ class StatisticsFromEngineTest : public ::testing::Test {
       put.name = "Community " + c.id;
       put.street = "east";
       put.staff_count = 5;
-      ASSERT_THAT(engine_->PutCommunity(Admin(), "", put, 0), IsOk());
+      ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", put, 0),
+                  IsOk());
     }
   }
 
@@ -568,7 +571,10 @@ class StatisticsFromEngineTest : public ::testing::Test {
 
   void CreateAt(absl::Time t, const std::string& id, domain::TaskSpec spec) {
     clock_.Set(t);
-    EXPECT_THAT(engine_->CreateTask(Clerk(), "", id, std::move(spec)), IsOk());
+    absl::StatusOr<DraftSpec> draft = DraftSpec::Check(std::move(spec));
+    ASSERT_THAT(draft, IsOk());
+    EXPECT_THAT(engine_->tasks().CreateTask(Clerk(), "", id, *std::move(draft)),
+                IsOk());
   }
 
   void DoAt(absl::Time t, const domain::Principal& p, TaskAction action,
@@ -578,7 +584,7 @@ class StatisticsFromEngineTest : public ::testing::Test {
     r.action = action;
     r.task_id = id;
     r.reason = reason;
-    EXPECT_THAT(engine_->Act(p, r), IsOk())
+    EXPECT_THAT(engine_->tasks().Act(p, r), IsOk())
         << id << " " << TaskActionName(action);
   }
 

@@ -1,17 +1,13 @@
-#include "services/audit_ledger.h"
+#include "workflow/audit_ledger.h"
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
 #include "common/status_macros.h"
-#include "services/server.h"
 
-namespace taskgate::services {
+namespace taskgate::workflow {
 namespace {
 
 // Rows read per store call while verifying: bounded memory per step.
@@ -53,34 +49,30 @@ absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
 }
 
 AuditLedger::AuditLedger(store::Store& store, const Clock& clock,
-                         audit::SigningKey key, Options options)
+                         audit::SigningKey key, Options options,
+                         CheckpointKeeper* keeper)
     : store_(store),
       clock_(clock),
       key_(std::move(key)),
       public_key_(key_.verifying_key()),
       options_(std::move(options)),
-      log_id_(audit::LogIdOf(options_.district_id)) {}
+      log_id_(audit::LogIdOf(options_.district_id)),
+      keeper_(keeper) {}
 
 absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
     store::Store& store, const Clock& clock, audit::SigningKey key,
-    Options options) {
-  std::unique_ptr<AuditLedger> ledger(
-      new AuditLedger(store, clock, std::move(key), std::move(options)));
-  // The last checkpoint this server signed, as kept beside its key.
+    Options options, CheckpointKeeper* keeper) {
+  std::unique_ptr<AuditLedger> ledger(new AuditLedger(
+      store, clock, std::move(key), std::move(options), keeper));
+  // The last checkpoint this server signed, as kept outside the store.
   std::optional<audit::Checkpoint> head;
   std::string head_problem;
-  const std::string& head_file = ledger->options_.head_file;
-  if (!head_file.empty() && std::filesystem::exists(head_file)) {
-    std::ifstream in(head_file, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)),
-                           std::istreambuf_iterator<char>());
-    absl::StatusOr<audit::Checkpoint> parsed = audit::CheckpointFromJson(text);
-    if (parsed.ok()) {
-      head = *std::move(parsed);
+  if (keeper != nullptr) {
+    absl::StatusOr<std::optional<audit::Checkpoint>> kept = keeper->Load();
+    if (kept.ok()) {
+      head = *std::move(kept);
     } else {
-      head_problem =
-          absl::StrCat("the head file ", head_file,
-                       " is unreadable: ", parsed.status().message());
+      head_problem = std::string(kept.status().message());
     }
   }
   TASKGATE_ASSIGN_OR_RETURN(
@@ -191,19 +183,7 @@ absl::StatusOr<audit::Checkpoint> AuditLedger::SignLocked() {
       audit::SignCheckpoint(log_id_, size, tree_.Root(), clock_.Now(), key_));
   TASKGATE_RETURN_IF_ERROR(store_.AddCheckpoint(options_.district_id, c));
   latest_ = c;
-  if (!options_.head_file.empty()) {
-    // Written aside and renamed: a crash leaves the old head or the new.
-    const std::string staging = options_.head_file + ".new";
-    TASKGATE_RETURN_IF_ERROR(
-        WriteSecretFile(staging, audit::CheckpointToJson(c)));
-    std::error_code ec;
-    std::filesystem::rename(staging, options_.head_file, ec);
-    if (ec) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot replace the head file ", options_.head_file,
-                       ": ", ec.message()));
-    }
-  }
+  if (keeper_ != nullptr) TASKGATE_RETURN_IF_ERROR(keeper_->Keep(c));
   return c;
 }
 
@@ -266,4 +246,4 @@ std::optional<std::string> AuditLedger::signing_refused() {
   return refused_;
 }
 
-}  // namespace taskgate::services
+}  // namespace taskgate::workflow

@@ -1,19 +1,26 @@
-#include "workflow/engine.h"
+// `TaskLifecycle` (workflow/task_lifecycle.h) and, through its submits,
+// `Submission` (workflow/submission.h): drafting, routing at submit, the
+// review decisions, idempotent retries and optimistic concurrency.
+#include "workflow/task_lifecycle.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
 #include <absl/time/civil_time.h>
+#include <absl/time/time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/field_violations.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tests/testing/fake_clock.h"
-#include "tests/testing/fault_injecting_store.h"
 #include "tests/testing/status_matchers.h"
-#include "workflow/rules.h"
+#include "tests/workflow/workflow_fixture.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -22,148 +29,16 @@ using ::taskgate::testing::FakeClock;
 using ::taskgate::testing::FaultInjectingStore;
 using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Pair;
 
-const absl::TimeZone kShanghai = absl::FixedTimeZone(8 * 60 * 60);
+class TaskLifecycleTest : public TaskWorkflowTest {};
 
-// 2026-03-02 is a Monday; 09:00 in Shanghai.
-absl::Time At(int y, int m, int d, int hour = 9) {
-  return absl::FromCivil(absl::CivilSecond(y, m, d, hour, 0, 0), kShanghai);
-}
-
-domain::Principal Admin() {
-  domain::Principal p;
-  p.id = "admin-1";
-  p.role = domain::Role::kAdmin;
-  return p;
-}
-domain::Principal Clerk(const std::string& department = "civil-affairs") {
-  domain::Principal p;
-  p.id = "clerk-" + department;
-  p.role = domain::Role::kDepartment;
-  p.department_id = department;
-  return p;
-}
-domain::Principal Reviewer(const std::string& id,
-                           const std::string& home = "") {
-  domain::Principal p;
-  p.id = id;
-  p.role = domain::Role::kReviewer;
-  p.home_department_id = home;
-  return p;
-}
-
-std::vector<std::string> Actions(const std::vector<store::StoredEvent>& es) {
-  std::vector<std::string> out;
-  for (const store::StoredEvent& e : es) out.push_back(e.event.action);
-  return out;
-}
-
-class EngineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto opened = store::OpenSqliteStore(":memory:");
-    ASSERT_THAT(opened, IsOk());
-    sqlite_ = *std::move(opened);
-    faults_ = std::make_unique<FaultInjectingStore>(*sqlite_);
-    engine_ = std::make_unique<Engine>(*faults_, clock_, EngineOptions());
-    ASSERT_THAT(engine_->EnsureDistrict("Test district"), IsOk());
-
-    std::vector<domain::CatalogItem> items = {
-        {"D-001",
-         domain::ListKind::kDuty,
-         "Residents' committee elections",
-         "城市居民委员会组织法",
-         {}},
-        {"A-001",
-         domain::ListKind::kAssist,
-         "Elderly care subsidy checks",
-         "老年人权益保障法",
-         {}},
-        {"N-001",
-         domain::ListKind::kNegative,
-         "Investment attraction quotas",
-         "",
-         {"招商引资"}},
-    };
-    ASSERT_THAT(engine_->PublishCatalog(Admin(), "", items, "first lists"),
-                IsOk());
-    for (const auto& [id, street, staff] :
-         {std::tuple{"c1", "east", 5}, {"c2", "east", 5}, {"c3", "west", 5}}) {
-      domain::Community c;
-      c.id = id;
-      c.name = std::string("Community ") + id;
-      c.street = street;
-      c.staff_count = staff;  // capacity 100 h
-      c.baseline_hours = 60;
-      ASSERT_THAT(engine_->PutCommunity(Admin(), "", c, 0), IsOk());
-    }
-  }
-
-  // An assist-list task that passes every rule but lead time is respected:
-  // starts 60 days out, funded, duty split given.
-  domain::TaskSpec CleanAssistSpec() {
-    domain::TaskSpec s;
-    s.title = "Quarterly elderly subsidy check";
-    s.description = "Visit subsidy recipients and confirm eligibility.";
-    s.item_code = "A-001";
-    s.legal_basis = "老年人权益保障法 第三十条";
-    s.start_date = absl::CivilDay(2026, 5, 1);
-    s.end_date = absl::CivilDay(2026, 7, 31);
-    s.target_communities = {"c1"};
-    s.hours_per_community_month = 10;
-    s.funding_per_community_yuan = 3000;
-    s.funding_source = "district civil affairs budget";
-    s.department_duties = "provides the list and the forms";
-    s.community_duties = "visits the households";
-    s.assessment_method = "merged into the district's annual assessment";
-    return s;
-  }
-
-  domain::Task Create(const std::string& id, domain::TaskSpec spec,
-                      const domain::Principal& clerk = Clerk()) {
-    absl::StatusOr<domain::Task> t =
-        engine_->CreateTask(clerk, "", id, std::move(spec));
-    EXPECT_THAT(t, IsOk());
-    return t.ok() ? *t : domain::Task{};
-  }
-
-  absl::StatusOr<domain::Task> Do(
-      const domain::Principal& p, TaskAction action, const std::string& id,
-      std::string reason = "", std::vector<domain::Acknowledgement> acks = {}) {
-    ActionRequest r;
-    r.action = action;
-    r.task_id = id;
-    r.reason = std::move(reason);
-    r.acknowledgements = std::move(acks);
-    return engine_->Act(p, r);
-  }
-
-  std::vector<store::StoredEvent> EventsOf(const std::string& task_id) {
-    store::EventQuery q;
-    q.district_id = "default";
-    q.entity_type = "task";
-    q.entity_id = task_id;
-    auto events = sqlite_->ListEvents(q);
-    EXPECT_THAT(events, IsOk());
-    return events.ok() ? *events : std::vector<store::StoredEvent>{};
-  }
-
-  int64_t EventCount() {
-    auto n = sqlite_->EventCount("default");
-    EXPECT_THAT(n, IsOk());
-    return n.ok() ? *n : -1;
-  }
-
-  FakeClock clock_{At(2026, 3, 2)};
-  std::unique_ptr<store::Store> sqlite_;
-  std::unique_ptr<FaultInjectingStore> faults_;
-  std::unique_ptr<Engine> engine_;
-};
-
-TEST_F(EngineTest, CleanAssistTaskIsAdmittedAfterClaimAndApproval) {
+TEST_F(TaskLifecycleTest, CleanAssistTaskIsAdmittedAfterClaimAndApproval) {
   Create("t1", CleanAssistSpec());
   ASSERT_OK_AND_ASSIGN(domain::Task submitted,
                        Do(Clerk(), TaskAction::kSubmit, "t1"));
@@ -196,7 +71,8 @@ TEST_F(EngineTest, CleanAssistTaskIsAdmittedAfterClaimAndApproval) {
   EXPECT_EQ(decisions[0].catalog_version, 1);
 }
 
-TEST_F(EngineTest, NegativeListTaskIsRejectedBySystemAtSubmitEvenInEmergency) {
+TEST_F(TaskLifecycleTest,
+       NegativeListTaskIsRejectedBySystemAtSubmitEvenInEmergency) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.title = "完成招商引资任务";
   spec.emergency = true;
@@ -220,7 +96,7 @@ TEST_F(EngineTest, NegativeListTaskIsRejectedBySystemAtSubmitEvenInEmergency) {
   EXPECT_EQ(decisions[0].catalog_version, 1);
 }
 
-TEST_F(EngineTest, DutyListTaskWithNoFindingIsAdmittedAtSubmit) {
+TEST_F(TaskLifecycleTest, DutyListTaskWithNoFindingIsAdmittedAtSubmit) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.item_code = "D-001";
   Create("t1", spec);
@@ -230,7 +106,7 @@ TEST_F(EngineTest, DutyListTaskWithNoFindingIsAdmittedAtSubmit) {
   EXPECT_EQ(EventsOf("t1").back().event.action, "task.admit_duty_list");
 }
 
-TEST_F(EngineTest, DutyListTaskWithAnyFindingGoesToReview) {
+TEST_F(TaskLifecycleTest, DutyListTaskWithAnyFindingGoesToReview) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.item_code = "D-001";
   spec.start_date = absl::CivilDay(2026, 3, 10);  // R-LEAD-TIME
@@ -241,7 +117,8 @@ TEST_F(EngineTest, DutyListTaskWithAnyFindingGoesToReview) {
   EXPECT_EQ(t.findings[0].rule_id, kRuleLeadTime);
 }
 
-TEST_F(EngineTest, EmergencyTaskIsProvisionalCountsAtOnceAndHasAThreeDaySla) {
+TEST_F(TaskLifecycleTest,
+       EmergencyTaskIsProvisionalCountsAtOnceAndHasAThreeDaySla) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.emergency = true;
   spec.emergency_reason = "typhoon warning";
@@ -278,7 +155,7 @@ TEST_F(EngineTest, EmergencyTaskIsProvisionalCountsAtOnceAndHasAThreeDaySla) {
   EXPECT_EQ(approved.state, domain::TaskState::kActive);
 }
 
-TEST_F(EngineTest,
+TEST_F(TaskLifecycleTest,
        RejectingAProvisionalTaskRevokesItAndRecordsUnjustifiedFlag) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.emergency = true;
@@ -291,13 +168,14 @@ TEST_F(EngineTest,
   reject.task_id = "t1";
   reject.reason = "no emergency here";
   reject.emergency_unjustified = true;
-  ASSERT_OK_AND_ASSIGN(domain::Task t, engine_->Act(Reviewer("r1"), reject));
+  ASSERT_OK_AND_ASSIGN(domain::Task t,
+                       engine_->tasks().Act(Reviewer("r1"), reject));
   EXPECT_EQ(t.state, domain::TaskState::kRevoked);
   EXPECT_EQ(t.findings.back().rule_id, "R-EMERGENCY");
   EXPECT_EQ(EventsOf("t1").back().event.details.at("finding"), "R-EMERGENCY");
 }
 
-TEST_F(EngineTest, NewItemNeedsTwoDistinctReviewers) {
+TEST_F(TaskLifecycleTest, NewItemNeedsTwoDistinctReviewers) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.item_code = "";
   spec.new_item_justification = "new national programme";
@@ -328,7 +206,7 @@ TEST_F(EngineTest, NewItemNeedsTwoDistinctReviewers) {
   EXPECT_EQ(decisions.size(), 2u);
 }
 
-TEST_F(EngineTest, SecondReviewersReturnOverridesTheFirstApproval) {
+TEST_F(TaskLifecycleTest, SecondReviewersReturnOverridesTheFirstApproval) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.target_communities = {"c1", "c2"};
   spec.hours_per_community_month = 61;  // 122 h in all > 120: two approvals
@@ -352,7 +230,7 @@ TEST_F(EngineTest, SecondReviewersReturnOverridesTheFirstApproval) {
   EXPECT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
 }
 
-TEST_F(EngineTest, ReturnPausesTheSlaAndResubmissionCountsTheRest) {
+TEST_F(TaskLifecycleTest, ReturnPausesTheSlaAndResubmissionCountsTheRest) {
   Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());  // Mon 03-02
   clock_.Set(At(2026, 3, 6));                                   // Fri: day 4
@@ -367,7 +245,8 @@ TEST_F(EngineTest, ReturnPausesTheSlaAndResubmissionCountsTheRest) {
   clock_.Set(At(2026, 3, 16));  // Monday, ten days later
   domain::TaskSpec edited = CleanAssistSpec();
   edited.legal_basis += "，第三十一条";
-  ASSERT_THAT(engine_->EditTask(Clerk(), "", "t1", returned.version, edited),
+  ASSERT_THAT(engine_->tasks().EditTask(Clerk(), "", "t1", returned.version,
+                                        Draft(edited)),
               IsOk());
   ASSERT_OK_AND_ASSIGN(domain::Task again,
                        Do(Clerk(), TaskAction::kSubmit, "t1"));
@@ -377,7 +256,7 @@ TEST_F(EngineTest, ReturnPausesTheSlaAndResubmissionCountsTheRest) {
   EXPECT_EQ(again.spec.legal_basis, edited.legal_basis);
 }
 
-TEST_F(EngineTest, WithdrawWorksFromEveryStateTheSpecAllows) {
+TEST_F(TaskLifecycleTest, WithdrawWorksFromEveryStateTheSpecAllows) {
   auto prepare = [&](const std::string& id, domain::TaskState target) {
     domain::TaskSpec spec = CleanAssistSpec();
     if (target == domain::TaskState::kProvisional) {
@@ -393,7 +272,7 @@ TEST_F(EngineTest, WithdrawWorksFromEveryStateTheSpecAllows) {
     if (target == domain::TaskState::kReturned) {
       ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kReturn, id, "fix"), IsOk());
     }
-    ASSERT_OK_AND_ASSIGN(domain::Task t, engine_->GetTask(id));
+    ASSERT_OK_AND_ASSIGN(domain::Task t, GetTask(id));
     ASSERT_EQ(t.state, target);
   };
   int n = 0;
@@ -414,7 +293,8 @@ TEST_F(EngineTest, WithdrawWorksFromEveryStateTheSpecAllows) {
                        HasSubstr("DRAFT; action withdraw")));
 }
 
-TEST_F(EngineTest, ActiveTaskCanBeRevokedByReviewerOrClosedByItsDepartment) {
+TEST_F(TaskLifecycleTest,
+       ActiveTaskCanBeRevokedByReviewerOrClosedByItsDepartment) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.item_code = "D-001";
   Create("t1", spec);
@@ -435,7 +315,7 @@ TEST_F(EngineTest, ActiveTaskCanBeRevokedByReviewerOrClosedByItsDepartment) {
   EXPECT_EQ(closed.state, domain::TaskState::kCompleted);
 }
 
-TEST_F(EngineTest, AuthorizationIsCheckedBeforeState) {
+TEST_F(TaskLifecycleTest, AuthorizationIsCheckedBeforeState) {
   Create("t1", CleanAssistSpec());
   // Another department may not even learn that submit would be illegal.
   EXPECT_THAT(Do(Clerk("housing"), TaskAction::kSubmit, "t1"),
@@ -447,13 +327,14 @@ TEST_F(EngineTest, AuthorizationIsCheckedBeforeState) {
   auditor.role = domain::Role::kAuditor;
   EXPECT_THAT(Do(auditor, TaskAction::kApprove, "t1"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(engine_->CreateTask(auditor, "", "t9", CleanAssistSpec()),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(engine_->PublishCatalog(Clerk(), "", {}, ""),
+  EXPECT_THAT(
+      engine_->tasks().CreateTask(auditor, "", "t9", Draft(CleanAssistSpec())),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(engine_->directory().PublishCatalog(Clerk(), "", {}, ""),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
-TEST_F(EngineTest, BadSubmissionNamesEveryFieldAndStoresNothing) {
+TEST_F(TaskLifecycleTest, BadSubmissionNamesEveryFieldAndStoresNothing) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.item_code = "X-404";
   spec.target_communities = {"c1", "nowhere"};
@@ -468,7 +349,8 @@ TEST_F(EngineTest, BadSubmissionNamesEveryFieldAndStoresNothing) {
   }
   EXPECT_THAT(fields, ElementsAre("task.end_date"));  // checked first
   spec.end_date = absl::CivilDay(2026, 7, 1);
-  ASSERT_THAT(engine_->EditTask(Clerk(), "", "t1", 0, spec), IsOk());
+  ASSERT_THAT(engine_->tasks().EditTask(Clerk(), "", "t1", 0, Draft(spec)),
+              IsOk());
   s = Do(Clerk(), TaskAction::kSubmit, "t1");
   fields.clear();
   for (const FieldViolation& v : GetFieldViolations(s.status())) {
@@ -476,12 +358,12 @@ TEST_F(EngineTest, BadSubmissionNamesEveryFieldAndStoresNothing) {
   }
   EXPECT_THAT(fields,
               ElementsAre("task.item_code", "task.target_communities[1]"));
-  ASSERT_OK_AND_ASSIGN(domain::Task stored, engine_->GetTask("t1"));
+  ASSERT_OK_AND_ASSIGN(domain::Task stored, GetTask("t1"));
   EXPECT_EQ(stored.state, domain::TaskState::kDraft);
   EXPECT_EQ(EventCount(), before + 1);  // only the edit
 }
 
-TEST_F(EngineTest, StreetTargetsExpandToTheirCommunities) {
+TEST_F(TaskLifecycleTest, StreetTargetsExpandToTheirCommunities) {
   domain::TaskSpec spec = CleanAssistSpec();
   spec.target_communities = {"c3"};
   spec.target_streets = {"east"};
@@ -492,16 +374,19 @@ TEST_F(EngineTest, StreetTargetsExpandToTheirCommunities) {
               ElementsAre("c1", "c2", "c3"));
 }
 
-TEST_F(EngineTest, RetryWithSameRequestIdReturnsFirstAnswerAndChangesNothing) {
+TEST_F(TaskLifecycleTest,
+       RetryWithSameRequestIdReturnsFirstAnswerAndChangesNothing) {
   Create("t1", CleanAssistSpec());
   ActionRequest submit;
   submit.action = TaskAction::kSubmit;
   submit.task_id = "t1";
   submit.request_id = "req-1";
-  ASSERT_OK_AND_ASSIGN(domain::Task first, engine_->Act(Clerk(), submit));
+  ASSERT_OK_AND_ASSIGN(domain::Task first,
+                       engine_->tasks().Act(Clerk(), submit));
   const int64_t events = EventCount();
   clock_.Advance(absl::Hours(1));
-  ASSERT_OK_AND_ASSIGN(domain::Task again, engine_->Act(Clerk(), submit));
+  ASSERT_OK_AND_ASSIGN(domain::Task again,
+                       engine_->tasks().Act(Clerk(), submit));
   EXPECT_EQ(again.version, first.version);
   EXPECT_EQ(again.submitted_at, first.submitted_at);
   EXPECT_EQ(EventCount(), events);
@@ -509,62 +394,63 @@ TEST_F(EngineTest, RetryWithSameRequestIdReturnsFirstAnswerAndChangesNothing) {
   // The same id for a different request is refused, not replayed.
   ActionRequest other = submit;
   other.action = TaskAction::kWithdraw;
-  absl::StatusOr<domain::Task> reused = engine_->Act(Clerk(), other);
+  absl::StatusOr<domain::Task> reused = engine_->tasks().Act(Clerk(), other);
   EXPECT_THAT(reused, StatusIs(absl::StatusCode::kInvalidArgument,
                                HasSubstr("already used")));
   // ... and so is another principal replaying it.
-  EXPECT_THAT(engine_->Act(Clerk("housing"), submit),
+  EXPECT_THAT(engine_->tasks().Act(Clerk("housing"), submit),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(EngineTest, LostReplyIsRecoveredByRetryingWithTheSameRequestId) {
+TEST_F(TaskLifecycleTest, LostReplyIsRecoveredByRetryingWithTheSameRequestId) {
   Create("t1", CleanAssistSpec());
   ActionRequest submit;
   submit.action = TaskAction::kSubmit;
   submit.task_id = "t1";
   submit.request_id = "req-lost";
   faults_->FailCommitAfterWrite(absl::UnavailableError("connection reset"));
-  EXPECT_THAT(engine_->Act(Clerk(), submit),
+  EXPECT_THAT(engine_->tasks().Act(Clerk(), submit),
               StatusIs(absl::StatusCode::kUnavailable));
   const int64_t events = EventCount();
-  ASSERT_OK_AND_ASSIGN(domain::Task retried, engine_->Act(Clerk(), submit));
+  ASSERT_OK_AND_ASSIGN(domain::Task retried,
+                       engine_->tasks().Act(Clerk(), submit));
   EXPECT_EQ(retried.state, domain::TaskState::kSubmitted);
   EXPECT_EQ(EventCount(), events);  // applied once
 }
 
-TEST_F(EngineTest, FailedCommitLeavesNoTraceAndCanBeRetried) {
+TEST_F(TaskLifecycleTest, FailedCommitLeavesNoTraceAndCanBeRetried) {
   Create("t1", CleanAssistSpec());
   const int64_t events = EventCount();
   faults_->FailNextCommit(absl::UnavailableError("database is locked"));
   EXPECT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"),
               StatusIs(absl::StatusCode::kUnavailable));
-  ASSERT_OK_AND_ASSIGN(domain::Task stored, engine_->GetTask("t1"));
+  ASSERT_OK_AND_ASSIGN(domain::Task stored, GetTask("t1"));
   EXPECT_EQ(stored.state, domain::TaskState::kDraft);
   EXPECT_EQ(EventCount(), events);
   EXPECT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
 }
 
-TEST_F(EngineTest, StaleVersionIsAborted) {
+TEST_F(TaskLifecycleTest, StaleVersionIsAborted) {
   domain::Task t = Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
   ActionRequest claim;
   claim.action = TaskAction::kClaim;
   claim.task_id = "t1";
   claim.expected_version = t.version;  // the version before submit
-  EXPECT_THAT(engine_->Act(Reviewer("r1"), claim),
+  EXPECT_THAT(engine_->tasks().Act(Reviewer("r1"), claim),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("reload")));
-  EXPECT_THAT(
-      engine_->EditTask(Clerk(), "", "t1", t.version, CleanAssistSpec()),
-      StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(engine_->tasks().EditTask(Clerk(), "", "t1", t.version,
+                                        Draft(CleanAssistSpec())),
+              StatusIs(absl::StatusCode::kAborted));
 }
 
-TEST_F(EngineTest, ConcurrentClaimsHaveExactlyOneWinner) {
+TEST_F(TaskLifecycleTest, ConcurrentClaimsHaveExactlyOneWinner) {
   Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
   // r2's claim slips in between r1's read and r1's commit, as a concurrent
   // request on another thread would.
   FaultInjectingStore racing(*sqlite_);
-  Engine other(racing, clock_, EngineOptions());
+  TaskLifecycle other(racing, clock_, EngineOptions());
   absl::StatusOr<domain::Task> winner;
   racing.RunBeforeNextCommit(
       [&] { winner = Do(Reviewer("r2"), TaskAction::kClaim, "t1"); });
@@ -574,106 +460,49 @@ TEST_F(EngineTest, ConcurrentClaimsHaveExactlyOneWinner) {
   EXPECT_THAT(other.Act(Reviewer("r1"), claim),
               StatusIs(absl::StatusCode::kAborted));
   ASSERT_THAT(winner, IsOk());
-  ASSERT_OK_AND_ASSIGN(domain::Task t, engine_->GetTask("t1"));
+  ASSERT_OK_AND_ASSIGN(domain::Task t, GetTask("t1"));
   EXPECT_EQ(t.claimed_by, "r2");
   EXPECT_EQ(Actions(EventsOf("t1")).back(), "task.claim");
   EXPECT_EQ(EventsOf("t1").size(), 3u);  // create, submit, one claim
 }
 
-TEST_F(EngineTest, TimerEscalatesOverdueReviewAsSystemEvent) {
-  Create("t1", CleanAssistSpec());
-  ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
-  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
-  ASSERT_OK_AND_ASSIGN(std::optional<absl::Time> next, engine_->NextDeadline());
-  EXPECT_EQ(next, At(2026, 3, 24, 0));
-
-  // Just before the deadline nothing happens.
-  ASSERT_OK_AND_ASSIGN(TickResult early,
-                       engine_->OnTick(At(2026, 3, 24, 0) - absl::Seconds(1)));
-  EXPECT_EQ(early.escalated, 0);
-
-  clock_.Set(At(2026, 3, 24, 0));
-  ASSERT_OK_AND_ASSIGN(TickResult tick, engine_->OnTick(clock_.Now()));
-  EXPECT_EQ(tick.escalated, 1);
-  ASSERT_OK_AND_ASSIGN(domain::Task t, engine_->GetTask("t1"));
-  EXPECT_TRUE(t.sla.overdue);
-  EXPECT_EQ(t.state,
-            domain::TaskState::kInReview);  // release_on_overdue is off
-  const store::StoredEvent last = EventsOf("t1").back();
-  EXPECT_EQ(last.event.action, "task.escalate");
-  EXPECT_EQ(last.event.actor_role, domain::Role::kSystem);
-  // Escalated once only.
-  ASSERT_OK_AND_ASSIGN(TickResult again, engine_->OnTick(clock_.Now()));
-  EXPECT_EQ(again.escalated, 0);
-}
-
-TEST_F(EngineTest, OverdueReviewIsReleasedToTheQueueWhenConfigured) {
-  EngineOptions options;
-  options.sla.release_on_overdue = true;
-  Engine releasing(*sqlite_, clock_, options);
-  Create("t1", CleanAssistSpec());
-  ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
-  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
-  ASSERT_OK_AND_ASSIGN(TickResult tick, releasing.OnTick(At(2026, 3, 24, 0)));
-  EXPECT_EQ(tick.escalated, 1);
-  ASSERT_OK_AND_ASSIGN(domain::Task t, engine_->GetTask("t1"));
-  EXPECT_EQ(t.state, domain::TaskState::kSubmitted);
-  EXPECT_TRUE(t.claimed_by.empty());
-}
-
-TEST_F(EngineTest, ActiveTaskCompletesAutomaticallyAfterItsEndDate) {
-  domain::TaskSpec spec = CleanAssistSpec();
-  spec.item_code = "D-001";
-  Create("t1", spec);
-  ASSERT_OK_AND_ASSIGN(domain::Task active,
-                       Do(Clerk(), TaskAction::kSubmit, "t1"));
-  ASSERT_EQ(active.state, domain::TaskState::kActive);
-  ASSERT_OK_AND_ASSIGN(TickResult on_end_day,
-                       engine_->OnTick(At(2026, 7, 31, 23)));
-  EXPECT_EQ(on_end_day.completed, 0);
-  ASSERT_OK_AND_ASSIGN(TickResult after, engine_->OnTick(At(2026, 8, 1, 0)));
-  EXPECT_EQ(after.completed, 1);
-  ASSERT_OK_AND_ASSIGN(domain::Task t, engine_->GetTask("t1"));
-  EXPECT_EQ(t.state, domain::TaskState::kCompleted);
-  EXPECT_EQ(EventsOf("t1").back().event.action, "task.expire");
-  ASSERT_OK_AND_ASSIGN(std::optional<absl::Time> next, engine_->NextDeadline());
-  EXPECT_FALSE(next.has_value());
-}
-
-TEST_F(EngineTest, SubmitWithoutCatalogFailsWithAnActionableMessage) {
+TEST_F(TaskLifecycleTest, SubmitWithoutCatalogFailsWithAnActionableMessage) {
   FakeClock clock(At(2026, 3, 2));
   auto opened = store::OpenSqliteStore(":memory:");
   ASSERT_THAT(opened, IsOk());
   Engine bare(**opened, clock, EngineOptions());
-  ASSERT_THAT(bare.EnsureDistrict("Empty"), IsOk());
-  ASSERT_THAT(bare.CreateTask(Clerk(), "", "t1", CleanAssistSpec()), IsOk());
+  ASSERT_THAT(bare.directory().EnsureDistrict("Empty"), IsOk());
+  ASSERT_THAT(
+      bare.tasks().CreateTask(Clerk(), "", "t1", Draft(CleanAssistSpec())),
+      IsOk());
   ActionRequest submit;
   submit.action = TaskAction::kSubmit;
   submit.task_id = "t1";
-  EXPECT_THAT(bare.Act(Clerk(), submit),
+  EXPECT_THAT(bare.tasks().Act(Clerk(), submit),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("admin must publish")));
 }
 
-TEST_F(EngineTest, CatalogVersionsCountUpAndReviewsRecordTheirVersion) {
-  ASSERT_OK_AND_ASSIGN(domain::CatalogVersion v2,
-                       engine_->PublishCatalog(Admin(), "",
-                                               {{"A-001",
-                                                 domain::ListKind::kAssist,
-                                                 "Elderly care subsidy checks",
-                                                 "法",
-                                                 {}},
-                                                {"N-001",
-                                                 domain::ListKind::kNegative,
-                                                 "Quotas",
-                                                 "",
-                                                 {"招商引资", "协税护税"}}},
-                                               "annual revision"));
+TEST_F(TaskLifecycleTest, CatalogVersionsCountUpAndReviewsRecordTheirVersion) {
+  ASSERT_OK_AND_ASSIGN(
+      domain::CatalogVersion v2,
+      engine_->directory().PublishCatalog(Admin(), "",
+                                          {{"A-001",
+                                            domain::ListKind::kAssist,
+                                            "Elderly care subsidy checks",
+                                            "法",
+                                            {}},
+                                           {"N-001",
+                                            domain::ListKind::kNegative,
+                                            "Quotas",
+                                            "",
+                                            {"招商引资", "协税护税"}}},
+                                          "annual revision"));
   EXPECT_EQ(v2.version, 2);
   Create("t1", CleanAssistSpec());
   ASSERT_OK_AND_ASSIGN(domain::Task t, Do(Clerk(), TaskAction::kSubmit, "t1"));
   EXPECT_EQ(t.catalog_version, 2);
-  EXPECT_THAT(engine_->PublishCatalog(
+  EXPECT_THAT(engine_->directory().PublishCatalog(
                   Admin(), "",
                   {{"A-001", domain::ListKind::kAssist, "x", "", {}},
                    {"A-001", domain::ListKind::kAssist, "y", "", {}}},

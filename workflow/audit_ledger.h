@@ -1,6 +1,6 @@
 // `AuditLedger`: the server's side of the verifiable record (SPEC §7) for
 // one district. It mirrors the district's audit log as a Merkle tree kept in
-// memory (common/merkle_tree.h), so proofs and roots of any size cost
+// memory (audit/merkle_tree.h), so proofs and roots of any size cost
 // O(log n) instead of a rehash of the log, and it signs checkpoints with the
 // server's Ed25519 key: every N uncovered events, when the newest checkpoint
 // is older than the interval and events came since, on demand for an
@@ -8,16 +8,22 @@
 //
 // At creation it verifies the stored log against the stored checkpoints
 // (the same check as `taskgated --verify-db`) and against the last
-// checkpoint it signed, which it also keeps in a file beside its key (the
-// head file): someone who can edit the database but not the key's
-// directory cannot cut the log's tail and its checkpoints unnoticed. A log
+// checkpoint it signed, which it also keeps outside the store through a
+// `CheckpointKeeper` (the server's is a file beside its key, the head file):
+// someone who can edit the database but not the key's directory cannot cut
+// the log's tail and its checkpoints unnoticed. A log
 // that fails is still served, so that inspectors can read and export it,
 // but is never signed again: a signature would lend the altered record the
 // server's word.
 //
+// It lives in workflow/ rather than services/ because it is no RPC adapter:
+// it decides when to sign and refuses to sign an altered log, and the
+// audit read side (workflow/audit_reader.h) builds proofs and export plans
+// on it. It does no file I/O of its own; the keeper does.
+//
 // Thread-safety: all methods may be called from any thread.
-#ifndef TASKGATE_SERVICES_AUDIT_LEDGER_H_
-#define TASKGATE_SERVICES_AUDIT_LEDGER_H_
+#ifndef TASKGATE_WORKFLOW_AUDIT_LEDGER_H_
+#define TASKGATE_WORKFLOW_AUDIT_LEDGER_H_
 
 #include <cstdint>
 #include <memory>
@@ -38,7 +44,7 @@
 #include "common/clock.h"
 #include "store/store.h"
 
-namespace taskgate::services {
+namespace taskgate::workflow {
 
 // Verifies the district's stored log (rows, leaf hashes, index columns)
 // against its stored checkpoints and, if given, the auditor's `kept` one.
@@ -48,20 +54,37 @@ absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
     const std::optional<audit::Checkpoint>& kept = std::nullopt,
     const std::string& kept_name = "your kept");
 
-class AuditLedger {
+// Keeps the last checkpoint the ledger signed outside the store.
+// Implementations must be thread-compatible: the ledger calls them under its
+// own lock.
+class CheckpointKeeper {
+ public:
+  virtual ~CheckpointKeeper() = default;
+
+  // The kept checkpoint, or nullopt when none is kept yet. An error whose
+  // message names where it looked when what is kept cannot be read.
+  virtual absl::StatusOr<std::optional<audit::Checkpoint>> Load() = 0;
+
+  // Keeps `checkpoint` in place of the previous one; a crash leaves one or
+  // the other.
+  virtual absl::Status Keep(const audit::Checkpoint& checkpoint) = 0;
+};
+
+class AuditLedger final {
  public:
   struct Options {
     std::string district_id;
     int64_t every_events = 1000;
     absl::Duration interval = absl::Hours(1);
-    // Where the last signed checkpoint is also kept (JSON, mode 0600);
-    // empty: nowhere but the store.
-    std::string head_file;
   };
 
+  // Verifies the stored log (see above) and builds the tree. `keeper` may be
+  // null (nothing is kept outside the store); when given it must outlive
+  // the ledger. The store's errors; a log that fails verification is not an
+  // error (see `signing_refused`).
   static absl::StatusOr<std::unique_ptr<AuditLedger>> Create(
       store::Store& store, const Clock& clock, audit::SigningKey key,
-      Options options);
+      Options options, CheckpointKeeper* keeper = nullptr);
 
   AuditLedger(const AuditLedger&) = delete;
   AuditLedger& operator=(const AuditLedger&) = delete;
@@ -112,7 +135,7 @@ class AuditLedger {
 
  private:
   AuditLedger(store::Store& store, const Clock& clock, audit::SigningKey key,
-              Options options);
+              Options options, CheckpointKeeper* keeper);
   absl::Status SyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<int64_t> SizeArg(int64_t tree_size)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -125,6 +148,7 @@ class AuditLedger {
   const audit::VerifyingKey public_key_;
   const Options options_;
   const std::string log_id_;
+  CheckpointKeeper* const keeper_;  // may be null
 
   absl::Mutex mu_;
   audit::MerkleTree tree_ ABSL_GUARDED_BY(mu_);
@@ -132,6 +156,6 @@ class AuditLedger {
   std::optional<std::string> refused_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace taskgate::services
+}  // namespace taskgate::workflow
 
-#endif  // TASKGATE_SERVICES_AUDIT_LEDGER_H_
+#endif  // TASKGATE_WORKFLOW_AUDIT_LEDGER_H_

@@ -1,0 +1,467 @@
+#include "workflow/directory.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "domain/codec.h"
+#include "workflow/access.h"
+#include "workflow/internal/changes.h"
+#include "workflow/internal/commit_once.h"
+#include "workflow/validation.h"
+
+namespace taskgate::workflow {
+namespace {
+
+using internal::CheckVersion;
+using internal::CommitOnce;
+using internal::Fingerprint;
+using internal::NewEvent;
+using internal::Outcome;
+using internal::Str;
+
+std::string_view EnabledName(bool disabled) {
+  return disabled ? "disabled" : "enabled";
+}
+
+const absl::Status& UnknownToken() {
+  static const absl::Status* const kStatus =
+      new absl::Status(absl::UnauthenticatedError(
+          "unknown or revoked token; ask the district administrator for a "
+          "valid token"));
+  return *kStatus;
+}
+
+}  // namespace
+
+Directory::Directory(store::Store& store, const Clock& clock,
+                     EngineOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+absl::StatusOr<domain::District> Directory::EnsureDistrict(
+    const std::string& name) {
+  absl::StatusOr<domain::District> existing =
+      store_.GetDistrict(options_.district_id);
+  if (existing.ok() || !absl::IsNotFound(existing.status())) return existing;
+  domain::District district{options_.district_id, name, "Asia/Shanghai"};
+  store::ChangeSet change;
+  change.district_id = district.id;
+  change.district = district;
+  domain::AuditEvent e;
+  e.district_id = district.id;
+  e.time = clock_.Now();
+  e.actor_id = "system";
+  e.actor_role = domain::Role::kSystem;
+  e.action = "district.create";
+  e.entity_type = "district";
+  e.entity_id = district.id;
+  e.details["name"] = name;
+  change.events.push_back(std::move(e));
+  absl::StatusOr<store::CommitResult> committed = store_.Commit(change);
+  if (!committed.ok() && !absl::IsAlreadyExists(committed.status())) {
+    return committed.status();
+  }
+  return store_.GetDistrict(district.id);
+}
+
+absl::StatusOr<domain::CatalogVersion> Directory::PublishCatalog(
+    const domain::Principal& principal, const std::string& request_id,
+    std::vector<domain::CatalogItem> items, const std::string& note) {
+  TASKGATE_RETURN_IF_ERROR(CanPublishCatalog(principal));
+  std::vector<FieldViolation> violations = ValidateCatalogItems(items);
+  CheckText("note", note, kMaxTextLength, false, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+
+  domain::CatalogVersion draft;
+  draft.district_id = options_.district_id;
+  draft.items = std::move(items);
+  draft.note = note;
+  const std::string fingerprint =
+      Fingerprint({principal.id, domain::CatalogToJson(draft)});
+  return CommitOnce<domain::CatalogVersion>(
+      store_, options_.district_id, request_id, "catalog.publish", fingerprint,
+      &domain::CatalogToJson, &domain::CatalogFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::CatalogVersion>> {
+        int64_t latest = 0;
+        absl::StatusOr<domain::CatalogVersion> current =
+            store_.GetCatalog(options_.district_id, 0);
+        if (current.ok()) {
+          latest = current->version;
+        } else if (!absl::IsNotFound(current.status())) {
+          return current.status();
+        }
+        Outcome<domain::CatalogVersion> out;
+        out.value = draft;
+        out.value.version = latest + 1;
+        out.value.published_at = clock_.Now();
+        out.value.published_by = principal.id;
+        std::map<domain::ListKind, int> counts;
+        for (const domain::CatalogItem& item : out.value.items)
+          ++counts[item.kind];
+        domain::AuditEvent e;
+        e.district_id = options_.district_id;
+        e.time = out.value.published_at;
+        e.actor_id = principal.id;
+        e.actor_role = principal.role;
+        e.action = "catalog.publish";
+        e.entity_type = "catalog";
+        e.entity_id = absl::StrCat(out.value.version);
+        e.reason = note;
+        e.request_id = request_id;
+        e.details["duty_items"] = absl::StrCat(counts[domain::ListKind::kDuty]);
+        e.details["assist_items"] =
+            absl::StrCat(counts[domain::ListKind::kAssist]);
+        e.details["negative_items"] =
+            absl::StrCat(counts[domain::ListKind::kNegative]);
+        e.details["previous_version"] = absl::StrCat(latest);
+        out.change.district_id = options_.district_id;
+        out.change.catalog = out.value;
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Community> Directory::PutCommunity(
+    const domain::Principal& principal, const std::string& request_id,
+    domain::Community community, int64_t expected_version) {
+  TASKGATE_RETURN_IF_ERROR(CanPutCommunity(principal));
+  community.district_id = options_.district_id;
+  if (community.monthly_capacity_hours == 0) {
+    community.monthly_capacity_hours = community.staff_count * 20.0;
+  }
+  std::vector<FieldViolation> violations = ValidateCommunity(community);
+  if (expected_version < 0) {
+    violations.push_back({"expected_version", "must not be negative"});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  community.version = expected_version + 1;
+  const std::string fingerprint =
+      Fingerprint({principal.id, domain::CommunityToJson(community)});
+  return CommitOnce<domain::Community>(
+      store_, options_.district_id, request_id, "community.put", fingerprint,
+      &domain::CommunityToJson, &domain::CommunityFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Community>> {
+        Outcome<domain::Community> out;
+        out.value = community;
+        domain::AuditEvent e;
+        e.district_id = options_.district_id;
+        e.time = clock_.Now();
+        e.actor_id = principal.id;
+        e.actor_role = principal.role;
+        e.action =
+            expected_version == 0 ? "community.create" : "community.update";
+        e.entity_type = "community";
+        e.entity_id = community.id;
+        e.request_id = request_id;
+        e.community_ids = {community.id};
+        e.details["body"] = domain::CommunityToJson(community);
+        out.change.district_id = options_.district_id;
+        out.change.communities.push_back({community, expected_version});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Principal> Directory::CreatePrincipal(
+    const domain::Principal& admin, const std::string& request_id,
+    domain::Principal principal) {
+  TASKGATE_RETURN_IF_ERROR(CanCreatePrincipal(admin));
+  principal.district_id = options_.district_id;
+  std::vector<FieldViolation> violations =
+      ValidatePrincipal(principal, "principal.");
+  if (violations.empty() && principal.role == domain::Role::kCommunity) {
+    absl::StatusOr<domain::Community> community =
+        store_.GetCommunity(options_.district_id, principal.community_id);
+    if (absl::IsNotFound(community.status())) {
+      violations.push_back(
+          {"principal.community_id",
+           absl::StrCat("community '", principal.community_id,
+                        "' does not exist in district ", options_.district_id,
+                        "; create the community first")});
+    } else {
+      TASKGATE_RETURN_IF_ERROR(community.status());
+    }
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  principal.version = 1;
+  principal.created_at = absl::Time();  // set at commit time
+  const std::string fingerprint =
+      Fingerprint({admin.id, "create", domain::PrincipalToJson(principal)});
+  return CommitOnce<domain::Principal>(
+      store_, options_.district_id, request_id, "principal.create", fingerprint,
+      &domain::PrincipalToJson, &domain::PrincipalFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Principal>> {
+        Outcome<domain::Principal> out;
+        out.value = principal;
+        out.value.created_at = clock_.Now();
+        domain::AuditEvent e = NewEvent(
+            options_.district_id, admin, "principal.create", "principal",
+            principal.id, out.value.created_at, request_id);
+        e.state_after = Str(EnabledName(principal.disabled));
+        e.department_id = principal.department_id;
+        if (!principal.community_id.empty()) {
+          e.community_ids = {principal.community_id};
+        }
+        e.details["role"] = Str(domain::RoleName(principal.role));
+        e.details["display_name"] = principal.display_name;
+        if (!principal.home_department_id.empty()) {
+          e.details["home_department_id"] = principal.home_department_id;
+        }
+        out.change.district_id = options_.district_id;
+        out.change.principals.push_back({out.value, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Principal> Directory::SetPrincipalDisabled(
+    const domain::Principal& admin, const std::string& request_id,
+    const std::string& principal_id, bool disabled, int64_t expected_version) {
+  TASKGATE_RETURN_IF_ERROR(CanSetPrincipalDisabled(admin));
+  std::vector<FieldViolation> violations;
+  CheckId("principal_id", principal_id, violations);
+  if (expected_version < 0) {
+    violations.push_back({"expected_version", "must not be negative"});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  if (disabled && principal_id == admin.id) {
+    // Would lock the caller out, and possibly every admin with it.
+    return absl::FailedPreconditionError(
+        absl::StrCat("admin ", admin.id,
+                     " cannot disable their own principal; ask another "
+                     "admin"));
+  }
+  const std::string fingerprint =
+      Fingerprint({admin.id, principal_id, disabled ? "disable" : "enable",
+                   absl::StrCat(expected_version)});
+  return CommitOnce<domain::Principal>(
+      store_, options_.district_id, request_id,
+      disabled ? "principal.disable" : "principal.enable", fingerprint,
+      &domain::PrincipalToJson, &domain::PrincipalFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Principal>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Principal p,
+            store_.GetPrincipal(options_.district_id, principal_id));
+        TASKGATE_RETURN_IF_ERROR(
+            CheckVersion("principal", principal_id, p, expected_version));
+        Outcome<domain::Principal> out;
+        if (p.disabled == disabled) {
+          // Nothing changes, so nothing is recorded; the answer still is.
+          out.value = std::move(p);
+          return out;
+        }
+        const std::string_view before = EnabledName(p.disabled);
+        p.disabled = disabled;
+        ++p.version;
+        domain::AuditEvent e =
+            NewEvent(options_.district_id, admin,
+                     disabled ? "principal.disable" : "principal.enable",
+                     "principal", p.id, clock_.Now(), request_id);
+        e.state_before = Str(before);
+        e.state_after = Str(EnabledName(p.disabled));
+        e.department_id = p.department_id;
+        if (!p.community_id.empty()) e.community_ids = {p.community_id};
+        e.details["version"] = absl::StrCat(p.version);
+        out.change.district_id = options_.district_id;
+        out.change.principals.push_back({p, p.version - 1});
+        out.change.events.push_back(std::move(e));
+        out.value = std::move(p);
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Credential> Directory::IssueToken(
+    const domain::Principal& admin, const std::string& request_id,
+    const std::string& principal_id, std::string token_id,
+    std::string token_hash, std::string description) {
+  TASKGATE_RETURN_IF_ERROR(CanIssueToken(admin));
+  std::vector<FieldViolation> violations;
+  CheckId("principal_id", principal_id, violations);
+  CheckId("token_id", token_id, violations);
+  CheckTokenHash("token_hash", token_hash, violations);
+  CheckText("description", description, kMaxTitleLength, false, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint =
+      // Not the token id or hash: the server draws them afresh on every
+      // attempt, and a retry must still match the first attempt.
+      Fingerprint({admin.id, principal_id, description});
+  return CommitOnce<domain::Credential>(
+      store_, options_.district_id, request_id, "credential.issue", fingerprint,
+      &domain::CredentialToJson, &domain::CredentialFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Credential>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Principal owner,
+            store_.GetPrincipal(options_.district_id, principal_id));
+        if (owner.disabled) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "principal ", principal_id,
+              " is disabled; enable it before issuing it a token"));
+        }
+        Outcome<domain::Credential> out;
+        domain::Credential& c = out.value;
+        c.district_id = options_.district_id;
+        c.id = token_id;
+        c.principal_id = principal_id;
+        c.token_hash = token_hash;
+        c.description = description;
+        c.created_at = clock_.Now();
+        c.created_by = admin.id;
+        c.version = 1;
+        // The hash stays out of the log: the log is exported to inspectors.
+        domain::AuditEvent e =
+            NewEvent(options_.district_id, admin, "credential.issue",
+                     "credential", c.id, c.created_at, request_id);
+        e.state_after = "active";
+        e.department_id = owner.department_id;
+        if (!owner.community_id.empty()) {
+          e.community_ids = {owner.community_id};
+        }
+        e.details["principal_id"] = principal_id;
+        e.details["description"] = description;
+        out.change.district_id = options_.district_id;
+        out.change.credentials.push_back({c, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Credential> Directory::RevokeToken(
+    const domain::Principal& admin, const std::string& request_id,
+    const std::string& token_id) {
+  TASKGATE_RETURN_IF_ERROR(CanRevokeToken(admin));
+  std::vector<FieldViolation> violations;
+  CheckId("token_id", token_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint = Fingerprint({admin.id, "revoke", token_id});
+  return CommitOnce<domain::Credential>(
+      store_, options_.district_id, request_id, "credential.revoke",
+      fingerprint, &domain::CredentialToJson, &domain::CredentialFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Credential>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Credential c,
+            store_.GetCredential(options_.district_id, token_id));
+        Outcome<domain::Credential> out;
+        if (c.revoked) {
+          out.value = std::move(c);
+          return out;
+        }
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Principal owner,
+            store_.GetPrincipal(options_.district_id, c.principal_id));
+        c.revoked = true;
+        c.revoked_at = clock_.Now();
+        ++c.version;
+        domain::AuditEvent e =
+            NewEvent(options_.district_id, admin, "credential.revoke",
+                     "credential", c.id, *c.revoked_at, request_id);
+        e.state_before = "active";
+        e.state_after = "revoked";
+        e.department_id = owner.department_id;
+        if (!owner.community_id.empty()) {
+          e.community_ids = {owner.community_id};
+        }
+        e.details["principal_id"] = c.principal_id;
+        out.change.district_id = options_.district_id;
+        out.change.credentials.push_back({c, c.version - 1});
+        out.change.events.push_back(std::move(e));
+        out.value = std::move(c);
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Principal> Directory::Authenticate(
+    const std::string& token_hash) {
+  if (!IsValidTokenHash(token_hash)) return UnknownToken();
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::Credential> credential,
+      store_.FindCredentialByHash(options_.district_id, token_hash));
+  if (!credential.has_value() || credential->revoked) return UnknownToken();
+  absl::StatusOr<domain::Principal> principal =
+      store_.GetPrincipal(options_.district_id, credential->principal_id);
+  if (absl::IsNotFound(principal.status())) return UnknownToken();
+  TASKGATE_RETURN_IF_ERROR(principal.status());
+  if (principal->disabled) return UnknownToken();
+  return principal;
+}
+
+absl::StatusOr<bool> Directory::HasPrincipals() {
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t principals,
+                            store_.CountPrincipals(options_.district_id));
+  return principals > 0;
+}
+
+absl::StatusOr<std::optional<domain::Credential>> Directory::BootstrapAdmin(
+    std::string token_id, std::string token_hash) {
+  std::vector<FieldViolation> violations;
+  CheckId("token_id", token_id, violations);
+  CheckTokenHash("token_hash", token_hash, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string& district = options_.district_id;
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t principals,
+                            store_.CountPrincipals(district));
+  if (principals > 0) return std::optional<domain::Credential>();
+
+  const domain::Principal system = domain::SystemPrincipal(district);
+  const absl::Time now = clock_.Now();
+  domain::Principal admin;
+  admin.id = "admin";
+  admin.role = domain::Role::kAdmin;
+  admin.district_id = district;
+  admin.display_name = "District administrator";
+  admin.version = 1;
+  admin.created_at = now;
+  domain::Credential credential;
+  credential.district_id = district;
+  credential.id = std::move(token_id);
+  credential.principal_id = admin.id;
+  credential.token_hash = std::move(token_hash);
+  credential.description = "bootstrap token of the first administrator";
+  credential.created_at = now;
+  credential.created_by = system.id;
+  credential.version = 1;
+
+  store::ChangeSet change;
+  change.district_id = district;
+  change.principals.push_back({admin, 0});
+  change.credentials.push_back({credential, 0});
+  domain::AuditEvent created = NewEvent(district, system, "principal.create",
+                                        "principal", admin.id, now, "");
+  created.state_after = Str(EnabledName(false));
+  created.reason = "bootstrap: the district had no principal";
+  created.details["role"] = Str(domain::RoleName(admin.role));
+  created.details["display_name"] = admin.display_name;
+  change.events.push_back(std::move(created));
+  domain::AuditEvent issued = NewEvent(district, system, "credential.issue",
+                                       "credential", credential.id, now, "");
+  issued.state_after = "active";
+  issued.reason = "bootstrap: the district had no principal";
+  issued.details["principal_id"] = admin.id;
+  issued.details["description"] = credential.description;
+  change.events.push_back(std::move(issued));
+
+  absl::StatusOr<store::CommitResult> committed = store_.Commit(change);
+  if (committed.ok())
+    return std::optional<domain::Credential>(std::move(credential));
+  // A concurrent bootstrap won: principals exist now, so this one is moot.
+  if (absl::IsAlreadyExists(committed.status())) {
+    TASKGATE_ASSIGN_OR_RETURN(const int64_t now_principals,
+                              store_.CountPrincipals(district));
+    if (now_principals > 0) return std::optional<domain::Credential>();
+  }
+  return committed.status();
+}
+
+absl::StatusOr<domain::Principal> Directory::GetPrincipal(
+    const std::string& principal_id) {
+  return store_.GetPrincipal(options_.district_id, principal_id);
+}
+
+}  // namespace taskgate::workflow

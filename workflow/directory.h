@@ -1,0 +1,120 @@
+// The district's directory: who and what the workflow knows about before
+// any task moves. The district itself (created on first start), the
+// catalog of lists (准入清单, SPEC §2), the communities with their capacity,
+// the principals and their bearer tokens (SPEC §1, §8), the first admin's
+// bootstrap, and authentication of a token.
+//
+// Mutations are audited `ChangeSet`s, idempotent by a non-empty
+// `request_id`. Errors, in the order checked: PERMISSION_DENIED for a role
+// that may never make the call (workflow/access.h), INVALID_ARGUMENT (with
+// field violations) for bad input, NOT_FOUND, ABORTED for a stale
+// `expected_version` (0: not checked), FAILED_PRECONDITION for a move the
+// current state forbids.
+//
+// Thread-safe when the `Store` is; holds no mutable state of its own.
+// `store` and `clock` must outlive it.
+#ifndef TASKGATE_WORKFLOW_DIRECTORY_H_
+#define TASKGATE_WORKFLOW_DIRECTORY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "common/clock.h"
+#include "domain/types.h"
+#include "store/store.h"
+#include "workflow/options.h"
+
+namespace taskgate::workflow {
+
+class Directory final {
+ public:
+  Directory(store::Store& store, const Clock& clock, EngineOptions options);
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+
+  // Creates the district on first start (an audited system event); returns
+  // the stored district when it exists.
+  absl::StatusOr<domain::District> EnsureDistrict(const std::string& name);
+
+  // Publishes a new catalog version (准入清单) holding `items`. Admin only.
+  // INVALID_ARGUMENT lists bad items.
+  absl::StatusOr<domain::CatalogVersion> PublishCatalog(
+      const domain::Principal& principal, const std::string& request_id,
+      std::vector<domain::CatalogItem> items, const std::string& note);
+
+  // Creates (`expected_version` 0) or updates a community. Admin only. A
+  // capacity of 0 defaults to staff × 20 hours.
+  absl::StatusOr<domain::Community> PutCommunity(
+      const domain::Principal& principal, const std::string& request_id,
+      domain::Community community, int64_t expected_version);
+
+  // Creates a principal. Admin only. `principal.id` is chosen by the caller;
+  // its role must not be system; a department clerk needs a
+  // `department_id`, a community office a `community_id` of an existing
+  // community, and a reviewer may have a `home_department_id`. ALREADY_EXISTS
+  // when the id is taken. Event "principal.create".
+  absl::StatusOr<domain::Principal> CreatePrincipal(
+      const domain::Principal& admin, const std::string& request_id,
+      domain::Principal principal);
+
+  // Disables or enables a principal; a disabled principal no longer
+  // authenticates. Admin only; an admin cannot disable themself
+  // (FAILED_PRECONDITION). Setting the state it already has changes nothing
+  // and returns it. Events "principal.disable" / "principal.enable".
+  absl::StatusOr<domain::Principal> SetPrincipalDisabled(
+      const domain::Principal& admin, const std::string& request_id,
+      const std::string& principal_id, bool disabled, int64_t expected_version);
+
+  // Issues bearer token `token_id` to a principal. The caller generates the
+  // secret and passes only `token_hash`, the lower-case hex SHA-256 of it;
+  // neither the secret nor the hash enters the audit log. Admin only.
+  // FAILED_PRECONDITION for a disabled principal; ALREADY_EXISTS for a token
+  // id or hash in use. Event "credential.issue".
+  absl::StatusOr<domain::Credential> IssueToken(const domain::Principal& admin,
+                                                const std::string& request_id,
+                                                const std::string& principal_id,
+                                                std::string token_id,
+                                                std::string token_hash,
+                                                std::string description);
+
+  // Revokes a token; revoking a revoked token changes nothing and returns
+  // it. Admin only. Event "credential.revoke".
+  absl::StatusOr<domain::Credential> RevokeToken(const domain::Principal& admin,
+                                                 const std::string& request_id,
+                                                 const std::string& token_id);
+
+  // Returns the principal holding the token whose secret hashes to
+  // `token_hash`. Read-only. UNAUTHENTICATED, with one message for all
+  // (so as not to tell which), for an unknown or revoked token and for a
+  // disabled principal.
+  absl::StatusOr<domain::Principal> Authenticate(const std::string& token_hash);
+
+  // Whether the district has any principal yet (the first start has none).
+  absl::StatusOr<bool> HasPrincipals();
+
+  // On first start: when the district has no principal at all, creates
+  // principal "admin" (role admin) and issues it token `token_id`, as the
+  // system, in one change. Returns nullopt, changing nothing, when
+  // principals already exist. INVALID_ARGUMENT for a bad id or hash.
+  absl::StatusOr<std::optional<domain::Credential>> BootstrapAdmin(
+      std::string token_id, std::string token_hash);
+
+  // The principal `principal_id` as stored, for the server's own wiring
+  // (the demo data acts as the bootstrap admin); callers' reads go through
+  // `Queries`. NOT_FOUND.
+  absl::StatusOr<domain::Principal> GetPrincipal(
+      const std::string& principal_id);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  const EngineOptions options_;
+};
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_DIRECTORY_H_

@@ -1,0 +1,33 @@
+// The settings of one district's workflow, shared by the parts of the
+// engine (workflow/engine.h) and its read side. A plain value;
+// thread-compatible.
+#ifndef TASKGATE_WORKFLOW_OPTIONS_H_
+#define TASKGATE_WORKFLOW_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include <absl/time/time.h>
+
+#include "domain/types.h"
+#include "workflow/rules.h"
+#include "workflow/sla.h"
+
+namespace taskgate::workflow {
+
+struct EngineOptions {
+  std::string district_id{domain::kDefaultDistrictId};
+  // Dates are local dates in the district's zone (Asia/Shanghai has no DST,
+  // so a fixed +08:00 is exact; the server loads the configured zone).
+  absl::TimeZone time_zone = absl::FixedTimeZone(8 * 60 * 60);
+  RulesConfig rules = DefaultRulesConfig();
+  SlaConfig sla;
+  WorkingCalendar calendar;
+  // How many due tasks one `OnTick` handles at most; the rest wait for the
+  // next tick, so one tick never holds the store for long.
+  int32_t tick_batch = 200;
+};
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_OPTIONS_H_

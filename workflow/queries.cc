@@ -1,0 +1,223 @@
+#include "workflow/queries.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
+
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "workflow/access.h"
+#include "workflow/rules.h"
+#include "workflow/validation.h"
+
+namespace taskgate::workflow {
+namespace {
+
+// The review queue: tasks waiting for, or under, a reviewer's decision.
+const std::vector<domain::TaskState>& ReviewQueueStates() {
+  static const std::vector<domain::TaskState>* const kStates =
+      new std::vector<domain::TaskState>{domain::TaskState::kSubmitted,
+                                         domain::TaskState::kInReview,
+                                         domain::TaskState::kProvisional};
+  return *kStates;
+}
+
+// The filter grammar of ListTasks: `key=value` terms joined by " AND ".
+absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
+  if (filter.empty()) return absl::OkStatus();
+  for (absl::string_view term : absl::StrSplit(filter, " AND ")) {
+    const std::vector<std::string> kv = absl::StrSplit(term, '=');
+    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
+      return InvalidArgumentWithViolations(
+          {{"filter", absl::StrCat("'", std::string(term),
+                                   "' is not key=value; e.g. "
+                                   "state=SUBMITTED AND community=c1")}});
+    }
+    const std::string& key = kv[0];
+    const std::string& value = kv[1];
+    if (key == "state") {
+      std::optional<domain::TaskState> state = domain::ParseTaskState(value);
+      if (!state.has_value()) {
+        return InvalidArgumentWithViolations(
+            {{"filter", absl::StrCat("'", value,
+                                     "' is not a task state; use e.g. "
+                                     "SUBMITTED, ACTIVE")}});
+      }
+      q.states.push_back(*state);
+    } else if (key == "department") {
+      q.department_id = value;
+    } else if (key == "community") {
+      q.community_id = value;
+    } else if (key == "item_code") {
+      q.item_code = value;
+    } else {
+      return InvalidArgumentWithViolations(
+          {{"filter", absl::StrCat("unknown key '", key,
+                                   "'; use state, department, community or "
+                                   "item_code")}});
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Queries::Queries(store::Store& store, EngineOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+absl::StatusOr<domain::Task> Queries::GetTask(
+    const domain::Principal& principal, const std::string& task_id) {
+  std::vector<FieldViolation> violations;
+  CheckId("task_id", task_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
+                            store_.GetTask(options_.district_id, task_id));
+  TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, task));
+  return task;
+}
+
+absl::StatusOr<std::vector<domain::Decision>> Queries::ListDecisions(
+    const domain::Principal& principal, const std::string& task_id) {
+  TASKGATE_ASSIGN_OR_RETURN(domain::Task task, GetTask(principal, task_id));
+  return store_.ListDecisions(options_.district_id, task.id);
+}
+
+absl::StatusOr<Page<domain::Task>> Queries::ListTasks(
+    const domain::Principal& principal, const std::string& filter,
+    const PageRequest& page) {
+  std::vector<FieldViolation> violations;
+  store::TaskQuery q;
+  q.district_id = options_.district_id;
+  q.limit = PageSize(page.page_size, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  TASKGATE_RETURN_IF_ERROR(ParseTaskFilter(filter, q));
+  TASKGATE_RETURN_IF_ERROR(
+      ScopeTaskListing(principal, q.department_id, q.community_id));
+  return TaskPage(std::move(q), filter, page.page_token);
+}
+
+absl::StatusOr<Page<domain::Task>> Queries::ListReviewQueue(
+    const domain::Principal& principal, const PageRequest& page) {
+  TASKGATE_RETURN_IF_ERROR(CanReadReviewQueue(principal));
+  std::vector<FieldViolation> violations;
+  store::TaskQuery q;
+  q.district_id = options_.district_id;
+  q.states = ReviewQueueStates();
+  q.limit = PageSize(page.page_size, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  return TaskPage(std::move(q), "queue", page.page_token);
+}
+
+absl::StatusOr<Page<domain::Task>> Queries::TaskPage(
+    store::TaskQuery q, const std::string& query_key,
+    const std::string& page_token) {
+  if (!page_token.empty()) {
+    TASKGATE_ASSIGN_OR_RETURN(q.after_id,
+                              DecodePageToken(page_token, query_key));
+  }
+  const int32_t size = q.limit;
+  q.limit = size + 1;  // one more tells whether another page follows
+  Page<domain::Task> page;
+  TASKGATE_ASSIGN_OR_RETURN(page.items, store_.ListTasks(q));
+  const bool more = static_cast<int32_t>(page.items.size()) > size;
+  if (more) page.items.resize(size);
+  if (more && !page.items.empty()) {
+    page.next_page_token = EncodePageToken(query_key, page.items.back().id);
+  }
+  return page;
+}
+
+absl::StatusOr<Workload> Queries::GetWorkload(
+    const domain::Principal& principal, const std::string& community_id,
+    absl::CivilMonth from, absl::CivilMonth to) {
+  TASKGATE_RETURN_IF_ERROR(CanReadWorkloads(principal));
+  std::vector<FieldViolation> violations;
+  CheckId("community_id", community_id, violations);
+  if (to < from) {
+    violations.push_back({"to", "is before from"});
+  } else if (to - from + 1 > kMaxWorkloadMonths) {
+    violations.push_back(
+        {"to", absl::StrCat("the range spans ", to - from + 1,
+                            " months; ask for at most ", kMaxWorkloadMonths)});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  TASKGATE_RETURN_IF_ERROR(CanReadWorkloadOf(principal, community_id));
+
+  const std::string& district = options_.district_id;
+  Workload workload;
+  TASKGATE_ASSIGN_OR_RETURN(workload.community,
+                            store_.GetCommunity(district, community_id));
+  store::TaskQuery q;
+  q.district_id = district;
+  q.community_id = community_id;
+  q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
+  TASKGATE_ASSIGN_OR_RETURN(workload.assignments, store_.ListTasks(q));
+  for (absl::CivilMonth m = from; m <= to; ++m) {
+    workload.monthly_load.emplace_back(
+        m, MonthlyLoad(workload.community, m, workload.assignments));
+  }
+  TASKGATE_ASSIGN_OR_RETURN(workload.acks,
+                            store_.ListAcks(district, "", community_id));
+  return workload;
+}
+
+absl::StatusOr<std::vector<domain::FundingReport>> Queries::ListFundingReports(
+    const domain::Principal& principal, const std::string& task_id,
+    const std::string& community_id) {
+  TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
+  return store_.ListFundingReports(options_.district_id, task_id, community_id);
+}
+
+absl::StatusOr<std::vector<domain::Complaint>> Queries::ListComplaints(
+    const domain::Principal& principal, const std::string& community_id,
+    const std::vector<domain::ComplaintState>& states) {
+  TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
+  return store_.ListComplaints(options_.district_id, community_id, states);
+}
+
+absl::StatusOr<std::vector<domain::Principal>> Queries::ListPrincipals(
+    const domain::Principal& principal) {
+  TASKGATE_RETURN_IF_ERROR(CanReadPrincipals(principal));
+  return store_.ListPrincipals(options_.district_id);
+}
+
+absl::StatusOr<std::vector<domain::Credential>> Queries::ListCredentials(
+    const domain::Principal& principal, const std::string& principal_id) {
+  TASKGATE_RETURN_IF_ERROR(CanReadPrincipals(principal));
+  return store_.ListCredentials(options_.district_id, principal_id);
+}
+
+absl::StatusOr<domain::CatalogVersion> Queries::GetCatalog(
+    const domain::Principal& /*principal*/, int64_t version) {
+  if (version < 0) {
+    return InvalidArgumentWithViolations(
+        {{"version", "must be 0 (latest) or a version"}});
+  }
+  return store_.GetCatalog(options_.district_id, version);
+}
+
+absl::StatusOr<std::vector<domain::Community>> Queries::ListCommunities(
+    const domain::Principal& /*principal*/, const std::string& street) {
+  return store_.ListCommunities(options_.district_id, street);
+}
+
+absl::StatusOr<ReviewQueueStats> Queries::GetReviewQueueStats() {
+  store::TaskQuery query;
+  query.district_id = options_.district_id;
+  query.states = ReviewQueueStates();
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> queue,
+                            store_.ListTasks(query));
+  ReviewQueueStats stats;
+  stats.depth = static_cast<int64_t>(queue.size());
+  stats.overdue =
+      std::count_if(queue.begin(), queue.end(),
+                    [](const domain::Task& t) { return t.sla.overdue; });
+  return stats;
+}
+
+}  // namespace taskgate::workflow

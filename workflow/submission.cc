@@ -1,0 +1,237 @@
+#include "workflow/submission.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "domain/codec.h"
+#include "workflow/internal/changes.h"
+#include "workflow/rules.h"
+#include "workflow/sla.h"
+#include "workflow/task_spec.h"
+#include "workflow/transitions.h"
+
+namespace taskgate::workflow {
+namespace {
+
+using internal::MakeDecision;
+using internal::Str;
+using internal::TaskEvent;
+using internal::Touch;
+using internal::WriteOf;
+
+std::string FindingsSummary(const std::vector<domain::Finding>& findings) {
+  std::vector<std::string> parts;
+  for (const domain::Finding& f : findings) {
+    parts.push_back(
+        absl::StrCat(f.rule_id, ":", Str(domain::SeverityName(f.severity))));
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+bool HasBlock(const std::vector<domain::Finding>& findings) {
+  return std::any_of(findings.begin(), findings.end(),
+                     [](const domain::Finding& f) {
+                       return f.severity == domain::Severity::kBlock;
+                     });
+}
+
+}  // namespace
+
+Submission::Submission(store::Store& store, const Clock& clock,
+                       EngineOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
+    const domain::Task& task) const {
+  const std::string& district = options_.district_id;
+  RuleInputs in;
+  std::vector<FieldViolation> violations;
+  absl::StatusOr<domain::CatalogVersion> catalog =
+      store_.GetCatalog(district, 0);
+  if (absl::IsNotFound(catalog.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no catalog (准入清单) has been published in district ", district,
+        "; an admin must publish the lists before tasks can be submitted"));
+  }
+  TASKGATE_RETURN_IF_ERROR(catalog.status());
+  in.catalog = *std::move(catalog);
+  if (!task.spec.item_code.empty()) {
+    const domain::CatalogItem* item = FindItem(in.catalog, task.spec.item_code);
+    if (item == nullptr) {
+      violations.push_back(
+          {"task.item_code",
+           absl::StrCat("'", task.spec.item_code,
+                        "' is on no list of catalog version ",
+                        in.catalog.version,
+                        "; use a listed code, or leave it empty for a new "
+                        "item (清单外事项) with a justification")});
+    } else {
+      in.item = *item;
+    }
+  }
+
+  // The target communities, streets expanded.
+  std::map<std::string, domain::Community> communities;
+  for (size_t i = 0; i < task.spec.target_communities.size(); ++i) {
+    const std::string& id = task.spec.target_communities[i];
+    absl::StatusOr<domain::Community> c = store_.GetCommunity(district, id);
+    if (absl::IsNotFound(c.status())) {
+      violations.push_back(
+          {absl::StrCat("task.target_communities[", i, "]"),
+           absl::StrCat("community '", id, "' does not exist in district ",
+                        district)});
+      continue;
+    }
+    TASKGATE_RETURN_IF_ERROR(c.status());
+    communities.emplace(id, *std::move(c));
+  }
+  for (size_t i = 0; i < task.spec.target_streets.size(); ++i) {
+    const std::string& street = task.spec.target_streets[i];
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> of_street,
+                              store_.ListCommunities(district, street));
+    if (of_street.empty()) {
+      violations.push_back(
+          {absl::StrCat("task.target_streets[", i, "]"),
+           absl::StrCat("street '", street, "' has no communities in district ",
+                        district)});
+    }
+    for (domain::Community& c : of_street)
+      communities.emplace(c.id, std::move(c));
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  for (auto& [id, c] : communities) in.targets.push_back(std::move(c));
+
+  // What already counts in those communities' workloads.
+  std::map<std::string, domain::Task> in_force;
+  for (const domain::Community& c : in.targets) {
+    store::TaskQuery q;
+    q.district_id = district;
+    q.community_id = c.id;
+    q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
+                              store_.ListTasks(q));
+    for (domain::Task& t : found) {
+      if (t.id != task.id) in_force.emplace(t.id, std::move(t));
+    }
+  }
+  for (auto& [id, t] : in_force) in.workload.push_back(std::move(t));
+  if (!task.spec.item_code.empty()) {
+    store::TaskQuery q;
+    q.district_id = district;
+    q.department_id = task.department_id;
+    q.item_code = task.spec.item_code;
+    TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store_.ListTasks(q));
+    std::erase_if(in.department_tasks,
+                  [&](const domain::Task& t) { return t.id == task.id; });
+  }
+  return in;
+}
+
+absl::StatusOr<domain::Task> Submission::Submit(
+    const domain::Principal& principal, domain::Task task,
+    const std::string& request_id, const std::string& reason,
+    store::ChangeSet& change) const {
+  const std::string& district = options_.district_id;
+  if (std::vector<FieldViolation> violations = CheckSubmittable(task.spec);
+      !violations.empty()) {
+    return InvalidArgumentWithViolations(violations);
+  }
+  TASKGATE_ASSIGN_OR_RETURN(RuleInputs in, LoadRuleInputs(task));
+  task.resolved_communities.clear();
+  for (const domain::Community& c : in.targets) {
+    task.resolved_communities.push_back(c.id);
+  }
+
+  const absl::Time now = clock_.Now();
+  const absl::CivilDay today = absl::ToCivilDay(now, options_.time_zone);
+  const RuleInput input{task,          in.catalog,          in.targets,
+                        in.workload,   in.department_tasks, today,
+                        options_.rules};
+  task.findings = EvaluateRules(input);
+  task.catalog_version = in.catalog.version;
+  task.needs_two_approvals = NeedsTwoApprovals(task, options_.rules);
+  task.approvals.clear();
+  task.claimed_by.clear();
+  task.admitted_by_duty_list = false;
+  task.submitted_at = now;
+  const domain::TaskState before = task.state;
+  task.state = domain::TaskState::kSubmitted;
+  task.sla = StartClock(task.sla, today, options_.sla.review_working_days,
+                        options_.calendar);
+
+  // Routing right after submit, in SPEC §4.1's order.
+  std::optional<TaskAction> route;
+  std::string route_reason;
+  auto negative = std::find_if(
+      task.findings.begin(), task.findings.end(),
+      [](const domain::Finding& f) { return f.rule_id == kRuleNegative; });
+  if (negative != task.findings.end()) {
+    route = TaskAction::kRejectByNegativeList;
+    route_reason = absl::StrCat(
+        "matches negative-list (负面清单) item ", negative->catalog_item_code,
+        " of catalog version ", in.catalog.version, ": ", negative->message);
+  } else if (task.spec.emergency && !HasBlock(task.findings)) {
+    route = TaskAction::kAdmitProvisionally;
+    route_reason = absl::StrCat("emergency: ", task.spec.emergency_reason);
+    task.sla =
+        StartClock(domain::SlaState{}, today,
+                   options_.sla.provisional_working_days, options_.calendar);
+  } else if (in.item.has_value() && in.item->kind == domain::ListKind::kDuty &&
+             task.findings.empty()) {
+    route = TaskAction::kAdmitByDutyList;
+    route_reason = absl::StrCat("duty-list item (社区依法履行职责事项) ",
+                                in.item->code, " with no finding");
+    task.admitted_by_duty_list = true;
+  }
+  if (route.has_value()) {
+    const Transition* row = FindTransition(task.state, *route);
+    if (row == nullptr) {
+      return absl::InternalError("transition table lacks a submit route");
+    }
+    task.state = row->to;
+  }
+  Touch(task, now, options_.time_zone);
+
+  domain::AuditEvent submitted =
+      TaskEvent(principal, task, before, "submit", now, request_id, reason);
+  submitted.state_after =
+      Str(domain::TaskStateName(domain::TaskState::kSubmitted));
+  submitted.details["catalog_version"] = absl::StrCat(in.catalog.version);
+  submitted.details["findings"] = FindingsSummary(task.findings);
+  submitted.details["two_approvals"] =
+      task.needs_two_approvals ? "true" : "false";
+  if (task.sla.due_date.has_value()) {
+    submitted.details["due_date"] = domain::FormatCivilDay(*task.sla.due_date);
+  }
+  change.events.push_back(std::move(submitted));
+  if (route.has_value()) {
+    const domain::Principal system = domain::SystemPrincipal(district);
+    domain::AuditEvent routed =
+        TaskEvent(system, task, domain::TaskState::kSubmitted,
+                  TaskActionName(*route), now, request_id, route_reason);
+    routed.details["catalog_version"] = absl::StrCat(in.catalog.version);
+    change.events.push_back(std::move(routed));
+    if (*route == TaskAction::kRejectByNegativeList) {
+      change.decisions.push_back(
+          MakeDecision(system, task, domain::DecisionKind::kSystemReject,
+                       route_reason, {}, now));
+    } else if (*route == TaskAction::kAdmitByDutyList) {
+      change.decisions.push_back(
+          MakeDecision(system, task, domain::DecisionKind::kDutyListAdmit,
+                       route_reason, {}, now));
+    }
+  }
+  change.tasks.push_back(WriteOf(task));
+  return task;
+}
+
+}  // namespace taskgate::workflow

@@ -1,0 +1,74 @@
+// Submission and routing (SPEC §4, §4.1): what happens to a task between a
+// department's submit and the review queue. It loads the rules' inputs in
+// one place (the catalog in force, the target communities with streets
+// expanded, the workloads already in force there, the department's other
+// tasks), runs every rule, starts the review clock, and routes the task in
+// SPEC §4.1's order: a negative-list match is rejected by the system, an
+// emergency without BLOCK findings is admitted provisionally, a duty-list
+// item without findings is admitted by the list; anything else waits for
+// review.
+//
+// It writes nothing itself: `Submit` adds the task, its events and the
+// system's decisions to the caller's `ChangeSet` (see
+// workflow/task_lifecycle.h, which authorizes the submit first).
+// Thread-safe when the `Store` is; `store` and `clock` must outlive it.
+#ifndef TASKGATE_WORKFLOW_SUBMISSION_H_
+#define TASKGATE_WORKFLOW_SUBMISSION_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "common/clock.h"
+#include "domain/types.h"
+#include "store/store.h"
+#include "workflow/options.h"
+
+namespace taskgate::workflow {
+
+class Submission final {
+ public:
+  Submission(store::Store& store, const Clock& clock, EngineOptions options);
+  Submission(const Submission&) = delete;
+  Submission& operator=(const Submission&) = delete;
+
+  // Submits `task` for `principal`, who may submit it in its present state.
+  // Adds the task's write, its events ("task.submit", then the system's
+  // routing event if any) and the system's decisions to `change`, and
+  // returns the task as it will be stored. Errors: INVALID_ARGUMENT naming
+  // the stored task's fields ("task.title", "task.target_communities[1]",
+  // ...); FAILED_PRECONDITION when no catalog has been published; the
+  // store's errors.
+  absl::StatusOr<domain::Task> Submit(const domain::Principal& principal,
+                                      domain::Task task,
+                                      const std::string& request_id,
+                                      const std::string& reason,
+                                      store::ChangeSet& change) const;
+
+ private:
+  // Everything the rules read besides the task and the clock.
+  struct RuleInputs {
+    domain::CatalogVersion catalog;
+    // The catalog item the spec names, when it names a listed one.
+    std::optional<domain::CatalogItem> item;
+    // Target communities, streets expanded, ordered by id.
+    std::vector<domain::Community> targets;
+    // ACTIVE or PROVISIONAL tasks reaching them, other than the task.
+    std::vector<domain::Task> workload;
+    // The department's other tasks with the same item code.
+    std::vector<domain::Task> department_tasks;
+  };
+  // INVALID_ARGUMENT naming an unknown item code, community or street;
+  // FAILED_PRECONDITION without a catalog.
+  absl::StatusOr<RuleInputs> LoadRuleInputs(const domain::Task& task) const;
+
+  store::Store& store_;
+  const Clock& clock_;
+  const EngineOptions options_;
+};
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_SUBMISSION_H_

@@ -1,0 +1,278 @@
+#include "workflow/task_lifecycle.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+
+#include "common/field_violations.h"
+#include "common/status_macros.h"
+#include "domain/codec.h"
+#include "workflow/access.h"
+#include "workflow/internal/changes.h"
+#include "workflow/internal/commit_once.h"
+#include "workflow/sla.h"
+#include "workflow/validation.h"
+
+namespace taskgate::workflow {
+namespace {
+
+using internal::CheckVersion;
+using internal::CommitOnce;
+using internal::Fingerprint;
+using internal::MakeDecision;
+using internal::Outcome;
+using internal::Str;
+using internal::TaskEvent;
+using internal::Touch;
+using internal::WriteOf;
+
+constexpr std::string_view kRuleEmergency = "R-EMERGENCY";
+
+}  // namespace
+
+TaskLifecycle::TaskLifecycle(store::Store& store, const Clock& clock,
+                             EngineOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      submission_(store, clock, options_) {}
+
+absl::StatusOr<domain::Task> TaskLifecycle::CreateTask(
+    const domain::Principal& principal, const std::string& request_id,
+    const std::string& task_id, DraftSpec spec) {
+  TASKGATE_RETURN_IF_ERROR(CanCreateTask(principal));
+  std::vector<FieldViolation> violations;
+  CheckId("task_id", task_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+
+  domain::Task task;
+  task.district_id = options_.district_id;
+  task.id = task_id;
+  task.department_id = principal.department_id;
+  task.spec = std::move(spec).spec();
+  task.state = domain::TaskState::kDraft;
+  const std::string fingerprint =
+      Fingerprint({principal.id, "create", domain::TaskToJson(task)});
+  return CommitOnce<domain::Task>(
+      store_, options_.district_id, request_id, "task.create", fingerprint,
+      &domain::TaskToJson, &domain::TaskFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
+        Outcome<domain::Task> out;
+        out.value = task;
+        out.value.created_at = clock_.Now();
+        Touch(out.value, out.value.created_at, options_.time_zone);
+        out.change.district_id = options_.district_id;
+        out.change.tasks.push_back(WriteOf(out.value));
+        out.change.events.push_back(
+            TaskEvent(principal, out.value, domain::TaskState::kDraft, "create",
+                      out.value.created_at, request_id, ""));
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
+    const domain::Principal& principal, const std::string& request_id,
+    const std::string& task_id, int64_t expected_version, DraftSpec draft) {
+  domain::Task probe;
+  probe.spec = std::move(draft).spec();
+  const std::string fingerprint =
+      Fingerprint({principal.id, "edit", task_id,
+                   absl::StrCat(expected_version), domain::TaskToJson(probe)});
+  return CommitOnce<domain::Task>(
+      store_, options_.district_id, request_id, "task.edit", fingerprint,
+      &domain::TaskToJson, &domain::TaskFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Task task, store_.GetTask(options_.district_id, task_id));
+        TASKGATE_RETURN_IF_ERROR(
+            AuthorizeAction(principal, task, TaskAction::kEdit));
+        TASKGATE_RETURN_IF_ERROR(
+            CheckVersion("task", task.id, task, expected_version));
+        TASKGATE_RETURN_IF_ERROR(
+            CheckTransition(principal, task, TaskAction::kEdit, {}).status());
+        const domain::TaskState before = task.state;
+        task.spec = probe.spec;
+        const absl::Time now = clock_.Now();
+        Touch(task, now, options_.time_zone);
+        Outcome<domain::Task> out;
+        out.change.district_id = options_.district_id;
+        out.change.tasks.push_back(WriteOf(task));
+        out.change.events.push_back(
+            TaskEvent(principal, task, before, "edit", now, request_id, ""));
+        out.value = std::move(task);
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Task> TaskLifecycle::Act(
+    const domain::Principal& principal, const ActionRequest& request) {
+  std::vector<FieldViolation> violations;
+  CheckId("task_id", request.task_id, violations);
+  CheckText("reason", request.reason, kMaxTextLength, false, violations);
+  if (request.expected_version < 0) {
+    violations.push_back({"expected_version", "must not be negative"});
+  }
+  for (size_t i = 0; i < request.acknowledgements.size(); ++i) {
+    CheckText(absl::StrCat("acknowledgements[", i, "].reason"),
+              request.acknowledgements[i].reason, kMaxTextLength, false,
+              violations);
+  }
+  switch (request.action) {
+    case TaskAction::kSubmit:
+    case TaskAction::kWithdraw:
+    case TaskAction::kClaim:
+    case TaskAction::kRelease:
+    case TaskAction::kApprove:
+    case TaskAction::kReject:
+    case TaskAction::kReturn:
+    case TaskAction::kRevoke:
+    case TaskAction::kClose:
+      break;
+    default:
+      violations.push_back(
+          {"action", absl::StrCat("'", Str(TaskActionName(request.action)),
+                                  "' is taken by the system, not by callers")});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+
+  std::vector<std::string> acks;
+  for (const domain::Acknowledgement& a : request.acknowledgements) {
+    acks.push_back(absl::StrCat(a.rule_id, "=", a.reason));
+  }
+  const std::string fingerprint = Fingerprint(
+      {principal.id, TaskActionName(request.action), request.task_id,
+       absl::StrCat(request.expected_version), request.reason,
+       absl::StrJoin(acks, "\n"), request.emergency_unjustified ? "1" : "0"});
+  return CommitOnce<domain::Task>(
+      store_, options_.district_id, request.request_id,
+      absl::StrCat("task.", Str(TaskActionName(request.action))), fingerprint,
+      &domain::TaskToJson, &domain::TaskFromJson,
+      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Task task,
+            store_.GetTask(options_.district_id, request.task_id));
+        TASKGATE_RETURN_IF_ERROR(
+            AuthorizeAction(principal, task, request.action));
+        TASKGATE_RETURN_IF_ERROR(
+            CheckVersion("task", task.id, task, request.expected_version));
+        TASKGATE_ASSIGN_OR_RETURN(
+            const Transition* row,
+            CheckTransition(principal, task, request.action,
+                            {request.reason, request.acknowledgements}));
+        Outcome<domain::Task> out;
+        out.change.district_id = options_.district_id;
+        if (request.action == TaskAction::kSubmit) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              out.value,
+              submission_.Submit(principal, std::move(task), request.request_id,
+                                 request.reason, out.change));
+        } else {
+          TASKGATE_ASSIGN_OR_RETURN(
+              out.value,
+              Decide(principal, std::move(task), *row, request, out.change));
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<domain::Task> TaskLifecycle::Decide(
+    const domain::Principal& principal, domain::Task task,
+    const Transition& row, const ActionRequest& request,
+    store::ChangeSet& change) const {
+  const domain::TaskState before = task.state;
+  const absl::Time now = clock_.Now();
+  std::map<std::string, std::string> details;
+  if (request.emergency_unjustified) {
+    const bool applies = before == domain::TaskState::kProvisional &&
+                         (row.action == TaskAction::kApprove ||
+                          row.action == TaskAction::kReject);
+    if (!applies) {
+      return InvalidArgumentWithViolations(
+          {{"emergency_unjustified",
+            "applies only to approving or rejecting a PROVISIONAL task"}});
+    }
+    task.findings.push_back(
+        {Str(kRuleEmergency),
+         domain::Severity::kWarn,
+         {"emergency", "emergency_reason"},
+         absl::StrCat(
+             "reviewer ", principal.id,
+             " found the emergency flag unjustified: ", request.reason),
+         {},
+         "",
+         ""});
+    details["finding"] = Str(kRuleEmergency);
+  }
+
+  std::optional<domain::DecisionKind> decision;
+  switch (row.action) {
+    case TaskAction::kClaim:
+      task.claimed_by = principal.id;
+      task.state = row.to;
+      break;
+    case TaskAction::kApprove: {
+      task.approvals.push_back({principal.id, now});
+      task.claimed_by.clear();
+      decision = domain::DecisionKind::kApprove;
+      const bool first_of_two =
+          task.needs_two_approvals && task.approvals.size() < 2;
+      task.state = first_of_two ? *row.alternative_to : row.to;
+      details["approval"] = absl::StrCat(task.approvals.size(), " of ",
+                                         task.needs_two_approvals ? 2 : 1);
+      std::vector<std::string> acks;
+      for (const domain::Acknowledgement& a : request.acknowledgements) {
+        acks.push_back(a.rule_id);
+      }
+      if (!acks.empty()) details["acknowledged"] = absl::StrJoin(acks, ",");
+      break;
+    }
+    case TaskAction::kReturn:
+      task.claimed_by.clear();
+      task.approvals.clear();  // a return overrides a first approval
+      task.sla = PauseClock(task.sla, absl::ToCivilDay(now, options_.time_zone),
+                            options_.calendar);
+      task.state = row.to;
+      decision = domain::DecisionKind::kReturn;
+      break;
+    case TaskAction::kReject:
+      decision = domain::DecisionKind::kReject;
+      task.claimed_by.clear();
+      task.state = row.to;
+      break;
+    case TaskAction::kRevoke:
+      decision = domain::DecisionKind::kRevoke;
+      task.state = row.to;
+      break;
+    case TaskAction::kRelease:
+    case TaskAction::kWithdraw:
+    case TaskAction::kClose:
+      task.claimed_by.clear();
+      task.state = row.to;
+      break;
+    default:
+      return absl::InternalError(absl::StrCat("action ",
+                                              Str(TaskActionName(row.action)),
+                                              " is not a caller decision"));
+  }
+  Touch(task, now, options_.time_zone);
+  domain::AuditEvent e =
+      TaskEvent(principal, task, before, TaskActionName(row.action), now,
+                request.request_id, request.reason);
+  for (auto& [k, v] : details) e.details[k] = v;
+  change.events.push_back(std::move(e));
+  if (decision.has_value()) {
+    change.decisions.push_back(MakeDecision(principal, task, *decision,
+                                            request.reason,
+                                            request.acknowledgements, now));
+  }
+  change.tasks.push_back(WriteOf(task));
+  return task;
+}
+
+}  // namespace taskgate::workflow

@@ -1,0 +1,95 @@
+// The task lifecycle (SPEC §5): drafting, editing and every move a caller
+// makes, through the one transition table (workflow/transitions.h).
+//
+// Each operation reads what it needs through the `Store`, decides, and
+// writes the change and its audit events as ONE `ChangeSet`. Operations
+// carrying a `request_id` are idempotent: a retry returns the first answer
+// and changes nothing more. Tasks are guarded by their version (etag): a
+// stale `expected_version`, or losing a race with another writer, gives
+// ABORTED. A submit is handed to `Submission` (workflow/submission.h),
+// which runs the rules and routes the task.
+//
+// Thread-safe when the `Store` is; holds no mutable state of its own.
+// `store` and `clock` must outlive it.
+#ifndef TASKGATE_WORKFLOW_TASK_LIFECYCLE_H_
+#define TASKGATE_WORKFLOW_TASK_LIFECYCLE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "common/clock.h"
+#include "domain/types.h"
+#include "store/store.h"
+#include "workflow/options.h"
+#include "workflow/submission.h"
+#include "workflow/task_spec.h"
+#include "workflow/transitions.h"
+
+namespace taskgate::workflow {
+
+// A request to move a task: `Act` takes every caller-initiated action
+// (submit, withdraw, claim, release, approve, reject, return, revoke, close).
+struct ActionRequest {
+  TaskAction action = TaskAction::kSubmit;
+  std::string task_id;
+  int64_t expected_version = 0;  // 0: do not check (no etag sent)
+  std::string request_id;        // empty: not idempotent
+  std::string reason;
+  std::vector<domain::Acknowledgement> acknowledgements;  // approve
+  // Approve/reject of a PROVISIONAL task: the reviewer finds the emergency
+  // flag unjustified; recorded as finding R-EMERGENCY.
+  bool emergency_unjustified = false;
+};
+
+class TaskLifecycle final {
+ public:
+  TaskLifecycle(store::Store& store, const Clock& clock, EngineOptions options);
+  TaskLifecycle(const TaskLifecycle&) = delete;
+  TaskLifecycle& operator=(const TaskLifecycle&) = delete;
+
+  // Creates a DRAFT task of the principal's department. `task_id` is chosen
+  // by the caller (the server generates one). Errors, in the order checked:
+  // PERMISSION_DENIED for any role but department; INVALID_ARGUMENT for a
+  // bad `task_id`; ALREADY_EXISTS when the id is taken.
+  absl::StatusOr<domain::Task> CreateTask(const domain::Principal& principal,
+                                          const std::string& request_id,
+                                          const std::string& task_id,
+                                          DraftSpec spec);
+
+  // Replaces the spec of a DRAFT or RETURNED task. Errors, in the order
+  // checked: NOT_FOUND, PERMISSION_DENIED (not the task's department),
+  // ABORTED (stale version), FAILED_PRECONDITION (another state).
+  absl::StatusOr<domain::Task> EditTask(const domain::Principal& principal,
+                                        const std::string& request_id,
+                                        const std::string& task_id,
+                                        int64_t expected_version,
+                                        DraftSpec spec);
+
+  // Takes a caller-initiated action. Errors, in the order checked:
+  // INVALID_ARGUMENT (bad request or reused request id), NOT_FOUND,
+  // PERMISSION_DENIED, ABORTED (stale version), FAILED_PRECONDITION
+  // (illegal in the task's state), then the row's guards and, for a submit,
+  // `Submission::Submit`'s.
+  absl::StatusOr<domain::Task> Act(const domain::Principal& principal,
+                                   const ActionRequest& request);
+
+ private:
+  // Fills `change` with the task write, decision and event of a caller's
+  // decision (every action but submit), and returns the resulting task.
+  absl::StatusOr<domain::Task> Decide(const domain::Principal& principal,
+                                      domain::Task task, const Transition& row,
+                                      const ActionRequest& request,
+                                      store::ChangeSet& change) const;
+
+  store::Store& store_;
+  const Clock& clock_;
+  const EngineOptions options_;
+  const Submission submission_;
+};
+
+}  // namespace taskgate::workflow
+
+#endif  // TASKGATE_WORKFLOW_TASK_LIFECYCLE_H_

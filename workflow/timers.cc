@@ -1,0 +1,109 @@
+#include "workflow/timers.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/strings/str_cat.h>
+
+#include "common/status_macros.h"
+#include "domain/codec.h"
+#include "workflow/internal/changes.h"
+#include "workflow/sla.h"
+#include "workflow/transitions.h"
+
+namespace taskgate::workflow {
+
+using internal::Str;
+
+std::optional<absl::Time> TimerFor(const domain::Task& task,
+                                   absl::TimeZone tz) {
+  switch (task.state) {
+    case domain::TaskState::kSubmitted:
+    case domain::TaskState::kInReview:
+    case domain::TaskState::kProvisional:
+      if (!task.sla.overdue && task.sla.due_date.has_value()) {
+        return EndOfDay(*task.sla.due_date, tz);
+      }
+      return std::nullopt;
+    case domain::TaskState::kActive:
+      return EndOfDay(task.spec.end_date, tz);
+    default:
+      return std::nullopt;
+  }
+}
+
+Timers::Timers(store::Store& store, EngineOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+absl::StatusOr<std::optional<absl::Time>> Timers::NextDeadline() {
+  return store_.NextTimer(options_.district_id);
+}
+
+absl::StatusOr<TickResult> Timers::OnTick(absl::Time now) {
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::vector<domain::Task> due,
+      store_.ListTasksDue(options_.district_id, now, options_.tick_batch));
+  TickResult result;
+  for (domain::Task& task : due) {
+    absl::Status s = TickTask(std::move(task), now, result);
+    if (absl::IsAborted(s)) {
+      ++result.conflicts;  // a user changed it first; look again next tick
+    } else if (!s.ok()) {
+      return s;
+    }
+  }
+  return result;
+}
+
+absl::Status Timers::TickTask(domain::Task task, absl::Time now,
+                              TickResult& result) {
+  const domain::Principal system =
+      domain::SystemPrincipal(options_.district_id);
+  const domain::TaskState before = task.state;
+  TaskAction action = TaskAction::kEscalate;
+  std::string reason;
+  if (task.state == domain::TaskState::kActive) {
+    action = TaskAction::kExpire;
+    reason = absl::StrCat(
+        "end date ", domain::FormatCivilDay(task.spec.end_date), " has passed");
+  } else {
+    reason = absl::StrCat("review was due by ",
+                          task.sla.due_date.has_value()
+                              ? domain::FormatCivilDay(*task.sla.due_date)
+                              : std::string("?"),
+                          " (", task.sla.total_working_days, " working days)");
+  }
+  const Transition* row = FindTransition(task.state, action);
+  if (row == nullptr) {
+    return absl::InternalError(absl::StrCat(
+        "task ", task.id, " is due but ",
+        Str(domain::TaskStateName(task.state)), " has no timer transition"));
+  }
+  if (action == TaskAction::kEscalate) {
+    task.sla.overdue = true;
+    if (options_.sla.release_on_overdue && row->alternative_to.has_value()) {
+      task.state = *row->alternative_to;
+      task.claimed_by.clear();
+    } else {
+      task.state = row->to;
+    }
+  } else {
+    task.state = row->to;
+  }
+  internal::Touch(task, now, options_.time_zone);
+  store::ChangeSet change;
+  change.district_id = options_.district_id;
+  change.tasks.push_back(internal::WriteOf(task));
+  change.events.push_back(internal::TaskEvent(
+      system, task, before, TaskActionName(action), now, "", reason));
+  TASKGATE_RETURN_IF_ERROR(store_.Commit(change).status());
+  if (action == TaskAction::kEscalate) {
+    ++result.escalated;
+  } else {
+    ++result.completed;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace taskgate::workflow

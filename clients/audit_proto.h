@@ -1,6 +1,6 @@
 // The client's side of the verifiable record: checkpoints, hashes and
 // export bundles as the server sends them, turned into the values that
-// verify offline (common/checkpoint.h, workflow/audit_bundle.h). Anything
+// verify offline (audit/checkpoint.h, audit/bundle.h). Anything
 // malformed is INVALID_ARGUMENT saying what the server sent. Pure functions;
 // thread-safe.
 #ifndef TASKGATE_CLIENTS_AUDIT_PROTO_H_

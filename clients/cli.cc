@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <toml.hpp>
 
+#include "clients/list_command.h"
+
 namespace taskgate::clients::cli {
 namespace {
 
@@ -180,13 +182,13 @@ void Context::PrintJson(const google::protobuf::Message& message) {
   out_ << nlohmann::json::parse(JsonOf(message)).dump(2) << "\n";
 }
 
-void Context::PrintJsonItems(
+std::string JsonItems(
     const std::vector<const google::protobuf::Message*>& items) {
   nlohmann::json doc = {{"items", nlohmann::json::array()}};
   for (const google::protobuf::Message* m : items) {
     doc["items"].push_back(nlohmann::json::parse(JsonOf(*m)));
   }
-  out_ << doc.dump(2) << "\n";
+  return doc.dump(2) + "\n";
 }
 
 CLI::App* Registry::Leaf(CLI::App* parent, const std::string& name,
@@ -469,6 +471,73 @@ void PrintEventTable(std::ostream& out,
            Cut(e.reason(), 40)});
   }
   t.Print(out);
+}
+
+void AddTaskActionFlags(CLI::App* app, TaskActionFlags& flags,
+                        ReasonFlag reason) {
+  app->add_option("TASK", flags.task_id, "Task id")->required();
+  app->add_option("--etag", flags.etag,
+                  "Fail with ABORTED if the task changed since read");
+  if (reason != ReasonFlag::kNone) {
+    CLI::Option* o = app->add_option("--reason", flags.reason, "Why");
+    if (reason == ReasonFlag::kRequired) o->required();
+  }
+}
+
+v1::TaskActionRequest TaskActionRequestOf(const TaskActionFlags& flags) {
+  v1::TaskActionRequest r;
+  r.set_task_id(flags.task_id);
+  r.set_etag(flags.etag);
+  r.set_reason(flags.reason);
+  return r;
+}
+
+int PrintResource(Context& ctx, const google::protobuf::Message& message,
+                  const std::string& name,
+                  const std::function<void(std::ostream&)>& text) {
+  switch (ctx.output()) {
+    case Output::kJson:
+      ctx.PrintJson(message);
+      break;
+    case Output::kName:
+      ctx.out() << name << "\n";
+      break;
+    case Output::kTable:
+      text(ctx.out());
+      break;
+  }
+  return kExitOk;
+}
+
+int ReadTask(Context& ctx, const std::string& task_id, v1::Task* task) {
+  v1::GetTaskRequest request;
+  request.set_task_id(task_id);
+  return ctx.Call(&Client::tasks, &v1::TaskService::Stub::GetTask, request,
+                  task);
+}
+
+int PrintTask(Context& ctx, const v1::Task& task) {
+  return PrintResource(ctx, task, task.id(),
+                       [&](std::ostream& out) { PrintTaskDetails(out, task); });
+}
+
+int PrintComplaint(Context& ctx, const v1::Complaint& complaint,
+                   std::string_view note) {
+  return PrintResource(ctx, complaint, complaint.id(), [&](std::ostream& out) {
+    out << "complaint " << complaint.id() << " is "
+        << ShortEnum(v1::ComplaintState_Name(complaint.state()),
+                     "COMPLAINT_STATE_")
+        << note << "\n";
+  });
+}
+
+// For `dept history` and `audit history`: every page, 500 events a request.
+int PrintTaskHistory(Context& ctx, const std::string& task_id) {
+  v1::ListEventsRequest request;
+  request.set_task_id(task_id);
+  return RunList(ctx, &Client::audit, &v1::AuditService::Stub::ListEvents,
+                 request, &v1::ListEventsResponse::events, kEventList,
+                 {.limit = 0, .page_size = kMaxPageSize});
 }
 
 }  // namespace taskgate::clients::cli

@@ -26,6 +26,11 @@ namespace taskgate::clients::cli {
 
 enum class Output { kTable, kJson, kName };
 
+// A unary RPC of a generated stub, e.g. `&v1::TaskService::Stub::GetTask`.
+template <typename Stub, typename Request, typename Response>
+using RpcMethod = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
+                                         Response*);
+
 struct Globals {
   std::string address;
   std::string token;
@@ -52,15 +57,25 @@ class Context {
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 
+  // Calls `method` of the client's `stub` (e.g. `&Client::tasks`) with
+  // `request`. Returns kExitOk with `*response` set; else prints why and
+  // returns the exit code: kExitUsage when there is no client, that of the
+  // call's status when it failed (`Fail`).
+  template <typename Stub, typename Request, typename Response>
+  int Call(Stub& (Client::*stub)(), RpcMethod<Stub, Request, Response> method,
+           const Request& request, Response* response) {
+    Client* c = client();
+    if (c == nullptr) return kExitUsage;
+    grpc::Status status = c->Call((c->*stub)(), method, request, response);
+    return status.ok() ? int{kExitOk} : Fail(status);
+  }
+
   // Prints `FormatError(status)` to stderr; returns its exit code.
   int Fail(const grpc::Status& status);
   // Prints "error: <message>" and a hint to run --help; returns 2.
   int Usage(const std::string& message);
   // The message as protobuf JSON, one document.
   void PrintJson(const google::protobuf::Message& message);
-  // {"items": [...]} of the messages.
-  void PrintJsonItems(
-      const std::vector<const google::protobuf::Message*>& items);
 
  private:
   const Globals& globals_;
@@ -116,6 +131,11 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// {"items": [...]} of the messages as protobuf JSON, indented, with a
+// final newline: how --output json prints a list.
+std::string JsonItems(
+    const std::vector<const google::protobuf::Message*>& items);
+
 // "TASK_STATE_ACTIVE" -> "ACTIVE" for any enum value name with `prefix`.
 std::string ShortEnum(const std::string& name, const std::string& prefix);
 std::string StateName(v1::TaskState state);
@@ -143,6 +163,16 @@ void PrintTaskTable(std::ostream& out, const std::vector<v1::Task>& tasks);
 void PrintEventTable(std::ostream& out,
                      const std::vector<v1::AuditEvent>& events);
 
+// Prints one resource in the chosen output: `message` as JSON, `name` for
+// --output name, or `text` for people; returns kExitOk.
+int PrintResource(Context& ctx, const google::protobuf::Message& message,
+                  const std::string& name,
+                  const std::function<void(std::ostream&)>& text);
+
+// Reads task `task_id` into `*task`. Returns kExitOk, or the exit code
+// after printing why (see `Context::Call`).
+int ReadTask(Context& ctx, const std::string& task_id, v1::Task* task);
+
 // Prints one task in the chosen output (details, json or its id); 0.
 int PrintTask(Context& ctx, const v1::Task& task);
 
@@ -151,81 +181,34 @@ int PrintTask(Context& ctx, const v1::Task& task);
 int PrintComplaint(Context& ctx, const v1::Complaint& complaint,
                    std::string_view note);
 
+// TASK, --etag and, as `reason` says, --reason of a task action.
+struct TaskActionFlags {
+  std::string task_id;
+  std::string etag;
+  std::string reason;
+};
+enum class ReasonFlag { kNone, kOptional, kRequired };
+void AddTaskActionFlags(CLI::App* app, TaskActionFlags& flags,
+                        ReasonFlag reason);
+// The request of those flags.
+v1::TaskActionRequest TaskActionRequestOf(const TaskActionFlags& flags);
+
 // Sends `request` (a new request id is set when empty) with `method` of
-// `stub` and prints the resulting task; returns the exit code.
+// the client's `stub` and prints the resulting task; returns the exit code.
 template <typename Stub>
-int TaskAction(Context& ctx, Stub& stub,
-               grpc::Status (Stub::*method)(grpc::ClientContext*,
-                                            const v1::TaskActionRequest&,
-                                            v1::Task*),
+int TaskAction(Context& ctx, Stub& (Client::*stub)(),
+               RpcMethod<Stub, v1::TaskActionRequest, v1::Task> method,
                v1::TaskActionRequest request) {
   if (request.request_id().empty()) request.set_request_id(NewRequestId());
-  if (ctx.client() == nullptr) return kExitUsage;
   v1::Task task;
-  grpc::Status status = ctx.client()->Call(stub, method, request, &task);
-  if (!status.ok()) return ctx.Fail(status);
+  if (int code = ctx.Call(stub, method, request, &task); code != kExitOk) {
+    return code;
+  }
   return PrintTask(ctx, task);
 }
 
-// --limit and --page-size of the list commands.
-struct ListFlags {
-  int limit = 0;
-  int page_size = 0;
-};
-void AddListFlags(CLI::App* app, ListFlags& flags);
-
 // Prints the audit events of task `task_id` (every page); the exit code.
 int PrintTaskHistory(Context& ctx, const std::string& task_id);
-
-// Follows next_page_token: `fetch(page_token, page_size, &items)` returns
-// the next token; stops at `limit` items (0: no limit).
-template <typename Item>
-grpc::Status Paginate(
-    int limit, int page_size,
-    const std::function<grpc::Status(const std::string&, int,
-                                     std::vector<Item>*, std::string*)>& fetch,
-    std::vector<Item>* out) {
-  std::string token;
-  for (;;) {
-    int size = page_size;
-    if (limit > 0) {
-      const int remaining = limit - static_cast<int>(out->size());
-      if (size <= 0 || size > remaining) size = remaining;
-      if (size > 500) size = 500;
-    }
-    std::string next;
-    grpc::Status status = fetch(token, size, out, &next);
-    if (!status.ok()) return status;
-    if (limit > 0 && static_cast<int>(out->size()) >= limit) {
-      out->resize(limit);
-      return grpc::Status::OK;
-    }
-    if (next.empty()) return grpc::Status::OK;
-    token = next;
-  }
-}
-
-// Prints a list of messages in the chosen output: json items, names via
-// `name`, or a table via `table`.
-template <typename Item>
-void PrintList(Context& ctx, const std::vector<Item>& items,
-               const std::function<std::string(const Item&)>& name,
-               const std::function<void(std::ostream&)>& table) {
-  switch (ctx.output()) {
-    case Output::kJson: {
-      std::vector<const google::protobuf::Message*> ptrs;
-      for (const Item& i : items) ptrs.push_back(&i);
-      ctx.PrintJsonItems(ptrs);
-      return;
-    }
-    case Output::kName:
-      for (const Item& i : items) ctx.out() << name(i) << "\n";
-      return;
-    case Output::kTable:
-      table(ctx.out());
-      return;
-  }
-}
 
 }  // namespace taskgate::clients::cli
 

@@ -9,27 +9,62 @@
 #include <absl/strings/str_join.h>
 
 #include "clients/cli.h"
+#include "clients/list_command.h"
 
 namespace taskgate::clients::cli {
 namespace {
 
 using Stub = v1::AdminService::Stub;
 
-int PrintPrincipals(Context& ctx, const std::vector<v1::Principal>& items) {
-  PrintList<v1::Principal>(
-      ctx, items, [](const v1::Principal& p) { return p.id(); },
-      [&](std::ostream& out) {
-        Table t({"ID", "ROLE", "NAME", "SCOPE", "DISABLED"});
-        for (const auto& p : items) {
-          std::string scope = p.department_id() + p.community_id();
-          if (!p.home_department_id().empty()) {
-            scope = "home " + p.home_department_id();
-          }
-          t.Add({p.id(), RoleName(p.role()), p.display_name(), scope,
-                 p.disabled() ? "yes" : ""});
-        }
-        t.Print(out);
-      });
+void PrintPrincipalTable(std::ostream& out,
+                         const std::vector<v1::Principal>& items) {
+  Table t({"ID", "ROLE", "NAME", "SCOPE", "DISABLED"});
+  for (const auto& p : items) {
+    std::string scope = p.department_id() + p.community_id();
+    if (!p.home_department_id().empty()) {
+      scope = "home " + p.home_department_id();
+    }
+    t.Add({p.id(), RoleName(p.role()), p.display_name(), scope,
+           p.disabled() ? "yes" : ""});
+  }
+  t.Print(out);
+}
+
+void PrintCommunityTable(std::ostream& out,
+                         const std::vector<v1::Community>& items) {
+  Table t({"ID", "NAME", "STREET", "STAFF", "CAPACITY H", "BASELINE H"});
+  for (const auto& i : items) {
+    t.Add({i.id(), i.name(), i.street(), absl::StrCat(i.staff_count()),
+           absl::StrCat(i.monthly_capacity_hours()),
+           absl::StrCat(i.baseline_hours())});
+  }
+  t.Print(out);
+}
+
+void PrintTokenTable(std::ostream& out,
+                     const std::vector<v1::Credential>& items) {
+  Table t({"ID", "PRINCIPAL", "DESCRIPTION", "CREATED", "REVOKED"});
+  for (const auto& i : items) {
+    t.Add({i.id(), i.principal_id(), i.description(), TimeText(i.create_time()),
+           i.revoked() ? TimeText(i.revoke_time()) : ""});
+  }
+  t.Print(out);
+}
+
+constexpr ListView<v1::Principal> kPrincipalList = {
+    [](const v1::Principal& p) { return p.id(); }, &PrintPrincipalTable};
+constexpr ListView<v1::Community> kCommunityList = {
+    [](const v1::Community& c) { return c.id(); }, &PrintCommunityTable};
+constexpr ListView<v1::Credential> kTokenList = {
+    [](const v1::Credential& c) { return c.id(); }, &PrintTokenTable};
+
+// One principal changed: as JSON, or as a one-row list.
+int PrintPrincipal(Context& ctx, const v1::Principal& principal) {
+  if (ctx.output() == Output::kJson) {
+    ctx.PrintJson(principal);
+  } else {
+    PrintRows(ctx, {principal}, kPrincipalList);
+  }
   return kExitOk;
 }
 
@@ -55,20 +90,16 @@ void AddCatalog(CLI::App* admin, Registry& registry) {
           }
           if (!f->note.empty()) r.set_note(f->note);
           r.set_request_id(NewRequestId());
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::CatalogVersion v;
-          grpc::Status s = c.Call(c.admin(), &Stub::PublishCatalog, r, &v);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(v);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << v.version() << "\n";
-          } else {
-            ctx.out() << "published catalog version " << v.version() << " ("
-                      << v.items_size() << " items)\n";
+          if (int code = ctx.Call(&Client::admin, &Stub::PublishCatalog, r, &v);
+              code != kExitOk) {
+            return code;
           }
-          return int{kExitOk};
+          return PrintResource(
+              ctx, v, absl::StrCat(v.version()), [&](std::ostream& out) {
+                out << "published catalog version " << v.version() << " ("
+                    << v.items_size() << " items)\n";
+              });
         });
     app->add_option("FILE", f->file, "Catalog file (.json or .toml)")
         ->required()
@@ -80,13 +111,13 @@ void AddCatalog(CLI::App* admin, Registry& registry) {
     CLI::App* app = registry.Leaf(
         group, "show", "A catalog version (default: the latest)",
         "taskgate admin catalog show --version 2", [version](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::GetCatalogRequest r;
           r.set_version(*version);
           v1::CatalogVersion v;
-          grpc::Status s = c.Call(c.admin(), &Stub::GetCatalog, r, &v);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ctx.Call(&Client::admin, &Stub::GetCatalog, r, &v);
+              code != kExitOk) {
+            return code;
+          }
           if (ctx.output() == Output::kJson) {
             ctx.PrintJson(v);
             return int{kExitOk};
@@ -135,7 +166,6 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
         "signboard=2",
         [f](Context& ctx) {
           if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::PutCommunityRequest r;
           r.set_request_id(NewRequestId());
           *r.mutable_community() = f->c;
@@ -154,29 +184,27 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
           std::string etag = f->etag;
           if (etag.empty()) {
             v1::ListCommunitiesResponse all;
-            grpc::Status s = c.Call(c.admin(), &Stub::ListCommunities,
+            if (int code = ctx.Call(&Client::admin, &Stub::ListCommunities,
                                     v1::ListCommunitiesRequest(), &all);
-            if (!s.ok()) return ctx.Fail(s);
+                code != kExitOk) {
+              return code;
+            }
             for (const auto& existing : all.communities()) {
               if (existing.id() == f->c.id()) etag = existing.etag();
             }
           }
           r.mutable_community()->set_etag(etag);
-          v1::Community out;
-          grpc::Status s = c.Call(c.admin(), &Stub::PutCommunity, r, &out);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(out);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << out.id() << "\n";
-          } else {
-            ctx.out() << (etag.empty() ? "created" : "updated") << " community "
-                      << out.id() << " (" << out.name() << ", " << out.street()
-                      << "): capacity " << out.monthly_capacity_hours()
-                      << " h/month, baseline " << out.baseline_hours()
-                      << " h\n";
+          v1::Community put;
+          if (int code = ctx.Call(&Client::admin, &Stub::PutCommunity, r, &put);
+              code != kExitOk) {
+            return code;
           }
-          return int{kExitOk};
+          return PrintResource(ctx, put, put.id(), [&](std::ostream& out) {
+            out << (etag.empty() ? "created" : "updated") << " community "
+                << put.id() << " (" << put.name() << ", " << put.street()
+                << "): capacity " << put.monthly_capacity_hours()
+                << " h/month, baseline " << put.baseline_hours() << " h\n";
+          });
         });
     v1::Community* c = &f->c;
     app->add_option_function<std::string>(
@@ -207,29 +235,11 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
         group, "list", "Communities with capacity and baseline",
         "taskgate admin communities list --street 和平街道",
         [street](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::ListCommunitiesRequest r;
           r.set_street(*street);
-          v1::ListCommunitiesResponse resp;
-          grpc::Status s = c.Call(c.admin(), &Stub::ListCommunities, r, &resp);
-          if (!s.ok()) return ctx.Fail(s);
-          std::vector<v1::Community> items(resp.communities().begin(),
-                                           resp.communities().end());
-          PrintList<v1::Community>(
-              ctx, items, [](const v1::Community& i) { return i.id(); },
-              [&](std::ostream& out) {
-                Table t({"ID", "NAME", "STREET", "STAFF", "CAPACITY H",
-                         "BASELINE H"});
-                for (const auto& i : items) {
-                  t.Add({i.id(), i.name(), i.street(),
-                         absl::StrCat(i.staff_count()),
-                         absl::StrCat(i.monthly_capacity_hours()),
-                         absl::StrCat(i.baseline_hours())});
-                }
-                t.Print(out);
-              });
-          return int{kExitOk};
+          return RunList(ctx, &Client::admin, &Stub::ListCommunities, r,
+                         &v1::ListCommunitiesResponse::communities,
+                         kCommunityList);
         });
     app->add_option("--street", *street, "Only this street's communities");
   }
@@ -260,16 +270,13 @@ void AddPrincipals(CLI::App* admin, Registry& registry) {
           }
           r.mutable_principal()->set_role(role);
           r.set_request_id(NewRequestId());
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
-          v1::Principal out;
-          grpc::Status s = c.Call(c.admin(), &Stub::CreatePrincipal, r, &out);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(out);
-            return int{kExitOk};
+          v1::Principal created;
+          if (int code =
+                  ctx.Call(&Client::admin, &Stub::CreatePrincipal, r, &created);
+              code != kExitOk) {
+            return code;
           }
-          return PrintPrincipals(ctx, {out});
+          return PrintPrincipal(ctx, created);
         });
     v1::Principal* p = &f->p;
     app->add_option_function<std::string>(
@@ -295,15 +302,10 @@ void AddPrincipals(CLI::App* admin, Registry& registry) {
   }
   registry.Leaf(group, "list", "Every principal",
                 "taskgate admin principals list", [](Context& ctx) {
-                  if (ctx.client() == nullptr) return int{kExitUsage};
-                  Client& c = *ctx.client();
-                  v1::ListPrincipalsResponse resp;
-                  grpc::Status s = c.Call(c.admin(), &Stub::ListPrincipals,
-                                          v1::ListPrincipalsRequest(), &resp);
-                  if (!s.ok()) return ctx.Fail(s);
-                  return PrintPrincipals(
-                      ctx, std::vector<v1::Principal>(resp.principals().begin(),
-                                                      resp.principals().end()));
+                  return RunList(ctx, &Client::admin, &Stub::ListPrincipals,
+                                 v1::ListPrincipalsRequest(),
+                                 &v1::ListPrincipalsResponse::principals,
+                                 kPrincipalList);
                 });
   for (const bool disable : {true, false}) {
     auto id = std::make_shared<std::string>();
@@ -314,12 +316,12 @@ void AddPrincipals(CLI::App* admin, Registry& registry) {
         absl::StrCat("taskgate admin principals ",
                      disable ? "disable" : "enable", " clerk-civil"),
         [id, disable](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::ListPrincipalsResponse all;
-          grpc::Status s = c.Call(c.admin(), &Stub::ListPrincipals,
+          if (int code = ctx.Call(&Client::admin, &Stub::ListPrincipals,
                                   v1::ListPrincipalsRequest(), &all);
-          if (!s.ok()) return ctx.Fail(s);
+              code != kExitOk) {
+            return code;
+          }
           v1::SetPrincipalDisabledRequest r;
           r.set_request_id(NewRequestId());
           r.set_principal_id(*id);
@@ -327,14 +329,13 @@ void AddPrincipals(CLI::App* admin, Registry& registry) {
           for (const auto& p : all.principals()) {
             if (p.id() == *id) r.set_etag(p.etag());
           }
-          v1::Principal out;
-          s = c.Call(c.admin(), &Stub::SetPrincipalDisabled, r, &out);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(out);
-            return int{kExitOk};
+          v1::Principal changed;
+          if (int code = ctx.Call(&Client::admin, &Stub::SetPrincipalDisabled,
+                                  r, &changed);
+              code != kExitOk) {
+            return code;
           }
-          return PrintPrincipals(ctx, {out});
+          return PrintPrincipal(ctx, changed);
         });
     app->add_option("PRINCIPAL", *id, "Principal id")->required();
   }
@@ -351,24 +352,20 @@ void AddTokens(CLI::App* admin, Registry& registry) {
         "secret alone)",
         "taskgate admin tokens issue clerk-civil --description 'laptop'",
         [r](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::IssueTokenRequest req = *r;
           req.set_request_id(NewRequestId());
           v1::IssueTokenResponse resp;
-          grpc::Status s = c.Call(c.admin(), &Stub::IssueToken, req, &resp);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(resp);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << resp.token() << "\n";
-          } else {
-            ctx.out() << "token: " << resp.token() << "\n"
-                      << "id: " << resp.credential().id() << "\n"
-                      << "principal: " << resp.credential().principal_id()
-                      << "\n(the secret is shown only now; keep it safe)\n";
+          if (int code =
+                  ctx.Call(&Client::admin, &Stub::IssueToken, req, &resp);
+              code != kExitOk) {
+            return code;
           }
-          return int{kExitOk};
+          return PrintResource(ctx, resp, resp.token(), [&](std::ostream& out) {
+            out << "token: " << resp.token() << "\n"
+                << "id: " << resp.credential().id() << "\n"
+                << "principal: " << resp.credential().principal_id()
+                << "\n(the secret is shown only now; keep it safe)\n";
+          });
         });
     app->add_option_function<std::string>(
            "PRINCIPAL", [r](const std::string& v) { r->set_principal_id(v); },
@@ -383,14 +380,14 @@ void AddTokens(CLI::App* admin, Registry& registry) {
     CLI::App* app = registry.Leaf(
         group, "revoke", "Revoke a token by its id (not its secret)",
         "taskgate admin tokens revoke tok-1a2b", [id](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::RevokeTokenRequest r;
           r.set_request_id(NewRequestId());
           r.set_token_id(*id);
           v1::Credential out;
-          grpc::Status s = c.Call(c.admin(), &Stub::RevokeToken, r, &out);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ctx.Call(&Client::admin, &Stub::RevokeToken, r, &out);
+              code != kExitOk) {
+            return code;
+          }
           if (ctx.output() == Output::kJson) {
             ctx.PrintJson(out);
           } else {
@@ -407,28 +404,10 @@ void AddTokens(CLI::App* admin, Registry& registry) {
         group, "list", "Token records (never the secrets)",
         "taskgate admin tokens list --principal clerk-civil",
         [principal](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::ListTokensRequest r;
           r.set_principal_id(*principal);
-          v1::ListTokensResponse resp;
-          grpc::Status s = c.Call(c.admin(), &Stub::ListTokens, r, &resp);
-          if (!s.ok()) return ctx.Fail(s);
-          std::vector<v1::Credential> items(resp.credentials().begin(),
-                                            resp.credentials().end());
-          PrintList<v1::Credential>(
-              ctx, items, [](const v1::Credential& i) { return i.id(); },
-              [&](std::ostream& out) {
-                Table t(
-                    {"ID", "PRINCIPAL", "DESCRIPTION", "CREATED", "REVOKED"});
-                for (const auto& i : items) {
-                  t.Add({i.id(), i.principal_id(), i.description(),
-                         TimeText(i.create_time()),
-                         i.revoked() ? TimeText(i.revoke_time()) : ""});
-                }
-                t.Print(out);
-              });
-          return int{kExitOk};
+          return RunList(ctx, &Client::admin, &Stub::ListTokens, r,
+                         &v1::ListTokensResponse::credentials, kTokenList);
         });
     app->add_option("--principal", *principal, "Only this principal's");
   }

@@ -9,9 +9,43 @@
 #include "clients/cli.h"
 
 namespace taskgate::clients::cli {
+namespace {
+
+using Stub = v1::CommunityService::Stub;
+
+// The workload for people: load against capacity per month, then the
+// assignments ("*": provisional).
+void PrintWorkload(std::ostream& out, const v1::Workload& w) {
+  out << "community: " << w.community().id() << " " << w.community().name()
+      << " (" << w.community().street() << ")\n\nload per month:\n";
+  Table months({"  MONTH", "LOAD H", "CAPACITY H", "USE"});
+  for (const auto& m : w.months()) {
+    const double use =
+        m.capacity_hours() > 0 ? 100 * m.load_hours() / m.capacity_hours() : 0;
+    months.Add({"  " + m.month(), absl::StrFormat("%.1f", m.load_hours()),
+                absl::StrFormat("%.1f", m.capacity_hours()),
+                absl::StrFormat("%.0f%%%s", use, use > 100 ? " OVER" : "")});
+  }
+  months.Print(out);
+  out << "\nassignments:\n";
+  Table t({"  TASK", "STATE", "DEPARTMENT", "TITLE", "HOURS/MONTH", "FUNDING",
+           "DATES", "ACK"});
+  for (const auto& a : w.assignments()) {
+    const v1::Task& task = a.task();
+    t.Add({"  " + task.id(),
+           StateName(task.state()) + (a.provisional() ? "*" : ""),
+           task.department_id(), Cut(task.spec().title(), 30),
+           absl::StrCat(task.spec().hours_per_community_month()),
+           absl::StrCat(task.spec().funding_per_community_yuan()),
+           absl::StrCat(task.spec().start_date(), "..", task.spec().end_date()),
+           a.acknowledged() ? "yes" : "no"});
+  }
+  t.Print(out);
+}
+
+}  // namespace
 
 void AddCommunityCommands(CLI::App& root, Registry& registry) {
-  using Stub = v1::CommunityService::Stub;
   CLI::App* group = Registry::Group(
       &root, "community",
       "Community office: workload, acknowledgements, funding, complaints",
@@ -24,11 +58,12 @@ void AddCommunityCommands(CLI::App& root, Registry& registry) {
         "per month",
         "taskgate community workload --from 2026-06 --to 2026-08",
         [r](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::Workload w;
-          grpc::Status s = c.Call(c.communities(), &Stub::GetWorkload, *r, &w);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code =
+                  ctx.Call(&Client::communities, &Stub::GetWorkload, *r, &w);
+              code != kExitOk) {
+            return code;
+          }
           if (ctx.output() == Output::kJson) {
             ctx.PrintJson(w);
             return int{kExitOk};
@@ -39,36 +74,7 @@ void AddCommunityCommands(CLI::App& root, Registry& registry) {
             }
             return int{kExitOk};
           }
-          std::ostream& out = ctx.out();
-          out << "community: " << w.community().id() << " "
-              << w.community().name() << " (" << w.community().street()
-              << ")\n\nload per month:\n";
-          Table months({"  MONTH", "LOAD H", "CAPACITY H", "USE"});
-          for (const auto& m : w.months()) {
-            const double use = m.capacity_hours() > 0
-                                   ? 100 * m.load_hours() / m.capacity_hours()
-                                   : 0;
-            months.Add(
-                {"  " + m.month(), absl::StrFormat("%.1f", m.load_hours()),
-                 absl::StrFormat("%.1f", m.capacity_hours()),
-                 absl::StrFormat("%.0f%%%s", use, use > 100 ? " OVER" : "")});
-          }
-          months.Print(out);
-          out << "\nassignments:\n";
-          Table t({"  TASK", "STATE", "DEPARTMENT", "TITLE", "HOURS/MONTH",
-                   "FUNDING", "DATES", "ACK"});
-          for (const auto& a : w.assignments()) {
-            const v1::Task& task = a.task();
-            t.Add({"  " + task.id(),
-                   StateName(task.state()) + (a.provisional() ? "*" : ""),
-                   task.department_id(), Cut(task.spec().title(), 30),
-                   absl::StrCat(task.spec().hours_per_community_month()),
-                   absl::StrCat(task.spec().funding_per_community_yuan()),
-                   absl::StrCat(task.spec().start_date(), "..",
-                                task.spec().end_date()),
-                   a.acknowledged() ? "yes" : "no"});
-          }
-          t.Print(out);
+          PrintWorkload(ctx.out(), w);
           return int{kExitOk};
         });
     app->add_option_function<std::string>(
@@ -86,25 +92,20 @@ void AddCommunityCommands(CLI::App& root, Registry& registry) {
     CLI::App* app = registry.Leaf(
         group, "ack", "Acknowledge an assignment (ACTIVE or PROVISIONAL)",
         "taskgate community ack t-123", [id](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::AcknowledgeAssignmentRequest r;
           r.set_request_id(NewRequestId());
           r.set_task_id(*id);
           v1::AssignmentAcknowledgement a;
-          grpc::Status s =
-              c.Call(c.communities(), &Stub::AcknowledgeAssignment, r, &a);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(a);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << a.task_id() << "\n";
-          } else {
-            ctx.out() << "acknowledged task " << a.task_id() << " for "
-                      << a.community_id() << " at "
-                      << TimeText(a.acknowledge_time()) << "\n";
+          if (int code = ctx.Call(&Client::communities,
+                                  &Stub::AcknowledgeAssignment, r, &a);
+              code != kExitOk) {
+            return code;
           }
-          return int{kExitOk};
+          return PrintResource(ctx, a, a.task_id(), [&](std::ostream& out) {
+            out << "acknowledged task " << a.task_id() << " for "
+                << a.community_id() << " at " << TimeText(a.acknowledge_time())
+                << "\n";
+          });
         });
     app->add_option("TASK", *id, "Task id")->required();
   }
@@ -116,24 +117,20 @@ void AddCommunityCommands(CLI::App& root, Registry& registry) {
         "taskgate community report-funding t-123 --note '承诺每社区2000元，"
         "至今未到账'",
         [r](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::ReportMissingFundingRequest req = *r;
           req.set_request_id(NewRequestId());
           v1::FundingReport report;
-          grpc::Status s = c.Call(c.communities(), &Stub::ReportMissingFunding,
-                                  req, &report);
-          if (!s.ok()) return ctx.Fail(s);
-          if (ctx.output() == Output::kJson) {
-            ctx.PrintJson(report);
-          } else if (ctx.output() == Output::kName) {
-            ctx.out() << report.id() << "\n";
-          } else {
-            ctx.out() << "funding report " << report.id() << " filed for task "
-                      << report.task_id() << " by " << report.community_id()
-                      << "; the reviewers see it\n";
+          if (int code = ctx.Call(&Client::communities,
+                                  &Stub::ReportMissingFunding, req, &report);
+              code != kExitOk) {
+            return code;
           }
-          return int{kExitOk};
+          return PrintResource(
+              ctx, report, report.id(), [&](std::ostream& out) {
+                out << "funding report " << report.id() << " filed for task "
+                    << report.task_id() << " by " << report.community_id()
+                    << "; the reviewers see it\n";
+              });
         });
     app->add_option_function<std::string>(
            "TASK", [r](const std::string& v) { r->set_task_id(v); }, "Task id")
@@ -152,15 +149,15 @@ void AddCommunityCommands(CLI::App& root, Registry& registry) {
         "taskgate community complain --title '要求社区报送创建台账' "
         "--description '未经准入，口头布置' --department housing",
         [r](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::FileComplaintRequest req;
           req.set_request_id(NewRequestId());
           *req.mutable_complaint() = *r;
           v1::Complaint complaint;
-          grpc::Status s =
-              c.Call(c.communities(), &Stub::FileComplaint, req, &complaint);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ctx.Call(&Client::communities, &Stub::FileComplaint,
+                                  req, &complaint);
+              code != kExitOk) {
+            return code;
+          }
           return PrintComplaint(ctx, complaint,
                                 "; filed, the reviewers handle it");
         });

@@ -8,6 +8,7 @@
 #include <absl/strings/str_join.h>
 
 #include "clients/cli.h"
+#include "clients/list_command.h"
 
 namespace taskgate::clients::cli {
 namespace {
@@ -147,84 +148,7 @@ std::string ApplySpec(const SpecFlags& f, v1::TaskSpec* spec) {
   return "";
 }
 
-struct ActionFlags {
-  std::string task_id;
-  std::string etag;
-  std::string reason;
-};
-
-void AddActionFlags(CLI::App* app, ActionFlags& f, bool with_reason,
-                    bool reason_required = false) {
-  app->add_option("TASK", f.task_id, "Task id")->required();
-  app->add_option("--etag", f.etag,
-                  "Fail with ABORTED if the task changed since read");
-  if (with_reason) {
-    CLI::Option* o = app->add_option("--reason", f.reason, "Why");
-    if (reason_required) o->required();
-  }
-}
-
-v1::TaskActionRequest ActionRequest(const ActionFlags& f) {
-  v1::TaskActionRequest r;
-  r.set_task_id(f.task_id);
-  r.set_etag(f.etag);
-  r.set_reason(f.reason);
-  return r;
-}
-
 }  // namespace
-
-int PrintTask(Context& ctx, const v1::Task& task) {
-  switch (ctx.output()) {
-    case Output::kJson:
-      ctx.PrintJson(task);
-      break;
-    case Output::kName:
-      ctx.out() << task.id() << "\n";
-      break;
-    case Output::kTable:
-      PrintTaskDetails(ctx.out(), task);
-      break;
-  }
-  return kExitOk;
-}
-
-void AddListFlags(CLI::App* app, ListFlags& f) {
-  app->add_option("--limit", f.limit, "At most this many items (0: all)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--page-size", f.page_size,
-                  "Items per request (1-500; default: the server's)")
-      ->check(CLI::Range(0, 500));
-}
-
-// Events of one task, every page, for `dept history` and `audit history`.
-int PrintTaskHistory(Context& ctx, const std::string& task_id) {
-  if (ctx.client() == nullptr) return kExitUsage;
-  Client& c = *ctx.client();
-  std::vector<v1::AuditEvent> events;
-  grpc::Status status = Paginate<v1::AuditEvent>(
-      0, 500,
-      [&](const std::string& token, int size, std::vector<v1::AuditEvent>* out,
-          std::string* next) {
-        v1::ListEventsRequest r;
-        r.set_task_id(task_id);
-        r.set_page_token(token);
-        r.set_page_size(size);
-        v1::ListEventsResponse resp;
-        grpc::Status s =
-            c.Call(c.audit(), &v1::AuditService::Stub::ListEvents, r, &resp);
-        out->insert(out->end(), resp.events().begin(), resp.events().end());
-        *next = resp.next_page_token();
-        return s;
-      },
-      &events);
-  if (!status.ok()) return ctx.Fail(status);
-  PrintList<v1::AuditEvent>(
-      ctx, events,
-      [](const v1::AuditEvent& e) { return absl::StrCat(e.seq()); },
-      [&](std::ostream& out) { PrintEventTable(out, events); });
-  return kExitOk;
-}
 
 void AddDeptCommands(CLI::App& root, Registry& registry) {
   CLI::App* dept = Registry::Group(
@@ -249,19 +173,20 @@ void AddDeptCommands(CLI::App& root, Registry& registry) {
             return ctx.Usage(bad);
           }
           if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           r.set_request_id(NewRequestId());
           r.set_task_id(*id);
           v1::Task task;
-          grpc::Status s =
-              c.Call(c.tasks(), &v1::TaskService::Stub::CreateTask, r, &task);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ctx.Call(&Client::tasks,
+                                  &v1::TaskService::Stub::CreateTask, r, &task);
+              code != kExitOk) {
+            return code;
+          }
           if (!*submit) return PrintTask(ctx, task);
           v1::TaskActionRequest a;
           a.set_task_id(task.id());
           a.set_etag(task.etag());
-          return TaskAction(ctx, c.tasks(), &v1::TaskService::Stub::SubmitTask,
-                            a);
+          return TaskAction(ctx, &Client::tasks,
+                            &v1::TaskService::Stub::SubmitTask, a);
         });
     app->add_option("--id", *id, "Task id (default: chosen by the server)");
     app->add_flag("--submit", *submit, "Submit it right after creating it");
@@ -269,21 +194,17 @@ void AddDeptCommands(CLI::App& root, Registry& registry) {
   }
   {
     auto f = std::make_shared<SpecFlags>();
-    auto a = std::make_shared<ActionFlags>();
+    auto a = std::make_shared<TaskActionFlags>();
     CLI::App* app = registry.Leaf(
         dept, "edit",
         "Change a DRAFT or RETURNED task: the given flags (or file) replace "
         "those fields",
         "taskgate dept edit t-123 --funding 3000 --funding-source 区财政",
         [f, a](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
-          v1::GetTaskRequest g;
-          g.set_task_id(a->task_id);
           v1::Task task;
-          grpc::Status s =
-              c.Call(c.tasks(), &v1::TaskService::Stub::GetTask, g, &task);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ReadTask(ctx, a->task_id, &task); code != kExitOk) {
+            return code;
+          }
           v1::UpdateTaskRequest r;
           *r.mutable_spec() = task.spec();
           if (std::string bad = ApplySpec(*f, r.mutable_spec()); !bad.empty()) {
@@ -292,52 +213,49 @@ void AddDeptCommands(CLI::App& root, Registry& registry) {
           r.set_request_id(NewRequestId());
           r.set_task_id(a->task_id);
           r.set_etag(a->etag.empty() ? task.etag() : a->etag);
-          s = c.Call(c.tasks(), &v1::TaskService::Stub::UpdateTask, r, &task);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ctx.Call(&Client::tasks,
+                                  &v1::TaskService::Stub::UpdateTask, r, &task);
+              code != kExitOk) {
+            return code;
+          }
           return PrintTask(ctx, task);
         });
-    AddActionFlags(app, *a, false);
+    AddTaskActionFlags(app, *a, ReasonFlag::kNone);
     AddSpecFlags(app, *f);
   }
   struct Move {
     const char* name;
     const char* help;
-    grpc::Status (v1::TaskService::Stub::*method)(grpc::ClientContext*,
-                                                  const v1::TaskActionRequest&,
-                                                  v1::Task*);
+    RpcMethod<v1::TaskService::Stub, v1::TaskActionRequest, v1::Task> method;
+    ReasonFlag reason;
   };
   for (const Move& m :
        {Move{"submit",
              "Submit a DRAFT or RETURNED task: the rules run and the findings "
              "are printed",
-             &v1::TaskService::Stub::SubmitTask},
+             &v1::TaskService::Stub::SubmitTask, ReasonFlag::kNone},
         Move{"withdraw", "Withdraw a task under review or returned",
-             &v1::TaskService::Stub::WithdrawTask},
+             &v1::TaskService::Stub::WithdrawTask, ReasonFlag::kOptional},
         Move{"close", "End an ACTIVE task early (COMPLETED)",
-             &v1::TaskService::Stub::CloseTask}}) {
-    auto a = std::make_shared<ActionFlags>();
+             &v1::TaskService::Stub::CloseTask, ReasonFlag::kOptional}}) {
+    auto a = std::make_shared<TaskActionFlags>();
     CLI::App* app = registry.Leaf(
         dept, m.name, m.help, absl::StrCat("taskgate dept ", m.name, " t-123"),
         [a, method = m.method](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          return TaskAction(ctx, ctx.client()->tasks(), method,
-                            ActionRequest(*a));
+          return TaskAction(ctx, &Client::tasks, method,
+                            TaskActionRequestOf(*a));
         });
-    AddActionFlags(app, *a, std::string(m.name) != "submit");
+    AddTaskActionFlags(app, *a, m.reason);
   }
   {
     auto id = std::make_shared<std::string>();
     CLI::App* app = registry.Leaf(
         dept, "show", "Show a task with its findings",
         "taskgate dept show t-123", [id](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
-          v1::GetTaskRequest g;
-          g.set_task_id(*id);
           v1::Task task;
-          grpc::Status s =
-              c.Call(c.tasks(), &v1::TaskService::Stub::GetTask, g, &task);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ReadTask(ctx, *id, &task); code != kExitOk) {
+            return code;
+          }
           return PrintTask(ctx, task);
         });
     app->add_option("TASK", *id, "Task id")->required();
@@ -351,8 +269,6 @@ void AddDeptCommands(CLI::App& root, Registry& registry) {
         dept, "list",
         "List tasks you may see (your department's), ordered by id",
         "taskgate dept list --state RETURNED --limit 20", [f](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           std::vector<std::string> terms;
           if (!f->state.empty()) {
             terms.push_back("state=" + absl::AsciiStrToUpper(f->state));
@@ -364,30 +280,10 @@ void AddDeptCommands(CLI::App& root, Registry& registry) {
             terms.push_back("community=" + f->community);
           if (!f->item.empty()) terms.push_back("item_code=" + f->item);
           if (!f->filter.empty()) terms.push_back(f->filter);
-          const std::string filter = absl::StrJoin(terms, " AND ");
-          std::vector<v1::Task> tasks;
-          grpc::Status s = Paginate<v1::Task>(
-              f->limit, f->page_size,
-              [&](const std::string& token, int size,
-                  std::vector<v1::Task>* out, std::string* next) {
-                v1::ListTasksRequest r;
-                r.set_filter(filter);
-                r.set_page_size(size);
-                r.set_page_token(token);
-                v1::ListTasksResponse resp;
-                grpc::Status st = c.Call(
-                    c.tasks(), &v1::TaskService::Stub::ListTasks, r, &resp);
-                out->insert(out->end(), resp.tasks().begin(),
-                            resp.tasks().end());
-                *next = resp.next_page_token();
-                return st;
-              },
-              &tasks);
-          if (!s.ok()) return ctx.Fail(s);
-          PrintList<v1::Task>(
-              ctx, tasks, [](const v1::Task& t) { return t.id(); },
-              [&](std::ostream& out) { PrintTaskTable(out, tasks); });
-          return int{kExitOk};
+          v1::ListTasksRequest r;
+          r.set_filter(absl::StrJoin(terms, " AND "));
+          return RunList(ctx, &Client::tasks, &v1::TaskService::Stub::ListTasks,
+                         r, &v1::ListTasksResponse::tasks, kTaskList, *f);
         });
     AddListFlags(app, *f);
     app->add_option("--state", f->state, "Only this state, e.g. SUBMITTED");

@@ -11,19 +11,15 @@
 #include <absl/strings/str_join.h>
 
 #include "clients/cli.h"
+#include "clients/list_command.h"
 
 namespace taskgate::clients::cli {
 namespace {
 
 using ReviewStub = v1::ReviewService::Stub;
-using ReviewMethod = grpc::Status (ReviewStub::*)(grpc::ClientContext*,
-                                                  const v1::TaskActionRequest&,
-                                                  v1::Task*);
+using ReviewMethod = RpcMethod<ReviewStub, v1::TaskActionRequest, v1::Task>;
 
-struct DecideFlags {
-  std::string task_id;
-  std::string etag;
-  std::string reason;
+struct DecideFlags : TaskActionFlags {
   std::vector<std::string> acks;
   bool emergency_unjustified = false;
 };
@@ -43,12 +39,8 @@ int PrepareApprove(Context& ctx, const DecideFlags& f,
     }
     acks[a.substr(0, eq)] = a.substr(eq + 1);
   }
-  Client& c = *ctx.client();
-  v1::GetTaskRequest g;
-  g.set_task_id(f.task_id);
   v1::Task task;
-  grpc::Status s = c.Call(c.tasks(), &v1::TaskService::Stub::GetTask, g, &task);
-  if (!s.ok()) return ctx.Fail(s);
+  if (int code = ReadTask(ctx, f.task_id, &task); code != kExitOk) return code;
   std::vector<std::string> missing;
   std::set<std::string> warned;
   for (const v1::Finding& finding : task.findings()) {
@@ -80,26 +72,51 @@ int PrepareApprove(Context& ctx, const DecideFlags& f,
   return -1;
 }
 
-}  // namespace
-
-int PrintComplaint(Context& ctx, const v1::Complaint& complaint,
-                   std::string_view note) {
-  switch (ctx.output()) {
-    case Output::kJson:
-      ctx.PrintJson(complaint);
-      break;
-    case Output::kName:
-      ctx.out() << complaint.id() << "\n";
-      break;
-    case Output::kTable:
-      ctx.out() << "complaint " << complaint.id() << " is "
-                << ShortEnum(v1::ComplaintState_Name(complaint.state()),
-                             "COMPLAINT_STATE_")
-                << note << "\n";
-      break;
+// The decisions so far, below the task of `review show`; nothing when none.
+void PrintDecisions(std::ostream& out,
+                    const v1::ListDecisionsResponse& decisions) {
+  if (decisions.decisions().empty()) return;
+  out << "decisions:\n";
+  Table t({"  TIME", "KIND", "BY", "REASON", "ACKNOWLEDGED"});
+  for (const v1::Decision& dec : decisions.decisions()) {
+    std::vector<std::string> acks;
+    for (const auto& a : dec.acknowledgements()) acks.push_back(a.rule_id());
+    t.Add({"  " + TimeText(dec.decide_time()), dec.kind(), dec.decided_by(),
+           Cut(dec.reason(), 40), absl::StrJoin(acks, ",")});
   }
-  return kExitOk;
+  t.Print(out);
 }
+
+void PrintFundingReportTable(std::ostream& out,
+                             const std::vector<v1::FundingReport>& items) {
+  Table t({"ID", "TASK", "COMMUNITY", "BY", "TIME", "NOTE"});
+  for (const auto& i : items) {
+    t.Add({i.id(), i.task_id(), i.community_id(), i.reported_by(),
+           TimeText(i.report_time()), Cut(i.note(), 50)});
+  }
+  t.Print(out);
+}
+
+void PrintComplaintTable(std::ostream& out,
+                         const std::vector<v1::Complaint>& items) {
+  Table t({"ID", "STATE", "COMMUNITY", "DEPARTMENT", "TASK", "TITLE"});
+  for (const auto& i : items) {
+    t.Add({i.id(),
+           ShortEnum(v1::ComplaintState_Name(i.state()), "COMPLAINT_STATE_"),
+           i.community_id(), i.department_id(), i.task_id(),
+           Cut(i.title(), 40)});
+  }
+  t.Print(out);
+}
+
+constexpr ListView<v1::FundingReport> kFundingReportList = {
+    [](const v1::FundingReport& r) { return r.id(); },
+    &PrintFundingReportTable};
+
+constexpr ListView<v1::Complaint> kComplaintList = {
+    [](const v1::Complaint& c) { return c.id(); }, &PrintComplaintTable};
+
+}  // namespace
 
 void AddReviewCommands(CLI::App& root, Registry& registry) {
   CLI::App* review = Registry::Group(
@@ -112,30 +129,9 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
         "Tasks under review (SUBMITTED, IN_REVIEW, PROVISIONAL) with due "
         "dates",
         "taskgate review queue --limit 20", [f](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
-          std::vector<v1::Task> tasks;
-          grpc::Status s = Paginate<v1::Task>(
-              f->limit, f->page_size,
-              [&](const std::string& token, int size,
-                  std::vector<v1::Task>* out, std::string* next) {
-                v1::ListReviewQueueRequest r;
-                r.set_page_size(size);
-                r.set_page_token(token);
-                v1::ListTasksResponse resp;
-                grpc::Status st =
-                    c.Call(c.reviews(), &ReviewStub::ListReviewQueue, r, &resp);
-                out->insert(out->end(), resp.tasks().begin(),
-                            resp.tasks().end());
-                *next = resp.next_page_token();
-                return st;
-              },
-              &tasks);
-          if (!s.ok()) return ctx.Fail(s);
-          PrintList<v1::Task>(
-              ctx, tasks, [](const v1::Task& t) { return t.id(); },
-              [&](std::ostream& out) { PrintTaskTable(out, tasks); });
-          return int{kExitOk};
+          return RunList(ctx, &Client::reviews, &ReviewStub::ListReviewQueue,
+                         v1::ListReviewQueueRequest(),
+                         &v1::ListTasksResponse::tasks, kTaskList, *f);
         });
     AddListFlags(app, *f);
   }
@@ -144,35 +140,22 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
     CLI::App* app = registry.Leaf(
         review, "show", "A task with its rule findings and decisions so far",
         "taskgate review show t-123", [id](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
-          v1::GetTaskRequest g;
-          g.set_task_id(*id);
           v1::Task task;
-          grpc::Status s =
-              c.Call(c.tasks(), &v1::TaskService::Stub::GetTask, g, &task);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code = ReadTask(ctx, *id, &task); code != kExitOk) {
+            return code;
+          }
           PrintTask(ctx, task);
           if (ctx.output() != Output::kTable) return int{kExitOk};
           v1::ListDecisionsRequest d;
           d.set_task_id(*id);
           v1::ListDecisionsResponse decisions;
-          s = c.Call(c.tasks(), &v1::TaskService::Stub::ListDecisions, d,
-                     &decisions);
-          if (!s.ok()) return ctx.Fail(s);
-          if (decisions.decisions().empty()) return int{kExitOk};
-          ctx.out() << "decisions:\n";
-          Table t({"  TIME", "KIND", "BY", "REASON", "ACKNOWLEDGED"});
-          for (const v1::Decision& dec : decisions.decisions()) {
-            std::vector<std::string> acks;
-            for (const auto& a : dec.acknowledgements()) {
-              acks.push_back(a.rule_id());
-            }
-            t.Add({"  " + TimeText(dec.decide_time()), dec.kind(),
-                   dec.decided_by(), Cut(dec.reason(), 40),
-                   absl::StrJoin(acks, ",")});
+          if (int code = ctx.Call(&Client::tasks,
+                                  &v1::TaskService::Stub::ListDecisions, d,
+                                  &decisions);
+              code != kExitOk) {
+            return code;
           }
-          t.Print(ctx.out());
+          PrintDecisions(ctx.out(), decisions);
           return int{kExitOk};
         });
     app->add_option("TASK", *id, "Task id")->required();
@@ -181,56 +164,47 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
     const char* name;
     const char* help;
     ReviewMethod method;
-    bool reason;           // takes --reason
-    bool reason_required;  // and needs it
+    ReasonFlag reason;
     const char* example;
   };
   for (const Move& m : {
            Move{"claim", "Claim a queued task for review",
-                &ReviewStub::ClaimTask, false, false,
+                &ReviewStub::ClaimTask, ReasonFlag::kNone,
                 "taskgate review claim t-123"},
            Move{"release", "Give the claim back to the queue",
-                &ReviewStub::ReleaseTask, false, false,
+                &ReviewStub::ReleaseTask, ReasonFlag::kNone,
                 "taskgate review release t-123"},
            Move{"approve",
                 "Approve a claimed task; each WARN finding needs --ack "
                 "RULE_ID=reason",
-                &ReviewStub::ApproveTask, true, false,
+                &ReviewStub::ApproveTask, ReasonFlag::kOptional,
                 "taskgate review approve t-123 --ack 'R-LEAD-TIME=the "
                 "community agreed to start early'"},
            Move{"reject", "Reject a claimed task (PROVISIONAL: revoke it)",
-                &ReviewStub::RejectTask, true, true,
+                &ReviewStub::RejectTask, ReasonFlag::kRequired,
                 "taskgate review reject t-123 --reason '不属于社区职责'"},
            Move{"return", "Return a claimed task for revision (退回补正)",
-                &ReviewStub::ReturnTask, true, true,
+                &ReviewStub::ReturnTask, ReasonFlag::kRequired,
                 "taskgate review return t-123 --reason '请补充经费来源'"},
            Move{"revoke", "Revoke an ACTIVE task", &ReviewStub::RevokeTask,
-                true, true,
+                ReasonFlag::kRequired,
                 "taskgate review revoke t-123 --reason '经费始终未到位'"},
        }) {
     auto f = std::make_shared<DecideFlags>();
     const bool approve = std::string(m.name) == "approve";
-    CLI::App* app = registry.Leaf(
-        review, m.name, m.help, m.example,
-        [f, method = m.method, approve](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          v1::TaskActionRequest r;
-          r.set_task_id(f->task_id);
-          r.set_etag(f->etag);
-          r.set_reason(f->reason);
-          r.set_emergency_unjustified(f->emergency_unjustified);
-          if (approve) {
-            if (int code = PrepareApprove(ctx, *f, &r); code >= 0) return code;
-          }
-          return TaskAction(ctx, ctx.client()->reviews(), method, r);
-        });
-    app->add_option("TASK", f->task_id, "Task id")->required();
-    app->add_option("--etag", f->etag,
-                    "Fail with ABORTED if the task changed since read");
-    if (m.reason) {
-      CLI::Option* o = app->add_option("--reason", f->reason, "Why");
-      if (m.reason_required) o->required();
-    }
+    CLI::App* app =
+        registry.Leaf(review, m.name, m.help, m.example,
+                      [f, method = m.method, approve](Context& ctx) {
+                        if (ctx.client() == nullptr) return int{kExitUsage};
+                        v1::TaskActionRequest r = TaskActionRequestOf(*f);
+                        r.set_emergency_unjustified(f->emergency_unjustified);
+                        if (approve) {
+                          if (int code = PrepareApprove(ctx, *f, &r); code >= 0)
+                            return code;
+                        }
+                        return TaskAction(ctx, &Client::reviews, method, r);
+                      });
+    AddTaskActionFlags(app, *f, m.reason);
     if (approve) {
       app->add_option("--ack", f->acks,
                       "RULE_ID=reason acknowledging a WARN finding (repeat)");
@@ -245,27 +219,11 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
     CLI::App* app = registry.Leaf(
         review, "funding-reports", "Communities' reports of missing funding",
         "taskgate review funding-reports --task t-123", [task](Context& ctx) {
-          if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           v1::ListFundingReportsRequest r;
           r.set_task_id(*task);
-          v1::ListFundingReportsResponse resp;
-          grpc::Status s =
-              c.Call(c.reviews(), &ReviewStub::ListFundingReports, r, &resp);
-          if (!s.ok()) return ctx.Fail(s);
-          std::vector<v1::FundingReport> items(resp.reports().begin(),
-                                               resp.reports().end());
-          PrintList<v1::FundingReport>(
-              ctx, items, [](const v1::FundingReport& i) { return i.id(); },
-              [&](std::ostream& out) {
-                Table t({"ID", "TASK", "COMMUNITY", "BY", "TIME", "NOTE"});
-                for (const auto& i : items) {
-                  t.Add({i.id(), i.task_id(), i.community_id(), i.reported_by(),
-                         TimeText(i.report_time()), Cut(i.note(), 50)});
-                }
-                t.Print(out);
-              });
-          return int{kExitOk};
+          return RunList(ctx, &Client::reviews, &ReviewStub::ListFundingReports,
+                         r, &v1::ListFundingReportsResponse::reports,
+                         kFundingReportList);
         });
     app->add_option("--task", *task, "Only reports about this task");
   }
@@ -275,31 +233,11 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
         .Leaf(review, "complaints", "Complaints about un-admitted tasks",
               "taskgate review complaints",
               [community](Context& ctx) {
-                if (ctx.client() == nullptr) return int{kExitUsage};
-                Client& c = *ctx.client();
                 v1::ListComplaintsRequest r;
                 r.set_community_id(*community);
-                v1::ListComplaintsResponse resp;
-                grpc::Status s =
-                    c.Call(c.reviews(), &ReviewStub::ListComplaints, r, &resp);
-                if (!s.ok()) return ctx.Fail(s);
-                std::vector<v1::Complaint> items(resp.complaints().begin(),
-                                                 resp.complaints().end());
-                PrintList<v1::Complaint>(
-                    ctx, items, [](const v1::Complaint& i) { return i.id(); },
-                    [&](std::ostream& out) {
-                      Table t({"ID", "STATE", "COMMUNITY", "DEPARTMENT", "TASK",
-                               "TITLE"});
-                      for (const auto& i : items) {
-                        t.Add({i.id(),
-                               ShortEnum(v1::ComplaintState_Name(i.state()),
-                                         "COMPLAINT_STATE_"),
-                               i.community_id(), i.department_id(), i.task_id(),
-                               Cut(i.title(), 40)});
-                      }
-                      t.Print(out);
-                    });
-                return int{kExitOk};
+                return RunList(
+                    ctx, &Client::reviews, &ReviewStub::ListComplaints, r,
+                    &v1::ListComplaintsResponse::complaints, kComplaintList);
               })
         ->add_option("--community", *community, "Only this community's");
   }
@@ -313,7 +251,6 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
         "--resolution '台账要求属实，已责令停止'",
         [r, state](Context& ctx) {
           if (ctx.client() == nullptr) return int{kExitUsage};
-          Client& c = *ctx.client();
           const std::string wanted =
               "COMPLAINT_STATE_" + absl::AsciiStrToUpper(*state);
           v1::ComplaintState to = v1::COMPLAINT_STATE_UNSPECIFIED;
@@ -329,9 +266,12 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
           req.set_state(to);
           req.set_request_id(NewRequestId());
           v1::Complaint complaint;
-          grpc::Status s = c.Call(c.reviews(), &ReviewStub::UpdateComplaint,
-                                  req, &complaint);
-          if (!s.ok()) return ctx.Fail(s);
+          if (int code =
+                  ctx.Call(&Client::reviews, &ReviewStub::UpdateComplaint, req,
+                           &complaint);
+              code != kExitOk) {
+            return code;
+          }
           return PrintComplaint(ctx, complaint, "");
         });
     app->add_option_function<std::string>(

@@ -1,7 +1,8 @@
-// Inclusion and consistency proofs (common/merkle.h) and the incremental
-// tree (common/merkle_tree.h), checked against a naive transcription of RFC
-// 6962's PATH and SUBPROOF written here, and against the Certificate
-// Transparency vectors for its eight-leaf test tree.
+// Inclusion, consistency and range proofs (audit/merkle.h) and the
+// incremental tree (audit/merkle_tree.h), checked against a naive
+// transcription of RFC 6962's PATH and SUBPROOF written here, and against the
+// Certificate Transparency vectors for its eight-leaf test tree. One piece:
+// the naive reference is the oracle every test here compares with.
 #include <cstdint>
 #include <string>
 #include <string_view>

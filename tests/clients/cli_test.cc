@@ -2,7 +2,8 @@
 // the e2e fixture (exit codes, messages, JSON output, pagination, the
 // inspector's export, proofs and statistics), `audit verify` with no server
 // at all, and the client library's option resolution and UNAVAILABLE
-// retries.
+// retries. One piece: every test shares the one fixture that starts the
+// server and runs the binary, and the tests read as one tour of the CLI.
 #include <sys/wait.h>
 
 #include <cstdio>

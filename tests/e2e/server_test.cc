@@ -1,6 +1,7 @@
 // End-to-end tests of the in-process server: every lifecycle path of SPEC §5
 // driven through the gRPC stubs by the role that takes each step, bad input,
-// retries, races, the SLA timer and graceful shutdown.
+// retries, races, the SLA timer and graceful shutdown. One piece: the
+// lifecycle is one story told through one fixture, path by path.
 #include <sqlite3.h>
 
 #include <algorithm>

@@ -1,3 +1,10 @@
+// The SQLite store through the `Store` interface: opening (schema, refusal
+// of foreign, newer or damaged files, pragmas), commits with their audit
+// events all-or-nothing, optimistic versions, idempotency records, every
+// read and filter, the audit log's rows, leaf hashes and checkpoints, faults
+// injected mid-commit and concurrent writers. One piece: each test opens the
+// same in-memory or temporary store through one set of helpers, and the
+// people side (principals, credentials, complaints) has its own file.
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>

@@ -71,10 +71,12 @@ TEST_F(AuditLedgerTest, SignsWhenDueAndKeepsEachCheckpoint) {
                        ledger->MaybeCheckpoint(false));
   EXPECT_FALSE(none.has_value());  // no event since
   // Two events are fewer than three: not due, unless forced.
-  ASSERT_THAT(engine_->tasks().CreateTask(Clerk(), "", "x", Draft(CleanSpec())),
-              IsOk());
-  ASSERT_THAT(engine_->tasks().CreateTask(Clerk(), "", "y", Draft(CleanSpec())),
-              IsOk());
+  ASSERT_THAT(
+      engine_->tasks().CreateTask(Clerk(), "", "x", Draft(CleanAssistSpec())),
+      IsOk());
+  ASSERT_THAT(
+      engine_->tasks().CreateTask(Clerk(), "", "y", Draft(CleanAssistSpec())),
+      IsOk());
   ASSERT_OK_AND_ASSIGN(none, ledger->MaybeCheckpoint(false));
   EXPECT_FALSE(none.has_value());
   MakeTasks();  // many more

@@ -149,8 +149,9 @@ TEST_F(AuditReaderTest, AnExportIsPlannedAgainstACheckpointAndRecorded) {
   ExportRequest part;
   part.start_time = clock_.Now();
   part.since_tree_size = whole.checkpoint.tree_size;
-  ASSERT_THAT(engine_->tasks().CreateTask(Clerk(), "", "e", Draft(CleanSpec())),
-              IsOk());
+  ASSERT_THAT(
+      engine_->tasks().CreateTask(Clerk(), "", "e", Draft(CleanAssistSpec())),
+      IsOk());
   ASSERT_OK_AND_ASSIGN(ExportPlan later, reader_->PlanExport(Admin(), part));
   EXPECT_EQ(later.first_seq, size + 2);  // after the export's own record
   EXPECT_EQ(later.last_seq, later.checkpoint.tree_size);

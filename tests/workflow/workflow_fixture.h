@@ -119,6 +119,53 @@ class WorkflowTestBase : public ::testing::Test {
                 ::taskgate::testing::IsOk());
   }
 
+  // Communities c1 and c2 of street "east" and c3 of "west", each with 5
+  // staff (capacity 100 h) and a baseline of 60 h a month.
+  void PutThreeCommunities() {
+    for (const auto& [id, street] :
+         {std::pair{"c1", "east"}, {"c2", "east"}, {"c3", "west"}}) {
+      domain::Community c;
+      c.id = id;
+      c.name = std::string("Community ") + id;
+      c.street = street;
+      c.staff_count = 5;
+      c.baseline_hours = 60;
+      ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0),
+                  ::taskgate::testing::IsOk());
+    }
+  }
+
+  // An assist-list task that passes every rule but lead time is respected:
+  // starts 60 days out, funded, duty split given.
+  domain::TaskSpec CleanAssistSpec() {
+    domain::TaskSpec s;
+    s.title = "Quarterly elderly subsidy check";
+    s.description = "Visit subsidy recipients and confirm eligibility.";
+    s.item_code = "A-001";
+    s.legal_basis = "老年人权益保障法 第三十条";
+    s.start_date = absl::CivilDay(2026, 5, 1);
+    s.end_date = absl::CivilDay(2026, 7, 31);
+    s.target_communities = {"c1"};
+    s.hours_per_community_month = 10;
+    s.funding_per_community_yuan = 3000;
+    s.funding_source = "district civil affairs budget";
+    s.department_duties = "provides the list and the forms";
+    s.community_duties = "visits the households";
+    s.assessment_method = "merged into the district's annual assessment";
+    return s;
+  }
+
+  absl::StatusOr<domain::Task> Do(
+      const domain::Principal& p, TaskAction action, const std::string& id,
+      std::string reason = "", std::vector<domain::Acknowledgement> acks = {}) {
+    ActionRequest r;
+    r.action = action;
+    r.task_id = id;
+    r.reason = std::move(reason);
+    r.acknowledgements = std::move(acks);
+    return engine_->tasks().Act(p, r);
+  }
+
   absl::StatusOr<domain::Task> GetTask(const std::string& id) {
     return sqlite_->GetTask("default", id);
   }
@@ -160,37 +207,7 @@ class TaskWorkflowTest : public WorkflowTestBase {
     ASSERT_THAT(
         engine_->directory().PublishCatalog(Admin(), "", items, "first lists"),
         ::taskgate::testing::IsOk());
-    for (const auto& [id, street, staff] :
-         {std::tuple{"c1", "east", 5}, {"c2", "east", 5}, {"c3", "west", 5}}) {
-      domain::Community c;
-      c.id = id;
-      c.name = std::string("Community ") + id;
-      c.street = street;
-      c.staff_count = staff;  // capacity 100 h
-      c.baseline_hours = 60;
-      ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0),
-                  ::taskgate::testing::IsOk());
-    }
-  }
-
-  // An assist-list task that passes every rule but lead time is respected:
-  // starts 60 days out, funded, duty split given.
-  domain::TaskSpec CleanAssistSpec() {
-    domain::TaskSpec s;
-    s.title = "Quarterly elderly subsidy check";
-    s.description = "Visit subsidy recipients and confirm eligibility.";
-    s.item_code = "A-001";
-    s.legal_basis = "老年人权益保障法 第三十条";
-    s.start_date = absl::CivilDay(2026, 5, 1);
-    s.end_date = absl::CivilDay(2026, 7, 31);
-    s.target_communities = {"c1"};
-    s.hours_per_community_month = 10;
-    s.funding_per_community_yuan = 3000;
-    s.funding_source = "district civil affairs budget";
-    s.department_duties = "provides the list and the forms";
-    s.community_duties = "visits the households";
-    s.assessment_method = "merged into the district's annual assessment";
-    return s;
+    PutThreeCommunities();
   }
 
   domain::Task Create(const std::string& id, domain::TaskSpec spec,
@@ -199,17 +216,6 @@ class TaskWorkflowTest : public WorkflowTestBase {
         engine_->tasks().CreateTask(clerk, "", id, Draft(std::move(spec)));
     EXPECT_THAT(t, ::taskgate::testing::IsOk());
     return t.ok() ? *t : domain::Task{};
-  }
-
-  absl::StatusOr<domain::Task> Do(
-      const domain::Principal& p, TaskAction action, const std::string& id,
-      std::string reason = "", std::vector<domain::Acknowledgement> acks = {}) {
-    ActionRequest r;
-    r.action = action;
-    r.task_id = id;
-    r.reason = std::move(reason);
-    r.acknowledgements = std::move(acks);
-    return engine_->tasks().Act(p, r);
   }
 
   std::vector<store::StoredEvent> EventsOf(const std::string& task_id) {
@@ -239,45 +245,7 @@ class PeopleWorkflowTest : public WorkflowTestBase {
     ASSERT_THAT(
         engine_->directory().PublishCatalog(Admin(), "", items, "lists"),
         ::taskgate::testing::IsOk());
-    for (const auto& [id, street] :
-         {std::pair{"c1", "east"}, {"c2", "east"}, {"c3", "west"}}) {
-      domain::Community c;
-      c.id = id;
-      c.name = std::string("Community ") + id;
-      c.street = street;
-      c.staff_count = 5;  // capacity 100 h
-      c.baseline_hours = 60;
-      ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0),
-                  ::taskgate::testing::IsOk());
-    }
-  }
-
-  // An assist-list task for c1 that passes every rule: 10 h a month from
-  // May to July 2026, funded, duty split given.
-  domain::TaskSpec CleanSpec() {
-    domain::TaskSpec s;
-    s.title = "Quarterly elderly subsidy check";
-    s.description = "Visit subsidy recipients and confirm eligibility.";
-    s.item_code = "A-001";
-    s.legal_basis = "老年人权益保障法 第三十条";
-    s.start_date = absl::CivilDay(2026, 5, 1);
-    s.end_date = absl::CivilDay(2026, 7, 31);
-    s.target_communities = {"c1"};
-    s.hours_per_community_month = 10;
-    s.funding_per_community_yuan = 3000;
-    s.funding_source = "district civil affairs budget";
-    s.department_duties = "provides the list and the forms";
-    s.community_duties = "visits the households";
-    s.assessment_method = "merged into the district's annual assessment";
-    return s;
-  }
-
-  absl::StatusOr<domain::Task> Do(const domain::Principal& p, TaskAction action,
-                                  const std::string& id) {
-    ActionRequest r;
-    r.action = action;
-    r.task_id = id;
-    return engine_->tasks().Act(p, r);
+    PutThreeCommunities();
   }
 
   // Task "a": ACTIVE, 10 h for c1, May-July 2026.
@@ -286,7 +254,7 @@ class PeopleWorkflowTest : public WorkflowTestBase {
   // Task "d": DRAFT of civil affairs for the whole east street.
   void MakeTasks() {
     ASSERT_THAT(
-        engine_->tasks().CreateTask(Clerk(), "", "a", Draft(CleanSpec())),
+        engine_->tasks().CreateTask(Clerk(), "", "a", Draft(CleanAssistSpec())),
         ::taskgate::testing::IsOk());
     ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "a"),
                 ::taskgate::testing::IsOk());
@@ -296,7 +264,7 @@ class PeopleWorkflowTest : public WorkflowTestBase {
                          Do(Reviewer("r1"), TaskAction::kApprove, "a"));
     ASSERT_EQ(a.state, domain::TaskState::kActive);
 
-    domain::TaskSpec b = CleanSpec();
+    domain::TaskSpec b = CleanAssistSpec();
     b.emergency = true;
     b.emergency_reason = "flood season";
     b.target_communities = {"c1", "c2"};
@@ -310,7 +278,7 @@ class PeopleWorkflowTest : public WorkflowTestBase {
                          Do(Clerk("housing"), TaskAction::kSubmit, "b"));
     ASSERT_EQ(submitted_b.state, domain::TaskState::kProvisional);
 
-    domain::TaskSpec c = CleanSpec();
+    domain::TaskSpec c = CleanAssistSpec();
     c.hours_per_community_month = 7;
     ASSERT_THAT(engine_->tasks().CreateTask(Clerk("health"), "", "c", Draft(c)),
                 ::taskgate::testing::IsOk());
@@ -318,7 +286,7 @@ class PeopleWorkflowTest : public WorkflowTestBase {
                          Do(Clerk("health"), TaskAction::kSubmit, "c"));
     ASSERT_EQ(submitted_c.state, domain::TaskState::kSubmitted);
 
-    domain::TaskSpec d = CleanSpec();
+    domain::TaskSpec d = CleanAssistSpec();
     d.target_communities.clear();
     d.target_streets = {"east"};
     ASSERT_THAT(engine_->tasks().CreateTask(Clerk(), "", "d", Draft(d)),

@@ -54,6 +54,12 @@ absl::Status NotOurToken() {
       {{"page_token", "is not a page token this server issued"}});
 }
 
+// A tree size of 0 in a request means the log as it is now.
+absl::StatusOr<int64_t> SizeOrCurrent(AuditLedger& ledger, int64_t size) {
+  if (size != 0) return size;
+  return ledger.Sync();
+}
+
 }  // namespace
 
 AuditReader::AuditReader(store::Store& store, AuditLedger& ledger,
@@ -130,10 +136,7 @@ absl::StatusOr<TreeHead> AuditReader::GetTreeHead(
     const domain::Principal& principal, int64_t tree_size) {
   TASKGATE_RETURN_IF_ERROR(CanReadAuditLog(principal));
   TreeHead head;
-  head.tree_size = tree_size;
-  if (head.tree_size == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(head.tree_size, ledger_.Sync());
-  }
+  TASKGATE_ASSIGN_OR_RETURN(head.tree_size, SizeOrCurrent(ledger_, tree_size));
   TASKGATE_ASSIGN_OR_RETURN(head.root, ledger_.Root(head.tree_size));
   return head;
 }
@@ -143,10 +146,7 @@ absl::StatusOr<InclusionProof> AuditReader::GetInclusionProof(
   TASKGATE_RETURN_IF_ERROR(CanReadAuditLog(principal));
   InclusionProof out;
   out.seq = seq;
-  out.tree_size = tree_size;
-  if (out.tree_size == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(out.tree_size, ledger_.Sync());
-  }
+  TASKGATE_ASSIGN_OR_RETURN(out.tree_size, SizeOrCurrent(ledger_, tree_size));
   TASKGATE_ASSIGN_OR_RETURN(AuditLedger::Inclusion inclusion,
                             ledger_.InclusionProof(seq, out.tree_size));
   out.leaf_hash = inclusion.leaf_hash;
@@ -160,10 +160,7 @@ absl::StatusOr<ConsistencyProof> AuditReader::GetConsistencyProof(
   TASKGATE_RETURN_IF_ERROR(CanReadAuditLog(principal));
   ConsistencyProof out;
   out.old_size = old_size;
-  out.new_size = new_size;
-  if (out.new_size == 0) {
-    TASKGATE_ASSIGN_OR_RETURN(out.new_size, ledger_.Sync());
-  }
+  TASKGATE_ASSIGN_OR_RETURN(out.new_size, SizeOrCurrent(ledger_, new_size));
   TASKGATE_ASSIGN_OR_RETURN(out.proof,
                             ledger_.ConsistencyProof(old_size, out.new_size));
   TASKGATE_ASSIGN_OR_RETURN(out.old_root, ledger_.Root(old_size));

@@ -74,17 +74,6 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
   return ToGrpcStatus(status, request_id);
 }
 
-void SignCheckpointIfDue(ApiContext& ctx) {
-  absl::StatusOr<std::optional<audit::Checkpoint>> signed_now =
-      ctx.ledger.MaybeCheckpoint(false);
-  if (!signed_now.ok()) {
-    spdlog::warn("cannot sign an audit checkpoint: {}",
-                 signed_now.status().ToString());
-  } else if (signed_now->has_value()) {
-    spdlog::info("signed audit checkpoint: size {}", (*signed_now)->tree_size);
-  }
-}
-
 void CheckRequestId(const std::string& request_id,
                     std::vector<FieldViolation>& violations) {
   if (request_id.empty()) {

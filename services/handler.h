@@ -5,6 +5,7 @@
 #define TASKGATE_SERVICES_HANDLER_H_
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,10 +34,6 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
                     const domain::Principal* caller,
                     std::string_view request_id, const absl::Status& status,
                     absl::Duration latency);
-
-// Signs an audit checkpoint when one is due; logs a failure (the change
-// itself stands).
-void SignCheckpointIfDue(ApiContext& ctx);
 
 // Mutations must carry a request id: the handle for safe retries.
 void CheckRequestId(const std::string& request_id,
@@ -68,20 +65,57 @@ grpc::ServerUnaryReactor* Handle(ApiContext& ctx,
       status = absl::InternalError(e.what());
     }
   }
-  // Only changes carry a request id; one may have made a checkpoint due.
-  if (status.ok() && !request_id.empty()) SignCheckpointIfDue(ctx);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(Finish(ctx, method, caller.ok() ? &*caller : nullptr,
                          request_id, status, absl::Now() - start));
   return reactor;
 }
 
+// Called once with the status of a call answered later; fills nothing but
+// the reply's status (the body fills the response before calling it).
+using FinishCall = std::function<void(absl::Status)>;
+
+// The frame for a change that the district's writer answers later:
+// `body(caller, finish)` queues the work and returns at once, so no gRPC
+// thread waits for a batch; `finish(status)` is called exactly once, from
+// any thread, after the response is filled. `method` must outlive the call
+// (a literal).
+template <typename Body>
+grpc::ServerUnaryReactor* HandleAsync(ApiContext& ctx,
+                                      grpc::CallbackServerContext* context,
+                                      std::string_view method,
+                                      const std::string& request_id,
+                                      Body&& body) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = std::make_shared<absl::StatusOr<domain::Principal>>(
+      Authenticate(ctx, *context));
+  FinishCall finish = [&ctx, reactor, method, request_id, caller,
+                       start](const absl::Status& status) {
+    reactor->Finish(Finish(ctx, method, caller->ok() ? &**caller : nullptr,
+                           request_id, status, absl::Now() - start));
+  };
+  if (!caller->ok()) {
+    finish(caller->status());
+    return reactor;
+  }
+  try {
+    std::forward<Body>(body)(**caller, std::move(finish));
+  } catch (const std::exception& e) {
+    // Thrown before the work was queued (the writer's callbacks do not
+    // throw), so the call is not finished yet.
+    reactor->Finish(Finish(ctx, method, &**caller, request_id,
+                           absl::InternalError(e.what()), absl::Now() - start));
+  }
+  return reactor;
+}
+
 // Takes a task action for `caller` from a TaskActionRequest (shared by
-// TaskService and ReviewService).
-absl::Status RunTaskAction(ApiContext& ctx, const domain::Principal& caller,
-                           workflow::TaskAction action,
-                           const ::taskgate::v1::TaskActionRequest& request,
-                           ::taskgate::v1::Task* response);
+// TaskService and ReviewService); fills `response` and calls `finish`.
+void RunTaskAction(ApiContext& ctx, const domain::Principal& caller,
+                   workflow::TaskAction action,
+                   const ::taskgate::v1::TaskActionRequest& request,
+                   ::taskgate::v1::Task* response, FinishCall finish);
 
 // Runs a TaskActionRequest RPC in the frame.
 inline grpc::ServerUnaryReactor* HandleTaskAction(
@@ -89,10 +123,11 @@ inline grpc::ServerUnaryReactor* HandleTaskAction(
     std::string_view method, workflow::TaskAction action,
     const ::taskgate::v1::TaskActionRequest* request,
     ::taskgate::v1::Task* response) {
-  return Handle(ctx, context, method, request->request_id(),
-                [&](const domain::Principal& caller) {
-                  return RunTaskAction(ctx, caller, action, *request, response);
-                });
+  return HandleAsync(ctx, context, method, request->request_id(),
+                     [&](const domain::Principal& caller, FinishCall finish) {
+                       RunTaskAction(ctx, caller, action, *request, response,
+                                     std::move(finish));
+                     });
 }
 
 // One per service file.

@@ -168,11 +168,35 @@ Server::Server(ServerConfig config, ServerDeps deps,
       audit_reader_(std::make_unique<workflow::AuditReader>(
           deps.store, *ledger_, engine_->recorder(), deps.clock,
           engine_->options())),
-      api_context_{*engine_, *audit_reader_, *ledger_, deps.clock, metrics_} {}
+      api_context_{*engine_, *audit_reader_, *ledger_, deps.clock, metrics_} {
+  engine_->writer().SetListener(&ledger_feed_);
+}
 
 Server::~Server() {
   Shutdown(absl::ZeroDuration());
   if (signal_shutdown_thread_.joinable()) signal_shutdown_thread_.join();
+  engine_->writer().SetListener(nullptr);
+}
+
+void Server::LedgerFeed::Committed(
+    const std::vector<store::AppendedEvent>& appended) {
+  // The tree also catches up from the store on its next read, so a failure
+  // here delays nothing but is worth knowing about.
+  if (absl::Status s = ledger_.Append(appended); !s.ok()) {
+    spdlog::warn("audit ledger could not take the batch's events: {}",
+                 s.ToString());
+  }
+}
+
+void Server::LedgerFeed::Answered() {
+  absl::StatusOr<std::optional<audit::Checkpoint>> signed_now =
+      ledger_.MaybeCheckpoint(false);
+  if (!signed_now.ok()) {
+    spdlog::warn("cannot sign an audit checkpoint: {}",
+                 signed_now.status().ToString());
+  } else if (signed_now->has_value()) {
+    spdlog::info("signed audit checkpoint: size {}", (*signed_now)->tree_size);
+  }
 }
 
 absl::Status Server::BootstrapAdmin() {

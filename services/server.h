@@ -118,6 +118,19 @@ class Server {
          std::unique_ptr<HeadFile> head_file,
          std::unique_ptr<workflow::AuditLedger> ledger);
 
+  // Feeds the ledger from the district's writer: each committed batch's
+  // leaf hashes go into the Merkle tree before its replies, and a
+  // checkpoint that came due is signed after them, off the request path.
+  class LedgerFeed final : public workflow::CommitListener {
+   public:
+    explicit LedgerFeed(workflow::AuditLedger& ledger) : ledger_(ledger) {}
+    void Committed(const std::vector<store::AppendedEvent>& appended) override;
+    void Answered() override;
+
+   private:
+    workflow::AuditLedger& ledger_;
+  };
+
   absl::Status BootstrapAdmin();
   absl::Status UpdateGauges();
   // Runs on the io thread.
@@ -134,6 +147,7 @@ class Server {
   // Declared before the ledger, which keeps its checkpoints through it.
   std::unique_ptr<HeadFile> head_file_;
   std::unique_ptr<workflow::AuditLedger> ledger_;
+  LedgerFeed ledger_feed_{*ledger_};  // unset from the writer in ~Server
   std::unique_ptr<workflow::AuditReader> audit_reader_;
   ApiContext api_context_;
   std::optional<std::string> bootstrap_admin_token_;

@@ -27,31 +27,33 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
   grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* context,
                                        const v1::CreateTaskRequest* request,
                                        v1::Task* response) override {
-    return Handle(ctx_, context, "TaskService/CreateTask",
-                  request->request_id(), [&](const Principal& caller) {
-                    std::vector<FieldViolation> violations;
-                    CheckRequestId(request->request_id(), violations);
-                    domain::TaskSpec spec =
-                        FromProto(request->spec(), "spec.", violations);
-                    // Named as in the request ("spec."), not as the workflow
-                    // names a stored task's ("task.").
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        workflow::DraftSpec draft,
-                        workflow::DraftSpec::Check(std::move(spec), "spec.",
-                                                   std::move(violations)));
-                    std::string id = request->task_id();
-                    if (id.empty()) {
-                      // Derived from the request, so that a retry names the
-                      // same task and gets the first answer.
-                      id = DerivedId("t", caller.id, request->request_id());
-                    }
-                    TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                                              ctx_.engine.tasks().CreateTask(
-                                                  caller, request->request_id(),
-                                                  id, std::move(draft)));
-                    ToProto(task, response);
-                    return absl::OkStatus();
-                  });
+    return HandleAsync(
+        ctx_, context, "TaskService/CreateTask", request->request_id(),
+        [&](const Principal& caller, FinishCall finish) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          domain::TaskSpec spec =
+              FromProto(request->spec(), "spec.", violations);
+          // Named as in the request ("spec."), not as the workflow names a
+          // stored task's ("task.").
+          absl::StatusOr<workflow::DraftSpec> draft =
+              workflow::DraftSpec::Check(std::move(spec), "spec.",
+                                         std::move(violations));
+          if (!draft.ok()) return finish(draft.status());
+          std::string id = request->task_id();
+          if (id.empty()) {
+            // Derived from the request, so that a retry names the same task
+            // and gets the first answer.
+            id = DerivedId("t", caller.id, request->request_id());
+          }
+          ctx_.engine.tasks().CreateTaskAsync(
+              caller, request->request_id(), id, *std::move(draft),
+              [response,
+               finish = std::move(finish)](absl::StatusOr<domain::Task> task) {
+                if (task.ok()) ToProto(*task, response);
+                finish(task.status());
+              });
+        });
   }
 
   grpc::ServerUnaryReactor* GetTask(grpc::CallbackServerContext* context,
@@ -152,10 +154,9 @@ class TaskServiceImpl final : public v1::TaskService::CallbackService {
 
 }  // namespace
 
-absl::Status RunTaskAction(ApiContext& ctx, const Principal& caller,
-                           TaskAction action,
-                           const v1::TaskActionRequest& request,
-                           v1::Task* response) {
+void RunTaskAction(ApiContext& ctx, const Principal& caller, TaskAction action,
+                   const v1::TaskActionRequest& request, v1::Task* response,
+                   FinishCall finish) {
   std::vector<FieldViolation> violations;
   CheckRequestId(request.request_id(), violations);
   workflow::CheckId("task_id", request.task_id(), violations);
@@ -169,11 +170,13 @@ absl::Status RunTaskAction(ApiContext& ctx, const Principal& caller,
     r.acknowledgements.push_back({a.rule_id(), a.reason()});
   }
   r.emergency_unjustified = request.emergency_unjustified();
-  TASKGATE_RETURN_IF_ERROR(Violations(violations));
-  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                            ctx.engine.tasks().Act(caller, r));
-  ToProto(task, response);
-  return absl::OkStatus();
+  if (!violations.empty()) return finish(Violations(violations));
+  ctx.engine.tasks().ActAsync(caller, r,
+                              [response, finish = std::move(finish)](
+                                  absl::StatusOr<domain::Task> task) {
+                                if (task.ok()) ToProto(*task, response);
+                                finish(task.status());
+                              });
 }
 
 std::unique_ptr<grpc::Service> NewTaskService(ApiContext& ctx) {

@@ -6,21 +6,25 @@
 // audit log. Every
 // change arrives as one `ChangeSet`, which the store applies all-or-nothing
 // together with its audit events: no change without its event, no event
-// without its change. A `ChangeSet` is self-contained, so an implementation
-// may later commit several of them in one transaction (group commit, a
-// savepoint each) without changing callers.
+// without its change. `CommitBatch` runs a whole batch of requests in one
+// transaction (group commit, a savepoint each): the district's writer
+// (workflow/writer.h) decides and writes each request inside it, so that
+// decisions are serialized with their commit and a batch costs one fsync.
 //
 // No SQLite (or any engine) type appears here; `OpenSqliteStore`
 // (store/sqlite/sqlite_store.h) returns one today and a PostgreSQL store can
 // later. Every implementation checks a `ChangeSet` with `ValidateChangeSet`
 // (store/change_validation.h) first, so that all refuse the same malformed
 // changes alike. Implementations must be thread-safe: any method may be
-// called from any thread.
+// called from any thread, and reads must not wait for a batch in progress
+// (they see the last committed state).
 #ifndef TASKGATE_STORE_STORE_H_
 #define TASKGATE_STORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +37,8 @@
 #include "domain/types.h"
 
 namespace taskgate::store {
+
+class Store;
 
 // The answer first given to a request, kept under its `request_id` so that a
 // retry gets the same answer and changes nothing more.
@@ -102,7 +108,33 @@ struct ChangeSet {
 };
 
 struct CommitResult {
-  std::vector<int64_t> seqs;  // assigned to `events`, in order
+  std::vector<int64_t> seqs;             // assigned to `events`, in order
+  std::vector<audit::Hash> leaf_hashes;  // of `events`, in order
+};
+
+// One request's part of a write batch. `run` decides and writes through the
+// `Store&` it is given, on the batch's thread: reads there see the
+// committed log plus the batch's earlier steps, and `Commit` applies a
+// change inside the step (nothing is durable until the batch commits). A
+// step that returns an error leaves nothing of what it wrote, and only it.
+// `run` must not start a batch of its own or wait for another thread's
+// store call.
+struct BatchStep {
+  std::function<absl::Status(Store& tx)> run;
+};
+
+// An event a batch appended, for the writer to hand to the Merkle ledger
+// without reading it back.
+struct AppendedEvent {
+  std::string district_id;
+  int64_t seq = 0;
+  audit::Hash leaf_hash{};
+};
+
+struct BatchResult {
+  std::vector<absl::Status> statuses;  // one per step, in order
+  // The events of the steps that succeeded, in seq order.
+  std::vector<AppendedEvent> appended;
 };
 
 // Filters for listing tasks; empty fields do not filter. Results are ordered
@@ -170,6 +202,15 @@ class Store {
   // UNAVAILABLE when the database is busy; INTERNAL for anything else. On
   // error nothing is written.
   virtual absl::StatusOr<CommitResult> Commit(const ChangeSet& change) = 0;
+
+  // Runs `steps` in order inside one transaction and commits it once (one
+  // fsync). Each step has its own savepoint: a step's error rolls back that
+  // step only and becomes its status. Returns the statuses and what was
+  // appended; an error of the batch itself (UNAVAILABLE when the database is
+  // busy, INTERNAL when the commit fails) means nothing of it was written.
+  // INVALID_ARGUMENT for an empty batch or a step without `run`.
+  virtual absl::StatusOr<BatchResult> CommitBatch(
+      std::span<const BatchStep> steps) = 0;
 
   // Returns the stored answer to `request_id`, or nullopt if none.
   virtual absl::StatusOr<std::optional<StoredRequest>> FindRequest(

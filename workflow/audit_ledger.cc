@@ -119,6 +119,22 @@ absl::StatusOr<int64_t> AuditLedger::Sync() {
   return static_cast<int64_t>(tree_.size());
 }
 
+absl::Status AuditLedger::Append(
+    const std::vector<store::AppendedEvent>& appended) {
+  absl::MutexLock lock(&mu_);
+  for (const store::AppendedEvent& e : appended) {
+    if (e.district_id != options_.district_id) continue;
+    const auto size = static_cast<int64_t>(tree_.size());
+    if (e.seq <= size) continue;
+    if (e.seq > size + 1) {
+      TASKGATE_RETURN_IF_ERROR(SyncLocked());
+      continue;
+    }
+    tree_.Append(e.leaf_hash);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> AuditLedger::SizeArg(int64_t tree_size) {
   TASKGATE_RETURN_IF_ERROR(SyncLocked());
   const auto size = static_cast<int64_t>(tree_.size());

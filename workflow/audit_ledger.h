@@ -92,6 +92,12 @@ class AuditLedger final {
   // Brings the tree up to the stored log and returns its size.
   absl::StatusOr<int64_t> Sync();
 
+  // Adds what a committed batch appended to the district's log (the
+  // writer's `CommitListener::Committed`), without reading it back. Events
+  // of other districts, and events already in the tree, are skipped; a gap
+  // (events committed by another path) is filled from the store.
+  absl::Status Append(const std::vector<store::AppendedEvent>& appended);
+
   // Roots and proofs over the first `tree_size` events (0: the whole log).
   // INVALID_ARGUMENT, naming the field, for sizes or seqs outside the log.
   absl::StatusOr<audit::Hash> Root(int64_t tree_size);

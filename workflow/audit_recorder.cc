@@ -10,6 +10,7 @@
 
 #include "common/field_violations.h"
 #include "workflow/internal/changes.h"
+#include "workflow/internal/commit_once.h"
 #include "workflow/validation.h"
 
 namespace taskgate::workflow {
@@ -17,9 +18,12 @@ namespace taskgate::workflow {
 using internal::AuditText;
 using internal::NewEvent;
 
-AuditRecorder::AuditRecorder(store::Store& store, const Clock& clock,
-                             EngineOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+AuditRecorder::AuditRecorder(store::Store& store, Writer& writer,
+                             const Clock& clock, EngineOptions options)
+    : store_(store),
+      writer_(writer),
+      clock_(clock),
+      options_(std::move(options)) {}
 
 absl::Status AuditRecorder::RecordAccessDenied(const domain::Principal& who,
                                                const std::string& method,
@@ -53,7 +57,7 @@ absl::Status AuditRecorder::RecordAccessDenied(const domain::Principal& who,
   store::ChangeSet change;
   change.district_id = options_.district_id;
   change.events.push_back(std::move(e));
-  return store_.Commit(change).status();
+  return internal::CommitThrough(writer_, change);
 }
 
 absl::Status AuditRecorder::RecordAuditRead(
@@ -73,7 +77,7 @@ absl::Status AuditRecorder::RecordAuditRead(
   store::ChangeSet change;
   change.district_id = options_.district_id;
   change.events.push_back(std::move(e));
-  return store_.Commit(change).status();
+  return internal::CommitThrough(writer_, change);
 }
 
 }  // namespace taskgate::workflow

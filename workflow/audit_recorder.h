@@ -15,12 +15,14 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "workflow/options.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
 class AuditRecorder final {
  public:
-  AuditRecorder(store::Store& store, const Clock& clock, EngineOptions options);
+  AuditRecorder(store::Store& store, Writer& writer, const Clock& clock,
+                EngineOptions options);
   AuditRecorder(const AuditRecorder&) = delete;
   AuditRecorder& operator=(const AuditRecorder&) = delete;
 
@@ -43,7 +45,8 @@ class AuditRecorder final {
                                std::map<std::string, std::string> details);
 
  private:
-  store::Store& store_;
+  store::Store& store_;  // reads outside the writer
+  Writer& writer_;
   const Clock& clock_;
   const EngineOptions options_;
 };

@@ -94,9 +94,12 @@ absl::StatusOr<domain::Task> LoadTargetedTask(store::Store& store,
 
 }  // namespace
 
-CommunityDesk::CommunityDesk(store::Store& store, const Clock& clock,
-                             EngineOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+CommunityDesk::CommunityDesk(store::Store& store, Writer& writer,
+                             const Clock& clock, EngineOptions options)
+    : store_(store),
+      writer_(writer),
+      clock_(clock),
+      options_(std::move(options)) {}
 
 absl::StatusOr<domain::AssignmentAck> CommunityDesk::AcknowledgeAssignment(
     const domain::Principal& principal, const std::string& request_id,
@@ -108,12 +111,13 @@ absl::StatusOr<domain::AssignmentAck> CommunityDesk::AcknowledgeAssignment(
   const std::string fingerprint =
       Fingerprint({principal.id, principal.community_id, task_id});
   return CommitOnce<domain::AssignmentAck>(
-      store_, options_.district_id, request_id, "assignment.acknowledge",
-      fingerprint, &domain::AssignmentAckToJson, &domain::AssignmentAckFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::AssignmentAck>> {
+      writer_, store_,
+      {options_.district_id, request_id, "assignment.acknowledge", fingerprint,
+       &domain::AssignmentAckToJson, &domain::AssignmentAckFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::AssignmentAck>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Task task,
-            LoadTargetedTask(store_, options_.district_id, principal, task_id));
+            LoadTargetedTask(tx, options_.district_id, principal, task_id));
         if (!domain::CountsInWorkload(task.state)) {
           return absl::FailedPreconditionError(absl::StrCat(
               "task ", task_id, " is ", Str(domain::TaskStateName(task.state)),
@@ -154,12 +158,13 @@ absl::StatusOr<domain::FundingReport> CommunityDesk::ReportFundingMissing(
   const std::string fingerprint = Fingerprint(
       {principal.id, principal.community_id, task_id, report_id, note});
   return CommitOnce<domain::FundingReport>(
-      store_, options_.district_id, request_id, "funding.report_missing",
-      fingerprint, &domain::FundingReportToJson, &domain::FundingReportFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::FundingReport>> {
+      writer_, store_,
+      {options_.district_id, request_id, "funding.report_missing", fingerprint,
+       &domain::FundingReportToJson, &domain::FundingReportFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::FundingReport>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Task task,
-            LoadTargetedTask(store_, options_.district_id, principal, task_id));
+            LoadTargetedTask(tx, options_.district_id, principal, task_id));
         // Funding that never arrived may come to light after the end date.
         if (!domain::CountsInWorkload(task.state) &&
             task.state != domain::TaskState::kCompleted) {
@@ -212,15 +217,16 @@ absl::StatusOr<domain::Complaint> CommunityDesk::FileComplaint(
   const std::string fingerprint =
       Fingerprint({principal.id, domain::ComplaintToJson(complaint)});
   return CommitOnce<domain::Complaint>(
-      store_, options_.district_id, request_id, "complaint.file", fingerprint,
-      &domain::ComplaintToJson, &domain::ComplaintFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Complaint>> {
+      writer_, store_,
+      {options_.district_id, request_id, "complaint.file", fingerprint,
+       &domain::ComplaintToJson, &domain::ComplaintFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Complaint>> {
         Outcome<domain::Complaint> out;
         domain::Complaint& c = out.value;
         c = complaint;
         if (!c.task_id.empty()) {
           absl::StatusOr<domain::Task> task =
-              store_.GetTask(options_.district_id, c.task_id);
+              tx.GetTask(options_.district_id, c.task_id);
           if (absl::IsNotFound(task.status())) {
             return InvalidArgumentWithViolations(
                 {{"complaint.task_id",
@@ -266,12 +272,13 @@ absl::StatusOr<domain::Complaint> CommunityDesk::HandleComplaint(
       Fingerprint({principal.id, complaint_id, absl::StrCat(expected_version),
                    domain::ComplaintStateName(to), resolution});
   return CommitOnce<domain::Complaint>(
-      store_, options_.district_id, request_id, "complaint.handle", fingerprint,
-      &domain::ComplaintToJson, &domain::ComplaintFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Complaint>> {
+      writer_, store_,
+      {options_.district_id, request_id, "complaint.handle", fingerprint,
+       &domain::ComplaintToJson, &domain::ComplaintFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Complaint>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Complaint c,
-            store_.GetComplaint(options_.district_id, complaint_id));
+            tx.GetComplaint(options_.district_id, complaint_id));
         TASKGATE_RETURN_IF_ERROR(CanHandleComplaint(principal, c));
         TASKGATE_RETURN_IF_ERROR(
             CheckVersion("complaint", complaint_id, c, expected_version));

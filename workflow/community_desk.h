@@ -25,12 +25,14 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "workflow/options.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
 class CommunityDesk final {
  public:
-  CommunityDesk(store::Store& store, const Clock& clock, EngineOptions options);
+  CommunityDesk(store::Store& store, Writer& writer, const Clock& clock,
+                EngineOptions options);
   CommunityDesk(const CommunityDesk&) = delete;
   CommunityDesk& operator=(const CommunityDesk&) = delete;
 
@@ -72,7 +74,8 @@ class CommunityDesk final {
       domain::ComplaintState to, std::string resolution);
 
  private:
-  store::Store& store_;
+  store::Store& store_;  // reads outside the writer
+  Writer& writer_;
   const Clock& clock_;
   const EngineOptions options_;
 };

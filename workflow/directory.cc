@@ -42,9 +42,12 @@ const absl::Status& UnknownToken() {
 
 }  // namespace
 
-Directory::Directory(store::Store& store, const Clock& clock,
+Directory::Directory(store::Store& store, Writer& writer, const Clock& clock,
                      EngineOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      writer_(writer),
+      clock_(clock),
+      options_(std::move(options)) {}
 
 absl::StatusOr<domain::District> Directory::EnsureDistrict(
     const std::string& name) {
@@ -65,10 +68,8 @@ absl::StatusOr<domain::District> Directory::EnsureDistrict(
   e.entity_id = district.id;
   e.details["name"] = name;
   change.events.push_back(std::move(e));
-  absl::StatusOr<store::CommitResult> committed = store_.Commit(change);
-  if (!committed.ok() && !absl::IsAlreadyExists(committed.status())) {
-    return committed.status();
-  }
+  absl::Status committed = internal::CommitThrough(writer_, change);
+  if (!committed.ok() && !absl::IsAlreadyExists(committed)) return committed;
   return store_.GetDistrict(district.id);
 }
 
@@ -87,12 +88,13 @@ absl::StatusOr<domain::CatalogVersion> Directory::PublishCatalog(
   const std::string fingerprint =
       Fingerprint({principal.id, domain::CatalogToJson(draft)});
   return CommitOnce<domain::CatalogVersion>(
-      store_, options_.district_id, request_id, "catalog.publish", fingerprint,
-      &domain::CatalogToJson, &domain::CatalogFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::CatalogVersion>> {
+      writer_, store_,
+      {options_.district_id, request_id, "catalog.publish", fingerprint,
+       &domain::CatalogToJson, &domain::CatalogFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::CatalogVersion>> {
         int64_t latest = 0;
         absl::StatusOr<domain::CatalogVersion> current =
-            store_.GetCatalog(options_.district_id, 0);
+            tx.GetCatalog(options_.district_id, 0);
         if (current.ok()) {
           latest = current->version;
         } else if (!absl::IsNotFound(current.status())) {
@@ -146,9 +148,10 @@ absl::StatusOr<domain::Community> Directory::PutCommunity(
   const std::string fingerprint =
       Fingerprint({principal.id, domain::CommunityToJson(community)});
   return CommitOnce<domain::Community>(
-      store_, options_.district_id, request_id, "community.put", fingerprint,
-      &domain::CommunityToJson, &domain::CommunityFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Community>> {
+      writer_, store_,
+      {options_.district_id, request_id, "community.put", fingerprint,
+       &domain::CommunityToJson, &domain::CommunityFromJson},
+      [&](store::Store& /*tx*/) -> absl::StatusOr<Outcome<domain::Community>> {
         Outcome<domain::Community> out;
         out.value = community;
         domain::AuditEvent e;
@@ -196,9 +199,10 @@ absl::StatusOr<domain::Principal> Directory::CreatePrincipal(
   const std::string fingerprint =
       Fingerprint({admin.id, "create", domain::PrincipalToJson(principal)});
   return CommitOnce<domain::Principal>(
-      store_, options_.district_id, request_id, "principal.create", fingerprint,
-      &domain::PrincipalToJson, &domain::PrincipalFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Principal>> {
+      writer_, store_,
+      {options_.district_id, request_id, "principal.create", fingerprint,
+       &domain::PrincipalToJson, &domain::PrincipalFromJson},
+      [&](store::Store& /*tx*/) -> absl::StatusOr<Outcome<domain::Principal>> {
         Outcome<domain::Principal> out;
         out.value = principal;
         out.value.created_at = clock_.Now();
@@ -243,13 +247,14 @@ absl::StatusOr<domain::Principal> Directory::SetPrincipalDisabled(
       Fingerprint({admin.id, principal_id, disabled ? "disable" : "enable",
                    absl::StrCat(expected_version)});
   return CommitOnce<domain::Principal>(
-      store_, options_.district_id, request_id,
-      disabled ? "principal.disable" : "principal.enable", fingerprint,
-      &domain::PrincipalToJson, &domain::PrincipalFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Principal>> {
+      writer_, store_,
+      {options_.district_id, request_id,
+       disabled ? "principal.disable" : "principal.enable", fingerprint,
+       &domain::PrincipalToJson, &domain::PrincipalFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Principal>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Principal p,
-            store_.GetPrincipal(options_.district_id, principal_id));
+            tx.GetPrincipal(options_.district_id, principal_id));
         TASKGATE_RETURN_IF_ERROR(
             CheckVersion("principal", principal_id, p, expected_version));
         Outcome<domain::Principal> out;
@@ -294,12 +299,13 @@ absl::StatusOr<domain::Credential> Directory::IssueToken(
       // attempt, and a retry must still match the first attempt.
       Fingerprint({admin.id, principal_id, description});
   return CommitOnce<domain::Credential>(
-      store_, options_.district_id, request_id, "credential.issue", fingerprint,
-      &domain::CredentialToJson, &domain::CredentialFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Credential>> {
+      writer_, store_,
+      {options_.district_id, request_id, "credential.issue", fingerprint,
+       &domain::CredentialToJson, &domain::CredentialFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Principal owner,
-            store_.GetPrincipal(options_.district_id, principal_id));
+            tx.GetPrincipal(options_.district_id, principal_id));
         if (owner.disabled) {
           return absl::FailedPreconditionError(absl::StrCat(
               "principal ", principal_id,
@@ -342,12 +348,13 @@ absl::StatusOr<domain::Credential> Directory::RevokeToken(
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   const std::string fingerprint = Fingerprint({admin.id, "revoke", token_id});
   return CommitOnce<domain::Credential>(
-      store_, options_.district_id, request_id, "credential.revoke",
-      fingerprint, &domain::CredentialToJson, &domain::CredentialFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Credential>> {
+      writer_, store_,
+      {options_.district_id, request_id, "credential.revoke", fingerprint,
+       &domain::CredentialToJson, &domain::CredentialFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Credential c,
-            store_.GetCredential(options_.district_id, token_id));
+            tx.GetCredential(options_.district_id, token_id));
         Outcome<domain::Credential> out;
         if (c.revoked) {
           out.value = std::move(c);
@@ -355,7 +362,7 @@ absl::StatusOr<domain::Credential> Directory::RevokeToken(
         }
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Principal owner,
-            store_.GetPrincipal(options_.district_id, c.principal_id));
+            tx.GetPrincipal(options_.district_id, c.principal_id));
         c.revoked = true;
         c.revoked_at = clock_.Now();
         ++c.version;
@@ -447,16 +454,16 @@ absl::StatusOr<std::optional<domain::Credential>> Directory::BootstrapAdmin(
   issued.details["description"] = credential.description;
   change.events.push_back(std::move(issued));
 
-  absl::StatusOr<store::CommitResult> committed = store_.Commit(change);
+  absl::Status committed = internal::CommitThrough(writer_, change);
   if (committed.ok())
     return std::optional<domain::Credential>(std::move(credential));
   // A concurrent bootstrap won: principals exist now, so this one is moot.
-  if (absl::IsAlreadyExists(committed.status())) {
+  if (absl::IsAlreadyExists(committed)) {
     TASKGATE_ASSIGN_OR_RETURN(const int64_t now_principals,
                               store_.CountPrincipals(district));
     if (now_principals > 0) return std::optional<domain::Credential>();
   }
-  return committed.status();
+  return committed;
 }
 
 absl::StatusOr<domain::Principal> Directory::GetPrincipal(

@@ -27,12 +27,14 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "workflow/options.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
 class Directory final {
  public:
-  Directory(store::Store& store, const Clock& clock, EngineOptions options);
+  Directory(store::Store& store, Writer& writer, const Clock& clock,
+            EngineOptions options);
   Directory(const Directory&) = delete;
   Directory& operator=(const Directory&) = delete;
 
@@ -110,7 +112,8 @@ class Directory final {
       const std::string& principal_id);
 
  private:
-  store::Store& store_;
+  store::Store& store_;  // reads outside the writer
+  Writer& writer_;
   const Clock& clock_;
   const EngineOptions options_;
 };

@@ -4,13 +4,17 @@
 
 namespace taskgate::workflow {
 
-Engine::Engine(store::Store& store, const Clock& clock, EngineOptions options)
+// The parts keep a reference to `writer_`, built after them; none uses it
+// before the engine is built.
+Engine::Engine(store::Store& store, const Clock& clock, EngineOptions options,
+               Writer::Options writer_options)
     : options_(std::move(options)),
-      directory_(store, clock, options_),
-      tasks_(store, clock, options_),
-      desk_(store, clock, options_),
-      recorder_(store, clock, options_),
-      timers_(store, options_),
-      queries_(store, options_) {}
+      directory_(store, writer_, clock, options_),
+      tasks_(store, writer_, clock, options_),
+      desk_(store, writer_, clock, options_),
+      recorder_(store, writer_, clock, options_),
+      timers_(store, writer_, options_),
+      queries_(store, options_),
+      writer_(store, std::move(writer_options)) {}
 
 }  // namespace taskgate::workflow

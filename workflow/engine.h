@@ -16,12 +16,12 @@
 // The audit log's read side, `AuditReader` (workflow/audit_reader.h), is
 // built beside the engine by whoever owns the `AuditLedger` it reads.
 //
-// Every change is ONE `ChangeSet` carrying its audit events, committed
-// through `CommitOnce` when it has a request id (workflow/internal/). Who
+// Every change is ONE `ChangeSet` carrying its audit events, decided and
+// committed by the district's `Writer` (workflow/writer.h), through
+// `CommitOnce` when it has a request id (workflow/internal/). Who
 // may do what is decided in workflow/access.h and the transition table.
 //
-// Thread-safe when the `Store` is; holds no mutable state of its own.
-// `store` and `clock` must outlive the engine.
+// Thread-safe. `store` and `clock` must outlive the engine.
 #ifndef TASKGATE_WORKFLOW_ENGINE_H_
 #define TASKGATE_WORKFLOW_ENGINE_H_
 
@@ -34,12 +34,14 @@
 #include "workflow/queries.h"
 #include "workflow/task_lifecycle.h"
 #include "workflow/timers.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
 class Engine final {
  public:
-  Engine(store::Store& store, const Clock& clock, EngineOptions options);
+  Engine(store::Store& store, const Clock& clock, EngineOptions options,
+         Writer::Options writer_options = {});
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -51,6 +53,7 @@ class Engine final {
   AuditRecorder& recorder() { return recorder_; }
   Timers& timers() { return timers_; }
   Queries& queries() { return queries_; }
+  Writer& writer() { return writer_; }
 
  private:
   const EngineOptions options_;
@@ -60,6 +63,9 @@ class Engine final {
   AuditRecorder recorder_;
   Timers timers_;
   Queries queries_;
+  // Last: destroyed first, so that the commands it still answers find the
+  // parts above alive.
+  Writer writer_;
 };
 
 }  // namespace taskgate::workflow

@@ -46,17 +46,16 @@ bool HasBlock(const std::vector<domain::Finding>& findings) {
 
 }  // namespace
 
-Submission::Submission(store::Store& store, const Clock& clock,
-                       EngineOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+Submission::Submission(const Clock& clock, EngineOptions options)
+    : clock_(clock), options_(std::move(options)) {}
 
 absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
-    const domain::Task& task) const {
+    store::Store& store, const domain::Task& task) const {
   const std::string& district = options_.district_id;
   RuleInputs in;
   std::vector<FieldViolation> violations;
   absl::StatusOr<domain::CatalogVersion> catalog =
-      store_.GetCatalog(district, 0);
+      store.GetCatalog(district, 0);
   if (absl::IsNotFound(catalog.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no catalog (准入清单) has been published in district ", district,
@@ -83,7 +82,7 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
   std::map<std::string, domain::Community> communities;
   for (size_t i = 0; i < task.spec.target_communities.size(); ++i) {
     const std::string& id = task.spec.target_communities[i];
-    absl::StatusOr<domain::Community> c = store_.GetCommunity(district, id);
+    absl::StatusOr<domain::Community> c = store.GetCommunity(district, id);
     if (absl::IsNotFound(c.status())) {
       violations.push_back(
           {absl::StrCat("task.target_communities[", i, "]"),
@@ -97,7 +96,7 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
   for (size_t i = 0; i < task.spec.target_streets.size(); ++i) {
     const std::string& street = task.spec.target_streets[i];
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> of_street,
-                              store_.ListCommunities(district, street));
+                              store.ListCommunities(district, street));
     if (of_street.empty()) {
       violations.push_back(
           {absl::StrCat("task.target_streets[", i, "]"),
@@ -118,7 +117,7 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
     q.community_id = c.id;
     q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
-                              store_.ListTasks(q));
+                              store.ListTasks(q));
     for (domain::Task& t : found) {
       if (t.id != task.id) in_force.emplace(t.id, std::move(t));
     }
@@ -129,7 +128,12 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
     q.district_id = district;
     q.department_id = task.department_id;
     q.item_code = task.spec.item_code;
-    TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store_.ListTasks(q));
+    // Only these can be duplicated (R-DUPLICATE); finished tasks, however
+    // many, are not read.
+    q.states = {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
+                domain::TaskState::kReturned, domain::TaskState::kProvisional,
+                domain::TaskState::kActive};
+    TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store.ListTasks(q));
     std::erase_if(in.department_tasks,
                   [&](const domain::Task& t) { return t.id == task.id; });
   }
@@ -137,7 +141,7 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
 }
 
 absl::StatusOr<domain::Task> Submission::Submit(
-    const domain::Principal& principal, domain::Task task,
+    store::Store& store, const domain::Principal& principal, domain::Task task,
     const std::string& request_id, const std::string& reason,
     store::ChangeSet& change) const {
   const std::string& district = options_.district_id;
@@ -145,7 +149,7 @@ absl::StatusOr<domain::Task> Submission::Submit(
       !violations.empty()) {
     return InvalidArgumentWithViolations(violations);
   }
-  TASKGATE_ASSIGN_OR_RETURN(RuleInputs in, LoadRuleInputs(task));
+  TASKGATE_ASSIGN_OR_RETURN(RuleInputs in, LoadRuleInputs(store, task));
   task.resolved_communities.clear();
   for (const domain::Community& c : in.targets) {
     task.resolved_communities.push_back(c.id);

@@ -11,7 +11,8 @@
 // It writes nothing itself: `Submit` adds the task, its events and the
 // system's decisions to the caller's `ChangeSet` (see
 // workflow/task_lifecycle.h, which authorizes the submit first).
-// Thread-safe when the `Store` is; `store` and `clock` must outlive it.
+// Thread-safe; reads through the store it is given (the writer's batch);
+// `clock` must outlive it.
 #ifndef TASKGATE_WORKFLOW_SUBMISSION_H_
 #define TASKGATE_WORKFLOW_SUBMISSION_H_
 
@@ -30,7 +31,7 @@ namespace taskgate::workflow {
 
 class Submission final {
  public:
-  Submission(store::Store& store, const Clock& clock, EngineOptions options);
+  Submission(const Clock& clock, EngineOptions options);
   Submission(const Submission&) = delete;
   Submission& operator=(const Submission&) = delete;
 
@@ -41,7 +42,8 @@ class Submission final {
   // the stored task's fields ("task.title", "task.target_communities[1]",
   // ...); FAILED_PRECONDITION when no catalog has been published; the
   // store's errors.
-  absl::StatusOr<domain::Task> Submit(const domain::Principal& principal,
+  absl::StatusOr<domain::Task> Submit(store::Store& store,
+                                      const domain::Principal& principal,
                                       domain::Task task,
                                       const std::string& request_id,
                                       const std::string& reason,
@@ -62,9 +64,9 @@ class Submission final {
   };
   // INVALID_ARGUMENT naming an unknown item code, community or street;
   // FAILED_PRECONDITION without a catalog.
-  absl::StatusOr<RuleInputs> LoadRuleInputs(const domain::Task& task) const;
+  absl::StatusOr<RuleInputs> LoadRuleInputs(store::Store& store,
+                                            const domain::Task& task) const;
 
-  store::Store& store_;
   const Clock& clock_;
   const EngineOptions options_;
 };

@@ -24,32 +24,49 @@ namespace {
 
 using internal::CheckVersion;
 using internal::CommitOnce;
+using internal::CommitOnceAsync;
 using internal::Fingerprint;
 using internal::MakeDecision;
 using internal::Outcome;
 using internal::Str;
 using internal::TaskEvent;
 using internal::Touch;
+using internal::Wait;
 using internal::WriteOf;
 
 constexpr std::string_view kRuleEmergency = "R-EMERGENCY";
 
 }  // namespace
 
-TaskLifecycle::TaskLifecycle(store::Store& store, const Clock& clock,
-                             EngineOptions options)
+TaskLifecycle::TaskLifecycle(store::Store& store, Writer& writer,
+                             const Clock& clock, EngineOptions options)
     : store_(store),
+      writer_(writer),
       clock_(clock),
       options_(std::move(options)),
-      submission_(store, clock, options_) {}
+      submission_(clock, options_) {}
 
 absl::StatusOr<domain::Task> TaskLifecycle::CreateTask(
     const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id, DraftSpec spec) {
-  TASKGATE_RETURN_IF_ERROR(CanCreateTask(principal));
+  return Wait<domain::Task>([&](Callback<domain::Task> done) {
+    CreateTaskAsync(principal, request_id, task_id, std::move(spec),
+                    std::move(done));
+  });
+}
+
+void TaskLifecycle::CreateTaskAsync(const domain::Principal& principal,
+                                    const std::string& request_id,
+                                    const std::string& task_id, DraftSpec spec,
+                                    Callback<domain::Task> done) {
+  if (absl::Status allowed = CanCreateTask(principal); !allowed.ok()) {
+    return done(allowed);
+  }
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
-  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  if (!violations.empty()) {
+    return done(InvalidArgumentWithViolations(violations));
+  }
 
   domain::Task task;
   task.district_id = options_.district_id;
@@ -59,10 +76,13 @@ absl::StatusOr<domain::Task> TaskLifecycle::CreateTask(
   task.state = domain::TaskState::kDraft;
   const std::string fingerprint =
       Fingerprint({principal.id, "create", domain::TaskToJson(task)});
-  return CommitOnce<domain::Task>(
-      store_, options_.district_id, request_id, "task.create", fingerprint,
-      &domain::TaskToJson, &domain::TaskFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
+  // Runs on the writer's thread after this call returns: captures by value.
+  CommitOnceAsync<domain::Task>(
+      writer_, store_,
+      {options_.district_id, request_id, "task.create", fingerprint,
+       &domain::TaskToJson, &domain::TaskFromJson},
+      [this, task, principal,
+       request_id](store::Store&) -> absl::StatusOr<Outcome<domain::Task>> {
         Outcome<domain::Task> out;
         out.value = task;
         out.value.created_at = clock_.Now();
@@ -73,7 +93,8 @@ absl::StatusOr<domain::Task> TaskLifecycle::CreateTask(
             TaskEvent(principal, out.value, domain::TaskState::kDraft, "create",
                       out.value.created_at, request_id, ""));
         return out;
-      });
+      },
+      std::move(done));
 }
 
 absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
@@ -85,11 +106,12 @@ absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
       Fingerprint({principal.id, "edit", task_id,
                    absl::StrCat(expected_version), domain::TaskToJson(probe)});
   return CommitOnce<domain::Task>(
-      store_, options_.district_id, request_id, "task.edit", fingerprint,
-      &domain::TaskToJson, &domain::TaskFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
-        TASKGATE_ASSIGN_OR_RETURN(
-            domain::Task task, store_.GetTask(options_.district_id, task_id));
+      writer_, store_,
+      {options_.district_id, request_id, "task.edit", fingerprint,
+       &domain::TaskToJson, &domain::TaskFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
+        TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
+                                  tx.GetTask(options_.district_id, task_id));
         TASKGATE_RETURN_IF_ERROR(
             AuthorizeAction(principal, task, TaskAction::kEdit));
         TASKGATE_RETURN_IF_ERROR(
@@ -112,6 +134,14 @@ absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
 
 absl::StatusOr<domain::Task> TaskLifecycle::Act(
     const domain::Principal& principal, const ActionRequest& request) {
+  return Wait<domain::Task>([&](Callback<domain::Task> done) {
+    ActAsync(principal, request, std::move(done));
+  });
+}
+
+void TaskLifecycle::ActAsync(const domain::Principal& principal,
+                             const ActionRequest& request,
+                             Callback<domain::Task> done) {
   std::vector<FieldViolation> violations;
   CheckId("task_id", request.task_id, violations);
   CheckText("reason", request.reason, kMaxTextLength, false, violations);
@@ -139,7 +169,9 @@ absl::StatusOr<domain::Task> TaskLifecycle::Act(
           {"action", absl::StrCat("'", Str(TaskActionName(request.action)),
                                   "' is taken by the system, not by callers")});
   }
-  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  if (!violations.empty()) {
+    return done(InvalidArgumentWithViolations(violations));
+  }
 
   std::vector<std::string> acks;
   for (const domain::Acknowledgement& a : request.acknowledgements) {
@@ -149,14 +181,17 @@ absl::StatusOr<domain::Task> TaskLifecycle::Act(
       {principal.id, TaskActionName(request.action), request.task_id,
        absl::StrCat(request.expected_version), request.reason,
        absl::StrJoin(acks, "\n"), request.emergency_unjustified ? "1" : "0"});
-  return CommitOnce<domain::Task>(
-      store_, options_.district_id, request.request_id,
-      absl::StrCat("task.", Str(TaskActionName(request.action))), fingerprint,
-      &domain::TaskToJson, &domain::TaskFromJson,
-      [&]() -> absl::StatusOr<Outcome<domain::Task>> {
+  // Runs on the writer's thread after this call returns: captures by value.
+  CommitOnceAsync<domain::Task>(
+      writer_, store_,
+      {options_.district_id, request.request_id,
+       absl::StrCat("task.", Str(TaskActionName(request.action))), fingerprint,
+       &domain::TaskToJson, &domain::TaskFromJson},
+      [this, principal,
+       request](store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Task task,
-            store_.GetTask(options_.district_id, request.task_id));
+            tx.GetTask(options_.district_id, request.task_id));
         TASKGATE_RETURN_IF_ERROR(
             AuthorizeAction(principal, task, request.action));
         TASKGATE_RETURN_IF_ERROR(
@@ -169,20 +204,21 @@ absl::StatusOr<domain::Task> TaskLifecycle::Act(
         out.change.district_id = options_.district_id;
         if (request.action == TaskAction::kSubmit) {
           TASKGATE_ASSIGN_OR_RETURN(
-              out.value,
-              submission_.Submit(principal, std::move(task), request.request_id,
-                                 request.reason, out.change));
+              out.value, submission_.Submit(tx, principal, std::move(task),
+                                            request.request_id, request.reason,
+                                            out.change));
         } else {
           TASKGATE_ASSIGN_OR_RETURN(
-              out.value,
-              Decide(principal, std::move(task), *row, request, out.change));
+              out.value, Decide(tx, principal, std::move(task), *row, request,
+                                out.change));
         }
         return out;
-      });
+      },
+      std::move(done));
 }
 
 absl::StatusOr<domain::Task> TaskLifecycle::Decide(
-    const domain::Principal& principal, domain::Task task,
+    store::Store& /*tx*/, const domain::Principal& principal, domain::Task task,
     const Transition& row, const ActionRequest& request,
     store::ChangeSet& change) const {
   const domain::TaskState before = task.state;

@@ -1,16 +1,21 @@
 // The task lifecycle (SPEC §5): drafting, editing and every move a caller
 // makes, through the one transition table (workflow/transitions.h).
 //
-// Each operation reads what it needs through the `Store`, decides, and
-// writes the change and its audit events as ONE `ChangeSet`. Operations
-// carrying a `request_id` are idempotent: a retry returns the first answer
-// and changes nothing more. Tasks are guarded by their version (etag): a
+// Each operation is decided by the district's `Writer` (workflow/writer.h):
+// it reads what it needs through the writer's batch, decides, and writes the
+// change and its audit events as ONE `ChangeSet`, so that two requests for
+// the same task or the same last capacity are decided one after the other.
+// Operations carrying a `request_id` are idempotent: a retry returns the first
+// answer and changes nothing more. Tasks are guarded by their version (etag): a
 // stale `expected_version`, or losing a race with another writer, gives
 // ABORTED. A submit is handed to `Submission` (workflow/submission.h),
 // which runs the rules and routes the task.
 //
-// Thread-safe when the `Store` is; holds no mutable state of its own.
-// `store` and `clock` must outlive it.
+// Thread-safe; holds no mutable state of its own. `store`, `writer` and
+// `clock` must outlive it. The `...Async` forms answer through a callback
+// (on the writer's thread, or on the caller's when refused before
+// queueing); the others wait for the answer and must not be called on the
+// writer's thread.
 #ifndef TASKGATE_WORKFLOW_TASK_LIFECYCLE_H_
 #define TASKGATE_WORKFLOW_TASK_LIFECYCLE_H_
 
@@ -27,6 +32,7 @@
 #include "workflow/submission.h"
 #include "workflow/task_spec.h"
 #include "workflow/transitions.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
@@ -46,7 +52,8 @@ struct ActionRequest {
 
 class TaskLifecycle final {
  public:
-  TaskLifecycle(store::Store& store, const Clock& clock, EngineOptions options);
+  TaskLifecycle(store::Store& store, Writer& writer, const Clock& clock,
+                EngineOptions options);
   TaskLifecycle(const TaskLifecycle&) = delete;
   TaskLifecycle& operator=(const TaskLifecycle&) = delete;
 
@@ -58,6 +65,10 @@ class TaskLifecycle final {
                                           const std::string& request_id,
                                           const std::string& task_id,
                                           DraftSpec spec);
+  void CreateTaskAsync(const domain::Principal& principal,
+                       const std::string& request_id,
+                       const std::string& task_id, DraftSpec spec,
+                       Callback<domain::Task> done);
 
   // Replaces the spec of a DRAFT or RETURNED task. Errors, in the order
   // checked: NOT_FOUND, PERMISSION_DENIED (not the task's department),
@@ -75,16 +86,21 @@ class TaskLifecycle final {
   // `Submission::Submit`'s.
   absl::StatusOr<domain::Task> Act(const domain::Principal& principal,
                                    const ActionRequest& request);
+  void ActAsync(const domain::Principal& principal,
+                const ActionRequest& request, Callback<domain::Task> done);
 
  private:
   // Fills `change` with the task write, decision and event of a caller's
   // decision (every action but submit), and returns the resulting task.
-  absl::StatusOr<domain::Task> Decide(const domain::Principal& principal,
+  // Reads through `tx`, the writer's batch.
+  absl::StatusOr<domain::Task> Decide(store::Store& tx,
+                                      const domain::Principal& principal,
                                       domain::Task task, const Transition& row,
                                       const ActionRequest& request,
                                       store::ChangeSet& change) const;
 
-  store::Store& store_;
+  store::Store& store_;  // reads outside the writer
+  Writer& writer_;
   const Clock& clock_;
   const EngineOptions options_;
   const Submission submission_;

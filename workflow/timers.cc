@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "workflow/internal/changes.h"
+#include "workflow/internal/commit_once.h"
 #include "workflow/sla.h"
 #include "workflow/transitions.h"
 
@@ -33,8 +34,8 @@ std::optional<absl::Time> TimerFor(const domain::Task& task,
   }
 }
 
-Timers::Timers(store::Store& store, EngineOptions options)
-    : store_(store), options_(std::move(options)) {}
+Timers::Timers(store::Store& store, Writer& writer, EngineOptions options)
+    : store_(store), writer_(writer), options_(std::move(options)) {}
 
 absl::StatusOr<std::optional<absl::Time>> Timers::NextDeadline() {
   return store_.NextTimer(options_.district_id);
@@ -97,7 +98,7 @@ absl::Status Timers::TickTask(domain::Task task, absl::Time now,
   change.tasks.push_back(internal::WriteOf(task));
   change.events.push_back(internal::TaskEvent(
       system, task, before, TaskActionName(action), now, "", reason));
-  TASKGATE_RETURN_IF_ERROR(store_.Commit(change).status());
+  TASKGATE_RETURN_IF_ERROR(internal::CommitThrough(writer_, change));
   if (action == TaskAction::kEscalate) {
     ++result.escalated;
   } else {

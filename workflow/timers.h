@@ -18,6 +18,7 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "workflow/options.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
@@ -35,7 +36,7 @@ struct TickResult {
 
 class Timers final {
  public:
-  Timers(store::Store& store, EngineOptions options);
+  Timers(store::Store& store, Writer& writer, EngineOptions options);
   Timers(const Timers&) = delete;
   Timers& operator=(const Timers&) = delete;
 
@@ -51,7 +52,8 @@ class Timers final {
  private:
   absl::Status TickTask(domain::Task task, absl::Time now, TickResult& result);
 
-  store::Store& store_;
+  store::Store& store_;  // reads outside the writer
+  Writer& writer_;
   const EngineOptions options_;
 };
 

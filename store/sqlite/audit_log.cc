@@ -55,9 +55,9 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
   if (query.max_seq > 0) select.Where("seq <= ?", {query.max_seq});
   select.Append(" ORDER BY seq LIMIT ?", {NoLimit(query.limit)});
 
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(select.sql(), select.params()));
+                            db->Prepare(select.sql(), select.params()));
   std::vector<StoredEvent> events;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list events"));
@@ -86,18 +86,18 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
 
 absl::StatusOr<int64_t> SqliteStore::EventCount(
     const std::string& district_id) {
-  absl::MutexLock lock(&mu_);
-  return db_->ReadInt(
+  Lease db = Reader();
+  return db->ReadInt(
       "SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE district_id = ?",
       {district_id}, "count events");
 }
 
 absl::StatusOr<std::vector<audit::Hash>> SqliteStore::ListLeafHashes(
     const std::string& district_id, int64_t after_seq, int32_t limit) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare(
+      db->Prepare(
           "SELECT seq, leaf_hash FROM audit_events WHERE district_id = ? "
           "AND seq > ? ORDER BY seq LIMIT ?",
           {district_id, after_seq, NoLimit(limit)}));
@@ -122,12 +122,12 @@ absl::StatusOr<std::vector<audit::Hash>> SqliteStore::ListLeafHashes(
 
 absl::StatusOr<std::vector<AuditRow>> SqliteStore::ListAuditRows(
     const std::string& district_id, int64_t after_seq, int32_t limit) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   // One statement, one snapshot: the side table's communities come with
   // their row, in a stable order.
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare(
+      db->Prepare(
           "SELECT seq, time, actor_id, actor_role, action, entity_type, "
           "entity_id, state_before, state_after, reason, request_id, "
           "department_id, canonical, leaf_hash, "
@@ -171,10 +171,10 @@ absl::StatusOr<std::vector<AuditRow>> SqliteStore::ListAuditRows(
 
 absl::Status SqliteStore::AddCheckpoint(const std::string& district_id,
                                         const audit::Checkpoint& c) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Writer();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare(
+      db->Prepare(
           "INSERT INTO checkpoints (district_id, tree_size, log_id, "
           "root_hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, "
           "?) ON CONFLICT DO NOTHING",
@@ -184,7 +184,7 @@ absl::Status SqliteStore::AddCheckpoint(const std::string& district_id,
                c.root_hash.size())},
            absl::ToUnixMicros(c.time), c.key_id, Blob{c.signature}}));
   TASKGATE_RETURN_IF_ERROR(stmt.Run("add checkpoint"));
-  if (db_->Changes() == 0) {
+  if (db->Changes() == 0) {
     return absl::AlreadyExistsError(
         absl::StrCat("a checkpoint of tree size ", c.tree_size,
                      " is already kept for district ", district_id));
@@ -195,15 +195,15 @@ absl::Status SqliteStore::AddCheckpoint(const std::string& district_id,
 absl::StatusOr<std::vector<audit::Checkpoint>> SqliteStore::ReadCheckpoints(
     const std::string& district_id, int64_t after_size, int32_t limit,
     bool newest_first) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare(absl::StrCat("SELECT tree_size, log_id, root_hash, time, "
-                                "key_id, signature FROM checkpoints WHERE "
-                                "district_id = ? AND tree_size > ? ORDER BY "
-                                "tree_size ",
-                                newest_first ? "DESC" : "ASC", " LIMIT ?"),
-                   {district_id, after_size, NoLimit(limit)}));
+      db->Prepare(absl::StrCat("SELECT tree_size, log_id, root_hash, time, "
+                               "key_id, signature FROM checkpoints WHERE "
+                               "district_id = ? AND tree_size > ? ORDER BY "
+                               "tree_size ",
+                               newest_first ? "DESC" : "ASC", " LIMIT ?"),
+                  {district_id, after_size, NoLimit(limit)}));
   std::vector<audit::Checkpoint> out;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list checkpoints"));

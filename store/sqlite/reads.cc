@@ -52,12 +52,12 @@ absl::StatusOr<T> GetKeyed(Connection& db, std::string_view table,
 
 absl::StatusOr<std::optional<StoredRequest>> SqliteStore::FindRequest(
     const std::string& district_id, const std::string& request_id) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("SELECT operation, fingerprint, response FROM requests "
-                   "WHERE district_id = ? AND request_id = ?",
-                   {district_id, request_id}));
+      db->Prepare("SELECT operation, fingerprint, response FROM requests "
+                  "WHERE district_id = ? AND request_id = ?",
+                  {district_id, request_id}));
   TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("find request"));
   if (!found) return std::optional<StoredRequest>();
   StoredRequest request;
@@ -70,11 +70,10 @@ absl::StatusOr<std::optional<StoredRequest>> SqliteStore::FindRequest(
 
 absl::StatusOr<domain::District> SqliteStore::GetDistrict(
     const std::string& district_id) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("SELECT id, body FROM districts WHERE id = ?",
-                   {district_id}));
+      Statement stmt, db->Prepare("SELECT id, body FROM districts WHERE id = ?",
+                                  {district_id}));
   TASKGATE_ASSIGN_OR_RETURN(
       std::optional<domain::District> district,
       ReadFirstBody<domain::District>(stmt, &domain::DistrictFromJson,
@@ -92,16 +91,16 @@ absl::StatusOr<domain::CatalogVersion> SqliteStore::GetCatalog(
     return absl::InvalidArgumentError(absl::StrCat(
         "catalog version ", version, " is negative; use 0 for the latest"));
   }
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
       version == 0
-          ? db_->Prepare("SELECT district_id, body FROM catalog_versions "
-                         "WHERE district_id = ? ORDER BY version DESC LIMIT 1",
-                         {district_id})
-          : db_->Prepare("SELECT district_id, body FROM catalog_versions "
-                         "WHERE district_id = ? AND version = ?",
-                         {district_id, version}));
+          ? db->Prepare("SELECT district_id, body FROM catalog_versions "
+                        "WHERE district_id = ? ORDER BY version DESC LIMIT 1",
+                        {district_id})
+          : db->Prepare("SELECT district_id, body FROM catalog_versions "
+                        "WHERE district_id = ? AND version = ?",
+                        {district_id, version}));
   TASKGATE_ASSIGN_OR_RETURN(std::optional<domain::CatalogVersion> catalog,
                             ReadFirstBody<domain::CatalogVersion>(
                                 stmt, &domain::CatalogFromJson, "get catalog",
@@ -117,8 +116,8 @@ absl::StatusOr<domain::CatalogVersion> SqliteStore::GetCatalog(
 
 absl::StatusOr<domain::Community> SqliteStore::GetCommunity(
     const std::string& district_id, const std::string& community_id) {
-  absl::MutexLock lock(&mu_);
-  return GetKeyed<domain::Community>(*db_, "communities", "community",
+  Lease db = Reader();
+  return GetKeyed<domain::Community>(*db, "communities", "community",
                                      district_id, community_id,
                                      &domain::CommunityFromJson);
 }
@@ -128,17 +127,17 @@ absl::StatusOr<std::vector<domain::Community>> SqliteStore::ListCommunities(
   FilterQuery query("SELECT id, body FROM communities", district_id);
   query.Equal("street", street);
   query.Append(" ORDER BY id");
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(query.sql(), query.params()));
+                            db->Prepare(query.sql(), query.params()));
   return ReadBodies<domain::Community>(stmt, &domain::CommunityFromJson,
                                        "list communities", "community");
 }
 
 absl::StatusOr<domain::Task> SqliteStore::GetTask(
     const std::string& district_id, const std::string& task_id) {
-  absl::MutexLock lock(&mu_);
-  return GetKeyed<domain::Task>(*db_, "tasks", "task", district_id, task_id,
+  Lease db = Reader();
+  return GetKeyed<domain::Task>(*db, "tasks", "task", district_id, task_id,
                                 &domain::TaskFromJson);
 }
 
@@ -163,9 +162,9 @@ absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasks(
   if (!query.after_id.empty()) select.Where("id > ?", {query.after_id});
   select.Append(" ORDER BY id LIMIT ?", {NoLimit(query.limit)});
 
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(select.sql(), select.params()));
+                            db->Prepare(select.sql(), select.params()));
   return ReadBodies<domain::Task>(stmt, &domain::TaskFromJson, "list tasks",
                                   "task");
 }
@@ -173,25 +172,25 @@ absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasks(
 absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksDue(
     const std::string& district_id, absl::Time now, int32_t limit) {
   TASKGATE_RETURN_IF_ERROR(CheckLimit(limit));
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("SELECT id, body FROM tasks WHERE district_id = ? AND "
-                   "timer_at IS NOT NULL AND timer_at <= ? "
-                   "ORDER BY timer_at, id LIMIT ?",
-                   {district_id, FloorMicros(now), NoLimit(limit)}));
+      db->Prepare("SELECT id, body FROM tasks WHERE district_id = ? AND "
+                  "timer_at IS NOT NULL AND timer_at <= ? "
+                  "ORDER BY timer_at, id LIMIT ?",
+                  {district_id, FloorMicros(now), NoLimit(limit)}));
   return ReadBodies<domain::Task>(stmt, &domain::TaskFromJson, "list tasks",
                                   "task");
 }
 
 absl::StatusOr<std::optional<absl::Time>> SqliteStore::NextTimer(
     const std::string& district_id) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("SELECT MIN(timer_at) FROM tasks WHERE district_id = ? AND "
-                   "timer_at IS NOT NULL",
-                   {district_id}));
+      db->Prepare("SELECT MIN(timer_at) FROM tasks WHERE district_id = ? AND "
+                  "timer_at IS NOT NULL",
+                  {district_id}));
   TASKGATE_RETURN_IF_ERROR(stmt.Step("read next timer").status());
   if (stmt.IsNull(0)) return std::optional<absl::Time>();
   return std::optional<absl::Time>(absl::FromUnixMicros(stmt.Int(0)));
@@ -199,46 +198,46 @@ absl::StatusOr<std::optional<absl::Time>> SqliteStore::NextTimer(
 
 absl::StatusOr<std::vector<domain::Decision>> SqliteStore::ListDecisions(
     const std::string& district_id, const std::string& task_id) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("SELECT task_id, body FROM decisions WHERE district_id = ? "
-                   "AND task_id = ? ORDER BY id",
-                   {district_id, task_id}));
+      db->Prepare("SELECT task_id, body FROM decisions WHERE district_id = ? "
+                  "AND task_id = ? ORDER BY id",
+                  {district_id, task_id}));
   return ReadBodies<domain::Decision>(stmt, &domain::DecisionFromJson,
                                       "list decisions", "decision on task");
 }
 
 absl::StatusOr<domain::Principal> SqliteStore::GetPrincipal(
     const std::string& district_id, const std::string& principal_id) {
-  absl::MutexLock lock(&mu_);
-  return GetKeyed<domain::Principal>(*db_, "principals", "principal",
+  Lease db = Reader();
+  return GetKeyed<domain::Principal>(*db, "principals", "principal",
                                      district_id, principal_id,
                                      &domain::PrincipalFromJson);
 }
 
 absl::StatusOr<std::vector<domain::Principal>> SqliteStore::ListPrincipals(
     const std::string& district_id) {
-  absl::MutexLock lock(&mu_);
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt, db_->Prepare("SELECT id, body FROM principals WHERE "
-                                   "district_id = ? ORDER BY id",
-                                   {district_id}));
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
+                            db->Prepare("SELECT id, body FROM principals WHERE "
+                                        "district_id = ? ORDER BY id",
+                                        {district_id}));
   return ReadBodies<domain::Principal>(stmt, &domain::PrincipalFromJson,
                                        "list principal", "principal");
 }
 
 absl::StatusOr<int64_t> SqliteStore::CountPrincipals(
     const std::string& district_id) {
-  absl::MutexLock lock(&mu_);
-  return db_->ReadInt("SELECT count(*) FROM principals WHERE district_id = ?",
-                      {district_id}, "count principals");
+  Lease db = Reader();
+  return db->ReadInt("SELECT count(*) FROM principals WHERE district_id = ?",
+                     {district_id}, "count principals");
 }
 
 absl::StatusOr<domain::Credential> SqliteStore::GetCredential(
     const std::string& district_id, const std::string& credential_id) {
-  absl::MutexLock lock(&mu_);
-  return GetKeyed<domain::Credential>(*db_, "credentials", "credential",
+  Lease db = Reader();
+  return GetKeyed<domain::Credential>(*db, "credentials", "credential",
                                       district_id, credential_id,
                                       &domain::CredentialFromJson);
 }
@@ -246,12 +245,12 @@ absl::StatusOr<domain::Credential> SqliteStore::GetCredential(
 absl::StatusOr<std::optional<domain::Credential>>
 SqliteStore::FindCredentialByHash(const std::string& district_id,
                                   const std::string& token_hash) {
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare("SELECT id, body FROM credentials WHERE district_id = ? AND "
-                   "token_hash = ?",
-                   {district_id, token_hash}));
+      db->Prepare("SELECT id, body FROM credentials WHERE district_id = ? AND "
+                  "token_hash = ?",
+                  {district_id, token_hash}));
   return ReadFirstBody<domain::Credential>(stmt, &domain::CredentialFromJson,
                                            "find credential", "credential");
 }
@@ -261,17 +260,17 @@ absl::StatusOr<std::vector<domain::Credential>> SqliteStore::ListCredentials(
   FilterQuery query("SELECT id, body FROM credentials", district_id);
   query.Equal("principal_id", principal_id);
   query.Append(" ORDER BY id");
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(query.sql(), query.params()));
+                            db->Prepare(query.sql(), query.params()));
   return ReadBodies<domain::Credential>(stmt, &domain::CredentialFromJson,
                                         "list credential", "credential");
 }
 
 absl::StatusOr<domain::Complaint> SqliteStore::GetComplaint(
     const std::string& district_id, const std::string& complaint_id) {
-  absl::MutexLock lock(&mu_);
-  return GetKeyed<domain::Complaint>(*db_, "complaints", "complaint",
+  Lease db = Reader();
+  return GetKeyed<domain::Complaint>(*db, "complaints", "complaint",
                                      district_id, complaint_id,
                                      &domain::ComplaintFromJson);
 }
@@ -288,9 +287,9 @@ absl::StatusOr<std::vector<domain::Complaint>> SqliteStore::ListComplaints(
   }
   query.In("state", std::move(state_names));
   query.Append(" ORDER BY id");
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(query.sql(), query.params()));
+                            db->Prepare(query.sql(), query.params()));
   return ReadBodies<domain::Complaint>(stmt, &domain::ComplaintFromJson,
                                        "list complaint", "complaint");
 }
@@ -303,9 +302,9 @@ SqliteStore::ListFundingReports(const std::string& district_id,
   query.Equal("task_id", task_id);
   query.Equal("community_id", community_id);
   query.Append(" ORDER BY reported_at, id");
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(query.sql(), query.params()));
+                            db->Prepare(query.sql(), query.params()));
   return ReadBodies<domain::FundingReport>(stmt, &domain::FundingReportFromJson,
                                            "list funding report",
                                            "funding report");
@@ -321,9 +320,9 @@ absl::StatusOr<std::vector<domain::AssignmentAck>> SqliteStore::ListAcks(
   query.Equal("task_id", task_id);
   query.Equal("community_id", community_id);
   query.Append(" ORDER BY acknowledged_at, task_id, community_id");
-  absl::MutexLock lock(&mu_);
+  Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(query.sql(), query.params()));
+                            db->Prepare(query.sql(), query.params()));
   return ReadBodies<domain::AssignmentAck>(stmt, &domain::AssignmentAckFromJson,
                                            "list acknowledgement of task",
                                            "acknowledgement of task");

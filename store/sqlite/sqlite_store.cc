@@ -3,8 +3,10 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include <absl/status/status.h>
@@ -66,14 +68,60 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
   // is left exactly as it was found.
   TASKGATE_RETURN_IF_ERROR(
       sqlite_internal::PrepareDatabase(*db, path, file, options.synchronous));
-  return std::make_unique<sqlite_internal::SqliteStore>(std::move(db),
-                                                        std::move(options));
+  return std::make_unique<sqlite_internal::SqliteStore>(
+      std::move(db), file.in_memory ? std::string() : path, std::move(options));
 }
 
 namespace sqlite_internal {
 
+// Idle read connections kept for reuse; more are opened while more reads
+// run at once, and closed when they come back to a full pool.
+constexpr size_t kMaxIdleReaders = 8;
+
+SqliteStore::Lease::~Lease() {
+  if (pooled_ != nullptr) {
+    absl::MutexLock lock(&store_->pool_mu_);
+    if (store_->idle_readers_.size() < kMaxIdleReaders) {
+      store_->idle_readers_.push_back(std::move(pooled_));
+    }
+  }
+  if (locked_) store_->mu_.Unlock();
+}
+
+SqliteStore::Lease SqliteStore::Writer() {
+  if (InBatch()) return Lease(this, db_.get(), false, nullptr);
+  mu_.Lock();
+  return Lease(this, db_.get(), true, nullptr);
+}
+
+SqliteStore::Lease SqliteStore::Reader() {
+  if (InBatch() || path_.empty()) return Writer();
+  std::unique_ptr<Connection> conn;
+  {
+    absl::MutexLock lock(&pool_mu_);
+    if (!idle_readers_.empty()) {
+      conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+    }
+  }
+  if (conn == nullptr) {
+    absl::StatusOr<std::unique_ptr<Connection>> opened =
+        Connection::Open(path_, options_.busy_timeout_ms);
+    // A read connection is only an optimization: reads are correct on the
+    // writer's too.
+    if (!opened.ok() ||
+        !(*opened)->Exec("PRAGMA query_only = ON", "open reader").ok()) {
+      return Writer();
+    }
+    conn = *std::move(opened);
+  }
+  Connection* raw = conn.get();
+  return Lease(this, raw, false, std::move(conn));
+}
+
 absl::StatusOr<CommitResult> SqliteStore::Commit(const ChangeSet& change) {
   TASKGATE_RETURN_IF_ERROR(ValidateChangeSet(change));
+  if (InBatch()) return CommitInBatch(change);
   absl::MutexLock lock(&mu_);
   TASKGATE_RETURN_IF_ERROR(db_->Begin("begin commit"));
   absl::StatusOr<CommitResult> result =
@@ -88,6 +136,79 @@ absl::StatusOr<CommitResult> SqliteStore::Commit(const ChangeSet& change) {
   return result;
 }
 
+// Runs on the batch's thread, which holds `mu_` for the whole batch.
+absl::StatusOr<CommitResult> SqliteStore::CommitInBatch(
+    const ChangeSet& change) {
+  mu_.AssertHeld();
+  // Its own savepoint: a step may go on after a refused change (a replay
+  // after ALREADY_EXISTS), and must not keep half of it.
+  TASKGATE_RETURN_IF_ERROR(db_->Exec("SAVEPOINT change", "begin change"));
+  absl::StatusOr<CommitResult> result =
+      ApplyChange(*db_, change, options_.fault_hook);
+  if (!result.ok()) {
+    TASKGATE_RETURN_IF_ERROR(
+        db_->Exec("ROLLBACK TO change; RELEASE change", "undo change"));
+    return result;
+  }
+  TASKGATE_RETURN_IF_ERROR(db_->Exec("RELEASE change", "end change"));
+  for (size_t i = 0; i < result->seqs.size(); ++i) {
+    batch_appended_.push_back(AppendedEvent{change.district_id, result->seqs[i],
+                                            result->leaf_hashes[i]});
+  }
+  return result;
+}
+
+absl::StatusOr<BatchResult> SqliteStore::CommitBatch(
+    std::span<const BatchStep> steps) {
+  if (steps.empty()) {
+    return absl::InvalidArgumentError("a write batch needs at least one step");
+  }
+  for (const BatchStep& step : steps) {
+    if (!step.run) {
+      return absl::InvalidArgumentError(
+          "every batch step needs a run function");
+    }
+  }
+  if (InBatch()) {
+    return absl::FailedPreconditionError(
+        "a batch step cannot start a batch of its own");
+  }
+  absl::MutexLock lock(&mu_);
+  TASKGATE_RETURN_IF_ERROR(db_->Begin("begin batch"));
+  batch_appended_.clear();
+  batch_thread_.store(std::this_thread::get_id(), std::memory_order_release);
+  BatchResult result;
+  result.statuses.reserve(steps.size());
+  absl::Status batch_status;
+  for (const BatchStep& step : steps) {
+    batch_status = db_->Exec("SAVEPOINT step", "begin step");
+    if (!batch_status.ok()) break;
+    const size_t appended_before = batch_appended_.size();
+    absl::Status status = step.run(*this);
+    if (status.ok()) {
+      batch_status = db_->Exec("RELEASE step", "end step");
+    } else {
+      batch_appended_.resize(appended_before);
+      batch_status = db_->Exec("ROLLBACK TO step; RELEASE step", "undo step");
+    }
+    if (!batch_status.ok()) break;
+    result.statuses.push_back(std::move(status));
+  }
+  batch_thread_.store(std::thread::id(), std::memory_order_release);
+  if (batch_status.ok()) {
+    batch_status = RunFaultHook(options_.fault_hook, "before_commit");
+  }
+  if (batch_status.ok()) batch_status = db_->Commit("commit batch");
+  if (!batch_status.ok()) {
+    db_->Rollback();
+    batch_appended_.clear();
+    return batch_status;
+  }
+  result.appended = std::move(batch_appended_);
+  batch_appended_.clear();
+  return result;
+}
+
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
   bool readable = false;
   for (std::string_view allowed : kReadablePragmas) readable |= name == allowed;
@@ -95,9 +216,9 @@ absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
     return absl::InvalidArgumentError(
         absl::StrCat("pragma ", name, " cannot be read through the store"));
   }
-  absl::MutexLock lock(&mu_);
+  Lease db = Writer();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db_->Prepare(absl::StrCat("PRAGMA ", name), {}));
+                            db->Prepare(absl::StrCat("PRAGMA ", name), {}));
   TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("read pragma"));
   if (!row) return std::string();
   return stmt.Text(0);

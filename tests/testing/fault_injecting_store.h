@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,8 +40,9 @@ class FaultInjectingStore final : public store::Store {
   }
 
   // The next `Commit` is applied by the wrapped store, and then `status` is
-  // returned instead of its result, whatever that was: the change may be
-  // stored although the caller hears of a failure (a lost reply).
+  // returned instead of its result, whatever that was: outside a batch the
+  // change may be stored although the caller hears of a failure (a lost
+  // reply); inside one, the failed step's savepoint undoes it.
   void FailCommitAfterWrite(absl::Status status) {
     absl::MutexLock lock(&mu_);
     fault_ = Fault{std::move(status), /*after_write=*/true};
@@ -58,6 +60,21 @@ class FaultInjectingStore final : public store::Store {
   int commits_forwarded() const {
     absl::MutexLock lock(&mu_);
     return commits_forwarded_;
+  }
+
+  // Forwards the batch; each step is given this store, so that the faults
+  // above apply to the `Commit`s made inside it (which the wrapped store
+  // then applies within the batch). A fault after the write fails the step,
+  // so the step's savepoint undoes that write.
+  absl::StatusOr<store::BatchResult> CommitBatch(
+      std::span<const store::BatchStep> steps) override {
+    std::vector<store::BatchStep> through_us;
+    through_us.reserve(steps.size());
+    for (const store::BatchStep& step : steps) {
+      through_us.push_back(store::BatchStep{
+          [this, run = step.run](store::Store&) { return run(*this); }});
+    }
+    return wrapped_.CommitBatch(through_us);
   }
 
   absl::StatusOr<store::CommitResult> Commit(

@@ -70,7 +70,7 @@ TEST_F(TimersTest, TimerEscalatesOverdueReviewAsSystemEvent) {
 TEST_F(TimersTest, OverdueReviewIsReleasedToTheQueueWhenConfigured) {
   EngineOptions options;
   options.sla.release_on_overdue = true;
-  Timers releasing(*sqlite_, options);
+  Timers releasing(*sqlite_, engine_->writer(), options);
   Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
   ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());

@@ -1,12 +1,13 @@
-// Idempotent commits shared by the engine's operations (engine.cc,
-// engine_people.cc): a request id's first answer is stored with its change
-// and replayed on retries. Internal to workflow/; thread-safe when the
-// store is.
+// Idempotent commits shared by the workflow's writers: every change goes
+// through the district's `Writer`, and a request id's first answer is
+// stored with its change and replayed on retries. Internal to workflow/;
+// thread-safe.
 #ifndef TASKGATE_WORKFLOW_INTERNAL_COMMIT_ONCE_H_
 #define TASKGATE_WORKFLOW_INTERNAL_COMMIT_ONCE_H_
 
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,11 +15,13 @@
 
 #include <absl/status/statusor.h>
 #include <absl/strings/str_cat.h>
+#include <absl/synchronization/notification.h>
 
 #include "audit/merkle.h"
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "store/store.h"
+#include "workflow/writer.h"
 
 namespace taskgate::workflow::internal {
 
@@ -38,19 +41,23 @@ struct Outcome {
   T value;
 };
 
-// Runs one change: looks up an earlier answer to `request_id`, otherwise
-// prepares the change and commits it with its answer. A concurrent duplicate
-// loses at commit (ALREADY_EXISTS) and then replays the winner's answer.
-// An outcome with no events changes nothing: its answer is returned without
-// a commit (no change, no event), and is not kept.
+// Decides one change inside the writer's batch, reading through `tx`.
 template <typename T>
-absl::StatusOr<T> CommitOnce(
-    store::Store& store, const std::string& district_id,
-    const std::string& request_id, std::string_view operation,
-    const std::string& fingerprint, std::string (*encode)(const T&),
-    absl::StatusOr<T> (*decode)(std::string_view),
-    const std::function<absl::StatusOr<Outcome<T>>()>& prepare) {
-  auto replay = [&]() -> absl::StatusOr<std::optional<T>> {
+using Prepare = std::function<absl::StatusOr<Outcome<T>>(store::Store& tx)>;
+
+// Where a request id's first answer is kept and how it is read back.
+template <typename T>
+struct Idempotency {
+  std::string district_id;
+  std::string request_id;  // empty: not idempotent
+  std::string operation;
+  std::string fingerprint;
+  std::string (*encode)(const T&);
+  absl::StatusOr<T> (*decode)(std::string_view);
+
+  // The answer stored under `request_id` in `store`, if any.
+  absl::StatusOr<std::optional<T>> Replay(store::Store& store) const {
+    if (request_id.empty()) return std::optional<T>();
     TASKGATE_ASSIGN_OR_RETURN(std::optional<store::StoredRequest> stored,
                               store.FindRequest(district_id, request_id));
     if (!stored.has_value()) return std::optional<T>();
@@ -64,24 +71,82 @@ absl::StatusOr<T> CommitOnce(
     }
     TASKGATE_ASSIGN_OR_RETURN(T value, decode(stored->response));
     return std::optional<T>(std::move(value));
+  }
+};
+
+// Runs one change through the district's writer: an earlier answer to the
+// request id is replayed from `reads` without entering a batch; otherwise
+// the writer prepares the change against the batch's state and commits it
+// with its answer. A duplicate queued in the same or a concurrent batch
+// finds the first answer inside the batch and replays it. An outcome with
+// no events changes nothing: its answer is given without a change and is
+// not kept. `done` runs once, on the writer's thread or (replays and
+// errors found before queueing) on the caller's.
+template <typename T>
+void CommitOnceAsync(Writer& writer, store::Store& reads,
+                     Idempotency<T> idempotency, Prepare<T> prepare,
+                     Callback<T> done) {
+  absl::StatusOr<std::optional<T>> earlier = idempotency.Replay(reads);
+  if (!earlier.ok()) return done(earlier.status());
+  if (earlier->has_value()) return done(**std::move(earlier));
+  auto answer = std::make_shared<std::optional<T>>();
+  auto step = [idempotency = std::move(idempotency),
+               prepare = std::move(prepare),
+               answer](store::Store& tx) -> absl::Status {
+    TASKGATE_ASSIGN_OR_RETURN(std::optional<T> replayed,
+                              idempotency.Replay(tx));
+    if (replayed.has_value()) {
+      *answer = std::move(replayed);
+      return absl::OkStatus();
+    }
+    TASKGATE_ASSIGN_OR_RETURN(Outcome<T> outcome, prepare(tx));
+    if (!outcome.change.events.empty()) {
+      if (!idempotency.request_id.empty()) {
+        outcome.change.request = store::StoredRequest{
+            idempotency.request_id, idempotency.operation,
+            idempotency.fingerprint, idempotency.encode(outcome.value)};
+      }
+      TASKGATE_RETURN_IF_ERROR(tx.Commit(outcome.change).status());
+    }
+    *answer = std::move(outcome.value);
+    return absl::OkStatus();
   };
-  if (!request_id.empty()) {
-    TASKGATE_ASSIGN_OR_RETURN(std::optional<T> earlier, replay());
-    if (earlier.has_value()) return *std::move(earlier);
-  }
-  TASKGATE_ASSIGN_OR_RETURN(Outcome<T> outcome, prepare());
-  if (outcome.change.events.empty()) return std::move(outcome.value);
-  if (!request_id.empty()) {
-    outcome.change.request = store::StoredRequest{
-        request_id, std::string(operation), fingerprint, encode(outcome.value)};
-  }
-  absl::StatusOr<store::CommitResult> committed = store.Commit(outcome.change);
-  if (committed.ok()) return std::move(outcome.value);
-  if (absl::IsAlreadyExists(committed.status()) && !request_id.empty()) {
-    TASKGATE_ASSIGN_OR_RETURN(std::optional<T> earlier, replay());
-    if (earlier.has_value()) return *std::move(earlier);
-  }
-  return committed.status();
+  writer.Enqueue(std::move(step),
+                 [answer, done = std::move(done)](absl::Status status) {
+                   if (!status.ok()) return done(status);
+                   done(**std::move(answer));
+                 });
+}
+
+// Commits `change` as one step of the writer's next batch and waits.
+inline absl::Status CommitThrough(Writer& writer,
+                                  const store::ChangeSet& change) {
+  return writer.Run(
+      [&change](store::Store& tx) { return tx.Commit(change).status(); });
+}
+
+// Calls `start` with a callback and waits for its answer. Not on the
+// writer's thread.
+template <typename T>
+absl::StatusOr<T> Wait(const std::function<void(Callback<T>)>& start) {
+  absl::Notification answered;
+  absl::StatusOr<T> result = absl::UnknownError("not answered");
+  start([&](absl::StatusOr<T> r) {
+    result = std::move(r);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  return result;
+}
+
+// `CommitOnceAsync`, waiting for the answer. Not on the writer's thread.
+template <typename T>
+absl::StatusOr<T> CommitOnce(Writer& writer, store::Store& reads,
+                             Idempotency<T> idempotency, Prepare<T> prepare) {
+  return Wait<T>([&](Callback<T> done) {
+    CommitOnceAsync<T>(writer, reads, std::move(idempotency),
+                       std::move(prepare), std::move(done));
+  });
 }
 
 }  // namespace taskgate::workflow::internal

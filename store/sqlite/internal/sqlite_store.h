@@ -10,15 +10,22 @@
 // tests (tests/store/) include this header, to read the connection's
 // settings through `Pragma`.
 //
-// Thread-safe: every call takes `mu_`, which guards the connection and the
-// statements it hands out.
+// Thread-safe. Writes (`Commit`, `CommitBatch`, `AddCheckpoint`) take `mu_`,
+// which guards the writer connection. Reads borrow a connection of their
+// own from a pool (WAL lets them read the last committed state while a batch
+// writes), except inside a batch step, where the batch's thread reads the
+// writer connection to see the batch's earlier steps, and on a private
+// in-memory database, which has only the one connection.
 #ifndef TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_
 #define TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <absl/base/thread_annotations.h>
@@ -40,14 +47,20 @@ class SqliteStore final : public Store {
  public:
   // Takes `db`, already through `PrepareDatabase`, and `options`, already
   // checked by `OpenSqliteStore`.
-  SqliteStore(std::unique_ptr<Connection> db, SqliteStoreOptions options)
-      : options_(std::move(options)), db_(std::move(db)) {}
+  // `path` is where read connections are opened (never for ":memory:").
+  SqliteStore(std::unique_ptr<Connection> db, std::string path,
+              SqliteStoreOptions options)
+      : options_(std::move(options)),
+        path_(std::move(path)),
+        db_(std::move(db)) {}
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
   ~SqliteStore() override = default;
 
   // `Store`, with the contracts stated there.
   absl::StatusOr<CommitResult> Commit(const ChangeSet& change) override;
+  absl::StatusOr<BatchResult> CommitBatch(
+      std::span<const BatchStep> steps) override;
   absl::StatusOr<std::optional<StoredRequest>> FindRequest(
       const std::string& district_id, const std::string& request_id) override;
   absl::StatusOr<domain::District> GetDistrict(
@@ -117,6 +130,46 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::string> Pragma(const std::string& name);
 
  private:
+  // A connection lent to one call: the writer's (locked, or already held by
+  // the batch on this thread) or a pooled reader's. Not thread-safe; lives
+  // within the call.
+  class Lease {
+   public:
+    Lease(SqliteStore* store, Connection* conn, bool locked,
+          std::unique_ptr<Connection> pooled)
+        : store_(store),
+          conn_(conn),
+          locked_(locked),
+          pooled_(std::move(pooled)) {}
+    // Releases the lock `Writer` took: invisible to the analysis.
+    ~Lease() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection* operator->() const { return conn_; }
+    Connection& operator*() const { return *conn_; }
+
+   private:
+    SqliteStore* store_;
+    Connection* conn_;
+    bool locked_;
+    std::unique_ptr<Connection> pooled_;  // handed back to the pool
+  };
+
+  // The connection a read uses (see the class comment).
+  // Never fails: when no read connection can be opened, it lends the
+  // writer's (slower, still correct).
+  Lease Reader();
+  // The writer connection, locked unless this thread runs a batch. The
+  // lease releases the lock, which the analysis cannot follow.
+  Lease Writer() ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  bool InBatch() const {
+    return batch_thread_.load(std::memory_order_acquire) ==
+           std::this_thread::get_id();
+  }
+  // `Commit` on the batch's thread: applies `change` inside its own
+  // savepoint, within the step's.
+  absl::StatusOr<CommitResult> CommitInBatch(const ChangeSet& change);
+
   // Kept checkpoints with tree_size > `after_size`, by size, smallest first
   // or (`newest_first`) largest first, at most `limit` (0: all).
   absl::StatusOr<std::vector<audit::Checkpoint>> ReadCheckpoints(
@@ -124,10 +177,20 @@ class SqliteStore final : public Store {
       bool newest_first);
 
   const SqliteStoreOptions options_;
+  const std::string path_;
   absl::Mutex mu_;
-  // The pointer never changes; the connection behind it, and every
-  // statement it hands out, is used only under `mu_`.
+  // The writer connection. The pointer never changes; the connection behind
+  // it, and every statement it hands out, is used only under `mu_`.
   const std::unique_ptr<Connection> db_ ABSL_PT_GUARDED_BY(mu_);
+  // The thread running `CommitBatch` (holding `mu_`), or none.
+  std::atomic<std::thread::id> batch_thread_{};
+  // What the current batch's steps appended so far.
+  std::vector<AppendedEvent> batch_appended_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex pool_mu_;
+  // Idle read connections, each used by one call at a time.
+  std::vector<std::unique_ptr<Connection>> idle_readers_
+      ABSL_GUARDED_BY(pool_mu_);
 };
 
 }  // namespace taskgate::store::sqlite_internal

@@ -341,16 +341,16 @@ absl::Status WriteAck(Connection& db, const std::string& d,
                    "community ", ack.community_id, " in district ", d));
 }
 
-absl::StatusOr<std::vector<int64_t>> AppendEvents(
-    Connection& db, const std::string& d,
-    const std::vector<domain::AuditEvent>& events) {
+absl::Status AppendEvents(Connection& db, const std::string& d,
+                          const std::vector<domain::AuditEvent>& events,
+                          CommitResult& result) {
   TASKGATE_ASSIGN_OR_RETURN(int64_t seq,
                             db.ReadInt("SELECT COALESCE(MAX(seq), 0) FROM "
                                        "audit_events WHERE district_id = ?",
                                        {d}, "read last seq"));
 
-  std::vector<int64_t> seqs;
-  seqs.reserve(events.size());
+  result.seqs.reserve(events.size());
+  result.leaf_hashes.reserve(events.size());
   for (const domain::AuditEvent& original : events) {
     domain::AuditEvent event = original;
     event.seq = ++seq;
@@ -383,9 +383,10 @@ absl::StatusOr<std::vector<int64_t>> AppendEvents(
                      {d, event.seq, community_id}));
       TASKGATE_RETURN_IF_ERROR(link.Run("append audit event communities"));
     }
-    seqs.push_back(event.seq);
+    result.seqs.push_back(event.seq);
+    result.leaf_hashes.push_back(leaf);
   }
-  return seqs;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -482,7 +483,7 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   TASKGATE_RETURN_IF_ERROR(RunFaultHook(hook, "after_change"));
 
   CommitResult result;
-  TASKGATE_ASSIGN_OR_RETURN(result.seqs, AppendEvents(db, d, change.events));
+  TASKGATE_RETURN_IF_ERROR(AppendEvents(db, d, change.events, result));
   return result;
 }
 

@@ -161,8 +161,12 @@ class AuditReader final {
   absl::StatusOr<ExportPlan> PlanExport(const domain::Principal& principal,
                                         const ExportRequest& request);
 
-  // The inspector's statistics for [from, until) (SPEC §7), from the
-  // events, tasks and communities as stored. INVALID_ARGUMENT naming
+  // The inspector's statistics for [from, until) (SPEC §7): the result of
+  // `ComputeStatistics` over the whole log, read from only what the period
+  // touches (its task events; the tasks they concern and those that may
+  // count in its months' loads, with their earlier events; the
+  // communities), so a call costs the same at any size of the log.
+  // INVALID_ARGUMENT naming
   // start_time/end_time when either is missing. Recorded as audit.stats
   // for auditors and admins.
   absl::StatusOr<Statistics> GetStatistics(const domain::Principal& principal,

@@ -56,10 +56,7 @@ int32_t NearestRankP90(const std::vector<int32_t>& sorted) {
 
 }  // namespace
 
-absl::StatusOr<Statistics> ComputeStatistics(
-    const StatisticsQuery& query, const std::vector<domain::AuditEvent>& events,
-    const std::vector<domain::Task>& tasks,
-    const std::vector<domain::Community>& communities) {
+absl::StatusOr<PeriodMonths> MonthsOfPeriod(const StatisticsQuery& query) {
   const absl::TimeZone tz = query.time_zone;
   if (query.from == absl::InfinitePast() ||
       query.from == absl::InfiniteFuture()) {
@@ -85,8 +82,18 @@ absl::StatusOr<Statistics> ComputeStatistics(
         absl::StrCat("the period touches ", month_count,
                      " months; ask for at most ", kMaxStatisticsMonths));
   }
+  return PeriodMonths{first_month, last_month};
+}
+
+absl::StatusOr<Statistics> ComputeStatistics(
+    const StatisticsQuery& query, const std::vector<domain::AuditEvent>& events,
+    const std::vector<domain::Task>& tasks,
+    const std::vector<domain::Community>& communities) {
+  const absl::TimeZone tz = query.time_zone;
+  absl::StatusOr<PeriodMonths> period = MonthsOfPeriod(query);
+  if (!period.ok()) return period.status();
   std::vector<absl::CivilMonth> months;
-  for (absl::CivilMonth m = first_month; m <= last_month; ++m) {
+  for (absl::CivilMonth m = period->first; m <= period->last; ++m) {
     months.push_back(m);
   }
 

@@ -50,10 +50,18 @@
 //   list), `hours_per_community_month` × the number of the task's
 //   `resolved_communities`, summed by the calendar month of the rejection.
 //
-// Events are taken in log order (`seq`; equal seqs keep their input order)
-// and should be the district's whole log, or at least reach back to the
-// submissions and admissions that the period's decisions and loads depend
-// on. Task and community figures are their current records.
+// Events are taken in log order (`seq`; equal seqs keep their input order).
+// Task and community figures are their current records. The result depends
+// on no more than this, so it may be all that is given (`AuditReader` reads
+// just that, and equals the whole log's result):
+// - every task event in [from, until);
+// - for each task with such an event, and each task whose dates touch the
+//   period's months and that was ever in a workload, its record and all its
+//   own events before `until` (the submission a decision is measured from,
+//   the stays a load counts).
+// Any other task's events and records change nothing. The figures are those
+// of the log as it stood at `until`, so callers give no event at or after
+// it (a later exit from a workload would shorten a stay).
 #ifndef TASKGATE_WORKFLOW_STATISTICS_H_
 #define TASKGATE_WORKFLOW_STATISTICS_H_
 
@@ -129,7 +137,16 @@ struct Statistics {
   // period are left out even in its first and last month.
   std::vector<BurdenMonth> burden;
   double burden_total_hours = 0;
+  bool operator==(const Statistics&) const = default;
 };
+
+// The first and last calendar month (in `query.time_zone`) that the period
+// touches. Errors as `ComputeStatistics`.
+struct PeriodMonths {
+  absl::CivilMonth first;
+  absl::CivilMonth last;
+};
+absl::StatusOr<PeriodMonths> MonthsOfPeriod(const StatisticsQuery& query);
 
 // Computes the statistics of `query`'s period. INVALID_ARGUMENT when `from`
 // or `until` is not finite, `until` is not after `from`, or the period

@@ -1,8 +1,10 @@
-// The audit log's side of `SqliteStore`: listing events, leaf hashes and
-// raw rows, and the signed checkpoints kept beside the log. Appending events
-// is part of `Commit` (internal/writes.cc).
+// The audit log's side of `SqliteStore`: listing events (by filter, or the
+// histories of several entities), leaf hashes and raw rows, and the signed
+// checkpoints kept beside the log. Appending events is part of `Commit`
+// (internal/writes.cc).
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,40 @@
 #include "store/store.h"
 
 namespace taskgate::store::sqlite_internal {
+namespace {
+
+// Reads every `(seq, canonical, leaf_hash)` row of `stmt` as a stored event
+// of `district_id`: DATA_LOSS when a row cannot be decoded or its leaf hash
+// has the wrong size.
+absl::StatusOr<std::vector<StoredEvent>> ReadStoredEvents(
+    Statement& stmt, const std::string& district_id) {
+  std::vector<StoredEvent> events;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list events"));
+    if (!row) break;
+    const std::string what =
+        absl::StrCat("audit event ", stmt.Int(0), " of district ", district_id);
+    StoredEvent stored;
+    stored.seq = stmt.Int(0);
+    stored.canonical = stmt.Bytes(1);
+    // Returned exactly as hashed: the event is what `canonical` says, so a
+    // verifier recomputing the leaf checks the very value it was given.
+    TASKGATE_ASSIGN_OR_RETURN(
+        stored.event, Decoded(audit::DecodeAuditEvent(stored.canonical), what));
+    const std::string leaf = stmt.Bytes(2);
+    if (leaf.size() != stored.leaf_hash.size()) {
+      return absl::DataLossError(absl::StrCat(
+          "stored ", what, " has a leaf hash of ", leaf.size(),
+          " bytes; the database may be damaged: verify it and restore from "
+          "a backup"));
+    }
+    std::copy(leaf.begin(), leaf.end(), stored.leaf_hash.begin());
+    events.push_back(std::move(stored));
+  }
+  return events;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
     const EventQuery& query) {
@@ -58,30 +94,23 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
   Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
                             db->Prepare(select.sql(), select.params()));
-  std::vector<StoredEvent> events;
-  while (true) {
-    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list events"));
-    if (!row) break;
-    const std::string what = absl::StrCat("audit event ", stmt.Int(0),
-                                          " of district ", query.district_id);
-    StoredEvent stored;
-    stored.seq = stmt.Int(0);
-    stored.canonical = stmt.Bytes(1);
-    // Returned exactly as hashed: the event is what `canonical` says, so a
-    // verifier recomputing the leaf checks the very value it was given.
-    TASKGATE_ASSIGN_OR_RETURN(
-        stored.event, Decoded(audit::DecodeAuditEvent(stored.canonical), what));
-    const std::string leaf = stmt.Bytes(2);
-    if (leaf.size() != stored.leaf_hash.size()) {
-      return absl::DataLossError(absl::StrCat(
-          "stored ", what, " has a leaf hash of ", leaf.size(),
-          " bytes; the database may be damaged: verify it and restore from "
-          "a backup"));
-    }
-    std::copy(leaf.begin(), leaf.end(), stored.leaf_hash.begin());
-    events.push_back(std::move(stored));
-  }
-  return events;
+  return ReadStoredEvents(stmt, query.district_id);
+}
+
+absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEntityEvents(
+    const std::string& district_id, const std::string& entity_type,
+    const std::vector<std::string>& entity_ids,
+    std::optional<absl::Time> until) {
+  if (entity_ids.empty()) return std::vector<StoredEvent>();
+  const std::string ids = JsonStringArray(entity_ids);
+  const int64_t before = until.has_value()
+                             ? CeilMicros(*until)
+                             : std::numeric_limits<int64_t>::max();
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare(kEntityEventsSql, {district_id, entity_type, ids, before}));
+  return ReadStoredEvents(stmt, district_id);
 }
 
 absl::StatusOr<int64_t> SqliteStore::EventCount(

@@ -258,6 +258,78 @@ BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 )sql";
 }
 
+// Migration 4: rule inputs and statistics that cost what a task or a period
+// touches, not what the district ever held.
+// - task_communities carries each task's state, kept equal to it (the rows
+//   are rewritten with the task), so that "the tasks in force in community
+//   c" is one index range instead of every task of the community, or of the
+//   district, ever.
+// - tasks get an index on (department, item, state) for R-DUPLICATE's
+//   department + item list.
+// - task_months lists, per task, the calendar months its start..end dates
+//   touch (month = year * 12 + month - 1), with its state, so that "tasks in
+//   these states whose dates touch these months" is an index range. A task
+//   whose dates touch more than 36 months, or are reversed or unreadable,
+//   gets one row of month 0 instead, which every such read includes: rows
+//   stay few per task whatever its dates, and the readers still check the
+//   dates themselves (internal/queries.h, `TaskMonthBuckets`).
+// Existing rows are filled in place from the tasks table.
+std::string RuleInputsSchema() {
+  return R"sql(
+ALTER TABLE task_communities ADD COLUMN state TEXT NOT NULL DEFAULT '';
+UPDATE task_communities SET state = (
+  SELECT t.state FROM tasks AS t
+  WHERE t.district_id = task_communities.district_id
+    AND t.id = task_communities.task_id);
+DROP INDEX task_communities_by_community;
+CREATE INDEX task_communities_by_community_state
+  ON task_communities (district_id, community_id, state, task_id);
+
+CREATE INDEX tasks_by_department_item_state
+  ON tasks (district_id, department_id, item_code, state);
+
+CREATE TABLE task_months (
+  district_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  month INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (district_id, task_id, month),
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id)
+) STRICT;
+CREATE INDEX task_months_by_state_month
+  ON task_months (district_id, state, month, task_id);
+
+INSERT INTO task_months (district_id, task_id, month, state)
+WITH RECURSIVE
+  dated AS (
+    SELECT district_id, id, state,
+      CASE WHEN start_date GLOB
+          '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        THEN CAST(substr(start_date, 1, 4) AS INTEGER) * 12
+             + CAST(substr(start_date, 6, 2) AS INTEGER) - 1 END AS first,
+      CASE WHEN end_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        THEN CAST(substr(end_date, 1, 4) AS INTEGER) * 12
+             + CAST(substr(end_date, 6, 2) AS INTEGER) - 1 END AS last,
+      start_date <= end_date AS ordered
+    FROM tasks),
+  spans AS (
+    SELECT district_id, id, state,
+      CASE WHEN first >= 12 AND last >= first AND last - first < 36
+                AND ordered
+        THEN first ELSE 0 END AS first,
+      CASE WHEN first >= 12 AND last >= first AND last - first < 36
+                AND ordered
+        THEN last ELSE 0 END AS last
+    FROM dated),
+  months (district_id, id, state, month, last) AS (
+    SELECT district_id, id, state, first, last FROM spans
+    UNION ALL
+    SELECT district_id, id, state, month + 1, last FROM months
+    WHERE month < last)
+SELECT district_id, id, month, state FROM months;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -267,6 +339,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {2, "principals, credentials, community workload, complaints",
            PeopleSchema()},
           {3, "signed checkpoints", CheckpointSchema()},
+          {4, "indexed rule inputs and task months", RuleInputsSchema()},
       };
   return *kMigrations;
 }

@@ -1,7 +1,10 @@
 // The entity reads of `SqliteStore`: stored requests, districts, catalog
-// versions, communities, tasks, decisions, principals, credentials,
-// complaints, funding reports and acknowledgements.
+// versions, communities, tasks (by filter, by ids, by dates), decisions,
+// principals, credentials, complaints, funding reports and
+// acknowledgements.
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +15,7 @@
 #include <absl/status/statusor.h>
 #include <absl/strings/str_cat.h>
 #include <absl/synchronization/mutex.h>
+#include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
 #include "common/status_macros.h"
@@ -144,27 +148,11 @@ absl::StatusOr<domain::Task> SqliteStore::GetTask(
 absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasks(
     const TaskQuery& query) {
   TASKGATE_RETURN_IF_ERROR(CheckLimit(query.limit));
-  FilterQuery select("SELECT id, body FROM tasks", query.district_id);
-  select.Equal("department_id", query.department_id);
-  std::vector<std::string> states;
-  states.reserve(query.states.size());
-  for (domain::TaskState state : query.states) {
-    states.emplace_back(domain::TaskStateName(state));
-  }
-  select.In("state", std::move(states));
-  select.Equal("item_code", query.item_code);
-  if (!query.community_id.empty()) {
-    select.Where(
-        "id IN (SELECT task_id FROM task_communities "
-        "WHERE district_id = ? AND community_id = ?)",
-        {query.district_id, query.community_id});
-  }
-  if (!query.after_id.empty()) select.Where("id > ?", {query.after_id});
-  select.Append(" ORDER BY id LIMIT ?", {NoLimit(query.limit)});
+  const std::unique_ptr<FilterQuery> select = TaskListQuery(query);
 
   Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,
-                            db->Prepare(select.sql(), select.params()));
+                            db->Prepare(select->sql(), select->params()));
   return ReadBodies<domain::Task>(stmt, &domain::TaskFromJson, "list tasks",
                                   "task");
 }
@@ -326,6 +314,61 @@ absl::StatusOr<std::vector<domain::AssignmentAck>> SqliteStore::ListAcks(
   return ReadBodies<domain::AssignmentAck>(stmt, &domain::AssignmentAckFromJson,
                                            "list acknowledgement of task",
                                            "acknowledgement of task");
+}
+
+absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksById(
+    const std::string& district_id, const std::vector<std::string>& task_ids) {
+  if (task_ids.empty()) return std::vector<domain::Task>();
+  const std::string ids = JsonStringArray(task_ids);
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT id, body FROM tasks WHERE district_id = ? AND id IN "
+                   "(SELECT value FROM json_each(?)) ORDER BY +id",
+                   {district_id, ids}));
+  return ReadBodies<domain::Task>(stmt, &domain::TaskFromJson, "list tasks",
+                                  "task");
+}
+
+absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksByDates(
+    const std::string& district_id, absl::CivilDay first_day,
+    absl::CivilDay last_day, const std::vector<domain::TaskState>& states) {
+  if (last_day < first_day) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("last_day ", domain::FormatCivilDay(last_day),
+                     " is before first_day ", domain::FormatCivilDay(first_day),
+                     "; give the range's first day, then its last"));
+  }
+  if (states.empty()) {
+    return absl::InvalidArgumentError(
+        "states is empty; name the task states to list");
+  }
+  std::vector<std::string> state_names;
+  state_names.reserve(states.size());
+  for (domain::TaskState state : states) {
+    state_names.emplace_back(domain::TaskStateName(state));
+  }
+  const std::string state_list = JsonStringArray(state_names);
+  std::vector<domain::Task> tasks;
+  {
+    Lease db = Reader();
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db->Prepare(
+            kTasksByDatesSql,
+            {district_id, state_list, MonthNumber(absl::CivilMonth(first_day)),
+             MonthNumber(absl::CivilMonth(last_day)), kAnyMonthBucket}));
+    TASKGATE_ASSIGN_OR_RETURN(
+        tasks, ReadBodies<domain::Task>(stmt, &domain::TaskFromJson,
+                                        "list tasks by dates", "task"));
+  }
+  // The buckets hold at least the tasks asked for; the tasks themselves say
+  // exactly which they are.
+  std::erase_if(tasks, [&](const domain::Task& t) {
+    return t.spec.start_date > last_day || t.spec.end_date < first_day ||
+           std::find(states.begin(), states.end(), t.state) == states.end();
+  });
+  return tasks;
 }
 
 }  // namespace taskgate::store::sqlite_internal

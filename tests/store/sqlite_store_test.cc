@@ -312,11 +312,11 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "catalog_versions,checkpoints,communities,complaints,credentials,"
             "decisions,"
             "districts,funding_reports,principals,requests,task_communities,"
-            "tasks");
+            "task_months,tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsThree) {
-  EXPECT_EQ(SqliteSchemaVersion(), 3);
+TEST(SqliteStoreTest, SchemaVersionIsFour) {
+  EXPECT_EQ(SqliteSchemaVersion(), 4);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {

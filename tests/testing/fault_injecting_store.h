@@ -18,6 +18,7 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 #include <absl/synchronization/mutex.h>
+#include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
 #include "audit/merkle.h"
@@ -214,6 +215,24 @@ class FaultInjectingStore final : public store::Store {
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override {
     return wrapped_.ListAcks(district_id, task_id, community_id);
+  }
+  absl::StatusOr<std::vector<domain::Task>> ListTasksById(
+      const std::string& district_id,
+      const std::vector<std::string>& task_ids) override {
+    return wrapped_.ListTasksById(district_id, task_ids);
+  }
+  absl::StatusOr<std::vector<domain::Task>> ListTasksByDates(
+      const std::string& district_id, absl::CivilDay first_day,
+      absl::CivilDay last_day,
+      const std::vector<domain::TaskState>& states) override {
+    return wrapped_.ListTasksByDates(district_id, first_day, last_day, states);
+  }
+  absl::StatusOr<std::vector<store::StoredEvent>> ListEntityEvents(
+      const std::string& district_id, const std::string& entity_type,
+      const std::vector<std::string>& entity_ids,
+      std::optional<absl::Time> until) override {
+    return wrapped_.ListEntityEvents(district_id, entity_type, entity_ids,
+                                     until);
   }
 
  private:

@@ -1,6 +1,7 @@
 #include "store/sqlite/internal/queries.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,8 +9,12 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <absl/time/civil_time.h>
 
+#include "domain/types.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/store.h"
 
 namespace taskgate::store::sqlite_internal {
 
@@ -20,8 +25,9 @@ absl::Status CheckLimit(int32_t limit) {
 }
 
 FilterQuery::FilterQuery(std::string_view select,
-                         const std::string& district_id)
-    : sql_(absl::StrCat(Sv(select), " WHERE district_id = ?")),
+                         const std::string& district_id,
+                         std::string_view district_column)
+    : sql_(absl::StrCat(Sv(select), " WHERE ", Sv(district_column), " = ?")),
       params_({district_id}) {}
 
 void FilterQuery::Equal(std::string_view column, const std::string& value) {
@@ -48,6 +54,88 @@ void FilterQuery::Where(std::string_view term, std::vector<Param> params) {
 void FilterQuery::Append(std::string_view tail, std::vector<Param> params) {
   absl::StrAppend(&sql_, Sv(tail));
   for (Param& param : params) params_.push_back(std::move(param));
+}
+
+std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query) {
+  std::vector<std::string> states;
+  states.reserve(query.states.size());
+  for (domain::TaskState state : query.states) {
+    states.emplace_back(domain::TaskStateName(state));
+  }
+  if (!query.community_id.empty()) {
+    auto select = std::make_unique<FilterQuery>(
+        "SELECT t.id, t.body FROM task_communities AS c CROSS JOIN tasks AS t "
+        "ON t.district_id = c.district_id AND t.id = c.task_id",
+        query.district_id, "c.district_id");
+    select->Equal("c.community_id", query.community_id);
+    // The rows carry the task's state, so the index stops at the states
+    // asked for; the task's own column is checked as well, for certainty.
+    select->In("c.state", states);
+    select->In("t.state", std::move(states));
+    select->Equal("t.department_id", query.department_id);
+    select->Equal("t.item_code", query.item_code);
+    if (!query.after_id.empty()) {
+      select->Where("+c.task_id > ?", {query.after_id});
+    }
+    select->Append(" ORDER BY +c.task_id LIMIT ?", {NoLimit(query.limit)});
+    return select;
+  }
+  auto select = std::make_unique<FilterQuery>("SELECT id, body FROM tasks",
+                                              query.district_id);
+  select->Equal("department_id", query.department_id);
+  select->In("state", std::move(states));
+  select->Equal("item_code", query.item_code);
+  // With department and item, tasks_by_department_item_state finds the rows;
+  // otherwise the primary key's order serves pages of broad lists.
+  const bool by_item = !query.department_id.empty() && !query.item_code.empty();
+  if (!query.after_id.empty()) {
+    select->Where(by_item ? "+id > ?" : "id > ?", {query.after_id});
+  }
+  select->Append(by_item ? " ORDER BY +id LIMIT ?" : " ORDER BY id LIMIT ?",
+                 {NoLimit(query.limit)});
+  return select;
+}
+
+int64_t MonthNumber(absl::CivilMonth month) {
+  return static_cast<int64_t>(month.year()) * 12 + month.month() - 1;
+}
+
+std::vector<int64_t> TaskMonthBuckets(absl::CivilDay start,
+                                      absl::CivilDay end) {
+  const auto in_years = [](absl::CivilDay d) {
+    return d.year() >= 1 && d.year() <= 9999;
+  };
+  if (!in_years(start) || !in_years(end) || end < start) {
+    return {kAnyMonthBucket};
+  }
+  const int64_t first = MonthNumber(absl::CivilMonth(start));
+  const int64_t last = MonthNumber(absl::CivilMonth(end));
+  if (last - first + 1 > kMaxMonthBuckets) return {kAnyMonthBucket};
+  std::vector<int64_t> months;
+  for (int64_t m = first; m <= last; ++m) months.push_back(m);
+  return months;
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (const char c : values[i]) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (byte < 0x20) {
+        absl::StrAppendFormat(&out, "\\u%04x", byte);
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
 }
 
 }  // namespace taskgate::store::sqlite_internal

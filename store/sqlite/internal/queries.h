@@ -1,5 +1,7 @@
 // What the SQLite store's readers share: decoding stored JSON bodies, one
-// district's SELECT with optional filter terms, and limits.
+// district's SELECT with optional filter terms, limits, the SELECT behind
+// `Store::ListTasks`, and the month buckets of `task_months` (which the
+// writes fill and the date reads search).
 //
 // Most tables keep a row's full JSON body beside the columns queries need;
 // readers select `(name, body)` pairs, where the name (an id, or whatever
@@ -13,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +25,11 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 #include <absl/strings/str_cat.h>
+#include <absl/time/civil_time.h>
 
 #include "common/status_macros.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/store.h"
 
 namespace taskgate::store::sqlite_internal {
 
@@ -88,9 +93,11 @@ absl::StatusOr<std::optional<T>> ReadFirstBody(Statement& stmt,
 // must outlive the statement prepared from `sql()` and `params()`.
 class FilterQuery {
  public:
-  // "<select> WHERE district_id = ?", e.g. `select` "SELECT id, body FROM
-  // tasks".
-  FilterQuery(std::string_view select, const std::string& district_id);
+  // "<select> WHERE <district_column> = ?", e.g. `select` "SELECT id, body
+  // FROM tasks". A join names the table whose district column to use, e.g.
+  // "c.district_id".
+  FilterQuery(std::string_view select, const std::string& district_id,
+              std::string_view district_column = "district_id");
   FilterQuery(const FilterQuery&) = delete;
   FilterQuery& operator=(const FilterQuery&) = delete;
 
@@ -114,6 +121,67 @@ class FilterQuery {
   std::vector<Param> params_;
   std::deque<std::string> owned_;  // values of `In`; a deque never moves them
 };
+
+// The SELECT of `(id, body)` rows behind `Store::ListTasks`, in id order.
+// It views the strings of `query`, which must outlive it. Exposed so that
+// the store's tests can read its query plan.
+//
+// The shape is chosen so that SQLite cannot prefer the primary key only to
+// return rows in id order (it does, with no statistics to tell it better):
+// a list for a community is driven by that community's rows of
+// task_communities (state included), a department + item list by
+// tasks_by_department_item_state; both sort their few rows afterwards
+// (`ORDER BY +id` keeps an index from being chosen for the order alone).
+std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query);
+
+// A calendar month as task_months numbers it: year * 12 + month - 1.
+int64_t MonthNumber(absl::CivilMonth month);
+
+// The task_months bucket of a task whose dates are too long or odd to list
+// month by month; every date read includes it.
+inline constexpr int64_t kAnyMonthBucket = 0;
+
+// A task gets one task_months row per month at most this many months.
+inline constexpr int64_t kMaxMonthBuckets = 36;
+
+// The task_months buckets of a task dated `start`..`end`: each month the
+// dates touch when they are in order, in years 1..9999 and touch at most
+// `kMaxMonthBuckets` months; else just `kAnyMonthBucket`. Readers check the
+// dates themselves, so a bucket only needs to include every task whose
+// dates touch its month.
+std::vector<int64_t> TaskMonthBuckets(absl::CivilDay start, absl::CivilDay end);
+
+// The SELECT of `(id, body)` rows behind `Store::ListTasksByDates`, in id
+// order: the tasks with a task_months row in one of the states ?2 (a JSON
+// array, `JsonStringArray`) for a month in ?3..?4 or for ?5
+// (`kAnyMonthBucket`), of district ?1. It returns at least the tasks whose
+// dates touch those months; the caller checks dates and states on the
+// decoded tasks. Exposed so that the store's tests can read its plan.
+inline constexpr char kTasksByDatesSql[] =
+    "SELECT id, body FROM tasks WHERE district_id = ?1 AND id IN ("
+    "SELECT task_id FROM task_months WHERE district_id = ?1 AND state IN "
+    "(SELECT value FROM json_each(?2)) AND month BETWEEN ?3 AND ?4 "
+    // An OR of the two bucket terms would become one range over every
+    // month of the states; two ranges joined by UNION ALL stay two.
+    "UNION ALL "
+    "SELECT task_id FROM task_months WHERE district_id = ?1 AND state IN "
+    "(SELECT value FROM json_each(?2)) AND month = ?5"
+    ") ORDER BY +id";
+
+// The SELECT of `(seq, canonical, leaf_hash)` rows behind
+// `Store::ListEntityEvents`, in seq order: the events of district ?1 about
+// the entities of type ?2 named in ?3 (a JSON array) with time before ?4.
+// `+time` and `+seq` keep SQLite to each entity's run of
+// audit_events_by_entity: a bound on time alone covers most of the log, and
+// the primary key would only serve the order. Exposed for the store's tests.
+inline constexpr char kEntityEventsSql[] =
+    "SELECT seq, canonical, leaf_hash FROM audit_events WHERE district_id = ?1 "
+    "AND entity_type = ?2 AND entity_id IN (SELECT value FROM json_each(?3)) "
+    "AND +time < ?4 ORDER BY +seq";
+
+// `values` as a JSON array of strings, for `IN (SELECT value FROM
+// json_each(?))`: one statement text whatever the number of values.
+std::string JsonStringArray(const std::vector<std::string>& values);
 
 }  // namespace taskgate::store::sqlite_internal
 

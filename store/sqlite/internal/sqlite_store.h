@@ -32,6 +32,7 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 #include <absl/synchronization/mutex.h>
+#include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
 #include "audit/checkpoint.h"
@@ -121,6 +122,17 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override;
+  absl::StatusOr<std::vector<domain::Task>> ListTasksById(
+      const std::string& district_id,
+      const std::vector<std::string>& task_ids) override;
+  absl::StatusOr<std::vector<domain::Task>> ListTasksByDates(
+      const std::string& district_id, absl::CivilDay first_day,
+      absl::CivilDay last_day,
+      const std::vector<domain::TaskState>& states) override;
+  absl::StatusOr<std::vector<StoredEvent>> ListEntityEvents(
+      const std::string& district_id, const std::string& entity_type,
+      const std::vector<std::string>& entity_ids,
+      std::optional<absl::Time> until) override;
 
   // Returns the value of `PRAGMA name` on this store's connection, for the
   // store's tests (`synchronous`, `foreign_keys` and `busy_timeout` are

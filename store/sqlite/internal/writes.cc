@@ -17,6 +17,7 @@
 #include "domain/codec.h"
 #include "domain/types.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/queries.h"
 #include "store/store.h"
 
 namespace taskgate::store::sqlite_internal {
@@ -158,20 +159,38 @@ absl::Status WriteTask(Connection& db, const std::string& d,
         {t.department_id, state, t.version, item_code, start, end, timer_at,
          FloorMicros(t.created_at), FloorMicros(t.updated_at), body, d, t.id,
          write.expected_version}));
+    // The side rows carry the task's state and dates, so they are written
+    // afresh with every version of the task.
     TASKGATE_ASSIGN_OR_RETURN(
         Statement clear,
         db.Prepare("DELETE FROM task_communities WHERE district_id = ? AND "
                    "task_id = ?",
                    {d, t.id}));
     TASKGATE_RETURN_IF_ERROR(clear.Run("clear task communities"));
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement clear_months,
+        db.Prepare(
+            "DELETE FROM task_months WHERE district_id = ? AND task_id = ?",
+            {d, t.id}));
+    TASKGATE_RETURN_IF_ERROR(clear_months.Run("clear task months"));
   }
   for (const std::string& community_id : t.resolved_communities) {
     TASKGATE_ASSIGN_OR_RETURN(
         Statement stmt,
         db.Prepare("INSERT INTO task_communities (district_id, task_id, "
-                   "community_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                   {d, t.id, community_id}));
+                   "community_id, state) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT DO NOTHING",
+                   {d, t.id, community_id, state}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("write task communities"));
+  }
+  for (const int64_t month :
+       TaskMonthBuckets(t.spec.start_date, t.spec.end_date)) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db.Prepare("INSERT INTO task_months (district_id, task_id, month, "
+                   "state) VALUES (?, ?, ?, ?)",
+                   {d, t.id, month, state}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("write task months"));
   }
   return absl::OkStatus();
 }

@@ -22,20 +22,12 @@
 namespace taskgate::workflow {
 namespace {
 
+using internal::FindingsSummary;
 using internal::MakeDecision;
 using internal::Str;
 using internal::TaskEvent;
 using internal::Touch;
 using internal::WriteOf;
-
-std::string FindingsSummary(const std::vector<domain::Finding>& findings) {
-  std::vector<std::string> parts;
-  for (const domain::Finding& f : findings) {
-    parts.push_back(
-        absl::StrCat(f.rule_id, ":", Str(domain::SeverityName(f.severity))));
-  }
-  return absl::StrJoin(parts, ",");
-}
 
 bool HasBlock(const std::vector<domain::Finding>& findings) {
   return std::any_of(findings.begin(), findings.end(),
@@ -46,17 +38,16 @@ bool HasBlock(const std::vector<domain::Finding>& findings) {
 
 }  // namespace
 
-Submission::Submission(store::Store& store, const Clock& clock,
-                       EngineOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+Submission::Submission(const Clock& clock, EngineOptions options)
+    : clock_(clock), options_(std::move(options)) {}
 
 absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
-    const domain::Task& task) const {
+    store::Store& store, const domain::Task& task) const {
   const std::string& district = options_.district_id;
   RuleInputs in;
   std::vector<FieldViolation> violations;
   absl::StatusOr<domain::CatalogVersion> catalog =
-      store_.GetCatalog(district, 0);
+      store.GetCatalog(district, 0);
   if (absl::IsNotFound(catalog.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no catalog (准入清单) has been published in district ", district,
@@ -83,7 +74,7 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
   std::map<std::string, domain::Community> communities;
   for (size_t i = 0; i < task.spec.target_communities.size(); ++i) {
     const std::string& id = task.spec.target_communities[i];
-    absl::StatusOr<domain::Community> c = store_.GetCommunity(district, id);
+    absl::StatusOr<domain::Community> c = store.GetCommunity(district, id);
     if (absl::IsNotFound(c.status())) {
       violations.push_back(
           {absl::StrCat("task.target_communities[", i, "]"),
@@ -97,7 +88,7 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
   for (size_t i = 0; i < task.spec.target_streets.size(); ++i) {
     const std::string& street = task.spec.target_streets[i];
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> of_street,
-                              store_.ListCommunities(district, street));
+                              store.ListCommunities(district, street));
     if (of_street.empty()) {
       violations.push_back(
           {absl::StrCat("task.target_streets[", i, "]"),
@@ -109,8 +100,15 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   for (auto& [id, c] : communities) in.targets.push_back(std::move(c));
+  TASKGATE_RETURN_IF_ERROR(LoadOtherTasks(store, task, in));
+  return in;
+}
 
-  // What already counts in those communities' workloads.
+absl::Status Submission::LoadOtherTasks(store::Store& store,
+                                        const domain::Task& task,
+                                        RuleInputs& in) const {
+  const std::string& district = options_.district_id;
+  // What already counts in the targets' workloads.
   std::map<std::string, domain::Task> in_force;
   for (const domain::Community& c : in.targets) {
     store::TaskQuery q;
@@ -118,26 +116,48 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
     q.community_id = c.id;
     q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
-                              store_.ListTasks(q));
+                              store.ListTasks(q));
     for (domain::Task& t : found) {
       if (t.id != task.id) in_force.emplace(t.id, std::move(t));
     }
   }
+  in.workload.clear();
   for (auto& [id, t] : in_force) in.workload.push_back(std::move(t));
+  in.department_tasks.clear();
   if (!task.spec.item_code.empty()) {
     store::TaskQuery q;
     q.district_id = district;
     q.department_id = task.department_id;
     q.item_code = task.spec.item_code;
-    TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store_.ListTasks(q));
+    TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store.ListTasks(q));
     std::erase_if(in.department_tasks,
                   [&](const domain::Task& t) { return t.id == task.id; });
   }
-  return in;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<domain::Finding>> Submission::Recheck(
+    store::Store& store, const domain::Task& task) const {
+  RuleInputs in;
+  // The communities resolved at submit: the ones the task will count in
+  // once approved. A street's later communities are not among them.
+  for (const std::string& id : task.resolved_communities) {
+    TASKGATE_ASSIGN_OR_RETURN(domain::Community c,
+                              store.GetCommunity(options_.district_id, id));
+    in.targets.push_back(std::move(c));
+  }
+  TASKGATE_RETURN_IF_ERROR(LoadOtherTasks(store, task, in));
+  const absl::CivilDay today =
+      absl::ToCivilDay(clock_.Now(), options_.time_zone);
+  // `in.catalog` stays empty: these rules do not read it.
+  const RuleInput input{task,          in.catalog,          in.targets,
+                        in.workload,   in.department_tasks, today,
+                        options_.rules};
+  return EvaluateRulesOnOtherTasks(input);
 }
 
 absl::StatusOr<domain::Task> Submission::Submit(
-    const domain::Principal& principal, domain::Task task,
+    store::Store& store, const domain::Principal& principal, domain::Task task,
     const std::string& request_id, const std::string& reason,
     store::ChangeSet& change) const {
   const std::string& district = options_.district_id;
@@ -145,7 +165,7 @@ absl::StatusOr<domain::Task> Submission::Submit(
       !violations.empty()) {
     return InvalidArgumentWithViolations(violations);
   }
-  TASKGATE_ASSIGN_OR_RETURN(RuleInputs in, LoadRuleInputs(task));
+  TASKGATE_ASSIGN_OR_RETURN(RuleInputs in, LoadRuleInputs(store, task));
   task.resolved_communities.clear();
   for (const domain::Community& c : in.targets) {
     task.resolved_communities.push_back(c.id);

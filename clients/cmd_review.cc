@@ -24,8 +24,19 @@ struct DecideFlags : TaskActionFlags {
   bool emergency_unjustified = false;
 };
 
-// Reads the task and checks that every WARN finding is acknowledged; an
-// exit code when it cannot go on, else -1 with the acknowledgements set.
+// The rules the server runs again at every approval (SPEC §4.1): their
+// stored findings may have gone, and new ones may have come, by then.
+bool RecheckedAtApproval(const std::string& rule_id) {
+  return rule_id == "R-CAPACITY" || rule_id == "R-CONTROLLED" ||
+         rule_id == "R-DUPLICATE";
+}
+
+// Reads the task and checks that every WARN finding it shows is
+// acknowledged; an exit code when it cannot go on, else -1 with the
+// acknowledgements set. The rules re-checked at approval may find more than
+// the task shows, which the server names: those may be acknowledged here
+// whether or not the task shows them. (One the task shows may also have
+// gone by then; acknowledging it anyway does no harm.)
 int PrepareApprove(Context& ctx, const DecideFlags& f,
                    v1::TaskActionRequest* r) {
   std::map<std::string, std::string> acks;
@@ -60,7 +71,7 @@ int PrepareApprove(Context& ctx, const DecideFlags& f,
         absl::StrJoin(missing, ", "), "; approve with", hint));
   }
   for (const auto& [rule, reason] : acks) {
-    if (warned.count(rule) == 0) {
+    if (warned.count(rule) == 0 && !RecheckedAtApproval(rule)) {
       return ctx.Usage(absl::StrCat("--ack ", rule, ": task ", f.task_id,
                                     " has no WARN finding ", rule));
     }

@@ -125,7 +125,7 @@ Json EnumMapToJson(const std::map<Enum, V>& values) {
 }
 
 Json FindingToJson(const Finding& f) {
-  return Json{
+  Json out{
       {"rule_id", f.rule_id},
       {"severity", EnumToJson(f.severity)},
       {"fields", f.fields},
@@ -134,6 +134,9 @@ Json FindingToJson(const Finding& f) {
       {"related_task_id", f.related_task_id},
       {"catalog_item_code", f.catalog_item_code},
   };
+  // Only R-CONTROLLED has one; other findings keep their stored form.
+  if (!f.controlled_type.empty()) out["controlled_type"] = f.controlled_type;
+  return out;
 }
 
 Json SpecToJson(const TaskSpec& s) {
@@ -403,6 +406,8 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
       Member(c, v, path, "related_task_id", &out->related_task_id));
   TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "catalog_item_code", &out->catalog_item_code));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "controlled_type", &out->controlled_type));
   return absl::OkStatus();
 }
 
@@ -578,6 +583,7 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
   TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "catalog_version", &out->catalog_version));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "decided_at", &out->decided_at));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "findings", &out->findings));
   return absl::OkStatus();
 }
 
@@ -796,6 +802,10 @@ std::string DecisionToJson(const Decision& decision) {
   for (const Acknowledgement& a : decision.acknowledgements) {
     acknowledgements.push_back(AcknowledgementToJson(a));
   }
+  Json findings = Json::array();
+  for (const Finding& f : decision.findings) {
+    findings.push_back(FindingToJson(f));
+  }
   return Dump(Json{
       {"district_id", decision.district_id},
       {"task_id", decision.task_id},
@@ -806,6 +816,7 @@ std::string DecisionToJson(const Decision& decision) {
       {"acknowledgements", std::move(acknowledgements)},
       {"catalog_version", decision.catalog_version},
       {"decided_at", TimeToJson(decision.decided_at)},
+      {"findings", std::move(findings)},
   });
 }
 

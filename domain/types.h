@@ -170,6 +170,9 @@ struct Finding {
   std::vector<std::string> communities;  // R-CAPACITY, R-CONTROLLED
   std::string related_task_id;           // R-DUPLICATE
   std::string catalog_item_code;         // R-NEGATIVE
+  // R-CONTROLLED over a limit: the controlled bucket (`ControlledBucketName`),
+  // so that findings on different buckets are told apart.
+  std::string controlled_type;
   bool operator==(const Finding&) const = default;
 };
 
@@ -224,8 +227,10 @@ struct Task {
   int64_t version = 0;  // etag; bumps on every change
   // Communities the task reaches, streets expanded, fixed at submit.
   std::vector<std::string> resolved_communities;
-  std::vector<Finding> findings;  // of the latest submit
-  int64_t catalog_version = 0;    // under which the findings were made
+  // Of the latest submit; each approval refreshes those of the rules on
+  // other tasks (SPEC §4.1).
+  std::vector<Finding> findings;
+  int64_t catalog_version = 0;  // under which the findings were made
   bool needs_two_approvals = false;
   std::vector<Approval> approvals;  // since the latest submit
   std::string claimed_by;           // reviewer holding the claim, if any
@@ -268,6 +273,9 @@ struct Decision {
   std::vector<Acknowledgement> acknowledgements;  // WARN findings approved past
   int64_t catalog_version = 0;
   absl::Time decided_at;
+  // The task's findings when it was decided; for an approval, after the
+  // re-check of the rules on other tasks (SPEC §4.1).
+  std::vector<Finding> findings;
 };
 
 // ------------------------------------------------ community workload (§6)

@@ -161,6 +161,17 @@ void ToProto(const domain::TaskSpec& s, v1::TaskSpec* out) {
   out->set_emergency_reason(s.emergency_reason);
 }
 
+void ToProto(const domain::Finding& f, v1::Finding* out) {
+  out->set_rule_id(f.rule_id);
+  out->set_severity(Shift<domain::Severity, v1::Severity>(f.severity));
+  for (const std::string& field : f.fields) out->add_fields(field);
+  out->set_message(f.message);
+  for (const std::string& c : f.communities) out->add_communities(c);
+  out->set_related_task_id(f.related_task_id);
+  out->set_catalog_item_code(f.catalog_item_code);
+  out->set_controlled_type(f.controlled_type);
+}
+
 void ToProto(const domain::Task& t, v1::Task* out) {
   out->set_id(t.id);
   out->set_department_id(t.department_id);
@@ -171,14 +182,7 @@ void ToProto(const domain::Task& t, v1::Task* out) {
     out->add_resolved_communities(c);
   }
   for (const domain::Finding& f : t.findings) {
-    v1::Finding* p = out->add_findings();
-    p->set_rule_id(f.rule_id);
-    p->set_severity(Shift<domain::Severity, v1::Severity>(f.severity));
-    for (const std::string& field : f.fields) p->add_fields(field);
-    p->set_message(f.message);
-    for (const std::string& c : f.communities) p->add_communities(c);
-    p->set_related_task_id(f.related_task_id);
-    p->set_catalog_item_code(f.catalog_item_code);
+    ToProto(f, out->add_findings());
   }
   out->set_catalog_version(t.catalog_version);
   out->set_needs_two_approvals(t.needs_two_approvals);
@@ -217,6 +221,9 @@ void ToProto(const domain::Decision& d, v1::Decision* out) {
   }
   out->set_catalog_version(d.catalog_version);
   ToTimestamp(d.decided_at, out->mutable_decide_time());
+  for (const domain::Finding& f : d.findings) {
+    ToProto(f, out->add_findings());
+  }
 }
 
 void ToProto(const workflow::Page<domain::Task>& page,

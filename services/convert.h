@@ -43,6 +43,7 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& ts);
 domain::TaskSpec FromProto(const v1::TaskSpec& spec, std::string_view prefix,
                            std::vector<FieldViolation>& violations);
 void ToProto(const domain::TaskSpec& spec, v1::TaskSpec* out);
+void ToProto(const domain::Finding& finding, v1::Finding* out);
 void ToProto(const domain::Task& task, v1::Task* out);
 void ToProto(const domain::Decision& decision, v1::Decision* out);
 void ToProto(const workflow::Page<domain::Task>& page,

@@ -1,6 +1,7 @@
 #include "workflow/rules.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <map>
@@ -157,6 +158,49 @@ domain::Finding MakeFinding(std::string_view rule_id, domain::Severity severity,
   f.fields = std::move(fields);
   f.message = std::move(message);
   return f;
+}
+
+// A rule of SPEC §4's table, in the table's order.
+struct RuleEntry {
+  std::string_view id;
+  std::vector<domain::Finding> (*check)(const RuleInput&);
+  // Reads other tasks (workloads, the department's tasks): re-run at every
+  // approval (SPEC §4.1).
+  bool on_other_tasks;
+};
+
+// The rule functions are declared in rules.h, so the table can name them.
+constexpr RuleEntry kRules[] = {
+    {kRuleNegative, CheckNegative, false},
+    {kRuleLegalBasis, CheckLegalBasis, false},
+    {kRuleDutySplit, CheckDutySplit, false},
+    {kRuleFunding, CheckFunding, false},
+    {kRuleEvaluation, CheckEvaluation, false},
+    {kRuleCapacity, CheckCapacity, true},
+    {kRuleLeadTime, CheckLeadTime, false},
+    {kRuleDuplicate, CheckDuplicate, true},
+    {kRuleControlled, CheckControlled, true},
+    {kRuleNewItem, CheckNewItem, false},
+};
+
+// Position of `rule_id` in the table; rules outside it come after.
+size_t RuleRank(std::string_view rule_id) {
+  for (size_t i = 0; i < std::size(kRules); ++i) {
+    if (kRules[i].id == rule_id) return i;
+  }
+  return std::size(kRules);
+}
+
+// See `CompareWithCarried`.
+bool SameSubject(const domain::Finding& a, const domain::Finding& b) {
+  return a.rule_id == b.rule_id && a.related_task_id == b.related_task_id &&
+         a.controlled_type == b.controlled_type;
+}
+
+bool SameConcern(const domain::Finding& a, const domain::Finding& b) {
+  std::set<std::string> ca(a.communities.begin(), a.communities.end());
+  std::set<std::string> cb(b.communities.begin(), b.communities.end());
+  return a.severity == b.severity && ca == cb;
 }
 
 }  // namespace
@@ -506,6 +550,7 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
                      " (受控事项) over the limit of ", limit,
                      " per community: ", absl::StrJoin(details, "; ")));
     f.communities = std::move(over);
+    f.controlled_type = S(domain::ControlledBucketName(bucket));
     out.push_back(std::move(f));
   }
   return out;
@@ -519,19 +564,76 @@ std::vector<domain::Finding> CheckNewItem(const RuleInput& in) {
 }
 
 std::vector<domain::Finding> EvaluateRules(const RuleInput& in) {
-  using Rule = std::vector<domain::Finding> (*)(const RuleInput&);
-  static constexpr Rule kRules[] = {
-      CheckNegative,   CheckLegalBasis, CheckDutySplit, CheckFunding,
-      CheckEvaluation, CheckCapacity,   CheckLeadTime,  CheckDuplicate,
-      CheckControlled, CheckNewItem,
-  };
   std::vector<domain::Finding> out;
-  for (Rule rule : kRules) {
-    std::vector<domain::Finding> found = rule(in);
+  for (const RuleEntry& rule : kRules) {
+    std::vector<domain::Finding> found = rule.check(in);
     out.insert(out.end(), std::make_move_iterator(found.begin()),
                std::make_move_iterator(found.end()));
   }
   return out;
+}
+
+bool DependsOnOtherTasks(std::string_view rule_id) {
+  for (const RuleEntry& rule : kRules) {
+    if (rule.id == rule_id) return rule.on_other_tasks;
+  }
+  return false;
+}
+
+std::vector<domain::Finding> EvaluateRulesOnOtherTasks(const RuleInput& in) {
+  std::vector<domain::Finding> out;
+  for (const RuleEntry& rule : kRules) {
+    if (!rule.on_other_tasks) continue;
+    std::vector<domain::Finding> found = rule.check(in);
+    out.insert(out.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
+  }
+  return out;
+}
+
+std::vector<domain::Finding> ReplaceRecheckedFindings(
+    const std::vector<domain::Finding>& carried,
+    std::vector<domain::Finding> rechecked) {
+  std::vector<domain::Finding> out;
+  for (const domain::Finding& f : carried) {
+    if (!DependsOnOtherTasks(f.rule_id)) out.push_back(f);
+  }
+  out.insert(out.end(), std::make_move_iterator(rechecked.begin()),
+             std::make_move_iterator(rechecked.end()));
+  // Stable: findings of one rule keep their order, and rules outside the
+  // table (R-EMERGENCY) stay behind the table's.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const domain::Finding& a, const domain::Finding& b) {
+                     return RuleRank(a.rule_id) < RuleRank(b.rule_id);
+                   });
+  return out;
+}
+
+FindingChange CompareWithCarried(const domain::Finding& finding,
+                                 const std::vector<domain::Finding>& carried) {
+  FindingChange change = FindingChange::kNew;
+  for (const domain::Finding& c : carried) {
+    if (!SameSubject(c, finding)) continue;
+    if (SameConcern(c, finding)) return FindingChange::kUnchanged;
+    change = FindingChange::kChanged;
+  }
+  return change;
+}
+
+std::string DescribeConcern(const domain::Finding& finding) {
+  std::vector<std::string> parts;
+  if (!finding.related_task_id.empty()) {
+    parts.push_back(absl::StrCat("task ", finding.related_task_id));
+  }
+  if (!finding.controlled_type.empty()) {
+    parts.push_back(absl::StrCat("controlled type ", finding.controlled_type));
+  }
+  if (!finding.communities.empty()) {
+    parts.push_back(absl::StrCat(
+        finding.communities.size() == 1 ? "community " : "communities ",
+        absl::StrJoin(finding.communities, ", ")));
+  }
+  return absl::StrJoin(parts, ", ");
 }
 
 bool NeedsTwoApprovals(const domain::Task& task, const RulesConfig& config) {

@@ -4,11 +4,16 @@
 // catalog version, the target communities and the tasks already counting in
 // their workloads, the department's open tasks, and the submission date. No
 // I/O, no clock. Thread-safe.
+//
+// The rules that depend on other tasks run again at every approval (SPEC
+// §4.1); the last section replaces their findings on the task and says how
+// a finding compares with those the task carried (new, changed, unchanged).
 #ifndef TASKGATE_WORKFLOW_RULES_H_
 #define TASKGATE_WORKFLOW_RULES_H_
 
 #include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -74,6 +79,47 @@ std::vector<domain::Finding> CheckNewItem(const RuleInput& in);
 // Runs every rule, in the order of SPEC §4's table, and concatenates the
 // findings. Every rule always runs, so a rejected task keeps all of them.
 std::vector<domain::Finding> EvaluateRules(const RuleInput& in);
+
+// ------------------------------------------ the re-check at approval (§4.1)
+
+// True for the rules that depend on other tasks - R-CAPACITY, R-DUPLICATE
+// and R-CONTROLLED - which run again at every approval.
+bool DependsOnOtherTasks(std::string_view rule_id);
+
+// Runs the rules that depend on other tasks, in table order. They read
+// `task`, `communities`, `workload_tasks`, `department_tasks` and `config`,
+// never `catalog` or `submission_date`.
+std::vector<domain::Finding> EvaluateRulesOnOtherTasks(const RuleInput& in);
+
+// `carried` (a task's findings) with those of the rules on other tasks
+// replaced by `rechecked`, in the order `EvaluateRules` gives; findings of
+// rules not in the table (R-EMERGENCY) stay last, in their order.
+std::vector<domain::Finding> ReplaceRecheckedFindings(
+    const std::vector<domain::Finding>& carried,
+    std::vector<domain::Finding> rechecked);
+
+// How a finding of the re-check compares with the findings the task
+// carried before it (from its submit, or as the previous approval left
+// them). A finding's *subject* is its rule id plus, for R-DUPLICATE, the
+// task it duplicates (`related_task_id`) and, for R-CONTROLLED, the
+// controlled type (`controlled_type`). What it *concerns* is its severity
+// and the set of communities it names. Against the carried findings it is
+//   kUnchanged  when one with the same subject concerns the same,
+//   kChanged    when one with the same subject concerns something else (a
+//               community more or fewer, another severity), and
+//   kNew        when none has its subject.
+// Amounts - hours, loads, units, the month a message names - are not
+// compared: the stored finding is refreshed with them, but more load on the
+// same communities is the same finding. A carried finding with no
+// counterpart disappeared and needs nothing.
+enum class FindingChange { kUnchanged, kChanged, kNew };
+FindingChange CompareWithCarried(const domain::Finding& finding,
+                                 const std::vector<domain::Finding>& carried);
+
+// What `finding` concerns, for people: "communities c1, c2",
+// "task t-7", "controlled type signboard, communities c1"; empty when it
+// names nothing beyond its rule.
+std::string DescribeConcern(const domain::Finding& finding);
 
 // True when the task needs two distinct reviewers' approval: a new item
 // (no item code), or hours per community × number of communities above

@@ -22,20 +22,12 @@
 namespace taskgate::workflow {
 namespace {
 
+using internal::FindingsSummary;
 using internal::MakeDecision;
 using internal::Str;
 using internal::TaskEvent;
 using internal::Touch;
 using internal::WriteOf;
-
-std::string FindingsSummary(const std::vector<domain::Finding>& findings) {
-  std::vector<std::string> parts;
-  for (const domain::Finding& f : findings) {
-    parts.push_back(
-        absl::StrCat(f.rule_id, ":", Str(domain::SeverityName(f.severity))));
-  }
-  return absl::StrJoin(parts, ",");
-}
 
 bool HasBlock(const std::vector<domain::Finding>& findings) {
   return std::any_of(findings.begin(), findings.end(),
@@ -108,8 +100,15 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   for (auto& [id, c] : communities) in.targets.push_back(std::move(c));
+  TASKGATE_RETURN_IF_ERROR(LoadOtherTasks(store, task, in));
+  return in;
+}
 
-  // What already counts in those communities' workloads.
+absl::Status Submission::LoadOtherTasks(store::Store& store,
+                                        const domain::Task& task,
+                                        RuleInputs& in) const {
+  const std::string& district = options_.district_id;
+  // What already counts in the targets' workloads.
   std::map<std::string, domain::Task> in_force;
   for (const domain::Community& c : in.targets) {
     store::TaskQuery q;
@@ -122,7 +121,9 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
       if (t.id != task.id) in_force.emplace(t.id, std::move(t));
     }
   }
+  in.workload.clear();
   for (auto& [id, t] : in_force) in.workload.push_back(std::move(t));
+  in.department_tasks.clear();
   if (!task.spec.item_code.empty()) {
     store::TaskQuery q;
     q.district_id = district;
@@ -137,7 +138,27 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
     std::erase_if(in.department_tasks,
                   [&](const domain::Task& t) { return t.id == task.id; });
   }
-  return in;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<domain::Finding>> Submission::Recheck(
+    store::Store& store, const domain::Task& task) const {
+  RuleInputs in;
+  // The communities resolved at submit: the ones the task will count in
+  // once approved. A street's later communities are not among them.
+  for (const std::string& id : task.resolved_communities) {
+    TASKGATE_ASSIGN_OR_RETURN(domain::Community c,
+                              store.GetCommunity(options_.district_id, id));
+    in.targets.push_back(std::move(c));
+  }
+  TASKGATE_RETURN_IF_ERROR(LoadOtherTasks(store, task, in));
+  const absl::CivilDay today =
+      absl::ToCivilDay(clock_.Now(), options_.time_zone);
+  // `in.catalog` stays empty: these rules do not read it.
+  const RuleInput input{task,          in.catalog,          in.targets,
+                        in.workload,   in.department_tasks, today,
+                        options_.rules};
+  return EvaluateRulesOnOtherTasks(input);
 }
 
 absl::StatusOr<domain::Task> Submission::Submit(

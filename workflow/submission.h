@@ -8,11 +8,15 @@
 // item without findings is admitted by the list; anything else waits for
 // review.
 //
+// It also re-runs, for an approval, the rules that depend on other tasks
+// against the workloads of that moment (`Recheck`, SPEC §4.1).
+//
 // It writes nothing itself: `Submit` adds the task, its events and the
 // system's decisions to the caller's `ChangeSet` (see
-// workflow/task_lifecycle.h, which authorizes the submit first).
-// Thread-safe; reads through the store it is given (the writer's batch);
-// `clock` must outlive it.
+// workflow/task_lifecycle.h, which authorizes the submit first). Every read
+// goes to the `Store` passed in, so that a caller deciding inside a
+// transaction reads what that transaction sees. Thread-safe when that
+// `Store` is; `clock` must outlive it.
 #ifndef TASKGATE_WORKFLOW_SUBMISSION_H_
 #define TASKGATE_WORKFLOW_SUBMISSION_H_
 
@@ -41,13 +45,23 @@ class Submission final {
   // returns the task as it will be stored. Errors: INVALID_ARGUMENT naming
   // the stored task's fields ("task.title", "task.target_communities[1]",
   // ...); FAILED_PRECONDITION when no catalog has been published; the
-  // store's errors.
+  // errors of `store`, which every rule input is read from.
   absl::StatusOr<domain::Task> Submit(store::Store& store,
                                       const domain::Principal& principal,
                                       domain::Task task,
                                       const std::string& request_id,
                                       const std::string& reason,
                                       store::ChangeSet& change) const;
+
+  // Runs the rules that depend on other tasks - R-CAPACITY, R-DUPLICATE
+  // and R-CONTROLLED (workflow/rules.h `EvaluateRulesOnOtherTasks`) -
+  // against the workloads in `store` now, for the submitted `task` about
+  // to be approved: its communities as resolved at submit, the ACTIVE and
+  // PROVISIONAL tasks reaching them and its department's tasks of the same
+  // item, `task` itself left out. Returns their findings (empty when all
+  // pass); reads the catalog not at all. Errors: the errors of `store`.
+  absl::StatusOr<std::vector<domain::Finding>> Recheck(
+      store::Store& store, const domain::Task& task) const;
 
  private:
   // Everything the rules read besides the task and the clock.
@@ -66,6 +80,9 @@ class Submission final {
   // FAILED_PRECONDITION without a catalog.
   absl::StatusOr<RuleInputs> LoadRuleInputs(store::Store& store,
                                             const domain::Task& task) const;
+  // Fills `in.workload` and `in.department_tasks` for `in.targets`.
+  absl::Status LoadOtherTasks(store::Store& store, const domain::Task& task,
+                              RuleInputs& in) const;
 
   const Clock& clock_;
   const EngineOptions options_;

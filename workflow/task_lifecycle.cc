@@ -1,5 +1,6 @@
 #include "workflow/task_lifecycle.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "workflow/access.h"
 #include "workflow/internal/changes.h"
 #include "workflow/internal/commit_once.h"
+#include "workflow/rules.h"
 #include "workflow/sla.h"
 #include "workflow/validation.h"
 
@@ -25,6 +27,7 @@ namespace {
 using internal::CheckVersion;
 using internal::CommitOnce;
 using internal::CommitOnceAsync;
+using internal::FindingsSummary;
 using internal::Fingerprint;
 using internal::MakeDecision;
 using internal::Outcome;
@@ -35,6 +38,13 @@ using internal::Wait;
 using internal::WriteOf;
 
 constexpr std::string_view kRuleEmergency = "R-EMERGENCY";
+
+// "R-CAPACITY new: community c9", for an approval's audit details.
+std::string Noted(const domain::Finding& f, std::string_view how) {
+  const std::string concern = DescribeConcern(f);
+  return absl::StrCat(f.rule_id, " ", Str(how),
+                      concern.empty() ? "" : absl::StrCat(": ", concern));
+}
 
 }  // namespace
 
@@ -196,21 +206,21 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
             AuthorizeAction(principal, task, request.action));
         TASKGATE_RETURN_IF_ERROR(
             CheckVersion("task", task.id, task, request.expected_version));
-        TASKGATE_ASSIGN_OR_RETURN(
-            const Transition* row,
-            CheckTransition(principal, task, request.action,
-                            {request.reason, request.acknowledgements}));
         Outcome<domain::Task> out;
         out.change.district_id = options_.district_id;
         if (request.action == TaskAction::kSubmit) {
+          TASKGATE_RETURN_IF_ERROR(
+              CheckTransition(principal, task, request.action,
+                              {request.reason, request.acknowledgements})
+                  .status());
           TASKGATE_ASSIGN_OR_RETURN(
               out.value, submission_.Submit(tx, principal, std::move(task),
                                             request.request_id, request.reason,
                                             out.change));
         } else {
           TASKGATE_ASSIGN_OR_RETURN(
-              out.value, Decide(tx, principal, std::move(task), *row, request,
-                                out.change));
+              out.value,
+              Decide(tx, principal, std::move(task), request, out.change));
         }
         return out;
       },
@@ -218,12 +228,46 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
 }
 
 absl::StatusOr<domain::Task> TaskLifecycle::Decide(
-    store::Store& /*tx*/, const domain::Principal& principal, domain::Task task,
-    const Transition& row, const ActionRequest& request,
-    store::ChangeSet& change) const {
+    store::Store& store, const domain::Principal& principal, domain::Task task,
+    const ActionRequest& request, store::ChangeSet& change) const {
+  std::map<std::string, std::string> details;
+  // The approval re-check (SPEC §4.1), before the guards so that they judge
+  // the findings of this moment: a finding that disappeared needs no
+  // acknowledgement, a new one does, a BLOCK one refuses. Only where an
+  // approval is legal at all, so that a wrong state is reported as such.
+  if (request.action == TaskAction::kApprove &&
+      FindTransition(task.state, TaskAction::kApprove) != nullptr) {
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Finding> rechecked,
+                              submission_.Recheck(store, task));
+    std::vector<std::string> fresh;
+    for (const domain::Finding& f : rechecked) {
+      const FindingChange how = CompareWithCarried(f, task.findings);
+      if (how == FindingChange::kUnchanged) continue;
+      fresh.push_back(Noted(f, how == FindingChange::kNew ? "new" : "changed"));
+    }
+    std::vector<std::string> cleared;
+    for (const domain::Finding& f : task.findings) {
+      if (!DependsOnOtherTasks(f.rule_id)) continue;
+      const bool still = std::any_of(
+          rechecked.begin(), rechecked.end(), [&](const domain::Finding& r) {
+            return CompareWithCarried(r, {f}) != FindingChange::kNew;
+          });
+      if (!still) cleared.push_back(Noted(f, "cleared"));
+    }
+    task.findings =
+        ReplaceRecheckedFindings(task.findings, std::move(rechecked));
+    if (!fresh.empty()) details["findings_new"] = absl::StrJoin(fresh, "; ");
+    if (!cleared.empty()) {
+      details["findings_cleared"] = absl::StrJoin(cleared, "; ");
+    }
+  }
+  TASKGATE_ASSIGN_OR_RETURN(
+      const Transition* checked,
+      CheckTransition(principal, task, request.action,
+                      {request.reason, request.acknowledgements}));
+  const Transition& row = *checked;
   const domain::TaskState before = task.state;
   const absl::Time now = clock_.Now();
-  std::map<std::string, std::string> details;
   if (request.emergency_unjustified) {
     const bool applies = before == domain::TaskState::kProvisional &&
                          (row.action == TaskAction::kApprove ||
@@ -241,6 +285,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
              "reviewer ", principal.id,
              " found the emergency flag unjustified: ", request.reason),
          {},
+         "",
          "",
          ""});
     details["finding"] = Str(kRuleEmergency);
@@ -266,6 +311,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
         acks.push_back(a.rule_id);
       }
       if (!acks.empty()) details["acknowledged"] = absl::StrJoin(acks, ",");
+      details["findings"] = FindingsSummary(task.findings);
       break;
     }
     case TaskAction::kReturn:

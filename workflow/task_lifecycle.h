@@ -11,6 +11,24 @@
 // ABORTED. A submit is handed to `Submission` (workflow/submission.h),
 // which runs the rules and routes the task.
 //
+// Every approval (first or second) first re-checks the rules that depend on
+// other tasks - R-CAPACITY, R-CONTROLLED, R-DUPLICATE - against the
+// workloads of that moment (SPEC §4.1) and decides under the findings of
+// then: the task's carried findings of those three rules are replaced by
+// the re-check's (`ReplaceRecheckedFindings`, workflow/rules.h), and the
+// transition guards apply to the result. So every WARN finding in force,
+// and with it every new or changed one, must be acknowledged by rule id
+// with a reason in that request (INVALID_ARGUMENT naming the rule, what it
+// concerns and its message); any BLOCK finding - R-CAPACITY when configured
+// BLOCK - refuses the approval (FAILED_PRECONDITION naming it); a carried
+// finding the re-check no longer finds needs nothing. On success the task
+// keeps the refreshed findings, the decision stores them
+// (`Decision::findings`), and the "task.approve" event carries them in
+// `details`: "findings" (rule:severity, as on submit), "findings_new"
+// (findings new or changed since the task's carried ones, which the
+// request acknowledged; see `CompareWithCarried`) and "findings_cleared"
+// (carried findings no longer found).
+//
 // Thread-safe; holds no mutable state of its own. `store`, `writer` and
 // `clock` must outlive it. The `...Async` forms answer through a callback
 // (on the writer's thread, or on the caller's when refused before
@@ -82,20 +100,24 @@ class TaskLifecycle final {
   // Takes a caller-initiated action. Errors, in the order checked:
   // INVALID_ARGUMENT (bad request or reused request id), NOT_FOUND,
   // PERMISSION_DENIED, ABORTED (stale version), FAILED_PRECONDITION
-  // (illegal in the task's state), then the row's guards and, for a submit,
-  // `Submission::Submit`'s.
+  // (illegal in the task's state), for an approval the store's errors of
+  // its re-check, then the row's guards (for an approval, over the
+  // re-checked findings) and, for a submit, `Submission::Submit`'s.
   absl::StatusOr<domain::Task> Act(const domain::Principal& principal,
                                    const ActionRequest& request);
   void ActAsync(const domain::Principal& principal,
                 const ActionRequest& request, Callback<domain::Task> done);
 
  private:
-  // Fills `change` with the task write, decision and event of a caller's
-  // decision (every action but submit), and returns the resulting task.
-  // Reads through `tx`, the writer's batch.
-  absl::StatusOr<domain::Task> Decide(store::Store& tx,
+  // Checks a caller's decision (every action but submit) on `task` as read
+  // through `store` (the writer's batch) - re-checking the rules on other tasks
+  // first for an approval, with what `store` holds - and fills `change` with
+  // its task write, decision and event. Returns the resulting task. Errors: the
+  // store's, then `CheckTransition`'s, then INVALID_ARGUMENT for a misused
+  // `emergency_unjustified`.
+  absl::StatusOr<domain::Task> Decide(store::Store& store,
                                       const domain::Principal& principal,
-                                      domain::Task task, const Transition& row,
+                                      domain::Task task,
                                       const ActionRequest& request,
                                       store::ChangeSet& change) const;
 

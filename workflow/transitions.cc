@@ -11,6 +11,7 @@
 #include <absl/strings/str_join.h>
 
 #include "common/field_violations.h"
+#include "workflow/rules.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -88,6 +89,19 @@ bool IsBlank(std::string_view s) {
   });
 }
 
+// "R-CAPACITY (community c9: over monthly capacity ...)": the rule, what
+// it concerns and its message, so that a reviewer refused for a finding
+// found only now (an approval's re-check) learns what it is.
+std::string Described(const domain::Finding& f) {
+  std::vector<std::string> parts;
+  if (std::string concern = DescribeConcern(f); !concern.empty()) {
+    parts.push_back(std::move(concern));
+  }
+  if (!f.message.empty()) parts.push_back(f.message);
+  if (parts.empty()) return f.rule_id;
+  return absl::StrCat(f.rule_id, " (", absl::StrJoin(parts, ": "), ")");
+}
+
 bool ApprovedThisRound(const domain::Principal& principal,
                        const domain::Task& task) {
   return std::any_of(
@@ -142,7 +156,7 @@ absl::Status CheckStateGuards(const domain::Principal& principal,
     for (const domain::Finding& f : task.findings) {
       if (f.severity == domain::Severity::kBlock) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "task ", task.id, " has BLOCK finding ", f.rule_id,
+            "task ", task.id, " has BLOCK finding ", Described(f),
             " and cannot be approved; reject it or return it for revision"));
       }
     }
@@ -164,7 +178,7 @@ absl::Status CheckStateGuards(const domain::Principal& principal,
       if (!acknowledged) {
         violations.push_back(
             {"acknowledgements",
-             absl::StrCat("WARN finding ", f.rule_id,
+             absl::StrCat("WARN finding ", Described(f),
                           " must be acknowledged with a reason to approve")});
       }
     }

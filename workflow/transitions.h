@@ -103,6 +103,10 @@ absl::Status AuthorizeAction(const domain::Principal& principal,
 //   3. the row's state guards: PERMISSION_DENIED for a first approver,
 //      FAILED_PRECONDITION for claims and BLOCK findings, INVALID_ARGUMENT
 //      (with field violations) for a missing reason or acknowledgement.
+//      The finding guards read `task.findings` and name each finding with
+//      what it concerns and its message; for an approval the caller has
+//      replaced those of the rules on other tasks with a re-check first
+//      (SPEC §4.1, workflow/task_lifecycle.h).
 // Returns the row on success.
 absl::StatusOr<const Transition*> CheckTransition(
     const domain::Principal& principal, const domain::Task& task,

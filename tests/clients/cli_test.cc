@@ -208,6 +208,27 @@ TEST_F(CliTest, ApproveRefusesLocallyWithoutAcknowledgingWarnings) {
   EXPECT_EQ(nlohmann::json::parse(ok.out)["approvals"].size(), 1u);
 }
 
+// An approval re-checks R-CAPACITY (SPEC §4.1): the task shows no finding,
+// the server names the new one, and the CLI takes an --ack for it.
+TEST_F(CliTest, ApproveAcknowledgesAFindingOnlyTheApprovalsRecheckFinds) {
+  v1::TaskSpec first = CleanAssistSpec();
+  first.set_hours_per_community_month(45);
+  v1::TaskSpec second = CleanAssistSpec();
+  second.set_hours_per_community_month(45);
+  const std::string a = SubmittedTask(first, &reviewer_);
+  const std::string b = SubmittedTask(second, &reviewer2_);
+  ASSERT_EQ(Run(reviewer_, {"review", "approve", a}).code, 0);
+
+  const Result refused = Run(reviewer2_, {"review", "approve", b});
+  EXPECT_EQ(refused.code, 7) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("R-CAPACITY"));
+  const Result ok = Run(reviewer2_, {"review", "approve", b, "--ack",
+                                     "R-CAPACITY=the street lends staff"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  ASSERT_OK_AND_ASSIGN(v1::Task task, GetTask(auditor_, b));
+  EXPECT_EQ(task.state(), v1::TASK_STATE_ACTIVE);
+}
+
 TEST_F(CliTest, ReviewerHandlesAComplaintThroughItsLifecycle) {
   const Result filed =
       Run(community_, {"community", "complain", "--title", "要求社区报送台账",

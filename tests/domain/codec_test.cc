@@ -19,6 +19,7 @@ using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Pair;
 
 // 2026-03-02T01:02:03.000004Z, with a microsecond part to catch truncation.
@@ -398,6 +399,38 @@ TEST(DecisionCodec, RoundTrips) {
   EXPECT_EQ(got.catalog_version, 4);
   EXPECT_EQ(got.decided_at, T(200));
   EXPECT_EQ(domain::DecisionToJson(got), json);
+}
+
+TEST(DecisionCodec, RoundTripsTheFindingsItWasMadeUnder) {
+  domain::Decision want;
+  want.task_id = "task-7";
+  want.kind = domain::DecisionKind::kApprove;
+  want.decided_by = "rev-1";
+  domain::Finding capacity;
+  capacity.rule_id = "R-CAPACITY";
+  capacity.severity = domain::Severity::kWarn;
+  capacity.fields = {"hours_per_community_month", "target_communities"};
+  capacity.message = "over monthly capacity";
+  capacity.communities = {"c1", "c2"};
+  domain::Finding controlled;
+  controlled.rule_id = "R-CONTROLLED";
+  controlled.severity = domain::Severity::kWarn;
+  controlled.communities = {"c1"};
+  controlled.controlled_type = "signboard";
+  want.findings = {capacity, controlled};
+  want.acknowledgements = {{"R-CAPACITY", "street lends staff"},
+                           {"R-CONTROLLED", "replaces an old board"}};
+  const std::string json = domain::DecisionToJson(want);
+  ASSERT_OK_AND_ASSIGN(domain::Decision got, domain::DecisionFromJson(json));
+  EXPECT_THAT(got.findings, ElementsAre(capacity, controlled));
+  EXPECT_EQ(domain::DecisionToJson(got), json);
+}
+
+TEST(DecisionCodec, DecisionStoredBeforeFindingsWereKeptHasNone) {
+  ASSERT_OK_AND_ASSIGN(
+      domain::Decision got,
+      domain::DecisionFromJson(R"({"task_id":"t1","kind":"approve"})"));
+  EXPECT_THAT(got.findings, IsEmpty());
 }
 
 TEST(DecisionCodec, RejectsUnknownRole) {

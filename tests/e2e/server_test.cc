@@ -21,6 +21,7 @@ namespace {
 
 using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::AnyOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -415,6 +416,40 @@ TEST_F(ServerTest, NewItemNeedsTheApprovalOfTwoDistinctReviewers) {
   ASSERT_THAT(decisions, SizeIs(2));
   EXPECT_EQ(decisions[0].decided_by(), "rev-1");
   EXPECT_EQ(decisions[1].decided_by(), "rev-2");
+}
+
+// SPEC §4.1: two tasks that each fit c1 at submit (20 h baseline + 45 h of
+// 100 h) but not together; the second approval re-checks R-CAPACITY.
+TEST_F(ServerTest, ApprovalRechecksCapacityAndTheDecisionKeepsItsFindings) {
+  v1::TaskSpec first = CleanAssistSpec();
+  first.set_hours_per_community_month(45);
+  v1::TaskSpec second = CleanAssistSpec();
+  second.set_hours_per_community_month(45);
+  const std::string a = SubmittedTask(first, &reviewer_);
+  const std::string b = SubmittedTask(second);
+  ASSERT_OK_AND_ASSIGN(v1::Task before, GetTask(auditor_, b));
+  EXPECT_THAT(RuleIds(before), IsEmpty());
+  ASSERT_OK_AND_ASSIGN(v1::Task active, Act(reviewer_, Step::kApprove, a));
+  ASSERT_EQ(active.state(), v1::TASK_STATE_ACTIVE);
+
+  ASSERT_THAT(Act(reviewer2_, Step::kClaim, b), IsOk());
+  EXPECT_THAT(Act(reviewer2_, Step::kApprove, b),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("R-CAPACITY"), HasSubstr("c1"))));
+  ASSERT_OK_AND_ASSIGN(v1::Task approved,
+                       Act(reviewer2_, Step::kApprove, b, "",
+                           {{"R-CAPACITY", "the street lends staff in May"}}));
+  EXPECT_EQ(approved.state(), v1::TASK_STATE_ACTIVE);
+  EXPECT_THAT(RuleIds(approved), ElementsAre("R-CAPACITY"));
+
+  std::vector<v1::Decision> decisions = Decisions(auditor_, b);
+  ASSERT_THAT(decisions, SizeIs(1));
+  ASSERT_THAT(decisions[0].findings(), SizeIs(1));
+  EXPECT_EQ(decisions[0].findings(0).rule_id(), "R-CAPACITY");
+  EXPECT_EQ(decisions[0].findings(0).severity(), v1::SEVERITY_WARN);
+  EXPECT_THAT(decisions[0].findings(0).communities(), ElementsAre("c1"));
+  ASSERT_THAT(decisions[0].acknowledgements(), SizeIs(1));
+  EXPECT_EQ(decisions[0].acknowledgements(0).rule_id(), "R-CAPACITY");
 }
 
 TEST_F(ServerTest, CommunitySeesAcknowledgesAndReportsMissingFunding) {

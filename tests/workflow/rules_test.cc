@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -693,6 +694,21 @@ TEST_F(RulesTest, ControlledReportsBlockThenOneWarnPerBucket) {
   EXPECT_THAT(f[2].message, HasSubstr("signboard"));
 }
 
+TEST_F(RulesTest, ControlledNamesTheBucketOfEachWarning) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 1, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  workload_[0].spec.types = {domain::TaskType::kWorkBody};
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kWorkBody, domain::TaskType::kSignboard};
+  t.spec.type_justifications = {{domain::TaskType::kWorkBody, "法定"},
+                                {domain::TaskType::kSignboard, "法定"}};
+  t.spec.signboards_per_community = 1;
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].controlled_type, "work_body");
+  EXPECT_EQ(f[1].controlled_type, "signboard");
+}
+
 // ------------------------------------------------------------- R-NEW-ITEM
 
 TEST_F(RulesTest, NewItemPassesWithItemCode) {
@@ -763,6 +779,126 @@ TEST_F(RulesTest, EvaluateRulesPutsNewItemLast) {
   t.spec.legal_basis.clear();
   std::vector<domain::Finding> f = Run(EvaluateRules, t);
   EXPECT_THAT(RuleIds(f), ElementsAre("R-LEGAL-BASIS", "R-NEW-ITEM"));
+}
+
+// ------------------------------------------------ re-check at approval
+
+TEST_F(RulesTest, OnlyCapacityDuplicateAndControlledDependOnOtherTasks) {
+  for (std::string_view id : {kRuleCapacity, kRuleDuplicate, kRuleControlled}) {
+    EXPECT_TRUE(DependsOnOtherTasks(id)) << id;
+  }
+  for (std::string_view id :
+       {kRuleNegative, kRuleLegalBasis, kRuleDutySplit, kRuleFunding,
+        kRuleEvaluation, kRuleLeadTime, kRuleNewItem}) {
+    EXPECT_FALSE(DependsOnOtherTasks(id)) << id;
+  }
+  EXPECT_FALSE(DependsOnOtherTasks("R-EMERGENCY"));
+}
+
+TEST_F(RulesTest, RulesOnOtherTasksRunAloneInTableOrder) {
+  // The same task as `EvaluateRulesReportsEveryRuleInTableOrder`: every rule
+  // fires, but only the three on other tasks run here.
+  workload_ = {WorkloadTask("w-1", {"c-2"}, 10, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  domain::Task earlier =
+      WorkloadTask("t-old", {"c-2"}, 5, absl::CivilDay(2025, 4, 1),
+                   absl::CivilDay(2025, 4, 30));
+  earlier.department_id = "dept-a";
+  dept_tasks_ = {earlier};
+  submission_ = absl::CivilDay(2025, 3, 25);
+  domain::Task t = CleanTask();
+  t.resolved_communities = {"c-2"};
+  t.spec.title = "招商引资宣传";
+  t.spec.legal_basis = "";
+  t.spec.hours_per_community_month = 20;
+  t.spec.types = {domain::TaskType::kTraining};
+  EXPECT_THAT(RuleIds(Run(EvaluateRulesOnOtherTasks, t)),
+              ElementsAre("R-CAPACITY", "R-DUPLICATE", "R-CONTROLLED"));
+}
+
+domain::Finding Found(std::string_view rule_id, domain::Severity severity,
+                      std::vector<std::string> communities = {},
+                      std::string related_task_id = "",
+                      std::string controlled_type = "") {
+  domain::Finding f;
+  f.rule_id = std::string(rule_id);
+  f.severity = severity;
+  f.message = "as found";
+  f.communities = std::move(communities);
+  f.related_task_id = std::move(related_task_id);
+  f.controlled_type = std::move(controlled_type);
+  return f;
+}
+
+TEST_F(RulesTest, RecheckedFindingReplacesItsRulesAndKeepsTheOthersInOrder) {
+  const domain::Severity warn = domain::Severity::kWarn;
+  const std::vector<domain::Finding> carried = {
+      Found(kRuleCapacity, warn, {"c-1"}),
+      Found(kRuleLeadTime, warn),
+      Found(kRuleDuplicate, warn, {}, "t-gone"),
+      Found(kRuleNewItem, warn),
+      Found("R-EMERGENCY", warn),
+  };
+  std::vector<domain::Finding> merged = ReplaceRecheckedFindings(
+      carried, {Found(kRuleDuplicate, warn, {}, "t-new"),
+                Found(kRuleControlled, warn, {"c-1"}, "", "signboard")});
+  EXPECT_THAT(RuleIds(merged),
+              ElementsAre("R-LEAD-TIME", "R-DUPLICATE", "R-CONTROLLED",
+                          "R-NEW-ITEM", "R-EMERGENCY"));
+  EXPECT_EQ(merged[1].related_task_id, "t-new");
+}
+
+TEST_F(RulesTest, CompareWithCarriedTellsNewChangedAndUnchanged) {
+  const domain::Severity warn = domain::Severity::kWarn;
+  const std::vector<domain::Finding> carried = {
+      Found(kRuleCapacity, warn, {"c-1", "c-2"}),
+      Found(kRuleDuplicate, warn, {}, "t-1"),
+      Found(kRuleControlled, warn, {"c-1"}, "", "signboard"),
+  };
+  // The same subject and concern; amounts (the message) do not count, nor
+  // the order communities are named in.
+  domain::Finding more_load = Found(kRuleCapacity, warn, {"c-2", "c-1"});
+  more_load.message = "now 40 h over";
+  EXPECT_EQ(CompareWithCarried(more_load, carried), FindingChange::kUnchanged);
+  EXPECT_EQ(CompareWithCarried(Found(kRuleDuplicate, warn, {}, "t-1"), carried),
+            FindingChange::kUnchanged);
+  // The same subject, concerning other communities or another severity.
+  EXPECT_EQ(CompareWithCarried(Found(kRuleCapacity, warn, {"c-1"}), carried),
+            FindingChange::kChanged);
+  EXPECT_EQ(CompareWithCarried(
+                Found(kRuleCapacity, warn, {"c-1", "c-2", "c-3"}), carried),
+            FindingChange::kChanged);
+  EXPECT_EQ(CompareWithCarried(
+                Found(kRuleCapacity, domain::Severity::kBlock, {"c-1", "c-2"}),
+                carried),
+            FindingChange::kChanged);
+  EXPECT_EQ(CompareWithCarried(
+                Found(kRuleControlled, warn, {"c-1", "c-3"}, "", "signboard"),
+                carried),
+            FindingChange::kChanged);
+  // Another subject: another duplicated task, another controlled type.
+  EXPECT_EQ(CompareWithCarried(Found(kRuleDuplicate, warn, {}, "t-2"), carried),
+            FindingChange::kNew);
+  EXPECT_EQ(
+      CompareWithCarried(
+          Found(kRuleControlled, warn, {"c-1"}, "", "certificate"), carried),
+      FindingChange::kNew);
+  EXPECT_EQ(CompareWithCarried(Found(kRuleCapacity, warn, {"c-1"}), {}),
+            FindingChange::kNew);
+}
+
+TEST_F(RulesTest, DescribeConcernNamesWhatAFindingConcerns) {
+  const domain::Severity warn = domain::Severity::kWarn;
+  EXPECT_EQ(DescribeConcern(Found(kRuleCapacity, warn, {"c-1"})),
+            "community c-1");
+  EXPECT_EQ(DescribeConcern(Found(kRuleCapacity, warn, {"c-1", "c-2"})),
+            "communities c-1, c-2");
+  EXPECT_EQ(DescribeConcern(Found(kRuleDuplicate, warn, {}, "t-1")),
+            "task t-1");
+  EXPECT_EQ(
+      DescribeConcern(Found(kRuleControlled, warn, {"c-1"}, "", "signboard")),
+      "controlled type signboard, community c-1");
+  EXPECT_EQ(DescribeConcern(Found(kRuleLeadTime, warn)), "");
 }
 
 }  // namespace

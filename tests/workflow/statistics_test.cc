@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <absl/time/civil_time.h>
@@ -578,12 +579,14 @@ class StatisticsFromEngineTest : public ::testing::Test {
   }
 
   void DoAt(absl::Time t, const domain::Principal& p, TaskAction action,
-            const std::string& id, const std::string& reason = "") {
+            const std::string& id, const std::string& reason = "",
+            std::vector<domain::Acknowledgement> acks = {}) {
     clock_.Set(t);
     ActionRequest r;
     r.action = action;
     r.task_id = id;
     r.reason = reason;
+    r.acknowledgements = std::move(acks);
     EXPECT_THAT(engine_->tasks().Act(p, r), IsOk())
         << id << " " << TaskActionName(action);
   }
@@ -612,7 +615,10 @@ TEST_F(StatisticsFromEngineTest, MatchesHandNumbersOnTheRealEventStream) {
   DoAt(At(2026, 3, 10), r1, TaskAction::kClaim, "e2");
   DoAt(At(2026, 3, 10), r1, TaskAction::kReturn, "e2", "state the funding");
   DoAt(At(2026, 3, 13), r1, TaskAction::kClaim, "e1");
-  DoAt(At(2026, 3, 13), r1, TaskAction::kApprove, "e1", "ok");
+  // e2, RETURNED, overlaps e1: the approval's re-check (SPEC §4.1) finds
+  // R-DUPLICATE, which e1's submit (before e2 existed) did not.
+  DoAt(At(2026, 3, 13), r1, TaskAction::kApprove, "e1", "ok",
+       {{"R-DUPLICATE", "e2 is back with the department"}});
   domain::TaskSpec negative =
       Spec(6, {"c1", "c2", "c3"}, Day(2026, 5, 1), Day(2026, 7, 31));
   negative.title = "完成招商引资任务";

@@ -108,13 +108,16 @@ inline DraftSpec Draft(domain::TaskSpec spec) {
 // The store, the clock and the engine, and what tests read back.
 class WorkflowTestBase : public ::testing::Test {
  protected:
+  // The engine's options; a fixture overrides it to change the config.
+  virtual EngineOptions Options() const { return EngineOptions(); }
+
   void OpenEngine() {
     auto opened = store::OpenSqliteStore(":memory:");
     ASSERT_THAT(opened, ::taskgate::testing::IsOk());
     sqlite_ = *std::move(opened);
     faults_ =
         std::make_unique<::taskgate::testing::FaultInjectingStore>(*sqlite_);
-    engine_ = std::make_unique<Engine>(*faults_, clock_, EngineOptions());
+    engine_ = std::make_unique<Engine>(*faults_, clock_, Options());
     ASSERT_THAT(engine_->directory().EnsureDistrict("Test district"),
                 ::taskgate::testing::IsOk());
   }

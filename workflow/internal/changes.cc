@@ -4,6 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+
 #include "workflow/timers.h"
 #include "workflow/validation.h"
 
@@ -81,7 +84,17 @@ domain::Decision MakeDecision(const domain::Principal& actor,
   d.acknowledgements = std::move(acks);
   d.catalog_version = task.catalog_version;
   d.decided_at = now;
+  d.findings = task.findings;
   return d;
+}
+
+std::string FindingsSummary(const std::vector<domain::Finding>& findings) {
+  std::vector<std::string> parts;
+  for (const domain::Finding& f : findings) {
+    parts.push_back(
+        absl::StrCat(f.rule_id, ":", Str(domain::SeverityName(f.severity))));
+  }
+  return absl::StrJoin(parts, ",");
 }
 
 void Touch(domain::Task& task, absl::Time now, absl::TimeZone tz) {

@@ -56,7 +56,12 @@ domain::AuditEvent TaskEvent(const domain::Principal& actor,
                              absl::Time now, const std::string& request_id,
                              const std::string& reason);
 
-// A decision of `actor` on `task`, under the task's catalog version.
+// "R-CAPACITY:WARN,R-LEAD-TIME:WARN": the rule and severity of each
+// finding, as the audit events of submits and approvals carry them.
+std::string FindingsSummary(const std::vector<domain::Finding>& findings);
+
+// A decision of `actor` on `task`, under the task's catalog version and
+// with the findings it carries now.
 domain::Decision MakeDecision(const domain::Principal& actor,
                               const domain::Task& task,
                               domain::DecisionKind kind, std::string reason,

@@ -146,6 +146,10 @@ struct TaskQuery {
   std::vector<domain::TaskState> states;
   std::string community_id;  // among the task's resolved communities
   std::string item_code;
+  // When both are set: only tasks whose start..end dates intersect
+  // [dates_from, dates_until] (inclusive).
+  std::optional<absl::CivilDay> dates_from;
+  std::optional<absl::CivilDay> dates_until;
   std::string after_id;
   int32_t limit = 0;
 };

@@ -9,6 +9,7 @@
 
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
+#include <absl/time/civil_time.h>
 
 #include "common/field_violations.h"
 #include "common/status_macros.h"
@@ -108,6 +109,14 @@ absl::Status Submission::LoadOtherTasks(store::Store& store,
                                         const domain::Task& task,
                                         RuleInputs& in) const {
   const std::string& district = options_.district_id;
+  // R-CAPACITY reads only tasks touching this one's months, R-DUPLICATE
+  // only tasks whose dates meet this one's;
+  // R-CONTROLLED counts every task in force, but only when this task has a
+  // controlled type. Reading no more keeps a submit's cost independent of
+  // how many tasks a community has had over the years.
+  const bool controlled = std::any_of(
+      task.spec.types.begin(), task.spec.types.end(),
+      [](domain::TaskType t) { return domain::BucketOf(t).has_value(); });
   // What already counts in the targets' workloads.
   std::map<std::string, domain::Task> in_force;
   for (const domain::Community& c : in.targets) {
@@ -115,6 +124,12 @@ absl::Status Submission::LoadOtherTasks(store::Store& store,
     q.district_id = district;
     q.community_id = c.id;
     q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
+    if (!controlled) {
+      // Whole months: a task counts in full in every month it touches.
+      q.dates_from = absl::CivilDay(absl::CivilMonth(task.spec.start_date));
+      q.dates_until =
+          absl::CivilDay(absl::CivilMonth(task.spec.end_date) + 1) - 1;
+    }
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
                               store.ListTasks(q));
     for (domain::Task& t : found) {
@@ -134,6 +149,8 @@ absl::Status Submission::LoadOtherTasks(store::Store& store,
     q.states = {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
                 domain::TaskState::kReturned, domain::TaskState::kProvisional,
                 domain::TaskState::kActive};
+    q.dates_from = task.spec.start_date;
+    q.dates_until = task.spec.end_date;
     TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store.ListTasks(q));
     std::erase_if(in.department_tasks,
                   [&](const domain::Task& t) { return t.id == task.id; });

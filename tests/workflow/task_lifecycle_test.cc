@@ -516,5 +516,31 @@ TEST_F(TaskLifecycleTest, CatalogVersionsCountUpAndReviewsRecordTheirVersion) {
                        HasSubstr("more than once")));
 }
 
+// The rules read only the tasks that can matter (submission.cc), but a task
+// counts in full in every month it touches: two short tasks earlier in the
+// same month fill c1 (100 h, 60 h baseline) for a third that meets neither
+// of them by date, while a task of another month still fits.
+TEST_F(TaskLifecycleTest, TasksOfTheSameMonthCountInFullWhateverTheirDays) {
+  const auto duty = [this](int first_day, int month, const std::string& dept) {
+    domain::TaskSpec s = CleanAssistSpec();
+    s.item_code = "D-001";
+    s.hours_per_community_month = 15;
+    s.start_date = absl::CivilDay(2026, month, first_day);
+    s.end_date = s.start_date + 1;
+    const std::string id = absl::StrCat("t-", dept);
+    Create(id, s, Clerk(dept));
+    return Do(Clerk(dept), TaskAction::kSubmit, id);
+  };
+  ASSERT_OK_AND_ASSIGN(domain::Task a, duty(1, 6, "a"));
+  ASSERT_OK_AND_ASSIGN(domain::Task b, duty(3, 6, "b"));
+  EXPECT_EQ(a.state, domain::TaskState::kActive);
+  EXPECT_EQ(b.state, domain::TaskState::kActive);
+  ASSERT_OK_AND_ASSIGN(domain::Task c, duty(20, 6, "c"));
+  ASSERT_EQ(c.findings.size(), 1u);
+  EXPECT_EQ(c.findings[0].rule_id, "R-CAPACITY");
+  ASSERT_OK_AND_ASSIGN(domain::Task d, duty(20, 7, "d"));
+  EXPECT_EQ(d.state, domain::TaskState::kActive);
+}
+
 }  // namespace
 }  // namespace taskgate::workflow

@@ -110,6 +110,9 @@ class FilterQuery {
   // " AND <term>", binding `params` to the term's placeholders.
   void Where(std::string_view term, std::vector<Param> params);
 
+  // " AND <term>", binding copies of `values` (kept by the query).
+  void WhereText(std::string_view term, std::vector<std::string> values);
+
   // Appends `tail` as it is (ORDER BY, LIMIT), binding `params`.
   void Append(std::string_view tail, std::vector<Param> params = {});
 
@@ -119,7 +122,8 @@ class FilterQuery {
  private:
   std::string sql_;
   std::vector<Param> params_;
-  std::deque<std::string> owned_;  // values of `In`; a deque never moves them
+  // Values of `In` and `WhereText`; a deque never moves them.
+  std::deque<std::string> owned_;
 };
 
 // The SELECT of `(id, body)` rows behind `Store::ListTasks`, in id order.

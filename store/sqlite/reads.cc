@@ -324,8 +324,8 @@ absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksById(
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
       db->Prepare("SELECT id, body FROM tasks WHERE district_id = ? AND id IN "
-                   "(SELECT value FROM json_each(?)) ORDER BY +id",
-                   {district_id, ids}));
+                  "(SELECT value FROM json_each(?)) ORDER BY +id",
+                  {district_id, ids}));
   return ReadBodies<domain::Task>(stmt, &domain::TaskFromJson, "list tasks",
                                   "task");
 }

@@ -1,9 +1,6 @@
 // The SQLite store's write batches (`Store::CommitBatch`): a savepoint per
 // step, one commit for all, what a step reads inside the batch, what other
 // threads read meanwhile, and what a failed commit leaves.
-#include <unistd.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +17,7 @@
 #include "domain/types.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "tests/testing/scoped_db_path.h"
 #include "tests/testing/status_matchers.h"
 
 namespace taskgate::store {
@@ -71,22 +69,10 @@ BatchStep Writes(const std::string& id) {
 // A database file of its own, removed at the end.
 class SqliteBatchTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat(
-               "sqlite_batch_test_",
-               ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-               "_", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   Store& Open(SqliteStoreOptions options = {}) {
-    auto opened = OpenSqliteStore((dir_ / "t.db").string(), std::move(options));
+    auto opened = OpenSqliteStore(db_.path(), std::move(options));
     EXPECT_THAT(opened, IsOk());
     store_ = *std::move(opened);
     return *store_;
@@ -94,7 +80,7 @@ class SqliteBatchTest : public ::testing::Test {
 
   bool Stored(const std::string& id) { return store_->GetTask(kD, id).ok(); }
 
-  std::filesystem::path dir_;
+  const ::taskgate::testing::ScopedDbPath db_;
   std::unique_ptr<Store> store_;
 };
 

@@ -32,6 +32,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "tests/testing/scoped_db_path.h"
 #include "tests/testing/status_matchers.h"
 
 namespace taskgate::store {
@@ -40,6 +41,7 @@ namespace {
 using domain::Task;
 using domain::TaskState;
 using ::taskgate::testing::IsOk;
+using ::taskgate::testing::ScopedDbPath;
 using ::taskgate::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::Contains;
@@ -49,33 +51,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr const char* kD = "d1";
-
-// A database file under the test temp dir, removed (with its WAL) at scope
-// exit.
-class ScopedDbPath {
- public:
-  ScopedDbPath() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = absl::StrCat(::testing::TempDir(), "sqlite_rule_inputs_test_",
-                         info->name(), "_", getpid(), ".db");
-    RemoveAll();
-  }
-  ~ScopedDbPath() { RemoveAll(); }
-  ScopedDbPath(const ScopedDbPath&) = delete;
-  ScopedDbPath& operator=(const ScopedDbPath&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  void RemoveAll() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove_all(path_ + suffix, ec);
-    }
-  }
-
-  std::string path_;
-};
 
 // A plain sqlite3 connection beside the store's, to look at its tables and
 // query plans.

@@ -40,6 +40,7 @@
 #include "store/sqlite/internal/sqlite_store.h"
 #include "store/store.h"
 #include "tests/testing/fault_injecting_store.h"
+#include "tests/testing/scoped_db_path.h"
 #include "tests/testing/status_matchers.h"
 
 namespace taskgate::store {
@@ -50,6 +51,7 @@ using domain::Task;
 using domain::TaskState;
 using ::taskgate::testing::FaultInjectingStore;
 using ::taskgate::testing::IsOk;
+using ::taskgate::testing::ScopedDbPath;
 using ::taskgate::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -68,34 +70,6 @@ MATCHER_P(IsOkAndHolds, matcher, "is OK and holds a matching value") {
 }
 
 // ------------------------------------------------------------------ files
-
-// A fresh database path under the test temp dir, unique per test and
-// process; the file and everything named after it are removed at scope exit.
-class ScopedDbPath {
- public:
-  ScopedDbPath() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = absl::StrCat(::testing::TempDir(), "sqlite_store_test_",
-                         info->name(), "_", getpid(), ".db");
-    RemoveAll();
-  }
-  ~ScopedDbPath() { RemoveAll(); }
-  ScopedDbPath(const ScopedDbPath&) = delete;
-  ScopedDbPath& operator=(const ScopedDbPath&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  void RemoveAll() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".copy",
-                               ".copy-wal", ".copy-shm", ".dir"}) {
-      std::filesystem::remove_all(path_ + suffix, ec);
-    }
-  }
-
-  std::string path_;
-};
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -3,7 +3,6 @@
 // a task's version, and a crash between a batch's commit and its replies.
 #include "workflow/writer.h"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "store/sqlite/sqlite_store.h"
+#include "tests/testing/scoped_db_path.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
 
@@ -240,12 +240,8 @@ TEST_F(WriterTest, ARequestIdQueuedTwiceInOneBatchIsAppliedOnce) {
 // A crash after the batch's commit and before its replies: the clients saw
 // errors, the server restarts on the same file, and the clients retry.
 TEST(WriterCrashTest, ACrashBetweenCommitAndRepliesLosesNothingAcknowledged) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      absl::StrCat("taskgate-writer-crash-", ::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "taskgate.db").string();
+  const ::taskgate::testing::ScopedDbPath db;
+  const std::string& path = db.path();
   ::taskgate::testing::FakeClock clock(At(2026, 3, 2));
 
   int64_t events_after_crash = 0;
@@ -322,8 +318,6 @@ TEST(WriterCrashTest, ACrashBetweenCommitAndRepliesLosesNothingAcknowledged) {
   }
   ASSERT_OK_AND_ASSIGN(int64_t events_now, store->EventCount("default"));
   EXPECT_EQ(events_now, events_after_crash);  // replayed, not applied again
-  store.reset();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

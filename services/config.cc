@@ -254,6 +254,13 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
                      .help = "Longest sleep of the workflow timer, in seconds",
                      .unit = "seconds",
                      .range = IntRange{1, 86400}},
+      ConfigKey<int>{
+          .name = "request_retention_hours",
+          .field = &ServerConfig::request_retention_hours,
+          .help = "Hours a request id's first answer is replayed to retries; "
+                  "after that the same id is a new request",
+          .unit = "hours",
+          .range = IntRange{1, 24 * 366}},
       // Alphabetical, as --help has always listed them.
       ConfigKey<std::string>{
           .name = "log_level",
@@ -699,6 +706,7 @@ absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
   options.sla.review_working_days = config.review_working_days;
   options.sla.provisional_working_days = config.provisional_working_days;
   options.sla.release_on_overdue = config.release_on_overdue;
+  options.request_retention = absl::Hours(config.request_retention_hours);
   return options;
 }
 

@@ -93,6 +93,9 @@ struct ServerConfig {
   // ---- operation
   // The longest the workflow timer sleeps between ticks, in seconds.
   int tick_interval_seconds = 60;
+  // How long a request id's first answer is kept for retries (AIP-155), in
+  // hours; a retry after that is executed as a new request.
+  int request_retention_hours = 24;
   // spdlog level: trace, debug, info, warn, error, critical, off.
   std::string log_level = "info";
 

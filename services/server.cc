@@ -326,6 +326,10 @@ absl::Status Server::TickNow() {
         "next tick)",
         result.escalated, result.completed, result.conflicts);
   }
+  if (result.requests_expired > 0) {
+    spdlog::debug("tick: dropped {} idempotency records past the retention",
+                  result.requests_expired);
+  }
   TASKGATE_ASSIGN_OR_RETURN(std::optional<audit::Checkpoint> signed_now,
                             ledger_->MaybeCheckpoint(false));
   if (signed_now.has_value()) {

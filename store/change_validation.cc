@@ -6,6 +6,7 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/time/time.h>
 
 #include "common/status_macros.h"
 #include "domain/types.h"
@@ -48,6 +49,12 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
   }
   if (change.request.has_value() && change.request->request_id.empty()) {
     return absl::InvalidArgumentError("stored request has an empty request_id");
+  }
+  if (change.request.has_value() &&
+      change.request->created_at == absl::UnixEpoch()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stored request ", change.request->request_id,
+                     " has no created_at; its retention is counted from it"));
   }
   if (change.district.has_value() && change.district->id != d) {
     return absl::InvalidArgumentError(

@@ -2,11 +2,11 @@
 //
 // What can be decided from the change set alone: it names a district, it
 // carries audit events, every row and event belongs to that district, a
-// stored request has an id, and every optimistic write steps its version by
-// exactly one. What needs the stored data (a taken id, a stale version, a
-// missing task) is each engine's to check inside its transaction. Every
-// `Store` implementation calls `ValidateChangeSet` first, so all engines
-// refuse the same change sets with the same messages.
+// stored request has an id and a creation time, and every optimistic write
+// steps its version by exactly one. What needs the stored data (a taken id,
+// a stale version, a missing task) is each engine's to check inside its
+// transaction. Every `Store` implementation calls `ValidateChangeSet`
+// first, so all engines refuse the same change sets with the same messages.
 //
 // Pure functions of their arguments; thread-safe.
 #ifndef TASKGATE_STORE_CHANGE_VALIDATION_H_

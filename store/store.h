@@ -42,12 +42,19 @@ namespace taskgate::store {
 class Store;
 
 // The answer first given to a request, kept under its `request_id` so that a
-// retry gets the same answer and changes nothing more.
+// retry gets the same answer and changes nothing more. Kept for a bounded
+// time only (AIP-155): the district's writer drops records older than its
+// request retention (`Store::ExpireRequests`), and a retry after that is a
+// new request.
 struct StoredRequest {
   std::string request_id;
   std::string operation;    // e.g. "task.submit"
   std::string fingerprint;  // identifies the request's parameters
   std::string response;     // opaque to the store
+  // When the request was answered (the time of its change's events); what
+  // `ExpireRequests` compares. Must be set (INVALID_ARGUMENT when it is the
+  // Unix epoch, the default).
+  absl::Time created_at = absl::UnixEpoch();
 };
 
 // A task to write. `expected_version` 0 creates the task (ALREADY_EXISTS if
@@ -217,9 +224,30 @@ class Store {
   virtual absl::StatusOr<BatchResult> CommitBatch(
       std::span<const BatchStep> steps) = 0;
 
-  // Returns the stored answer to `request_id`, or nullopt if none.
+  // Returns the stored answer to `request_id`, or nullopt if none (never
+  // stored, or expired).
   virtual absl::StatusOr<std::optional<StoredRequest>> FindRequest(
       const std::string& district_id, const std::string& request_id) = 0;
+
+  // Drops at most `limit` of the district's idempotency records whose
+  // `created_at` is before `before`, oldest first, and returns how many it
+  // dropped; fewer than `limit` means none older is left. Nothing else is
+  // touched: no task, no decision, no audit event. INVALID_ARGUMENT when
+  // `limit` is not positive; UNAVAILABLE when the database is busy.
+  //
+  // A maintenance call of its own rather than a field of `ChangeSet`: a
+  // ChangeSet is a change of the district's record, and the store keeps the
+  // rule "no change without its event" for it. An idempotency record is not
+  // part of that record (it only lets a retry get its first answer), so
+  // dropping it changes nothing an inspector can see and has no audit event;
+  // a ChangeSet without events would have to be allowed for it, weakening
+  // the rule for every other change. Like every write it goes through the
+  // district's writer: called inside a batch step it is part of that step
+  // (and undone with it); called outside a batch it runs in a transaction
+  // of its own. `limit` bounds how long one call holds the writer.
+  virtual absl::StatusOr<int64_t> ExpireRequests(const std::string& district_id,
+                                                 absl::Time before,
+                                                 int32_t limit) = 0;
 
   // NOT_FOUND when missing.
   virtual absl::StatusOr<domain::District> GetDistrict(

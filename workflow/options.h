@@ -26,6 +26,16 @@ struct EngineOptions {
   // How many due tasks one `OnTick` handles at most; the rest wait for the
   // next tick, so one tick never holds the store for long.
   int32_t tick_batch = 200;
+  // How long a request id's first answer is kept for retries (AIP-155).
+  // After it the record is dropped (on the next tick) and the same request
+  // id is a new request: clients retry within minutes, not days.
+  absl::Duration request_retention = absl::Hours(24);
+  // Idempotency records dropped by one writer command, and commands one
+  // `OnTick` runs at most: each command holds the writer for one bounded
+  // delete, and other commands run between them; a backlog larger than a
+  // tick's share is left to the next ticks.
+  int32_t request_expiry_chunk = 500;
+  int32_t request_expiry_chunks_per_tick = 20;
 };
 
 }  // namespace taskgate::workflow

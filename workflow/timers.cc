@@ -1,5 +1,7 @@
 #include "workflow/timers.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +40,9 @@ Timers::Timers(store::Store& store, Writer& writer, EngineOptions options)
     : store_(store), writer_(writer), options_(std::move(options)) {}
 
 absl::StatusOr<std::optional<absl::Time>> Timers::NextDeadline() {
+  if (expiry_backlog_.load(std::memory_order_relaxed)) {
+    return std::optional<absl::Time>(absl::InfinitePast());
+  }
   return store_.NextTimer(options_.district_id);
 }
 
@@ -54,7 +59,30 @@ absl::StatusOr<TickResult> Timers::OnTick(absl::Time now) {
       return s;
     }
   }
+  TASKGATE_ASSIGN_OR_RETURN(result.requests_expired, ExpireRequests(now));
   return result;
+}
+
+absl::StatusOr<int64_t> Timers::ExpireRequests(absl::Time now) {
+  const absl::Time before = now - options_.request_retention;
+  const int32_t chunk = std::max<int32_t>(1, options_.request_expiry_chunk);
+  int64_t total = 0;
+  bool full = false;
+  // One writer command per chunk: other commands queue between them, so a
+  // large backlog never holds the writer for more than one chunk.
+  for (int32_t i = 0; i < options_.request_expiry_chunks_per_tick; ++i) {
+    int64_t expired = 0;
+    TASKGATE_RETURN_IF_ERROR(writer_.Run([&](store::Store& tx) -> absl::Status {
+      TASKGATE_ASSIGN_OR_RETURN(
+          expired, tx.ExpireRequests(options_.district_id, before, chunk));
+      return absl::OkStatus();
+    }));
+    total += expired;
+    full = expired >= chunk;
+    if (!full) break;
+  }
+  expiry_backlog_.store(full, std::memory_order_relaxed);
+  return total;
 }
 
 absl::Status Timers::TickTask(domain::Task task, absl::Time now,

@@ -330,6 +330,29 @@ SELECT district_id, id, month, state FROM months;
 )sql";
 }
 
+// Migration 5: idempotency records are kept for a bounded time (AIP-155).
+// Each gets the time it was answered, in Unix microseconds like every other
+// time, and an index to expire the oldest first. A record stored before this
+// migration takes the time of the first event of its request in the audit
+// log (one pass over the log, grouped by request id); one with no such event
+// takes the district's latest event time, so that it is kept a whole
+// retention from the upgrade rather than dropped at once.
+std::string RequestRetentionSchema() {
+  return R"sql(
+ALTER TABLE requests ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+UPDATE requests SET created_at = earliest.time
+FROM (SELECT district_id, request_id, MIN(time) AS time FROM audit_events
+      WHERE request_id <> '' GROUP BY district_id, request_id) AS earliest
+WHERE earliest.district_id = requests.district_id
+  AND earliest.request_id = requests.request_id;
+UPDATE requests SET created_at = COALESCE(
+  (SELECT MAX(time) FROM audit_events AS a
+   WHERE a.district_id = requests.district_id), 0)
+WHERE created_at = 0;
+CREATE INDEX requests_by_created ON requests (district_id, created_at);
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -340,6 +363,8 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            PeopleSchema()},
           {3, "signed checkpoints", CheckpointSchema()},
           {4, "indexed rule inputs and task months", RuleInputsSchema()},
+          {5, "bounded retention of idempotency records",
+           RequestRetentionSchema()},
       };
   return *kMigrations;
 }

@@ -59,8 +59,8 @@ absl::StatusOr<std::optional<StoredRequest>> SqliteStore::FindRequest(
   Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
-      db->Prepare("SELECT operation, fingerprint, response FROM requests "
-                  "WHERE district_id = ? AND request_id = ?",
+      db->Prepare("SELECT operation, fingerprint, response, created_at "
+                  "FROM requests WHERE district_id = ? AND request_id = ?",
                   {district_id, request_id}));
   TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("find request"));
   if (!found) return std::optional<StoredRequest>();
@@ -69,6 +69,7 @@ absl::StatusOr<std::optional<StoredRequest>> SqliteStore::FindRequest(
   request.operation = stmt.Text(0);
   request.fingerprint = stmt.Text(1);
   request.response = stmt.Bytes(2);
+  request.created_at = absl::FromUnixMicros(stmt.Int(3));
   return std::optional<StoredRequest>(std::move(request));
 }
 

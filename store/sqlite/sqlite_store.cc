@@ -14,6 +14,7 @@
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/synchronization/mutex.h>
+#include <absl/time/time.h>
 
 #include "common/status_macros.h"
 #include "store/change_validation.h"
@@ -207,6 +208,40 @@ absl::StatusOr<BatchResult> SqliteStore::CommitBatch(
   result.appended = std::move(batch_appended_);
   batch_appended_.clear();
   return result;
+}
+
+absl::StatusOr<int64_t> SqliteStore::ExpireRequests(
+    const std::string& district_id, absl::Time before, int32_t limit) {
+  if (limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expiring requests needs a positive limit, not ", limit));
+  }
+  // In a batch, the step's savepoint holds the delete; outside, a
+  // transaction of its own.
+  const bool own_transaction = !InBatch();
+  Lease db = Writer();
+  if (own_transaction) {
+    TASKGATE_RETURN_IF_ERROR(db->Begin("begin expiring requests"));
+  }
+  absl::StatusOr<int64_t> expired = [&]() -> absl::StatusOr<int64_t> {
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db->Prepare("DELETE FROM requests WHERE rowid IN ("
+                    "SELECT rowid FROM requests WHERE district_id = ? AND "
+                    "created_at < ? ORDER BY created_at LIMIT ?)",
+                    {district_id, CeilMicros(before), int64_t{limit}}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("expire requests"));
+    return db->Changes();
+  }();
+  if (own_transaction) {
+    if (expired.ok()) {
+      if (absl::Status s = db->Commit("commit expired requests"); !s.ok()) {
+        expired = s;
+      }
+    }
+    if (!expired.ok()) db->Rollback();
+  }
+  return expired;
 }
 
 absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <absl/status/status.h>
+#include <absl/time/time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -29,7 +30,8 @@ constexpr const char* kD2 = "d2";
 ChangeSet FullChange() {
   ChangeSet change;
   change.district_id = kD1;
-  change.request = StoredRequest{"r1", "op", "fp", "answer"};
+  change.request =
+      StoredRequest{"r1", "op", "fp", "answer", absl::FromUnixSeconds(1)};
   change.district.emplace();
   change.district->id = kD1;
   change.catalog.emplace();
@@ -147,6 +149,9 @@ std::vector<Malformed> MalformedChanges() {
        "change set has no audit events; every change must be recorded"},
       {"EmptyRequestId", [](ChangeSet& c) { c.request->request_id.clear(); },
        "stored request has an empty request_id"},
+      {"RequestWithoutCreationTime",
+       [](ChangeSet& c) { c.request->created_at = absl::UnixEpoch(); },
+       "stored request r1 has no created_at"},
       {"DistrictOfAnotherId", [](ChangeSet& c) { c.district->id = kD2; },
        "district to create has id \"d2\" but the change set is for district "
        "\"d1\""},

@@ -270,7 +270,8 @@ TEST(SqliteRuleInputsTest, VersionThreeFileIsUpgradedInPlace) {
   EXPECT_THAT(Ids(dated), ElementsAre("t1", "t3", "t4"));
 
   RawDb raw(scoped.path());
-  EXPECT_THAT(raw.Rows("PRAGMA user_version"), ElementsAre("4"));
+  EXPECT_THAT(raw.Rows("PRAGMA user_version"),
+              ElementsAre(absl::StrCat(SqliteSchemaVersion())));
   EXPECT_THAT(raw.Rows("SELECT task_id, community_id, state FROM "
                        "task_communities ORDER BY task_id, community_id"),
               ElementsAre("t1|c1|ACTIVE", "t1|c2|ACTIVE", "t2|c1|DRAFT",

@@ -289,8 +289,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "task_months,tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsFour) {
-  EXPECT_EQ(SqliteSchemaVersion(), 4);
+TEST(SqliteStoreTest, SchemaVersionIsFive) {
+  EXPECT_EQ(SqliteSchemaVersion(), 5);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {
@@ -663,7 +663,7 @@ TEST(SqliteStoreTest, FaultBeforeCommitLeavesNothing) {
   auto store = OpenMemory(options);
   ASSERT_NE(store, nullptr);
   ChangeSet change = CreateTaskChange(MakeTask(kD1, "t1"));
-  change.request = StoredRequest{"r1", "task.create", "fp", "answer"};
+  change.request = StoredRequest{"r1", "task.create", "fp", "answer", T(0)};
   change.events.push_back(MakeEvent(kD1, "task.submit", "t1"));
 
   EXPECT_EQ(store->Commit(change).status(), injected);
@@ -678,11 +678,13 @@ TEST(SqliteStoreTest, RetryWithSameRequestIdWritesNothing) {
   auto store = OpenMemory();
   ASSERT_NE(store, nullptr);
   ChangeSet first = CreateTaskChange(MakeTask(kD1, "t1"));
-  first.request = StoredRequest{"r1", "task.create", "fp-1", "first answer"};
+  first.request =
+      StoredRequest{"r1", "task.create", "fp-1", "first answer", T(0)};
   ASSERT_THAT(store->Commit(first), IsOk());
 
   ChangeSet retry = CreateTaskChange(MakeTask(kD1, "t2"));
-  retry.request = StoredRequest{"r1", "task.create", "fp-2", "second answer"};
+  retry.request =
+      StoredRequest{"r1", "task.create", "fp-2", "second answer", T(0)};
   EXPECT_THAT(store->Commit(retry),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        HasSubstr("request_id r1 was already used")));
@@ -706,7 +708,7 @@ TEST(SqliteStoreTest, StoredResponseKeepsBinaryBytes) {
   ASSERT_NE(store, nullptr);
   const std::string response("\x00\x01\xff\n\x00z", 6);
   ChangeSet change = EventsChange(kD1, {MakeEvent(kD1, "x", "e")});
-  change.request = StoredRequest{"r1", "op", "", response};
+  change.request = StoredRequest{"r1", "op", "", response, T(0)};
   ASSERT_THAT(store->Commit(change), IsOk());
   ASSERT_OK_AND_ASSIGN(auto stored, store->FindRequest(kD1, "r1"));
   ASSERT_TRUE(stored.has_value());
@@ -1461,7 +1463,7 @@ TEST(FaultInjectingStoreTest, FailCommitAfterWriteLosesOnlyTheReply) {
   FaultInjectingStore store(*sqlite);
   store.FailCommitAfterWrite(absl::DeadlineExceededError("reply lost"));
   ChangeSet change = CreateTaskChange(MakeTask(kD1, "t1"));
-  change.request = StoredRequest{"r1", "task.create", "fp", "answer"};
+  change.request = StoredRequest{"r1", "task.create", "fp", "answer", T(0)};
   EXPECT_THAT(store.Commit(change),
               StatusIs(absl::StatusCode::kDeadlineExceeded, "reply lost"));
   EXPECT_EQ(store.commits_forwarded(), 1);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -72,8 +73,17 @@ class FaultInjectingStore final : public store::Store {
     std::vector<store::BatchStep> through_us;
     through_us.reserve(steps.size());
     for (const store::BatchStep& step : steps) {
-      through_us.push_back(store::BatchStep{
-          [this, run = step.run](store::Store&) { return run(*this); }});
+      through_us.push_back(
+          store::BatchStep{[this, run = step.run](store::Store&) {
+            {
+              absl::MutexLock lock(&mu_);
+              batch_thread_ = std::this_thread::get_id();
+            }
+            absl::Status status = run(*this);
+            absl::MutexLock lock(&mu_);
+            batch_thread_ = std::thread::id();
+            return status;
+          }});
     }
     return wrapped_.CommitBatch(through_us);
   }
@@ -96,6 +106,28 @@ class FaultInjectingStore final : public store::Store {
     absl::StatusOr<store::CommitResult> result = wrapped_.Commit(change);
     if (fault.has_value()) return fault->status;
     return result;
+  }
+
+  // Every `ExpireRequests` call forwarded: its limit and whether it came
+  // from a batch step.
+  struct ExpireCall {
+    int32_t limit = 0;
+    bool in_batch = false;
+  };
+  std::vector<ExpireCall> expire_calls() const {
+    absl::MutexLock lock(&mu_);
+    return expire_calls_;
+  }
+
+  absl::StatusOr<int64_t> ExpireRequests(const std::string& district_id,
+                                         absl::Time before,
+                                         int32_t limit) override {
+    {
+      absl::MutexLock lock(&mu_);
+      expire_calls_.push_back(
+          ExpireCall{limit, batch_thread_ == std::this_thread::get_id()});
+    }
+    return wrapped_.ExpireRequests(district_id, before, limit);
   }
 
   absl::StatusOr<std::optional<store::StoredRequest>> FindRequest(
@@ -246,6 +278,9 @@ class FaultInjectingStore final : public store::Store {
   std::optional<Fault> fault_ ABSL_GUARDED_BY(mu_);
   int commits_forwarded_ ABSL_GUARDED_BY(mu_) = 0;
   std::function<void()> before_commit_ ABSL_GUARDED_BY(mu_);
+  // The thread running a batch step through this store, or none.
+  std::thread::id batch_thread_ ABSL_GUARDED_BY(mu_);
+  std::vector<ExpireCall> expire_calls_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace taskgate::testing

@@ -1,7 +1,10 @@
 // Idempotent commits shared by the workflow's writers: every change goes
 // through the district's `Writer`, and a request id's first answer is
-// stored with its change and replayed on retries. Internal to workflow/;
-// thread-safe.
+// stored with its change and replayed on retries. The answer is kept for
+// the district's request retention only (`EngineOptions::request_retention`,
+// AIP-155): `Timers` drops older records, and a retry after that is
+// executed as a new request, so clients must retry within minutes, not
+// days. Internal to workflow/; thread-safe.
 #ifndef TASKGATE_WORKFLOW_INTERNAL_COMMIT_ONCE_H_
 #define TASKGATE_WORKFLOW_INTERNAL_COMMIT_ONCE_H_
 
@@ -102,9 +105,11 @@ void CommitOnceAsync(Writer& writer, store::Store& reads,
     TASKGATE_ASSIGN_OR_RETURN(Outcome<T> outcome, prepare(tx));
     if (!outcome.change.events.empty()) {
       if (!idempotency.request_id.empty()) {
+        // Kept from the time of the change it answers.
         outcome.change.request = store::StoredRequest{
             idempotency.request_id, idempotency.operation,
-            idempotency.fingerprint, idempotency.encode(outcome.value)};
+            idempotency.fingerprint, idempotency.encode(outcome.value),
+            outcome.change.events.front().time};
       }
       TASKGATE_RETURN_IF_ERROR(tx.Commit(outcome.change).status());
     }

@@ -10,12 +10,12 @@
 // tests (tests/store/) include this header, to read the connection's
 // settings through `Pragma`.
 //
-// Thread-safe. Writes (`Commit`, `CommitBatch`, `AddCheckpoint`) take `mu_`,
-// which guards the writer connection. Reads borrow a connection of their
-// own from a pool (WAL lets them read the last committed state while a batch
-// writes), except inside a batch step, where the batch's thread reads the
-// writer connection to see the batch's earlier steps, and on a private
-// in-memory database, which has only the one connection.
+// Thread-safe. Writes (`Commit`, `CommitBatch`, `ExpireRequests`,
+// `AddCheckpoint`) take `mu_`, which guards the writer connection. Reads
+// borrow a connection of their own from a pool (WAL lets them read the last
+// committed state while a batch writes), except inside a batch step, where the
+// batch's thread reads the writer connection to see the batch's earlier steps,
+// and on a private in-memory database, which has only the one connection.
 #ifndef TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_
 #define TASKGATE_STORE_SQLITE_INTERNAL_SQLITE_STORE_H_
 
@@ -64,6 +64,9 @@ class SqliteStore final : public Store {
       std::span<const BatchStep> steps) override;
   absl::StatusOr<std::optional<StoredRequest>> FindRequest(
       const std::string& district_id, const std::string& request_id) override;
+  absl::StatusOr<int64_t> ExpireRequests(const std::string& district_id,
+                                         absl::Time before,
+                                         int32_t limit) override;
   absl::StatusOr<domain::District> GetDistrict(
       const std::string& district_id) override;
   absl::StatusOr<domain::CatalogVersion> GetCatalog(

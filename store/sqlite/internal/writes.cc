@@ -424,13 +424,13 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
     const StoredRequest& r = *change.request;
     TASKGATE_ASSIGN_OR_RETURN(
         const bool inserted,
-        Inserted(
-            db,
-            "INSERT INTO requests (district_id, request_id, operation, "
-            "fingerprint, response) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            {d, r.request_id, r.operation, r.fingerprint, Blob{r.response}},
-            "store request"));
+        Inserted(db,
+                 "INSERT INTO requests (district_id, request_id, operation, "
+                 "fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT DO NOTHING",
+                 {d, r.request_id, r.operation, r.fingerprint, Blob{r.response},
+                  FloorMicros(r.created_at)},
+                 "store request"));
     if (!inserted) {
       return absl::AlreadyExistsError(absl::StrCat(
           "request_id ", r.request_id, " was already used in district ", d,

@@ -33,6 +33,7 @@
 
 #include "common/status_macros.h"
 #include "services/auth.h"
+#include "workflow/statistics_counters.h"
 
 namespace taskgate::services {
 namespace {
@@ -152,6 +153,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
           server->config_.district_name);
   if (!district.ok()) return district.status();
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
+  // A database from before the statistics counters gets them once, from its
+  // log, before the first request reads them.
+  TASKGATE_RETURN_IF_ERROR(workflow::RebuildStatisticsCountersIfMissing(
+      server->engine_->writer(), deps.clock, server->engine_->options()));
   return server;
 }
 

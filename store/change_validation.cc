@@ -1,5 +1,6 @@
 #include "store/change_validation.h"
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -108,6 +109,13 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
   for (const domain::AssignmentAck& ack : change.acks) {
     TASKGATE_RETURN_IF_ERROR(SameDistrict("acknowledgement of task",
                                           ack.task_id, ack.district_id, d));
+  }
+  for (const CounterAdd& add : change.counters) {
+    if (add.bucket.empty() || add.name.empty() || !std::isfinite(add.amount)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "counter add (bucket \"", Sv(add.bucket), "\", name \"", Sv(add.name),
+          "\") needs a bucket, a name and a finite amount"));
+    }
   }
   for (const domain::AuditEvent& event : change.events) {
     TASKGATE_RETURN_IF_ERROR(

@@ -89,6 +89,28 @@ struct ComplaintWrite {
   int64_t expected_version = 0;
 };
 
+// An addition to one of the district's kept counters: `amount` is added to
+// the counter (`bucket`, `name`, `subject`), which starts at 0. Counters are
+// figures derived from the change's events (the statistics of SPEC §7, kept
+// by day and by month: workflow/statistics_counters.h) so that reading a
+// period costs what the period holds, not what the log holds. The store
+// gives them no meaning; `bucket` orders them for range reads.
+struct CounterAdd {
+  std::string bucket;   // e.g. "d:2026-03-02", "m:2026-03"
+  std::string name;     // e.g. "submitted"
+  std::string subject;  // e.g. a department or community id
+  double amount = 0;
+};
+
+// A counter's value.
+struct Counter {
+  std::string bucket;
+  std::string name;
+  std::string subject;
+  double value = 0;
+  bool operator==(const Counter&) const = default;
+};
+
 // One all-or-nothing change and the audit events that record it.
 struct ChangeSet {
   std::string district_id;
@@ -110,6 +132,8 @@ struct ChangeSet {
   // ALREADY_EXISTS.
   std::vector<domain::FundingReport> funding_reports;
   std::vector<domain::AssignmentAck> acks;
+  // Added to the kept counters; several adds to one counter sum.
+  std::vector<CounterAdd> counters;
   // Must not be empty. `seq` is ignored: the store assigns the next numbers
   // of the district's log, in order.
   std::vector<domain::AuditEvent> events;
@@ -389,6 +413,13 @@ class Store {
       const std::string& district_id, absl::CivilDay first_day,
       absl::CivilDay last_day,
       const std::vector<domain::TaskState>& states) = 0;
+
+  // The kept counters whose bucket is in [`first_bucket`, `last_bucket`]
+  // (byte order), ordered by bucket, name and subject; at most `limit`
+  // (0: all).
+  virtual absl::StatusOr<std::vector<Counter>> ListCounters(
+      const std::string& district_id, const std::string& first_bucket,
+      const std::string& last_bucket, int32_t limit) = 0;
 
   // The events about the entities `entity_ids` of `entity_type` (e.g. the
   // histories of several tasks) whose time is before `until` (unset: all),

@@ -14,6 +14,7 @@
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "workflow/access.h"
+#include "workflow/statistics_counters.h"
 #include "workflow/transitions.h"
 #include "workflow/validation.h"
 
@@ -61,33 +62,6 @@ absl::Status NotOurToken() {
 absl::StatusOr<int64_t> SizeOrCurrent(AuditLedger& ledger, int64_t size) {
   if (size != 0) return size;
   return ledger.Sync();
-}
-
-// Every state a task can be in once it has been in a workload: the states
-// that count in one and all that the transition table leads to from them. A
-// task in any other state never was in a workload, so it counts in no
-// month's load.
-const std::vector<domain::TaskState>& StatesAfterWorkload() {
-  static const std::vector<domain::TaskState>* const kStates = [] {
-    std::set<domain::TaskState> reached;
-    for (const Transition& row : TransitionTable()) {
-      for (domain::TaskState s : {row.from, row.to}) {
-        if (domain::CountsInWorkload(s)) reached.insert(s);
-      }
-    }
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const Transition& row : TransitionTable()) {
-        if (reached.count(row.from) == 0) continue;
-        grew |= reached.insert(row.to).second;
-        if (row.alternative_to.has_value()) {
-          grew |= reached.insert(*row.alternative_to).second;
-        }
-      }
-    }
-    return new std::vector<domain::TaskState>(reached.begin(), reached.end());
-  }();
-  return *kStates;
 }
 
 }  // namespace
@@ -314,51 +288,8 @@ absl::StatusOr<Statistics> AuditReader::GetStatistics(
   query.until = *until;
   query.time_zone = options_.time_zone;
   query.calendar = options_.calendar;
-  TASKGATE_ASSIGN_OR_RETURN(const PeriodMonths months, MonthsOfPeriod(query));
-  const std::string& district = options_.district_id;
-
-  // Only what the period touches (statistics.h says why it is enough): the
-  // period's task events, by time...
-  store::EventQuery q;
-  q.district_id = district;
-  q.entity_type = "task";
-  q.from = query.from;
-  q.until = query.until;
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> in_period,
-                            store_.ListEvents(q));
-  // ...the tasks that may count in the months' loads, and those the
-  // period's events are about...
   TASKGATE_ASSIGN_OR_RETURN(
-      std::vector<domain::Task> tasks,
-      store_.ListTasksByDates(district, absl::CivilDay(months.first),
-                              absl::CivilDay(months.last + 1) - 1,
-                              StatesAfterWorkload()));
-  std::set<std::string> task_ids;
-  for (const domain::Task& t : tasks) task_ids.insert(t.id);
-  std::vector<std::string> event_only;
-  for (const store::StoredEvent& e : in_period) {
-    if (task_ids.insert(e.event.entity_id).second) {
-      event_only.push_back(e.event.entity_id);
-    }
-  }
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> more,
-                            store_.ListTasksById(district, event_only));
-  for (domain::Task& t : more) tasks.push_back(std::move(t));
-  // ...and those tasks' own events before the period.
-  TASKGATE_ASSIGN_OR_RETURN(
-      std::vector<store::StoredEvent> earlier,
-      store_.ListEntityEvents(
-          district, "task",
-          std::vector<std::string>(task_ids.begin(), task_ids.end()),
-          query.from));
-  std::vector<domain::AuditEvent> events;
-  events.reserve(earlier.size() + in_period.size());
-  for (store::StoredEvent& e : earlier) events.push_back(std::move(e.event));
-  for (store::StoredEvent& e : in_period) events.push_back(std::move(e.event));
-  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> communities,
-                            store_.ListCommunities(district, ""));
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statistics stats, ComputeStatistics(query, events, tasks, communities));
+      Statistics stats, ReadStatistics(store_, options_.district_id, query));
   if (ReadIsAudited(principal)) {
     TASKGATE_RETURN_IF_ERROR(
         recorder_.RecordAuditRead(principal, "audit.stats",

@@ -59,9 +59,11 @@
 //   period's months and that was ever in a workload, its record and all its
 //   own events before `until` (the submission a decision is measured from,
 //   the stays a load counts).
-// Any other task's events and records change nothing. The figures are those
-// of the log as it stood at `until`, so callers give no event at or after
-// it (a later exit from a workload would shorten a stay).
+// Any other task's events and records change nothing. Events at or after
+// `until` count only in the loads: given, a later admission counts in the
+// month it falls in (the month's load as the record stands now, which is
+// what the kept counters give: workflow/statistics_counters.h); left out,
+// the loads are those of the log as it stood at `until`.
 #ifndef TASKGATE_WORKFLOW_STATISTICS_H_
 #define TASKGATE_WORKFLOW_STATISTICS_H_
 

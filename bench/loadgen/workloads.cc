@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <absl/strings/str_cat.h>
+#include <absl/time/civil_time.h>
 #include <absl/time/clock.h>
 #include <absl/time/time.h>
 
@@ -316,10 +317,13 @@ Workloads::Loops Workloads::AuditPage(Recorder& rpcs, int64_t log_size) {
 Workloads::Loops Workloads::Statistics(Recorder& rpcs) {
   Loops loops;
   loops.push_back([this, &rpcs](std::function<void()> next) {
-    const absl::Time now = absl::Now();
+    // The last 30 days and today: statistics are kept by day, so the period
+    // is whole days in the district's zone (UTC+8, the server's default).
+    const absl::TimeZone tz = absl::FixedTimeZone(8 * 60 * 60);
+    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), tz);
     v1::GetStatisticsRequest request;
-    SetTimestamp(now - absl::Hours(30 * 24), request.mutable_start_time());
-    SetTimestamp(now + absl::Hours(24), request.mutable_end_time());
+    SetTimestamp(absl::FromCivil(today - 30, tz), request.mutable_start_time());
+    SetTimestamp(absl::FromCivil(today + 1, tz), request.mutable_end_time());
     driver_.Call(*reader_.audit,
                  &v1::AuditService::Stub::PrepareAsyncGetStatistics, request,
                  district_.auditor_token,

@@ -353,6 +353,22 @@ CREATE INDEX requests_by_created ON requests (district_id, created_at);
 )sql";
 }
 
+// Migration 6: the kept counters of the statistics (store.h `CounterAdd`):
+// a period's figures are a range of buckets. A log from before it gets its
+// counters at the next start (workflow/statistics_counters.h).
+const char* CountersSchema() {
+  return R"sql(
+CREATE TABLE counters (
+  district_id TEXT NOT NULL,
+  bucket TEXT NOT NULL,
+  name TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (district_id, bucket, name, subject)
+) STRICT, WITHOUT ROWID;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -365,6 +381,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {4, "indexed rule inputs and task months", RuleInputsSchema()},
           {5, "bounded retention of idempotency records",
            RequestRetentionSchema()},
+          {6, "kept statistics counters", CountersSchema()},
       };
   return *kMigrations;
 }

@@ -372,4 +372,25 @@ absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksByDates(
   return tasks;
 }
 
+absl::StatusOr<std::vector<Counter>> SqliteStore::ListCounters(
+    const std::string& district_id, const std::string& first_bucket,
+    const std::string& last_bucket, int32_t limit) {
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT bucket, name, subject, value FROM counters "
+                  "WHERE district_id = ? AND bucket BETWEEN ? AND ? "
+                  "ORDER BY bucket, name, subject LIMIT ?",
+                  {district_id, first_bucket, last_bucket,
+                   limit > 0 ? int64_t{limit} : int64_t{-1}}));
+  std::vector<Counter> out;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row, stmt.Step("list counters"));
+    if (!row) break;
+    out.push_back(
+        Counter{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Real(3)});
+  }
+  return out;
+}
+
 }  // namespace taskgate::store::sqlite_internal

@@ -387,8 +387,8 @@ class AuthzMatrixTest : public E2eTest {
     }
     if (rpc == "AuditService/GetStatistics") {
       v1::GetStatisticsRequest r;
-      r.mutable_start_time()->set_seconds(1767225600);  // 2026-01-01
-      r.mutable_end_time()->set_seconds(1798761600);    // 2027-01-01
+      r.mutable_start_time()->set_seconds(1767196800);  // 2026-01-01 +08:00
+      r.mutable_end_time()->set_seconds(1798732800);    // 2027-01-01 +08:00
       return StatusOf(Call(who, *audit_, &AuditStub::GetStatistics, r));
     }
     // ---- AdminService

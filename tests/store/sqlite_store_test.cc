@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -283,14 +284,14 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
                       "sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                       "'sqlite_%' ORDER BY name)"),
             "assignment_acks,audit_event_communities,audit_events,"
-            "catalog_versions,checkpoints,communities,complaints,credentials,"
-            "decisions,"
-            "districts,funding_reports,principals,requests,task_communities,"
+            "catalog_versions,checkpoints,communities,complaints,counters,"
+            "credentials,decisions,districts,funding_reports,principals,"
+            "requests,task_communities,"
             "task_months,tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsFive) {
-  EXPECT_EQ(SqliteSchemaVersion(), 5);
+TEST(SqliteStoreTest, SchemaVersionIsSix) {
+  EXPECT_EQ(SqliteSchemaVersion(), 6);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {
@@ -566,6 +567,52 @@ TEST(SqliteStoreTest, CommitWritesTaskAndEventsAtomically) {
   ASSERT_EQ(events.size(), 2U);
   EXPECT_EQ(events[0].event.action, "task.create");
   EXPECT_EQ(events[1].event.action, "task.submit");
+}
+
+TEST(SqliteStoreTest, CounterAddsSumAndAreListedByBucketRange) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ChangeSet first = EventsChange(kD1, {MakeEvent(kD1, "task.submit", "t1")});
+  first.counters = {{"d:2026-03-02", "submitted", "civil", 1},
+                    {"d:2026-03-02", "submitted", "civil", 1},
+                    {"m:2026-03", "task_hours", "c1", 7.5}};
+  ASSERT_THAT(store->Commit(first), IsOk());
+  ChangeSet second = EventsChange(kD1, {MakeEvent(kD1, "task.revoke", "t1")});
+  second.counters = {{"m:2026-03", "task_hours", "c1", -7.5},
+                     {"d:2026-03-05", "revoked", "civil", 1}};
+  ASSERT_THAT(store->Commit(second), IsOk());
+  // Another district's counters stay its own.
+  ChangeSet other = EventsChange(kD2, {MakeEvent(kD2, "task.submit", "t9")});
+  other.counters = {{"d:2026-03-02", "submitted", "civil", 5}};
+  ASSERT_THAT(store->Commit(other), IsOk());
+
+  EXPECT_THAT(store->ListCounters(kD1, "d:2026-03-01", "d:2026-03-04", 0),
+              IsOkAndHolds(ElementsAre(
+                  Counter{"d:2026-03-02", "submitted", "civil", 2})));
+  EXPECT_THAT(
+      store->ListCounters(kD1, "m:2026-03", "m:2026-03", 0),
+      IsOkAndHolds(ElementsAre(Counter{"m:2026-03", "task_hours", "c1", 0})));
+  ASSERT_OK_AND_ASSIGN(std::vector<Counter> all,
+                       store->ListCounters(kD1, "", "\xff", 0));
+  EXPECT_EQ(all.size(), 3u);
+  EXPECT_THAT(store->ListCounters(kD1, "", "\xff", 1),
+              IsOkAndHolds(ElementsAre(
+                  Counter{"d:2026-03-02", "submitted", "civil", 2})));
+}
+
+TEST(SqliteStoreTest, CounterAddWithoutNameOrWithInfiniteAmountIsRefused) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ChangeSet unnamed = EventsChange(kD1, {MakeEvent(kD1, "task.submit", "t1")});
+  unnamed.counters = {{"d:2026-03-02", "", "civil", 1}};
+  EXPECT_THAT(store->Commit(unnamed),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ChangeSet infinite = EventsChange(kD1, {MakeEvent(kD1, "task.submit", "t1")});
+  infinite.counters = {{"d:2026-03-02", "submitted", "civil",
+                        std::numeric_limits<double>::infinity()}};
+  EXPECT_THAT(store->Commit(infinite),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(0));
 }
 
 TEST(SqliteStoreTest, ChangeWithoutEventsIsInvalidArgument) {

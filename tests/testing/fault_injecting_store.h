@@ -266,6 +266,11 @@ class FaultInjectingStore final : public store::Store {
     return wrapped_.ListEntityEvents(district_id, entity_type, entity_ids,
                                      until);
   }
+  absl::StatusOr<std::vector<store::Counter>> ListCounters(
+      const std::string& district_id, const std::string& first_bucket,
+      const std::string& last_bucket, int32_t limit) override {
+    return wrapped_.ListCounters(district_id, first_bucket, last_bucket, limit);
+  }
 
  private:
   struct Fault {

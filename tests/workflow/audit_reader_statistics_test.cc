@@ -2,6 +2,8 @@
 // what a period touches: on a district's months of work through the real
 // engine, its figures equal numbers counted by hand, and equal
 // `ComputeStatistics` over the whole log for any period.
+#include <sqlite3.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,16 +18,20 @@
 
 #include "audit/signing.h"
 #include "common/status_macros.h"
+#include "tests/testing/scoped_db_path.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
 #include "workflow/statistics.h"
+#include "workflow/statistics_counters.h"
 
 namespace taskgate::workflow {
 namespace {
 
 using ::taskgate::testing::IsOk;
+using ::taskgate::testing::StatusIs;
+using ::testing::HasSubstr;
 
 class AuditReaderStatisticsTest : public TaskWorkflowTest {
  protected:
@@ -192,13 +198,12 @@ class AuditReaderStatisticsTest : public TaskWorkflowTest {
     clock_.Set(At(2026, 5, 7));
   }
 
-  // `ComputeStatistics` over the whole log up to `until`, every task and
-  // every community: what `GetStatistics` read before it was bounded.
+  // `ComputeStatistics` over the whole log, every task and every community:
+  // the reference the kept counters must equal.
   absl::StatusOr<Statistics> FromTheWholeLog(absl::Time from,
                                              absl::Time until) {
     store::EventQuery q;
     q.district_id = "default";
-    q.until = until;
     TASKGATE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> stored,
                               sqlite_->ListEvents(q));
     std::vector<domain::AuditEvent> events;
@@ -308,15 +313,15 @@ TEST_F(AuditReaderStatisticsTest, EqualHandCountsForMarchAndApril) {
 TEST_F(AuditReaderStatisticsTest, EqualTheWholeLogComputationForAnyPeriod) {
   RunScenario();
   const std::vector<std::pair<absl::Time, absl::Time>> periods = {
-      {At(2026, 3, 1, 0), At(2026, 5, 1, 0)},     // March and April
-      {At(2026, 1, 1, 0), At(2026, 6, 1, 0)},     // everything so far
-      {At(2026, 1, 1, 0), At(2026, 2, 1, 0)},     // January alone
-      {At(2026, 2, 1, 0), At(2026, 3, 1, 0)},     // February
-      {At(2026, 3, 15, 0), At(2026, 4, 10, 0)},   // parts of two months
-      {At(2026, 4, 14, 8), At(2026, 4, 14, 10)},  // two hours of one day
-      {At(2026, 5, 1, 0), At(2026, 7, 1, 0)},     // after the scenario's work
-      {At(2025, 1, 1, 0), At(2026, 1, 1, 0)},     // before anything
-      {At(2026, 3, 20, 9), At(2026, 3, 20, 9) + absl::Microseconds(1)},
+      {At(2026, 3, 1, 0), At(2026, 5, 1, 0)},    // March and April
+      {At(2026, 1, 1, 0), At(2026, 6, 1, 0)},    // everything so far
+      {At(2026, 1, 1, 0), At(2026, 2, 1, 0)},    // January alone
+      {At(2026, 2, 1, 0), At(2026, 3, 1, 0)},    // February
+      {At(2026, 3, 15, 0), At(2026, 4, 10, 0)},  // parts of two months
+      {At(2026, 4, 14, 0), At(2026, 4, 15, 0)},  // one day
+      {At(2026, 5, 1, 0), At(2026, 7, 1, 0)},    // after the scenario's work
+      {At(2025, 1, 1, 0), At(2026, 1, 1, 0)},    // before anything
+      {At(2026, 1, 5, 0), At(2026, 5, 7, 0)},    // every day of it
   };
   for (const auto& [from, until] : periods) {
     ASSERT_OK_AND_ASSIGN(Statistics whole, FromTheWholeLog(from, until));
@@ -332,6 +337,56 @@ TEST_F(AuditReaderStatisticsTest, EqualTheWholeLogComputationForAnyPeriod) {
       reader_->GetStatistics(Auditor(), periods[0].first, periods[0].second));
   EXPECT_EQ(s.departments.size(), 3u);
   EXPECT_GT(s.burden_total_hours, 0);
+}
+
+TEST_F(AuditReaderStatisticsTest, RefusesAPeriodThatIsNotWholeDays) {
+  RunScenario();
+  EXPECT_THAT(
+      reader_->GetStatistics(Auditor(), At(2026, 4, 14, 8), At(2026, 4, 15, 0)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("midnight")));
+  EXPECT_THAT(
+      reader_->GetStatistics(Auditor(), At(2026, 4, 14, 0), At(2026, 4, 14, 9)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("midnight")));
+}
+
+// A database whose log predates the counters: they are rebuilt from the log
+// once, and then equal what live counting gave.
+class StatisticsRebuildTest : public AuditReaderStatisticsTest {
+ protected:
+  std::string DbPath() const override { return db_.path(); }
+  ::taskgate::testing::ScopedDbPath db_;
+};
+
+TEST_F(StatisticsRebuildTest, RebuildsMissingCountersFromTheLog) {
+  RunScenario();
+  const absl::Time from = At(2026, 3, 1, 0);
+  const absl::Time until = At(2026, 5, 1, 0);
+  ASSERT_OK_AND_ASSIGN(Statistics live,
+                       reader_->GetStatistics(Auditor(), from, until));
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db_.path().c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(raw, "DELETE FROM counters", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(raw);
+  ASSERT_OK_AND_ASSIGN(Statistics lost,
+                       reader_->GetStatistics(Auditor(), from, until));
+  EXPECT_TRUE(lost.departments.empty());
+
+  // The rebuild is recorded, and done once.
+  const int64_t before = EventCount();
+  ASSERT_THAT(
+      RebuildStatisticsCountersIfMissing(engine_->writer(), clock_, Options()),
+      IsOk());
+  EXPECT_EQ(EventCount(), before + 1);
+  ASSERT_THAT(
+      RebuildStatisticsCountersIfMissing(engine_->writer(), clock_, Options()),
+      IsOk());
+  EXPECT_EQ(EventCount(), before + 1);
+  ASSERT_OK_AND_ASSIGN(Statistics rebuilt,
+                       reader_->GetStatistics(Auditor(), from, until));
+  EXPECT_EQ(rebuilt, live);
 }
 
 }  // namespace

@@ -166,15 +166,16 @@ TEST_F(AuditReaderTest, StatisticsNeedTheirPeriodAndAuditorsReadsAreRecorded) {
   absl::StatusOr<Statistics> missing =
       reader_->GetStatistics(Auditor(), std::nullopt, std::nullopt);
   EXPECT_THAT(Fields(missing.status()), ElementsAre("start_time", "end_time"));
-  EXPECT_THAT(reader_->GetStatistics(Clerk(), At(2026, 1, 1), At(2027, 1, 1)),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_THAT(
-      reader_->GetStatistics(Reviewer("r1"), At(2026, 1, 1), At(2027, 1, 1)),
-      IsOk());
+  EXPECT_THAT(
+      reader_->GetStatistics(Clerk(), At(2026, 1, 1, 0), At(2027, 1, 1, 0)),
+      StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_THAT(reader_->GetStatistics(Reviewer("r1"), At(2026, 1, 1, 0),
+                                     At(2027, 1, 1, 0)),
+              IsOk());
   EXPECT_EQ(Reads("audit.stats"), 0);
   ASSERT_OK_AND_ASSIGN(
       Statistics stats,
-      reader_->GetStatistics(Auditor(), At(2026, 1, 1), At(2027, 1, 1)));
+      reader_->GetStatistics(Auditor(), At(2026, 1, 1, 0), At(2027, 1, 1, 0)));
   EXPECT_THAT(stats.departments, Not(::testing::IsEmpty()));
   EXPECT_EQ(Reads("audit.stats"), 1);
 }

@@ -1,9 +1,11 @@
 #include "workflow/statistics.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "workflow/engine.h"
+#include "workflow/statistics_counters.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -435,6 +438,91 @@ TEST_F(StatisticsScenario, CountsOnlyThePartOfAMonthInsideThePeriod) {
   ASSERT_NE(l, nullptr);
   EXPECT_DOUBLE_EQ(l->load_hours, 45);
   EXPECT_EQ(s.community_loads.size(), 4u);  // one month per community
+}
+
+// The kept counters (statistics_counters.h), replayed from the scenario's
+// log as a rebuild does, give `ComputeStatistics`'s figures for any period
+// of whole days: the same departments, review days, loads and burden.
+TEST_F(StatisticsScenario, KeptCountersGiveTheSameFiguresForWholeDays) {
+  EngineOptions options;
+  options.time_zone = kShanghai;
+  options.calendar = WorkingCalendar({kHoliday});
+  std::map<std::string, const domain::Task*> task_by_id;
+  for (const domain::Task& t : tasks_) task_by_id[t.id] = &t;
+  std::map<std::tuple<std::string, std::string, std::string>, double> sums;
+  std::map<std::string, absl::CivilDay> last_submit;
+  for (const domain::AuditEvent& e : log_.events()) {
+    std::optional<absl::CivilDay> review_start;
+    if (e.action == "task.submit") {
+      last_submit[e.entity_id] = absl::ToCivilDay(e.time, kShanghai);
+    } else if (last_submit.count(e.entity_id) > 0) {
+      review_start = last_submit[e.entity_id];
+    }
+    for (const store::CounterAdd& add : CountersOfTaskEvent(
+             e, task_by_id[e.entity_id], review_start, options)) {
+      sums[{add.bucket, add.name, add.subject}] += add.amount;
+    }
+  }
+  std::vector<store::Counter> counters;
+  for (const auto& [key, value] : sums) {
+    counters.push_back(
+        {std::get<0>(key), std::get<1>(key), std::get<2>(key), value});
+  }
+
+  const std::vector<std::pair<absl::Time, absl::Time>> periods = {
+      {At(2026, 3, 1, 0), At(2026, 5, 1, 0)},    // the scenario's period
+      {At(2026, 1, 1, 0), At(2026, 7, 1, 0)},    // all of it
+      {At(2026, 3, 26, 0), At(2026, 3, 27, 0)},  // one day
+      {At(2026, 4, 21, 0), At(2026, 5, 2, 0)},   // the exits at midnight
+      {At(2026, 3, 31, 0), At(2026, 4, 2, 0)},   // across a month's end
+  };
+  for (const auto& [from, until] : periods) {
+    StatisticsQuery q = MarchAndApril();
+    q.from = from;
+    q.until = until;
+    ASSERT_OK_AND_ASSIGN(
+        Statistics reference,
+        ComputeStatistics(q, log_.events(), tasks_, communities_));
+    ASSERT_OK_AND_ASSIGN(Statistics kept,
+                         StatisticsFromCounters(q, counters, communities_));
+    EXPECT_EQ(kept, reference) << absl::FormatTime(from, kShanghai) << " .. "
+                               << absl::FormatTime(until, kShanghai);
+  }
+  // Not vacuous: March and April have review days, loads and burden.
+  ASSERT_OK_AND_ASSIGN(
+      Statistics s,
+      StatisticsFromCounters(MarchAndApril(), counters, communities_));
+  EXPECT_THAT(DepartmentIds(s),
+              ::testing::ElementsAre("civil", "edu", "health", "safety"));
+  EXPECT_GT(s.burden_total_hours, 0);
+  const CommunityMonthLoad* c3_april = FindLoad(s, "c3", kApril);
+  ASSERT_NE(c3_april, nullptr);
+  EXPECT_GT(c3_april->tasks_in_force, 0);
+}
+
+TEST(StatisticsFromCounters, TakesTheMedianAndNinetiethPercentileOfReviewDays) {
+  StatisticsQuery q = MarchAndApril();
+  // 3, 3, 8, 12 working days.
+  const std::vector<store::Counter> counters = {
+      {"d:2026-03-02", "review_days:3", "civil", 2},
+      {"d:2026-03-09", "review_days:12", "civil", 1},
+      {"d:2026-04-01", "review_days:8", "civil", 1},
+      // Outside the period: ignored.
+      {"d:2026-05-01", "review_days:40", "civil", 1},
+  };
+  ASSERT_OK_AND_ASSIGN(Statistics s, StatisticsFromCounters(q, counters, {}));
+  ASSERT_EQ(s.departments.size(), 1u);
+  EXPECT_EQ(s.departments[0].reviews_measured, 4);
+  EXPECT_EQ(s.departments[0].median_review_days, 5.5);
+  EXPECT_EQ(s.departments[0].p90_review_days, 12);  // rank ceil(3.6) = 4
+}
+
+TEST(StatisticsFromCounters, RefusesAPeriodThatIsNotWholeDays) {
+  StatisticsQuery q = MarchAndApril();
+  q.from = At(2026, 3, 1, 9);
+  EXPECT_THAT(StatisticsFromCounters(q, {}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("midnight")));
 }
 
 TEST(ComputeStatistics, TakesTheNinetiethPercentileByNearestRank) {

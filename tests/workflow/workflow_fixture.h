@@ -110,9 +110,11 @@ class WorkflowTestBase : public ::testing::Test {
  protected:
   // The engine's options; a fixture overrides it to change the config.
   virtual EngineOptions Options() const { return EngineOptions(); }
+  // Where the database is; a fixture overrides it for a real file.
+  virtual std::string DbPath() const { return ":memory:"; }
 
   void OpenEngine() {
-    auto opened = store::OpenSqliteStore(":memory:");
+    auto opened = store::OpenSqliteStore(DbPath());
     ASSERT_THAT(opened, ::taskgate::testing::IsOk());
     sqlite_ = *std::move(opened);
     faults_ =

@@ -65,6 +65,9 @@ int Param::BindTo(sqlite3_stmt* stmt, int index) const {
   if (const auto* i = std::get_if<int64_t>(&value_)) {
     return sqlite3_bind_int64(stmt, index, *i);
   }
+  if (const auto* r = std::get_if<double>(&value_)) {
+    return sqlite3_bind_double(stmt, index, *r);
+  }
   if (const auto* s = std::get_if<std::string_view>(&value_)) {
     return sqlite3_bind_text64(stmt, index, s->data(), s->size(),
                                SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -123,6 +126,10 @@ bool Statement::IsNull(int col) const {
 
 int64_t Statement::Int(int col) const {
   return sqlite3_column_int64(stmt_, col);
+}
+
+double Statement::Real(int col) const {
+  return sqlite3_column_double(stmt_, col);
 }
 
 std::string Statement::Text(int col) const {

@@ -70,6 +70,7 @@ class Param {
   Param(std::nullopt_t /*null*/) {}  // SQL NULL
   Param(int value) : value_(int64_t{value}) {}
   Param(int64_t value) : value_(value) {}
+  Param(double value) : value_(value) {}
   Param(const std::string& value) : value_(std::string_view(value)) {}
   Param(std::string_view value) : value_(value) {}
   Param(const char* value) : value_(std::string_view(value)) {}
@@ -84,7 +85,7 @@ class Param {
   int BindTo(sqlite3_stmt* stmt, int index) const;
 
  private:
-  std::variant<std::monostate, int64_t, std::string_view, Blob> value_;
+  std::variant<std::monostate, int64_t, double, std::string_view, Blob> value_;
 };
 
 // A prepared statement in use. It either owns `stmt` (finalized on
@@ -120,6 +121,7 @@ class Statement {
   // Columns of the current row, 0-based.
   bool IsNull(int col) const;
   int64_t Int(int col) const;
+  double Real(int col) const;
   std::string Text(int col) const;
   std::string Bytes(int col) const;
 

@@ -136,6 +136,9 @@ class SqliteStore final : public Store {
       const std::string& district_id, const std::string& entity_type,
       const std::vector<std::string>& entity_ids,
       std::optional<absl::Time> until) override;
+  absl::StatusOr<std::vector<Counter>> ListCounters(
+      const std::string& district_id, const std::string& first_bucket,
+      const std::string& last_bucket, int32_t limit) override;
 
   // Returns the value of `PRAGMA name` on this store's connection, for the
   // store's tests (`synchronous`, `foreign_keys` and `busy_timeout` are

@@ -499,6 +499,15 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   for (const domain::AssignmentAck& ack : change.acks) {
     TASKGATE_RETURN_IF_ERROR(WriteAck(db, d, ack));
   }
+  for (const CounterAdd& add : change.counters) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db.Prepare("INSERT INTO counters (district_id, bucket, name, subject, "
+                   "value) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                   "value = value + excluded.value",
+                   {d, add.bucket, add.name, add.subject, add.amount}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("add to counter"));
+  }
   TASKGATE_RETURN_IF_ERROR(RunFaultHook(hook, "after_change"));
 
   CommitResult result;

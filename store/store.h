@@ -396,8 +396,7 @@ class Store {
       const std::string& community_id) = 0;
 
   // ------------------------------------------ bounded reads (statistics, §7)
-  // Each costs what it returns (and the rows of the entities or months it
-  // names), not what the district ever held.
+  // Each costs what it returns, not what the district ever held.
 
   // The stored tasks among `task_ids`, ordered by id; ids that name no
   // stored task are left out.
@@ -405,29 +404,12 @@ class Store {
       const std::string& district_id,
       const std::vector<std::string>& task_ids) = 0;
 
-  // Tasks in one of `states` whose dates touch [`first_day`, `last_day`]
-  // (start_date <= last_day and end_date >= first_day), ordered by id.
-  // INVALID_ARGUMENT when `states` is empty or `last_day` is before
-  // `first_day`.
-  virtual absl::StatusOr<std::vector<domain::Task>> ListTasksByDates(
-      const std::string& district_id, absl::CivilDay first_day,
-      absl::CivilDay last_day,
-      const std::vector<domain::TaskState>& states) = 0;
-
   // The kept counters whose bucket is in [`first_bucket`, `last_bucket`]
   // (byte order), ordered by bucket, name and subject; at most `limit`
   // (0: all).
   virtual absl::StatusOr<std::vector<Counter>> ListCounters(
       const std::string& district_id, const std::string& first_bucket,
       const std::string& last_bucket, int32_t limit) = 0;
-
-  // The events about the entities `entity_ids` of `entity_type` (e.g. the
-  // histories of several tasks) whose time is before `until` (unset: all),
-  // in seq order.
-  virtual absl::StatusOr<std::vector<StoredEvent>> ListEntityEvents(
-      const std::string& district_id, const std::string& entity_type,
-      const std::vector<std::string>& entity_ids,
-      std::optional<absl::Time> until) = 0;
 };
 
 }  // namespace taskgate::store

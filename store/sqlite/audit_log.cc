@@ -97,22 +97,6 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEvents(
   return ReadStoredEvents(stmt, query.district_id);
 }
 
-absl::StatusOr<std::vector<StoredEvent>> SqliteStore::ListEntityEvents(
-    const std::string& district_id, const std::string& entity_type,
-    const std::vector<std::string>& entity_ids,
-    std::optional<absl::Time> until) {
-  if (entity_ids.empty()) return std::vector<StoredEvent>();
-  const std::string ids = JsonStringArray(entity_ids);
-  const int64_t before = until.has_value()
-                             ? CeilMicros(*until)
-                             : std::numeric_limits<int64_t>::max();
-  Lease db = Reader();
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db->Prepare(kEntityEventsSql, {district_id, entity_type, ids, before}));
-  return ReadStoredEvents(stmt, district_id);
-}
-
 absl::StatusOr<int64_t> SqliteStore::EventCount(
     const std::string& district_id) {
   Lease db = Reader();

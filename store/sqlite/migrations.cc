@@ -272,7 +272,7 @@ BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 //   whose dates touch more than 36 months, or are reversed or unreadable,
 //   gets one row of month 0 instead, which every such read includes: rows
 //   stay few per task whatever its dates, and the readers still check the
-//   dates themselves (internal/queries.h, `TaskMonthBuckets`).
+//   dates themselves. (Dropped by migration 7.)
 // Existing rows are filled in place from the tasks table.
 std::string RuleInputsSchema() {
   return R"sql(
@@ -369,6 +369,14 @@ CREATE TABLE counters (
 )sql";
 }
 
+// Migration 7: task_months (migration 4) served only the statistics' read of
+// tasks by dates; the statistics now read counters, and nothing reads it.
+const char* DropTaskMonthsSchema() {
+  return R"sql(
+DROP TABLE task_months;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -382,6 +390,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {5, "bounded retention of idempotency records",
            RequestRetentionSchema()},
           {6, "kept statistics counters", CountersSchema()},
+          {7, "task_months dropped", DropTaskMonthsSchema()},
       };
   return *kMigrations;
 }

@@ -331,47 +331,6 @@ absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksById(
                                   "task");
 }
 
-absl::StatusOr<std::vector<domain::Task>> SqliteStore::ListTasksByDates(
-    const std::string& district_id, absl::CivilDay first_day,
-    absl::CivilDay last_day, const std::vector<domain::TaskState>& states) {
-  if (last_day < first_day) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("last_day ", domain::FormatCivilDay(last_day),
-                     " is before first_day ", domain::FormatCivilDay(first_day),
-                     "; give the range's first day, then its last"));
-  }
-  if (states.empty()) {
-    return absl::InvalidArgumentError(
-        "states is empty; name the task states to list");
-  }
-  std::vector<std::string> state_names;
-  state_names.reserve(states.size());
-  for (domain::TaskState state : states) {
-    state_names.emplace_back(domain::TaskStateName(state));
-  }
-  const std::string state_list = JsonStringArray(state_names);
-  std::vector<domain::Task> tasks;
-  {
-    Lease db = Reader();
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db->Prepare(
-            kTasksByDatesSql,
-            {district_id, state_list, MonthNumber(absl::CivilMonth(first_day)),
-             MonthNumber(absl::CivilMonth(last_day)), kAnyMonthBucket}));
-    TASKGATE_ASSIGN_OR_RETURN(
-        tasks, ReadBodies<domain::Task>(stmt, &domain::TaskFromJson,
-                                        "list tasks by dates", "task"));
-  }
-  // The buckets hold at least the tasks asked for; the tasks themselves say
-  // exactly which they are.
-  std::erase_if(tasks, [&](const domain::Task& t) {
-    return t.spec.start_date > last_day || t.spec.end_date < first_day ||
-           std::find(states.begin(), states.end(), t.state) == states.end();
-  });
-  return tasks;
-}
-
 absl::StatusOr<std::vector<Counter>> SqliteStore::ListCounters(
     const std::string& district_id, const std::string& first_bucket,
     const std::string& last_bucket, int32_t limit) {

@@ -1,11 +1,9 @@
 // The SQLite store's indexed rule inputs and bounded reads (schema
-// migration 4): task_communities and task_months follow each task's state
-// and dates, a version-3 file upgrades in place, the two rule-input lists
-// (a community's tasks in force, a department's tasks of an item) and the
-// date list go through their indexes, so that what they visit does not grow
-// with tasks they do not return, and the reads for statistics
-// (`ListTasksById`, `ListTasksByDates`, `ListEntityEvents`) return exactly
-// what they promise.
+// migration 4): task_communities follows each task's state, a version-3
+// file upgrades in place, the two rule-input lists (a community's tasks in
+// force, a department's tasks of an item) go through their indexes, so that
+// what they visit does not grow with tasks they do not return, and
+// `ListTasksById` returns exactly what it promises.
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -193,12 +191,6 @@ std::vector<std::string> Ids(const std::vector<Task>& tasks) {
   return ids;
 }
 
-std::vector<std::string> EntityIds(const std::vector<StoredEvent>& events) {
-  std::vector<std::string> ids;
-  for (const StoredEvent& e : events) ids.push_back(e.event.entity_id);
-  return ids;
-}
-
 TaskQuery InForce(const std::string& community) {
   TaskQuery q;
   q.district_id = kD;
@@ -222,7 +214,7 @@ TEST(SqliteRuleInputsTest, VersionThreeFileIsUpgradedInPlace) {
   const Task active =
       MakeTask("t1", "dept-a", TaskState::kActive, {"c1", "c2"}, "A-001");
   const Task draft = MakeTask("t2", "dept-a", TaskState::kDraft, {"c1"}, "");
-  // Dates over more than 36 months, and reversed ones: the any-month bucket.
+  // Long dates, and reversed ones.
   const Task long_task =
       MakeTask("t3", "dept-b", TaskState::kCompleted, {"c2"}, "A-002",
                absl::CivilDay(2024, 1, 1), absl::CivilDay(2027, 1, 31));
@@ -262,13 +254,6 @@ TEST(SqliteRuleInputsTest, VersionThreeFileIsUpgradedInPlace) {
   ASSERT_OK_AND_ASSIGN(std::vector<Task> in_force,
                        store->ListTasks(InForce("c1")));
   EXPECT_THAT(Ids(in_force), ElementsAre("t1"));
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<Task> dated,
-      store->ListTasksByDates(
-          kD, absl::CivilDay(2026, 5, 1), absl::CivilDay(2026, 5, 31),
-          {TaskState::kActive, TaskState::kCompleted, TaskState::kRevoked}));
-  EXPECT_THAT(Ids(dated), ElementsAre("t1", "t3", "t4"));
-
   RawDb raw(scoped.path());
   EXPECT_THAT(raw.Rows("PRAGMA user_version"),
               ElementsAre(absl::StrCat(SqliteSchemaVersion())));
@@ -276,31 +261,15 @@ TEST(SqliteRuleInputsTest, VersionThreeFileIsUpgradedInPlace) {
                        "task_communities ORDER BY task_id, community_id"),
               ElementsAre("t1|c1|ACTIVE", "t1|c2|ACTIVE", "t2|c1|DRAFT",
                           "t3|c2|COMPLETED"));
-  // April..June 2026 are months 24315..24317.
-  EXPECT_THAT(
-      raw.Rows("SELECT task_id, group_concat(month, ','), min(state) FROM "
-               "(SELECT * FROM task_months ORDER BY task_id, month) "
-               "GROUP BY task_id"),
-      ElementsAre("t1|24315,24316,24317|ACTIVE", "t2|24315,24316,24317|DRAFT",
-                  "t3|0|COMPLETED", "t4|0|REVOKED"));
-  // What the migration filled in equals what the writes would write.
-  for (const Task& t : {active, draft, long_task, reversed}) {
-    std::vector<std::string> expected;
-    for (int64_t m : sqlite_internal::TaskMonthBuckets(t.spec.start_date,
-                                                       t.spec.end_date)) {
-      expected.push_back(absl::StrCat(m));
-    }
-    EXPECT_EQ(raw.Rows(absl::StrCat("SELECT month FROM task_months WHERE "
-                                    "task_id = '",
-                                    t.id, "' ORDER BY month")),
-              expected)
-        << t.id;
-  }
+  // task_months (migration 4) is gone since migration 7.
+  EXPECT_THAT(raw.Rows("SELECT count(*) FROM sqlite_schema WHERE name = "
+                       "'task_months'"),
+              ElementsAre("0"));
 }
 
 // ------------------------------------------------------ side rows follow
 
-TEST(SqliteRuleInputsTest, SideRowsFollowTheTasksStateAndDates) {
+TEST(SqliteRuleInputsTest, SideRowsFollowTheTasksState) {
   const ScopedDbPath scoped;
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
   Task t = MakeTask("t1", "dept-a", TaskState::kDraft, {"c1", "c2"}, "A-001");
@@ -316,9 +285,6 @@ TEST(SqliteRuleInputsTest, SideRowsFollowTheTasksStateAndDates) {
   EXPECT_THAT(raw.Rows("SELECT community_id, state FROM task_communities "
                        "ORDER BY community_id"),
               ElementsAre("c2|ACTIVE", "c3|ACTIVE"));
-  // December 2026 and January 2027.
-  EXPECT_THAT(raw.Rows("SELECT month, state FROM task_months ORDER BY month"),
-              ElementsAre("24323|ACTIVE", "24324|ACTIVE"));
   EXPECT_THAT(raw.Rows("SELECT count(*) FROM task_communities AS c JOIN tasks "
                        "AS t ON t.district_id = c.district_id AND t.id = "
                        "c.task_id WHERE c.state != t.state"),
@@ -335,31 +301,6 @@ TEST(SqliteRuleInputsTest, SideRowsFollowTheTasksStateAndDates) {
   ASSERT_THAT(Put(*store, t), IsOk());
   ASSERT_OK_AND_ASSIGN(in_c2, store->ListTasks(InForce("c2")));
   EXPECT_THAT(in_c2, IsEmpty());
-}
-
-TEST(SqliteRuleInputsTest, MonthBucketsListShortDatesAndPoolTheRest) {
-  using sqlite_internal::kAnyMonthBucket;
-  using sqlite_internal::TaskMonthBuckets;
-  EXPECT_THAT(
-      TaskMonthBuckets(absl::CivilDay(2026, 1, 31), absl::CivilDay(2026, 3, 1)),
-      ElementsAre(24312, 24313, 24314));
-  EXPECT_THAT(
-      TaskMonthBuckets(absl::CivilDay(2026, 5, 5), absl::CivilDay(2026, 5, 5)),
-      ElementsAre(24316));
-  // 36 months are listed; 37 are pooled.
-  EXPECT_EQ(
-      TaskMonthBuckets(absl::CivilDay(2026, 1, 1), absl::CivilDay(2028, 12, 31))
-          .size(),
-      36u);
-  EXPECT_THAT(
-      TaskMonthBuckets(absl::CivilDay(2026, 1, 1), absl::CivilDay(2029, 1, 1)),
-      ElementsAre(kAnyMonthBucket));
-  EXPECT_THAT(
-      TaskMonthBuckets(absl::CivilDay(2026, 5, 2), absl::CivilDay(2026, 5, 1)),
-      ElementsAre(kAnyMonthBucket));
-  EXPECT_THAT(
-      TaskMonthBuckets(absl::CivilDay(0, 1, 1), absl::CivilDay(0, 2, 1)),
-      ElementsAre(kAnyMonthBucket));
 }
 
 // --------------------------------------------------- rule-input lists
@@ -480,22 +421,6 @@ TEST_F(RuleInputPlanTest, DepartmentItemListGoesThroughItsIndex) {
   }
 }
 
-TEST_F(RuleInputPlanTest, DateListGoesThroughTheMonthIndex) {
-  EXPECT_THAT(
-      raw_->Plan(sqlite_internal::kTasksByDatesSql),
-      AllOf(Contains(HasSubstr("SEARCH task_months USING COVERING INDEX "
-                               "task_months_by_state_month (district_id=? AND "
-                               "state=? AND month>? AND month<?)")),
-            Contains(HasSubstr("SEARCH task_months USING COVERING INDEX "
-                               "task_months_by_state_month (district_id=? AND "
-                               "state=? AND month=?)")),
-            Contains(HasSubstr("SEARCH tasks USING INDEX "
-                               "sqlite_autoindex_tasks_1 (district_id=? AND "
-                               "id=?)")),
-            Not(Contains(HasSubstr("SCAN tasks"))),
-            Not(Contains(HasSubstr("SCAN task_months")))));
-}
-
 TEST_F(RuleInputPlanTest, InForceListDoesNotGrowWithFinishedTasks) {
   ASSERT_THAT(
       Put(*store_, MakeTask("a1", "dept-a", TaskState::kActive, {"c1"}, "")),
@@ -553,49 +478,6 @@ TEST_F(RuleInputPlanTest, DepartmentItemListDoesNotGrowWithOtherTasks) {
   ExpectSameWork(before, after);
 }
 
-TEST_F(RuleInputPlanTest, DateListDoesNotGrowWithTasksOfOtherMonths) {
-  const std::vector<TaskState> states = {TaskState::kActive,
-                                         TaskState::kCompleted};
-  const std::string state_list = sqlite_internal::JsonStringArray(
-      {std::string(domain::TaskStateName(TaskState::kActive)),
-       std::string(domain::TaskStateName(TaskState::kCompleted))});
-  const int64_t april = sqlite_internal::MonthNumber(absl::CivilMonth(2026, 4));
-  const auto cost = [&] {
-    return raw_->Run(sqlite_internal::kTasksByDatesSql,
-                     {std::string(kD), state_list, april, april,
-                      sqlite_internal::kAnyMonthBucket});
-  };
-  ASSERT_THAT(Put(*store_, MakeTask("a1", "dept-a", TaskState::kActive, {"c1"},
-                                    "", absl::CivilDay(2026, 4, 10),
-                                    absl::CivilDay(2026, 4, 20))),
-              IsOk());
-  ASSERT_THAT(Put(*store_, MakeTask("a2", "dept-a", TaskState::kCompleted,
-                                    {"c1"}, "", absl::CivilDay(2026, 3, 1),
-                                    absl::CivilDay(2026, 5, 31))),
-              IsOk());
-  const RawDb::Cost before = cost();
-  EXPECT_EQ(before.rows, 2);
-
-  // Finished tasks of earlier months, and April's drafts.
-  AddTasks(0, 200, [](const std::string& id) {
-    return MakeTask(id, "dept-a", TaskState::kCompleted, {"c1"}, "",
-                    absl::CivilDay(2025, 1, 1), absl::CivilDay(2026, 3, 31));
-  });
-  AddTasks(200, 50, [](const std::string& id) {
-    return MakeTask(id, "dept-a", TaskState::kDraft, {"c1"}, "",
-                    absl::CivilDay(2026, 4, 1), absl::CivilDay(2026, 4, 30));
-  });
-  const RawDb::Cost after = cost();
-  EXPECT_EQ(after.rows, 2);
-  EXPECT_EQ(after.fullscan_steps, 0);
-  ExpectSameWork(before, after);
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<Task> listed,
-      store_->ListTasksByDates(kD, absl::CivilDay(2026, 4, 1),
-                               absl::CivilDay(2026, 4, 30), states));
-  EXPECT_THAT(Ids(listed), ElementsAre("a1", "a2"));
-}
-
 // ------------------------------------------------ reads for statistics
 
 TEST(SqliteRuleInputsTest, ListTasksByIdReturnsTheStoredOnesInIdOrder) {
@@ -613,102 +495,6 @@ TEST(SqliteRuleInputsTest, ListTasksByIdReturnsTheStoredOnesInIdOrder) {
   EXPECT_THAT(found, IsEmpty());
   ASSERT_OK_AND_ASSIGN(found, store->ListTasksById("other", {"t1"}));
   EXPECT_THAT(found, IsEmpty());
-}
-
-TEST(SqliteRuleInputsTest,
-     ListTasksByDatesReturnsTasksWhoseDatesTouchTheRange) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(":memory:"));
-  const auto dated = [](const std::string& id, TaskState state,
-                        absl::CivilDay start, absl::CivilDay end) {
-    return MakeTask(id, "dept-a", state, {"c1"}, "", start, end);
-  };
-  using D = absl::CivilDay;
-  for (const Task& t : {
-           dated("before", TaskState::kActive, D(2026, 1, 1), D(2026, 3, 31)),
-           dated("ends-first", TaskState::kActive, D(2026, 1, 1),
-                 D(2026, 4, 10)),
-           dated("inside", TaskState::kCompleted, D(2026, 4, 12),
-                 D(2026, 4, 13)),
-           dated("starts-last", TaskState::kRevoked, D(2026, 4, 20),
-                 D(2026, 9, 1)),
-           dated("after", TaskState::kActive, D(2026, 4, 21), D(2026, 5, 1)),
-           // Same month as the range, outside its days.
-           dated("april-early", TaskState::kActive, D(2026, 4, 1),
-                 D(2026, 4, 9)),
-           dated("long", TaskState::kActive, D(2020, 1, 1), D(2030, 1, 1)),
-           dated("long-before", TaskState::kActive, D(2020, 1, 1),
-                 D(2025, 1, 1)),
-           dated("reversed", TaskState::kActive, D(2026, 4, 15),
-                 D(2026, 4, 14)),
-           dated("draft", TaskState::kDraft, D(2026, 4, 1), D(2026, 4, 30)),
-       }) {
-    ASSERT_THAT(Put(*store, t), IsOk());
-  }
-  const std::vector<TaskState> states = {
-      TaskState::kActive, TaskState::kCompleted, TaskState::kRevoked};
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<Task> listed,
-      store->ListTasksByDates(kD, D(2026, 4, 10), D(2026, 4, 20), states));
-  EXPECT_THAT(Ids(listed), ElementsAre("ends-first", "inside", "long",
-                                       "reversed", "starts-last"));
-  ASSERT_OK_AND_ASSIGN(
-      listed, store->ListTasksByDates(kD, D(2026, 4, 10), D(2026, 4, 20),
-                                      {TaskState::kDraft}));
-  EXPECT_THAT(Ids(listed), ElementsAre("draft"));
-  EXPECT_THAT(
-      store->ListTasksByDates(kD, D(2026, 4, 10), D(2026, 4, 9), states),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("last_day")));
-  EXPECT_THAT(
-      store->ListTasksByDates(kD, D(2026, 4, 10), D(2026, 4, 20), {}),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("states")));
-}
-
-TEST(SqliteRuleInputsTest, ListEntityEventsReturnsTheHistoriesBeforeATime) {
-  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(":memory:"));
-  // t1 and t2 at 0 s; then alternating updates at 10, 20, 30, 40 s.
-  Task t1 = MakeTask("t1", "dept-a", TaskState::kDraft, {"c1"}, "");
-  Task t2 = MakeTask("t2", "dept-a", TaskState::kDraft, {"c1"}, "");
-  Task t3 = MakeTask("t3", "dept-a", TaskState::kDraft, {"c1"}, "");
-  ASSERT_THAT(Put(*store, t1, T(0)), IsOk());
-  ASSERT_THAT(Put(*store, t2, T(0)), IsOk());
-  ASSERT_THAT(Put(*store, t3, T(0)), IsOk());
-  for (int i = 1; i <= 4; ++i) {
-    Task& t = i % 2 == 1 ? t1 : t2;
-    ++t.version;
-    ASSERT_THAT(Put(*store, t, T(10 * i)), IsOk());
-  }
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<StoredEvent> events,
-      store->ListEntityEvents(kD, "task", {"t2", "t1"}, T(30)));
-  EXPECT_THAT(EntityIds(events), ElementsAre("t1", "t2", "t1", "t2"));
-  for (size_t i = 1; i < events.size(); ++i) {
-    EXPECT_LT(events[i - 1].seq, events[i].seq);
-  }
-  ASSERT_OK_AND_ASSIGN(
-      events, store->ListEntityEvents(kD, "task", {"t2", "t1"}, std::nullopt));
-  EXPECT_THAT(EntityIds(events),
-              ElementsAre("t1", "t2", "t1", "t2", "t1", "t2"));
-  ASSERT_OK_AND_ASSIGN(events,
-                       store->ListEntityEvents(kD, "task", {"t3"}, T(0)));
-  EXPECT_THAT(events, IsEmpty());
-  ASSERT_OK_AND_ASSIGN(
-      events, store->ListEntityEvents(kD, "community", {"t1"}, std::nullopt));
-  EXPECT_THAT(events, IsEmpty());
-  ASSERT_OK_AND_ASSIGN(events,
-                       store->ListEntityEvents(kD, "task", {}, std::nullopt));
-  EXPECT_THAT(events, IsEmpty());
-}
-
-TEST(SqliteRuleInputsTest, EntityEventsGoThroughTheEntityIndex) {
-  const ScopedDbPath scoped;
-  { ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path())); }
-  RawDb raw(scoped.path());
-  EXPECT_THAT(
-      raw.Plan(sqlite_internal::kEntityEventsSql),
-      AllOf(Contains(HasSubstr("SEARCH audit_events USING INDEX "
-                               "audit_events_by_entity (district_id=? AND "
-                               "entity_type=? AND entity_id=?)")),
-            Not(Contains(HasSubstr("SCAN audit_events")))));
 }
 
 }  // namespace

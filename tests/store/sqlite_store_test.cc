@@ -287,11 +287,11 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "catalog_versions,checkpoints,communities,complaints,counters,"
             "credentials,decisions,districts,funding_reports,principals,"
             "requests,task_communities,"
-            "task_months,tasks");
+            "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsSix) {
-  EXPECT_EQ(SqliteSchemaVersion(), 6);
+TEST(SqliteStoreTest, SchemaVersionIsSeven) {
+  EXPECT_EQ(SqliteSchemaVersion(), 7);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {

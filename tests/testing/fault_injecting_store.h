@@ -253,19 +253,6 @@ class FaultInjectingStore final : public store::Store {
       const std::vector<std::string>& task_ids) override {
     return wrapped_.ListTasksById(district_id, task_ids);
   }
-  absl::StatusOr<std::vector<domain::Task>> ListTasksByDates(
-      const std::string& district_id, absl::CivilDay first_day,
-      absl::CivilDay last_day,
-      const std::vector<domain::TaskState>& states) override {
-    return wrapped_.ListTasksByDates(district_id, first_day, last_day, states);
-  }
-  absl::StatusOr<std::vector<store::StoredEvent>> ListEntityEvents(
-      const std::string& district_id, const std::string& entity_type,
-      const std::vector<std::string>& entity_ids,
-      std::optional<absl::Time> until) override {
-    return wrapped_.ListEntityEvents(district_id, entity_type, entity_ids,
-                                     until);
-  }
   absl::StatusOr<std::vector<store::Counter>> ListCounters(
       const std::string& district_id, const std::string& first_bucket,
       const std::string& last_bucket, int32_t limit) override {

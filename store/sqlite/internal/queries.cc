@@ -122,26 +122,6 @@ std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query) {
   return select;
 }
 
-int64_t MonthNumber(absl::CivilMonth month) {
-  return static_cast<int64_t>(month.year()) * 12 + month.month() - 1;
-}
-
-std::vector<int64_t> TaskMonthBuckets(absl::CivilDay start,
-                                      absl::CivilDay end) {
-  const auto in_years = [](absl::CivilDay d) {
-    return d.year() >= 1 && d.year() <= 9999;
-  };
-  if (!in_years(start) || !in_years(end) || end < start) {
-    return {kAnyMonthBucket};
-  }
-  const int64_t first = MonthNumber(absl::CivilMonth(start));
-  const int64_t last = MonthNumber(absl::CivilMonth(end));
-  if (last - first + 1 > kMaxMonthBuckets) return {kAnyMonthBucket};
-  std::vector<int64_t> months;
-  for (int64_t m = first; m <= last; ++m) months.push_back(m);
-  return months;
-}
-
 std::string JsonStringArray(const std::vector<std::string>& values) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i) {

@@ -1,7 +1,6 @@
 // What the SQLite store's readers share: decoding stored JSON bodies, one
 // district's SELECT with optional filter terms, limits, the SELECT behind
-// `Store::ListTasks`, and the month buckets of `task_months` (which the
-// writes fill and the date reads search).
+// `Store::ListTasks`, and a JSON array of strings for `IN` lists.
 //
 // Most tables keep a row's full JSON body beside the columns queries need;
 // readers select `(name, body)` pairs, where the name (an id, or whatever
@@ -137,51 +136,6 @@ class FilterQuery {
 // tasks_by_department_item_state; both sort their few rows afterwards
 // (`ORDER BY +id` keeps an index from being chosen for the order alone).
 std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query);
-
-// A calendar month as task_months numbers it: year * 12 + month - 1.
-int64_t MonthNumber(absl::CivilMonth month);
-
-// The task_months bucket of a task whose dates are too long or odd to list
-// month by month; every date read includes it.
-inline constexpr int64_t kAnyMonthBucket = 0;
-
-// A task gets one task_months row per month at most this many months.
-inline constexpr int64_t kMaxMonthBuckets = 36;
-
-// The task_months buckets of a task dated `start`..`end`: each month the
-// dates touch when they are in order, in years 1..9999 and touch at most
-// `kMaxMonthBuckets` months; else just `kAnyMonthBucket`. Readers check the
-// dates themselves, so a bucket only needs to include every task whose
-// dates touch its month.
-std::vector<int64_t> TaskMonthBuckets(absl::CivilDay start, absl::CivilDay end);
-
-// The SELECT of `(id, body)` rows behind `Store::ListTasksByDates`, in id
-// order: the tasks with a task_months row in one of the states ?2 (a JSON
-// array, `JsonStringArray`) for a month in ?3..?4 or for ?5
-// (`kAnyMonthBucket`), of district ?1. It returns at least the tasks whose
-// dates touch those months; the caller checks dates and states on the
-// decoded tasks. Exposed so that the store's tests can read its plan.
-inline constexpr char kTasksByDatesSql[] =
-    "SELECT id, body FROM tasks WHERE district_id = ?1 AND id IN ("
-    "SELECT task_id FROM task_months WHERE district_id = ?1 AND state IN "
-    "(SELECT value FROM json_each(?2)) AND month BETWEEN ?3 AND ?4 "
-    // An OR of the two bucket terms would become one range over every
-    // month of the states; two ranges joined by UNION ALL stay two.
-    "UNION ALL "
-    "SELECT task_id FROM task_months WHERE district_id = ?1 AND state IN "
-    "(SELECT value FROM json_each(?2)) AND month = ?5"
-    ") ORDER BY +id";
-
-// The SELECT of `(seq, canonical, leaf_hash)` rows behind
-// `Store::ListEntityEvents`, in seq order: the events of district ?1 about
-// the entities of type ?2 named in ?3 (a JSON array) with time before ?4.
-// `+time` and `+seq` keep SQLite to each entity's run of
-// audit_events_by_entity: a bound on time alone covers most of the log, and
-// the primary key would only serve the order. Exposed for the store's tests.
-inline constexpr char kEntityEventsSql[] =
-    "SELECT seq, canonical, leaf_hash FROM audit_events WHERE district_id = ?1 "
-    "AND entity_type = ?2 AND entity_id IN (SELECT value FROM json_each(?3)) "
-    "AND +time < ?4 ORDER BY +seq";
 
 // `values` as a JSON array of strings, for `IN (SELECT value FROM
 // json_each(?))`: one statement text whatever the number of values.

@@ -128,14 +128,6 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<domain::Task>> ListTasksById(
       const std::string& district_id,
       const std::vector<std::string>& task_ids) override;
-  absl::StatusOr<std::vector<domain::Task>> ListTasksByDates(
-      const std::string& district_id, absl::CivilDay first_day,
-      absl::CivilDay last_day,
-      const std::vector<domain::TaskState>& states) override;
-  absl::StatusOr<std::vector<StoredEvent>> ListEntityEvents(
-      const std::string& district_id, const std::string& entity_type,
-      const std::vector<std::string>& entity_ids,
-      std::optional<absl::Time> until) override;
   absl::StatusOr<std::vector<Counter>> ListCounters(
       const std::string& district_id, const std::string& first_bucket,
       const std::string& last_bucket, int32_t limit) override;

@@ -159,7 +159,7 @@ absl::Status WriteTask(Connection& db, const std::string& d,
         {t.department_id, state, t.version, item_code, start, end, timer_at,
          FloorMicros(t.created_at), FloorMicros(t.updated_at), body, d, t.id,
          write.expected_version}));
-    // The side rows carry the task's state and dates, so they are written
+    // The side rows carry the task's state, so they are written
     // afresh with every version of the task.
     TASKGATE_ASSIGN_OR_RETURN(
         Statement clear,
@@ -167,12 +167,6 @@ absl::Status WriteTask(Connection& db, const std::string& d,
                    "task_id = ?",
                    {d, t.id}));
     TASKGATE_RETURN_IF_ERROR(clear.Run("clear task communities"));
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement clear_months,
-        db.Prepare(
-            "DELETE FROM task_months WHERE district_id = ? AND task_id = ?",
-            {d, t.id}));
-    TASKGATE_RETURN_IF_ERROR(clear_months.Run("clear task months"));
   }
   for (const std::string& community_id : t.resolved_communities) {
     TASKGATE_ASSIGN_OR_RETURN(
@@ -182,15 +176,6 @@ absl::Status WriteTask(Connection& db, const std::string& d,
                    "ON CONFLICT DO NOTHING",
                    {d, t.id, community_id, state}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("write task communities"));
-  }
-  for (const int64_t month :
-       TaskMonthBuckets(t.spec.start_date, t.spec.end_date)) {
-    TASKGATE_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db.Prepare("INSERT INTO task_months (district_id, task_id, month, "
-                   "state) VALUES (?, ?, ?, ?)",
-                   {d, t.id, month, state}));
-    TASKGATE_RETURN_IF_ERROR(stmt.Run("write task months"));
   }
   return absl::OkStatus();
 }

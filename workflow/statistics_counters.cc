@@ -138,7 +138,7 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
   } else if (action == "task.revoke") {
     count("revoked");
   }
-  if (ends_review && review_start.has_value() && action != "task.submit") {
+  if (ends_review && review_start.has_value()) {
     count(absl::StrCat(kReviewDaysPrefix, options.calendar.WorkingDaysBetween(
                                               *review_start, day)));
   }

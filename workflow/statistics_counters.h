@@ -23,8 +23,9 @@
 //   event; department figures are those of the period's days alone.
 // Review days are measured with the calendar in force at the decision.
 //
-// Pure functions, thread-safe; `RebuildStatisticsCounters` reads the store
-// and commits through the district's writer.
+// Thread-safe. All are pure functions but two: `ReadStatistics` reads the
+// store, and `RebuildStatisticsCountersIfMissing` reads it and commits
+// through the district's writer.
 #ifndef TASKGATE_WORKFLOW_STATISTICS_COUNTERS_H_
 #define TASKGATE_WORKFLOW_STATISTICS_COUNTERS_H_
 

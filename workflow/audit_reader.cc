@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,7 +14,6 @@
 #include "common/status_macros.h"
 #include "workflow/access.h"
 #include "workflow/statistics_counters.h"
-#include "workflow/transitions.h"
 #include "workflow/validation.h"
 
 namespace taskgate::workflow {

@@ -2,15 +2,12 @@
 // complaints, funding reports and assignment acknowledgements; and the
 // migration itself, applied to a file written at schema 1.
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include <absl/status/status.h>
@@ -26,6 +23,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "tests/testing/scoped_db_path.h"
 #include "tests/testing/status_matchers.h"
 
 namespace taskgate::store {
@@ -628,30 +626,6 @@ TEST(PeopleCodecTest, UnknownComplaintStateIsInvalidArgument) {
 
 // -------------------------------------------------------------- migration
 
-// A database path under the test temp dir, removed with its WAL files.
-class ScopedPath {
- public:
-  ScopedPath() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = absl::StrCat(::testing::TempDir(), "sqlite_people_test_",
-                         info->name(), "_", getpid(), ".db");
-    Remove();
-  }
-  ~ScopedPath() { Remove(); }
-  ScopedPath(const ScopedPath&) = delete;
-  ScopedPath& operator=(const ScopedPath&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  void Remove() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(path_ + suffix, ec);
-    }
-  }
-  std::string path_;
-};
-
 // Runs `sql` on a plain connection to `path`; returns the SQLite code.
 int ExecRaw(const std::string& path, const std::string& sql,
             std::string* first_value = nullptr) {
@@ -672,7 +646,7 @@ int ExecRaw(const std::string& path, const std::string& sql,
 }
 
 TEST(SqlitePeopleTest, MigrationTwoUpgradesASchemaOneFileKeepingItsData) {
-  const ScopedPath scoped;
+  const ::taskgate::testing::ScopedDbPath scoped;
   const std::string& path = scoped.path();
   const std::vector<SqliteMigration>& migrations = SqliteMigrations();
   ASSERT_GE(migrations.size(), 2U);

@@ -155,7 +155,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
   // A database from before the statistics counters gets them once, from its
   // log, before the first request reads them.
-  TASKGATE_RETURN_IF_ERROR(workflow::RebuildStatisticsCountersIfMissing(
+  TASKGATE_RETURN_IF_ERROR(workflow::RebuildCountersIfMissing(
       server->engine_->writer(), deps.clock, server->engine_->options()));
   return server;
 }

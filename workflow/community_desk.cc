@@ -142,7 +142,7 @@ absl::StatusOr<domain::AssignmentAck> CommunityDesk::AcknowledgeAssignment(
         out.change.district_id = options_.district_id;
         out.change.acks.push_back(ack);
         out.change.events.push_back(std::move(e));
-        CountForStatistics(out.change, options_);
+        KeepCounters(out.change, options_);
         return out;
       });
 }
@@ -196,7 +196,7 @@ absl::StatusOr<domain::FundingReport> CommunityDesk::ReportFundingMissing(
         out.change.district_id = options_.district_id;
         out.change.funding_reports.push_back(r);
         out.change.events.push_back(std::move(e));
-        CountForStatistics(out.change, options_);
+        KeepCounters(out.change, options_);
         return out;
       });
 }
@@ -255,7 +255,7 @@ absl::StatusOr<domain::Complaint> CommunityDesk::FileComplaint(
         out.change.district_id = options_.district_id;
         out.change.complaints.push_back({c, 0});
         out.change.events.push_back(std::move(e));
-        CountForStatistics(out.change, options_);
+        KeepCounters(out.change, options_);
         return out;
       });
 }

@@ -106,26 +106,6 @@ std::vector<const domain::Community*> SortedCommunities(
   return out;
 }
 
-// Workload tasks that may count: in a counting state and not the task under
-// review itself (the caller should already have left it out).
-std::vector<domain::Task> CountingTasks(const RuleInput& in) {
-  std::vector<domain::Task> out;
-  for (const domain::Task& t : in.workload_tasks) {
-    if (!domain::CountsInWorkload(t.state)) continue;
-    if (!in.task.id.empty() && t.id == in.task.id) continue;
-    out.push_back(t);
-  }
-  return out;
-}
-
-bool InvolvesBucket(const domain::TaskSpec& spec,
-                    domain::ControlledBucket bucket) {
-  for (domain::TaskType type : spec.types) {
-    if (domain::BucketOf(type) == bucket) return true;
-  }
-  return false;
-}
-
 // Units one task puts in force for `bucket` in each community it reaches.
 int64_t UnitsOf(const domain::TaskSpec& spec, domain::ControlledBucket bucket) {
   switch (bucket) {
@@ -136,6 +116,13 @@ int64_t UnitsOf(const domain::TaskSpec& spec, domain::ControlledBucket bucket) {
     default:
       return 1;
   }
+}
+
+const CommunityWorkload& WorkloadOf(const RuleInput& in,
+                                    const std::string& community_id) {
+  static const CommunityWorkload* const kNone = new CommunityWorkload;
+  auto it = in.workloads.find(community_id);
+  return it == in.workloads.end() ? *kNone : it->second;
 }
 
 std::string BucketField(domain::ControlledBucket bucket) {
@@ -232,6 +219,38 @@ const domain::CatalogItem* FindItem(const domain::CatalogVersion& catalog,
     if (item.code == code) return &item;
   }
   return nullptr;
+}
+
+std::map<domain::ControlledBucket, int64_t> ControlledUnitsOf(
+    const domain::TaskSpec& spec) {
+  std::map<domain::ControlledBucket, int64_t> out;
+  for (domain::TaskType type : spec.types) {
+    if (std::optional<domain::ControlledBucket> bucket = domain::BucketOf(type);
+        bucket.has_value()) {
+      out[*bucket] = UnitsOf(spec, *bucket);
+    }
+  }
+  return out;
+}
+
+Workloads WorkloadsOf(const std::vector<domain::Task>& tasks,
+                      std::string_view except_task_id) {
+  Workloads out;
+  for (const domain::Task& t : tasks) {
+    if (!domain::CountsInWorkload(t.state)) continue;
+    if (!except_task_id.empty() && t.id == except_task_id) continue;
+    const std::map<domain::ControlledBucket, int64_t> units =
+        ControlledUnitsOf(t.spec);
+    for (const std::string& community : t.resolved_communities) {
+      CommunityWorkload& w = out[community];
+      for (absl::CivilMonth m(t.spec.start_date);
+           m <= absl::CivilMonth(t.spec.end_date); ++m) {
+        w.task_hours[m] += t.spec.hours_per_community_month;
+      }
+      for (const auto& [bucket, n] : units) w.units[bucket] += n;
+    }
+  }
+  return out;
 }
 
 double MonthlyLoad(const domain::Community& community, absl::CivilMonth month,
@@ -374,28 +393,24 @@ std::vector<domain::Finding> CheckCapacity(const RuleInput& in) {
   const absl::CivilMonth first(spec.start_date);
   const absl::CivilMonth last =
       std::max(first, absl::CivilMonth(spec.end_date));
-  const std::vector<domain::Task> counting = CountingTasks(in);
 
   std::vector<std::string> over;
   std::vector<std::string> details;
   for (const domain::Community* c : SortedCommunities(in.communities)) {
-    // The load only rises where a task starts, so the worst month is the
-    // first month or a month in which some task reaching `c` starts; this
-    // keeps long-term tasks cheap without walking every month.
-    std::set<absl::CivilMonth> candidates = {first};
-    for (const domain::Task& t : counting) {
-      if (!Reaches(t, c->id)) continue;
-      absl::CivilMonth m(t.spec.start_date);
-      if (first < m && m <= last) candidates.insert(m);
-    }
+    // The worst month of [first, last]; ties keep the earliest. Months
+    // without an entry carry the baseline alone, as `first` may.
+    const std::map<absl::CivilMonth, double>& hours_by_month =
+        WorkloadOf(in, c->id).task_hours;
     absl::CivilMonth worst = first;
-    double worst_load = 0;
-    bool have_worst = false;
-    for (absl::CivilMonth m : candidates) {  // ascending: ties keep the first
-      double load = MonthlyLoad(*c, m, counting);
-      if (!have_worst || load > worst_load) {
-        have_worst = true;
-        worst = m;
+    double worst_load = c->baseline_hours;
+    if (auto it = hours_by_month.find(first); it != hours_by_month.end()) {
+      worst_load += it->second;
+    }
+    for (auto it = hours_by_month.upper_bound(first);
+         it != hours_by_month.end() && it->first <= last; ++it) {
+      const double load = c->baseline_hours + it->second;
+      if (load > worst_load + kHoursEpsilon) {
+        worst = it->first;
         worst_load = load;
       }
     }
@@ -510,7 +525,6 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
                      absl::StrJoin(names, ", "), "; give a reason for each")));
   }
 
-  const std::vector<domain::Task> counting = CountingTasks(in);
   const std::vector<const domain::Community*> communities =
       SortedCommunities(in.communities);
   for (domain::ControlledBucket bucket : buckets) {
@@ -526,10 +540,10 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
           b != c->baseline_units.end()) {
         units += b->second;
       }
-      for (const domain::Task& t : counting) {
-        if (Reaches(t, c->id) && InvolvesBucket(t.spec, bucket)) {
-          units += UnitsOf(t.spec, bucket);
-        }
+      const std::map<domain::ControlledBucket, int64_t>& in_force =
+          WorkloadOf(in, c->id).units;
+      if (auto u = in_force.find(bucket); u != in_force.end()) {
+        units += u->second;
       }
       if (units + own <= limit) continue;
       over.push_back(c->id);

@@ -11,11 +11,14 @@
 #ifndef TASKGATE_WORKFLOW_RULES_H_
 #define TASKGATE_WORKFLOW_RULES_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <absl/time/civil_time.h>
 
 #include "domain/types.h"
 
@@ -48,6 +51,20 @@ struct RulesConfig {
 std::map<domain::ControlledBucket, int> DefaultControlledLimits();
 RulesConfig DefaultRulesConfig();
 
+// What the tasks in force (ACTIVE or PROVISIONAL) put on one community, as
+// R-CAPACITY and R-CONTROLLED read it; the community's own baseline is not
+// in it.
+struct CommunityWorkload {
+  // Per month, the monthly hours of the tasks whose inclusive dates touch
+  // it (a task shorter than a month counts in full); months with none may
+  // be absent.
+  std::map<absl::CivilMonth, double> task_hours;
+  // Per controlled bucket, the units in force (`ControlledUnitsOf`).
+  std::map<domain::ControlledBucket, int64_t> units;
+};
+// By community id; a community absent carries nothing.
+using Workloads = std::map<std::string, CommunityWorkload>;
+
 // Everything a rule may look at. References must outlive the call.
 struct RuleInput {
   const domain::Task&
@@ -55,9 +72,8 @@ struct RuleInput {
   const domain::CatalogVersion& catalog;
   // The task's resolved target communities (streets expanded).
   const std::vector<domain::Community>& communities;
-  // ACTIVE or PROVISIONAL tasks that reach any of those communities
-  // (excluding `task` itself).
-  const std::vector<domain::Task>& workload_tasks;
+  // The workloads of those communities, `task` itself left out.
+  const Workloads& workloads;
   // Other tasks of the same department (any state; rules pick the states).
   const std::vector<domain::Task>& department_tasks;
   absl::CivilDay submission_date;
@@ -87,7 +103,7 @@ std::vector<domain::Finding> EvaluateRules(const RuleInput& in);
 bool DependsOnOtherTasks(std::string_view rule_id);
 
 // Runs the rules that depend on other tasks, in table order. They read
-// `task`, `communities`, `workload_tasks`, `department_tasks` and `config`,
+// `task`, `communities`, `workloads`, `department_tasks` and `config`,
 // never `catalog` or `submission_date`.
 std::vector<domain::Finding> EvaluateRulesOnOtherTasks(const RuleInput& in);
 
@@ -129,6 +145,19 @@ bool NeedsTwoApprovals(const domain::Task& task, const RulesConfig& config);
 // The catalog item with `code`, or nullptr.
 const domain::CatalogItem* FindItem(const domain::CatalogVersion& catalog,
                                     std::string_view code);
+
+// The controlled units `spec` puts in force in each community it reaches,
+// per bucket its types involve: its signboards per community, its forms and
+// ledgers added, and 1 for any other bucket.
+std::map<domain::ControlledBucket, int64_t> ControlledUnitsOf(
+    const domain::TaskSpec& spec);
+
+// The workloads `tasks` make: those counting in workloads (ACTIVE or
+// PROVISIONAL), other than the one with id `except_task_id`, in every
+// community they reach and every month their dates touch. The definition
+// the kept counters follow (workflow/workload_counters.h).
+Workloads WorkloadsOf(const std::vector<domain::Task>& tasks,
+                      std::string_view except_task_id = "");
 
 // Load of `community` in `month` (SPEC §4.1): baseline plus the full monthly
 // hours of each of `workload_tasks` that counts in workloads (ACTIVE or

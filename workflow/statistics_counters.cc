@@ -22,6 +22,7 @@
 #include "common/status_macros.h"
 #include "workflow/internal/changes.h"
 #include "workflow/internal/commit_once.h"
+#include "workflow/workload_counters.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -155,18 +156,24 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
   // exit takes it out of the months that start at or after the exit.
   const bool was_in = InWorkload(event.state_before);
   const bool is_in = InWorkload(event.state_after);
+  // The rules' workloads (workload_counters.h) count it in every month of
+  // its dates while it is in.
+  std::vector<store::CounterAdd> workload;
   if (!was_in && is_in) {
     AddMonths(*task, absl::CivilMonth(day), 1, out);
+    workload = WorkloadCounters(*task, 1);
   } else if (was_in && !is_in) {
     absl::CivilMonth first(day);
     if (absl::FromCivil(absl::CivilSecond(first), tz) != event.time) ++first;
     AddMonths(*task, first, -1, out);
+    workload = WorkloadCounters(*task, -1);
   }
+  out.insert(out.end(), std::make_move_iterator(workload.begin()),
+             std::make_move_iterator(workload.end()));
   return out;
 }
 
-void CountForStatistics(store::ChangeSet& change,
-                        const EngineOptions& options) {
+void KeepCounters(store::ChangeSet& change, const EngineOptions& options) {
   for (const domain::AuditEvent& event : change.events) {
     if (event.entity_type != "task") continue;
     const domain::Task* task = nullptr;
@@ -326,9 +333,8 @@ absl::StatusOr<Statistics> ReadStatistics(store::Store& store,
   return StatisticsFromCounters(query, counters, communities);
 }
 
-absl::Status RebuildStatisticsCountersIfMissing(Writer& writer,
-                                                const Clock& clock,
-                                                const EngineOptions& options) {
+absl::Status RebuildCountersIfMissing(Writer& writer, const Clock& clock,
+                                      const EngineOptions& options) {
   const std::string& district = options.district_id;
   // Inside one writer step: nothing commits between the check, the replay
   // and the commit of what it counted.
@@ -386,7 +392,7 @@ absl::Status RebuildStatisticsCountersIfMissing(Writer& writer,
       change.counters.push_back({bucket, name, subject, value});
     }
     domain::AuditEvent e = internal::NewEvent(
-        district, domain::SystemPrincipal(district), "statistics.rebuild",
+        district, domain::SystemPrincipal(district), "counters.rebuild",
         "district", district, clock.Now(), "");
     e.details["task_events"] = absl::StrCat(replayed);
     e.details["counters"] = absl::StrCat(change.counters.size());

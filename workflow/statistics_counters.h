@@ -1,8 +1,11 @@
-// The inspector's statistics (SPEC §7) kept as counters with every change,
-// so that reading a period costs what the period holds — a few hundred
-// counters a month — and not what the log holds.
+// The counters kept with every change: the inspector's statistics (SPEC
+// §7), so that reading a period costs what the period holds — a few hundred
+// counters a month — and not what the log holds; and the rules' workloads
+// (workflow/workload_counters.h), added where a task enters or leaves the
+// workload.
 //
-// Each task event adds to counters (store.h `CounterAdd`) named here:
+// Each task event adds to the statistics' counters (store.h `CounterAdd`)
+// named here:
 //
 //   bucket "d:YYYY-MM-DD" (the event's civil day in the district's zone),
 //   subject the event's department:
@@ -24,7 +27,7 @@
 // Review days are measured with the calendar in force at the decision.
 //
 // Thread-safe. All are pure functions but two: `ReadStatistics` reads the
-// store, and `RebuildStatisticsCountersIfMissing` reads it and commits
+// store, and `RebuildCountersIfMissing` reads it and commits
 // through the district's writer.
 #ifndef TASKGATE_WORKFLOW_STATISTICS_COUNTERS_H_
 #define TASKGATE_WORKFLOW_STATISTICS_COUNTERS_H_
@@ -58,7 +61,7 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
 // Adds to `change.counters` what its task events count, taking each task
 // as `change.tasks` writes it. Every change with task events goes through
 // this before it is committed.
-void CountForStatistics(store::ChangeSet& change, const EngineOptions& options);
+void KeepCounters(store::ChangeSet& change, const EngineOptions& options);
 
 // The statistics of [`query.from`, `query.until`) from the counters of its
 // days ("d:" buckets) and months ("m:" buckets) and the communities' current
@@ -75,14 +78,13 @@ absl::StatusOr<Statistics> ReadStatistics(store::Store& store,
                                           const std::string& district_id,
                                           const StatisticsQuery& query);
 
-// For a database whose log predates the counters (or lost them): when the
-// district has task events and no counter at all, replays the task events
-// into counters and commits them through `writer` with one
-// "statistics.rebuild" event of the system. Does nothing otherwise. The
-// store's and the writer's errors.
-absl::Status RebuildStatisticsCountersIfMissing(Writer& writer,
-                                                const Clock& clock,
-                                                const EngineOptions& options);
+// For a database whose log predates the counters (or lost them; migration 8
+// drops those kept before the workloads were): when the district has task
+// events and no counter at all, replays the task events into counters and
+// commits them through `writer` with one "counters.rebuild" event of the
+// system. Does nothing otherwise. The store's and the writer's errors.
+absl::Status RebuildCountersIfMissing(Writer& writer, const Clock& clock,
+                                      const EngineOptions& options);
 
 }  // namespace taskgate::workflow
 

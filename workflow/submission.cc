@@ -19,6 +19,7 @@
 #include "workflow/sla.h"
 #include "workflow/task_spec.h"
 #include "workflow/transitions.h"
+#include "workflow/workload_counters.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -109,52 +110,53 @@ absl::Status Submission::LoadOtherTasks(store::Store& store,
                                         const domain::Task& task,
                                         RuleInputs& in) const {
   const std::string& district = options_.district_id;
-  // R-CAPACITY reads only tasks touching this one's months, R-DUPLICATE
-  // only tasks whose dates meet this one's;
-  // R-CONTROLLED counts every task in force, but only when this task has a
-  // controlled type. Reading no more keeps a submit's cost independent of
-  // how many tasks a community has had over the years.
-  const bool controlled = std::any_of(
-      task.spec.types.begin(), task.spec.types.end(),
-      [](domain::TaskType t) { return domain::BucketOf(t).has_value(); });
-  // What already counts in the targets' workloads.
-  std::map<std::string, domain::Task> in_force;
-  for (const domain::Community& c : in.targets) {
-    store::TaskQuery q;
-    q.district_id = district;
-    q.community_id = c.id;
-    q.states = {domain::TaskState::kActive, domain::TaskState::kProvisional};
-    if (!controlled) {
-      // Whole months: a task counts in full in every month it touches.
-      q.dates_from = absl::CivilDay(absl::CivilMonth(task.spec.start_date));
-      q.dates_until =
-          absl::CivilDay(absl::CivilMonth(task.spec.end_date) + 1) - 1;
-    }
-    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
-                              store.ListTasks(q));
-    for (domain::Task& t : found) {
-      if (t.id != task.id) in_force.emplace(t.id, std::move(t));
+  // Reading what the task touches - its communities' months and controlled
+  // units, its department's open tasks of its item in those communities -
+  // keeps a submit's cost independent of how many tasks a community has had
+  // over the years.
+  std::vector<std::string> ids;
+  for (const domain::Community& c : in.targets) ids.push_back(c.id);
+  TASKGATE_ASSIGN_OR_RETURN(
+      in.workloads, ReadWorkloads(store, district, ids,
+                                  absl::CivilMonth(task.spec.start_date),
+                                  absl::CivilMonth(task.spec.end_date)));
+  if (domain::CountsInWorkload(task.state)) {
+    // An emergency admitted provisionally is in the counters already; the
+    // rules look at the others.
+    const Workloads own = WorkloadsOf({task});
+    for (const auto& [community, w] : own) {
+      CommunityWorkload& total = in.workloads[community];
+      for (const auto& [month, hours] : w.task_hours) {
+        total.task_hours[month] -= hours;
+      }
+      for (const auto& [bucket, n] : w.units) total.units[bucket] -= n;
     }
   }
-  in.workload.clear();
-  for (auto& [id, t] : in_force) in.workload.push_back(std::move(t));
-  in.department_tasks.clear();
+
+  std::map<std::string, domain::Task> duplicates;
   if (!task.spec.item_code.empty()) {
-    store::TaskQuery q;
-    q.district_id = district;
-    q.department_id = task.department_id;
-    q.item_code = task.spec.item_code;
-    // Only these can be duplicated (R-DUPLICATE); finished tasks, however
-    // many, are not read.
-    q.states = {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
-                domain::TaskState::kReturned, domain::TaskState::kProvisional,
-                domain::TaskState::kActive};
-    q.dates_from = task.spec.start_date;
-    q.dates_until = task.spec.end_date;
-    TASKGATE_ASSIGN_OR_RETURN(in.department_tasks, store.ListTasks(q));
-    std::erase_if(in.department_tasks,
-                  [&](const domain::Task& t) { return t.id == task.id; });
+    for (const std::string& community : ids) {
+      store::TaskQuery q;
+      q.district_id = district;
+      q.community_id = community;
+      q.department_id = task.department_id;
+      q.item_code = task.spec.item_code;
+      // Only these can be duplicated (R-DUPLICATE); finished tasks, however
+      // many, are not read.
+      q.states = {domain::TaskState::kSubmitted, domain::TaskState::kInReview,
+                  domain::TaskState::kReturned, domain::TaskState::kProvisional,
+                  domain::TaskState::kActive};
+      q.dates_from = task.spec.start_date;
+      q.dates_until = task.spec.end_date;
+      TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Task> found,
+                                store.ListTasks(q));
+      for (domain::Task& t : found) {
+        if (t.id != task.id) duplicates.emplace(t.id, std::move(t));
+      }
+    }
   }
+  in.department_tasks.clear();
+  for (auto& [id, t] : duplicates) in.department_tasks.push_back(std::move(t));
   return absl::OkStatus();
 }
 
@@ -173,7 +175,7 @@ absl::StatusOr<std::vector<domain::Finding>> Submission::Recheck(
       absl::ToCivilDay(clock_.Now(), options_.time_zone);
   // `in.catalog` stays empty: these rules do not read it.
   const RuleInput input{task,          in.catalog,          in.targets,
-                        in.workload,   in.department_tasks, today,
+                        in.workloads,  in.department_tasks, today,
                         options_.rules};
   return EvaluateRulesOnOtherTasks(input);
 }
@@ -196,7 +198,7 @@ absl::StatusOr<domain::Task> Submission::Submit(
   const absl::Time now = clock_.Now();
   const absl::CivilDay today = absl::ToCivilDay(now, options_.time_zone);
   const RuleInput input{task,          in.catalog,          in.targets,
-                        in.workload,   in.department_tasks, today,
+                        in.workloads,  in.department_tasks, today,
                         options_.rules};
   task.findings = EvaluateRules(input);
   task.catalog_version = in.catalog.version;

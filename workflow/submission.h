@@ -1,8 +1,9 @@
 // Submission and routing (SPEC §4, §4.1): what happens to a task between a
 // department's submit and the review queue. It loads the rules' inputs in
 // one place (the catalog in force, the target communities with streets
-// expanded, the workloads already in force there, the department's other
-// tasks), runs every rule, starts the review clock, and routes the task in
+// expanded, the workloads already in force there as the kept counters say
+// (workflow/workload_counters.h), the department's open tasks of the item
+// there), runs every rule, starts the review clock, and routes the task in
 // SPEC §4.1's order: a negative-list match is rejected by the system, an
 // emergency without BLOCK findings is admitted provisionally, a duty-list
 // item without findings is admitted by the list; anything else waits for
@@ -30,6 +31,7 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "workflow/options.h"
+#include "workflow/rules.h"
 
 namespace taskgate::workflow {
 
@@ -71,16 +73,17 @@ class Submission final {
     std::optional<domain::CatalogItem> item;
     // Target communities, streets expanded, ordered by id.
     std::vector<domain::Community> targets;
-    // ACTIVE or PROVISIONAL tasks reaching them, other than the task.
-    std::vector<domain::Task> workload;
-    // The department's other tasks with the same item code.
+    // Their workloads, the task's own part left out.
+    Workloads workloads;
+    // The department's other open tasks with the same item code reaching
+    // them, whose dates meet the task's.
     std::vector<domain::Task> department_tasks;
   };
   // INVALID_ARGUMENT naming an unknown item code, community or street;
   // FAILED_PRECONDITION without a catalog.
   absl::StatusOr<RuleInputs> LoadRuleInputs(store::Store& store,
                                             const domain::Task& task) const;
-  // Fills `in.workload` and `in.department_tasks` for `in.targets`.
+  // Fills `in.workloads` and `in.department_tasks` for `in.targets`.
   absl::Status LoadOtherTasks(store::Store& store, const domain::Task& task,
                               RuleInputs& in) const;
 

@@ -103,7 +103,7 @@ void TaskLifecycle::CreateTaskAsync(const domain::Principal& principal,
         out.change.events.push_back(
             TaskEvent(principal, out.value, domain::TaskState::kDraft, "create",
                       out.value.created_at, request_id, ""));
-        CountForStatistics(out.change, options_);
+        KeepCounters(out.change, options_);
         return out;
       },
       std::move(done));
@@ -139,7 +139,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
         out.change.tasks.push_back(WriteOf(task));
         out.change.events.push_back(
             TaskEvent(principal, task, before, "edit", now, request_id, ""));
-        CountForStatistics(out.change, options_);
+        KeepCounters(out.change, options_);
         out.value = std::move(task);
         return out;
       });
@@ -225,7 +225,7 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
               out.value,
               Decide(tx, principal, std::move(task), request, out.change));
         }
-        CountForStatistics(out.change, options_);
+        KeepCounters(out.change, options_);
         return out;
       },
       std::move(done));

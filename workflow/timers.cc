@@ -127,7 +127,7 @@ absl::Status Timers::TickTask(domain::Task task, absl::Time now,
   change.tasks.push_back(internal::WriteOf(task));
   change.events.push_back(internal::TaskEvent(
       system, task, before, TaskActionName(action), now, "", reason));
-  CountForStatistics(change, options_);
+  KeepCounters(change, options_);
   TASKGATE_RETURN_IF_ERROR(internal::CommitThrough(writer_, change));
   if (action == TaskAction::kEscalate) {
     ++result.escalated;

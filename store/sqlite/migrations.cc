@@ -377,6 +377,16 @@ DROP TABLE task_months;
 )sql";
 }
 
+// Migration 8: counters are derived from the log, and those kept before
+// the rules' workloads were counted lack them; dropping them all makes the
+// next start derive every kind again (workflow/statistics_counters.h
+// `RebuildCountersIfMissing`).
+const char* RecountSchema() {
+  return R"sql(
+DELETE FROM counters;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -391,6 +401,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            RequestRetentionSchema()},
           {6, "kept statistics counters", CountersSchema()},
           {7, "task_months dropped", DropTaskMonthsSchema()},
+          {8, "counters derived again, with the workloads", RecountSchema()},
       };
   return *kMigrations;
 }

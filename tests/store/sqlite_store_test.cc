@@ -290,8 +290,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsSeven) {
-  EXPECT_EQ(SqliteSchemaVersion(), 7);
+TEST(SqliteStoreTest, SchemaVersionIsEight) {
+  EXPECT_EQ(SqliteSchemaVersion(), 8);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {

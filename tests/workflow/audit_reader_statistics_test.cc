@@ -376,13 +376,11 @@ TEST_F(StatisticsRebuildTest, RebuildsMissingCountersFromTheLog) {
 
   // The rebuild is recorded, and done once.
   const int64_t before = EventCount();
-  ASSERT_THAT(
-      RebuildStatisticsCountersIfMissing(engine_->writer(), clock_, Options()),
-      IsOk());
+  ASSERT_THAT(RebuildCountersIfMissing(engine_->writer(), clock_, Options()),
+              IsOk());
   EXPECT_EQ(EventCount(), before + 1);
-  ASSERT_THAT(
-      RebuildStatisticsCountersIfMissing(engine_->writer(), clock_, Options()),
-      IsOk());
+  ASSERT_THAT(RebuildCountersIfMissing(engine_->writer(), clock_, Options()),
+              IsOk());
   EXPECT_EQ(EventCount(), before + 1);
   ASSERT_OK_AND_ASSIGN(Statistics rebuilt,
                        reader_->GetStatistics(Auditor(), from, until));

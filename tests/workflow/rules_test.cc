@@ -127,7 +127,8 @@ class RulesTest : public ::testing::Test {
     for (const std::string& id : task.resolved_communities) {
       targets.push_back(C(id));
     }
-    RuleInput in{task,        catalog_,    targets, workload_,
+    const Workloads workloads = WorkloadsOf(workload_, task.id);
+    RuleInput in{task,        catalog_,    targets, workloads,
                  dept_tasks_, submission_, config_};
     return check(in);
   }

@@ -363,6 +363,9 @@ absl::StatusOr<domain::Credential> Directory::RevokeToken(
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Principal owner,
             tx.GetPrincipal(options_.district_id, c.principal_id));
+        if (owner.role == domain::Role::kAdmin) {
+          TASKGATE_RETURN_IF_ERROR(KeepsAnAdmin(tx, c.id));
+        }
         c.revoked = true;
         c.revoked_at = clock_.Now();
         ++c.version;
@@ -382,6 +385,25 @@ absl::StatusOr<domain::Credential> Directory::RevokeToken(
         out.value = std::move(c);
         return out;
       });
+}
+
+absl::Status Directory::KeepsAnAdmin(store::Store& tx,
+                                     const std::string& revoked_id) const {
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Principal> principals,
+                            tx.ListPrincipals(options_.district_id));
+  for (const domain::Principal& p : principals) {
+    if (p.role != domain::Role::kAdmin || p.disabled) continue;
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Credential> credentials,
+                              tx.ListCredentials(options_.district_id, p.id));
+    for (const domain::Credential& c : credentials) {
+      if (!c.revoked && c.id != revoked_id) return absl::OkStatus();
+    }
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "token ", revoked_id,
+      " is the district's last active admin credential; revoking it would "
+      "leave nobody able to administer district ",
+      options_.district_id, ": issue an admin another token first"));
 }
 
 absl::StatusOr<domain::Principal> Directory::Authenticate(

@@ -84,7 +84,9 @@ class Directory final {
                                                 std::string description);
 
   // Revokes a token; revoking a revoked token changes nothing and returns
-  // it. Admin only. Event "credential.revoke".
+  // it. Admin only. Event "credential.revoke". FAILED_PRECONDITION for the
+  // district's last active credential of an enabled admin, which would lock
+  // every admin out for good.
   absl::StatusOr<domain::Credential> RevokeToken(const domain::Principal& admin,
                                                  const std::string& request_id,
                                                  const std::string& token_id);
@@ -112,6 +114,11 @@ class Directory final {
       const std::string& principal_id);
 
  private:
+  // FAILED_PRECONDITION unless an enabled admin keeps an active credential
+  // other than `revoked_id`; reads through the writer's batch `tx`.
+  absl::Status KeepsAnAdmin(store::Store& tx,
+                            const std::string& revoked_id) const;
+
   store::Store& store_;  // reads outside the writer
   Writer& writer_;
   const Clock& clock_;

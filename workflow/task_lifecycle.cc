@@ -194,14 +194,26 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
       {principal.id, TaskActionName(request.action), request.task_id,
        absl::StrCat(request.expected_version), request.reason,
        absl::StrJoin(acks, "\n"), request.emergency_unjustified ? "1" : "0"});
+  // Without an etag, the version the task had when the request arrived: a
+  // request that another one overtook while it waited for the writer lost
+  // a race (ABORTED, SPEC §9), which is not the same as asking for what the
+  // task's state never allowed (FAILED_PRECONDITION).
+  std::optional<int64_t> arrival_version;
+  if (request.expected_version == 0) {
+    if (absl::StatusOr<domain::Task> seen =
+            store_.GetTask(options_.district_id, request.task_id);
+        seen.ok()) {
+      arrival_version = seen->version;
+    }
+  }
   // Runs on the writer's thread after this call returns: captures by value.
   CommitOnceAsync<domain::Task>(
       writer_, store_,
       {options_.district_id, request.request_id,
        absl::StrCat("task.", Str(TaskActionName(request.action))), fingerprint,
        &domain::TaskToJson, &domain::TaskFromJson},
-      [this, principal,
-       request](store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
+      [this, principal, request, arrival_version](
+          store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Task task,
             tx.GetTask(options_.district_id, request.task_id));
@@ -209,26 +221,43 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
             AuthorizeAction(principal, task, request.action));
         TASKGATE_RETURN_IF_ERROR(
             CheckVersion("task", task.id, task, request.expected_version));
+        const int64_t version = task.version;
+        const domain::TaskState state = task.state;
         Outcome<domain::Task> out;
         out.change.district_id = options_.district_id;
-        if (request.action == TaskAction::kSubmit) {
-          TASKGATE_RETURN_IF_ERROR(
-              CheckTransition(principal, task, request.action,
-                              {request.reason, request.acknowledgements})
-                  .status());
-          TASKGATE_ASSIGN_OR_RETURN(
-              out.value, submission_.Submit(tx, principal, std::move(task),
-                                            request.request_id, request.reason,
-                                            out.change));
-        } else {
-          TASKGATE_ASSIGN_OR_RETURN(
-              out.value,
-              Decide(tx, principal, std::move(task), request, out.change));
+        absl::StatusOr<domain::Task> acted =
+            ActOn(tx, principal, request, std::move(task), out.change);
+        if (absl::IsFailedPrecondition(acted.status()) &&
+            arrival_version.has_value() && *arrival_version != version) {
+          return absl::AbortedError(absl::StrCat(
+              "task ", request.task_id,
+              " changed while this request waited (version ", *arrival_version,
+              " when it arrived, ", version, " now, ",
+              Str(domain::TaskStateName(state)),
+              "): read it again and retry if the action is still wanted; "
+              "against the task as it is now: ",
+              acted.status().message()));
         }
+        TASKGATE_ASSIGN_OR_RETURN(out.value, std::move(acted));
         KeepCounters(out.change, options_);
         return out;
       },
       std::move(done));
+}
+
+absl::StatusOr<domain::Task> TaskLifecycle::ActOn(
+    store::Store& tx, const domain::Principal& principal,
+    const ActionRequest& request, domain::Task task,
+    store::ChangeSet& change) const {
+  if (request.action != TaskAction::kSubmit) {
+    return Decide(tx, principal, std::move(task), request, change);
+  }
+  TASKGATE_RETURN_IF_ERROR(
+      CheckTransition(principal, task, request.action,
+                      {request.reason, request.acknowledgements})
+          .status());
+  return submission_.Submit(tx, principal, std::move(task), request.request_id,
+                            request.reason, change);
 }
 
 absl::StatusOr<domain::Task> TaskLifecycle::Decide(

@@ -102,7 +102,10 @@ class TaskLifecycle final {
   // PERMISSION_DENIED, ABORTED (stale version), FAILED_PRECONDITION
   // (illegal in the task's state), for an approval the store's errors of
   // its re-check, then the row's guards (for an approval, over the
-  // re-checked findings) and, for a submit, `Submission::Submit`'s.
+  // re-checked findings) and, for a submit, `Submission::Submit`'s. A
+  // request without `expected_version` that would fail FAILED_PRECONDITION
+  // because another change to the task committed after it arrived lost a
+  // race: ABORTED instead, saying so.
   absl::StatusOr<domain::Task> Act(const domain::Principal& principal,
                                    const ActionRequest& request);
   void ActAsync(const domain::Principal& principal,
@@ -115,6 +118,13 @@ class TaskLifecycle final {
   // its task write, decision and event. Returns the resulting task. Errors: the
   // store's, then `CheckTransition`'s, then INVALID_ARGUMENT for a misused
   // `emergency_unjustified`.
+  // The action on `task` (read through the writer's batch `tx`, authorized,
+  // its version checked): fills `change` and returns the resulting task.
+  absl::StatusOr<domain::Task> ActOn(store::Store& tx,
+                                     const domain::Principal& principal,
+                                     const ActionRequest& request,
+                                     domain::Task task,
+                                     store::ChangeSet& change) const;
   absl::StatusOr<domain::Task> Decide(store::Store& store,
                                       const domain::Principal& principal,
                                       domain::Task task,

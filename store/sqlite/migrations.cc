@@ -387,6 +387,30 @@ DELETE FROM counters;
 )sql";
 }
 
+// Migration 9: R-DUPLICATE asks for a department's open tasks of one item
+// in one community. Through (community, state) that visited every task in
+// force in the community - hundreds after a few years, each a row read from
+// `tasks` - so the side rows carry the task's department and item ('' for
+// none) and an index finds exactly the candidates.
+const char* DuplicateCandidatesSchema() {
+  return R"sql(
+ALTER TABLE task_communities ADD COLUMN department_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_communities ADD COLUMN item_code TEXT NOT NULL DEFAULT '';
+UPDATE task_communities SET
+  department_id = (
+    SELECT t.department_id FROM tasks AS t
+    WHERE t.district_id = task_communities.district_id
+      AND t.id = task_communities.task_id),
+  item_code = (
+    SELECT COALESCE(t.item_code, '') FROM tasks AS t
+    WHERE t.district_id = task_communities.district_id
+      AND t.id = task_communities.task_id);
+CREATE INDEX task_communities_by_department_item
+  ON task_communities
+     (district_id, department_id, item_code, community_id, state, task_id);
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -402,6 +426,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {6, "kept statistics counters", CountersSchema()},
           {7, "task_months dropped", DropTaskMonthsSchema()},
           {8, "counters derived again, with the workloads", RecountSchema()},
+          {9, "indexed duplicate candidates", DuplicateCandidatesSchema()},
       };
   return *kMigrations;
 }

@@ -257,10 +257,12 @@ TEST(SqliteRuleInputsTest, VersionThreeFileIsUpgradedInPlace) {
   RawDb raw(scoped.path());
   EXPECT_THAT(raw.Rows("PRAGMA user_version"),
               ElementsAre(absl::StrCat(SqliteSchemaVersion())));
-  EXPECT_THAT(raw.Rows("SELECT task_id, community_id, state FROM "
-                       "task_communities ORDER BY task_id, community_id"),
-              ElementsAre("t1|c1|ACTIVE", "t1|c2|ACTIVE", "t2|c1|DRAFT",
-                          "t3|c2|COMPLETED"));
+  EXPECT_THAT(
+      raw.Rows("SELECT task_id, community_id, state, department_id, "
+               "item_code FROM task_communities ORDER BY task_id, "
+               "community_id"),
+      ElementsAre("t1|c1|ACTIVE|dept-a|A-001", "t1|c2|ACTIVE|dept-a|A-001",
+                  "t2|c1|DRAFT|dept-a|", "t3|c2|COMPLETED|dept-b|A-002"));
   // task_months (migration 4) is gone since migration 7.
   EXPECT_THAT(raw.Rows("SELECT count(*) FROM sqlite_schema WHERE name = "
                        "'task_months'"),
@@ -474,6 +476,37 @@ TEST_F(RuleInputPlanTest, DepartmentItemListDoesNotGrowWithOtherTasks) {
   });
   const RawDb::Cost after = Cost(OfItem("dept-a", "A-1"));
   EXPECT_EQ(after.rows, 2);
+  EXPECT_EQ(after.fullscan_steps, 0);
+  ExpectSameWork(before, after);
+}
+
+// R-DUPLICATE's read: a department's open tasks of one item in one
+// community, whatever else is in force there.
+TEST_F(RuleInputPlanTest, DuplicateCandidatesDoNotGrowWithTheCommunitysLoad) {
+  TaskQuery q = InForce("c1");
+  q.department_id = "dept-a";
+  q.item_code = "A-1";
+  EXPECT_THAT(Plan(q),
+              AllOf(Contains(HasSubstr("task_communities_by_department_item")),
+                    Not(Contains(HasSubstr("SCAN")))));
+  ASSERT_THAT(
+      Put(*store_, MakeTask("a1", "dept-a", TaskState::kActive, {"c1"}, "A-1")),
+      IsOk());
+  AddTasks(0, 20, [](const std::string& id) {
+    return MakeTask(id, "dept-b", TaskState::kActive, {"c1"}, "A-1");
+  });
+  const RawDb::Cost before = Cost(q);
+  EXPECT_EQ(before.rows, 1);
+
+  // Ten times as much in force in c1: other departments, other items.
+  AddTasks(20, 100, [](const std::string& id) {
+    return MakeTask(id, "dept-b", TaskState::kActive, {"c1"}, "A-1");
+  });
+  AddTasks(120, 100, [](const std::string& id) {
+    return MakeTask(id, "dept-a", TaskState::kActive, {"c1"}, "A-2");
+  });
+  const RawDb::Cost after = Cost(q);
+  EXPECT_EQ(after.rows, 1);
   EXPECT_EQ(after.fullscan_steps, 0);
   ExpectSameWork(before, after);
 }

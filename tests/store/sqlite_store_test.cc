@@ -290,8 +290,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsEight) {
-  EXPECT_EQ(SqliteSchemaVersion(), 8);
+TEST(SqliteStoreTest, SchemaVersionIsNine) {
+  EXPECT_EQ(SqliteSchemaVersion(), 9);
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {

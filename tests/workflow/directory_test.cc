@@ -283,6 +283,46 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesUntilRevoked) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+// Revoking the district's last admin credential would lock every admin
+// out for good, and a restart would not help (bootstrap only runs on an
+// empty district).
+TEST_F(DirectoryTest, TheLastActiveAdminCredentialCannotBeRevoked) {
+  ASSERT_OK_AND_ASSIGN(
+      std::optional<domain::Credential> boot,
+      engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")));
+  ASSERT_TRUE(boot.has_value());
+  ASSERT_OK_AND_ASSIGN(domain::Principal admin,
+                       engine_->directory().Authenticate(HashOf("s1")));
+  const int64_t events = EventCount();
+  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-boot"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("last active admin credential"),
+                             HasSubstr("issue an admin another token"))));
+  EXPECT_EQ(EventCount(), events);
+  EXPECT_THAT(engine_->directory().Authenticate(HashOf("s1")), IsOk());
+
+  // A second admin token (of the same admin) makes it revocable; then the
+  // second is the last one.
+  ASSERT_THAT(engine_->directory().IssueToken(admin, "", "admin", "tok-2",
+                                              HashOf("s2"), "spare"),
+              IsOk());
+  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-boot"), IsOk());
+  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  // A disabled admin's token does not count as a way back in.
+  domain::Principal other = NewPrincipal("admin-2", domain::Role::kAdmin);
+  ASSERT_THAT(engine_->directory().CreatePrincipal(admin, "", other), IsOk());
+  ASSERT_THAT(engine_->directory().IssueToken(admin, "", "admin-2", "tok-3",
+                                              HashOf("s3"), "deputy"),
+              IsOk());
+  ASSERT_THAT(
+      engine_->directory().SetPrincipalDisabled(admin, "", "admin-2", true, 0),
+      IsOk());
+  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST_F(DirectoryTest, UnknownMalformedAndRevokedTokensGetOneMessage) {
   const absl::StatusOr<domain::Principal> unknown =
       engine_->directory().Authenticate(HashOf("never issued"));

@@ -222,6 +222,35 @@ TEST_F(WriterTest, TheLoserOfAVersionRaceIsAborted) {
   EXPECT_EQ(stored.version, submitted.version + 1);
 }
 
+// Without an etag too (SPEC §9: two reviewers deciding at once, the loser
+// gets ABORTED): the second claim was legal when it arrived.
+TEST_F(WriterTest, TheLoserOfARaceWithoutAnEtagIsAborted) {
+  Create("t1", CleanAssistSpec());
+  ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
+  engine_->writer().Pause();
+  Answers answers(2);
+  for (int i = 0; i < 2; ++i) {
+    ActionRequest claim;
+    claim.action = TaskAction::kClaim;
+    claim.task_id = "t1";
+    engine_->tasks().ActAsync(Reviewer(absl::StrCat("r", i)), claim,
+                              answers.For(i));
+  }
+  engine_->writer().Resume();
+  answers.WaitAll();
+
+  ASSERT_THAT(answers.results[0], IsOk());
+  EXPECT_THAT(answers.results[1],
+              StatusIs(absl::StatusCode::kAborted,
+                       HasSubstr("changed while this request waited")));
+  // Asked again, the state itself refuses: not a race any more.
+  ActionRequest late;
+  late.action = TaskAction::kClaim;
+  late.task_id = "t1";
+  EXPECT_THAT(engine_->tasks().Act(Reviewer("r1"), late),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST_F(WriterTest, ARequestIdQueuedTwiceInOneBatchIsAppliedOnce) {
   Create("t1", CleanAssistSpec());
   const int64_t events_before = EventCount();

@@ -92,10 +92,13 @@ std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query) {
         "ON t.district_id = c.district_id AND t.id = c.task_id",
         query.district_id, "c.district_id");
     select->Equal("c.community_id", query.community_id);
-    // The rows carry the task's state, so the index stops at the states
-    // asked for; the task's own column is checked as well, for certainty.
+    // The rows carry the task's state, department and item, so an index
+    // stops at what was asked for; the task's own columns are checked as
+    // well, for certainty.
     select->In("c.state", states);
     select->In("t.state", std::move(states));
+    select->Equal("c.department_id", query.department_id);
+    select->Equal("c.item_code", query.item_code);
     select->Equal("t.department_id", query.department_id);
     select->Equal("t.item_code", query.item_code);
     AddDateOverlap(query, "t.", *select);

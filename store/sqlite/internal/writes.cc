@@ -159,8 +159,8 @@ absl::Status WriteTask(Connection& db, const std::string& d,
         {t.department_id, state, t.version, item_code, start, end, timer_at,
          FloorMicros(t.created_at), FloorMicros(t.updated_at), body, d, t.id,
          write.expected_version}));
-    // The side rows carry the task's state, so they are written
-    // afresh with every version of the task.
+    // The side rows carry the task's state (and its department and item),
+    // so they are written afresh with every version of the task.
     TASKGATE_ASSIGN_OR_RETURN(
         Statement clear,
         db.Prepare("DELETE FROM task_communities WHERE district_id = ? AND "
@@ -171,10 +171,11 @@ absl::Status WriteTask(Connection& db, const std::string& d,
   for (const std::string& community_id : t.resolved_communities) {
     TASKGATE_ASSIGN_OR_RETURN(
         Statement stmt,
-        db.Prepare("INSERT INTO task_communities (district_id, task_id, "
-                   "community_id, state) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT DO NOTHING",
-                   {d, t.id, community_id, state}));
+        db.Prepare(
+            "INSERT INTO task_communities (district_id, task_id, "
+            "community_id, state, department_id, item_code) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            {d, t.id, community_id, state, t.department_id, t.spec.item_code}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("write task communities"));
   }
   return absl::OkStatus();

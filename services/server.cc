@@ -31,6 +31,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <spdlog/spdlog.h>
 
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 #include "services/auth.h"
 #include "workflow/statistics_counters.h"
@@ -143,7 +144,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
            .interval = absl::Seconds(config.checkpoint_interval_seconds)},
           head_file.get()));
   if (std::optional<std::string> refused = ledger->signing_refused()) {
-    spdlog::error("audit log: {}; no checkpoint will be signed", *refused);
+    spdlog::error("audit log: {}; no checkpoint will be signed",
+                  EscapeForLog(*refused));
   }
   std::unique_ptr<Server> server(
       new Server(std::move(config), deps, std::move(options),
@@ -189,7 +191,7 @@ void Server::LedgerFeed::Committed(
   // here delays nothing but is worth knowing about.
   if (absl::Status s = ledger_.Append(appended); !s.ok()) {
     spdlog::warn("audit ledger could not take the batch's events: {}",
-                 s.ToString());
+                 EscapeForLog(s.ToString()));
   }
 }
 
@@ -198,7 +200,7 @@ void Server::LedgerFeed::Answered() {
       ledger_.MaybeCheckpoint(false);
   if (!signed_now.ok()) {
     spdlog::warn("cannot sign an audit checkpoint: {}",
-                 signed_now.status().ToString());
+                 EscapeForLog(signed_now.status().ToString()));
   } else if (signed_now->has_value()) {
     spdlog::info("signed audit checkpoint: size {}", (*signed_now)->tree_size);
   }
@@ -367,7 +369,8 @@ void Server::ArmTimer(absl::Duration delay) {
 
 void Server::OnTimer() {
   if (absl::Status status = TickNow(); !status.ok()) {
-    spdlog::warn("tick failed, retrying later: {}", status.ToString());
+    spdlog::warn("tick failed, retrying later: {}",
+                 EscapeForLog(status.ToString()));
   }
   ArmTimer(NextTickDelay());
 }
@@ -378,7 +381,7 @@ absl::Duration Server::NextTickDelay() {
       engine_->timers().NextDeadline();
   if (!next.ok()) {
     spdlog::warn("cannot read the next workflow deadline: {}",
-                 next.status().ToString());
+                 EscapeForLog(next.status().ToString()));
     return longest;
   }
   const absl::Time due =
@@ -426,7 +429,7 @@ void Server::Shutdown(absl::Duration deadline) {
           ledger_->MaybeCheckpoint(true);
       !last.ok()) {
     spdlog::error("cannot sign the shutdown checkpoint: {}",
-                  last.status().ToString());
+                  EscapeForLog(last.status().ToString()));
   } else if (last->has_value()) {
     spdlog::info("signed audit checkpoint at shutdown: size {}",
                  (*last)->tree_size);

@@ -270,9 +270,11 @@ absl::Status Server::Start() {
   }
 
   if (!config_.http_address.empty()) {
+    HttpServerOptions http_options;
+    http_options.max_connections = config_.http_max_connections;
     absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
-        io_, config_.http_address, [this] { return serving_.load(); },
-        metrics_);
+        io_, config_.http_address, [this] { return serving_.load(); }, metrics_,
+        std::move(http_options));
     if (!http.ok()) {
       grpc_server_->Shutdown();
       grpc_server_->Wait();

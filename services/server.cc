@@ -1,6 +1,7 @@
 #include "services/server.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,25 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   }
   options.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
   return grpc::SslServerCredentials(options);
+}
+
+// The HTTP connection cap: `configured`, but at most a quarter of the
+// process's file descriptor limit, so that idle HTTP clients can never take
+// the descriptors gRPC and the database need (issue 15).
+int HttpConnectionCap(int configured) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+      limit.rlim_cur == RLIM_INFINITY) {
+    return configured;
+  }
+  const auto quarter =
+      static_cast<int>(std::max<rlim_t>(1, limit.rlim_cur / 4));
+  if (quarter >= configured) return configured;
+  spdlog::info(
+      "http: serving at most {} connections at once, a quarter of the {} "
+      "file descriptors the process may open (http_max_connections is {})",
+      quarter, limit.rlim_cur, configured);
+  return quarter;
 }
 
 std::chrono::steady_clock::duration ToSteady(absl::Duration d) {
@@ -271,7 +291,8 @@ absl::Status Server::Start() {
 
   if (!config_.http_address.empty()) {
     HttpServerOptions http_options;
-    http_options.max_connections = config_.http_max_connections;
+    http_options.max_connections =
+        HttpConnectionCap(config_.http_max_connections);
     absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
         io_, config_.http_address, [this] { return serving_.load(); }, metrics_,
         std::move(http_options));

@@ -12,6 +12,7 @@
 #include <absl/time/time.h>
 
 #include "audit/encoding.h"
+#include "common/safe_text.h"
 
 namespace taskgate::audit {
 namespace {
@@ -34,11 +35,13 @@ std::string Describe(const audit::Checkpoint& c) {
 // as "field: readable says X, the recorded event says Y"; empty when none.
 std::string FirstDifference(const domain::AuditEvent& readable,
                             const AuditEventView& recorded, bool with_details) {
+  // The values may be anything someone wrote into the file: they are cut
+  // and escaped before they reach a terminal or a log (SPEC §9).
   auto text = [](std::string_view field, std::string_view a,
                  std::string_view b) {
     return absl::StrCat(std::string(field), ": the readable form says \"",
-                        std::string(a), "\", the recorded event says \"",
-                        std::string(b), "\"");
+                        EchoValue(a, 200), "\", the recorded event says \"",
+                        EchoValue(b, 200), "\"");
   };
   if (readable.time != recorded.time) {
     return text("time", Time(readable.time), Time(recorded.time));

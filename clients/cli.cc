@@ -16,6 +16,7 @@
 #include <toml.hpp>
 
 #include "clients/list_command.h"
+#include "clients/printable.h"
 
 namespace taskgate::clients::cli {
 namespace {
@@ -217,8 +218,11 @@ const Action* Registry::Chosen(const CLI::App& app) const {
   return nullptr;
 }
 
-int Run(int argc, const char* const* argv, std::ostream& out,
-        std::ostream& err) {
+int Run(int argc, const char* const* argv, std::ostream& raw_out,
+        std::ostream& raw_err) {
+  // Nothing reaches a terminal raw, whatever the server sends (SPEC §9).
+  PrintableStream out(raw_out);
+  PrintableStream err(raw_err);
   Globals globals;
   Registry registry;
   CLI::App app(kDescription, "taskgate");
@@ -285,6 +289,8 @@ Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 
 void Table::Add(std::vector<std::string> row) {
   row.resize(headers_.size());
+  // A cell is one line: a newline in it would forge a row.
+  for (std::string& cell : row) cell = Printable(cell);
   rows_.push_back(std::move(row));
 }
 
@@ -390,8 +396,9 @@ absl::Status ReadMessageFile(const std::string& path,
 
 void PrintTaskDetails(std::ostream& out, const v1::Task& task) {
   const v1::TaskSpec& s = task.spec();
+  // Each value is one line: a newline in it would forge another key.
   auto line = [&out](const std::string& key, const std::string& value) {
-    if (!value.empty()) out << key << ": " << value << "\n";
+    if (!value.empty()) out << key << ": " << Printable(value) << "\n";
   };
   line("id", task.id());
   line("state", StateName(task.state()));

@@ -112,13 +112,15 @@ void AddCommunityCommands(CLI::App& root, Registry& registry);
 void AddAuditCommands(CLI::App& root, Registry& registry);
 void AddAdminCommands(CLI::App& root, Registry& registry);
 
-// Runs the tool; returns the process exit code.
+// Runs the tool; returns the process exit code. What it prints goes to
+// `out` and `err` through `PrintableStream` (clients/printable.h).
 int Run(int argc, const char* const* argv, std::ostream& out,
         std::ostream& err);
 
 // ---- shared helpers
 
-// A simple column-aligned table (CJK characters count two columns).
+// A simple column-aligned table (CJK characters count two columns). Each
+// cell is one line, shown through `Printable` (clients/printable.h).
 class Table {
  public:
   explicit Table(std::vector<std::string> headers);

@@ -10,6 +10,7 @@
 
 #include "clients/cli.h"
 #include "clients/list_command.h"
+#include "clients/printable.h"
 
 namespace taskgate::clients::cli {
 namespace {
@@ -201,9 +202,10 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
           }
           return PrintResource(ctx, put, put.id(), [&](std::ostream& out) {
             out << (etag.empty() ? "created" : "updated") << " community "
-                << put.id() << " (" << put.name() << ", " << put.street()
-                << "): capacity " << put.monthly_capacity_hours()
-                << " h/month, baseline " << put.baseline_hours() << " h\n";
+                << put.id() << " (" << Printable(put.name()) << ", "
+                << Printable(put.street()) << "): capacity "
+                << put.monthly_capacity_hours() << " h/month, baseline "
+                << put.baseline_hours() << " h\n";
           });
         });
     v1::Community* c = &f->c;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,11 +89,18 @@ grpc::Status FetchAllEvents(Client& client,
 namespace {
 
 // One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
-// break, with quotes doubled. Bytes pass through, so UTF-8 stays as is.
+// break, with quotes doubled. Bytes pass through, so UTF-8 stays as is. A
+// field that a spreadsheet would take for a formula (it starts with '=',
+// '+', '-', '@', a tab or a CR) gets a leading single quote, as OWASP
+// advises against CSV injection (SPEC §9).
 std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  const bool formula =
+      !text.empty() &&
+      std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos;
+  const std::string field = formula ? "'" + text : text;
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
   std::string out = "\"";
-  for (char c : text) {
+  for (char c : field) {
     if (c == '"') out += '"';
     out += c;
   }

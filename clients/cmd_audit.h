@@ -50,7 +50,9 @@ grpc::Status FetchAllEvents(Client& client,
 
 // The events as csv (RFC 4180, CRLF): seq, time in UTC, actor, role,
 // action, entity, states, reason, request, department, communities and
-// details joined by ';', leaf hash.
+// details joined by ';', leaf hash. A field starting with '=', '+', '-',
+// '@', a tab or a CR is written with a leading "'", so that no spreadsheet
+// runs it as a formula.
 std::string EventsCsv(const std::vector<v1::AuditEvent>& events);
 
 // Writes `content` to `path`, or to the command's output for "-".

@@ -7,6 +7,7 @@
 #include <absl/strings/str_format.h>
 
 #include "clients/cli.h"
+#include "clients/printable.h"
 
 namespace taskgate::clients::cli {
 namespace {
@@ -16,8 +17,9 @@ using Stub = v1::CommunityService::Stub;
 // The workload for people: load against capacity per month, then the
 // assignments ("*": provisional).
 void PrintWorkload(std::ostream& out, const v1::Workload& w) {
-  out << "community: " << w.community().id() << " " << w.community().name()
-      << " (" << w.community().street() << ")\n\nload per month:\n";
+  out << "community: " << w.community().id() << " "
+      << Printable(w.community().name()) << " ("
+      << Printable(w.community().street()) << ")\n\nload per month:\n";
   Table months({"  MONTH", "LOAD H", "CAPACITY H", "USE"});
   for (const auto& m : w.months()) {
     const double use =

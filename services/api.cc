@@ -9,6 +9,7 @@
 #include <absl/strings/str_cat.h>
 #include <spdlog/spdlog.h>
 
+#include "common/safe_text.h"
 #include "services/auth.h"
 #include "services/grpc_status.h"
 #include "services/handler.h"
@@ -18,6 +19,8 @@ namespace internal {
 namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
+// The longest error message a log line quotes; longer ones are cut.
+constexpr size_t kMaxLoggedErrorBytes = 4096;
 
 std::string CodeName(absl::StatusCode code) {
   return absl::StatusCodeToString(code);
@@ -57,20 +60,24 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
         who, std::string(method), status.code(), std::string(status.message()));
     if (!recorded.ok()) {
       spdlog::warn("could not audit refused call to {}: {}", method,
-                   recorded.ToString());
+                   EscapeForLog(recorded.ToString(), kMaxLoggedErrorBytes));
     }
   }
   const std::string code = CodeName(status.code());
   ctx.metrics.ObserveRpc(method, code, latency);
+  // The request id arrives before it is validated, and messages quote
+  // client values: both are escaped, so that no client text can start a
+  // line of its own in the log (SPEC §9).
   spdlog::info(
       "rpc method={} principal={} role={} request_id={} code={} "
       "latency_ms={:.2f}{}{}",
-      method, caller != nullptr ? caller->id : "-",
+      method, caller != nullptr ? EscapeForLog(caller->id) : "-",
       caller != nullptr ? domain::RoleName(caller->role) : "-",
-      request_id.empty() ? "-" : request_id, code,
-      absl::ToDoubleMilliseconds(latency), status.ok() ? "" : " error=",
-      status.ok() || absl::IsInternal(status) ? std::string()
-                                              : std::string(status.message()));
+      request_id.empty() ? "-" : EscapeForLog(request_id, kMaxRequestIdLength),
+      code, absl::ToDoubleMilliseconds(latency), status.ok() ? "" : " error=",
+      status.ok() || absl::IsInternal(status)
+          ? std::string()
+          : EscapeForLog(std::string(status.message()), kMaxLoggedErrorBytes));
   return ToGrpcStatus(status, request_id);
 }
 

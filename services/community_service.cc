@@ -7,6 +7,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/time/civil_time.h>
 
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 #include "services/auth.h"
 #include "services/convert.h"
@@ -28,7 +29,7 @@ absl::CivilMonth MonthFrom(std::string_view field, const std::string& text,
   if (!absl::ParseCivilTime(text, &month) ||
       absl::FormatCivilTime(month) != text) {
     violations.push_back(
-        {std::string(field), absl::StrCat("'", text.substr(0, 20),
+        {std::string(field), absl::StrCat("'", EchoValue(text, 20),
                                           "' is not a month; use YYYY-MM")});
     return fallback;
   }

@@ -121,6 +121,12 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
           .help = "HTTP /healthz and /metrics address host:port; empty "
                   "disables it",
           .check = ListenAddressOrOff},
+      ConfigKey<int>{.name = "http_max_connections",
+                     .field = &ServerConfig::http_max_connections,
+                     .help = "Most HTTP connections served at once; more "
+                             "wait until one ends",
+                     .unit = "connections",
+                     .range = IntRange{1, 65536}},
       ConfigKey<int>{.name = "max_message_bytes",
                      .field = &ServerConfig::max_message_bytes,
                      .help = "Largest gRPC message accepted or sent, in bytes",

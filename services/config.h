@@ -39,6 +39,9 @@ struct ServerConfig {
   std::string grpc_address = "127.0.0.1:7470";
   // HTTP /healthz and /metrics "host:port"; empty disables the listener.
   std::string http_address = "127.0.0.1:7471";
+  // The most HTTP connections served at once; more wait in the backlog.
+  // The server lowers it to a quarter of its file descriptor limit.
+  int http_max_connections = 256;
   // Largest gRPC message accepted or sent, in bytes.
   int max_message_bytes = 4 * 1024 * 1024;
   // PEM files. Certificate and key turn TLS on; a client CA additionally

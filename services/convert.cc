@@ -6,6 +6,7 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 
+#include "common/safe_text.h"
 #include "domain/codec.h"
 
 namespace taskgate::services {
@@ -34,7 +35,7 @@ absl::CivilDay DayFrom(std::string_view field, const std::string& text,
   absl::StatusOr<absl::CivilDay> day = domain::ParseCivilDay(text);
   if (!day.ok()) {
     violations.push_back(
-        {std::string(field), absl::StrCat("'", text.substr(0, 40),
+        {std::string(field), absl::StrCat("'", EchoValue(text, 40),
                                           "' is not a date; use YYYY-MM-DD")});
     return absl::CivilDay();
   }
@@ -98,7 +99,8 @@ domain::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
     std::optional<domain::TaskType> type = domain::ParseTaskType(key);
     if (!type.has_value()) {
       violations.push_back(
-          {Field(prefix, absl::StrCat("type_justifications.", key)),
+          {Field(prefix,
+                 absl::StrCat("type_justifications.", EchoValue(key, 40))),
            "is not a task type name; use e.g. signboard, ledger, form"});
       continue;
     }
@@ -284,7 +286,7 @@ domain::Community FromProto(const v1::Community& in,
         domain::ParseControlledBucket(key);
     if (!bucket.has_value()) {
       violations.push_back(
-          {absl::StrCat("community.baseline_units.", key),
+          {absl::StrCat("community.baseline_units.", EchoValue(key, 40)),
            "is not a controlled bucket; use work_body, forms_and_ledgers, "
            "creation_campaign, inspection, signboard, certificate or "
            "training"});

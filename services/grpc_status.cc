@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/field_violations.h"
+#include "common/safe_text.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -39,6 +40,9 @@ TASKGATE_SAME_CODE(kDataLoss, DATA_LOSS);
 TASKGATE_SAME_CODE(kUnauthenticated, UNAUTHENTICATED);
 #undef TASKGATE_SAME_CODE
 
+// The most of a request id that a log line or a message quotes.
+constexpr size_t kMaxQuotedIdBytes = 128;
+
 bool IsHidden(absl::StatusCode code) {
   return code == absl::StatusCode::kInternal ||
          code == absl::StatusCode::kUnknown ||
@@ -55,11 +59,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
 
   if (IsHidden(status.code())) {
     // status.ToString() includes payloads: everything the operator needs.
+    // The request id comes from the client, unchecked: it is escaped in the
+    // log line and in the message (SPEC §9).
     spdlog::error("request_id={} hidden error returned as {}: {}",
-                  rid.empty() ? "-" : rid, GrpcCodeName(code),
-                  status.ToString());
+                  rid.empty() ? "-" : EscapeForLog(rid, kMaxQuotedIdBytes),
+                  GrpcCodeName(code), EscapeForLog(status.ToString()));
     std::string message = "internal error; the operator's log has the details";
-    if (!rid.empty()) absl::StrAppend(&message, " (request ", rid, ")");
+    if (!rid.empty()) {
+      absl::StrAppend(&message, " (request ", EchoValue(rid, kMaxQuotedIdBytes),
+                      ")");
+    }
     return grpc::Status(code, message);
   }
 

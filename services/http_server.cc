@@ -1,14 +1,21 @@
 #include "services/http_server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include <absl/base/thread_annotations.h>
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/synchronization/mutex.h>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -32,13 +39,20 @@ constexpr char kTextContentType[] = "text/plain; charset=utf-8";
 
 // One connection: read one request, answer it, close. Owns itself through
 // the shared_ptr its handlers hold.
+// `on_close` runs when the session is gone, from whatever thread drops it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::function<bool()> serving,
-          const Metrics& metrics)
+          const Metrics& metrics, std::function<void()> on_close)
       : stream_(std::move(socket)),
         serving_(std::move(serving)),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        on_close_(std::move(on_close)) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() {
+    if (on_close_) on_close_();
+  }
 
   void Run() {
     stream_.expires_after(kIoTimeout);
@@ -112,51 +126,158 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   std::function<bool()> serving_;
   const Metrics& metrics_;
+  std::function<void()> on_close_;
 };
 
 }  // namespace
 
-// The acceptor and its loop; shared with the pending accept handler, so a
-// handler that runs after `Stop` finds a closed acceptor, never a dangling
-// one.
+namespace http_internal {
+
+std::chrono::milliseconds AcceptBackoff::OnFailure() {
+  next_ = next_ == std::chrono::milliseconds::zero()
+              ? initial_
+              : std::min(next_ * 2, max_);
+  return std::min(next_, max_);
+}
+
+std::optional<int64_t> LogLimiter::Report(
+    std::chrono::steady_clock::time_point now) {
+  if (last_.has_value() && now - *last_ < interval_) {
+    ++unreported_;
+    return std::nullopt;
+  }
+  last_ = now;
+  const int64_t unreported = unreported_;
+  unreported_ = 0;
+  return unreported;
+}
+
+}  // namespace http_internal
+
+// The acceptor and its loop; shared with the pending accept handler, the
+// backoff timer and every session, so a handler that runs after `Stop`
+// finds a closed acceptor, never a dangling one. The acceptor and the timer
+// are used on `strand` only; the connection count under `mu`.
 struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
   Listener(asio::io_context& io, std::function<bool()> serving_fn,
-           const Metrics& metrics_ref)
+           const Metrics& metrics_ref, HttpServerOptions options_in)
       : io_context(io),
-        acceptor(io),
+        strand(asio::make_strand(io)),
+        acceptor(strand),
+        backoff_timer(strand),
         serving(std::move(serving_fn)),
-        metrics(metrics_ref) {}
+        metrics(metrics_ref),
+        options(std::move(options_in)),
+        backoff(options.accept_backoff_initial, options.accept_backoff_max),
+        failure_log(options.accept_log_interval) {}
 
   void Accept() {
+    if (!acceptor.is_open()) return;  // stopped
+    if (options.accept_fault) {
+      if (const beast::error_code ec = options.accept_fault(); ec) {
+        asio::post(strand, [self = shared_from_this(), ec] {
+          self->OnAccept(ec, tcp::socket(self->io_context));
+        });
+        return;
+      }
+    }
     acceptor.async_accept(
         asio::make_strand(io_context),
         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted ||
-              !self->acceptor.is_open()) {
-            return;  // stopped
-          }
-          if (ec) {
-            spdlog::warn("http: accept failed: {}", ec.message());
-          } else {
-            std::make_shared<Session>(std::move(socket), self->serving,
-                                      self->metrics)
-                ->Run();
-          }
-          self->Accept();
+          self->OnAccept(ec, std::move(socket));
         });
   }
 
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+      return;  // stopped
+    }
+    if (ec) {
+      // Retrying at once would spin while the cause lasts (no descriptors
+      // left, say): wait, longer after each failure.
+      const std::chrono::milliseconds delay = backoff.OnFailure();
+      if (const std::optional<int64_t> unreported =
+              failure_log.Report(std::chrono::steady_clock::now())) {
+        spdlog::warn(
+            "http: accept failed: {}; retrying in {} ms ({} more failures "
+            "since the last report)",
+            ec.message(), delay.count(), *unreported);
+      }
+      backoff_timer.expires_after(delay);
+      backoff_timer.async_wait(
+          [self = shared_from_this()](beast::error_code wait_ec) {
+            if (!wait_ec) self->Accept();
+          });
+      return;
+    }
+    backoff.OnSuccess();
+    bool at_cap = false;
+    {
+      absl::MutexLock lock(&mu);
+      ++open;
+      at_cap = open >= options.max_connections;
+      paused = at_cap;
+    }
+    std::make_shared<Session>(std::move(socket), serving, metrics,
+                              [self = shared_from_this()] { self->Release(); })
+        ->Run();
+    // At the cap the next connection waits in the backlog until a session
+    // ends (`Release`).
+    if (!at_cap) Accept();
+  }
+
+  // A session ended: resume accepting if the cap had stopped it.
+  void Release() {
+    bool resume = false;
+    {
+      absl::MutexLock lock(&mu);
+      --open;
+      resume = paused && !stopped;
+      if (resume) paused = false;
+    }
+    if (resume) {
+      asio::post(strand, [self = shared_from_this()] { self->Accept(); });
+    }
+  }
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu);
+      stopped = true;
+    }
+    beast::error_code ec;
+    acceptor.close(ec);
+    backoff_timer.cancel();
+  }
+
   asio::io_context& io_context;
+  asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
+  asio::steady_timer backoff_timer;
   std::function<bool()> serving;
   const Metrics& metrics;
+  const HttpServerOptions options;
+  http_internal::AcceptBackoff backoff;
+  http_internal::LogLimiter failure_log;
+
+  absl::Mutex mu;
+  int open ABSL_GUARDED_BY(mu) = 0;         // sessions alive
+  bool paused ABSL_GUARDED_BY(mu) = false;  // no accept pending: at the cap
+  bool stopped ABSL_GUARDED_BY(mu) = false;
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     asio::io_context& io, const std::string& address,
-    std::function<bool()> serving, const Metrics& metrics) {
+    std::function<bool()> serving, const Metrics& metrics,
+    HttpServerOptions options) {
   absl::StatusOr<HostPort> host_port = ParseHostPort(address);
   if (!host_port.ok()) return host_port.status();
+  if (options.max_connections < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the HTTP listener needs max_connections of at least 1, "
+                     "not ",
+                     options.max_connections));
+  }
 
   beast::error_code ec;
   tcp::resolver resolver(io);
@@ -169,7 +290,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
 
-  auto listener = std::make_shared<Listener>(io, std::move(serving), metrics);
+  auto listener = std::make_shared<Listener>(io, std::move(serving), metrics,
+                                             std::move(options));
   tcp::acceptor& acceptor = listener->acceptor;
   const auto fail = [&](const char* what) {
     return absl::UnavailableError(absl::StrCat(
@@ -196,9 +318,6 @@ HttpServer::HttpServer(std::shared_ptr<Listener> listener, int port)
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Stop() {
-  beast::error_code ec;
-  listener_->acceptor.close(ec);
-}
+void HttpServer::Stop() { listener_->Stop(); }
 
 }  // namespace taskgate::services

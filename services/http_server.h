@@ -4,7 +4,13 @@
 //   GET /metrics  200, the Prometheus text exposition of `Metrics`
 //   anything else 404 (405 for another method on a known path)
 // One request per connection (Connection: close); a client that stalls is
-// dropped after 10 s. Runs on a caller-owned `io_context` and never throws.
+// dropped after 10 s. At most `HttpServerOptions::max_connections` are served
+// at once: the listener stops accepting at the cap and resumes when one ends,
+// so the rest wait in the kernel's backlog and cost no descriptor. A failed
+// accept (out of file descriptors, say) is retried after a delay that
+// doubles up to about a second and resets on success, and is logged at most
+// once per interval with the number not logged: the port never spins
+// (issue 15, SPEC §9). Runs on a caller-owned `io_context` and never throws.
 //
 // Thread-safety: `Start` may be called from any thread; `Stop` and the
 // destructor must run on the io_context's thread or while it is not running.
@@ -13,25 +19,47 @@
 #ifndef TASKGATE_SERVICES_HTTP_SERVER_H_
 #define TASKGATE_SERVICES_HTTP_SERVER_H_
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <absl/status/statusor.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/system/error_code.hpp>
 
 #include "services/metrics.h"
 
 namespace taskgate::services {
 
+// How the listener bounds its work (see `HttpServer`).
+struct HttpServerOptions {
+  // The most connections served at once (at least 1).
+  int max_connections = 256;
+  // The wait after a failed accept, doubled after each further failure
+  // up to `accept_backoff_max`; a successful accept resets it.
+  std::chrono::milliseconds accept_backoff_initial{5};
+  std::chrono::milliseconds accept_backoff_max{1000};
+  // At most one "accept failed" line per interval.
+  std::chrono::milliseconds accept_log_interval{10000};
+  // For tests: called before each accept, on the io_context's thread (and
+  // once by `Start`); an error it returns is taken as that accept's
+  // failure, without touching the socket.
+  std::function<boost::system::error_code()> accept_fault;
+};
+
 class HttpServer {
  public:
   // Binds `address` ("host:port"; port 0 picks a free one) and starts
-  // accepting on `io`. INVALID_ARGUMENT for a malformed address; UNAVAILABLE
-  // when it cannot be resolved or bound (e.g. the port is in use).
+  // accepting on `io`. INVALID_ARGUMENT for a malformed address or a
+  // `max_connections` below 1; UNAVAILABLE when it cannot be resolved or
+  // bound (e.g. the port is in use).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       boost::asio::io_context& io, const std::string& address,
-      std::function<bool()> serving, const Metrics& metrics);
+      std::function<bool()> serving, const Metrics& metrics,
+      HttpServerOptions options = {});
 
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -50,6 +78,44 @@ class HttpServer {
   std::shared_ptr<Listener> listener_;
   int port_;
 };
+
+namespace http_internal {
+
+// The wait before the next accept after consecutive failures: `initial`,
+// doubled after each further failure, at most `max`. Not thread-safe.
+class AcceptBackoff {
+ public:
+  AcceptBackoff(std::chrono::milliseconds initial,
+                std::chrono::milliseconds max)
+      : initial_(initial), max_(max) {}
+  // Returns how long to wait after one more failure.
+  std::chrono::milliseconds OnFailure();
+  void OnSuccess() { next_ = std::chrono::milliseconds::zero(); }
+
+ private:
+  std::chrono::milliseconds initial_;
+  std::chrono::milliseconds max_;
+  std::chrono::milliseconds next_{0};
+};
+
+// Lets one report through per `interval` and counts the rest. Not
+// thread-safe.
+class LogLimiter {
+ public:
+  explicit LogLimiter(std::chrono::steady_clock::duration interval)
+      : interval_(interval) {}
+  // Notes one event at `now`. Returns the number of events not reported
+  // since the last report when this one is to be reported; nullopt when it
+  // is to be counted only.
+  std::optional<int64_t> Report(std::chrono::steady_clock::time_point now);
+
+ private:
+  std::chrono::steady_clock::duration interval_;
+  std::optional<std::chrono::steady_clock::time_point> last_;
+  int64_t unreported_ = 0;
+};
+
+}  // namespace http_internal
 
 }  // namespace taskgate::services
 

@@ -1,6 +1,7 @@
 #include "services/server.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <spdlog/spdlog.h>
 
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 #include "services/auth.h"
 #include "workflow/statistics_counters.h"
@@ -71,6 +73,25 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   }
   options.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
   return grpc::SslServerCredentials(options);
+}
+
+// The HTTP connection cap: `configured`, but at most a quarter of the
+// process's file descriptor limit, so that idle HTTP clients can never take
+// the descriptors gRPC and the database need (issue 15).
+int HttpConnectionCap(int configured) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+      limit.rlim_cur == RLIM_INFINITY) {
+    return configured;
+  }
+  const auto quarter =
+      static_cast<int>(std::max<rlim_t>(1, limit.rlim_cur / 4));
+  if (quarter >= configured) return configured;
+  spdlog::info(
+      "http: serving at most {} connections at once, a quarter of the {} "
+      "file descriptors the process may open (http_max_connections is {})",
+      quarter, limit.rlim_cur, configured);
+  return quarter;
 }
 
 std::chrono::steady_clock::duration ToSteady(absl::Duration d) {
@@ -143,7 +164,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
            .interval = absl::Seconds(config.checkpoint_interval_seconds)},
           head_file.get()));
   if (std::optional<std::string> refused = ledger->signing_refused()) {
-    spdlog::error("audit log: {}; no checkpoint will be signed", *refused);
+    spdlog::error("audit log: {}; no checkpoint will be signed",
+                  EscapeForLog(*refused));
   }
   std::unique_ptr<Server> server(
       new Server(std::move(config), deps, std::move(options),
@@ -189,7 +211,7 @@ void Server::LedgerFeed::Committed(
   // here delays nothing but is worth knowing about.
   if (absl::Status s = ledger_.Append(appended); !s.ok()) {
     spdlog::warn("audit ledger could not take the batch's events: {}",
-                 s.ToString());
+                 EscapeForLog(s.ToString()));
   }
 }
 
@@ -198,7 +220,7 @@ void Server::LedgerFeed::Answered() {
       ledger_.MaybeCheckpoint(false);
   if (!signed_now.ok()) {
     spdlog::warn("cannot sign an audit checkpoint: {}",
-                 signed_now.status().ToString());
+                 EscapeForLog(signed_now.status().ToString()));
   } else if (signed_now->has_value()) {
     spdlog::info("signed audit checkpoint: size {}", (*signed_now)->tree_size);
   }
@@ -268,9 +290,12 @@ absl::Status Server::Start() {
   }
 
   if (!config_.http_address.empty()) {
+    HttpServerOptions http_options;
+    http_options.max_connections =
+        HttpConnectionCap(config_.http_max_connections);
     absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
-        io_, config_.http_address, [this] { return serving_.load(); },
-        metrics_);
+        io_, config_.http_address, [this] { return serving_.load(); }, metrics_,
+        std::move(http_options));
     if (!http.ok()) {
       grpc_server_->Shutdown();
       grpc_server_->Wait();
@@ -367,7 +392,8 @@ void Server::ArmTimer(absl::Duration delay) {
 
 void Server::OnTimer() {
   if (absl::Status status = TickNow(); !status.ok()) {
-    spdlog::warn("tick failed, retrying later: {}", status.ToString());
+    spdlog::warn("tick failed, retrying later: {}",
+                 EscapeForLog(status.ToString()));
   }
   ArmTimer(NextTickDelay());
 }
@@ -378,7 +404,7 @@ absl::Duration Server::NextTickDelay() {
       engine_->timers().NextDeadline();
   if (!next.ok()) {
     spdlog::warn("cannot read the next workflow deadline: {}",
-                 next.status().ToString());
+                 EscapeForLog(next.status().ToString()));
     return longest;
   }
   const absl::Time due =
@@ -426,7 +452,7 @@ void Server::Shutdown(absl::Duration deadline) {
           ledger_->MaybeCheckpoint(true);
       !last.ok()) {
     spdlog::error("cannot sign the shutdown checkpoint: {}",
-                  last.status().ToString());
+                  EscapeForLog(last.status().ToString()));
   } else if (last->has_value()) {
     spdlog::info("signed audit checkpoint at shutdown: size {}",
                  (*last)->tree_size);

@@ -9,6 +9,7 @@
 
 #include <absl/strings/str_cat.h>
 
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 
 namespace taskgate::workflow {
@@ -92,7 +93,7 @@ absl::Status ScopeTaskListing(const domain::Principal& p,
           absl::StrCat("department ", p.department_id,
                        " may list only its own tasks, not "
                        "those of ",
-                       department_id));
+                       EchoValue(department_id)));
     }
     department_id = p.department_id;
   } else if (p.role == domain::Role::kCommunity) {
@@ -165,7 +166,8 @@ absl::Status CanReadWorkloadOf(const domain::Principal& p,
   if (p.role == domain::Role::kCommunity && p.community_id != community_id) {
     return absl::PermissionDeniedError(absl::StrCat(
         "community principal ", p.id, " acts for community ", p.community_id,
-        " and may not see the workload of community ", community_id));
+        " and may not see the workload of community ",
+        EchoValue(community_id)));
   }
   return absl::OkStatus();
 }

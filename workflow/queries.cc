@@ -10,6 +10,7 @@
 #include <absl/strings/str_split.h>
 
 #include "common/field_violations.h"
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 #include "workflow/access.h"
 #include "workflow/rules.h"
@@ -34,9 +35,11 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
     const std::vector<std::string> kv = absl::StrSplit(term, '=');
     if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
       return InvalidArgumentWithViolations(
-          {{"filter", absl::StrCat("'", std::string(term),
-                                   "' is not key=value; e.g. "
-                                   "state=SUBMITTED AND community=c1")}});
+          {{"filter",
+            absl::StrCat("'",
+                         EchoValue(std::string_view(term.data(), term.size())),
+                         "' is not key=value; e.g. "
+                         "state=SUBMITTED AND community=c1")}});
     }
     const std::string& key = kv[0];
     const std::string& value = kv[1];
@@ -44,7 +47,7 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
       std::optional<domain::TaskState> state = domain::ParseTaskState(value);
       if (!state.has_value()) {
         return InvalidArgumentWithViolations(
-            {{"filter", absl::StrCat("'", value,
+            {{"filter", absl::StrCat("'", EchoValue(value),
                                      "' is not a task state; use e.g. "
                                      "SUBMITTED, ACTIVE")}});
       }
@@ -57,7 +60,7 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
       q.item_code = value;
     } else {
       return InvalidArgumentWithViolations(
-          {{"filter", absl::StrCat("unknown key '", key,
+          {{"filter", absl::StrCat("unknown key '", EchoValue(key),
                                    "'; use state, department, community or "
                                    "item_code")}});
     }

@@ -162,6 +162,9 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
     violations.push_back({"expected_version", "must not be negative"});
   }
   for (size_t i = 0; i < request.acknowledgements.size(); ++i) {
+    CheckText(absl::StrCat("acknowledgements[", i, "].rule_id"),
+              request.acknowledgements[i].rule_id, kMaxTitleLength, false,
+              violations);
     CheckText(absl::StrCat("acknowledgements[", i, "].reason"),
               request.acknowledgements[i].reason, kMaxTextLength, false,
               violations);

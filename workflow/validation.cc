@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
+
+#include "common/safe_text.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -96,7 +99,7 @@ void CheckCode(std::string_view field, std::string_view code,
   if (!IsValidCode(code)) {
     out.push_back(
         {std::string(field),
-         absl::StrCat("'", std::string(code.substr(0, 80)),
+         absl::StrCat("'", EchoValue(code),
                       "' is not a valid item code: use 1 to 63 characters of "
                       "A-Z, a-z, 0-9, '-', '_' or '.'")});
   }
@@ -108,7 +111,7 @@ void CheckId(std::string_view field, std::string_view id,
     out.push_back(
         {std::string(field),
          absl::StrCat(
-             "'", std::string(id.substr(0, 80)),
+             "'", EchoValue(id),
              "' is not a valid id: use 1 to 63 characters of a-z, "
              "0-9, '-', '_' or '.', starting with a letter or digit")});
   }
@@ -124,6 +127,23 @@ void CheckText(std::string_view field, std::string_view text, size_t max_chars,
     out.push_back({std::string(field),
                    absl::StrCat("is ", n, " characters long; at most ",
                                 max_chars, " are allowed")});
+  }
+  const bool multiline = IsMultiLineText(max_chars);
+  if (const std::optional<UnsafeCharacter> bad =
+          FindUnsafeCharacter(text, multiline)) {
+    const bool bidi = bad->code_point > 0x9F;
+    out.push_back(
+        {std::string(field),
+         absl::StrCat(
+             "holds ",
+             bidi ? "the bidirectional formatting character "
+                  : "the control character ",
+             CodePointName(bad->code_point), " at character ", bad->position,
+             bidi ? ", which can make text show in another order than it "
+                    "reads; remove it"
+                  : "; remove it",
+             multiline ? " (only newline and tab are allowed)"
+                       : " (this field is one line)")});
   }
   if (required && IsBlank(text)) {
     out.push_back({std::string(field), "is required"});
@@ -256,7 +276,7 @@ std::vector<FieldViolation> ValidateCatalogItems(
     const std::string p = absl::StrCat("items[", i, "].");
     CheckCode(p + "code", item.code, out);
     if (!codes.insert(item.code).second) {
-      out.push_back({p + "code", absl::StrCat("code '", item.code,
+      out.push_back({p + "code", absl::StrCat("code '", EchoValue(item.code),
                                               "' appears more than once")});
     }
     CheckText(p + "title", item.title, kMaxTitleLength, true, out);

@@ -48,8 +48,18 @@ void CheckCode(std::string_view field, std::string_view code,
 void CheckId(std::string_view field, std::string_view id,
              std::vector<FieldViolation>& out);
 
-// Appends a violation when `text` is not UTF-8 or longer than `max_chars`;
-// when `required`, also when it is blank.
+// True when text limited to `max_chars` may span lines: prose such as
+// descriptions, reasons, notes and duties (longer than `kMaxTitleLength`).
+// Titles, names, streets, keywords and token descriptions are one line.
+constexpr bool IsMultiLineText(size_t max_chars) {
+  return max_chars > kMaxTitleLength;
+}
+
+// Appends a violation when `text` is not UTF-8, longer than `max_chars`, or
+// holds a character that changes how text is shown (a control character or
+// a bidirectional override or isolate; common/safe_text.h), naming the
+// first one and its position; newline and tab are allowed in multi-line
+// text (`IsMultiLineText`). When `required`, also when it is blank.
 void CheckText(std::string_view field, std::string_view text, size_t max_chars,
                bool required, std::vector<FieldViolation>& out);
 

@@ -3,6 +3,7 @@
 // looks like and where the verifier places it.
 #include "audit/log_verifier.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -141,6 +142,79 @@ TEST_F(AuditVerifyTest, EditedIndexColumnIsPinpointed) {
               HasSubstr("reason: the readable form says \"nothing to see\""));
   EXPECT_THAT(FormatVerifyReport(report),
               HasSubstr("FAILED: first bad event is seq 5\n"));
+}
+
+// Every field of the readable form, edited alone, is caught and named: the
+// columns a database keeps beside the bytes, and a bundle's details.
+TEST_F(AuditVerifyTest, EveryEditedReadableFieldIsPinpointedAndNamed) {
+  struct Edit {
+    std::string field;
+    std::function<void(domain::AuditEvent&)> apply;
+  };
+  const std::vector<Edit> edits = {
+      {"time", [](domain::AuditEvent& e) { e.time += absl::Microseconds(1); }},
+      {"actor_id", [](domain::AuditEvent& e) { e.actor_id = "someone-else"; }},
+      {"actor_role",
+       [](domain::AuditEvent& e) { e.actor_role = domain::Role::kAuditor; }},
+      {"action", [](domain::AuditEvent& e) { e.action = "task.reject"; }},
+      {"entity_type",
+       [](domain::AuditEvent& e) { e.entity_type = "complaint"; }},
+      {"entity_id", [](domain::AuditEvent& e) { e.entity_id = "t99"; }},
+      {"state_before", [](domain::AuditEvent& e) { e.state_before = "DRAFT"; }},
+      {"state_after",
+       [](domain::AuditEvent& e) { e.state_after = "REJECTED"; }},
+      {"reason", [](domain::AuditEvent& e) { e.reason = "nothing to see"; }},
+      {"request_id", [](domain::AuditEvent& e) { e.request_id = "req-x"; }},
+      {"department_id",
+       [](domain::AuditEvent& e) { e.department_id = "housing"; }},
+      {"community_ids",
+       [](domain::AuditEvent& e) {
+         e.community_ids = {"c1", "c3"};
+       }},
+      {"community_ids",
+       [](domain::AuditEvent& e) { e.community_ids.pop_back(); }},
+  };
+  for (const Edit& edit : edits) {
+    SCOPED_TRACE(edit.field);
+    std::vector<PresentedEvent> rows = log_.rows;
+    edit.apply(*rows[4].readable);
+    const VerifyReport report = Verify(rows);
+    ExpectFirstBad(report, 5, 5);
+    ASSERT_FALSE(report.problems.empty());
+    EXPECT_THAT(report.problems[0].message,
+                HasSubstr(edit.field + ": the readable form says"));
+  }
+
+  // A bundle's readable form also carries the details.
+  for (const auto& edit : std::vector<std::function<void(domain::AuditEvent&)>>{
+           [](domain::AuditEvent& e) { e.details["hours"] = "40"; },
+           [](domain::AuditEvent& e) { e.details.erase("hours"); },
+           [](domain::AuditEvent& e) { e.details["extra"] = "1"; }}) {
+    std::vector<PresentedEvent> rows = log_.rows;
+    rows[4].readable = MakeEvent(5);
+    rows[4].readable_has_details = true;
+    ASSERT_TRUE(Verify(rows).verified());
+    edit(*rows[4].readable);
+    const VerifyReport report = Verify(rows);
+    ExpectFirstBad(report, 5, 5);
+    ASSERT_FALSE(report.problems.empty());
+    EXPECT_THAT(report.problems[0].message, HasSubstr("details."));
+  }
+}
+
+// What the file holds is shown escaped and cut: a reason edited to clear
+// the screen of whoever reads the report cannot.
+TEST_F(AuditVerifyTest, EditedValuesAreQuotedEscapedAndCut) {
+  std::vector<PresentedEvent> rows = log_.rows;
+  rows[4].readable->reason =
+      "\x1b[2J\nVERIFIED: 10 events" + std::string(500, 'x');
+  const VerifyReport report = Verify(rows);
+  ASSERT_FALSE(report.problems.empty());
+  const std::string& message = report.problems[0].message;
+  EXPECT_THAT(message, HasSubstr("\\x1b[2J\\nVERIFIED"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("\n")));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("\x1b")));
+  EXPECT_LT(message.size(), 400u);
 }
 
 TEST_F(AuditVerifyTest, EditedBytesWithStaleLeafHashArePinpointed) {

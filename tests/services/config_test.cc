@@ -66,6 +66,7 @@ TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
   const ServerConfig c;
   EXPECT_EQ(c.grpc_address, "127.0.0.1:7470");
   EXPECT_EQ(c.http_address, "127.0.0.1:7471");
+  EXPECT_EQ(c.http_max_connections, 256);
   EXPECT_EQ(c.max_message_bytes, 4 * 1024 * 1024);
   EXPECT_EQ(c.tls_cert_file, "");
   EXPECT_EQ(c.tls_key_file, "");

@@ -1,9 +1,13 @@
 #include "services/http_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <absl/status/status.h>
 #include <absl/time/time.h>
@@ -15,6 +19,8 @@
 #include <boost/beast/http.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "services/metrics.h"
 #include "tests/testing/status_matchers.h"
@@ -27,7 +33,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using ::taskgate::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::SizeIs;
 
 struct Reply {
   int status = 0;
@@ -157,6 +166,21 @@ TEST_F(HttpServerTest, BusyPortIsUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("bind")));
 }
 
+HttpServerOptions WithCap(int max_connections) {
+  HttpServerOptions options;
+  options.max_connections = max_connections;
+  return options;
+}
+
+TEST(HttpServerStart, NoConnectionAllowedIsInvalidArgument) {
+  asio::io_context io;
+  Metrics metrics;
+  EXPECT_THAT(HttpServer::Start(
+                  io, "127.0.0.1:0", [] { return true; }, metrics, WithCap(0)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("max_connections")));
+}
+
 TEST(HttpServerStart, MalformedAddressIsInvalidArgument) {
   asio::io_context io;
   Metrics metrics;
@@ -164,6 +188,195 @@ TEST(HttpServerStart, MalformedAddressIsInvalidArgument) {
       HttpServer::Start(
           io, "localhost", [] { return true; }, metrics),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("host:port")));
+}
+
+// ---------------------------------------------- accept failures and the cap
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(AcceptBackoff, DoublesUpToTheMaximumAndResetsOnSuccess) {
+  http_internal::AcceptBackoff backoff(milliseconds(5), milliseconds(1000));
+  std::vector<int64_t> waits;
+  for (int i = 0; i < 10; ++i) waits.push_back(backoff.OnFailure().count());
+  EXPECT_THAT(waits, ElementsAre(5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000));
+  backoff.OnSuccess();
+  EXPECT_EQ(backoff.OnFailure(), milliseconds(5));
+  EXPECT_EQ(backoff.OnFailure(), milliseconds(10));
+}
+
+TEST(LogLimiter, ReportsOncePerIntervalWithTheCountNotReported) {
+  http_internal::LogLimiter limiter(seconds(10));
+  const std::chrono::steady_clock::time_point t0{seconds(1000)};
+  EXPECT_EQ(limiter.Report(t0), 0);
+  EXPECT_EQ(limiter.Report(t0 + seconds(1)), std::nullopt);
+  EXPECT_EQ(limiter.Report(t0 + seconds(9)), std::nullopt);
+  EXPECT_EQ(limiter.Report(t0 + seconds(10)), 2);
+  EXPECT_EQ(limiter.Report(t0 + seconds(15)), std::nullopt);
+  EXPECT_EQ(limiter.Report(t0 + seconds(60)), 1);
+}
+
+// Captures what spdlog's default logger writes, one line per message.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_pattern("%l %v");
+    logger->set_level(spdlog::level::debug);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::vector<std::string> LinesWith(const std::string& text) {
+    spdlog::default_logger()->flush();
+    std::vector<std::string> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(text) != std::string::npos) lines.push_back(line);
+    }
+    return lines;
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// The file descriptors running out, as the listener sees it: the first
+// `failures` accepts fail with EMFILE, the rest go through.
+TEST(HttpServerAccept, FailedAcceptsBackOffAreLoggedOnceAndServingResumes) {
+  LogCapture log;
+  constexpr int kFailures = 6;
+  std::atomic<int> attempts{0};
+  HttpServerOptions options;
+  options.accept_backoff_initial = milliseconds(1);
+  options.accept_backoff_max = milliseconds(4);
+  options.accept_log_interval = std::chrono::hours(1);
+  options.accept_fault = [&]() -> boost::system::error_code {
+    if (attempts.fetch_add(1) < kFailures) {
+      return asio::error::no_descriptors;
+    }
+    return {};
+  };
+  asio::io_context io;
+  Metrics metrics;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> server,
+      HttpServer::Start(
+          io, "127.0.0.1:0", [] { return true; }, metrics, options));
+  std::thread thread([&io] { io.run(); });
+
+  // The connection waits in the backlog while accepts fail, then is served.
+  EXPECT_EQ(Fetch(server->port(), "/healthz").status, 200);
+  EXPECT_GT(attempts.load(), kFailures);
+  asio::post(io, [&] { server->Stop(); });
+  thread.join();
+
+  // One line for the whole run of failures: the first; the others are
+  // counted for the next report.
+  const std::vector<std::string> lines = log.LinesWith("accept failed");
+  ASSERT_THAT(lines, SizeIs(1));
+  EXPECT_THAT(lines[0],
+              AllOf(HasSubstr("warning http: accept failed"),
+                    HasSubstr("retrying in 1 ms"),
+                    HasSubstr("0 more failures since the last report")));
+}
+
+// Runs the server's ready handlers, on this thread, until none is left (or,
+// should it spin, 10,000 of them).
+void RunUntilIdle(asio::io_context& io) {
+  for (int i = 0; i < 10000 && io.poll_one() > 0; ++i) {
+  }
+}
+
+TEST(HttpServerAccept, AFailedAcceptWaitsForItsTimerInsteadOfSpinning) {
+  LogCapture log;
+  std::atomic<int> attempts{0};
+  HttpServerOptions options;
+  // Longer than the test: if anything accepts again, it did not wait.
+  options.accept_backoff_initial = std::chrono::hours(1);
+  options.accept_backoff_max = std::chrono::hours(1);
+  options.accept_fault = [&]() -> boost::system::error_code {
+    attempts.fetch_add(1);
+    return asio::error::no_descriptors;
+  };
+  asio::io_context io;
+  Metrics metrics;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> server,
+      HttpServer::Start(
+          io, "127.0.0.1:0", [] { return true; }, metrics, options));
+  RunUntilIdle(io);
+  EXPECT_EQ(attempts.load(), 1);
+  server->Stop();
+  RunUntilIdle(io);
+  EXPECT_EQ(attempts.load(), 1);
+}
+
+// A connection that is connected and waiting for its reply.
+struct Pending {
+  explicit Pending(int port) : socket(io) {
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                 static_cast<unsigned short>(port)));
+  }
+  void SendRequest(const std::string& target) {
+    http::request<http::string_body> request(http::verb::get, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    http::write(socket, request);
+  }
+  int ReadStatus() {
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response);
+    return static_cast<int>(response.result_int());
+  }
+  asio::io_context io;
+  tcp::socket socket;
+};
+
+TEST(HttpServerAccept, ConnectionsOverTheCapWaitUntilOneEnds) {
+  asio::io_context io;
+  Metrics metrics;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> server,
+      HttpServer::Start(
+          io, "127.0.0.1:0", [] { return true; }, metrics, WithCap(1)));
+  // The one slot is held by a client that sends nothing; a second asks.
+  Pending idle(server->port());
+  Pending asking(server->port());
+  asking.SendRequest("/healthz");
+  RunUntilIdle(io);
+  // Nothing answered: the second connection was never accepted.
+  EXPECT_EQ(asking.socket.available(), 0u);
+
+  // The idle client leaves; its slot goes to the waiting one.
+  idle.socket.close();
+  std::thread thread([&io] { io.run(); });
+  EXPECT_EQ(asking.ReadStatus(), 200);
+  asio::post(io, [&] { server->Stop(); });
+  thread.join();
+}
+
+TEST(HttpServerAccept, WithoutTheCapBothConnectionsAreServedAtOnce) {
+  // The same two clients with room for both: the second is answered while
+  // the first still holds its connection, as the test above relies on.
+  asio::io_context io;
+  Metrics metrics;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> server,
+      HttpServer::Start(
+          io, "127.0.0.1:0", [] { return true; }, metrics, WithCap(2)));
+  Pending idle(server->port());
+  Pending asking(server->port());
+  asking.SendRequest("/healthz");
+  std::thread thread([&io] { io.run(); });
+  EXPECT_EQ(asking.ReadStatus(), 200);
+  asio::post(io, [&] { server->Stop(); });
+  idle.socket.close();
+  thread.join();
 }
 
 }  // namespace

@@ -182,6 +182,33 @@ TEST_F(CapacityBlocksTest, BlockThatDisappearedBeforeApprovalNoLongerRefuses) {
   EXPECT_THAT(active.findings, IsEmpty());
 }
 
+// SPEC §4.1: date ranges intersect inclusively. One shared day makes a
+// duplicate through the whole path (the store's date filter, then the
+// rule), whether the other task ends on this one's first day or starts on
+// its last.
+TEST_F(ApprovalRecheckTest, DuplicateSharingOnlyOneDayIsFoundEitherWay) {
+  Submitted("t-a", CleanAssistSpec(), Clerk());  // 2026-05-01 .. 07-31
+  domain::TaskSpec after = CleanAssistSpec();
+  after.start_date = absl::CivilDay(2026, 7, 31);
+  after.end_date = absl::CivilDay(2026, 9, 30);
+  domain::Task b = Submitted("t-b", after, Clerk());
+  ASSERT_THAT(RuleIds(b.findings), ElementsAre("R-DUPLICATE"));
+  EXPECT_EQ(b.findings[0].related_task_id, "t-a");
+
+  domain::TaskSpec before = CleanAssistSpec();
+  before.start_date = absl::CivilDay(2026, 4, 15);
+  before.end_date = absl::CivilDay(2026, 5, 1);
+  domain::Task c = Submitted("t-c", before, Clerk());
+  ASSERT_THAT(RuleIds(c.findings), ElementsAre("R-DUPLICATE"));
+  EXPECT_EQ(c.findings[0].related_task_id, "t-a");
+
+  // A day apart is no duplicate.
+  domain::TaskSpec apart = CleanAssistSpec();
+  apart.start_date = absl::CivilDay(2026, 10, 1);
+  apart.end_date = absl::CivilDay(2026, 10, 31);
+  EXPECT_THAT(Submitted("t-d", apart, Clerk()).findings, IsEmpty());
+}
+
 // R-DUPLICATE found only at approval: t-b's draft is older than t-a, but it
 // was submitted after t-a, so t-a's submit saw no open duplicate.
 TEST_F(ApprovalRecheckTest, DuplicateAppearingAfterSubmitMustBeAcknowledged) {

@@ -552,6 +552,27 @@ TEST_F(DuplicateTest, IgnoresWithdrawnAndClosedStates) {
   }
 }
 
+// SPEC §4.1: the ranges intersect inclusively, so one shared day is an
+// overlap, whichever task comes first.
+TEST_F(DuplicateTest, OneSharedDayIsAnOverlapEitherWay) {
+  // The earlier task ends on the day this one starts (2025-04-01).
+  dept_tasks_ = {Earlier()};
+  ASSERT_EQ(dept_tasks_[0].spec.end_date, CleanTask().spec.start_date);
+  EXPECT_THAT(RuleIds(Run(CheckDuplicate, CleanTask())),
+              ElementsAre("R-DUPLICATE"));
+  // The earlier task starts on the day this one ends (2025-06-30).
+  dept_tasks_[0].spec.start_date = absl::CivilDay(2025, 6, 30);
+  dept_tasks_[0].spec.end_date = absl::CivilDay(2025, 9, 30);
+  EXPECT_THAT(RuleIds(Run(CheckDuplicate, CleanTask())),
+              ElementsAre("R-DUPLICATE"));
+  // A day apart on either side is no overlap.
+  dept_tasks_[0].spec.start_date = absl::CivilDay(2025, 7, 1);
+  EXPECT_THAT(Run(CheckDuplicate, CleanTask()), IsEmpty());
+  dept_tasks_[0].spec.start_date = absl::CivilDay(2025, 1, 1);
+  dept_tasks_[0].spec.end_date = absl::CivilDay(2025, 3, 31);
+  EXPECT_THAT(Run(CheckDuplicate, CleanTask()), IsEmpty());
+}
+
 TEST_F(DuplicateTest, IgnoresDisjointDates) {
   dept_tasks_ = {Earlier()};
   dept_tasks_[0].spec.end_date = absl::CivilDay(2025, 3, 31);  // day before

@@ -5,6 +5,7 @@
 // graceful shutdown -> exit 0. Any startup error exits 1 with one clear
 // line. Logs go to stderr; stdout carries only what a person must see once
 // (the initial admin token, when stdout is a terminal).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -159,6 +160,10 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
 }
 
 int Run(int argc, char** argv) {
+  // The database and its -wal and -shm files hold tasks, complaints and
+  // token hashes: whatever taskgated creates (they, the folders above them,
+  // key and head files) is its owner's alone, also outside systemd.
+  umask(0077);
   CommandLine cmd;
   std::unique_ptr<CLI::App> app = MakeApp(cmd);
   // Flags over the file over the defaults, in one parse.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real taskgated binary on a fresh database (ports chosen by the
-# kernel), checks /healthz and the 0600 admin token file, stops it with
+# kernel), checks /healthz, the 0600 admin token and database files in a
+# 0700 folder, stops it with
 # SIGTERM, and checks that it exits 0 with the database intact; then checks
 # that a file that is not a TaskGate database is refused and left unchanged.
 set -euo pipefail
@@ -28,6 +29,11 @@ fi
 
 # The first start created the admin token: owner-only, never in the log.
 [ "$(stat -c %a "$dir/var/admin.token")" = "600" ] || { echo "FAIL: token file mode"; exit 1; }
+# So are the database, its WAL and shared-memory files, and their folder.
+for f in taskgate.db taskgate.db-wal taskgate.db-shm; do
+  [ "$(stat -c %a "$dir/var/$f")" = "600" ] || { ls -l "$dir/var"; echo "FAIL: $f mode"; exit 1; }
+done
+[ "$(stat -c %a "$dir/var")" = "700" ] || { echo "FAIL: database folder mode"; exit 1; }
 token=$(cat "$dir/var/admin.token")
 case "$token" in tg_*) ;; *) echo "FAIL: token file content"; exit 1 ;; esac
 if grep -qF "$token" "$dir/log"; then echo "FAIL: token printed"; exit 1; fi

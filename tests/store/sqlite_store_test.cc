@@ -38,6 +38,7 @@
 #include "audit/merkle.h"
 #include "domain/codec.h"
 #include "domain/types.h"
+#include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/sqlite_store.h"
 #include "store/store.h"
 #include "tests/testing/fault_injecting_store.h"
@@ -292,6 +293,21 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
 
 TEST(SqliteStoreTest, SchemaVersionIsNine) {
   EXPECT_EQ(SqliteSchemaVersion(), 9);
+}
+
+// A full disk is a passing outage the operator can fix, not a defect of
+// the server (issue 15): UNAVAILABLE, saying what to do.
+TEST(SqliteStoreTest, AFullDiskIsUnavailableAndSaysWhatToDo) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<sqlite_internal::Connection> db,
+                       sqlite_internal::Connection::Open(":memory:", 0));
+  ASSERT_THAT(db->Exec("CREATE TABLE t (x BLOB)", "create"), IsOk());
+  // The file may not grow past what it has: as a disk with no space left.
+  ASSERT_THAT(db->Exec("PRAGMA max_page_count = 2", "limit"), IsOk());
+  EXPECT_THAT(
+      db->Exec("INSERT INTO t VALUES (zeroblob(100000))", "write event"),
+      StatusIs(absl::StatusCode::kUnavailable,
+               AllOf(HasSubstr("disk holding the database is full"),
+                     HasSubstr("write event"), HasSubstr("free disk space"))));
 }
 
 TEST(SqliteStoreTest, OpenAppliesSynchronousNormalAndBusyTimeout) {

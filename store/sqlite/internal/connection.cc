@@ -50,6 +50,13 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view context) {
     return absl::UnavailableError(absl::StrCat(
         "database is busy (", Sv(context), ": ", detail, "); retry the call"));
   }
+  if ((rc & 0xff) == SQLITE_FULL) {
+    // Nothing of the transaction stays; the operator frees space and the
+    // caller retries, as for any passing outage.
+    return absl::UnavailableError(absl::StrCat(
+        "the disk holding the database is full (", Sv(context), ": ", detail,
+        "); nothing was written: free disk space, then retry the call"));
+  }
   return absl::InternalError(absl::StrCat("sqlite error in ", Sv(context), ": ",
                                           detail, " (code ", rc, ")"));
 }

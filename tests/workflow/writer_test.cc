@@ -82,6 +82,24 @@ class WriterTest : public TaskWorkflowTest {
     s.hours_per_community_month = 15;
     return s;
   }
+
+  // Reviewers r0 and r1 claim `task_id` (with `expected_version`, 0 for
+  // none), queued into one batch in that order; their answers go to
+  // `answers`.
+  void ClaimTogether(const std::string& task_id, int64_t expected_version,
+                     Answers& answers) {
+    engine_->writer().Pause();
+    for (int i = 0; i < 2; ++i) {
+      ActionRequest claim;
+      claim.action = TaskAction::kClaim;
+      claim.task_id = task_id;
+      claim.expected_version = expected_version;
+      engine_->tasks().ActAsync(Reviewer(absl::StrCat("r", i)), claim,
+                                answers.For(i));
+    }
+    engine_->writer().Resume();
+    answers.WaitAll();
+  }
 };
 
 TEST_F(WriterTest, OneInvalidRequestInABatchChangesNothingAndTheOthersCommit) {
@@ -200,18 +218,8 @@ TEST_F(WriterTest, TheLoserOfAVersionRaceIsAborted) {
   Create("t1", CleanAssistSpec());
   ASSERT_OK_AND_ASSIGN(domain::Task submitted,
                        Do(Clerk(), TaskAction::kSubmit, "t1"));
-  engine_->writer().Pause();
   Answers answers(2);
-  for (int i = 0; i < 2; ++i) {
-    ActionRequest claim;
-    claim.action = TaskAction::kClaim;
-    claim.task_id = "t1";
-    claim.expected_version = submitted.version;
-    engine_->tasks().ActAsync(Reviewer(absl::StrCat("r", i)), claim,
-                              answers.For(i));
-  }
-  engine_->writer().Resume();
-  answers.WaitAll();
+  ClaimTogether("t1", submitted.version, answers);
 
   ASSERT_THAT(answers.results[0], IsOk());
   EXPECT_EQ(answers.results[0]->claimed_by, "r0");
@@ -227,17 +235,8 @@ TEST_F(WriterTest, TheLoserOfAVersionRaceIsAborted) {
 TEST_F(WriterTest, TheLoserOfARaceWithoutAnEtagIsAborted) {
   Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());
-  engine_->writer().Pause();
   Answers answers(2);
-  for (int i = 0; i < 2; ++i) {
-    ActionRequest claim;
-    claim.action = TaskAction::kClaim;
-    claim.task_id = "t1";
-    engine_->tasks().ActAsync(Reviewer(absl::StrCat("r", i)), claim,
-                              answers.For(i));
-  }
-  engine_->writer().Resume();
-  answers.WaitAll();
+  ClaimTogether("t1", 0, answers);
 
   ASSERT_THAT(answers.results[0], IsOk());
   EXPECT_THAT(answers.results[1],

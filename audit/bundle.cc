@@ -101,6 +101,19 @@ absl::StatusOr<absl::Time> TimeOf(const Json& object, const char* key,
 Json ReadableJson(const domain::AuditEvent& e) {
   Json details = Json::object();
   for (const auto& [key, value] : e.details) details[key] = value;
+  Json writes = Json::array();
+  for (const domain::EntityWrite& w : e.writes) {
+    Json changes = Json::array();
+    for (const domain::FieldChange& c : w.changes) {
+      changes.push_back(
+          {{"field", c.field}, {"before", c.before}, {"after", c.after}});
+    }
+    writes.push_back({{"kind", w.kind},
+                      {"id", w.id},
+                      {"complete", w.complete},
+                      {"changes", std::move(changes)},
+                      {"state_digest", BytesToHex(w.state_digest)}});
+  }
   return Json{
       {"seq", e.seq},
       {"time", TimeText(e.time)},
@@ -116,7 +129,45 @@ Json ReadableJson(const domain::AuditEvent& e) {
       {"department_id", e.department_id},
       {"community_ids", e.community_ids},
       {"details", std::move(details)},
+      {"writes", std::move(writes)},
   };
+}
+
+absl::StatusOr<std::vector<domain::EntityWrite>> ReadWrites(
+    const Json& v, const std::string& path) {
+  if (!v.is_array()) return Bad(path, "must be an array");
+  std::vector<domain::EntityWrite> writes;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string p = absl::StrCat(path, "[", i, "].");
+    const Json& w = v[i];
+    if (!w.is_object()) {
+      return Bad(absl::StrCat(path, "[", i, "]"), "must be an object");
+    }
+    domain::EntityWrite write;
+    TASKGATE_ASSIGN_OR_RETURN(write.kind, Text(w, "kind", p));
+    TASKGATE_ASSIGN_OR_RETURN(write.id, Text(w, "id", p));
+    TASKGATE_ASSIGN_OR_RETURN(const Json* complete, Need(w, "complete", p));
+    if (!complete->is_boolean()) {
+      return Bad(absl::StrCat(p, "complete"), "must be true or false");
+    }
+    write.complete = complete->get<bool>();
+    TASKGATE_ASSIGN_OR_RETURN(const Json* digest, Need(w, "state_digest", p));
+    TASKGATE_ASSIGN_OR_RETURN(write.state_digest,
+                              Unhex(*digest, absl::StrCat(p, "state_digest")));
+    TASKGATE_ASSIGN_OR_RETURN(const Json* changes, Need(w, "changes", p));
+    if (!changes->is_array()) {
+      return Bad(absl::StrCat(p, "changes"), "must be an array");
+    }
+    for (size_t j = 0; j < changes->size(); ++j) {
+      const std::string cp = absl::StrCat(p, "changes[", j, "].");
+      domain::FieldChange& c = write.changes.emplace_back();
+      TASKGATE_ASSIGN_OR_RETURN(c.field, Text((*changes)[j], "field", cp));
+      TASKGATE_ASSIGN_OR_RETURN(c.before, Text((*changes)[j], "before", cp));
+      TASKGATE_ASSIGN_OR_RETURN(c.after, Text((*changes)[j], "after", cp));
+    }
+    writes.push_back(std::move(write));
+  }
+  return writes;
 }
 
 absl::StatusOr<domain::AuditEvent> ReadReadable(
@@ -162,6 +213,11 @@ absl::StatusOr<domain::AuditEvent> ReadReadable(
       return Bad(absl::StrCat(p, "details.", key), "must be a string");
     }
     e.details[key] = value.get<std::string>();
+  }
+  // Absent in bundles of version 1 events only.
+  if (const auto it = v.find("writes"); it != v.end()) {
+    TASKGATE_ASSIGN_OR_RETURN(e.writes,
+                              ReadWrites(*it, absl::StrCat(p, "writes")));
   }
   return e;
 }

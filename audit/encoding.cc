@@ -93,6 +93,13 @@ class Reader {
     return value;
   }
 
+  // The next `n` bytes; the caller has checked that they remain.
+  std::string_view Take(size_t n) {
+    const std::string_view taken = bytes_.substr(offset_, n);
+    offset_ += taken.size();
+    return taken;
+  }
+
  private:
   absl::Status Truncated(const FieldName& field, int size) const {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -104,11 +111,74 @@ class Reader {
   size_t offset_ = 0;
 };
 
+// Reads version 2's writes (docs/audit-encoding.md).
+absl::Status DecodeWrites(Reader& in, std::vector<EntityWriteView>& writes) {
+  absl::StatusOr<uint64_t> count = in.ReadBigEndian("writes count", 4);
+  if (!count.ok()) return count.status();
+  for (uint64_t i = 0; i < *count; ++i) {
+    EntityWriteView& write = writes.emplace_back();
+    absl::StatusOr<std::string_view> kind =
+        in.ReadString(FieldName("writes", i, ".kind"));
+    if (!kind.ok()) return kind.status();
+    write.kind = *kind;
+    absl::StatusOr<std::string_view> id =
+        in.ReadString(FieldName("writes", i, ".id"));
+    if (!id.ok()) return id.status();
+    write.id = *id;
+    const size_t complete_offset = in.offset();
+    absl::StatusOr<uint64_t> complete =
+        in.ReadBigEndian(FieldName("writes", i, ".complete"), 1);
+    if (!complete.ok()) return complete.status();
+    if (*complete > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("writes[", i, "].complete at byte ", complete_offset,
+                       " is ", *complete, "; it must be 0 or 1"));
+    }
+    write.complete = *complete == 1;
+    absl::StatusOr<uint64_t> changes =
+        in.ReadBigEndian(FieldName("writes", i, ".changes count"), 4);
+    if (!changes.ok()) return changes.status();
+    for (uint64_t j = 0; j < *changes; ++j) {
+      const size_t field_offset = in.offset();
+      absl::StatusOr<std::string_view> field =
+          in.ReadString(FieldName("writes", i, ".changes.field"));
+      if (!field.ok()) return field.status();
+      if (!write.changes.empty() && !(write.changes.back().field < *field)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "writes[", i, "].changes[", j, "].field \"", std::string(*field),
+            "\" at byte ", field_offset,
+            " is not strictly after the previous field; fields must be "
+            "unique and in ascending byte order"));
+      }
+      absl::StatusOr<std::string_view> before =
+          in.ReadString(FieldName("writes", i, ".changes.before"));
+      if (!before.ok()) return before.status();
+      absl::StatusOr<std::string_view> after =
+          in.ReadString(FieldName("writes", i, ".changes.after"));
+      if (!after.ok()) return after.status();
+      write.changes.push_back({*field, *before, *after});
+    }
+    if (in.remaining() < kStateDigestSize) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "audit event truncated: field writes[", i, "].state_digest at byte ",
+          in.offset(), " needs ", kStateDigestSize, " bytes but only ",
+          in.remaining(), " remain"));
+    }
+    write.state_digest = in.Take(kStateDigestSize);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string EncodeAuditEvent(const domain::AuditEvent& event) {
   std::string out;
-  out.push_back(static_cast<char>(kAuditEncodingVersion));
+  if (event.encoding != kAuditEncodingV1 &&
+      event.encoding != kAuditEncodingV2) {
+    std::abort();
+  }
+  if (event.encoding == kAuditEncodingV1 && !event.writes.empty()) std::abort();
+  out.push_back(static_cast<char>(event.encoding));
   AppendBigEndian(out, static_cast<uint64_t>(event.seq), 8);
   AppendBigEndian(out, static_cast<uint64_t>(absl::ToUnixMicros(event.time)),
                   8);
@@ -132,6 +202,22 @@ std::string EncodeAuditEvent(const domain::AuditEvent& event) {
     AppendString(out, key);
     AppendString(out, value);
   }
+  if (event.encoding == kAuditEncodingV1) return out;
+  AppendU32(out, event.writes.size());
+  for (const domain::EntityWrite& write : event.writes) {
+    AppendString(out, write.kind);
+    AppendString(out, write.id);
+    out.push_back(write.complete ? 1 : 0);
+    AppendU32(out, write.changes.size());
+    for (const domain::FieldChange& change : write.changes) {
+      AppendString(out, change.field);
+      AppendString(out, change.before);
+      AppendString(out, change.after);
+    }
+    // Fixed size: a digest of any other length is a broken invariant.
+    if (write.state_digest.size() != kStateDigestSize) std::abort();
+    out.append(write.state_digest);
+  }
   return out;
 }
 
@@ -140,14 +226,16 @@ absl::Status DecodeAuditEventView(std::string_view bytes,
   Reader in(bytes);
   event.community_ids.clear();
   event.details.clear();
+  event.writes.clear();
 
   absl::StatusOr<uint64_t> version = in.ReadBigEndian("version", 1);
   if (!version.ok()) return version.status();
-  if (*version != kAuditEncodingVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown audit encoding version ", *version,
-        " at byte 0; this decoder reads version ", kAuditEncodingVersion));
+  if (*version != kAuditEncodingV1 && *version != kAuditEncodingV2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown audit encoding version ", *version,
+                     " at byte 0; this decoder reads versions 1 and 2"));
   }
+  event.encoding = static_cast<int>(*version);
 
   absl::StatusOr<uint64_t> seq = in.ReadBigEndian("seq", 8);
   if (!seq.ok()) return seq.status();
@@ -224,12 +312,32 @@ absl::Status DecodeAuditEventView(std::string_view bytes,
     event.details.emplace_back(*key, *value);
   }
 
+  if (event.encoding == kAuditEncodingV2) {
+    if (absl::Status s = DecodeWrites(in, event.writes); !s.ok()) return s;
+  }
+
   if (in.remaining() != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "audit event has ", in.remaining(), " trailing bytes at byte ",
-        in.offset(), " after the details; the encoding must end there"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit event has ", in.remaining(),
+                     " trailing bytes at byte ", in.offset(), " after the ",
+                     event.encoding == kAuditEncodingV1 ? "details" : "writes",
+                     "; the encoding must end there"));
   }
   return absl::OkStatus();
+}
+
+domain::EntityWrite ToEntityWrite(const EntityWriteView& view) {
+  domain::EntityWrite write{.kind = std::string(view.kind),
+                            .id = std::string(view.id),
+                            .complete = view.complete,
+                            .changes = {},
+                            .state_digest = std::string(view.state_digest)};
+  write.changes.reserve(view.changes.size());
+  for (const FieldChangeView& c : view.changes) {
+    write.changes.push_back(
+        {std::string(c.field), std::string(c.before), std::string(c.after)});
+  }
+  return write;
 }
 
 absl::StatusOr<domain::AuditEvent> DecodeAuditEvent(std::string_view bytes) {
@@ -253,6 +361,11 @@ absl::StatusOr<domain::AuditEvent> DecodeAuditEvent(std::string_view bytes) {
                              view.community_ids.end());
   for (const auto& [key, value] : view.details) {
     event.details.emplace_hint(event.details.end(), key, value);
+  }
+  event.encoding = view.encoding;
+  event.writes.reserve(view.writes.size());
+  for (const EntityWriteView& write : view.writes) {
+    event.writes.push_back(ToEntityWrite(write));
   }
   return event;
 }

@@ -98,6 +98,44 @@ std::string FirstDifference(const domain::AuditEvent& readable,
   if (it != readable.details.end()) {
     return text(absl::StrCat("details.", it->first), it->second, "");
   }
+  if (readable.writes.size() != recorded.writes.size()) {
+    return text("writes", absl::StrCat(readable.writes.size(), " writes"),
+                absl::StrCat(recorded.writes.size(), " writes"));
+  }
+  for (size_t i = 0; i < recorded.writes.size(); ++i) {
+    const domain::EntityWrite& r = readable.writes[i];
+    const EntityWriteView& w = recorded.writes[i];
+    const std::string at = absl::StrCat("writes[", i, "]");
+    if (r.kind != w.kind || r.id != w.id) {
+      return text(at, absl::StrCat(r.kind, " ", r.id),
+                  absl::StrCat(std::string(w.kind), " ", std::string(w.id)));
+    }
+    if (r.complete != w.complete) {
+      return text(absl::StrCat(at, ".complete"), r.complete ? "true" : "false",
+                  w.complete ? "true" : "false");
+    }
+    if (r.state_digest != w.state_digest) {
+      return text(absl::StrCat(at, ".state_digest"), BytesToHex(r.state_digest),
+                  BytesToHex(w.state_digest));
+    }
+    if (r.changes.size() != w.changes.size()) {
+      return text(absl::StrCat(at, ".changes"),
+                  absl::StrCat(r.changes.size(), " changes"),
+                  absl::StrCat(w.changes.size(), " changes"));
+    }
+    for (size_t j = 0; j < w.changes.size(); ++j) {
+      const domain::FieldChange& rc = r.changes[j];
+      const FieldChangeView& wc = w.changes[j];
+      if (rc.field != wc.field || rc.before != wc.before ||
+          rc.after != wc.after) {
+        return text(
+            absl::StrCat(at, ".changes[", j, "]"),
+            absl::StrCat(rc.field, ": ", rc.before, " -> ", rc.after),
+            absl::StrCat(std::string(wc.field), ": ", std::string(wc.before),
+                         " -> ", std::string(wc.after)));
+      }
+    }
+  }
   return "";
 }
 
@@ -462,6 +500,16 @@ std::string FormatVerifyReport(const VerifyReport& report) {
         report.problem_count - static_cast<int64_t>(report.problems.size()),
         " more problems\n");
   }
+  for (const std::string& p : report.table_problems) {
+    absl::StrAppend(&out, "  TABLES: ", p, "\n");
+  }
+  if (report.table_problem_count >
+      static_cast<int64_t>(report.table_problems.size())) {
+    absl::StrAppend(&out, "  ... and ",
+                    report.table_problem_count -
+                        static_cast<int64_t>(report.table_problems.size()),
+                    " more rows that differ from the log\n");
+  }
   if (report.verified()) {
     absl::StrAppend(&out, "VERIFIED: ", report.events, " events");
     if (report.events > 0) {
@@ -472,7 +520,11 @@ std::string FormatVerifyReport(const VerifyReport& report) {
     return out;
   }
   absl::StrAppend(&out, "FAILED: ");
-  if (!report.first_bad.has_value()) {
+  if (report.problem_count == 0) {
+    absl::StrAppend(&out, "the log verifies, but ", report.table_problem_count,
+                    " stored row(s) differ from what it says; first: ",
+                    report.table_problems.front(), "\n");
+  } else if (!report.first_bad.has_value()) {
     absl::StrAppend(&out, report.problem_count, " problem(s); see above\n");
   } else if (report.first_bad->first == report.first_bad->last) {
     absl::StrAppend(&out, "first bad event is seq ", report.first_bad->first,

@@ -90,7 +90,14 @@ struct VerifyReport {
   std::optional<VerifyProblem> first_bad;
   std::vector<std::string> checked;  // what was verified, for people
   std::vector<std::string> notes;    // neither failures nor checks
-  bool verified() const { return problem_count == 0; }
+  // Stored entities whose rows differ from what the log says
+  // (workflow/record_check.h), each naming the entity and the field; the
+  // first ones only, and how many there are.
+  std::vector<std::string> table_problems;
+  int64_t table_problem_count = 0;
+  bool verified() const {
+    return problem_count == 0 && table_problem_count == 0;
+  }
 };
 
 class LogVerifier {

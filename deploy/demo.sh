@@ -255,7 +255,7 @@ expect 0 inspector audit export --from "$FROM" --to "$TO" \
   --pubkey "$WORK/district.pub.pem" --checkpoint "$WORK/kept.json" ||
   fail "the month's bundle does not verify"
 # One edited byte inside one event's canonical bytes must be caught.
-sed '0,/"canonical": "01/s//"canonical": "00/' "$WORK/month.bundle.json" \
+sed '0,/"canonical": "02/s//"canonical": "00/' "$WORK/month.bundle.json" \
   >"$WORK/edited.bundle.json"
 got=0
 "$TASKGATE" audit verify "$WORK/edited.bundle.json" \

@@ -327,6 +327,36 @@ struct Complaint {
 
 // --------------------------------------------------------------------- audit
 
+// One field of a stored entity that a change wrote (domain/fields.h names the
+// fields): its value before and after, "" when absent or at its zero value.
+struct FieldChange {
+  std::string field;  // e.g. "spec.hours_per_community_month"
+  std::string before;
+  std::string after;
+  bool operator==(const FieldChange&) const = default;
+};
+
+// What one change wrote to one stored entity, carried by the event that
+// records the change (audit encoding version 2), so that the log holds the
+// substance and not only the fact of a change (SPEC §7).
+struct EntityWrite {
+  std::string kind;  // "task", "community", ... (domain/fields.h)
+  std::string id;    // the entity's key within its kind
+  // True when `changes` lists every field of the new state, unchanged ones
+  // with before == after (a creation, a submit, a baseline); otherwise only
+  // the fields whose value changed.
+  bool complete = false;
+  std::vector<FieldChange> changes;  // strictly ascending by field
+  // SHA-256 (32 raw bytes) of the entity's whole state after the change
+  // (audit/state.h): what the stored row must hash to while this is the
+  // entity's latest write.
+  std::string state_digest;
+  bool operator==(const EntityWrite&) const = default;
+};
+
+// The audit encoding new events are written in (docs/audit-encoding.md).
+inline constexpr int kCurrentAuditEncoding = 2;
+
 // One entry of a district's append-only audit log; a leaf of its Merkle tree.
 // The store assigns `seq` (1, 2, ... per district) when it appends.
 struct AuditEvent {
@@ -345,6 +375,11 @@ struct AuditEvent {
   std::string department_id;                   // for inspector queries
   std::vector<std::string> community_ids;      // for inspector queries
   std::map<std::string, std::string> details;  // what changed
+  // What the change wrote to stored entities (empty in version 1 events).
+  std::vector<EntityWrite> writes;
+  // The encoding the event is (to be) recorded in: 1 for events recorded
+  // before writes were carried, which keep verifying as they were written.
+  int encoding = kCurrentAuditEncoding;
   bool operator==(const AuditEvent&) const = default;
 };
 

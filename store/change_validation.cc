@@ -121,6 +121,13 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
     TASKGATE_RETURN_IF_ERROR(
         SameDistrict("audit event", absl::StrCat("\"", event.action, "\""),
                      event.district_id, d));
+    // Old encodings stay readable, but nothing new is recorded in them.
+    if (event.encoding != domain::kCurrentAuditEncoding) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("audit event \"", event.action, "\" is in encoding ",
+                       event.encoding, "; new events are recorded in encoding ",
+                       domain::kCurrentAuditEncoding));
+    }
   }
   return absl::OkStatus();
 }

@@ -26,6 +26,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <absl/status/status.h>
@@ -35,6 +36,7 @@
 
 #include "audit/checkpoint.h"
 #include "audit/merkle.h"
+#include "domain/fields.h"
 #include "domain/types.h"
 
 namespace taskgate::store {
@@ -225,6 +227,18 @@ struct AuditRow {
   std::string leaf_hash;  // raw bytes; 32 unless damaged
 };
 
+// A stored entity as its row says, for proving that the tables are what
+// the audit log says (SPEC §7; workflow/record_check.h).
+struct StoredEntity {
+  std::string_view kind;  // domain/fields.h
+  std::string id;         // its key within the kind (domain/fields.h)
+  domain::Fields fields;  // of the row's body
+  // Where the row's other columns, or its side rows (a task's communities),
+  // disagree with its body: the server reads both, so either may have been
+  // edited. Each names the column and both values.
+  std::vector<std::string> column_problems;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -394,6 +408,15 @@ class Store {
   virtual absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) = 0;
+
+  // Calls `visit` with every stored entity of the district, kind by kind
+  // and in key order, reading the committed state; stops at the first error
+  // `visit` returns. A row whose body cannot be read is visited with no
+  // fields and a column problem saying so, not an error: a verifier reports
+  // it. Costs a read of every entity row.
+  virtual absl::Status ScanEntities(
+      const std::string& district_id,
+      const std::function<absl::Status(StoredEntity)>& visit) = 0;
 
   // ------------------------------------------ bounded reads (statistics, §7)
   // Each costs what it returns, not what the district ever held.

@@ -5,7 +5,10 @@
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
+#include "audit/encoding.h"
+#include "audit/state.h"
 #include "common/status_macros.h"
+#include "workflow/record_check.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -18,9 +21,13 @@ constexpr int32_t kVerifyPage = 10000;
 absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
     store::Store& store, const std::string& district_id,
     const audit::VerifyingKey& key,
-    const std::optional<audit::Checkpoint>& kept,
-    const std::string& kept_name) {
+    const std::optional<audit::Checkpoint>& kept, const std::string& kept_name,
+    std::vector<std::string>* uncovered) {
   audit::LogVerifier verifier(district_id, 1);
+  // What the log says each entity holds: its latest write's digest.
+  audit::StateReplay replay({.keep_fields = false, .only = std::nullopt});
+  audit::AuditEventView view;
+  int64_t v1_events = 0;
   int64_t after = 0;
   while (true) {
     TASKGATE_ASSIGN_OR_RETURN(
@@ -29,6 +36,11 @@ absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
     std::vector<audit::PresentedEvent> events;
     events.reserve(rows.size());
     for (store::AuditRow& row : rows) {
+      // An undecodable event is the verifier's to report.
+      if (audit::DecodeAuditEventView(row.canonical, view).ok()) {
+        if (view.encoding == audit::kAuditEncodingV1) ++v1_events;
+        replay.Apply(row.seq, view.writes);
+      }
       events.push_back({.seq = row.seq,
                         .canonical = std::move(row.canonical),
                         .leaf_hash = std::move(row.leaf_hash),
@@ -45,7 +57,10 @@ absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
                             store.ListCheckpoints(district_id, 0, 0));
   inputs.kept = kept;
   inputs.kept_name = kept_name;
-  return verifier.Finish(inputs);
+  audit::VerifyReport report = verifier.Finish(inputs);
+  TASKGATE_RETURN_IF_ERROR(CompareTablesWithLog(store, district_id, replay,
+                                                v1_events, report, uncovered));
+  return report;
 }
 
 AuditLedger::AuditLedger(store::Store& store, const Clock& clock,
@@ -75,10 +90,15 @@ absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
       head_problem = std::string(kept.status().message());
     }
   }
+  std::vector<std::string> uncovered;
   TASKGATE_ASSIGN_OR_RETURN(
       audit::VerifyReport report,
       VerifyStoredLog(store, ledger->options_.district_id, ledger->public_key_,
-                      head, "the server's last signed"));
+                      head, "the server's last signed", &uncovered));
+  if (head_problem.empty() && report.verified()) {
+    TASKGATE_RETURN_IF_ERROR(
+        RecordBaseline(store, clock, ledger->options_.district_id, uncovered));
+  }
   absl::MutexLock lock(&ledger->mu_);
   if (!head_problem.empty()) {
     ledger->refused_ = absl::StrCat(
@@ -88,6 +108,9 @@ absl::StatusOr<std::unique_ptr<AuditLedger>> AuditLedger::Create(
     std::string why = "the stored audit log failed verification at start";
     for (size_t i = 0; i < report.problems.size() && i < 3; ++i) {
       absl::StrAppend(&why, "; ", report.problems[i].message);
+    }
+    for (size_t i = 0; i < report.table_problems.size() && i < 3; ++i) {
+      absl::StrAppend(&why, "; ", report.table_problems[i]);
     }
     absl::StrAppend(&why, "; run taskgated --verify-db for the full report");
     ledger->refused_ = std::move(why);

@@ -6,12 +6,15 @@
 // is older than the interval and events came since, on demand for an
 // export, and on shutdown.
 //
-// At creation it verifies the stored log against the stored checkpoints
-// (the same check as `taskgated --verify-db`) and against the last
+// At creation it verifies the stored log against the stored checkpoints,
+// and the tables against the log (the same check as `taskgated
+// --verify-db`) and against the last
 // checkpoint it signed, which it also keeps outside the store through a
 // `CheckpointKeeper` (the server's is a file beside its key, the head file):
 // someone who can edit the database but not the key's directory cannot cut
-// the log's tail and its checkpoints unnoticed. A log
+// the log's tail and its checkpoints unnoticed. On a log that verifies, it
+// records the state of entities last written before the log carried entity
+// states (workflow/record_check.h), once. A log (or tables)
 // that fails is still served, so that inspectors can read and export it,
 // but is never signed again: a signature would lend the altered record the
 // server's word.
@@ -47,12 +50,16 @@
 namespace taskgate::workflow {
 
 // Verifies the district's stored log (rows, leaf hashes, index columns)
-// against its stored checkpoints and, if given, the auditor's `kept` one.
+// against its stored checkpoints and, if given, the auditor's `kept` one,
+// and the stored tables against the log (workflow/record_check.h);
+// `uncovered`, when given, receives the entities last written before the
+// log carried entity states.
 absl::StatusOr<audit::VerifyReport> VerifyStoredLog(
     store::Store& store, const std::string& district_id,
     const audit::VerifyingKey& key,
     const std::optional<audit::Checkpoint>& kept = std::nullopt,
-    const std::string& kept_name = "your kept");
+    const std::string& kept_name = "your kept",
+    std::vector<std::string>* uncovered = nullptr);
 
 // Keeps the last checkpoint the ledger signed outside the store.
 // Implementations must be thread-compatible: the ledger calls them under its

@@ -7,12 +7,14 @@
 #include <utility>
 
 #include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "audit/merkle.h"
+#include "audit/state.h"
 #include "domain/types.h"
 #include "tests/testing/status_matchers.h"
 
@@ -47,9 +49,10 @@ absl::Time Utc(int64_t y, int m, int d, int hh, int mm, int ss) {
                          absl::UTCTimeZone());
 }
 
-// The worked example of docs/audit-encoding.md.
+// The worked example of docs/audit-encoding.md (version 1).
 domain::AuditEvent WorkedExample() {
   domain::AuditEvent e;
+  e.encoding = 1;
   e.district_id = "default";
   e.seq = 1;
   e.time = Utc(2024, 3, 1, 8, 30, 0) + absl::Microseconds(123456);
@@ -105,6 +108,7 @@ TEST(AuditEncoding, WorkedExampleDecodesToTheEvent) {
 
 TEST(AuditEncoding, EmptyEventHasFixedMinimalEncoding) {
   domain::AuditEvent e;
+  e.encoding = 1;
   e.time = absl::UnixEpoch();
   e.actor_role = domain::Role::kSystem;
   const std::string expected = FromHex(
@@ -249,10 +253,10 @@ TEST(AuditEncoding, DecodeRejectsEmptyInput) {
 
 TEST(AuditEncoding, DecodeRejectsUnknownVersion) {
   std::string bytes = FromHex(kWorkedExampleHex);
-  bytes[0] = '\x02';
+  bytes[0] = '\x03';
   EXPECT_THAT(DecodeAuditEvent(bytes),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("version 2"), HasSubstr("byte 0"))));
+                       AllOf(HasSubstr("version 3"), HasSubstr("byte 0"))));
 }
 
 TEST(AuditEncoding, DecodeRejectsTruncatedSeq) {
@@ -375,6 +379,102 @@ TEST(AuditEncoding, DetailsKeysCompareAsUnsignedBytes) {
   // A key sorts after its own prefix.
   EXPECT_THAT(DecodeAuditEvent(WithRawDetails({{"a", "1"}, {"ab", "2"}})),
               IsOk());
+}
+
+// ---------------------------------------------------------------- version 2
+
+// The version 2 worked example of docs/audit-encoding.md: the same event,
+// carrying what the approval wrote to the task.
+domain::AuditEvent WorkedExampleV2() {
+  domain::AuditEvent e = WorkedExample();
+  e.encoding = 2;
+  e.writes.push_back(audit::MakeWrite("task", "t-42", {{"state", "IN_REVIEW"}},
+                                      {{"state", "ACTIVE"}},
+                                      /*complete=*/false));
+  return e;
+}
+
+constexpr std::string_view kStateDigestHex =
+    "7b762d7bb1f250367b484b302d284a77c5cdb007e3d0c333405db167154e3c11";
+
+TEST(AuditEncoding, StateDigestMatchesDocument) {
+  EXPECT_EQ(
+      audit::ToHex(audit::StateDigest("task", "t-42", {{"state", "ACTIVE"}})),
+      kStateDigestHex);
+}
+
+TEST(AuditEncoding, V2WorkedExampleAppendsTheWritesToVersion1) {
+  const std::string v1 = FromHex(kWorkedExampleHex);
+  const std::string expected =
+      absl::StrCat("\x02", v1.substr(1),
+                   FromHex("00000001"                     // one write
+                           "00000004 7461736b"            // kind "task"
+                           "00000004 742d3432"            // id "t-42"
+                           "00"                           // not complete
+                           "00000001"                     // one change
+                           "00000005 7374617465"          // "state"
+                           "00000009 494e5f524556494557"  // "IN_REVIEW"
+                           "00000006 414354495645"),      // "ACTIVE"
+                   FromHex(kStateDigestHex));
+  ASSERT_EQ(expected.size(), 243u);
+  const std::string encoded = EncodeAuditEvent(WorkedExampleV2());
+  EXPECT_EQ(encoded, expected);
+  EXPECT_EQ(audit::ToHex(audit::LeafHash(encoded)),
+            "9420fa89b42deee130c6f27f147fd543afac5d31b113634f6fecf189fa7e8680");
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent decoded, DecodeAuditEvent(encoded));
+  EXPECT_EQ(decoded, WorkedExampleV2());
+}
+
+TEST(AuditEncoding, NewEventsUseVersion2) {
+  EXPECT_EQ(domain::AuditEvent().encoding, 2);
+  EXPECT_EQ(EncodeAuditEvent(domain::AuditEvent())[0], '\x02');
+}
+
+TEST(AuditEncoding, CompleteWriteListsUnchangedFieldsToo) {
+  const domain::EntityWrite w =
+      audit::MakeWrite("task", "t1", {{"a", "1"}, {"b", "2"}, {"c", "3"}},
+                       {{"a", "1"}, {"b", "9"}}, /*complete=*/true);
+  ASSERT_EQ(w.changes.size(), 3u);
+  EXPECT_EQ(w.changes[0], (domain::FieldChange{"a", "1", "1"}));
+  EXPECT_EQ(w.changes[1], (domain::FieldChange{"b", "2", "9"}));
+  EXPECT_EQ(w.changes[2], (domain::FieldChange{"c", "3", ""}));
+  const domain::EntityWrite diff =
+      audit::MakeWrite("task", "t1", {{"a", "1"}, {"b", "2"}, {"c", "3"}},
+                       {{"a", "1"}, {"b", "9"}}, /*complete=*/false);
+  ASSERT_EQ(diff.changes.size(), 2u);
+  EXPECT_EQ(diff.changes[0].field, "b");
+  EXPECT_EQ(diff.changes[1].field, "c");
+  EXPECT_EQ(w.state_digest, diff.state_digest);
+}
+
+TEST(AuditEncoding, V2DecodeRejectsWriteFieldsOutOfOrder) {
+  domain::AuditEvent e = WorkedExampleV2();
+  e.writes[0].changes = {{"b", "", "1"}, {"a", "", "2"}};
+  EXPECT_THAT(DecodeAuditEvent(EncodeAuditEvent(e)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("writes[0].changes[1].field"),
+                             HasSubstr("ascending"))));
+}
+
+TEST(AuditEncoding, V2DecodeRejectsACompleteByteOtherThanZeroOrOne) {
+  std::string bytes = EncodeAuditEvent(WorkedExampleV2());
+  // After the v1 part (153 bytes past the version), the count and two
+  // strings: 154 + 4 + 8 + 8 = 174.
+  ASSERT_EQ(bytes[174], '\x00');
+  bytes[174] = '\x02';
+  EXPECT_THAT(
+      DecodeAuditEvent(bytes),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("writes[0].complete"), HasSubstr("byte 174"))));
+}
+
+TEST(AuditEncoding, V2DecodeRejectsEveryProperPrefix) {
+  const std::string bytes = EncodeAuditEvent(WorkedExampleV2());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_THAT(DecodeAuditEvent(bytes.substr(0, n)),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << n;
+  }
 }
 
 TEST(AuditEncoding, SeqUsesAllSixtyFourBits) {

@@ -258,6 +258,11 @@ class FaultInjectingStore final : public store::Store {
       const std::string& last_bucket, int32_t limit) override {
     return wrapped_.ListCounters(district_id, first_bucket, last_bucket, limit);
   }
+  absl::Status ScanEntities(
+      const std::string& district_id,
+      const std::function<absl::Status(store::StoredEntity)>& visit) override {
+    return wrapped_.ScanEntities(district_id, visit);
+  }
 
  private:
   struct Fault {

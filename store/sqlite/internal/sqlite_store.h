@@ -131,6 +131,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<Counter>> ListCounters(
       const std::string& district_id, const std::string& first_bucket,
       const std::string& last_bucket, int32_t limit) override;
+  absl::Status ScanEntities(
+      const std::string& district_id,
+      const std::function<absl::Status(StoredEntity)>& visit) override;
 
   // Returns the value of `PRAGMA name` on this store's connection, for the
   // store's tests (`synchronous`, `foreign_keys` and `busy_timeout` are

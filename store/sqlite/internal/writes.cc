@@ -1,9 +1,11 @@
 #include "store/sqlite/internal/writes.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <absl/status/status.h>
@@ -15,7 +17,9 @@
 #include "audit/merkle.h"
 #include "common/status_macros.h"
 #include "domain/codec.h"
+#include "domain/fields.h"
 #include "domain/types.h"
+#include "store/entity_writes.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/queries.h"
 #include "store/store.h"
@@ -109,10 +113,66 @@ absl::Status RequireRow(Connection& db, std::string_view table,
                    ", which is not found in district ", d));
 }
 
+// The fields of row (`d`, `id`) of `table` as stored before a change that
+// updates it; none when there is no such row (the update then fails).
+absl::StatusOr<domain::Fields> StoredFields(Connection& db,
+                                            std::string_view kind,
+                                            std::string_view table,
+                                            const std::string& d,
+                                            const std::string& id) {
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db.Prepare(absl::StrCat("SELECT body FROM ", Sv(table),
+                              " WHERE district_id = ? AND id = ?"),
+                 {d, id}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found, stmt.Step("read stored body"));
+  if (!found) return domain::Fields();
+  absl::StatusOr<domain::Fields> fields =
+      RecordFieldsOfBody(kind, stmt.Text(0));
+  if (!fields.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "the stored body of ", Sv(table), " row ", id, " in district ", d,
+        " is not readable (", fields.status().message(),
+        "); run taskgated --verify-db"));
+  }
+  return fields;
+}
+
+// Adds to `record` the write of entity (`kind`, `id`), now stored as
+// `body`, whose fields were `before` (created when `before` is absent).
+void Record(std::vector<EntityChange>& record, std::string_view kind,
+            const std::string& id, std::optional<domain::Fields> before,
+            const std::string& body) {
+  absl::StatusOr<domain::Fields> after = RecordFieldsOfBody(kind, body);
+  // The codec's own output is always an object.
+  if (!after.ok()) std::abort();
+  record.push_back({.kind = kind,
+                    .id = id,
+                    .created = !before.has_value(),
+                    .before = before.value_or(domain::Fields()),
+                    .after = *std::move(after)});
+}
+
+// The fields before an optimistic write: none for a creation.
+absl::StatusOr<std::optional<domain::Fields>> FieldsBefore(
+    Connection& db, std::string_view kind, std::string_view table,
+    const std::string& d, const std::string& id, int64_t expected_version) {
+  if (expected_version == 0) return std::optional<domain::Fields>();
+  TASKGATE_ASSIGN_OR_RETURN(domain::Fields fields,
+                            StoredFields(db, kind, table, d, id));
+  return std::optional<domain::Fields>(std::move(fields));
+}
+
 absl::Status WriteCommunity(Connection& db, const std::string& d,
-                            const CommunityWrite& write) {
+                            const CommunityWrite& write,
+                            std::vector<EntityChange>& record) {
   const domain::Community& c = write.community;
   const std::string body = domain::CommunityToJson(c);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::Fields> before,
+      FieldsBefore(db, domain::kCommunityEntity, "communities", d, c.id,
+                   write.expected_version));
+  Record(record, domain::kCommunityEntity, c.id, std::move(before), body);
   if (write.expected_version == 0) {
     return CreateRow(db, "community", d, c.id,
                      "INSERT INTO communities (district_id, id, street, "
@@ -128,9 +188,14 @@ absl::Status WriteCommunity(Connection& db, const std::string& d,
 }
 
 absl::Status WriteTask(Connection& db, const std::string& d,
-                       const TaskWrite& write) {
+                       const TaskWrite& write,
+                       std::vector<EntityChange>& record) {
   const domain::Task& t = write.task;
   const std::string body = domain::TaskToJson(t);
+  TASKGATE_ASSIGN_OR_RETURN(std::optional<domain::Fields> before,
+                            FieldsBefore(db, domain::kTaskEntity, "tasks", d,
+                                         t.id, write.expected_version));
+  Record(record, domain::kTaskEntity, t.id, std::move(before), body);
   const std::string state(domain::TaskStateName(t.state));
   const Param item_code =
       t.spec.item_code.empty() ? Param(std::nullopt) : Param(t.spec.item_code);
@@ -182,9 +247,11 @@ absl::Status WriteTask(Connection& db, const std::string& d,
 }
 
 absl::Status WriteDecision(Connection& db, const std::string& d,
-                           const domain::Decision& decision) {
+                           const domain::Decision& decision,
+                           std::vector<EntityChange>& record) {
   TASKGATE_RETURN_IF_ERROR(
       RequireRow(db, "tasks", "task", d, decision.task_id, "decision"));
+  const std::string body = domain::DecisionToJson(decision);
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
       db.Prepare(
@@ -192,15 +259,29 @@ absl::Status WriteDecision(Connection& db, const std::string& d,
           "decided_at, body) VALUES (?, ?, ?, ?, ?, ?)",
           {d, decision.task_id,
            std::string(domain::DecisionKindName(decision.kind)),
-           decision.decided_by, FloorMicros(decision.decided_at),
-           domain::DecisionToJson(decision)}));
-  return stmt.Run("write decision");
+           decision.decided_by, FloorMicros(decision.decided_at), body}));
+  TASKGATE_RETURN_IF_ERROR(stmt.Run("write decision"));
+  // Decisions have no id: the record names the n-th of the task.
+  TASKGATE_ASSIGN_OR_RETURN(
+      const int64_t n,
+      db.ReadInt("SELECT COUNT(*) FROM decisions WHERE district_id = ? AND "
+                 "task_id = ?",
+                 {d, decision.task_id}, "count decisions"));
+  Record(record, domain::kDecisionEntity,
+         domain::DecisionKey(decision.task_id, n), std::nullopt, body);
+  return absl::OkStatus();
 }
 
 absl::Status WritePrincipal(Connection& db, const std::string& d,
-                            const PrincipalWrite& write) {
+                            const PrincipalWrite& write,
+                            std::vector<EntityChange>& record) {
   const domain::Principal& p = write.principal;
   const std::string body = domain::PrincipalToJson(p);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::Fields> before,
+      FieldsBefore(db, domain::kPrincipalEntity, "principals", d, p.id,
+                   write.expected_version));
+  Record(record, domain::kPrincipalEntity, p.id, std::move(before), body);
   const std::string role(domain::RoleName(p.role));
   const int64_t disabled = p.disabled ? 1 : 0;
   if (write.expected_version == 0) {
@@ -221,9 +302,15 @@ absl::Status WritePrincipal(Connection& db, const std::string& d,
 }
 
 absl::Status WriteCredential(Connection& db, const std::string& d,
-                             const CredentialWrite& write) {
+                             const CredentialWrite& write,
+                             std::vector<EntityChange>& record) {
   const domain::Credential& c = write.credential;
   const std::string body = domain::CredentialToJson(c);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::Fields> before,
+      FieldsBefore(db, domain::kCredentialEntity, "credentials", d, c.id,
+                   write.expected_version));
+  Record(record, domain::kCredentialEntity, c.id, std::move(before), body);
   const int64_t revoked = c.revoked ? 1 : 0;
   if (write.expected_version == 0) {
     TASKGATE_RETURN_IF_ERROR(RequireRow(db, "principals", "principal", d,
@@ -286,9 +373,15 @@ absl::Status WriteCredential(Connection& db, const std::string& d,
 }
 
 absl::Status WriteComplaint(Connection& db, const std::string& d,
-                            const ComplaintWrite& write) {
+                            const ComplaintWrite& write,
+                            std::vector<EntityChange>& record) {
   const domain::Complaint& c = write.complaint;
   const std::string body = domain::ComplaintToJson(c);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::Fields> before,
+      FieldsBefore(db, domain::kComplaintEntity, "complaints", d, c.id,
+                   write.expected_version));
+  Record(record, domain::kComplaintEntity, c.id, std::move(before), body);
   const std::string state(domain::ComplaintStateName(c.state));
   if (write.expected_version == 0) {
     return CreateRow(
@@ -312,35 +405,42 @@ absl::Status WriteComplaint(Connection& db, const std::string& d,
 }
 
 absl::Status WriteFundingReport(Connection& db, const std::string& d,
-                                const domain::FundingReport& report) {
+                                const domain::FundingReport& report,
+                                std::vector<EntityChange>& record) {
   TASKGATE_RETURN_IF_ERROR(
       RequireRow(db, "tasks", "task", d, report.task_id,
                  absl::StrCat("funding report ", report.id)));
-  return CreateRow(
-      db, "funding report", d, report.id,
-      "INSERT INTO funding_reports (district_id, id, task_id, "
-      "community_id, reported_at, body) VALUES (?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT DO NOTHING",
-      {d, report.id, report.task_id, report.community_id,
-       FloorMicros(report.reported_at), domain::FundingReportToJson(report)});
+  const std::string body = domain::FundingReportToJson(report);
+  Record(record, domain::kFundingReportEntity, report.id, std::nullopt, body);
+  return CreateRow(db, "funding report", d, report.id,
+                   "INSERT INTO funding_reports (district_id, id, task_id, "
+                   "community_id, reported_at, body) VALUES (?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT DO NOTHING",
+                   {d, report.id, report.task_id, report.community_id,
+                    FloorMicros(report.reported_at), body});
 }
 
 absl::Status WriteAck(Connection& db, const std::string& d,
-                      const domain::AssignmentAck& ack) {
+                      const domain::AssignmentAck& ack,
+                      std::vector<EntityChange>& record) {
   TASKGATE_RETURN_IF_ERROR(RequireRow(
       db, "tasks", "task", d, ack.task_id,
       absl::StrCat("acknowledgement by community ", ack.community_id)));
+  const std::string body = domain::AssignmentAckToJson(ack);
   TASKGATE_ASSIGN_OR_RETURN(
       const bool inserted,
-      Inserted(
-          db,
-          "INSERT INTO assignment_acks (district_id, task_id, "
-          "community_id, acknowledged_at, body) VALUES (?, ?, ?, ?, ?) "
-          "ON CONFLICT DO NOTHING",
-          {d, ack.task_id, ack.community_id, FloorMicros(ack.acknowledged_at),
-           domain::AssignmentAckToJson(ack)},
-          "write acknowledgement"));
-  if (inserted) return absl::OkStatus();
+      Inserted(db,
+               "INSERT INTO assignment_acks (district_id, task_id, "
+               "community_id, acknowledged_at, body) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT DO NOTHING",
+               {d, ack.task_id, ack.community_id,
+                FloorMicros(ack.acknowledged_at), body},
+               "write acknowledgement"));
+  if (inserted) {
+    Record(record, domain::kAckEntity,
+           domain::AckKey(ack.task_id, ack.community_id), std::nullopt, body);
+    return absl::OkStatus();
+  }
   return absl::AlreadyExistsError(
       absl::StrCat("task ", ack.task_id, " was already acknowledged by ",
                    "community ", ack.community_id, " in district ", d));
@@ -405,6 +505,7 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
                                          const ChangeSet& change,
                                          const FaultHook& hook) {
   const std::string& d = change.district_id;
+  std::vector<EntityChange> record;
 
   if (change.request.has_value()) {
     const StoredRequest& r = *change.request;
@@ -425,17 +526,18 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   }
 
   if (change.district.has_value()) {
+    const std::string body = domain::DistrictToJson(*change.district);
     TASKGATE_ASSIGN_OR_RETURN(
         const bool inserted,
         Inserted(db,
                  "INSERT INTO districts (id, body) VALUES (?, ?) "
                  "ON CONFLICT DO NOTHING",
-                 {d, domain::DistrictToJson(*change.district)},
-                 "create district"));
+                 {d, body}, "create district"));
     if (!inserted) {
       return absl::AlreadyExistsError(
           absl::StrCat("district ", d, " already exists"));
     }
+    Record(record, domain::kDistrictEntity, d, std::nullopt, body);
   }
 
   if (change.catalog.has_value()) {
@@ -451,39 +553,42 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
                        " is not the next version (latest is ", latest,
                        "); reload and retry"));
     }
+    const std::string body = domain::CatalogToJson(catalog);
     TASKGATE_ASSIGN_OR_RETURN(
         Statement stmt,
-        db.Prepare("INSERT INTO catalog_versions (district_id, version, "
-                   "published_at, body) VALUES (?, ?, ?, ?)",
-                   {d, catalog.version, FloorMicros(catalog.published_at),
-                    domain::CatalogToJson(catalog)}));
+        db.Prepare(
+            "INSERT INTO catalog_versions (district_id, version, "
+            "published_at, body) VALUES (?, ?, ?, ?)",
+            {d, catalog.version, FloorMicros(catalog.published_at), body}));
     TASKGATE_RETURN_IF_ERROR(stmt.Run("publish catalog"));
+    Record(record, domain::kCatalogEntity, absl::StrCat(catalog.version),
+           std::nullopt, body);
   }
 
   for (const CommunityWrite& write : change.communities) {
-    TASKGATE_RETURN_IF_ERROR(WriteCommunity(db, d, write));
+    TASKGATE_RETURN_IF_ERROR(WriteCommunity(db, d, write, record));
   }
   for (const TaskWrite& write : change.tasks) {
-    TASKGATE_RETURN_IF_ERROR(WriteTask(db, d, write));
+    TASKGATE_RETURN_IF_ERROR(WriteTask(db, d, write, record));
   }
   for (const domain::Decision& decision : change.decisions) {
-    TASKGATE_RETURN_IF_ERROR(WriteDecision(db, d, decision));
+    TASKGATE_RETURN_IF_ERROR(WriteDecision(db, d, decision, record));
   }
   // Principals before the credentials that refer to them.
   for (const PrincipalWrite& write : change.principals) {
-    TASKGATE_RETURN_IF_ERROR(WritePrincipal(db, d, write));
+    TASKGATE_RETURN_IF_ERROR(WritePrincipal(db, d, write, record));
   }
   for (const CredentialWrite& write : change.credentials) {
-    TASKGATE_RETURN_IF_ERROR(WriteCredential(db, d, write));
+    TASKGATE_RETURN_IF_ERROR(WriteCredential(db, d, write, record));
   }
   for (const ComplaintWrite& write : change.complaints) {
-    TASKGATE_RETURN_IF_ERROR(WriteComplaint(db, d, write));
+    TASKGATE_RETURN_IF_ERROR(WriteComplaint(db, d, write, record));
   }
   for (const domain::FundingReport& report : change.funding_reports) {
-    TASKGATE_RETURN_IF_ERROR(WriteFundingReport(db, d, report));
+    TASKGATE_RETURN_IF_ERROR(WriteFundingReport(db, d, report, record));
   }
   for (const domain::AssignmentAck& ack : change.acks) {
-    TASKGATE_RETURN_IF_ERROR(WriteAck(db, d, ack));
+    TASKGATE_RETURN_IF_ERROR(WriteAck(db, d, ack, record));
   }
   for (const CounterAdd& add : change.counters) {
     TASKGATE_ASSIGN_OR_RETURN(
@@ -497,7 +602,8 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   TASKGATE_RETURN_IF_ERROR(RunFaultHook(hook, "after_change"));
 
   CommitResult result;
-  TASKGATE_RETURN_IF_ERROR(AppendEvents(db, d, change.events, result));
+  TASKGATE_RETURN_IF_ERROR(AppendEvents(
+      db, d, AttachWrites(change.events, std::move(record)), result));
   return result;
 }
 

@@ -480,6 +480,44 @@ void PrintEventTable(std::ostream& out,
   t.Print(out);
 }
 
+void PrintEventChanges(std::ostream& out,
+                       const std::vector<v1::AuditEvent>& events) {
+  // Values are cut to keep one change per line; --output json has them whole.
+  auto value = [](const std::string& v) {
+    return v.empty() ? std::string("(empty)") : Cut(v, 60);
+  };
+  for (const v1::AuditEvent& e : events) {
+    out << "#" << e.seq() << "  " << TimeText(e.event_time()) << "  "
+        << e.actor_id() << " (" << RoleName(e.actor_role()) << ")  "
+        << e.action() << "  " << e.entity_type() << "/" << e.entity_id();
+    if (!e.state_before().empty() || !e.state_after().empty()) {
+      out << "  " << (e.state_before().empty() ? "-" : e.state_before())
+          << " -> " << (e.state_after().empty() ? "-" : e.state_after());
+    }
+    if (!e.reason().empty()) out << "  \"" << Cut(e.reason(), 60) << "\"";
+    out << "\n";
+    for (const v1::EntityWrite& w : e.writes()) {
+      const bool same_entity =
+          w.kind() == e.entity_type() && w.id() == e.entity_id();
+      if (!same_entity) out << "    " << w.kind() << " " << w.id() << ":\n";
+      const char* indent = same_entity ? "    " : "      ";
+      int unchanged = 0;
+      for (const v1::FieldChange& c : w.changes()) {
+        if (c.before() == c.after()) {
+          ++unchanged;
+          continue;
+        }
+        out << indent << c.field() << ": " << value(c.before()) << " -> "
+            << value(c.after()) << "\n";
+      }
+      if (unchanged > 0) {
+        out << indent << "(and " << unchanged
+            << " unchanged fields: the whole state is recorded)\n";
+      }
+    }
+  }
+}
+
 void AddTaskActionFlags(CLI::App* app, TaskActionFlags& flags,
                         ReasonFlag reason) {
   app->add_option("TASK", flags.task_id, "Task id")->required();
@@ -543,7 +581,7 @@ int PrintTaskHistory(Context& ctx, const std::string& task_id) {
   v1::ListEventsRequest request;
   request.set_task_id(task_id);
   return RunList(ctx, &Client::audit, &v1::AuditService::Stub::ListEvents,
-                 request, &v1::ListEventsResponse::events, kEventList,
+                 request, &v1::ListEventsResponse::events, kHistoryList,
                  {.limit = 0, .page_size = kMaxPageSize});
 }
 

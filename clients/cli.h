@@ -164,6 +164,10 @@ void PrintTaskTable(std::ostream& out, const std::vector<v1::Task>& tasks);
 // Audit events as a table.
 void PrintEventTable(std::ostream& out,
                      const std::vector<v1::AuditEvent>& events);
+// Audit events one after the other, each followed by the fields its change
+// wrote, old -> new (what `audit history` shows).
+void PrintEventChanges(std::ostream& out,
+                       const std::vector<v1::AuditEvent>& events);
 
 // Prints one resource in the chosen output: `message` as JSON, `name` for
 // --output name, or `text` for people; returns kExitOk.

@@ -149,6 +149,10 @@ inline constexpr ListView<v1::Task> kTaskList = {
 inline constexpr ListView<v1::AuditEvent> kEventList = {
     [](const v1::AuditEvent& e) { return absl::StrCat(e.seq()); },
     &PrintEventTable};
+// One task's events with what each changed (`PrintEventChanges`).
+inline constexpr ListView<v1::AuditEvent> kHistoryList = {
+    [](const v1::AuditEvent& e) { return absl::StrCat(e.seq()); },
+    &PrintEventChanges};
 
 }  // namespace taskgate::clients::cli
 

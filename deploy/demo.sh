@@ -228,6 +228,11 @@ expect 0 rev-li review complaints
 
 step "The inspector reads the record"
 expect 0 inspector audit history "$RET"
+# The history says what the edit changed, from what to what.
+tg inspector audit history "$RET" >"$WORK/history.txt"
+grep -q "spec.funding_per_community_yuan: (empty) -> 1500" "$WORK/history.txt" ||
+  fail "the history does not show the edit's funding change"
+echo "   -> the edit shows spec.funding_per_community_yuan: (empty) -> 1500"
 expect 4 inspector dept create --title "inspectors never change anything"
 expect 0 inspector audit tree-head
 tg inspector audit events --since "$(date +%F)" --output json >"$WORK/month.json"

@@ -6,6 +6,7 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 
+#include "audit/merkle.h"
 #include "common/safe_text.h"
 #include "domain/codec.h"
 
@@ -329,6 +330,19 @@ void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
   out->set_department_id(e.department_id);
   for (const std::string& c : e.community_ids) out->add_community_ids(c);
   for (const auto& [k, v] : e.details) (*out->mutable_details())[k] = v;
+  for (const domain::EntityWrite& w : e.writes) {
+    v1::EntityWrite* pw = out->add_writes();
+    pw->set_kind(w.kind);
+    pw->set_id(w.id);
+    pw->set_complete(w.complete);
+    pw->set_state_digest(audit::BytesToHex(w.state_digest));
+    for (const domain::FieldChange& c : w.changes) {
+      v1::FieldChange* pc = pw->add_changes();
+      pc->set_field(c.field);
+      pc->set_before(c.before);
+      pc->set_after(c.after);
+    }
+  }
   out->set_leaf_hash(audit::ToHex(stored.leaf_hash));
 }
 

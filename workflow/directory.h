@@ -73,7 +73,8 @@ class Directory final {
 
   // Issues bearer token `token_id` to a principal. The caller generates the
   // secret and passes only `token_hash`, the lower-case hex SHA-256 of it;
-  // neither the secret nor the hash enters the audit log. Admin only.
+  // neither the secret nor the hash enters the audit log (the record carries
+  // the hash's own SHA-256: store/entity_writes.h). Admin only.
   // FAILED_PRECONDITION for a disabled principal; ALREADY_EXISTS for a token
   // id or hash in use. Event "credential.issue".
   absl::StatusOr<domain::Credential> IssueToken(const domain::Principal& admin,

@@ -644,6 +644,41 @@ TEST_F(TamperTest, ReEncodedForgeryIsPlacedBetweenTwoCheckpoints) {
   EXPECT_THAT(Problems(bundle), HasSubstr(root_problem));
 }
 
+// Rows edited with the log left intact (SPEC §7): each event carries what
+// its change wrote, so the file check names each edited row with its field,
+// and the restarted server refuses to sign, as for an altered log.
+TEST_F(TamperTest, EditedRowsAreNamedAndTheServerStopsSigning) {
+  ASSERT_NO_FATAL_FAILURE(Tamper({
+      "UPDATE tasks SET body = json_set(body, "
+      "'$.spec.hours_per_community_month', 80.0) WHERE id = 't-1'",
+      "UPDATE communities SET body = json_set(body, "
+      "'$.monthly_capacity_hours', 999.0) WHERE id = 'c2'",
+      "UPDATE catalog_versions SET body = json_set(body, '$.items[0].kind', "
+      "'negative') WHERE version = 1",
+      "UPDATE principals SET role = 'admin' WHERE id = 'clerk-housing'",
+  }));
+  ASSERT_OK_AND_ASSIGN(VerifyReport db, VerifyDbFile(*key_, kept_));
+  const std::string text = FormatVerifyReport(db);
+  EXPECT_FALSE(db.verified()) << text;
+  EXPECT_EQ(db.problem_count, 0) << text;
+  EXPECT_THAT(text,
+              AllOf(HasSubstr("task t-1 field spec.hours_per_community_month "
+                              "is \"80.0\" in the tables, but the log"),
+                    HasSubstr("community c2 field monthly_capacity_hours is "
+                              "\"999.0\" in the tables"),
+                    HasSubstr("catalog 1 field items is "),
+                    HasSubstr("principal clerk-housing: column role is "
+                              "\"admin\" but the body's role says "
+                              "\"department\"")));
+
+  ASSERT_THAT(OpenServer(), IsOk());
+  ASSERT_OK_AND_ASSIGN(v1::LogInfo info, LogInfo());
+  EXPECT_THAT(info.signing_refused(),
+              AllOf(HasSubstr("failed verification at start"),
+                    HasSubstr("principal clerk-housing: column role"),
+                    HasSubstr("catalog 1 field items")));
+}
+
 // The head file beside the key is part of the record: a server that cannot
 // read it does not sign, rather than sign a log it could not check.
 TEST_F(TamperTest, UnreadableHeadFileStopsSigning) {

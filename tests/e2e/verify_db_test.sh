@@ -132,6 +132,25 @@ grep -q "^FAILED: the log verifies, but .* stored row(s) differ from what it say
 verify "$copy" 1 "$dir/truncated" --signing-key-file "$key" --checkpoint "$dir/kept.json"
 expect_line "$dir/truncated" "FAILED: first bad event is seq $((k + 1))"
 
+# Rows edited with the log left intact: each named with its entity and
+# field, while the log itself still verifies.
+community=$(sqlite3 "$db" "SELECT min(id) FROM communities")
+principal=$(sqlite3 "$db" "SELECT min(id) FROM principals WHERE role = 'reviewer'")
+copy=$(tamper rows "UPDATE communities SET body = json_set(body,
+    '\$.monthly_capacity_hours', 999.0) WHERE id = '$community';
+  UPDATE catalog_versions SET body = json_set(body, '\$.items[0].kind',
+    'negative') WHERE version = 1;
+  UPDATE principals SET role = 'admin' WHERE id = '$principal'")
+verify "$copy" 1 "$dir/rows" --signing-key-file "$key" --checkpoint "$dir/kept.json"
+for line in \
+  "TABLES: community $community field monthly_capacity_hours is \"999.0\" in the tables" \
+  "TABLES: catalog 1 field items is " \
+  "TABLES: principal $principal: column role is \"admin\" but the body's role says \"reviewer\""; do
+  grep -qF "$line" "$dir/rows" || { cat "$dir/rows"; echo "FAIL: no line with '$line'"; exit 1; }
+done
+grep -q "^FAILED: the log verifies, but 3 stored row(s) differ" "$dir/rows" ||
+  { cat "$dir/rows"; echo "FAIL: wrong last line"; exit 1; }
+
 # Nothing to check: exit 2, and no report.
 verify "$dir/no-such.db" 2 "$dir/missing" --signing-key-file "$key"
 [ ! -s "$dir/missing" ] || { cat "$dir/missing"; echo "FAIL: a report for a missing file"; exit 1; }

@@ -26,10 +26,6 @@ void AppendString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-std::string Quoted(std::string_view value) {
-  return absl::StrCat("\"", EscapeForLog(value, 120), "\"");
-}
-
 }  // namespace
 
 Hash StateDigest(std::string_view kind, std::string_view id,
@@ -120,9 +116,9 @@ void StateReplay::Apply(int64_t seq, std::span<const EntityWriteView> writes) {
             if (c.field == field) listed = true;
           }
           if (!listed) {
-            Fail(seq,
-                 absl::StrCat(name, " field ", field, " was ", Quoted(value),
-                              " but this complete write leaves it out"));
+            Fail(seq, absl::StrCat(name, " field ", field, " was ",
+                                   QuotedForLog(value),
+                                   " but this complete write leaves it out"));
           }
         }
       }
@@ -138,9 +134,10 @@ void StateReplay::Apply(int64_t seq, std::span<const EntityWriteView> writes) {
       const std::string_view current =
           it == entity.fields.end() ? std::string_view() : it->second;
       if (entity.fields_known && current != c.before) {
-        Fail(seq, absl::StrCat(name, " field ", std::string(c.field), " was ",
-                               Quoted(current), " by the log's earlier events",
-                               " but this write says ", Quoted(c.before)));
+        Fail(seq,
+             absl::StrCat(name, " field ", std::string(c.field), " was ",
+                          QuotedForLog(current), " by the log's earlier events",
+                          " but this write says ", QuotedForLog(c.before)));
       }
     }
     if (write.complete) entity.fields.clear();

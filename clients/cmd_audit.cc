@@ -325,6 +325,7 @@ void AddAuditCommands(CLI::App& root, Registry& registry) {
   AddTreeHeadCommand(group, registry);
   AddAuditExportCommand(group, registry);
   AddAuditVerifyCommand(group, registry);
+  AddAuditStateCommand(group, registry);
   AddAuditCheckpointCommands(group, registry);
   AddAuditProofCommands(group, registry);
   AddStatsCommand(group, registry);

@@ -64,6 +64,8 @@ absl::Status WriteOut(Context& ctx, const std::string& path,
 // `AddAuditCommands` lists them.
 void AddAuditExportCommand(CLI::App* group, Registry& registry);
 void AddAuditVerifyCommand(CLI::App* group, Registry& registry);
+// `audit state`: an entity's state rebuilt offline from a bundle.
+void AddAuditStateCommand(CLI::App* group, Registry& registry);
 void AddAuditCheckpointCommands(CLI::App* group, Registry& registry);
 void AddAuditProofCommands(CLI::App* group, Registry& registry);
 

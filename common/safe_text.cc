@@ -133,4 +133,8 @@ std::string EscapeForLog(std::string_view text, size_t max_bytes) {
   return Escaped(text, max_bytes, /*escape_backslash=*/true);
 }
 
+std::string QuotedForLog(std::string_view text) {
+  return "\"" + EscapeForLog(text, 120) + "\"";
+}
+
 }  // namespace taskgate

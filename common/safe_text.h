@@ -61,6 +61,10 @@ std::string EchoValue(std::string_view text, size_t max_bytes = 80);
 std::string EscapeForLog(std::string_view text,
                          size_t max_bytes = std::string_view::npos);
 
+// `text` as `EscapeForLog` writes it, cut at 120 bytes, in double quotes:
+// how a reported value (a stored field, a column) is shown.
+std::string QuotedForLog(std::string_view text);
+
 }  // namespace taskgate
 
 #endif  // TASKGATE_COMMON_SAFE_TEXT_H_

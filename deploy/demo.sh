@@ -259,6 +259,12 @@ expect 0 inspector audit export --from "$FROM" --to "$TO" \
 "$TASKGATE" audit verify "$WORK/month.bundle.json" \
   --pubkey "$WORK/district.pub.pem" --checkpoint "$WORK/kept.json" ||
   fail "the month's bundle does not verify"
+# Offline too: the returned task as the record says it stands now.
+"$TASKGATE" audit state "$WORK/month.bundle.json" "$RET" >"$WORK/state.txt" ||
+  fail "the task's state cannot be rebuilt from the bundle"
+cat "$WORK/state.txt"
+grep -q "^  spec.funding_per_community_yuan: 1500$" "$WORK/state.txt" ||
+  fail "the rebuilt state lacks the edited funding"
 # One edited byte inside one event's canonical bytes must be caught.
 sed '0,/"canonical": "02/s//"canonical": "00/' "$WORK/month.bundle.json" \
   >"$WORK/edited.bundle.json"

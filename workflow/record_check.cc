@@ -29,10 +29,6 @@ constexpr size_t kMaxNamedFields = 50;
 // Baseline events per change.
 constexpr size_t kBaselineBatch = 500;
 
-std::string Quoted(const std::string& value) {
-  return absl::StrCat("\"", EscapeForLog(value, 120), "\"");
-}
-
 void TableProblem(audit::VerifyReport& report, std::string message) {
   ++report.table_problem_count;
   if (report.table_problems.size() < audit::LogVerifier::kMaxProblems) {
@@ -77,19 +73,21 @@ std::string FieldDifference(const std::string& name,
   while (s != stored.end() || l != logged.fields.end()) {
     if (l == logged.fields.end() ||
         (s != stored.end() && s->first < l->first)) {
-      return absl::StrCat(name, " field ", s->first, " is ", Quoted(s->second),
+      return absl::StrCat(name, " field ", s->first, " is ",
+                          QuotedForLog(s->second),
                           " in the tables, but the log (seq ", logged.seq,
                           ") says it is empty");
     }
     if (s == stored.end() || l->first < s->first) {
       return absl::StrCat(name, " field ", l->first,
                           " is empty in the tables, but the log (seq ",
-                          logged.seq, ") says ", Quoted(l->second));
+                          logged.seq, ") says ", QuotedForLog(l->second));
     }
     if (s->second != l->second) {
-      return absl::StrCat(name, " field ", s->first, " is ", Quoted(s->second),
+      return absl::StrCat(name, " field ", s->first, " is ",
+                          QuotedForLog(s->second),
                           " in the tables, but the log (seq ", logged.seq,
-                          ") says ", Quoted(l->second));
+                          ") says ", QuotedForLog(l->second));
     }
     ++s;
     ++l;

@@ -141,10 +141,6 @@ const std::vector<Table>& Tables() {
   return *kTables;
 }
 
-std::string Quoted(std::string_view value) {
-  return absl::StrCat("\"", EscapeForLog(value, 120), "\"");
-}
-
 // What column `c` must hold for `fields`, and whether it does; the
 // column's value as read is at `col` of `row`.
 void CheckColumn(const Statement& row, int col, const Column& c,
@@ -174,9 +170,9 @@ void CheckColumn(const Statement& row, int col, const Column& c,
   if (c.copy == Copy::kBoolean && field == "true") want = "1";
   const std::string expected(want);
   if (stored != expected) {
-    problems.push_back(absl::StrCat("column ", c.column, " is ", Quoted(stored),
-                                    " but the body's ", c.field, " says ",
-                                    Quoted(expected)));
+    problems.push_back(absl::StrCat("column ", c.column, " is ",
+                                    QuotedForLog(stored), " but the body's ",
+                                    c.field, " says ", QuotedForLog(expected)));
   }
 }
 
@@ -213,8 +209,8 @@ class TaskCommunities {
           if (stmt_.Text(col) != expected) {
             problems.push_back(absl::StrCat(
                 "the task_communities row of community ", stmt_.Text(1),
-                " says ", field, " ", Quoted(stmt_.Text(col)),
-                " but the body says ", Quoted(expected)));
+                " says ", field, " ", QuotedForLog(stmt_.Text(col)),
+                " but the body says ", QuotedForLog(expected)));
           }
         }
       }

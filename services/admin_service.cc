@@ -79,17 +79,19 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListCommunitiesRequest* request,
       v1::ListCommunitiesResponse* response) override {
-    return Handle(
-        ctx_, context, "AdminService/ListCommunities", "",
-        [&](const Principal& caller) {
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<domain::Community> communities,
-              ctx_.engine.queries().ListCommunities(caller, request->street()));
-          for (const domain::Community& c : communities) {
-            ToProto(c, response->add_communities());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "AdminService/ListCommunities", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        workflow::Page<domain::Community> page,
+                        ctx_.engine.queries().ListCommunities(
+                            caller, request->street(),
+                            {request->page_size(), request->page_token()}));
+                    for (const domain::Community& c : page.items) {
+                      ToProto(c, response->add_communities());
+                    }
+                    response->set_next_page_token(page.next_page_token);
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* CreatePrincipal(
@@ -113,18 +115,21 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 
   grpc::ServerUnaryReactor* ListPrincipals(
       grpc::CallbackServerContext* context,
-      const v1::ListPrincipalsRequest* /*request*/,
+      const v1::ListPrincipalsRequest* request,
       v1::ListPrincipalsResponse* response) override {
-    return Handle(ctx_, context, "AdminService/ListPrincipals", "",
-                  [&](const Principal& caller) {
-                    TASKGATE_ASSIGN_OR_RETURN(
-                        std::vector<Principal> all,
-                        ctx_.engine.queries().ListPrincipals(caller));
-                    for (const Principal& p : all) {
-                      ToProto(p, response->add_principals());
-                    }
-                    return absl::OkStatus();
-                  });
+    return Handle(
+        ctx_, context, "AdminService/ListPrincipals", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Page<Principal> page,
+              ctx_.engine.queries().ListPrincipals(
+                  caller, {request->page_size(), request->page_token()}));
+          for (const Principal& p : page.items) {
+            ToProto(p, response->add_principals());
+          }
+          response->set_next_page_token(page.next_page_token);
+          return absl::OkStatus();
+        });
   }
 
   grpc::ServerUnaryReactor* SetPrincipalDisabled(
@@ -205,12 +210,14 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
     return Handle(ctx_, context, "AdminService/ListTokens", "",
                   [&](const Principal& caller) {
                     TASKGATE_ASSIGN_OR_RETURN(
-                        std::vector<domain::Credential> all,
+                        workflow::Page<domain::Credential> page,
                         ctx_.engine.queries().ListCredentials(
-                            caller, request->principal_id()));
-                    for (const domain::Credential& c : all) {
+                            caller, request->principal_id(),
+                            {request->page_size(), request->page_token()}));
+                    for (const domain::Credential& c : page.items) {
                       ToProto(c, response->add_credentials());
                     }
+                    response->set_next_page_token(page.next_page_token);
                     return absl::OkStatus();
                   });
   }

@@ -77,18 +77,19 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListFundingReportsRequest* request,
       v1::ListFundingReportsResponse* response) override {
-    return Handle(
-        ctx_, context, "ReviewService/ListFundingReports", "",
-        [&](const Principal& caller) {
-          TASKGATE_ASSIGN_OR_RETURN(
-              std::vector<domain::FundingReport> reports,
-              ctx_.engine.queries().ListFundingReports(
-                  caller, request->task_id(), request->community_id()));
-          for (const domain::FundingReport& r : reports) {
-            ToProto(r, response->add_reports());
-          }
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "ReviewService/ListFundingReports", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        workflow::Page<domain::FundingReport> page,
+                        ctx_.engine.queries().ListFundingReports(
+                            caller, request->task_id(), request->community_id(),
+                            {request->page_size(), request->page_token()}));
+                    for (const domain::FundingReport& r : page.items) {
+                      ToProto(r, response->add_reports());
+                    }
+                    response->set_next_page_token(page.next_page_token);
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* ListComplaints(
@@ -115,13 +116,15 @@ class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
                     // before any word on bad states: the query authorizes
                     // first.
                     TASKGATE_ASSIGN_OR_RETURN(
-                        std::vector<domain::Complaint> complaints,
+                        workflow::Page<domain::Complaint> page,
                         ctx_.engine.queries().ListComplaints(
-                            caller, request->community_id(), states));
+                            caller, request->community_id(), states,
+                            {request->page_size(), request->page_token()}));
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
-                    for (const domain::Complaint& c : complaints) {
+                    for (const domain::Complaint& c : page.items) {
                       ToProto(c, response->add_complaints());
                     }
+                    response->set_next_page_token(page.next_page_token);
                     return absl::OkStatus();
                   });
   }

@@ -125,8 +125,15 @@ absl::StatusOr<Page<store::StoredEvent>> AuditReader::ListEvents(
   q.limit = size + 1;
   Page<store::StoredEvent> out;
   TASKGATE_ASSIGN_OR_RETURN(out.items, store_.ListEvents(q));
-  const bool more = static_cast<int32_t>(out.items.size()) > size;
+  bool more = static_cast<int32_t>(out.items.size()) > size;
   if (more) out.items.resize(size);
+  // An event's answer carries its fields, its writes and (when asked) its
+  // canonical bytes, which hold both: twice the bytes bound it.
+  if (FitPageBytes(out.items, [](const store::StoredEvent& e) {
+        return 2 * e.canonical.size() + 512;
+      })) {
+    more = true;
+  }
   if (more && !out.items.empty()) {
     out.next_page_token =
         EncodePageToken(query_key, absl::StrCat(out.items.back().seq));

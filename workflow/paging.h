@@ -5,7 +5,10 @@
 #ifndef TASKGATE_WORKFLOW_PAGING_H_
 #define TASKGATE_WORKFLOW_PAGING_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +41,27 @@ inline constexpr int32_t kMaxPageSize = 500;
 int32_t PageSize(int32_t requested, std::vector<FieldViolation>& violations,
                  int32_t fallback = 50);
 
+// The bytes one page may hold: half of gRPC's default 4 MiB message limit,
+// so that a page of the largest valid items and its envelope always fit.
+inline constexpr size_t kMaxPageBytes = size_t{2} << 20;
+
+// Cuts `items` to the longest prefix whose sizes (`size_of`, an estimate at
+// least the size of the item's answer) stay within `kMaxPageBytes`; at
+// least one item is kept, since request limits bound a single item.
+// Returns whether it cut.
+template <typename T, typename SizeOf>
+bool FitPageBytes(std::vector<T>& items, SizeOf size_of) {
+  size_t total = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    total += size_of(items[i]);
+    if (total > kMaxPageBytes && i > 0) {
+      items.resize(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 // A token for the page after `position` of the query identified by `query`.
 std::string EncodePageToken(std::string_view query, std::string_view position);
 
@@ -45,6 +69,41 @@ std::string EncodePageToken(std::string_view query, std::string_view position);
 // this server did not issue or one that belongs to another query.
 absl::StatusOr<std::string> DecodePageToken(std::string_view token,
                                             std::string_view query);
+
+// One page of `all`, a whole (bounded) list read at once, in ascending
+// order of `key_of` (a string unique per item): the items after the key in
+// `page.page_token` (which must belong to `query`), at most the page size
+// (default `fallback`) and `kMaxPageBytes` by `size_of`.
+template <typename T, typename KeyOf, typename SizeOf>
+absl::StatusOr<Page<T>> PageOfList(std::vector<T> all, const PageRequest& page,
+                                   std::string_view query, KeyOf key_of,
+                                   SizeOf size_of, int32_t fallback = 100) {
+  std::vector<FieldViolation> violations;
+  const int32_t size = PageSize(page.page_size, violations, fallback);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  std::stable_sort(all.begin(), all.end(), [&](const T& a, const T& b) {
+    return key_of(a) < key_of(b);
+  });
+  auto first = all.begin();
+  if (!page.page_token.empty()) {
+    absl::StatusOr<std::string> after = DecodePageToken(page.page_token, query);
+    if (!after.ok()) return after.status();
+    first = std::upper_bound(
+        all.begin(), all.end(), *after,
+        [&](const std::string& k, const T& item) { return k < key_of(item); });
+  }
+  Page<T> out;
+  const size_t left = static_cast<size_t>(all.end() - first);
+  const size_t take = std::min(left, static_cast<size_t>(size));
+  out.items.assign(std::make_move_iterator(first),
+                   std::make_move_iterator(first + take));
+  const bool cut = FitPageBytes(out.items, size_of);
+  const bool more = cut || take < left;
+  if (more && !out.items.empty()) {
+    out.next_page_token = EncodePageToken(query, key_of(out.items.back()));
+  }
+  return out;
+}
 
 }  // namespace taskgate::workflow
 

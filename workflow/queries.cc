@@ -1,23 +1,41 @@
 #include "workflow/queries.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
 #include <absl/strings/str_split.h>
 
 #include "common/field_violations.h"
 #include "common/safe_text.h"
 #include "common/status_macros.h"
+#include "domain/codec.h"
 #include "workflow/access.h"
 #include "workflow/rules.h"
 #include "workflow/validation.h"
 
 namespace taskgate::workflow {
 namespace {
+
+// What a page token of a whole-list read binds to: the list and its
+// filters, each length-prefixed so that no two filter sets share a key.
+std::string QueryKey(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (std::string_view part : parts) {
+    absl::StrAppend(&key, part.size(), ":", std::string(part), ";");
+  }
+  return key;
+}
+
+template <typename T>
+std::string IdOf(const T& item) {
+  return item.id;
+}
 
 // The review queue: tasks waiting for, or under, a reviewer's decision.
 const std::vector<domain::TaskState>& ReviewQueueStates() {
@@ -127,8 +145,14 @@ absl::StatusOr<Page<domain::Task>> Queries::TaskPage(
   q.limit = size + 1;  // one more tells whether another page follows
   Page<domain::Task> page;
   TASKGATE_ASSIGN_OR_RETURN(page.items, store_.ListTasks(q));
-  const bool more = static_cast<int32_t>(page.items.size()) > size;
+  bool more = static_cast<int32_t>(page.items.size()) > size;
   if (more) page.items.resize(size);
+  // Tasks of maximal text fill a message long before the count does.
+  if (FitPageBytes(page.items, [](const domain::Task& t) {
+        return domain::TaskToJson(t).size();
+      })) {
+    more = true;
+  }
   if (more && !page.items.empty()) {
     page.next_page_token = EncodePageToken(query_key, page.items.back().id);
   }
@@ -169,30 +193,67 @@ absl::StatusOr<Workload> Queries::GetWorkload(
   return workload;
 }
 
-absl::StatusOr<std::vector<domain::FundingReport>> Queries::ListFundingReports(
+absl::StatusOr<Page<domain::FundingReport>> Queries::ListFundingReports(
     const domain::Principal& principal, const std::string& task_id,
-    const std::string& community_id) {
+    const std::string& community_id, const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
-  return store_.ListFundingReports(options_.district_id, task_id, community_id);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::vector<domain::FundingReport> all,
+      store_.ListFundingReports(options_.district_id, task_id, community_id));
+  // Oldest first: the time, fixed-width so that text order is time order.
+  return PageOfList(
+      std::move(all), page, QueryKey({"funding", task_id, community_id}),
+      [](const domain::FundingReport& r) {
+        return absl::StrCat(
+            absl::StrFormat("%020d", absl::ToUnixMicros(r.reported_at)), "/",
+            r.id);
+      },
+      [](const domain::FundingReport& r) {
+        return domain::FundingReportToJson(r).size();
+      });
 }
 
-absl::StatusOr<std::vector<domain::Complaint>> Queries::ListComplaints(
+absl::StatusOr<Page<domain::Complaint>> Queries::ListComplaints(
     const domain::Principal& principal, const std::string& community_id,
-    const std::vector<domain::ComplaintState>& states) {
+    const std::vector<domain::ComplaintState>& states,
+    const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
-  return store_.ListComplaints(options_.district_id, community_id, states);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::vector<domain::Complaint> all,
+      store_.ListComplaints(options_.district_id, community_id, states));
+  std::string filter = "complaints";
+  for (domain::ComplaintState st : states) {
+    absl::StrAppend(&filter, ",", std::string(domain::ComplaintStateName(st)));
+  }
+  return PageOfList(std::move(all), page, QueryKey({filter, community_id}),
+                    IdOf<domain::Complaint>, [](const domain::Complaint& c) {
+                      return domain::ComplaintToJson(c).size();
+                    });
 }
 
-absl::StatusOr<std::vector<domain::Principal>> Queries::ListPrincipals(
-    const domain::Principal& principal) {
+absl::StatusOr<Page<domain::Principal>> Queries::ListPrincipals(
+    const domain::Principal& principal, const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadPrincipals(principal));
-  return store_.ListPrincipals(options_.district_id);
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Principal> all,
+                            store_.ListPrincipals(options_.district_id));
+  return PageOfList(std::move(all), page, QueryKey({"principals"}),
+                    IdOf<domain::Principal>, [](const domain::Principal& p) {
+                      return domain::PrincipalToJson(p).size();
+                    });
 }
 
-absl::StatusOr<std::vector<domain::Credential>> Queries::ListCredentials(
-    const domain::Principal& principal, const std::string& principal_id) {
+absl::StatusOr<Page<domain::Credential>> Queries::ListCredentials(
+    const domain::Principal& principal, const std::string& principal_id,
+    const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadPrincipals(principal));
-  return store_.ListCredentials(options_.district_id, principal_id);
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::vector<domain::Credential> all,
+      store_.ListCredentials(options_.district_id, principal_id));
+  return PageOfList(std::move(all), page,
+                    QueryKey({"credentials", principal_id}),
+                    IdOf<domain::Credential>, [](const domain::Credential& c) {
+                      return domain::CredentialToJson(c).size();
+                    });
 }
 
 absl::StatusOr<domain::CatalogVersion> Queries::GetCatalog(
@@ -204,9 +265,16 @@ absl::StatusOr<domain::CatalogVersion> Queries::GetCatalog(
   return store_.GetCatalog(options_.district_id, version);
 }
 
-absl::StatusOr<std::vector<domain::Community>> Queries::ListCommunities(
-    const domain::Principal& /*principal*/, const std::string& street) {
-  return store_.ListCommunities(options_.district_id, street);
+absl::StatusOr<Page<domain::Community>> Queries::ListCommunities(
+    const domain::Principal& /*principal*/, const std::string& street,
+    const PageRequest& page) {
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::vector<domain::Community> all,
+      store_.ListCommunities(options_.district_id, street));
+  return PageOfList(std::move(all), page, QueryKey({"communities", street}),
+                    IdOf<domain::Community>, [](const domain::Community& c) {
+                      return domain::CommunityToJson(c).size();
+                    });
 }
 
 absl::StatusOr<ReviewQueueStats> Queries::GetReviewQueueStats() {

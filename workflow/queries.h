@@ -92,19 +92,23 @@ class Queries final {
   // Funding reports and complaints, filtered by the non-empty arguments
   // (`states` empty: every state), for those `CanReadCommunityReports`
   // admits for `community_id`. PERMISSION_DENIED is checked first.
-  absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
+  // Paged like every list (workflow/paging.h): funding reports oldest
+  // first, complaints by id.
+  absl::StatusOr<Page<domain::FundingReport>> ListFundingReports(
       const domain::Principal& principal, const std::string& task_id,
-      const std::string& community_id);
-  absl::StatusOr<std::vector<domain::Complaint>> ListComplaints(
+      const std::string& community_id, const PageRequest& page);
+  absl::StatusOr<Page<domain::Complaint>> ListComplaints(
       const domain::Principal& principal, const std::string& community_id,
-      const std::vector<domain::ComplaintState>& states);
+      const std::vector<domain::ComplaintState>& states,
+      const PageRequest& page);
 
   // Principals, and the credentials of `principal_id` (empty: of all), for
-  // admins and auditors. PERMISSION_DENIED is checked first.
-  absl::StatusOr<std::vector<domain::Principal>> ListPrincipals(
-      const domain::Principal& principal);
-  absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
-      const domain::Principal& principal, const std::string& principal_id);
+  // admins and auditors, by id, paged. PERMISSION_DENIED is checked first.
+  absl::StatusOr<Page<domain::Principal>> ListPrincipals(
+      const domain::Principal& principal, const PageRequest& page);
+  absl::StatusOr<Page<domain::Credential>> ListCredentials(
+      const domain::Principal& principal, const std::string& principal_id,
+      const PageRequest& page);
 
   // Catalog version `version` (0: the latest). The lists and the
   // communities are public to every signed-in principal. INVALID_ARGUMENT
@@ -112,9 +116,10 @@ class Queries final {
   absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const domain::Principal& principal, int64_t version);
 
-  // The communities, of `street` when it is not empty, by id.
-  absl::StatusOr<std::vector<domain::Community>> ListCommunities(
-      const domain::Principal& principal, const std::string& street);
+  // The communities, of `street` when it is not empty, by id, paged.
+  absl::StatusOr<Page<domain::Community>> ListCommunities(
+      const domain::Principal& principal, const std::string& street,
+      const PageRequest& page);
 
   // The review queue's size, for the server's own gauges (no caller).
   absl::StatusOr<ReviewQueueStats> GetReviewQueueStats();

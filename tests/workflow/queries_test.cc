@@ -180,22 +180,22 @@ TEST_F(QueriesTest, ReportsAndPeopleAreReadOnlyByTheirReaders) {
   ASSERT_THAT(engine_->desk().ReportFundingMissing(Office("c1"), "", "a",
                                                    "fr-1", "nothing came"),
               IsOk());
-  EXPECT_THAT(q.ListFundingReports(Reviewer("r1"), "", ""), IsOk());
-  ASSERT_OK_AND_ASSIGN(std::vector<domain::FundingReport> own,
-                       q.ListFundingReports(Office("c1"), "", "c1"));
-  EXPECT_THAT(own, ::testing::SizeIs(1));
-  EXPECT_THAT(q.ListFundingReports(Office("c1"), "", ""),
+  EXPECT_THAT(q.ListFundingReports(Reviewer("r1"), "", "", {}), IsOk());
+  ASSERT_OK_AND_ASSIGN(Page<domain::FundingReport> own,
+                       q.ListFundingReports(Office("c1"), "", "c1", {}));
+  EXPECT_THAT(own.items, ::testing::SizeIs(1));
+  EXPECT_THAT(q.ListFundingReports(Office("c1"), "", "", {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(q.ListComplaints(Office("c2"), "c1", {}),
+  EXPECT_THAT(q.ListComplaints(Office("c2"), "c1", {}, {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(q.ListComplaints(Auditor(), "", {}), IsOk());
+  EXPECT_THAT(q.ListComplaints(Auditor(), "", {}, {}), IsOk());
 
-  EXPECT_THAT(q.ListPrincipals(Clerk()),
+  EXPECT_THAT(q.ListPrincipals(Clerk(), {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(q.ListPrincipals(Auditor()), IsOk());
-  EXPECT_THAT(q.ListCredentials(Reviewer("r1"), ""),
+  EXPECT_THAT(q.ListPrincipals(Auditor(), {}), IsOk());
+  EXPECT_THAT(q.ListCredentials(Reviewer("r1"), "", {}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(q.ListCredentials(Admin(), ""), IsOk());
+  EXPECT_THAT(q.ListCredentials(Admin(), "", {}), IsOk());
 }
 
 TEST_F(QueriesTest, TheListsAndCommunitiesArePublicToSignedInPrincipals) {
@@ -206,10 +206,10 @@ TEST_F(QueriesTest, TheListsAndCommunitiesArePublicToSignedInPrincipals) {
   EXPECT_THAT(q.GetCatalog(Clerk(), 2), StatusIs(absl::StatusCode::kNotFound));
   absl::StatusOr<domain::CatalogVersion> bad = q.GetCatalog(Clerk(), -1);
   EXPECT_THAT(Fields(bad.status()), ElementsAre("version"));
-  ASSERT_OK_AND_ASSIGN(std::vector<domain::Community> east,
-                       q.ListCommunities(Clerk(), "east"));
+  ASSERT_OK_AND_ASSIGN(Page<domain::Community> east,
+                       q.ListCommunities(Clerk(), "east", {}));
   std::vector<std::string> ids;
-  for (const domain::Community& c : east) ids.push_back(c.id);
+  for (const domain::Community& c : east.items) ids.push_back(c.id);
   EXPECT_THAT(ids, ElementsAre("c1", "c2"));
 }
 

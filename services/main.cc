@@ -251,6 +251,16 @@ int Run(int argc, char** argv) {
     return Fail("cannot start", started);
   }
   const bool tls = !config.tls_cert_file.empty();
+  if (absl::StatusOr<taskgate::services::HostPort> grpc =
+          taskgate::services::ParseHostPort(config.grpc_address);
+      !tls && grpc.ok() && !taskgate::services::IsLoopbackHost(grpc->host)) {
+    // Validation let it through only because allow_insecure_remote is set.
+    spdlog::warn(
+        "gRPC on {} is plaintext beyond this machine (allow_insecure_remote): "
+        "bearer tokens cross the network readable unless another layer "
+        "protects them; configure tls_cert_file and tls_key_file instead",
+        config.grpc_address);
+  }
   spdlog::info(
       "taskgated running: gRPC on {} (port {}, {}), HTTP /healthz /metrics on "
       "{} (port {}); stop with Ctrl-C or SIGTERM",

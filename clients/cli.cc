@@ -27,9 +27,11 @@ constexpr char kDescription[] =
     "taskgate - the TaskGate client (社区工作事项准入制): departments submit "
     "tasks, reviewers decide, communities see their workload, auditors read "
     "the record, the operator keeps the lists.\n"
-    "Server and token: --address/--token, then TASKGATE_ADDRESS/"
-    "TASKGATE_TOKEN, then ~/.config/taskgate/config.toml (address, token, "
-    "token_file).\n"
+    "Server and token: --address and --token-file (or --token), then "
+    "TASKGATE_ADDRESS and TASKGATE_TOKEN, then "
+    "~/.config/taskgate/config.toml (address, token, token_file). Prefer a "
+    "token file or TASKGATE_TOKEN: other local users can read --token in "
+    "ps.\n"
     "Exit codes: 0 ok, 2 usage, 3 not found, 4 permission denied or "
     "unauthenticated, 5 failed precondition/aborted/already exists, 6 "
     "unavailable/deadline, 7 invalid argument, 8 verification failed (audit "
@@ -132,6 +134,7 @@ Client* Context::client() {
   OptionSources sources;
   sources.address_flag = globals_.address;
   sources.token_flag = globals_.token;
+  sources.token_file_flag = globals_.token_file;
   sources.config_file = globals_.config_file;
   absl::StatusOr<ClientOptions> options = ResolveOptions(sources);
   if (options.ok()) {
@@ -237,8 +240,17 @@ int Run(int argc, const char* const* argv, std::ostream& raw_out,
   app.add_option("--address", globals.address,
                  "Server host:port (default: TASKGATE_ADDRESS, the config "
                  "file, 127.0.0.1:7470)");
+  // A command line is world-readable (ps, /proc/PID/cmdline): the file and
+  // the environment keep the secret to the user.
+  CLI::Option* token_file = app.add_option(
+      "--token-file", globals.token_file,
+      "File holding the bearer token (keep it mode 0600); preferred, with "
+      "TASKGATE_TOKEN, to --token");
   app.add_option("--token", globals.token,
-                 "Bearer token (default: TASKGATE_TOKEN, the config file)");
+                 "Bearer token; other local users can read it in ps, so "
+                 "prefer --token-file or TASKGATE_TOKEN (default: "
+                 "TASKGATE_TOKEN, the config file)")
+      ->excludes(token_file);
   app.add_option("--config", globals.config_file,
                  "Client config file (default: "
                  "~/.config/taskgate/config.toml)");

@@ -34,6 +34,7 @@ using RpcMethod = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
 struct Globals {
   std::string address;
   std::string token;
+  std::string token_file;
   std::string config_file;
   std::string tls_ca_file;
   std::string output = "table";

@@ -13,6 +13,7 @@
 #include <absl/strings/str_cat.h>
 #include <toml.hpp>
 
+#include "common/status_macros.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -79,6 +80,18 @@ std::string Trimmed(std::string text) {
   return text;
 }
 
+// The secret alone, without the newline an editor or `echo` adds.
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> secret = ReadFile(path);
+  if (!secret.ok()) return secret.status();
+  std::string token = Trimmed(*std::move(secret));
+  if (token.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "token file ", path, " is empty: put the token in it, alone"));
+  }
+  return token;
+}
+
 const char* HintFor(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::INVALID_ARGUMENT:
@@ -91,8 +104,8 @@ const char* HintFor(grpc::StatusCode code) {
       return "your principal's role or scope does not allow this; use a "
              "token of a principal that may do it";
     case grpc::StatusCode::UNAUTHENTICATED:
-      return "pass a valid token with --token, TASKGATE_TOKEN or the config "
-             "file (ask the admin to issue one)";
+      return "pass a valid token with --token-file, TASKGATE_TOKEN or the "
+             "config file (ask the admin to issue one)";
     case grpc::StatusCode::FAILED_PRECONDITION:
       return "the resource is not in a state that allows this; show it to "
              "see its state";
@@ -159,7 +172,12 @@ absl::StatusOr<ClientOptions> ResolveOptions(const OptionSources& sources) {
   ClientOptions options;
   options.address.clear();
   if (!sources.address_flag.empty()) options.address = sources.address_flag;
-  if (!sources.token_flag.empty()) options.token = sources.token_flag;
+  if (!sources.token_flag.empty()) {
+    options.token = sources.token_flag;
+  } else if (!sources.token_file_flag.empty()) {
+    TASKGATE_ASSIGN_OR_RETURN(options.token,
+                              ReadTokenFile(sources.token_file_flag));
+  }
   if (options.address.empty()) {
     if (const char* v = getenv("TASKGATE_ADDRESS"); v != nullptr && *v) {
       options.address = v;
@@ -183,9 +201,8 @@ absl::StatusOr<ClientOptions> ResolveOptions(const OptionSources& sources) {
         if (!file->token.empty()) {
           options.token = file->token;
         } else if (!file->token_file.empty()) {
-          absl::StatusOr<std::string> secret = ReadFile(file->token_file);
-          if (!secret.ok()) return secret.status();
-          options.token = Trimmed(*secret);
+          TASKGATE_ASSIGN_OR_RETURN(options.token,
+                                    ReadTokenFile(file->token_file));
         }
       }
     }

@@ -46,6 +46,9 @@ struct ClientOptions {
 struct OptionSources {
   std::string address_flag;
   std::string token_flag;
+  // A file holding the token (the CLI's --token-file): unlike a token on
+  // the command line, it is not shown to other local users by ps.
+  std::string token_file_flag;
   // Empty: $XDG_CONFIG_HOME/taskgate/config.toml or
   // ~/.config/taskgate/config.toml (absent is fine).
   std::string config_file;
@@ -53,10 +56,12 @@ struct OptionSources {
   std::function<const char*(const char*)> getenv;
 };
 
-// Resolves address and token: flags, then TASKGATE_ADDRESS/TASKGATE_TOKEN,
-// then the config file's `address`, `token` or `token_file` keys. Returns
+// Resolves address and token: flags (the token from `token_flag`, else read
+// from `token_file_flag`), then TASKGATE_ADDRESS/TASKGATE_TOKEN, then the
+// config file's `address`, `token` or `token_file` keys. A token file holds
+// the secret alone; surrounding whitespace is dropped. Returns
 // INVALID_ARGUMENT for an unreadable or malformed config file (an explicitly
-// named file must exist) or an unreadable token file.
+// named file must exist), an unreadable token file, or an empty one.
 absl::StatusOr<ClientOptions> ResolveOptions(const OptionSources& sources);
 
 // Sleeps between retries; tests inject one that records instead.

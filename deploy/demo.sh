@@ -29,8 +29,10 @@ fail() { printf '\nDEMO FAILED: %s\n' "$*" >&2; exit 1; }
 # tg AS ARGS...: the CLI as principal AS (a name in $WORK/tokens).
 tg() {
   local who=$1; shift
-  "$TASKGATE" --address "$ADDRESS" --retries 0 \
-    --token "$(awk -v p="$who" '$1==p{print $2}' "$WORK/tokens")" "$@"
+  # The token through the environment, not --token: other local users can
+  # read a command line in ps.
+  TASKGATE_TOKEN="$(awk -v p="$who" '$1==p{print $2}' "$WORK/tokens")" \
+    "$TASKGATE" --address "$ADDRESS" --retries 0 "$@"
 }
 # expect CODE AS ARGS...: runs tg, shows its output, checks the exit code.
 expect() {

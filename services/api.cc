@@ -59,6 +59,9 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
     absl::Status recorded = ctx.engine.recorder().RecordAccessDenied(
         who, std::string(method), status.code(), std::string(status.message()));
     if (!recorded.ok()) {
+      // The caller is refused all the same; the operator sees the gap in
+      // the record on /metrics (SPEC §9).
+      ctx.metrics.CountUnrecordedRefusal(CodeName(status.code()));
       spdlog::warn("could not audit refused call to {}: {}", method,
                    EscapeForLog(recorded.ToString(), kMaxLoggedErrorBytes));
     }

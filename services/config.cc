@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <absl/algorithm/container.h>
 #include <absl/status/status.h>
+#include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
@@ -24,6 +25,8 @@
 #include <absl/strings/str_replace.h>
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <toml.hpp>
 
 #include "common/status_macros.h"
@@ -148,6 +151,11 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
           .help = "CA bundle (PEM) for client certificates: requires mutual "
                   "TLS",
           .check = ReadableIfGiven},
+      ConfigKey<bool>{
+          .name = "allow_insecure_remote",
+          .field = &ServerConfig::allow_insecure_remote,
+          .help = "Serve plaintext gRPC on a non-loopback address (tokens "
+                  "cross the network readable); configure TLS instead"},
       // ---- storage
       ConfigKey<std::string>{
           .name = "db_path",
@@ -158,8 +166,8 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
       ConfigKey<std::string>{
           .name = "synchronous",
           .field = &ServerConfig::synchronous,
-          .help = "SQLite synchronous mode: FULL (survives power loss) or "
-                  "NORMAL",
+          .help = "SQLite synchronous mode: FULL (survives power loss); "
+                  "NORMAL is refused, since the server signs its log",
           .one_of = {"FULL", "NORMAL"}},
       // ---- the district
       ConfigKey<std::string>{.name = "district_id",
@@ -540,6 +548,36 @@ void CheckPairs(const ServerConfig& c, std::vector<std::string>& problems) {
         "tls_client_ca_file: mutual TLS needs tls_cert_file and "
         "tls_key_file too");
   }
+  // With NORMAL, a power loss can drop the last committed events although
+  // the signed head kept beside the key (signing.key.head) already covers
+  // them; at the next start the log is shorter than the head, which is what
+  // a cut tail looks like, and the server refuses to sign it ever again
+  // (issue 15, defect 16). Refused rather than made safe by keeping the
+  // head behind the durable events: SQLite has no call that makes a NORMAL
+  // WAL durable on demand (a checkpoint syncs it, but readers can hold one
+  // back), and the server always signs. FULL costs one fsync per batch of
+  // the district's writer.
+  if (c.synchronous == "NORMAL") {
+    problems.push_back(absl::StrCat(
+        "synchronous: NORMAL can lose the last committed events on a power "
+        "loss while the signed head ",
+        SigningKeyPath(c),
+        ".head already covers them, after which the server refuses to sign "
+        "the log for good; use FULL"));
+  }
+  // Plaintext beyond this machine hands every bearer token to whoever sees
+  // the traffic (issue 15): only on purpose.
+  if (const absl::StatusOr<HostPort> grpc = ParseHostPort(c.grpc_address);
+      grpc.ok() && !IsLoopbackHost(grpc->host) && c.tls_cert_file.empty() &&
+      !c.allow_insecure_remote) {
+    problems.push_back(absl::StrCat(
+        "grpc_address: '", c.grpc_address,
+        "' is not a loopback address and TLS is off, so bearer tokens and "
+        "the district's data would cross the network in plaintext; set "
+        "tls_cert_file and tls_key_file (TLS), or serve 127.0.0.1 only, or "
+        "set allow_insecure_remote = true (--allow-insecure-remote) if "
+        "another layer protects the traffic"));
+  }
 }
 
 }  // namespace
@@ -570,6 +608,20 @@ absl::StatusOr<HostPort> ParseHostPort(const std::string& address) {
         "' must be host:port with a port 0 to 65535, e.g. 127.0.0.1:7470"));
   }
   return HostPort{std::move(host), port};
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  if (absl::EqualsIgnoreCase(host, "localhost")) return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6) ||
+           (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  }
+  return false;
 }
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& toml_path) {

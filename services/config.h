@@ -49,10 +49,19 @@ struct ServerConfig {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Serve plaintext gRPC on an address other than loopback. Off, such an
+  // address without TLS is refused (`ValidateServerConfig`): bearer tokens
+  // and district data would cross the network readable by anyone on the
+  // path. Set it knowingly only, e.g. behind a TLS-terminating proxy or on
+  // a network nobody else can reach.
+  bool allow_insecure_remote = false;
 
   // ---- storage
   std::string db_path = "./var/taskgate.db";
-  std::string synchronous = "FULL";  // or "NORMAL"
+  // SQLite's synchronous mode. Only "FULL" is accepted while the log is
+  // signed, which the server always does: "NORMAL" is named in the table so
+  // that choosing it is refused with the reason (`ValidateServerConfig`).
+  std::string synchronous = "FULL";
 
   // ---- the district
   std::string district_id = "default";
@@ -196,6 +205,11 @@ struct HostPort {
 // INVALID_ARGUMENT unless `address` is "host:port" with a port 0 to 65535.
 absl::StatusOr<HostPort> ParseHostPort(const std::string& address);
 
+// Whether `host` (as `ParseHostPort` gives it) is this machine only:
+// 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and localhost. Any other name
+// may resolve to a network address, so it is not.
+bool IsLoopbackHost(const std::string& host);
+
 // Reads the TOML file at `toml_path` over the defaults. Keys absent from the
 // file keep their defaults. Errors: NOT_FOUND when the file cannot be read;
 // INVALID_ARGUMENT for a syntax error, an unknown key, or a value of the
@@ -239,7 +253,9 @@ class ServerFlags final {
 
 // INVALID_ARGUMENT naming every key whose value is unusable (addresses,
 // sizes, enums, time zone, holidays, limits, unreadable TLS files) and every
-// pair of keys that do not fit together (TLS files given in halves).
+// set of keys that do not fit together (TLS files given in halves; a gRPC
+// address other than loopback (127.0.0.0/8, ::1, localhost) without TLS
+// and without `allow_insecure_remote`).
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // The workflow settings of `config`, after `ValidateServerConfig`: loads the

@@ -1,10 +1,11 @@
 // taskgated: the TaskGate server.
 //
-// Thin on purpose: flags over an optional TOML file -> open the SQLite store
-// -> `Server::Create` -> (demo data) -> `Start` -> wait for SIGINT/SIGTERM ->
-// graceful shutdown -> exit 0. Any startup error exits 1 with one clear
-// line. Logs go to stderr; stdout carries only what a person must see once
-// (the initial admin token, when stdout is a terminal).
+// Thin on purpose: flags over an optional TOML file -> lock and open the
+// SQLite store -> `Server::Create` -> (demo data) -> `Start` -> wait for
+// SIGINT/SIGTERM -> graceful shutdown -> exit 0. Two offline commands do
+// not serve: --verify-db and --issue-admin-token. Any startup error exits 1
+// with one clear line. Logs go to stderr; stdout carries only what a person
+// must see once (the initial admin token, when stdout is a terminal).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,9 @@
 #include "audit/signing.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "services/admin_recovery.h"
 #include "services/config.h"
+#include "services/db_lock.h"
 #include "services/demo_seed.h"
 #include "services/server.h"
 #include "store/sqlite/sqlite_store.h"
@@ -49,6 +52,8 @@ struct CommandLine {
   std::string verify_db;
   std::string pubkey;
   std::string kept_checkpoint;
+  std::string issue_admin_token;
+  std::string out;
 };
 
 // The flags of the binary itself; the config keys' flags follow them (see
@@ -74,6 +79,17 @@ std::unique_ptr<CLI::App> MakeApp(CommandLine& cmd) {
                   "With --verify-db: a checkpoint you kept earlier "
                   "(taskgate audit checkpoint), which the log must still "
                   "match");
+  app->add_option("--issue-admin-token", cmd.issue_admin_token,
+                  "Recover a lost admin credential: issue this enabled admin "
+                  "principal a new token, recorded in the audit log, with "
+                  "--out; run on the host with the server stopped (it "
+                  "refuses while one holds the database); does not start "
+                  "the server")
+      ->type_name("PRINCIPAL");
+  app->add_option("--out", cmd.out,
+                  "With --issue-admin-token: the new file (mode 0600) that "
+                  "receives the token's secret")
+      ->type_name("FILE");
   return app;
 }
 
@@ -159,6 +175,32 @@ int VerifyDb(const CommandLine& cmd, const ServerConfig& config) {
   return report->verified() ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+// `taskgated --issue-admin-token PRINCIPAL --out FILE`: the recovery of a
+// lost admin credential (services/admin_recovery.h). Exit 0 issued, 1 not,
+// 2 for a usage error.
+int IssueAdminToken(const CommandLine& cmd, const ServerConfig& config) {
+  if (cmd.out.empty()) {
+    spdlog::error(
+        "--issue-admin-token needs --out FILE, the new file that receives the "
+        "token's secret (it is never printed)");
+    return 2;
+  }
+  taskgate::RealClock clock;
+  absl::StatusOr<taskgate::services::RecoveredToken> issued =
+      taskgate::services::IssueAdminTokenOffline(config, cmd.issue_admin_token,
+                                                 cmd.out, clock);
+  if (!issued.ok()) {
+    return Fail("cannot issue the admin token", issued.status());
+  }
+  std::cout << "Issued token " << issued->token_id << " to admin "
+            << issued->principal_id << "; its secret is in " << cmd.out
+            << " (mode 0600). Recorded as audit event " << issued->seq
+            << " (credential.issue); the next start signs it. Revoke the "
+               "lost token once you are in.\n"
+            << std::flush;
+  return EXIT_SUCCESS;
+}
+
 int Run(int argc, char** argv) {
   // The database and its -wal and -shm files hold tasks, complaints and
   // token hashes: whatever taskgated creates (they, the folders above them,
@@ -184,6 +226,7 @@ int Run(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   if (!cmd.verify_db.empty()) return VerifyDb(cmd, config);
+  if (!cmd.issue_admin_token.empty()) return IssueAdminToken(cmd, config);
 
   const std::filesystem::path db_dir =
       std::filesystem::path(config.db_path).parent_path();
@@ -195,6 +238,15 @@ int Run(int argc, char** argv) {
                     ec.message());
       return EXIT_FAILURE;
     }
+  }
+  // Held while serving, and released after the store is closed: the
+  // offline commands that write the database refuse to run meanwhile.
+  std::unique_ptr<taskgate::services::DatabaseLock> lock;
+  if (!cmd.check_only) {
+    absl::StatusOr<std::unique_ptr<taskgate::services::DatabaseLock>> locked =
+        taskgate::services::DatabaseLock::Acquire(config.db_path);
+    if (!locked.ok()) return Fail("cannot start", locked.status());
+    lock = *std::move(locked);
   }
   taskgate::store::SqliteStoreOptions store_options;
   store_options.synchronous = config.synchronous;
@@ -251,6 +303,16 @@ int Run(int argc, char** argv) {
     return Fail("cannot start", started);
   }
   const bool tls = !config.tls_cert_file.empty();
+  if (absl::StatusOr<taskgate::services::HostPort> grpc =
+          taskgate::services::ParseHostPort(config.grpc_address);
+      !tls && grpc.ok() && !taskgate::services::IsLoopbackHost(grpc->host)) {
+    // Validation let it through only because allow_insecure_remote is set.
+    spdlog::warn(
+        "gRPC on {} is plaintext beyond this machine (allow_insecure_remote): "
+        "bearer tokens cross the network readable unless another layer "
+        "protects them; configure tls_cert_file and tls_key_file instead",
+        config.grpc_address);
+  }
   spdlog::info(
       "taskgated running: gRPC on {} (port {}, {}), HTTP /healthz /metrics on "
       "{} (port {}); stop with Ctrl-C or SIGTERM",

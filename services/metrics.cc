@@ -62,6 +62,14 @@ struct Metrics::State {
               "is no longer signed; run taskgated --verify-db.")
           .Register(*registry)
           .Add({});
+  prometheus::Family<prometheus::Counter>& refusals_unrecorded =
+      prometheus::BuildCounter()
+          .Name("taskgate_refusals_unrecorded_total")
+          .Help(
+              "Refused calls (unauthenticated, permission denied) whose audit "
+              "event could not be committed, by gRPC status code; the log "
+              "misses them. Check the disk and the server's log.")
+          .Register(*registry);
 };
 
 namespace {
@@ -77,7 +85,13 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 
 }  // namespace
 
-Metrics::Metrics() : state_(std::make_unique<State>()) {}
+Metrics::Metrics() : state_(std::make_unique<State>()) {
+  // Both series exist from the start, so that an alert on their increase
+  // sees the first one.
+  for (const char* code : {"UNAUTHENTICATED", "PERMISSION_DENIED"}) {
+    state_->refusals_unrecorded.Add({{"code", code}});
+  }
+}
 Metrics::~Metrics() = default;
 
 void Metrics::ObserveRpc(std::string_view method, std::string_view code,
@@ -102,6 +116,10 @@ void Metrics::SetAuditLog(int64_t events, int64_t unsigned_events,
   state_->audit_events.Set(static_cast<double>(events));
   state_->audit_unsigned.Set(static_cast<double>(unsigned_events));
   state_->audit_refused.Set(signing_refused ? 1 : 0);
+}
+
+void Metrics::CountUnrecordedRefusal(std::string_view code) {
+  state_->refusals_unrecorded.Add({{"code", std::string(code)}}).Increment();
 }
 
 std::string Metrics::Serialize() const {

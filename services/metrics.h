@@ -1,6 +1,7 @@
 // Prometheus metrics of the server: request counts and latencies by method
-// and code, the review queue depth, the number of overdue reviews, and the
-// state of the audit log's signing.
+// and code, the review queue depth, the number of overdue reviews, the
+// state of the audit log's signing, and the refused calls the audit log
+// could not record.
 // Exposed as text on the HTTP listener's /metrics. Thread-safe.
 #ifndef TASKGATE_SERVICES_METRICS_H_
 #define TASKGATE_SERVICES_METRICS_H_
@@ -38,6 +39,11 @@ class Metrics {
   // verification at start) — the alarm an operator watches.
   void SetAuditLog(int64_t events, int64_t unsigned_events,
                    bool signing_refused);
+
+  // Counts a refused call (`code` "UNAUTHENTICATED" or "PERMISSION_DENIED")
+  // whose audit event could not be committed, e.g. on a full disk: the
+  // refusal still happened, and the log does not show it (SPEC §9).
+  void CountUnrecordedRefusal(std::string_view code);
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;

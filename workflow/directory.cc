@@ -488,6 +488,62 @@ absl::StatusOr<std::optional<domain::Credential>> Directory::BootstrapAdmin(
   return committed;
 }
 
+absl::StatusOr<domain::Credential> Directory::IssueRecoveryToken(
+    const std::string& principal_id, std::string token_id,
+    std::string token_hash) {
+  std::vector<FieldViolation> violations;
+  CheckId("principal_id", principal_id, violations);
+  CheckId("token_id", token_id, violations);
+  CheckTokenHash("token_hash", token_hash, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string& district = options_.district_id;
+  const domain::Principal system = domain::SystemPrincipal(district);
+  // No request id: each run is a new token, never a replay.
+  return CommitOnce<domain::Credential>(
+      writer_, store_,
+      {district, "", "credential.issue", "", &domain::CredentialToJson,
+       &domain::CredentialFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
+        TASKGATE_ASSIGN_OR_RETURN(domain::Principal owner,
+                                  tx.GetPrincipal(district, principal_id));
+        if (owner.role != domain::Role::kAdmin) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "principal ", principal_id, " has role ",
+              Str(domain::RoleName(owner.role)),
+              ", not admin: the recovery issues admin tokens only; an admin "
+              "issues everyone else's"));
+        }
+        if (owner.disabled) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "admin ", principal_id,
+              " is disabled; recover the token of an enabled admin, who can "
+              "then enable it"));
+        }
+        Outcome<domain::Credential> out;
+        domain::Credential& c = out.value;
+        c.district_id = district;
+        c.id = std::move(token_id);
+        c.principal_id = principal_id;
+        c.token_hash = std::move(token_hash);
+        c.description = "recovery token issued offline on the host";
+        c.created_at = clock_.Now();
+        c.created_by = system.id;
+        c.version = 1;
+        domain::AuditEvent e = NewEvent(district, system, "credential.issue",
+                                        "credential", c.id, c.created_at, "");
+        e.state_after = "active";
+        e.reason =
+            "recovery of a lost admin credential: issued offline on the host "
+            "(taskgated --issue-admin-token) while no server ran";
+        e.details["principal_id"] = principal_id;
+        e.details["description"] = c.description;
+        out.change.district_id = district;
+        out.change.credentials.push_back({c, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
 absl::StatusOr<domain::Principal> Directory::GetPrincipal(
     const std::string& principal_id) {
   return store_.GetPrincipal(options_.district_id, principal_id);

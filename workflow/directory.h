@@ -108,6 +108,20 @@ class Directory final {
   absl::StatusOr<std::optional<domain::Credential>> BootstrapAdmin(
       std::string token_id, std::string token_hash);
 
+  // The recovery of a lost admin credential (`taskgated
+  // --issue-admin-token`, run on the host while no server runs): issues
+  // token `token_id` to the enabled admin `principal_id` as the system,
+  // recorded by the same "credential.issue" event as any issue, with a
+  // reason saying how it came. No caller is authorized: whoever runs it
+  // holds the database file and the host, and the event shows the act to
+  // every inspector. NOT_FOUND for an unknown principal;
+  // FAILED_PRECONDITION for a principal that is not an admin or is
+  // disabled; INVALID_ARGUMENT for a bad id or hash; ALREADY_EXISTS for a
+  // token id or hash in use.
+  absl::StatusOr<domain::Credential> IssueRecoveryToken(
+      const std::string& principal_id, std::string token_id,
+      std::string token_hash);
+
   // The principal `principal_id` as stored, for the server's own wiring
   // (the demo data acts as the bootstrap admin); callers' reads go through
   // `Queries`. NOT_FOUND.

@@ -174,6 +174,36 @@ TEST_F(CliTest, MissingTokenExitsFour) {
   EXPECT_THAT(r.err, HasSubstr("error: UNAUTHENTICATED"));
 }
 
+// A token on the command line is readable by every local user (ps): the
+// file and the environment are the ways --help recommends (issue 15).
+TEST_F(CliTest, TokenFromAFileAuthenticatesAndHelpPrefersIt) {
+  const std::string path =
+      absl::StrCat(::testing::TempDir(), "taskgate-cli-token-", ::getpid());
+  std::ofstream(path, std::ios::trunc) << clerk_.token << "\n";
+  const std::string address = absl::StrCat("127.0.0.1:", server_->grpc_port());
+  const Result r = RunTaskgate({"--address", address, "--token-file", path,
+                                "--retries", "0", "dept", "list"});
+  EXPECT_EQ(r.code, 0) << r.err;
+
+  // One source of the token on the command line, not two.
+  const Result both = RunTaskgate({"--address", address, "--token-file", path,
+                                   "--token", clerk_.token, "dept", "list"});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_THAT(both.err, HasSubstr("excludes"));
+  std::remove(path.c_str());
+
+  const Result missing = RunTaskgate({"--address", address, "--token-file",
+                                      path, "--retries", "0", "dept", "list"});
+  EXPECT_NE(missing.code, 0);
+  EXPECT_THAT(missing.err, HasSubstr(path));
+
+  const Result help = RunTaskgate({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_THAT(help.out, HasSubstr("--token-file"));
+  EXPECT_THAT(help.out, HasSubstr("prefer --token-file or TASKGATE_TOKEN"));
+  EXPECT_THAT(help.out, HasSubstr("ps"));
+}
+
 TEST_F(CliTest, IllegalTransitionExitsFive) {
   ASSERT_OK_AND_ASSIGN(v1::Task created,
                        CreateTask(clerk_, CleanAssistSpec(), "t-draft"));
@@ -401,6 +431,23 @@ TEST(ClientTest, OptionsComeFromFlagsThenEnvironmentThenFile) {
   ASSERT_OK_AND_ASSIGN(ClientOptions from_flags, ResolveOptions(sources));
   EXPECT_EQ(from_flags.address, "flag:3");
   EXPECT_EQ(from_flags.token, "flag-secret");
+
+  // A token file given as a flag comes before the environment; its newline
+  // is not part of the secret.
+  sources.token_flag.clear();
+  sources.token_file_flag = dir + "/token";
+  ASSERT_OK_AND_ASSIGN(ClientOptions from_file_flag, ResolveOptions(sources));
+  EXPECT_EQ(from_file_flag.token, "file-secret");
+  std::ofstream(dir + "/empty") << "\n";
+  sources.token_file_flag = dir + "/empty";
+  EXPECT_THAT(ResolveOptions(sources),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("is empty")));
+  sources.token_file_flag = dir + "/absent";
+  EXPECT_THAT(ResolveOptions(sources),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr(dir + "/absent")));
+  sources.token_file_flag.clear();
 
   sources.config_file = dir + "/missing.toml";
   sources.address_flag.clear();

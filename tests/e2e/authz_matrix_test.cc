@@ -21,6 +21,8 @@ namespace {
 
 using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 // The roles of the matrix, each with the scope that matters for the task,
@@ -536,6 +538,43 @@ TEST_F(AuthzMatrixTest, RefusedCallsAreInTheAuditLog) {
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_EQ(events[0].actor_id(), "anonymous");
   EXPECT_EQ(events[0].entity_id(), "TaskService/GetTask");
+}
+
+// A refusal whose event cannot be committed (a full disk, say) is still a
+// refusal, and the operator learns of the gap in the record on /metrics
+// (SPEC §9, issue 15 defect 11).
+TEST_F(AuthzMatrixTest, RefusalsThatCouldNotBeRecordedAreCounted) {
+  const std::string id = ActiveTask();
+  const std::string metrics = server_->metrics().Serialize();
+  EXPECT_THAT(metrics,
+              HasSubstr("taskgate_refusals_unrecorded_total{code=\"PERMISSION_"
+                        "DENIED\"} 0\n"));
+  EXPECT_THAT(metrics, HasSubstr("taskgate_refusals_unrecorded_total{code="
+                                 "\"UNAUTHENTICATED\"} 0\n"));
+  const int64_t size = TreeSize();
+
+  const absl::Status full = absl::UnavailableError(
+      "write access.denied: the disk holding the database is full");
+  store_->FailNextCommit(full);
+  EXPECT_THAT(GetTask(other_clerk_, id),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  store_->FailNextCommit(full);
+  EXPECT_THAT(GetTask(Actor{"nobody", ""}, id),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  store_->FailNextCommit(full);
+  EXPECT_THAT(GetTask(Actor{"forger", "tg_forged-token"}, id),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(TreeSize(), size);  // none of the three is in the log
+
+  // Recorded refusals are not counted.
+  EXPECT_THAT(GetTask(other_clerk_, id),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(TreeSize(), size + 1);
+  EXPECT_THAT(server_->metrics().Serialize(),
+              AllOf(HasSubstr("taskgate_refusals_unrecorded_total{code=\"PER"
+                              "MISSION_DENIED\"} 1\n"),
+                    HasSubstr("taskgate_refusals_unrecorded_total{code=\"UNA"
+                              "UTHENTICATED\"} 2\n")));
 }
 
 TEST_F(AuthzMatrixTest, MalformedRevokedAndDisabledCredentialsAreRefused) {

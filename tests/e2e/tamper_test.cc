@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -692,6 +693,59 @@ TEST_F(TamperTest, UnreadableHeadFileStopsSigning) {
               AllOf(HasSubstr("could not be checked at start"),
                     HasSubstr("is unreadable")));
   // The operator's alarm.
+  ASSERT_THAT(server_->TickNow(), IsOk());
+  EXPECT_THAT(server_->metrics().Serialize(),
+              HasSubstr("taskgate_audit_signing_refused 1\n"));
+}
+
+// Once the log was found altered, the server signs nothing more: not when
+// events pass the checkpoint threshold, not when the interval passes, not
+// at shutdown. The head file beside the key keeps the checkpoint signed
+// before the alteration, and the operator's alarm stays on. (Issue 15: a
+// ledger that ignored its refusal and signed again survived the suite.)
+TEST_F(TamperTest, AnAlteredLogIsNeverSignedAgain) {
+  ASSERT_NO_FATAL_FAILURE(
+      Tamper({absl::StrCat("UPDATE audit_events SET reason = 'approved after "
+                           "all' WHERE seq = ",
+                           reject_)}));
+  const std::string head_path = config_.signing_key_file + ".head";
+  auto read_head = [&head_path] {
+    std::ifstream in(head_path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+  };
+  const std::string head = read_head();
+  ASSERT_OK_AND_ASSIGN(audit::Checkpoint kept_head,
+                       audit::CheckpointFromJson(head));
+  ASSERT_EQ(kept_head.tree_size, n_);
+
+  ASSERT_THAT(OpenServer(), IsOk());
+  ASSERT_OK_AND_ASSIGN(v1::LogInfo info, LogInfo());
+  ASSERT_THAT(info.signing_refused(),
+              HasSubstr("failed verification at start"));
+  // More events than the threshold of four, then past the interval.
+  ASSERT_NO_FATAL_FAILURE(Decided("t-6", Step::kApprove, ""));
+  ASSERT_NO_FATAL_FAILURE(Decided("t-7", Step::kReject, kRejectReason));
+  ASSERT_GT(TreeSize(), n_ + 4);
+  clock_.Advance(absl::Seconds(config_.checkpoint_interval_seconds + 1));
+  ASSERT_THAT(server_->TickNow(), IsOk());
+  EXPECT_THAT(server_->metrics().Serialize(),
+              HasSubstr("taskgate_audit_signing_refused 1\n"));
+  // The shutdown checkpoint, forced when signing is allowed, is not either.
+  StopServer();
+
+  RawDb db(db_path_);
+  ASSERT_THAT(db.status(), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string checkpoints,
+                       db.One("SELECT count(*) FROM checkpoints"));
+  EXPECT_EQ(std::stoll(checkpoints), static_cast<int64_t>(sizes_.size()));
+  ASSERT_OK_AND_ASSIGN(std::string newest,
+                       db.One("SELECT max(tree_size) FROM checkpoints"));
+  EXPECT_EQ(std::stoll(newest), n_);
+  EXPECT_EQ(read_head(), head);
+
+  // Started again, it still refuses, and says so on /metrics.
+  ASSERT_THAT(OpenServer(), IsOk());
   ASSERT_THAT(server_->TickNow(), IsOk());
   EXPECT_THAT(server_->metrics().Serialize(),
               HasSubstr("taskgate_audit_signing_refused 1\n"));

@@ -71,6 +71,7 @@ TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c.tls_cert_file, "");
   EXPECT_EQ(c.tls_key_file, "");
   EXPECT_EQ(c.tls_client_ca_file, "");
+  EXPECT_FALSE(c.allow_insecure_remote);
   EXPECT_EQ(c.db_path, "./var/taskgate.db");
   EXPECT_EQ(c.synchronous, "FULL");
   EXPECT_EQ(c.district_id, "default");
@@ -329,6 +330,95 @@ TEST(ServerConfig, MutualTlsNeedsTheServerKeyPair) {
   EXPECT_THAT(ValidateServerConfig(c),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("tls_client_ca_file: mutual TLS needs")));
+}
+
+// Plaintext beyond this machine hands every bearer token to whoever sees the
+// traffic (issue 15, defect 14): refused at start, saying why and what to
+// do, unless TLS is on or the operator says so.
+TEST(ServerConfig, PlaintextGrpcBeyondLoopbackIsRefusedSayingWhatToDo) {
+  for (const std::string address :
+       {"0.0.0.0:7470", "192.168.1.20:7470", "[::]:7470", "[2001:db8::1]:0",
+        "taskgate.example.org:7470", "128.0.0.1:7470"}) {
+    SCOPED_TRACE(address);
+    ServerConfig c;
+    c.grpc_address = address;
+    EXPECT_THAT(
+        ValidateServerConfig(c),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 AllOf(HasSubstr("grpc_address: '" + address +
+                                 "' is not a loopback address and TLS is "
+                                 "off"),
+                       HasSubstr("plaintext"), HasSubstr("tls_cert_file"),
+                       HasSubstr("allow_insecure_remote = true"),
+                       HasSubstr("--allow-insecure-remote"))));
+    c.allow_insecure_remote = true;
+    EXPECT_THAT(ValidateServerConfig(c), IsOk());
+    c.allow_insecure_remote = false;
+    c.tls_cert_file = WriteToml("cert.pem", "not checked here");
+    c.tls_key_file = WriteToml("key.pem", "not checked here");
+    EXPECT_THAT(ValidateServerConfig(c), IsOk());
+  }
+}
+
+TEST(ServerConfig, PlaintextGrpcOnLoopbackNeedsNoFlag) {
+  for (const std::string address :
+       {"127.0.0.1:7470", "127.8.9.10:0", "[::1]:7470", "localhost:7470",
+        "LocalHost:0", "[::ffff:127.0.0.1]:7470"}) {
+    SCOPED_TRACE(address);
+    ServerConfig c;
+    c.grpc_address = address;
+    EXPECT_THAT(ValidateServerConfig(c), IsOk());
+  }
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("::ffff:10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("localhost.example.org"));
+}
+
+TEST(ServerConfig, AllowInsecureRemoteIsAFileKeyAndAFlag) {
+  const std::string path = WriteToml("insecure.toml", R"(
+grpc_address = "0.0.0.0:9000"
+allow_insecure_remote = true
+)");
+  ASSERT_OK_AND_ASSIGN(ServerConfig from_file, LoadServerConfig(path));
+  EXPECT_TRUE(from_file.allow_insecure_remote);
+  EXPECT_THAT(ValidateServerConfig(from_file), IsOk());
+  ASSERT_OK_AND_ASSIGN(ServerConfig from_flag,
+                       ParseFlags({"--grpc-address", "0.0.0.0:9000",
+                                   "--allow-insecure-remote"}));
+  EXPECT_TRUE(from_flag.allow_insecure_remote);
+  EXPECT_THAT(ValidateServerConfig(from_flag), IsOk());
+  ASSERT_OK_AND_ASSIGN(ServerConfig without,
+                       ParseFlags({"--grpc-address", "0.0.0.0:9000"}));
+  EXPECT_THAT(ValidateServerConfig(without),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("allow_insecure_remote")));
+}
+
+// The server always signs its log, and keeps the newest signed head beside
+// its key: NORMAL could lose committed events that head already covers on a
+// power loss, and the server would refuse to sign for good (issue 15,
+// defect 16). Refused at start with the reason.
+TEST(ServerConfig, SynchronousNormalIsRefusedSinceTheLogIsSigned) {
+  ServerConfig c;
+  c.db_path = "/srv/taskgate/taskgate.db";
+  c.synchronous = "NORMAL";
+  EXPECT_THAT(ValidateServerConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("synchronous: NORMAL can lose the last "
+                                       "committed events on a power loss"),
+                             HasSubstr("/srv/taskgate/signing.key.head"),
+                             HasSubstr("refuses to sign the log for good"),
+                             HasSubstr("use FULL"))));
+  ASSERT_OK_AND_ASSIGN(ServerConfig flagged,
+                       ParseFlags({"--synchronous", "NORMAL"}));
+  EXPECT_THAT(ValidateServerConfig(flagged),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("synchronous: NORMAL")));
+  c.synchronous = "FULL";
+  EXPECT_THAT(ValidateServerConfig(c), IsOk());
 }
 
 TEST(ServerConfig, ParsesHostPort) {

@@ -323,6 +323,68 @@ TEST_F(DirectoryTest, TheLastActiveAdminCredentialCannotBeRevoked) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// A lost admin credential is recovered on the host (taskgated
+// --issue-admin-token): a token for an enabled admin, issued by the system
+// and recorded like any issue, saying how it came.
+TEST_F(DirectoryTest, RecoveryIssuesAnEnabledAdminATokenAsTheSystem) {
+  ASSERT_THAT(engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")),
+              IsOk());
+  const int64_t before = EventCount();
+  ASSERT_OK_AND_ASSIGN(domain::Credential issued,
+                       engine_->directory().IssueRecoveryToken(
+                           "admin", "tok-rescue", HashOf("s2")));
+  EXPECT_EQ(issued.principal_id, "admin");
+  EXPECT_EQ(issued.created_by, "system");
+  EXPECT_EQ(EventCount(), before + 1);
+  ASSERT_OK_AND_ASSIGN(domain::Principal admin,
+                       engine_->directory().Authenticate(HashOf("s2")));
+  EXPECT_EQ(admin.id, "admin");
+
+  const std::vector<store::StoredEvent> events = Events();
+  ASSERT_FALSE(events.empty());
+  const domain::AuditEvent& e = events.back().event;
+  EXPECT_EQ(e.action, "credential.issue");
+  EXPECT_EQ(e.entity_id, "tok-rescue");
+  EXPECT_EQ(e.actor_id, "system");
+  EXPECT_EQ(e.actor_role, domain::Role::kSystem);
+  EXPECT_EQ(e.state_after, "active");
+  EXPECT_THAT(e.reason, HasSubstr("recovery of a lost admin credential"));
+  EXPECT_THAT(e.details, ::testing::Contains(Pair("principal_id", "admin")));
+  EXPECT_THAT(events.back().canonical, Not(HasSubstr(HashOf("s2"))));
+}
+
+TEST_F(DirectoryTest, RecoveryRefusesOtherRolesDisabledAdminsAndUnknowns) {
+  ASSERT_THAT(engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(domain::Principal admin,
+                       engine_->directory().Authenticate(HashOf("s1")));
+  ASSERT_THAT(engine_->directory().CreatePrincipal(
+                  admin, "", NewPrincipal("aud-1", domain::Role::kAuditor)),
+              IsOk());
+  ASSERT_THAT(engine_->directory().CreatePrincipal(
+                  admin, "", NewPrincipal("admin-2", domain::Role::kAdmin)),
+              IsOk());
+  ASSERT_THAT(
+      engine_->directory().SetPrincipalDisabled(admin, "", "admin-2", true, 0),
+      IsOk());
+  const int64_t before = EventCount();
+  EXPECT_THAT(
+      engine_->directory().IssueRecoveryToken("aud-1", "tok-a", HashOf("a")),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("principal aud-1 has role auditor, not admin")));
+  EXPECT_THAT(
+      engine_->directory().IssueRecoveryToken("admin-2", "tok-b", HashOf("b")),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("admin admin-2 is disabled")));
+  EXPECT_THAT(
+      engine_->directory().IssueRecoveryToken("ghost", "tok-c", HashOf("c")),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      engine_->directory().IssueRecoveryToken("admin", "tok-d", "not-a-hash"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(EventCount(), before);
+}
+
 TEST_F(DirectoryTest, UnknownMalformedAndRevokedTokensGetOneMessage) {
   const absl::StatusOr<domain::Principal> unknown =
       engine_->directory().Authenticate(HashOf("never issued"));

@@ -96,8 +96,6 @@ std::string FieldDifference(const std::string& name,
                       "), which does not hash its own fields");
 }
 
-bool SameDigest(const audit::Hash& a, const audit::Hash& b) { return a == b; }
-
 }  // namespace
 
 absl::Status CompareTablesWithLog(store::Store& store,
@@ -133,9 +131,8 @@ absl::Status CompareTablesWithLog(store::Store& store,
           return absl::OkStatus();
         }
         seen.insert(key);
-        if (!SameDigest(
-                it->second.digest,
-                audit::StateDigest(entity.kind, entity.id, entity.fields))) {
+        if (it->second.digest !=
+            audit::StateDigest(entity.kind, entity.id, entity.fields)) {
           differing.emplace(std::move(key), std::move(entity.fields));
         }
         return absl::OkStatus();

@@ -161,13 +161,14 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
   if (request.expected_version < 0) {
     violations.push_back({"expected_version", "must not be negative"});
   }
-  for (size_t i = 0; i < request.acknowledgements.size(); ++i) {
-    CheckText(absl::StrCat("acknowledgements[", i, "].rule_id"),
-              request.acknowledgements[i].rule_id, kMaxTitleLength, false,
-              violations);
-    CheckText(absl::StrCat("acknowledgements[", i, "].reason"),
-              request.acknowledgements[i].reason, kMaxTextLength, false,
-              violations);
+  if (request.action == TaskAction::kApprove) {
+    CheckAcknowledgements(request.acknowledgements, violations);
+  } else if (!request.acknowledgements.empty()) {
+    violations.push_back(
+        {"acknowledgements",
+         absl::StrCat("acknowledge findings only to approve; leave them out "
+                      "of a request to ",
+                      Str(TaskActionName(request.action)))});
   }
   switch (request.action) {
     case TaskAction::kSubmit:
@@ -267,6 +268,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
     store::Store& store, const domain::Principal& principal, domain::Task task,
     const ActionRequest& request, store::ChangeSet& change) const {
   std::map<std::string, std::string> details;
+  ActionInput input{request.reason, request.acknowledgements};
   // The approval re-check (SPEC §4.1), before the guards so that they judge
   // the findings of this moment: a finding that disappeared needs no
   // acknowledgement, a new one does, a BLOCK one refuses. Only where an
@@ -275,6 +277,11 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
       FindTransition(task.state, TaskAction::kApprove) != nullptr) {
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Finding> rechecked,
                               submission_.Recheck(store, task));
+    for (const domain::Finding& f : task.findings) {
+      if (f.severity == domain::Severity::kWarn) {
+        input.earlier_warnings.push_back(f.rule_id);
+      }
+    }
     std::vector<std::string> fresh;
     for (const domain::Finding& f : rechecked) {
       const FindingChange how = CompareWithCarried(f, task.findings);
@@ -299,8 +306,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
   }
   TASKGATE_ASSIGN_OR_RETURN(
       const Transition* checked,
-      CheckTransition(principal, task, request.action,
-                      {request.reason, request.acknowledgements}));
+      CheckTransition(principal, task, request.action, input));
   const Transition& row = *checked;
   const domain::TaskState before = task.state;
   const absl::Time now = clock_.Now();

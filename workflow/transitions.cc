@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <absl/strings/str_join.h>
 
 #include "common/field_violations.h"
+#include "common/safe_text.h"
 #include "workflow/rules.h"
 
 namespace taskgate::workflow {
@@ -181,6 +183,26 @@ absl::Status CheckStateGuards(const domain::Principal& principal,
              absl::StrCat("WARN finding ", Described(f),
                           " must be acknowledged with a reason to approve")});
       }
+    }
+    // What the decision records must be about this task: each
+    // acknowledgement names one of its WARN findings.
+    std::set<std::string> warned(input.earlier_warnings.begin(),
+                                 input.earlier_warnings.end());
+    for (const domain::Finding& f : task.findings) {
+      if (f.severity == domain::Severity::kWarn) warned.insert(f.rule_id);
+    }
+    for (size_t i = 0; i < input.acknowledgements.size(); ++i) {
+      const std::string& rule = input.acknowledgements[i].rule_id;
+      if (warned.contains(rule)) continue;
+      violations.push_back(
+          {absl::StrCat("acknowledgements[", i, "].rule_id"),
+           absl::StrCat(
+               "'", EchoValue(rule), "' names no WARN finding of task ",
+               task.id,
+               warned.empty()
+                   ? "; it has none: send no acknowledgements"
+                   : absl::StrCat("; acknowledge only its WARN findings (",
+                                  absl::StrJoin(warned, ", "), ")"))});
     }
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);

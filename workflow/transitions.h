@@ -89,6 +89,10 @@ const Transition* FindTransition(domain::TaskState from, TaskAction action);
 struct ActionInput {
   std::string reason;
   std::vector<domain::Acknowledgement> acknowledgements;
+  // The rule ids of the WARN findings the task carried before an approval's
+  // re-check: an acknowledgement may name one that the re-check cleared
+  // (the reviewer saw it), besides the WARN findings of `task.findings`.
+  std::vector<std::string> earlier_warnings = {};
 };
 
 // Checks step 1 below alone: whether `principal` could ever take `action`
@@ -102,7 +106,9 @@ absl::Status AuthorizeAction(const domain::Principal& principal,
 //      action and the states it is allowed from;
 //   3. the row's state guards: PERMISSION_DENIED for a first approver,
 //      FAILED_PRECONDITION for claims and BLOCK findings, INVALID_ARGUMENT
-//      (with field violations) for a missing reason or acknowledgement.
+//      (with field violations) for a missing reason or acknowledgement, or
+//      an acknowledgement naming no WARN finding of the task
+//      ("acknowledgements[i].rule_id").
 //      The finding guards read `task.findings` and name each finding with
 //      what it concerns and its message; for an approval the caller has
 //      replaced those of the rules on other tasks with a re-check first

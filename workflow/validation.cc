@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -116,6 +117,42 @@ void CheckText(std::string_view field, std::string_view text, size_t max_chars,
   }
   if (required && IsBlank(text)) {
     out.push_back({std::string(field), "is required"});
+  }
+}
+
+void CheckAcknowledgements(const std::vector<domain::Acknowledgement>& acks,
+                           std::vector<FieldViolation>& out) {
+  if (acks.size() > kMaxAcknowledgements) {
+    out.push_back(
+        {"acknowledgements",
+         absl::StrCat("lists ", acks.size(), " acknowledgements; at most ",
+                      kMaxAcknowledgements,
+                      ": acknowledge each WARN finding of the task once, by "
+                      "its rule id")});
+    return;
+  }
+  std::map<std::string, size_t> first;  // rule id -> its first index
+  for (size_t i = 0; i < acks.size(); ++i) {
+    const std::string p = absl::StrCat("acknowledgements[", i, "].");
+    const std::string& rule = acks[i].rule_id;
+    const size_t before = out.size();
+    CheckText(p + "rule_id", rule, kMaxIdLength, true, out);
+    if (out.size() == before && !IsValidCode(rule)) {
+      out.push_back(
+          {p + "rule_id", absl::StrCat("'", EchoValue(rule),
+                                       "' is not a rule id: name the rule of a "
+                                       "WARN finding of the task, e.g. "
+                                       "R-LEAD-TIME")});
+    }
+    if (const auto [it, inserted] = first.emplace(rule, i);
+        !inserted && !rule.empty()) {
+      out.push_back(
+          {p + "rule_id",
+           absl::StrCat("acknowledges ", EchoValue(rule),
+                        " again (already at acknowledgements[", it->second,
+                        "]): acknowledge each rule once, with one reason")});
+    }
+    CheckText(p + "reason", acks[i].reason, kMaxTextLength, true, out);
   }
 }
 

@@ -107,10 +107,11 @@ absl::StatusOr<Page<store::StoredEvent>> AuditReader::ListEvents(
   // history of one task they may read.
   if (absl::Status whole = CanReadAuditLog(principal); !whole.ok()) {
     if (filter.task_id.empty()) return whole;
-    TASKGATE_ASSIGN_OR_RETURN(
-        domain::Task task,
-        store_.GetTask(options_.district_id, filter.task_id));
-    TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, task));
+    absl::StatusOr<domain::Task> task =
+        store_.GetTask(options_.district_id, filter.task_id);
+    TASKGATE_RETURN_IF_ERROR(
+        HideMissingTask(principal, filter.task_id, "read", task.status()));
+    TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, *task));
   }
 
   if (!page.page_token.empty()) {

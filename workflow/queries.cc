@@ -78,9 +78,11 @@ absl::StatusOr<domain::Task> Queries::GetTask(
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                            store_.GetTask(options_.district_id, task_id));
-  TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, task));
+  absl::StatusOr<domain::Task> task =
+      store_.GetTask(options_.district_id, task_id);
+  TASKGATE_RETURN_IF_ERROR(
+      HideMissingTask(principal, task_id, "read", task.status()));
+  TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, *task));
   return task;
 }
 

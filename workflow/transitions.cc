@@ -13,6 +13,8 @@
 
 #include "common/field_violations.h"
 #include "common/safe_text.h"
+#include "common/status_macros.h"
+#include "workflow/access.h"
 #include "workflow/rules.h"
 
 namespace taskgate::workflow {
@@ -116,10 +118,8 @@ absl::Status CheckScope(const domain::Principal& principal,
                         uint32_t scope_guards) {
   if ((scope_guards & kOwnDepartment) != 0 &&
       principal.department_id != task.department_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "task ", task.id, " belongs to department ", task.department_id,
-        "; department ", principal.department_id, " may not ",
-        Str(TaskActionName(action)), " it"));
+    // Says no more than for a task that does not exist (access.h).
+    return TaskOutOfScope(principal, task.id, TaskActionName(action));
   }
   if ((scope_guards & kNotHomeDepartment) != 0 &&
       !principal.home_department_id.empty() &&
@@ -234,19 +234,26 @@ const Transition* FindTransition(domain::TaskState from, TaskAction action) {
   return nullptr;
 }
 
-absl::Status AuthorizeAction(const domain::Principal& principal,
-                             const domain::Task& task, TaskAction action) {
+absl::Status AuthorizeRole(const domain::Principal& principal,
+                           TaskAction action) {
   RoleMask roles = 0;
-  uint32_t scope_guards = 0;
   for (const Transition& row : kTable) {
-    if (row.action != action) continue;
-    roles |= row.roles;
-    scope_guards |= row.guards & kScopeGuards;
+    if (row.action == action) roles |= row.roles;
   }
   if ((roles & RoleBit(principal.role)) == 0) {
     return absl::PermissionDeniedError(
         absl::StrCat("role ", Str(domain::RoleName(principal.role)),
                      " may not ", Str(TaskActionName(action)), " tasks"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeAction(const domain::Principal& principal,
+                             const domain::Task& task, TaskAction action) {
+  TASKGATE_RETURN_IF_ERROR(AuthorizeRole(principal, action));
+  uint32_t scope_guards = 0;
+  for (const Transition& row : kTable) {
+    if (row.action == action) scope_guards |= row.guards & kScopeGuards;
   }
   return CheckScope(principal, task, action, scope_guards);
 }

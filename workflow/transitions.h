@@ -95,8 +95,16 @@ struct ActionInput {
   std::vector<std::string> earlier_warnings = {};
 };
 
+// Checks the role part of step 1 below alone: whether `principal`'s role
+// takes `action` on any task. PERMISSION_DENIED if not. Needs no task, so
+// that a caller can be refused before anything is read or replayed.
+absl::Status AuthorizeRole(const domain::Principal& principal,
+                           TaskAction action);
+
 // Checks step 1 below alone: whether `principal` could ever take `action`
-// on `task`, whatever its state. PERMISSION_DENIED if not.
+// on `task`, whatever its state. PERMISSION_DENIED if not; for a department
+// and another's task, the answer `TaskOutOfScope` (workflow/access.h) gives
+// for a task that does not exist, naming neither.
 absl::Status AuthorizeAction(const domain::Principal& principal,
                              const domain::Task& task, TaskAction action);
 

@@ -292,8 +292,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsNine) {
-  EXPECT_EQ(SqliteSchemaVersion(), 9);
+TEST(SqliteStoreTest, SchemaVersionIsTen) {
+  EXPECT_EQ(SqliteSchemaVersion(), 10);
 }
 
 // A full disk is a passing outage the operator can fix, not a defect of

@@ -25,6 +25,7 @@ using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
 using ::testing::Each;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
 
@@ -63,9 +64,15 @@ TEST_F(AuditReaderTest,
   }
   EXPECT_THAT(reader_->ListEvents(Clerk("housing"), history, {}, "k"),
               StatusIs(absl::StatusCode::kPermissionDenied));
+  // A department hears of a task that does not exist what it hears of
+  // another's (issue 15, defect 13); an overseer that it does not exist.
   history.task_id = "zz";
   EXPECT_THAT(reader_->ListEvents(Clerk(), history, {}, "k"),
-              StatusIs(absl::StatusCode::kNotFound));
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("task 'zz' is not one of them")));
+  ASSERT_OK_AND_ASSIGN(Page<store::StoredEvent> none,
+                       reader_->ListEvents(Auditor(), history, {}, "k"));
+  EXPECT_THAT(none.items, SizeIs(0));
   // Bad input is named before anything is looked up.
   EventFilter bad;
   bad.start_seq = -1;

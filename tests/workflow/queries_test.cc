@@ -93,7 +93,7 @@ TEST_F(QueriesTest, ATaskIsReadOnlyByThoseItsScopeAdmits) {
   EXPECT_THAT(q.GetTask(Auditor(), "a"), IsOk());
   EXPECT_THAT(q.GetTask(Clerk("housing"), "a"),
               StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("another department")));
+                       HasSubstr("may read only its own tasks")));
   EXPECT_THAT(q.GetTask(Office("c3"), "a"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(q.GetTask(Auditor(), "zz"),

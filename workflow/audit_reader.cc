@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -87,6 +88,20 @@ absl::StatusOr<Page<store::StoredEvent>> AuditReader::ListEvents(
   } else {
     q.entity_type = filter.entity_type;
     q.entity_id = filter.entity_id;
+  }
+  // Every filter is bounded: an id is an id, the rest one line of text.
+  for (const auto& [field, id] :
+       {std::pair{"department_id", &filter.department_id},
+        {"community_id", &filter.community_id},
+        {"actor_id", &filter.actor_id}}) {
+    if (!id->empty()) CheckId(field, *id, violations);
+  }
+  for (const auto& [field, text, max] :
+       {std::tuple{"action", &filter.action, kMaxIdLength},
+        {"entity_type", &filter.entity_type, kMaxIdLength},
+        {"entity_id", &filter.entity_id, kMaxTitleLength},
+        {"state", &filter.state, kMaxIdLength}}) {
+    CheckText(field, *text, max, false, violations);
   }
   q.department_id = filter.department_id;
   q.community_id = filter.community_id;

@@ -31,6 +31,12 @@ const std::vector<domain::TaskState>& ReviewQueueStates() {
 // The filter grammar of ListTasks: `key=value` terms joined by " AND ".
 absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
   if (filter.empty()) return absl::OkStatus();
+  if (filter.size() > kMaxFilterLength) {
+    return InvalidArgumentWithViolations(
+        {{"filter", absl::StrCat("is ", filter.size(), " bytes long; at most ",
+                                 kMaxFilterLength,
+                                 " are allowed (a few key=value terms)")}});
+  }
   for (absl::string_view term : absl::StrSplit(filter, " AND ")) {
     const std::vector<std::string> kv = absl::StrSplit(term, '=');
     if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
@@ -52,11 +58,15 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
                                      "SUBMITTED, ACTIVE")}});
       }
       q.states.push_back(*state);
-    } else if (key == "department") {
-      q.department_id = value;
-    } else if (key == "community") {
-      q.community_id = value;
+    } else if (key == "department" || key == "community") {
+      std::vector<FieldViolation> bad;
+      CheckId("filter", value, bad);
+      if (!bad.empty()) return InvalidArgumentWithViolations(bad);
+      (key == "department" ? q.department_id : q.community_id) = value;
     } else if (key == "item_code") {
+      std::vector<FieldViolation> bad;
+      CheckCode("filter", value, bad);
+      if (!bad.empty()) return InvalidArgumentWithViolations(bad);
       q.item_code = value;
     } else {
       return InvalidArgumentWithViolations(
@@ -175,6 +185,10 @@ absl::StatusOr<std::vector<domain::FundingReport>> Queries::ListFundingReports(
     const domain::Principal& principal, const std::string& task_id,
     const std::string& community_id) {
   TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
+  std::vector<FieldViolation> violations;
+  if (!task_id.empty()) CheckId("task_id", task_id, violations);
+  if (!community_id.empty()) CheckId("community_id", community_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   return store_.ListFundingReports(options_.district_id, task_id, community_id);
 }
 
@@ -182,6 +196,15 @@ absl::StatusOr<std::vector<domain::Complaint>> Queries::ListComplaints(
     const domain::Principal& principal, const std::string& community_id,
     const std::vector<domain::ComplaintState>& states) {
   TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
+  std::vector<FieldViolation> violations;
+  if (!community_id.empty()) CheckId("community_id", community_id, violations);
+  if (states.size() > kMaxComplaintStates) {
+    violations.push_back(
+        {"states",
+         absl::StrCat("lists ", states.size(), " states; there are ",
+                      kMaxComplaintStates, ": list each at most once")});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   return store_.ListComplaints(options_.district_id, community_id, states);
 }
 
@@ -194,6 +217,9 @@ absl::StatusOr<std::vector<domain::Principal>> Queries::ListPrincipals(
 absl::StatusOr<std::vector<domain::Credential>> Queries::ListCredentials(
     const domain::Principal& principal, const std::string& principal_id) {
   TASKGATE_RETURN_IF_ERROR(CanReadPrincipals(principal));
+  std::vector<FieldViolation> violations;
+  if (!principal_id.empty()) CheckId("principal_id", principal_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   return store_.ListCredentials(options_.district_id, principal_id);
 }
 
@@ -208,6 +234,9 @@ absl::StatusOr<domain::CatalogVersion> Queries::GetCatalog(
 
 absl::StatusOr<std::vector<domain::Community>> Queries::ListCommunities(
     const domain::Principal& /*principal*/, const std::string& street) {
+  std::vector<FieldViolation> violations;
+  CheckText("street", street, kMaxTitleLength, false, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   return store_.ListCommunities(options_.district_id, street);
 }
 

@@ -183,8 +183,15 @@ std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
             for_submit && spec.emergency, out);
 
   std::set<domain::TaskType> seen_types;
+  const bool too_many_types = spec.types.size() > kMaxTaskTypes;
+  if (too_many_types) {
+    out.push_back(
+        {f("types"),
+         absl::StrCat("lists ", spec.types.size(), " types; there are ",
+                      kMaxTaskTypes, " task types: list each at most once")});
+  }
   for (domain::TaskType type : spec.types) {
-    if (!seen_types.insert(type).second) {
+    if (!seen_types.insert(type).second && !too_many_types) {
       out.push_back(
           {f("types"),
            absl::StrCat("lists '", std::string(domain::TaskTypeName(type)),
@@ -201,23 +208,26 @@ std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
     CheckText(field, text, kMaxTextLength, false, out);
   }
 
+  // A list over its bound is reported alone: its items are not looked at.
   if (spec.target_communities.size() > kMaxTargets) {
     out.push_back({f("target_communities"),
                    absl::StrCat("lists ", spec.target_communities.size(),
                                 " communities; at most ", kMaxTargets)});
-  }
-  for (size_t i = 0; i < spec.target_communities.size(); ++i) {
-    CheckId(f(absl::StrCat("target_communities[", i, "]")),
-            spec.target_communities[i], out);
+  } else {
+    for (size_t i = 0; i < spec.target_communities.size(); ++i) {
+      CheckId(f(absl::StrCat("target_communities[", i, "]")),
+              spec.target_communities[i], out);
+    }
   }
   if (spec.target_streets.size() > kMaxStreets) {
     out.push_back(
         {f("target_streets"), absl::StrCat("lists ", spec.target_streets.size(),
                                            " streets; at most ", kMaxStreets)});
-  }
-  for (size_t i = 0; i < spec.target_streets.size(); ++i) {
-    CheckText(f(absl::StrCat("target_streets[", i, "]")),
-              spec.target_streets[i], kMaxTitleLength, true, out);
+  } else {
+    for (size_t i = 0; i < spec.target_streets.size(); ++i) {
+      CheckText(f(absl::StrCat("target_streets[", i, "]")),
+                spec.target_streets[i], kMaxTitleLength, true, out);
+    }
   }
   if (for_submit && spec.target_communities.empty() &&
       spec.target_streets.empty()) {
@@ -275,6 +285,7 @@ std::vector<FieldViolation> ValidateCatalogItems(
     out.push_back(
         {"items", absl::StrCat("lists ", items.size(), " items; at most ",
                                kMaxCatalogItems)});
+    return out;  // its items are not looked at
   }
   std::set<std::string> codes;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -291,7 +302,9 @@ std::vector<FieldViolation> ValidateCatalogItems(
       out.push_back({p + "keywords", absl::StrCat("at most ", kMaxKeywords,
                                                   " keywords per item")});
     }
-    for (size_t k = 0; k < item.keywords.size(); ++k) {
+    for (size_t k = 0;
+         item.keywords.size() <= kMaxKeywords && k < item.keywords.size();
+         ++k) {
       CheckText(absl::StrCat(p, "keywords[", k, "]"), item.keywords[k],
                 kMaxTitleLength, true, out);
     }

@@ -29,6 +29,12 @@ inline constexpr int64_t kMaxWorkloadMonths = 120;  // one workload query
 // An approval acknowledges each WARN finding's rule once; the rules that can
 // warn are fewer than this.
 inline constexpr size_t kMaxAcknowledgements = 16;
+// Lists of enum values name each value at most once.
+inline constexpr size_t kMaxTaskTypes = 9;        // domain::TaskType
+inline constexpr size_t kMaxBaselineUnits = 7;    // domain::ControlledBucket
+inline constexpr size_t kMaxComplaintStates = 4;  // domain::ComplaintState
+// A `ListTasks` filter ("state=SUBMITTED AND community=c1 ..."), in bytes.
+inline constexpr size_t kMaxFilterLength = 500;
 
 // True for well-formed UTF-8 (no overlongs, surrogates or values past
 // U+10FFFF).

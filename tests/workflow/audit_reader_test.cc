@@ -17,6 +17,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
 #include "workflow/audit_ledger.h"
+#include "workflow/validation.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -73,7 +74,20 @@ TEST_F(AuditReaderTest,
   ASSERT_OK_AND_ASSIGN(Page<store::StoredEvent> none,
                        reader_->ListEvents(Auditor(), history, {}, "k"));
   EXPECT_THAT(none.items, SizeIs(0));
-  // Bad input is named before anything is looked up.
+  // Bad input is named before anything is looked up; every filter is an id
+  // or one bounded line (issue 15, defect 1).
+  EventFilter unbounded;
+  unbounded.department_id = std::string(100000, 'd');
+  unbounded.community_id = "C 1";
+  unbounded.actor_id = "clerk\n";
+  unbounded.action = std::string(kMaxIdLength + 1, 'a');
+  unbounded.entity_type = "task\x1b";
+  unbounded.entity_id = std::string(kMaxTitleLength + 1, 'e');
+  unbounded.state = std::string(kMaxIdLength + 1, 'S');
+  EXPECT_THAT(
+      Fields(reader_->ListEvents(Auditor(), unbounded, {}, "k").status()),
+      ElementsAre("department_id", "community_id", "actor_id", "action",
+                  "entity_type", "entity_id", "state"));
   EventFilter bad;
   bad.start_seq = -1;
   absl::StatusOr<Page<store::StoredEvent>> refused =

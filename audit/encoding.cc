@@ -221,6 +221,40 @@ std::string EncodeAuditEvent(const domain::AuditEvent& event) {
   return out;
 }
 
+size_t EncodedAuditEventSize(const domain::AuditEvent& event) {
+  if (event.encoding != kAuditEncodingV1 &&
+      event.encoding != kAuditEncodingV2) {
+    std::abort();
+  }
+  if (event.encoding == kAuditEncodingV1 && !event.writes.empty()) std::abort();
+  // A `string` is its u32 length and its bytes; a count is a u32.
+  const auto str = [](std::string_view s) { return 4 + s.size(); };
+  size_t n = 1 + 8 + 8;  // version, seq, time
+  for (std::string_view s :
+       {std::string_view(event.district_id), std::string_view(event.actor_id),
+        domain::RoleName(event.actor_role), std::string_view(event.action),
+        std::string_view(event.entity_type), std::string_view(event.entity_id),
+        std::string_view(event.state_before),
+        std::string_view(event.state_after), std::string_view(event.reason),
+        std::string_view(event.request_id),
+        std::string_view(event.department_id)}) {
+    n += str(s);
+  }
+  n += 4;
+  for (const std::string& id : event.community_ids) n += str(id);
+  n += 4;
+  for (const auto& [key, value] : event.details) n += str(key) + str(value);
+  if (event.encoding == kAuditEncodingV1) return n;
+  n += 4;
+  for (const domain::EntityWrite& write : event.writes) {
+    n += str(write.kind) + str(write.id) + 1 + 4 + kStateDigestSize;
+    for (const domain::FieldChange& change : write.changes) {
+      n += str(change.field) + str(change.before) + str(change.after);
+    }
+  }
+  return n;
+}
+
 absl::Status DecodeAuditEventView(std::string_view bytes,
                                   AuditEventView& event) {
   Reader in(bytes);

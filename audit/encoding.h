@@ -34,6 +34,11 @@ inline constexpr size_t kStateDigestSize = 32;
 // aborts; so does a version 1 event with writes).
 std::string EncodeAuditEvent(const domain::AuditEvent& event);
 
+// Returns `EncodeAuditEvent(event).size()` without building the bytes, so
+// that a store can hold every event to a size limit before it writes any
+// (store/change_validation.h). Same preconditions.
+size_t EncodedAuditEventSize(const domain::AuditEvent& event);
+
 struct FieldChangeView {
   std::string_view field;
   std::string_view before;

@@ -42,10 +42,20 @@ absl::Status InvalidArgumentWithViolations(
     const std::vector<FieldViolation>& violations) {
   std::string payload;
   std::vector<std::string> parts;
-  for (const FieldViolation& v : violations) {
+  const auto add = [&](const FieldViolation& v) {
     AppendString(payload, v.field);
     AppendString(payload, v.description);
     parts.push_back(absl::StrCat(v.field, ": ", v.description));
+  };
+  const size_t shown = violations.size() > kMaxReportedViolations
+                           ? kMaxReportedViolations - 1
+                           : violations.size();
+  for (size_t i = 0; i < shown; ++i) add(violations[i]);
+  if (shown < violations.size()) {
+    add({"request",
+         absl::StrCat(violations.size() - shown,
+                      " more violations are not listed; correct the ones "
+                      "above and send it again")});
   }
   absl::Status status = absl::InvalidArgumentError(
       absl::StrCat("invalid request: ", absl::StrJoin(parts, "; ")));

@@ -7,6 +7,7 @@
 #ifndef TASKGATE_COMMON_FIELD_VIOLATIONS_H_
 #define TASKGATE_COMMON_FIELD_VIOLATIONS_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +26,16 @@ struct FieldViolation {
 inline constexpr char kFieldViolationsPayloadUrl[] =
     "type.taskgate.dev/taskgate.FieldViolations";
 
+// The most violations one status reports. A request whose every list item
+// is bad would otherwise get an error as large as itself (a million bad
+// enum values, a million violations): what is reported must stay small
+// enough for the status to reach the client.
+inline constexpr size_t kMaxReportedViolations = 32;
+
 // Returns `INVALID_ARGUMENT` whose message lists every violation and whose
-// payload carries them for `GetFieldViolations`. `violations` must not be
+// payload carries them for `GetFieldViolations`; past
+// `kMaxReportedViolations`, the first ones and then one violation of field
+// "request" saying how many more there are. `violations` must not be
 // empty.
 absl::Status InvalidArgumentWithViolations(
     const std::vector<FieldViolation>& violations);

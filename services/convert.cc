@@ -9,6 +9,7 @@
 #include "audit/merkle.h"
 #include "common/safe_text.h"
 #include "domain/codec.h"
+#include "workflow/validation.h"
 
 namespace taskgate::services {
 namespace {
@@ -86,26 +87,45 @@ domain::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
   s.item_code = in.item_code();
   s.new_item_justification = in.new_item_justification();
   s.legal_basis = in.legal_basis();
-  for (int i = 0; i < in.types_size(); ++i) {
-    std::optional<domain::TaskType> type =
-        Unshift<domain::TaskType>(in.types(i), 8);
-    if (!type.has_value()) {
-      violations.push_back({Field(prefix, absl::StrCat("types[", i, "]")),
-                            "is not a task type; use one of TASK_TYPE_*"});
-      continue;
+  // A list longer than the values it may hold is reported alone, its items
+  // unconverted (workflow/validation.h).
+  if (static_cast<size_t>(in.types_size()) > workflow::kMaxTaskTypes) {
+    violations.push_back(
+        {Field(prefix, "types"),
+         absl::StrCat("lists ", in.types_size(), " types; there are ",
+                      workflow::kMaxTaskTypes,
+                      " task types: list each at most once")});
+  } else {
+    for (int i = 0; i < in.types_size(); ++i) {
+      std::optional<domain::TaskType> type =
+          Unshift<domain::TaskType>(in.types(i), 8);
+      if (!type.has_value()) {
+        violations.push_back({Field(prefix, absl::StrCat("types[", i, "]")),
+                              "is not a task type; use one of TASK_TYPE_*"});
+        continue;
+      }
+      s.types.push_back(*type);
     }
-    s.types.push_back(*type);
   }
-  for (const auto& [key, text] : in.type_justifications()) {
-    std::optional<domain::TaskType> type = domain::ParseTaskType(key);
-    if (!type.has_value()) {
-      violations.push_back(
-          {Field(prefix,
-                 absl::StrCat("type_justifications.", EchoValue(key, 40))),
-           "is not a task type name; use e.g. signboard, ledger, form"});
-      continue;
+  if (static_cast<size_t>(in.type_justifications_size()) >
+      workflow::kMaxTaskTypes) {
+    violations.push_back(
+        {Field(prefix, "type_justifications"),
+         absl::StrCat("justifies ", in.type_justifications_size(),
+                      " types; there are ", workflow::kMaxTaskTypes,
+                      " task types: justify each at most once")});
+  } else {
+    for (const auto& [key, text] : in.type_justifications()) {
+      std::optional<domain::TaskType> type = domain::ParseTaskType(key);
+      if (!type.has_value()) {
+        violations.push_back(
+            {Field(prefix,
+                   absl::StrCat("type_justifications.", EchoValue(key, 40))),
+             "is not a task type name; use e.g. signboard, ledger, form"});
+        continue;
+      }
+      s.type_justifications[*type] = text;
     }
-    s.type_justifications[*type] = text;
   }
   s.long_term = in.long_term();
   s.start_date =
@@ -239,6 +259,12 @@ std::vector<domain::CatalogItem> FromProto(
     const google::protobuf::RepeatedPtrField<v1::CatalogItem>& items,
     std::vector<FieldViolation>& violations) {
   std::vector<domain::CatalogItem> out;
+  if (static_cast<size_t>(items.size()) > workflow::kMaxCatalogItems) {
+    violations.push_back(
+        {"items", absl::StrCat("lists ", items.size(), " items; at most ",
+                               workflow::kMaxCatalogItems)});
+    return out;  // its items are not looked at
+  }
   for (int i = 0; i < items.size(); ++i) {
     const v1::CatalogItem& in = items[i];
     std::optional<domain::ListKind> kind =
@@ -282,6 +308,14 @@ domain::Community FromProto(const v1::Community& in,
   c.staff_count = in.staff_count();
   c.monthly_capacity_hours = in.monthly_capacity_hours();
   c.baseline_hours = in.baseline_hours();
+  if (static_cast<size_t>(in.baseline_units_size()) >
+      workflow::kMaxBaselineUnits) {
+    violations.push_back(
+        {"community.baseline_units",
+         absl::StrCat("sets ", in.baseline_units_size(), " buckets; there are ",
+                      workflow::kMaxBaselineUnits, ": set each at most once")});
+    return c;  // its entries are not looked at
+  }
   for (const auto& [key, units] : in.baseline_units()) {
     std::optional<domain::ControlledBucket> bucket =
         domain::ParseControlledBucket(key);

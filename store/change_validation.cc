@@ -9,6 +9,9 @@
 #include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
 
+#include "audit/encoding.h"
+#include "common/field_violations.h"
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 #include "domain/types.h"
 #include "store/store.h"
@@ -37,7 +40,66 @@ absl::Status VersionStep(std::string_view what, const std::string& id,
                    expected + 1, " (expected version + 1)"));
 }
 
+// The largest part of an oversized event, to name in the refusal.
+struct Part {
+  std::string field;        // as a field violation names it
+  std::string description;  // for people
+  size_t bytes = 0;
+};
+
+Part LargestPart(const domain::AuditEvent& event) {
+  Part largest{"reason", "its reason", 4 + event.reason.size()};
+  const auto consider = [&](size_t bytes, auto field, auto description) {
+    if (bytes > largest.bytes) largest = {field(), description(), bytes};
+  };
+  size_t ids = 4;
+  for (const std::string& id : event.community_ids) ids += 4 + id.size();
+  consider(
+      ids, [] { return std::string("community_ids"); },
+      [&] {
+        return absl::StrCat("its ", event.community_ids.size(),
+                            " community ids");
+      });
+  for (const auto& [key, value] : event.details) {
+    consider(
+        8 + key.size() + value.size(),
+        [&] { return absl::StrCat("details.", EchoValue(key, 40)); },
+        [&] { return absl::StrCat("its detail ", EchoValue(key, 40)); });
+  }
+  for (const domain::EntityWrite& write : event.writes) {
+    for (const domain::FieldChange& change : write.changes) {
+      consider(
+          12 + change.field.size() + change.before.size() + change.after.size(),
+          [&] { return change.field; },
+          [&] {
+            return absl::StrCat("field ", change.field, " of ", write.kind, " ",
+                                write.id, " as written (",
+                                change.before.empty() ? "" : "before and ",
+                                "after)");
+          });
+    }
+  }
+  return largest;
+}
+
 }  // namespace
+
+absl::Status CheckAuditEventSize(const domain::AuditEvent& event) {
+  const size_t size = audit::EncodedAuditEventSize(event);
+  if (size <= kMaxAuditEventBytes) return absl::OkStatus();
+  const Part part = LargestPart(event);
+  return InvalidArgumentWithViolations(
+      {{part.field,
+        absl::StrCat(
+            "the audit event \"", event.action, "\" of ", event.entity_type,
+            " ", event.entity_id, " would take ", size,
+            " bytes, over the limit of ", kMaxAuditEventBytes,
+            " bytes for one event (docs/audit-encoding.md); its largest part "
+            "is ",
+            part.description, " (", part.bytes,
+            " bytes). Nothing was written: make the change smaller (shorter "
+            "texts, fewer items or communities)")}});
+}
 
 absl::Status ValidateChangeSet(const ChangeSet& change) {
   const std::string& d = change.district_id;
@@ -128,6 +190,7 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
                        event.encoding, "; new events are recorded in encoding ",
                        domain::kCurrentAuditEncoding));
     }
+    TASKGATE_RETURN_IF_ERROR(CheckAuditEventSize(event));
   }
   return absl::OkStatus();
 }

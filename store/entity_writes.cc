@@ -8,6 +8,8 @@
 
 #include "audit/merkle.h"
 #include "audit/state.h"
+#include "common/status_macros.h"
+#include "store/change_validation.h"
 
 namespace taskgate::store {
 
@@ -25,7 +27,7 @@ absl::StatusOr<domain::Fields> RecordFieldsOfBody(std::string_view kind,
   return fields;
 }
 
-std::vector<domain::AuditEvent> AttachWrites(
+absl::StatusOr<std::vector<domain::AuditEvent>> AttachWrites(
     std::vector<domain::AuditEvent> events, std::vector<EntityChange> changes) {
   for (EntityChange& change : changes) {
     domain::AuditEvent* home = &events.front();
@@ -40,6 +42,9 @@ std::vector<domain::AuditEvent> AttachWrites(
         (change.kind == domain::kTaskEntity && home->action == "task.submit");
     home->writes.push_back(audit::MakeWrite(
         change.kind, change.id, change.before, change.after, complete));
+  }
+  for (const domain::AuditEvent& event : events) {
+    TASKGATE_RETURN_IF_ERROR(CheckAuditEventSize(event));
   }
   return events;
 }

@@ -45,8 +45,10 @@ struct EntityChange {
 // equal to its kind and id), else the first event. A write is complete (it
 // lists every field) for a creation and for a task's submit, so that the
 // submitted task can be read from its submit event alone; otherwise it
-// lists the changed fields. `events` must not be empty.
-std::vector<domain::AuditEvent> AttachWrites(
+// lists the changed fields. `events` must not be empty. INVALID_ARGUMENT
+// (store/change_validation.h `CheckAuditEventSize`) when an event with its
+// writes is over `kMaxAuditEventBytes`: the engine then writes nothing.
+absl::StatusOr<std::vector<domain::AuditEvent>> AttachWrites(
     std::vector<domain::AuditEvent> events, std::vector<EntityChange> changes);
 
 }  // namespace taskgate::store

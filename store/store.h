@@ -44,9 +44,11 @@ namespace taskgate::store {
 class Store;
 
 // The answer first given to a request, kept under its `request_id` so that a
-// retry gets the same answer and changes nothing more. Kept for a bounded
-// time only (AIP-155): the district's writer drops records older than its
-// request retention (`Store::ExpireRequests`), and a retry after that is a
+// retry gets the same answer and changes nothing more. The key is opaque to
+// the store; the workflow keeps each principal's request ids apart in it
+// (`<principal>/<request id>`, workflow/internal/commit_once.h). Kept for a
+// bounded time only (AIP-155): the district's writer drops records older than
+// its request retention (`Store::ExpireRequests`), and a retry after that is a
 // new request.
 struct StoredRequest {
   std::string request_id;

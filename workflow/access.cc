@@ -57,31 +57,46 @@ absl::Status CommunityOfficeOnly(const domain::Principal& p,
 
 }  // namespace
 
-absl::Status CanReadTask(const domain::Principal& p, const domain::Task& task) {
+bool ReadsEveryTask(const domain::Principal& p) {
+  return IsOneOf(p, {domain::Role::kReviewer, domain::Role::kAuditor,
+                     domain::Role::kAdmin, domain::Role::kSystem});
+}
+
+absl::Status TaskOutOfScope(const domain::Principal& p,
+                            std::string_view task_id, std::string_view what) {
+  const std::string task = absl::StrCat("task '", EchoValue(task_id), "'");
   switch (p.role) {
-    case domain::Role::kReviewer:
-    case domain::Role::kAuditor:
-    case domain::Role::kAdmin:
-    case domain::Role::kSystem:
-      return absl::OkStatus();
     case domain::Role::kDepartment:
-      if (p.department_id == task.department_id) return absl::OkStatus();
-      return absl::PermissionDeniedError(
-          absl::StrCat("task ", task.id,
-                       " belongs to another department; "
-                       "department ",
-                       p.department_id, " sees only its own tasks"));
-    case domain::Role::kCommunity: {
-      const auto& reached = task.resolved_communities;
-      if (std::find(reached.begin(), reached.end(), p.community_id) !=
-          reached.end()) {
-        return absl::OkStatus();
-      }
       return absl::PermissionDeniedError(absl::StrCat(
-          "task ", task.id, " does not reach community ", p.community_id));
-    }
+          "department ", p.department_id, " may ", std::string(what),
+          " only its own tasks; ", task, " is not one of them"));
+    case domain::Role::kCommunity:
+      return absl::PermissionDeniedError(absl::StrCat(
+          "community ", p.community_id, " may ", std::string(what),
+          " only the tasks that reach it; ", task, " is not one of them"));
+    default:
+      return absl::PermissionDeniedError(absl::StrCat(
+          "role ", RoleText(p), " may not ", std::string(what), " ", task));
   }
-  return absl::PermissionDeniedError("unknown role");
+}
+
+absl::Status HideMissingTask(const domain::Principal& p,
+                             std::string_view task_id, std::string_view what,
+                             const absl::Status& lookup) {
+  if (absl::IsNotFound(lookup) && !ReadsEveryTask(p)) {
+    return TaskOutOfScope(p, task_id, what);
+  }
+  return lookup;
+}
+
+absl::Status CanReadTask(const domain::Principal& p, const domain::Task& task) {
+  if (ReadsEveryTask(p)) return absl::OkStatus();
+  const bool in_scope =
+      p.role == domain::Role::kDepartment
+          ? p.department_id == task.department_id
+          : p.role == domain::Role::kCommunity &&
+                Contains(task.resolved_communities, p.community_id);
+  return in_scope ? absl::OkStatus() : TaskOutOfScope(p, task.id, "read");
 }
 
 absl::Status ScopeTaskListing(const domain::Principal& p,
@@ -233,9 +248,7 @@ absl::Status CanActOnAssignment(const domain::Principal& p,
     reaches = Contains(task.spec.target_streets, *own_street);
   }
   if (reaches) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      "task ", task.id, " does not target community ", p.community_id,
-      "; a community acts only on tasks assigned to it"));
+  return TaskOutOfScope(p, task.id, "act on");
 }
 
 absl::Status CanHandleComplaints(const domain::Principal& p) {

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <absl/status/status.h>
 
@@ -23,8 +24,31 @@ namespace taskgate::workflow {
 // ------------------------------------------------------------------ reads
 
 // A department reads its own tasks; a community the tasks that reach it;
-// reviewers, auditors and admins every task.
+// reviewers, auditors and admins every task. PERMISSION_DENIED as
+// `TaskOutOfScope` says.
 absl::Status CanReadTask(const domain::Principal& p, const domain::Task& task);
+
+// True for the roles that read every task: reviewers, auditors, admins and
+// the system.
+bool ReadsEveryTask(const domain::Principal& p);
+
+// PERMISSION_DENIED for a department or community `p` naming task
+// `task_id` outside its scope: another department's task, one that does
+// not reach the community, or one that does not exist. The answer is the
+// same in each case and names neither the task's department nor whether it
+// exists, so that no call tells a department or a community which tasks it
+// may not see exist (AIP-211: permission is checked before existence).
+// `what` is the verb refused: "read", "submit", ...
+absl::Status TaskOutOfScope(const domain::Principal& p,
+                            std::string_view task_id, std::string_view what);
+
+// What `p` hears when looking up task `task_id` to `what` it failed with
+// `lookup`: for NOT_FOUND, `TaskOutOfScope` to a principal who does not
+// read every task (the answer it gets for another's task) and the
+// NOT_FOUND to one who does; any other error as it is.
+absl::Status HideMissingTask(const domain::Principal& p,
+                             std::string_view task_id, std::string_view what,
+                             const absl::Status& lookup);
 
 // Scope of a task listing. Departments are limited to their own department,
 // communities to their own community; others may list everything. Fills the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -88,6 +89,20 @@ absl::StatusOr<Page<store::StoredEvent>> AuditReader::ListEvents(
     q.entity_type = filter.entity_type;
     q.entity_id = filter.entity_id;
   }
+  // Every filter is bounded: an id is an id, the rest one line of text.
+  for (const auto& [field, id] :
+       {std::pair{"department_id", &filter.department_id},
+        {"community_id", &filter.community_id},
+        {"actor_id", &filter.actor_id}}) {
+    if (!id->empty()) CheckId(field, *id, violations);
+  }
+  for (const auto& [field, text, max] :
+       {std::tuple{"action", &filter.action, kMaxIdLength},
+        {"entity_type", &filter.entity_type, kMaxIdLength},
+        {"entity_id", &filter.entity_id, kMaxTitleLength},
+        {"state", &filter.state, kMaxIdLength}}) {
+    CheckText(field, *text, max, false, violations);
+  }
   q.department_id = filter.department_id;
   q.community_id = filter.community_id;
   q.actor_id = filter.actor_id;
@@ -107,10 +122,11 @@ absl::StatusOr<Page<store::StoredEvent>> AuditReader::ListEvents(
   // history of one task they may read.
   if (absl::Status whole = CanReadAuditLog(principal); !whole.ok()) {
     if (filter.task_id.empty()) return whole;
-    TASKGATE_ASSIGN_OR_RETURN(
-        domain::Task task,
-        store_.GetTask(options_.district_id, filter.task_id));
-    TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, task));
+    absl::StatusOr<domain::Task> task =
+        store_.GetTask(options_.district_id, filter.task_id);
+    TASKGATE_RETURN_IF_ERROR(
+        HideMissingTask(principal, filter.task_id, "read", task.status()));
+    TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, *task));
   }
 
   if (!page.page_token.empty()) {

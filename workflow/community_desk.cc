@@ -72,13 +72,18 @@ absl::Status IllegalComplaintMove(const domain::Complaint& c,
 }
 
 // Loads a task and checks that the principal's community is among its
-// targets: NOT_FOUND, then PERMISSION_DENIED whatever the task's state.
+// targets: PERMISSION_DENIED whatever the task's state, and for a task that
+// does not exist the same (access.h `HideMissingTask`). Callers check it
+// against the last commit before anything is replayed or queued
+// (workflow/internal/commit_once.h), and again inside the batch.
 absl::StatusOr<domain::Task> LoadTargetedTask(store::Store& store,
                                               const std::string& district_id,
                                               const domain::Principal& p,
                                               const std::string& task_id) {
-  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                            store.GetTask(district_id, task_id));
+  absl::StatusOr<domain::Task> read = store.GetTask(district_id, task_id);
+  TASKGATE_RETURN_IF_ERROR(
+      HideMissingTask(p, task_id, "act on", read.status()));
+  domain::Task task = *std::move(read);
   std::optional<std::string> own_street;
   if (AssignmentScopeNeedsStreet(p, task)) {
     absl::StatusOr<domain::Community> own =
@@ -109,12 +114,16 @@ absl::StatusOr<domain::AssignmentAck> CommunityDesk::AcknowledgeAssignment(
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  TASKGATE_RETURN_IF_ERROR(
+      LoadTargetedTask(store_, options_.district_id, principal, task_id)
+          .status());
   const std::string fingerprint =
       Fingerprint({principal.id, principal.community_id, task_id});
   return CommitOnce<domain::AssignmentAck>(
       writer_, store_,
-      {options_.district_id, request_id, "assignment.acknowledge", fingerprint,
-       &domain::AssignmentAckToJson, &domain::AssignmentAckFromJson},
+      {options_.district_id, principal.id, request_id, "assignment.acknowledge",
+       fingerprint, &domain::AssignmentAckToJson,
+       &domain::AssignmentAckFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::AssignmentAck>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Task task,
@@ -157,12 +166,16 @@ absl::StatusOr<domain::FundingReport> CommunityDesk::ReportFundingMissing(
   CheckId("report_id", report_id, violations);
   CheckText("note", note, kMaxTextLength, true, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  TASKGATE_RETURN_IF_ERROR(
+      LoadTargetedTask(store_, options_.district_id, principal, task_id)
+          .status());
   const std::string fingerprint = Fingerprint(
       {principal.id, principal.community_id, task_id, report_id, note});
   return CommitOnce<domain::FundingReport>(
       writer_, store_,
-      {options_.district_id, request_id, "funding.report_missing", fingerprint,
-       &domain::FundingReportToJson, &domain::FundingReportFromJson},
+      {options_.district_id, principal.id, request_id, "funding.report_missing",
+       fingerprint, &domain::FundingReportToJson,
+       &domain::FundingReportFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::FundingReport>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Task task,
@@ -221,8 +234,8 @@ absl::StatusOr<domain::Complaint> CommunityDesk::FileComplaint(
       Fingerprint({principal.id, domain::ComplaintToJson(complaint)});
   return CommitOnce<domain::Complaint>(
       writer_, store_,
-      {options_.district_id, request_id, "complaint.file", fingerprint,
-       &domain::ComplaintToJson, &domain::ComplaintFromJson},
+      {options_.district_id, principal.id, request_id, "complaint.file",
+       fingerprint, &domain::ComplaintToJson, &domain::ComplaintFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Complaint>> {
         Outcome<domain::Complaint> out;
         domain::Complaint& c = out.value;
@@ -277,8 +290,8 @@ absl::StatusOr<domain::Complaint> CommunityDesk::HandleComplaint(
                    domain::ComplaintStateName(to), resolution});
   return CommitOnce<domain::Complaint>(
       writer_, store_,
-      {options_.district_id, request_id, "complaint.handle", fingerprint,
-       &domain::ComplaintToJson, &domain::ComplaintFromJson},
+      {options_.district_id, principal.id, request_id, "complaint.handle",
+       fingerprint, &domain::ComplaintToJson, &domain::ComplaintFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Complaint>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Complaint c,

@@ -89,8 +89,8 @@ absl::StatusOr<domain::CatalogVersion> Directory::PublishCatalog(
       Fingerprint({principal.id, domain::CatalogToJson(draft)});
   return CommitOnce<domain::CatalogVersion>(
       writer_, store_,
-      {options_.district_id, request_id, "catalog.publish", fingerprint,
-       &domain::CatalogToJson, &domain::CatalogFromJson},
+      {options_.district_id, principal.id, request_id, "catalog.publish",
+       fingerprint, &domain::CatalogToJson, &domain::CatalogFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::CatalogVersion>> {
         int64_t latest = 0;
         absl::StatusOr<domain::CatalogVersion> current =
@@ -149,8 +149,8 @@ absl::StatusOr<domain::Community> Directory::PutCommunity(
       Fingerprint({principal.id, domain::CommunityToJson(community)});
   return CommitOnce<domain::Community>(
       writer_, store_,
-      {options_.district_id, request_id, "community.put", fingerprint,
-       &domain::CommunityToJson, &domain::CommunityFromJson},
+      {options_.district_id, principal.id, request_id, "community.put",
+       fingerprint, &domain::CommunityToJson, &domain::CommunityFromJson},
       [&](store::Store& /*tx*/) -> absl::StatusOr<Outcome<domain::Community>> {
         Outcome<domain::Community> out;
         out.value = community;
@@ -200,8 +200,8 @@ absl::StatusOr<domain::Principal> Directory::CreatePrincipal(
       Fingerprint({admin.id, "create", domain::PrincipalToJson(principal)});
   return CommitOnce<domain::Principal>(
       writer_, store_,
-      {options_.district_id, request_id, "principal.create", fingerprint,
-       &domain::PrincipalToJson, &domain::PrincipalFromJson},
+      {options_.district_id, admin.id, request_id, "principal.create",
+       fingerprint, &domain::PrincipalToJson, &domain::PrincipalFromJson},
       [&](store::Store& /*tx*/) -> absl::StatusOr<Outcome<domain::Principal>> {
         Outcome<domain::Principal> out;
         out.value = principal;
@@ -248,7 +248,7 @@ absl::StatusOr<domain::Principal> Directory::SetPrincipalDisabled(
                    absl::StrCat(expected_version)});
   return CommitOnce<domain::Principal>(
       writer_, store_,
-      {options_.district_id, request_id,
+      {options_.district_id, admin.id, request_id,
        disabled ? "principal.disable" : "principal.enable", fingerprint,
        &domain::PrincipalToJson, &domain::PrincipalFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Principal>> {
@@ -300,8 +300,8 @@ absl::StatusOr<domain::Credential> Directory::IssueToken(
       Fingerprint({admin.id, principal_id, description});
   return CommitOnce<domain::Credential>(
       writer_, store_,
-      {options_.district_id, request_id, "credential.issue", fingerprint,
-       &domain::CredentialToJson, &domain::CredentialFromJson},
+      {options_.district_id, admin.id, request_id, "credential.issue",
+       fingerprint, &domain::CredentialToJson, &domain::CredentialFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Principal owner,
@@ -349,8 +349,8 @@ absl::StatusOr<domain::Credential> Directory::RevokeToken(
   const std::string fingerprint = Fingerprint({admin.id, "revoke", token_id});
   return CommitOnce<domain::Credential>(
       writer_, store_,
-      {options_.district_id, request_id, "credential.revoke", fingerprint,
-       &domain::CredentialToJson, &domain::CredentialFromJson},
+      {options_.district_id, admin.id, request_id, "credential.revoke",
+       fingerprint, &domain::CredentialToJson, &domain::CredentialFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Credential c,
@@ -501,8 +501,8 @@ absl::StatusOr<domain::Credential> Directory::IssueRecoveryToken(
   // No request id: each run is a new token, never a replay.
   return CommitOnce<domain::Credential>(
       writer_, store_,
-      {district, "", "credential.issue", "", &domain::CredentialToJson,
-       &domain::CredentialFromJson},
+      {district, system.id, "", "credential.issue", "",
+       &domain::CredentialToJson, &domain::CredentialFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
         TASKGATE_ASSIGN_OR_RETURN(domain::Principal owner,
                                   tx.GetPrincipal(district, principal_id));

@@ -32,7 +32,8 @@ std::string EncodePageToken(std::string_view query, std::string_view position) {
 absl::StatusOr<std::string> DecodePageToken(std::string_view token,
                                             std::string_view query) {
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(std::string(token), &raw)) {
+  if (token.size() > kMaxPageTokenLength ||
+      !absl::WebSafeBase64Unescape(std::string(token), &raw)) {
     return InvalidArgumentWithViolations(
         {{"page_token", "is not a page token this server issued"}});
   }

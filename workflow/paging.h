@@ -65,8 +65,13 @@ bool FitPageBytes(std::vector<T>& items, SizeOf size_of) {
 // A token for the page after `position` of the query identified by `query`.
 std::string EncodePageToken(std::string_view query, std::string_view position);
 
+// The longest page token this server issues, and reads: a token holds its
+// query (a list's filters, each bounded) and a position.
+inline constexpr size_t kMaxPageTokenLength = 8192;
+
 // The position in `token`. INVALID_ARGUMENT (field "page_token") for a token
-// this server did not issue or one that belongs to another query.
+// this server did not issue (one longer than `kMaxPageTokenLength`, say) or
+// one that belongs to another query.
 absl::StatusOr<std::string> DecodePageToken(std::string_view token,
                                             std::string_view query);
 

@@ -49,6 +49,12 @@ const std::vector<domain::TaskState>& ReviewQueueStates() {
 // The filter grammar of ListTasks: `key=value` terms joined by " AND ".
 absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
   if (filter.empty()) return absl::OkStatus();
+  if (filter.size() > kMaxFilterLength) {
+    return InvalidArgumentWithViolations(
+        {{"filter", absl::StrCat("is ", filter.size(), " bytes long; at most ",
+                                 kMaxFilterLength,
+                                 " are allowed (a few key=value terms)")}});
+  }
   for (absl::string_view term : absl::StrSplit(filter, " AND ")) {
     const std::vector<std::string> kv = absl::StrSplit(term, '=');
     if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
@@ -70,11 +76,15 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
                                      "SUBMITTED, ACTIVE")}});
       }
       q.states.push_back(*state);
-    } else if (key == "department") {
-      q.department_id = value;
-    } else if (key == "community") {
-      q.community_id = value;
+    } else if (key == "department" || key == "community") {
+      std::vector<FieldViolation> bad;
+      CheckId("filter", value, bad);
+      if (!bad.empty()) return InvalidArgumentWithViolations(bad);
+      (key == "department" ? q.department_id : q.community_id) = value;
     } else if (key == "item_code") {
+      std::vector<FieldViolation> bad;
+      CheckCode("filter", value, bad);
+      if (!bad.empty()) return InvalidArgumentWithViolations(bad);
       q.item_code = value;
     } else {
       return InvalidArgumentWithViolations(
@@ -96,9 +106,11 @@ absl::StatusOr<domain::Task> Queries::GetTask(
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                            store_.GetTask(options_.district_id, task_id));
-  TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, task));
+  absl::StatusOr<domain::Task> task =
+      store_.GetTask(options_.district_id, task_id);
+  TASKGATE_RETURN_IF_ERROR(
+      HideMissingTask(principal, task_id, "read", task.status()));
+  TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, *task));
   return task;
 }
 
@@ -197,6 +209,10 @@ absl::StatusOr<Page<domain::FundingReport>> Queries::ListFundingReports(
     const domain::Principal& principal, const std::string& task_id,
     const std::string& community_id, const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
+  std::vector<FieldViolation> violations;
+  if (!task_id.empty()) CheckId("task_id", task_id, violations);
+  if (!community_id.empty()) CheckId("community_id", community_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::FundingReport> all,
       store_.ListFundingReports(options_.district_id, task_id, community_id));
@@ -218,6 +234,15 @@ absl::StatusOr<Page<domain::Complaint>> Queries::ListComplaints(
     const std::vector<domain::ComplaintState>& states,
     const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadCommunityReports(principal, community_id));
+  std::vector<FieldViolation> violations;
+  if (!community_id.empty()) CheckId("community_id", community_id, violations);
+  if (states.size() > kMaxComplaintStates) {
+    violations.push_back(
+        {"states",
+         absl::StrCat("lists ", states.size(), " states; there are ",
+                      kMaxComplaintStates, ": list each at most once")});
+  }
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::Complaint> all,
       store_.ListComplaints(options_.district_id, community_id, states));
@@ -246,6 +271,9 @@ absl::StatusOr<Page<domain::Credential>> Queries::ListCredentials(
     const domain::Principal& principal, const std::string& principal_id,
     const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadPrincipals(principal));
+  std::vector<FieldViolation> violations;
+  if (!principal_id.empty()) CheckId("principal_id", principal_id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::Credential> all,
       store_.ListCredentials(options_.district_id, principal_id));
@@ -268,6 +296,9 @@ absl::StatusOr<domain::CatalogVersion> Queries::GetCatalog(
 absl::StatusOr<Page<domain::Community>> Queries::ListCommunities(
     const domain::Principal& /*principal*/, const std::string& street,
     const PageRequest& page) {
+  std::vector<FieldViolation> violations;
+  CheckText("street", street, kMaxTitleLength, false, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::Community> all,
       store_.ListCommunities(options_.district_id, street));

@@ -47,6 +47,34 @@ std::string Noted(const domain::Finding& f, std::string_view how) {
                       concern.empty() ? "" : absl::StrCat(": ", concern));
 }
 
+// Task ids are one namespace per district: reviewers, communities and the
+// audit log name a task by its id alone. So a department cannot have an id
+// another department's task holds, but it must not learn that the task
+// exists, nor whose it is: it hears the PERMISSION_DENIED it gets for any
+// task outside its scope, existing or not (access.h `TaskOutOfScope`;
+// AIP-133: the duplicate is not the caller's to see), and its own taken id
+// is ALREADY_EXISTS. Only that an id is taken remains knowable, as it must
+// be while ids are chosen by callers; an id left to the server is derived
+// from the caller and the request id, and never meets another's.
+absl::Status CheckIdFree(store::Store& tx, const std::string& district_id,
+                         const domain::Principal& principal,
+                         const std::string& task_id) {
+  absl::StatusOr<domain::Task> taken = tx.GetTask(district_id, task_id);
+  if (absl::IsNotFound(taken.status())) return absl::OkStatus();
+  TASKGATE_RETURN_IF_ERROR(taken.status());
+  if (taken->department_id != principal.department_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "department ", principal.department_id, " may not use task id '",
+        task_id,
+        "'; choose another id, or leave task_id empty and the server "
+        "chooses one"));
+  }
+  return absl::AlreadyExistsError(
+      absl::StrCat("task ", task_id,
+                   " already exists; choose another id, or leave "
+                   "task_id empty and the server chooses one"));
+}
+
 }  // namespace
 
 TaskLifecycle::TaskLifecycle(store::Store& store, Writer& writer,
@@ -90,10 +118,12 @@ void TaskLifecycle::CreateTaskAsync(const domain::Principal& principal,
   // Runs on the writer's thread after this call returns: captures by value.
   CommitOnceAsync<domain::Task>(
       writer_, store_,
-      {options_.district_id, request_id, "task.create", fingerprint,
-       &domain::TaskToJson, &domain::TaskFromJson},
+      {options_.district_id, principal.id, request_id, "task.create",
+       fingerprint, &domain::TaskToJson, &domain::TaskFromJson},
       [this, task, principal,
-       request_id](store::Store&) -> absl::StatusOr<Outcome<domain::Task>> {
+       request_id](store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
+        TASKGATE_RETURN_IF_ERROR(
+            CheckIdFree(tx, options_.district_id, principal, task.id));
         Outcome<domain::Task> out;
         out.value = task;
         out.value.created_at = clock_.Now();
@@ -112,6 +142,8 @@ void TaskLifecycle::CreateTaskAsync(const domain::Principal& principal,
 absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
     const domain::Principal& principal, const std::string& request_id,
     const std::string& task_id, int64_t expected_version, DraftSpec draft) {
+  TASKGATE_RETURN_IF_ERROR(
+      Authorized(principal, task_id, TaskAction::kEdit).status());
   domain::Task probe;
   probe.spec = std::move(draft).spec();
   const std::string fingerprint =
@@ -119,11 +151,15 @@ absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
                    absl::StrCat(expected_version), domain::TaskToJson(probe)});
   return CommitOnce<domain::Task>(
       writer_, store_,
-      {options_.district_id, request_id, "task.edit", fingerprint,
+      {options_.district_id, principal.id, request_id, "task.edit", fingerprint,
        &domain::TaskToJson, &domain::TaskFromJson},
       [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
-        TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
-                                  tx.GetTask(options_.district_id, task_id));
+        absl::StatusOr<domain::Task> read =
+            tx.GetTask(options_.district_id, task_id);
+        TASKGATE_RETURN_IF_ERROR(
+            HideMissingTask(principal, task_id,
+                            TaskActionName(TaskAction::kEdit), read.status()));
+        domain::Task task = *std::move(read);
         TASKGATE_RETURN_IF_ERROR(
             AuthorizeAction(principal, task, TaskAction::kEdit));
         TASKGATE_RETURN_IF_ERROR(
@@ -161,13 +197,14 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
   if (request.expected_version < 0) {
     violations.push_back({"expected_version", "must not be negative"});
   }
-  for (size_t i = 0; i < request.acknowledgements.size(); ++i) {
-    CheckText(absl::StrCat("acknowledgements[", i, "].rule_id"),
-              request.acknowledgements[i].rule_id, kMaxTitleLength, false,
-              violations);
-    CheckText(absl::StrCat("acknowledgements[", i, "].reason"),
-              request.acknowledgements[i].reason, kMaxTextLength, false,
-              violations);
+  if (request.action == TaskAction::kApprove) {
+    CheckAcknowledgements(request.acknowledgements, violations);
+  } else if (!request.acknowledgements.empty()) {
+    violations.push_back(
+        {"acknowledgements",
+         absl::StrCat("acknowledge findings only to approve; leave them out "
+                      "of a request to ",
+                      Str(TaskActionName(request.action)))});
   }
   switch (request.action) {
     case TaskAction::kSubmit:
@@ -197,29 +234,31 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
       {principal.id, TaskActionName(request.action), request.task_id,
        absl::StrCat(request.expected_version), request.reason,
        absl::StrJoin(acks, "\n"), request.emergency_unjustified ? "1" : "0"});
+  // The caller's permission before its request id is looked up (SPEC
+  // §4.1; workflow/internal/commit_once.h).
+  absl::StatusOr<domain::Task> seen =
+      Authorized(principal, request.task_id, request.action);
+  if (!seen.ok()) return done(seen.status());
   // Without an etag, the version the task had when the request arrived: a
   // request that another one overtook while it waited for the writer lost
   // a race (ABORTED, SPEC §9), which is not the same as asking for what the
   // task's state never allowed (FAILED_PRECONDITION).
   std::optional<int64_t> arrival_version;
-  if (request.expected_version == 0) {
-    if (absl::StatusOr<domain::Task> seen =
-            store_.GetTask(options_.district_id, request.task_id);
-        seen.ok()) {
-      arrival_version = seen->version;
-    }
-  }
+  if (request.expected_version == 0) arrival_version = seen->version;
   // Runs on the writer's thread after this call returns: captures by value.
   CommitOnceAsync<domain::Task>(
       writer_, store_,
-      {options_.district_id, request.request_id,
+      {options_.district_id, principal.id, request.request_id,
        absl::StrCat("task.", Str(TaskActionName(request.action))), fingerprint,
        &domain::TaskToJson, &domain::TaskFromJson},
       [this, principal, request, arrival_version](
           store::Store& tx) -> absl::StatusOr<Outcome<domain::Task>> {
-        TASKGATE_ASSIGN_OR_RETURN(
-            domain::Task task,
-            tx.GetTask(options_.district_id, request.task_id));
+        absl::StatusOr<domain::Task> read =
+            tx.GetTask(options_.district_id, request.task_id);
+        TASKGATE_RETURN_IF_ERROR(HideMissingTask(principal, request.task_id,
+                                                 TaskActionName(request.action),
+                                                 read.status()));
+        domain::Task task = *std::move(read);
         TASKGATE_RETURN_IF_ERROR(
             AuthorizeAction(principal, task, request.action));
         TASKGATE_RETURN_IF_ERROR(
@@ -248,6 +287,18 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
       std::move(done));
 }
 
+absl::StatusOr<domain::Task> TaskLifecycle::Authorized(
+    const domain::Principal& principal, const std::string& task_id,
+    TaskAction action) const {
+  TASKGATE_RETURN_IF_ERROR(AuthorizeRole(principal, action));
+  absl::StatusOr<domain::Task> task =
+      store_.GetTask(options_.district_id, task_id);
+  TASKGATE_RETURN_IF_ERROR(HideMissingTask(
+      principal, task_id, TaskActionName(action), task.status()));
+  TASKGATE_RETURN_IF_ERROR(AuthorizeAction(principal, *task, action));
+  return task;
+}
+
 absl::StatusOr<domain::Task> TaskLifecycle::ActOn(
     store::Store& tx, const domain::Principal& principal,
     const ActionRequest& request, domain::Task task,
@@ -267,6 +318,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
     store::Store& store, const domain::Principal& principal, domain::Task task,
     const ActionRequest& request, store::ChangeSet& change) const {
   std::map<std::string, std::string> details;
+  ActionInput input{request.reason, request.acknowledgements};
   // The approval re-check (SPEC §4.1), before the guards so that they judge
   // the findings of this moment: a finding that disappeared needs no
   // acknowledgement, a new one does, a BLOCK one refuses. Only where an
@@ -275,6 +327,11 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
       FindTransition(task.state, TaskAction::kApprove) != nullptr) {
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Finding> rechecked,
                               submission_.Recheck(store, task));
+    for (const domain::Finding& f : task.findings) {
+      if (f.severity == domain::Severity::kWarn) {
+        input.earlier_warnings.push_back(f.rule_id);
+      }
+    }
     std::vector<std::string> fresh;
     for (const domain::Finding& f : rechecked) {
       const FindingChange how = CompareWithCarried(f, task.findings);
@@ -299,8 +356,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
   }
   TASKGATE_ASSIGN_OR_RETURN(
       const Transition* checked,
-      CheckTransition(principal, task, request.action,
-                      {request.reason, request.acknowledgements}));
+      CheckTransition(principal, task, request.action, input));
   const Transition& row = *checked;
   const domain::TaskState before = task.state;
   const absl::Time now = clock_.Now();

@@ -78,7 +78,9 @@ class TaskLifecycle final {
   // Creates a DRAFT task of the principal's department. `task_id` is chosen
   // by the caller (the server generates one). Errors, in the order checked:
   // PERMISSION_DENIED for any role but department; INVALID_ARGUMENT for a
-  // bad `task_id`; ALREADY_EXISTS when the id is taken.
+  // bad `task_id`; ALREADY_EXISTS when a task of the department has the id,
+  // PERMISSION_DENIED (naming neither task nor department) when another
+  // department's has it.
   absl::StatusOr<domain::Task> CreateTask(const domain::Principal& principal,
                                           const std::string& request_id,
                                           const std::string& task_id,
@@ -89,8 +91,10 @@ class TaskLifecycle final {
                        Callback<domain::Task> done);
 
   // Replaces the spec of a DRAFT or RETURNED task. Errors, in the order
-  // checked: NOT_FOUND, PERMISSION_DENIED (not the task's department),
-  // ABORTED (stale version), FAILED_PRECONDITION (another state).
+  // checked: PERMISSION_DENIED (not a department, not the task's department,
+  // or for a department no such task: workflow/access.h `HideMissingTask`),
+  // NOT_FOUND (to the other roles), ABORTED (stale version),
+  // FAILED_PRECONDITION (another state).
   absl::StatusOr<domain::Task> EditTask(const domain::Principal& principal,
                                         const std::string& request_id,
                                         const std::string& task_id,
@@ -98,8 +102,10 @@ class TaskLifecycle final {
                                         DraftSpec spec);
 
   // Takes a caller-initiated action. Errors, in the order checked:
-  // INVALID_ARGUMENT (bad request or reused request id), NOT_FOUND,
-  // PERMISSION_DENIED, ABORTED (stale version), FAILED_PRECONDITION
+  // INVALID_ARGUMENT (bad request), PERMISSION_DENIED (the role, then the
+  // scope; for a department also a task that does not exist), NOT_FOUND (to
+  // reviewers), INVALID_ARGUMENT for a request id the principal used for
+  // another request, ABORTED (stale version), FAILED_PRECONDITION
   // (illegal in the task's state), for an approval the store's errors of
   // its re-check, then the row's guards (for an approval, over the
   // re-checked findings) and, for a submit, `Submission::Submit`'s. A
@@ -118,6 +124,15 @@ class TaskLifecycle final {
   // its task write, decision and event. Returns the resulting task. Errors: the
   // store's, then `CheckTransition`'s, then INVALID_ARGUMENT for a misused
   // `emergency_unjustified`.
+  // The caller's permission for `action` on task `task_id`, checked before
+  // anything is replayed or queued (workflow/internal/commit_once.h): its
+  // role, then its scope against the task as last committed, which it
+  // returns. PERMISSION_DENIED (for a department or community also when
+  // there is no such task: access.h `HideMissingTask`), NOT_FOUND to the
+  // roles that read every task, the store's errors.
+  absl::StatusOr<domain::Task> Authorized(const domain::Principal& principal,
+                                          const std::string& task_id,
+                                          TaskAction action) const;
   // The action on `task` (read through the writer's batch `tx`, authorized,
   // its version checked): fills `change` and returns the resulting task.
   absl::StatusOr<domain::Task> ActOn(store::Store& tx,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,9 @@
 #include <absl/strings/str_join.h>
 
 #include "common/field_violations.h"
+#include "common/safe_text.h"
+#include "common/status_macros.h"
+#include "workflow/access.h"
 #include "workflow/rules.h"
 
 namespace taskgate::workflow {
@@ -114,10 +118,8 @@ absl::Status CheckScope(const domain::Principal& principal,
                         uint32_t scope_guards) {
   if ((scope_guards & kOwnDepartment) != 0 &&
       principal.department_id != task.department_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "task ", task.id, " belongs to department ", task.department_id,
-        "; department ", principal.department_id, " may not ",
-        Str(TaskActionName(action)), " it"));
+    // Says no more than for a task that does not exist (access.h).
+    return TaskOutOfScope(principal, task.id, TaskActionName(action));
   }
   if ((scope_guards & kNotHomeDepartment) != 0 &&
       !principal.home_department_id.empty() &&
@@ -182,6 +184,26 @@ absl::Status CheckStateGuards(const domain::Principal& principal,
                           " must be acknowledged with a reason to approve")});
       }
     }
+    // What the decision records must be about this task: each
+    // acknowledgement names one of its WARN findings.
+    std::set<std::string> warned(input.earlier_warnings.begin(),
+                                 input.earlier_warnings.end());
+    for (const domain::Finding& f : task.findings) {
+      if (f.severity == domain::Severity::kWarn) warned.insert(f.rule_id);
+    }
+    for (size_t i = 0; i < input.acknowledgements.size(); ++i) {
+      const std::string& rule = input.acknowledgements[i].rule_id;
+      if (warned.contains(rule)) continue;
+      violations.push_back(
+          {absl::StrCat("acknowledgements[", i, "].rule_id"),
+           absl::StrCat(
+               "'", EchoValue(rule), "' names no WARN finding of task ",
+               task.id,
+               warned.empty()
+                   ? "; it has none: send no acknowledgements"
+                   : absl::StrCat("; acknowledge only its WARN findings (",
+                                  absl::StrJoin(warned, ", "), ")"))});
+    }
   }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
   return absl::OkStatus();
@@ -212,19 +234,26 @@ const Transition* FindTransition(domain::TaskState from, TaskAction action) {
   return nullptr;
 }
 
-absl::Status AuthorizeAction(const domain::Principal& principal,
-                             const domain::Task& task, TaskAction action) {
+absl::Status AuthorizeRole(const domain::Principal& principal,
+                           TaskAction action) {
   RoleMask roles = 0;
-  uint32_t scope_guards = 0;
   for (const Transition& row : kTable) {
-    if (row.action != action) continue;
-    roles |= row.roles;
-    scope_guards |= row.guards & kScopeGuards;
+    if (row.action == action) roles |= row.roles;
   }
   if ((roles & RoleBit(principal.role)) == 0) {
     return absl::PermissionDeniedError(
         absl::StrCat("role ", Str(domain::RoleName(principal.role)),
                      " may not ", Str(TaskActionName(action)), " tasks"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeAction(const domain::Principal& principal,
+                             const domain::Task& task, TaskAction action) {
+  TASKGATE_RETURN_IF_ERROR(AuthorizeRole(principal, action));
+  uint32_t scope_guards = 0;
+  for (const Transition& row : kTable) {
+    if (row.action == action) scope_guards |= row.guards & kScopeGuards;
   }
   return CheckScope(principal, task, action, scope_guards);
 }

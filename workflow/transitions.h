@@ -89,10 +89,22 @@ const Transition* FindTransition(domain::TaskState from, TaskAction action);
 struct ActionInput {
   std::string reason;
   std::vector<domain::Acknowledgement> acknowledgements;
+  // The rule ids of the WARN findings the task carried before an approval's
+  // re-check: an acknowledgement may name one that the re-check cleared
+  // (the reviewer saw it), besides the WARN findings of `task.findings`.
+  std::vector<std::string> earlier_warnings = {};
 };
 
+// Checks the role part of step 1 below alone: whether `principal`'s role
+// takes `action` on any task. PERMISSION_DENIED if not. Needs no task, so
+// that a caller can be refused before anything is read or replayed.
+absl::Status AuthorizeRole(const domain::Principal& principal,
+                           TaskAction action);
+
 // Checks step 1 below alone: whether `principal` could ever take `action`
-// on `task`, whatever its state. PERMISSION_DENIED if not.
+// on `task`, whatever its state. PERMISSION_DENIED if not; for a department
+// and another's task, the answer `TaskOutOfScope` (workflow/access.h) gives
+// for a task that does not exist, naming neither.
 absl::Status AuthorizeAction(const domain::Principal& principal,
                              const domain::Task& task, TaskAction action);
 
@@ -102,7 +114,9 @@ absl::Status AuthorizeAction(const domain::Principal& principal,
 //      action and the states it is allowed from;
 //   3. the row's state guards: PERMISSION_DENIED for a first approver,
 //      FAILED_PRECONDITION for claims and BLOCK findings, INVALID_ARGUMENT
-//      (with field violations) for a missing reason or acknowledgement.
+//      (with field violations) for a missing reason or acknowledgement, or
+//      an acknowledgement naming no WARN finding of the task
+//      ("acknowledgements[i].rule_id").
 //      The finding guards read `task.findings` and name each finding with
 //      what it concerns and its message; for an approval the caller has
 //      replaced those of the rules on other tasks with a re-check first

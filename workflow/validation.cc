@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -119,6 +120,42 @@ void CheckText(std::string_view field, std::string_view text, size_t max_chars,
   }
 }
 
+void CheckAcknowledgements(const std::vector<domain::Acknowledgement>& acks,
+                           std::vector<FieldViolation>& out) {
+  if (acks.size() > kMaxAcknowledgements) {
+    out.push_back(
+        {"acknowledgements",
+         absl::StrCat("lists ", acks.size(), " acknowledgements; at most ",
+                      kMaxAcknowledgements,
+                      ": acknowledge each WARN finding of the task once, by "
+                      "its rule id")});
+    return;
+  }
+  std::map<std::string, size_t> first;  // rule id -> its first index
+  for (size_t i = 0; i < acks.size(); ++i) {
+    const std::string p = absl::StrCat("acknowledgements[", i, "].");
+    const std::string& rule = acks[i].rule_id;
+    const size_t before = out.size();
+    CheckText(p + "rule_id", rule, kMaxIdLength, true, out);
+    if (out.size() == before && !IsValidCode(rule)) {
+      out.push_back(
+          {p + "rule_id", absl::StrCat("'", EchoValue(rule),
+                                       "' is not a rule id: name the rule of a "
+                                       "WARN finding of the task, e.g. "
+                                       "R-LEAD-TIME")});
+    }
+    if (const auto [it, inserted] = first.emplace(rule, i);
+        !inserted && !rule.empty()) {
+      out.push_back(
+          {p + "rule_id",
+           absl::StrCat("acknowledges ", EchoValue(rule),
+                        " again (already at acknowledgements[", it->second,
+                        "]): acknowledge each rule once, with one reason")});
+    }
+    CheckText(p + "reason", acks[i].reason, kMaxTextLength, true, out);
+  }
+}
+
 std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
                                              bool for_submit,
                                              std::string_view prefix) {
@@ -146,8 +183,15 @@ std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
             for_submit && spec.emergency, out);
 
   std::set<domain::TaskType> seen_types;
+  const bool too_many_types = spec.types.size() > kMaxTaskTypes;
+  if (too_many_types) {
+    out.push_back(
+        {f("types"),
+         absl::StrCat("lists ", spec.types.size(), " types; there are ",
+                      kMaxTaskTypes, " task types: list each at most once")});
+  }
   for (domain::TaskType type : spec.types) {
-    if (!seen_types.insert(type).second) {
+    if (!seen_types.insert(type).second && !too_many_types) {
       out.push_back(
           {f("types"),
            absl::StrCat("lists '", std::string(domain::TaskTypeName(type)),
@@ -164,23 +208,26 @@ std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
     CheckText(field, text, kMaxTextLength, false, out);
   }
 
+  // A list over its bound is reported alone: its items are not looked at.
   if (spec.target_communities.size() > kMaxTargets) {
     out.push_back({f("target_communities"),
                    absl::StrCat("lists ", spec.target_communities.size(),
                                 " communities; at most ", kMaxTargets)});
-  }
-  for (size_t i = 0; i < spec.target_communities.size(); ++i) {
-    CheckId(f(absl::StrCat("target_communities[", i, "]")),
-            spec.target_communities[i], out);
+  } else {
+    for (size_t i = 0; i < spec.target_communities.size(); ++i) {
+      CheckId(f(absl::StrCat("target_communities[", i, "]")),
+              spec.target_communities[i], out);
+    }
   }
   if (spec.target_streets.size() > kMaxStreets) {
     out.push_back(
         {f("target_streets"), absl::StrCat("lists ", spec.target_streets.size(),
                                            " streets; at most ", kMaxStreets)});
-  }
-  for (size_t i = 0; i < spec.target_streets.size(); ++i) {
-    CheckText(f(absl::StrCat("target_streets[", i, "]")),
-              spec.target_streets[i], kMaxTitleLength, true, out);
+  } else {
+    for (size_t i = 0; i < spec.target_streets.size(); ++i) {
+      CheckText(f(absl::StrCat("target_streets[", i, "]")),
+                spec.target_streets[i], kMaxTitleLength, true, out);
+    }
   }
   if (for_submit && spec.target_communities.empty() &&
       spec.target_streets.empty()) {
@@ -238,6 +285,7 @@ std::vector<FieldViolation> ValidateCatalogItems(
     out.push_back(
         {"items", absl::StrCat("lists ", items.size(), " items; at most ",
                                kMaxCatalogItems)});
+    return out;  // its items are not looked at
   }
   std::set<std::string> codes;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -254,7 +302,9 @@ std::vector<FieldViolation> ValidateCatalogItems(
       out.push_back({p + "keywords", absl::StrCat("at most ", kMaxKeywords,
                                                   " keywords per item")});
     }
-    for (size_t k = 0; k < item.keywords.size(); ++k) {
+    for (size_t k = 0;
+         item.keywords.size() <= kMaxKeywords && k < item.keywords.size();
+         ++k) {
       CheckText(absl::StrCat(p, "keywords[", k, "]"), item.keywords[k],
                 kMaxTitleLength, true, out);
     }

@@ -26,6 +26,15 @@ inline constexpr double kMaxHoursPerMonth = 744;  // 31 days × 24 h
 inline constexpr int64_t kMaxFundingYuan = 1'000'000'000'000;
 inline constexpr int32_t kMaxUnits = 1000;
 inline constexpr int64_t kMaxWorkloadMonths = 120;  // one workload query
+// An approval acknowledges each WARN finding's rule once; the rules that can
+// warn are fewer than this.
+inline constexpr size_t kMaxAcknowledgements = 16;
+// Lists of enum values name each value at most once.
+inline constexpr size_t kMaxTaskTypes = 9;        // domain::TaskType
+inline constexpr size_t kMaxBaselineUnits = 7;    // domain::ControlledBucket
+inline constexpr size_t kMaxComplaintStates = 4;  // domain::ComplaintState
+// A `ListTasks` filter ("state=SUBMITTED AND community=c1 ..."), in bytes.
+inline constexpr size_t kMaxFilterLength = 500;
 
 // True for well-formed UTF-8 (no overlongs, surrogates or values past
 // U+10FFFF).
@@ -62,6 +71,17 @@ constexpr bool IsMultiLineText(size_t max_chars) {
 // text (`IsMultiLineText`). When `required`, also when it is blank.
 void CheckText(std::string_view field, std::string_view text, size_t max_chars,
                bool required, std::vector<FieldViolation>& out);
+
+// Checks an approval's acknowledgements as sent: at most
+// `kMaxAcknowledgements`, each naming a rule (1 to 63 characters of A-Z,
+// a-z, 0-9, '-', '_' or '.', e.g. R-LEAD-TIME) not named before, with a
+// reason (multi-line text, required, at most `kMaxTextLength` characters).
+// A list over the bound is reported alone, its items unchecked. Whether
+// each names a WARN finding of the task is for the approval's transition
+// to check (workflow/transitions.h). Appends to `out`, naming fields
+// "acknowledgements[i].rule_id" and "acknowledgements[i].reason".
+void CheckAcknowledgements(const std::vector<domain::Acknowledgement>& acks,
+                           std::vector<FieldViolation>& out);
 
 // Checks a task spec. `for_submit` adds what a submission needs beyond a
 // draft: a title, target communities or streets, dates in order, an

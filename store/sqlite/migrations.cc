@@ -411,6 +411,27 @@ CREATE INDEX task_communities_by_department_item
 )sql";
 }
 
+// Migration 10: request ids belong to the principal that sends them
+// (workflow/internal/commit_once.h): an idempotency record is kept under
+// `<principal>/<request id>`. A record stored before takes the actor of
+// the first event of its request in the audit log, so that a retry
+// answered before the upgrade is answered the same after it; one with no
+// such event keeps its key, answers nobody, and expires with the rest.
+// OR IGNORE: a client's request id may itself hold '/', and a record whose
+// new key another already holds keeps its old one rather than stop the
+// upgrade.
+const char* RequestsPerPrincipalSchema() {
+  return R"sql(
+UPDATE OR IGNORE requests
+SET request_id = first.actor_id || '/' || requests.request_id
+FROM (SELECT district_id, request_id, actor_id, MIN(seq) AS seq
+      FROM audit_events WHERE request_id <> ''
+      GROUP BY district_id, request_id) AS first
+WHERE first.district_id = requests.district_id
+  AND first.request_id = requests.request_id;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -427,6 +448,8 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {7, "task_months dropped", DropTaskMonthsSchema()},
           {8, "counters derived again, with the workloads", RecountSchema()},
           {9, "indexed duplicate candidates", DuplicateCandidatesSchema()},
+          {10, "idempotency records per principal",
+           RequestsPerPrincipalSchema()},
       };
   return *kMigrations;
 }

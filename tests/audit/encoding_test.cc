@@ -447,6 +447,21 @@ TEST(AuditEncoding, CompleteWriteListsUnchangedFieldsToo) {
   EXPECT_EQ(w.state_digest, diff.state_digest);
 }
 
+TEST(AuditEncoding, EncodedSizeIsTheLengthOfTheEncoding) {
+  EXPECT_EQ(EncodedAuditEventSize(WorkedExample()), 154u);
+  EXPECT_EQ(EncodedAuditEventSize(WorkedExampleV2()), 243u);
+  EXPECT_EQ(EncodedAuditEventSize(domain::AuditEvent()),
+            EncodeAuditEvent(domain::AuditEvent()).size());
+  domain::AuditEvent e = WorkedExampleV2();
+  e.reason = "社区不应承担事项";
+  e.community_ids = {"花园社区", "", "c-3"};
+  e.details = {{"", "empty key"}, {"标题", "老旧小区改造台账"}};
+  e.writes.push_back(audit::MakeWrite("decision", "t-42/1", {},
+                                      {{"reason", "ok"}, {"kind", "approve"}},
+                                      /*complete=*/true));
+  EXPECT_EQ(EncodedAuditEventSize(e), EncodeAuditEvent(e).size());
+}
+
 TEST(AuditEncoding, V2DecodeRejectsWriteFieldsOutOfOrder) {
   domain::AuditEvent e = WorkedExampleV2();
   e.writes[0].changes = {{"b", "", "1"}, {"a", "", "2"}};

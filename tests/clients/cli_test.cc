@@ -156,10 +156,14 @@ TEST_F(CliTest, CreateFromTomlFileThenSubmitShowsFindings) {
 }
 
 TEST_F(CliTest, NotFoundExitsThree) {
-  const Result r = Run(clerk_, {"dept", "show", "no-such-task"});
+  // A reviewer reads every task, so hears that one is missing; a clerk
+  // hears of a missing task what it hears of another department's
+  // (PERMISSION_DENIED: issue 15, defect 13).
+  const Result r = Run(reviewer_, {"review", "show", "no-such-task"});
   EXPECT_EQ(r.code, 3);
   EXPECT_THAT(r.err, HasSubstr("error: NOT_FOUND"));
   EXPECT_THAT(r.err, HasSubstr("hint: "));
+  EXPECT_EQ(Run(clerk_, {"dept", "show", "no-such-task"}).code, 4);
 }
 
 TEST_F(CliTest, PermissionDeniedExitsFour) {

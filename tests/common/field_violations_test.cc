@@ -5,6 +5,7 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/cord.h>
+#include <absl/strings/str_cat.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -52,6 +53,31 @@ TEST(FieldViolations, MessageListsEveryField) {
   EXPECT_EQ(status.message(),
             "invalid request: task.title: must not be empty; "
             "task.hours_per_community_month: must be positive");
+}
+
+// A request whose every list item is bad gets a bounded error, not one
+// violation per item.
+TEST(FieldViolations, ReportsAtMostTheLimitAndCountsTheRest) {
+  std::vector<FieldViolation> many;
+  for (int i = 0; i < 100000; ++i) {
+    many.push_back({absl::StrCat("spec.types[", i, "]"), "is not a task type"});
+  }
+  const absl::Status status = InvalidArgumentWithViolations(many);
+  const std::vector<FieldViolation> reported = GetFieldViolations(status);
+  ASSERT_EQ(reported.size(), kMaxReportedViolations);
+  EXPECT_EQ(reported[0], many[0]);
+  EXPECT_EQ(reported[kMaxReportedViolations - 2],
+            many[kMaxReportedViolations - 2]);
+  EXPECT_EQ(reported.back(),
+            (FieldViolation{"request",
+                            absl::StrCat(100000 - kMaxReportedViolations + 1,
+                                         " more violations are not listed; "
+                                         "correct the ones above and send it "
+                                         "again")}));
+  EXPECT_LT(status.message().size(), 4096u);
+
+  many.resize(kMaxReportedViolations);
+  EXPECT_EQ(GetFieldViolations(InvalidArgumentWithViolations(many)), many);
 }
 
 TEST(FieldViolations, PayloadIsStoredUnderDocumentedTypeUrl) {

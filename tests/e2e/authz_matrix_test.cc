@@ -4,6 +4,7 @@
 // authorization. Allowed roles must succeed; the others get
 // PERMISSION_DENIED. Calls without a valid credential get UNAUTHENTICATED,
 // and every refused call is in the audit log.
+#include <functional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -575,6 +576,88 @@ TEST_F(AuthzMatrixTest, RefusalsThatCouldNotBeRecordedAreCounted) {
                               "MISSION_DENIED\"} 1\n"),
                     HasSubstr("taskgate_refusals_unrecorded_total{code=\"UNA"
                               "UTHENTICATED\"} 2\n")));
+}
+
+// No answer tells a department or a community that a task it may not see
+// exists (issue 15, defect 13): another's task and a missing one get the
+// same PERMISSION_DENIED, word for word (and both are audited as refused);
+// an id another department holds is refused without naming it; and a
+// request id is the sender's own, its permission checked first.
+TEST_F(AuthzMatrixTest, NoAnswerRevealsATaskOutsideTheCallersScope) {
+  const std::string id = ActiveTask();
+  const auto same =
+      [&](const Actor& who, const std::string& what,
+          const std::function<absl::Status(const std::string&)>& call) {
+        SCOPED_TRACE(absl::StrCat(who.id, " ", what));
+        const absl::Status existing = call(id);
+        const absl::Status missing = call("t-none");
+        EXPECT_THAT(existing, StatusIs(absl::StatusCode::kPermissionDenied));
+        EXPECT_EQ(missing.code(), existing.code());
+        EXPECT_EQ(absl::StrReplaceAll(missing.message(), {{"t-none", "<id>"}}),
+                  absl::StrReplaceAll(existing.message(), {{id, "<id>"}}));
+        EXPECT_THAT(existing.message(), ::testing::Not(HasSubstr(kDepartment)));
+      };
+  for (const Actor* who : {&other_clerk_, &other_community_}) {
+    same(*who, "GetTask",
+         [&](const std::string& t) { return GetTask(*who, t).status(); });
+    same(*who, "ListDecisions", [&](const std::string& t) {
+      v1::ListDecisionsRequest r;
+      r.set_task_id(t);
+      return Call(*who, *tasks_, &TaskStub::ListDecisions, r).status();
+    });
+    same(*who, "ListEvents", [&](const std::string& t) {
+      v1::ListEventsRequest r;
+      r.set_task_id(t);
+      return Call(*who, *audit_, &AuditStub::ListEvents, r).status();
+    });
+  }
+  same(other_clerk_, "CloseTask", [&](const std::string& t) {
+    return Act(other_clerk_, Step::kClose, t).status();
+  });
+  same(other_community_, "AcknowledgeAssignment", [&](const std::string& t) {
+    v1::AcknowledgeAssignmentRequest r;
+    r.set_request_id(NextRequestId());
+    r.set_task_id(t);
+    return Call(other_community_, *communities_,
+                &CommunityStub::AcknowledgeAssignment, r)
+        .status();
+  });
+  // Overseers learn nothing they could not read.
+  EXPECT_THAT(GetTask(auditor_, "t-none"),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  // An id another department holds.
+  const absl::StatusOr<v1::Task> taken =
+      CreateTask(other_clerk_, CleanAssistSpec(), id);
+  EXPECT_THAT(taken, StatusIs(absl::StatusCode::kPermissionDenied,
+                              AllOf(HasSubstr("may not use task id"),
+                                    ::testing::Not(HasSubstr(kDepartment)),
+                                    ::testing::Not(HasSubstr("exist")))));
+
+  // The issue's probe: an auditor reusing a clerk's request id heard that it
+  // named a "task.create".
+  v1::CreateTaskRequest create;
+  create.set_request_id("shared-request-id");
+  *create.mutable_spec() = CleanAssistSpec();
+  ASSERT_OK_AND_ASSIGN(v1::Task created,
+                       Call(clerk_, *tasks_, &TaskStub::CreateTask, create));
+  v1::TaskActionRequest approve;
+  approve.set_request_id("shared-request-id");
+  approve.set_task_id(created.id());
+  const absl::StatusOr<v1::Task> probe = Act(auditor_, Step::kApprove, approve);
+  EXPECT_THAT(probe, StatusIs(absl::StatusCode::kPermissionDenied,
+                              ::testing::Not(HasSubstr("task.create"))));
+  // Another clerk's request of its own under the same id is its own.
+  v1::CreateTaskRequest housing = create;
+  housing.mutable_spec()->set_title("Housing survey");
+  ASSERT_OK_AND_ASSIGN(v1::Task theirs, Call(other_clerk_, *tasks_,
+                                             &TaskStub::CreateTask, housing));
+  EXPECT_NE(theirs.id(), created.id());
+  EXPECT_EQ(theirs.department_id(), kOtherDepartment);
+  // And the clerk's retry still gets its first answer.
+  ASSERT_OK_AND_ASSIGN(v1::Task again,
+                       Call(clerk_, *tasks_, &TaskStub::CreateTask, create));
+  EXPECT_EQ(again.id(), created.id());
 }
 
 TEST_F(AuthzMatrixTest, MalformedRevokedAndDisabledCredentialsAreRefused) {

@@ -3,6 +3,7 @@
 // client's decoding of an error. Each row is refused with INVALID_ARGUMENT
 // naming the field, in a message that is valid UTF-8 (so the
 // `google.rpc.BadRequest` detail decodes), and changes nothing.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "store/change_validation.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "workflow/validation.h"
 
@@ -157,6 +159,63 @@ TEST_F(HostileInputTest, EveryHostileTextIsRefusedNamingItsFieldAndChanges) {
       {"an id echoed with a newline and ESC",
        [&] { return CreateWith([](v1::TaskSpec&) {}, "t1\n\x1b[31mred"); },
        "task_id", "'t1\\n\\x1b[31mred'"},
+      // Every list and string of every request is bounded (defect 1): a
+      // list over its bound is named once, its items unread.
+      {"an acknowledgement of a finding the task does not have",
+       [&] {
+         return Decide(Step::kApprove, in_review, "", {{"R-CAPACITY", "fits"}});
+       },
+       "acknowledgements[0].rule_id", "names no WARN finding of task"},
+      {"a hundred thousand task types",
+       [&] {
+         return CreateWith([](v1::TaskSpec& s) {
+           for (int i = 0; i < 100000; ++i) s.add_types(v1::TASK_TYPE_LEDGER);
+         });
+       },
+       "spec.types", "lists 100000 types; there are 9 task types"},
+      {"a task filter of a megabyte",
+       [&] {
+         v1::ListTasksRequest r;
+         r.set_filter("department=" + std::string(1 << 20, 'd'));
+         grpc::Status raw;
+         (void)Call(clerk_, *tasks_, &TaskStub::ListTasks, r, &raw);
+         return raw;
+       },
+       "filter", "bytes long; at most 500"},
+      {"an event filter of a megabyte",
+       [&] {
+         v1::ListEventsRequest r;
+         r.set_action(std::string(1 << 20, 'a'));
+         grpc::Status raw;
+         (void)Call(auditor_, *audit_, &AuditStub::ListEvents, r, &raw);
+         return raw;
+       },
+       "action", "1048576 characters long; at most 63"},
+      {"ten thousand complaint states",
+       [&] {
+         v1::ListComplaintsRequest r;
+         for (int i = 0; i < 10000; ++i) r.add_states(v1::COMPLAINT_STATE_OPEN);
+         grpc::Status raw;
+         (void)Call(reviewer_, *reviews_, &ReviewStub::ListComplaints, r, &raw);
+         return raw;
+       },
+       "states", "lists 10000 states; there are 4"},
+      {"a thousand baseline buckets",
+       [&] {
+         v1::PutCommunityRequest r;
+         r.set_request_id(NextRequestId());
+         r.mutable_community()->set_id("c9");
+         r.mutable_community()->set_name("Community c9");
+         r.mutable_community()->set_street("east");
+         for (int i = 0; i < 1000; ++i) {
+           (*r.mutable_community()
+                 ->mutable_baseline_units())[absl::StrCat("bucket-", i)] = 1;
+         }
+         grpc::Status raw;
+         (void)Call(admin_, *admins_, &AdminStub::PutCommunity, r, &raw);
+         return raw;
+       },
+       "community.baseline_units", "sets 1000 buckets; there are 7"},
   };
 
   for (const HostileRow& row : rows) {
@@ -178,6 +237,63 @@ TEST_F(HostileInputTest, EveryHostileTextIsRefusedNamingItsFieldAndChanges) {
       v1::ListTasksResponse listed,
       Call(clerk_, *tasks_, &TaskStub::ListTasks, v1::ListTasksRequest()));
   EXPECT_EQ(listed.tasks_size(), 1);
+}
+
+// The attack of defect 1: 1,100 acknowledgements with rule ids of 3,000
+// characters made one audit event of 3.3 MB, after which `ListEvents` with
+// canonical bytes failed even one event a page, and with it the auditors'
+// export. The list is refused for its length, in a small error, nothing is
+// written, and the whole log still reads a page at a time with its
+// canonical bytes - as it does with the largest event a real task makes.
+TEST_F(HostileInputTest, ThousandsOfLongAcknowledgementsAreRefusedAndLogReads) {
+  const std::string in_review = SubmittedTask(CleanAssistSpec(), &reviewer_);
+  ASSERT_OK_AND_ASSIGN(v1::Task before, GetTask(auditor_, in_review));
+  const int64_t events = TreeSize();
+
+  v1::TaskActionRequest flood;
+  flood.set_request_id(NextRequestId());
+  flood.set_task_id(in_review);
+  for (int i = 0; i < 1100; ++i) {
+    v1::Acknowledgement* a = flood.add_acknowledgements();
+    a->set_rule_id(absl::StrCat(i, std::string(3000, 'R')));
+    a->set_reason("ok");
+  }
+  ASSERT_GT(flood.ByteSizeLong(), 3'000'000u);
+  grpc::Status raw;
+  EXPECT_THAT(Act(reviewer_, Step::kApprove, flood, &raw),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("lists 1100 acknowledgements; at most 16")));
+  EXPECT_THAT(BadRequestFields(raw),
+              ::testing::ElementsAre("acknowledgements"));
+  EXPECT_LT(raw.error_message().size() + raw.error_details().size(), 2000u);
+  EXPECT_EQ(TreeSize(), events);
+  ASSERT_OK_AND_ASSIGN(v1::Task after, GetTask(auditor_, in_review));
+  EXPECT_EQ(after.etag(), before.etag());
+
+  // The task is still approved the ordinary way.
+  ASSERT_OK_AND_ASSIGN(v1::Task approved,
+                       Act(reviewer_, Step::kApprove, in_review));
+  EXPECT_EQ(approved.state(), v1::TASK_STATE_ACTIVE);
+
+  // Every event reads, one a page, with its canonical bytes.
+  v1::ListEventsRequest page;
+  page.set_page_size(1);
+  page.set_include_canonical(true);
+  int64_t read = 0;
+  size_t largest = 0;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(v1::ListEventsResponse r,
+                         Call(auditor_, *audit_, &AuditStub::ListEvents, page));
+    for (const v1::AuditEvent& e : r.events()) {
+      EXPECT_FALSE(e.canonical().empty());
+      largest = std::max(largest, e.canonical().size());
+      ++read;
+    }
+    if (r.next_page_token().empty()) break;
+    page.set_page_token(r.next_page_token());
+  }
+  EXPECT_GE(read, events + 1);
+  EXPECT_LE(largest, store::kMaxAuditEventBytes);
 }
 
 TEST_F(HostileInputTest, MultiLineTextKeepsItsNewlinesAndTabs) {

@@ -7,10 +7,13 @@
 #include <vector>
 
 #include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "audit/encoding.h"
+#include "common/field_violations.h"
 #include "domain/types.h"
 #include "store/store.h"
 #include "tests/testing/status_matchers.h"
@@ -119,6 +122,41 @@ TEST(ChangeValidationTest, ReportsMissingEventsBeforeAWrongRow) {
                        HasSubstr("no audit events")));
 }
 
+// The limit counts the canonical encoding, writes included, and names the
+// largest part of an event over it.
+TEST(ChangeValidationTest, AnEventIsHeldToTheSizeLimitOfItsEncoding) {
+  domain::AuditEvent event;
+  event.district_id = kD1;
+  event.action = "task.submit";
+  event.entity_type = "task";
+  event.entity_id = "t1";
+  event.reason = "ok";
+  EXPECT_THAT(CheckAuditEventSize(event), IsOk());
+  // Exactly at the limit, then one byte over it, through a write's field.
+  domain::EntityWrite& write = event.writes.emplace_back();
+  write.kind = "task";
+  write.id = "t1";
+  write.state_digest = std::string(32, '\0');
+  write.changes.push_back({"spec.description", "", ""});
+  const size_t base = audit::EncodedAuditEventSize(event);
+  write.changes[0].after = std::string(kMaxAuditEventBytes - base, 'x');
+  EXPECT_THAT(CheckAuditEventSize(event), IsOk());
+  write.changes[0].after += "x";
+  const absl::Status over = CheckAuditEventSize(event);
+  EXPECT_THAT(over, StatusIs(absl::StatusCode::kInvalidArgument,
+                             HasSubstr(absl::StrCat(
+                                 "the audit event \"task.submit\" of task t1 "
+                                 "would take ",
+                                 kMaxAuditEventBytes + 1, " bytes"))));
+  EXPECT_THAT(over.message(),
+              HasSubstr("its largest part is field spec.description of task "
+                        "t1 as written (after)"));
+  EXPECT_THAT(over.message(), HasSubstr("Nothing was written"));
+  const std::vector<FieldViolation> violations = GetFieldViolations(over);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "spec.description");
+}
+
 // One malformed change set: `FullChange()` spoiled by `spoil`.
 struct Malformed {
   std::string name;  // the test's name suffix
@@ -201,6 +239,12 @@ std::vector<Malformed> MalformedChanges() {
       {"EventOfAnotherDistrict",
        [](ChangeSet& c) { c.events[0].district_id = kD2; },
        "audit event \"task.create\" has district_id \"d2\""},
+      {"EventOverTheSizeLimit",
+       [](ChangeSet& c) {
+         c.events[0].details["acknowledged"] =
+             std::string(kMaxAuditEventBytes, 'R');
+       },
+       "over the limit of 1048576 bytes for one event"},
   };
 }
 

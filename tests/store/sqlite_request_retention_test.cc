@@ -178,15 +178,26 @@ void ExecRaw(const std::string& path, const std::string& sql) {
 // An audit row as a schema-4 binary wrote it; only the columns the
 // migration reads matter here.
 std::string EventRow(const std::string& district, int64_t seq, absl::Time time,
-                     const std::string& request_id) {
+                     const std::string& request_id,
+                     const std::string& actor = "clerk-1") {
   return absl::StrCat(
       "INSERT INTO audit_events (district_id, seq, time, actor_id, "
       "actor_role, action, entity_type, entity_id, state_before, "
       "state_after, reason, request_id, department_id, canonical, "
       "leaf_hash) VALUES ('",
-      district, "', ", seq, ", ", absl::ToUnixMicros(time),
-      ", 'clerk-1', 'department', 'x', 'task', 't', '', '', '', '", request_id,
+      district, "', ", seq, ", ", absl::ToUnixMicros(time), ", '", actor,
+      "', 'department', 'x', 'task', 't', '', '', '', '", request_id,
       "', '', x'00', zeroblob(32));");
+}
+
+// The SQL that builds a file at schema version `version`.
+std::string SchemaAt(int version) {
+  std::string sql;
+  for (const SqliteMigration& m : SqliteMigrations()) {
+    if (m.version > version) break;
+    absl::StrAppend(&sql, m.sql, "\nPRAGMA user_version = ", m.version, ";\n");
+  }
+  return sql;
 }
 
 std::string RequestRow(const std::string& district,
@@ -227,21 +238,56 @@ TEST(SqliteRequestRetentionTest, VersionFourFileIsUpgradedWithRequestTimes) {
     return found.ok() && found->has_value() ? (*found)->created_at
                                             : absl::InfinitePast();
   };
-  EXPECT_EQ(created(kD1, "r1"), T(10));
-  EXPECT_EQ(created(kD1, "r2"), T(30));
+  // Migration 10 then keys each by the principal of its first event; r3,
+  // with none, keeps its key.
+  EXPECT_EQ(created(kD1, "clerk-1/r1"), T(10));
+  EXPECT_EQ(created(kD1, "clerk-1/r2"), T(30));
   EXPECT_EQ(created(kD1, "r3"), T(40));
-  EXPECT_EQ(created(kD2, "r1"), T(50));
+  EXPECT_EQ(created(kD2, "clerk-1/r1"), T(50));
   ASSERT_OK_AND_ASSIGN(std::optional<StoredRequest> r1,
-                       store->FindRequest(kD1, "r1"));
+                       store->FindRequest(kD1, "clerk-1/r1"));
   ASSERT_TRUE(r1.has_value());
   EXPECT_EQ(r1->response, "a");
 
   // And they expire by those times.
   ASSERT_OK_AND_ASSIGN(int64_t expired, store->ExpireRequests(kD1, T(35), 10));
   EXPECT_EQ(expired, 2);
-  EXPECT_THAT(Kept(*store, kD1, {"r1", "r2", "r3"}), ElementsAre("r3"));
+  EXPECT_THAT(Kept(*store, kD1, {"clerk-1/r1", "clerk-1/r2", "r3"}),
+              ElementsAre("r3"));
   ASSERT_OK_AND_ASSIGN(int64_t events, store->EventCount(kD1));
   EXPECT_EQ(events, 5);
+}
+
+// Migration 10: a record stored before request ids were kept per principal
+// is found under its principal's key afterwards - the actor of its
+// request's first event - so that a retry answered before the upgrade gets
+// the same answer after it, and no other principal's.
+TEST(SqliteRequestRetentionTest,
+     VersionNineFileKeepsEachRequestUnderItsPrincipal) {
+  const ScopedDbPath scoped;
+  ASSERT_NO_FATAL_FAILURE(ExecRaw(
+      scoped.path(),
+      absl::StrCat("BEGIN;", SchemaAt(9),
+                   EventRow(kD1, 1, T(10), "r1", "clerk-1"),
+                   EventRow(kD1, 2, T(11), "r1", "clerk-1"),
+                   EventRow(kD1, 3, T(20), "r2", "rev-2"),
+                   EventRow(kD2, 1, T(30), "r1", "admin"),
+                   RequestRow(kD1, "r1"), RequestRow(kD1, "r2"),
+                   RequestRow(kD1, "r3"), RequestRow(kD2, "r1"), "COMMIT;")));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                       OpenSqliteStore(scoped.path()));
+  const auto kept = [&](const std::string& d, const std::string& key) {
+    absl::StatusOr<std::optional<StoredRequest>> found =
+        store->FindRequest(d, key);
+    EXPECT_THAT(found, IsOk());
+    return found.ok() && found->has_value();
+  };
+  EXPECT_TRUE(kept(kD1, "clerk-1/r1"));
+  EXPECT_TRUE(kept(kD1, "rev-2/r2"));
+  EXPECT_TRUE(kept(kD2, "admin/r1"));
+  EXPECT_TRUE(kept(kD1, "r3"));  // no event: nobody's
+  for (const char* old_key : {"r1", "r2"}) EXPECT_FALSE(kept(kD1, old_key));
+  EXPECT_FALSE(kept(kD1, "rev-2/r1"));
 }
 
 }  // namespace

@@ -38,6 +38,7 @@
 #include "audit/merkle.h"
 #include "domain/codec.h"
 #include "domain/types.h"
+#include "store/change_validation.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/sqlite_store.h"
 #include "store/store.h"
@@ -291,8 +292,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsNine) {
-  EXPECT_EQ(SqliteSchemaVersion(), 9);
+TEST(SqliteStoreTest, SchemaVersionIsTen) {
+  EXPECT_EQ(SqliteSchemaVersion(), 10);
 }
 
 // A full disk is a passing outage the operator can fix, not a defect of
@@ -688,6 +689,34 @@ TEST(SqliteStoreTest, ChangeNamingAnotherDistrictIsInvalidArgument) {
 
   EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(0));
   EXPECT_THAT(store->EventCount(kD2), IsOkAndHolds(0));
+}
+
+// An event is held to its size limit with the writes the store attaches
+// (store/change_validation.h): a task whose complete write would carry it
+// over is refused, and neither the task nor its event nor the request is
+// stored, while the same change one byte smaller commits.
+TEST(SqliteStoreTest, ChangeWhoseEventWithItsWritesIsTooLargeWritesNothing) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  Task task = MakeTask(kD1, "t1");
+  task.spec.description = std::string(kMaxAuditEventBytes, 'x');
+  ChangeSet change = CreateTaskChange(task);
+  change.request = StoredRequest{"r1", "task.create", "fp", "answer", T(0)};
+  // The event as given is small: only the attached write makes it large.
+  ASSERT_THAT(ValidateChangeSet(change), IsOk());
+  const absl::StatusOr<CommitResult> refused = store->Commit(change);
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("largest part is field spec.description of "
+                                 "task t1 as written (after)")));
+  EXPECT_THAT(store->GetTask(kD1, "t1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store->EventCount(kD1), IsOkAndHolds(0));
+  EXPECT_THAT(store->FindRequest(kD1, "r1"), IsOkAndHolds(Eq(std::nullopt)));
+
+  task.spec.description = "short";
+  ASSERT_OK_AND_ASSIGN(CommitResult result,
+                       store->Commit(CreateTaskChange(task)));
+  EXPECT_THAT(result.seqs, ElementsAre(1));
 }
 
 TEST(SqliteStoreTest, FaultAfterChangeLeavesNothing) {

@@ -67,7 +67,8 @@ TEST(Access, AnAssignmentIsActedOnOnlyByTheCommunitiesItReaches) {
   EXPECT_THAT(CanActOnAssignment(Office("c2"), task, std::string("east")),
               IsOk());
   EXPECT_THAT(CanActOnAssignment(Office("c3"), task, std::string("west")),
-              StatusIs(kDenied, HasSubstr("does not target community c3")));
+              StatusIs(kDenied, HasSubstr("community c3 may act on only the "
+                                          "tasks that reach it")));
   EXPECT_THAT(CanActOnAssignment(Office("c2"), task, std::nullopt),
               StatusIs(kDenied));
   // After submit: the resolved communities alone.

@@ -282,6 +282,37 @@ TEST_F(ApprovalRecheckTest, FindingThatDisappearedNeedsNoAcknowledgement) {
                                   "R-CAPACITY cleared: community fresh"))));
 }
 
+// A reviewer who acknowledged what the task showed is not refused because
+// the re-check cleared it meanwhile: the acknowledgement still names a
+// finding the task had (SPEC §9). One naming a rule the task never had is
+// refused.
+TEST_F(ApprovalRecheckTest, AcknowledgingAFindingTheRecheckClearedIsAccepted) {
+  PutFreshCommunity("fresh");
+  Submitted("t1", Hours15({"fresh"}), Clerk("civil-affairs"));
+  EXPECT_EQ(Approved("t1", "r1").state, domain::TaskState::kActive);
+  domain::Task t2 = Submitted("t2", Hours15({"fresh"}), Clerk("housing"));
+  ASSERT_THAT(RuleIds(t2.findings), ElementsAre("R-CAPACITY"));
+  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kRevoke, "t1", "merged elsewhere"),
+              IsOk());
+
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "t2"), IsOk());
+  const absl::Status never =
+      Do(Reviewer("r2"), TaskAction::kApprove, "t2", "",
+         {{"R-CAPACITY", "seen"}, {"R-DUPLICATE", "just in case"}})
+          .status();
+  EXPECT_THAT(never, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("'R-DUPLICATE' names no WARN finding "
+                                        "of task t2; acknowledge only its "
+                                        "WARN findings (R-CAPACITY)")));
+  EXPECT_THAT(Fields(never), ElementsAre("acknowledgements[1].rule_id"));
+
+  ASSERT_OK_AND_ASSIGN(domain::Task active,
+                       Do(Reviewer("r2"), TaskAction::kApprove, "t2", "",
+                          {{"R-CAPACITY", "seen in the queue"}}));
+  EXPECT_EQ(active.state, domain::TaskState::kActive);
+  EXPECT_THAT(active.findings, IsEmpty());
+}
+
 // "Changed" (workflow/rules.h `CompareWithCarried`): the same rule over
 // another set of communities.
 TEST_F(ApprovalRecheckTest, FindingOverMoreCommunitiesIsChanged) {

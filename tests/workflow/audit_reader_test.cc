@@ -17,6 +17,7 @@
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
 #include "workflow/audit_ledger.h"
+#include "workflow/validation.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -25,6 +26,7 @@ using ::taskgate::testing::IsOk;
 using ::taskgate::testing::StatusIs;
 using ::testing::Each;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
 
@@ -63,10 +65,29 @@ TEST_F(AuditReaderTest,
   }
   EXPECT_THAT(reader_->ListEvents(Clerk("housing"), history, {}, "k"),
               StatusIs(absl::StatusCode::kPermissionDenied));
+  // A department hears of a task that does not exist what it hears of
+  // another's (issue 15, defect 13); an overseer that it does not exist.
   history.task_id = "zz";
   EXPECT_THAT(reader_->ListEvents(Clerk(), history, {}, "k"),
-              StatusIs(absl::StatusCode::kNotFound));
-  // Bad input is named before anything is looked up.
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("task 'zz' is not one of them")));
+  ASSERT_OK_AND_ASSIGN(Page<store::StoredEvent> none,
+                       reader_->ListEvents(Auditor(), history, {}, "k"));
+  EXPECT_THAT(none.items, SizeIs(0));
+  // Bad input is named before anything is looked up; every filter is an id
+  // or one bounded line (issue 15, defect 1).
+  EventFilter unbounded;
+  unbounded.department_id = std::string(100000, 'd');
+  unbounded.community_id = "C 1";
+  unbounded.actor_id = "clerk\n";
+  unbounded.action = std::string(kMaxIdLength + 1, 'a');
+  unbounded.entity_type = "task\x1b";
+  unbounded.entity_id = std::string(kMaxTitleLength + 1, 'e');
+  unbounded.state = std::string(kMaxIdLength + 1, 'S');
+  EXPECT_THAT(
+      Fields(reader_->ListEvents(Auditor(), unbounded, {}, "k").status()),
+      ElementsAre("department_id", "community_id", "actor_id", "action",
+                  "entity_type", "entity_id", "state"));
   EventFilter bad;
   bad.start_seq = -1;
   absl::StatusOr<Page<store::StoredEvent>> refused =

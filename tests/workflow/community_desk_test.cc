@@ -113,7 +113,8 @@ TEST_F(CommunityDeskTest, AcknowledgementScopeComesBeforeTheTaskState) {
   // c3 is no target of "a" (ACTIVE) nor of draft "d" (street east).
   EXPECT_THAT(engine_->desk().AcknowledgeAssignment(Office("c3"), "", "a"),
               StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("task a does not target community c3")));
+                       HasSubstr("community c3 may act on only the tasks that "
+                                 "reach it; task 'a' is not one of them")));
   EXPECT_THAT(engine_->desk().AcknowledgeAssignment(Office("c3"), "", "d"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   // Targets whose task is not (yet) in their workload.
@@ -123,8 +124,11 @@ TEST_F(CommunityDeskTest, AcknowledgementScopeComesBeforeTheTaskState) {
   EXPECT_THAT(engine_->desk().AcknowledgeAssignment(Office("c1"), "", "c"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("task c is SUBMITTED")));
+  // A task that does not exist is answered as one that is not its own
+  // (issue 15, defect 13: no existence oracle).
   EXPECT_THAT(engine_->desk().AcknowledgeAssignment(Office("c1"), "", "zz"),
-              StatusIs(absl::StatusCode::kNotFound));
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("task 'zz' is not one of them")));
   EXPECT_THAT(engine_->desk().AcknowledgeAssignment(Reviewer("r1"), "", "a"),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("a community office does")));

@@ -49,6 +49,15 @@ TEST(PageToken, CarriesAPositionForItsOwnQueryOnly) {
   EXPECT_THAT(fields, ElementsAre("page_token"));
 }
 
+// A token longer than any this server issues is refused before it is
+// decoded.
+TEST(PageToken, ALongerTokenThanAnyIssuedIsRefused) {
+  const std::string query(kMaxPageTokenLength, 'q');
+  EXPECT_THAT(DecodePageToken(EncodePageToken(query, "t-17"), query),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a page token this server issued")));
+}
+
 }  // namespace
 }  // namespace taskgate::workflow
 

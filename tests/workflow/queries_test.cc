@@ -19,6 +19,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
+#include "workflow/validation.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -93,7 +94,7 @@ TEST_F(QueriesTest, ATaskIsReadOnlyByThoseItsScopeAdmits) {
   EXPECT_THAT(q.GetTask(Auditor(), "a"), IsOk());
   EXPECT_THAT(q.GetTask(Clerk("housing"), "a"),
               StatusIs(absl::StatusCode::kPermissionDenied,
-                       HasSubstr("another department")));
+                       HasSubstr("may read only its own tasks")));
   EXPECT_THAT(q.GetTask(Office("c3"), "a"),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_THAT(q.GetTask(Auditor(), "zz"),
@@ -150,6 +151,59 @@ TEST_F(QueriesTest, TaskListingsAreScopedFilteredAndPaged) {
   EXPECT_THAT(Fields(bad.status()), ElementsAre("page_size"));
   bad = q.ListTasks(Clerk(), "department=housing AND colour=red", {});
   EXPECT_THAT(Fields(bad.status()), ElementsAre("filter"));
+}
+
+// Every string a listing takes is bounded and every id is an id (issue 15,
+// defect 1): a filter of megabytes is refused naming it, not handed to the
+// store.
+TEST_F(QueriesTest, ListingFiltersAreBoundedAndNamed) {
+  MakeTasks();
+  Queries& q = engine_->queries();
+  const auto fields = [](const absl::Status& s) {
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+    return Fields(s);
+  };
+  EXPECT_THAT(
+      fields(q.ListTasks(Auditor(),
+                         absl::StrCat("department=",
+                                      std::string(kMaxFilterLength, 'd')),
+                         {})
+                 .status()),
+      ElementsAre("filter"));
+  EXPECT_THAT(q.ListTasks(Auditor(), "community=C 1", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'C 1' is not a valid id")));
+  EXPECT_THAT(fields(q.ListTasks(Auditor(), "item_code=A 1", {}).status()),
+              ElementsAre("filter"));
+  EXPECT_THAT(
+      fields(q.ListFundingReports(Auditor(), std::string(100000, 't'), "C1", {})
+                 .status()),
+      ElementsAre("task_id", "community_id"));
+  EXPECT_THAT(fields(q.ListComplaints(Auditor(), "",
+                                      std::vector<domain::ComplaintState>(
+                                          kMaxComplaintStates + 1,
+                                          domain::ComplaintState::kOpen),
+                                      {})
+                         .status()),
+              ElementsAre("states"));
+  EXPECT_THAT(fields(q.ListComplaints(Auditor(), "C1", {}, {}).status()),
+              ElementsAre("community_id"));
+  EXPECT_THAT(fields(q.ListCommunities(
+                          Auditor(), std::string(kMaxTitleLength + 1, 's'), {})
+                         .status()),
+              ElementsAre("street"));
+  EXPECT_THAT(fields(q.ListCredentials(Auditor(), "Admin 1", {}).status()),
+              ElementsAre("principal_id"));
+  // Who may not read hears that first.
+  EXPECT_THAT(q.ListFundingReports(Clerk(), "", "C1", {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Within the bounds the filters work as before.
+  EXPECT_THAT(q.ListTasks(Auditor(),
+                          "department=civil-affairs AND "
+                          "item_code=A-001",
+                          {}),
+              IsOk());
+  EXPECT_THAT(q.ListCommunities(Auditor(), "east", {}), IsOk());
 }
 
 TEST_F(QueriesTest, TheReviewQueueHoldsWhatAwaitsADecision) {

@@ -45,9 +45,12 @@ class RequestRetentionTest : public TaskWorkflowTest {
                                        Draft(CleanAssistSpec()));
   }
 
+  // The clerk's record of `request_id`: request ids are kept per principal
+  // (workflow/internal/commit_once.h).
   absl::StatusOr<std::optional<store::StoredRequest>> Stored(
       const std::string& request_id) {
-    return sqlite_->FindRequest("default", request_id);
+    return sqlite_->FindRequest("default",
+                                absl::StrCat(Clerk().id, "/", request_id));
   }
 
   // Whether an answer to `request_id` is stored.

@@ -101,6 +101,44 @@ TEST(CheckText, EveryTextFieldOfATaskIsChecked) {
                   "type_justifications.signboard", "target_streets[0]"));
 }
 
+// Every list has a bound; a list over it is reported in one violation, its
+// items not looked at, so that a request of a million bad items gets a
+// small answer (issue 15, defect 1).
+TEST(ValidateTaskSpec, AListOverItsBoundIsReportedAloneItsItemsUnread) {
+  domain::TaskSpec spec;
+  spec.target_communities.assign(kMaxTargets + 1, "Not An Id!");
+  spec.target_streets.assign(kMaxStreets + 1, "east\x1b");
+  spec.types.assign(kMaxTaskTypes + 1, domain::TaskType::kLedger);
+  std::vector<FieldViolation> violations = ValidateTaskSpec(spec, false);
+  std::vector<std::string> fields;
+  for (const FieldViolation& v : violations) fields.push_back(v.field);
+  EXPECT_THAT(fields,
+              ElementsAre("types", "target_communities", "target_streets"));
+  EXPECT_THAT(violations[0].description,
+              HasSubstr("lists 10 types; there are 9 task types"));
+
+  // At the bound, each item is checked.
+  spec.target_communities.resize(kMaxTargets);
+  spec.target_streets.clear();
+  spec.types.clear();
+  EXPECT_EQ(ValidateTaskSpec(spec, false).size(), kMaxTargets);
+}
+
+TEST(ValidateCatalogItems, TooManyItemsAreReportedAloneAndKeywordsBounded) {
+  std::vector<domain::CatalogItem> items(
+      kMaxCatalogItems + 1, {"", domain::ListKind::kDuty, "", "", {}});
+  std::vector<FieldViolation> violations = ValidateCatalogItems(items);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "items");
+
+  domain::CatalogItem negative{
+      "N-1", domain::ListKind::kNegative, "Quotas", "", {}};
+  negative.keywords.assign(kMaxKeywords + 1, "\x1b");
+  violations = ValidateCatalogItems({negative});
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "items[0].keywords");
+}
+
 TEST(CheckId, EchoIsCutOnACharacterBoundaryAndStaysUtf8) {
   // 79 ASCII bytes, then three-byte characters: the 80th byte is inside one.
   const std::string id = std::string(79, 'x') + "中中中";

@@ -4,7 +4,18 @@
 // the district's request retention only (`EngineOptions::request_retention`,
 // AIP-155): `Timers` drops older records, and a retry after that is
 // executed as a new request, so clients must retry within minutes, not
-// days. Internal to workflow/; thread-safe.
+// days.
+//
+// Request ids belong to the principal that sends them: a record is kept
+// under `<principal>/<request id>` (`Idempotency::Key`; principal ids hold
+// no '/'), so that another principal's request with the same id is a
+// request of its own, never answered with, nor told about, the first. And
+// callers check the caller's permission for the operation before calling
+// `CommitOnce` (SPEC §4.1; its role, and where it depends on stored data,
+// such as a task's department, against what `reads` holds): a caller who
+// may not perform it hears PERMISSION_DENIED whatever request id it sends,
+// while a retry of a caller's own request, which was permitted, is still
+// replayed. Internal to workflow/; thread-safe.
 #ifndef TASKGATE_WORKFLOW_INTERNAL_COMMIT_ONCE_H_
 #define TASKGATE_WORKFLOW_INTERNAL_COMMIT_ONCE_H_
 
@@ -28,8 +39,8 @@
 
 namespace taskgate::workflow::internal {
 
-// Identifies a request's parameters, so that a request id reused for a
-// different request (or by another principal) is refused, not replayed.
+// Identifies a request's parameters, so that a request id that a principal
+// reuses for a different request is refused, not replayed.
 inline std::string Fingerprint(std::initializer_list<std::string_view> parts) {
   std::string buf;
   for (std::string_view p : parts) {
@@ -52,23 +63,29 @@ using Prepare = std::function<absl::StatusOr<Outcome<T>>(store::Store& tx)>;
 template <typename T>
 struct Idempotency {
   std::string district_id;
-  std::string request_id;  // empty: not idempotent
+  std::string principal_id;  // whose request id it is
+  std::string request_id;    // empty: not idempotent
   std::string operation;
   std::string fingerprint;
   std::string (*encode)(const T&);
   absl::StatusOr<T> (*decode)(std::string_view);
 
-  // The answer stored under `request_id` in `store`, if any.
+  // What the request is kept under in the store: the principal's own.
+  std::string Key() const {
+    return absl::StrCat(principal_id, "/", request_id);
+  }
+
+  // The answer stored under `Key()` in `store`, if any.
   absl::StatusOr<std::optional<T>> Replay(store::Store& store) const {
     if (request_id.empty()) return std::optional<T>();
     TASKGATE_ASSIGN_OR_RETURN(std::optional<store::StoredRequest> stored,
-                              store.FindRequest(district_id, request_id));
+                              store.FindRequest(district_id, Key()));
     if (!stored.has_value()) return std::optional<T>();
     if (stored->operation != operation || stored->fingerprint != fingerprint) {
       return InvalidArgumentWithViolations(
           {{"request_id",
             absl::StrCat("'", request_id,
-                         "' was already used for another request (",
+                         "' was already used for another request of yours (",
                          stored->operation,
                          "); send a new request id for a new request")}});
     }
@@ -107,8 +124,8 @@ void CommitOnceAsync(Writer& writer, store::Store& reads,
       if (!idempotency.request_id.empty()) {
         // Kept from the time of the change it answers.
         outcome.change.request = store::StoredRequest{
-            idempotency.request_id, idempotency.operation,
-            idempotency.fingerprint, idempotency.encode(outcome.value),
+            idempotency.Key(), idempotency.operation, idempotency.fingerprint,
+            idempotency.encode(outcome.value),
             outcome.change.events.front().time};
       }
       TASKGATE_RETURN_IF_ERROR(tx.Commit(outcome.change).status());

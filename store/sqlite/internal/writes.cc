@@ -601,9 +601,10 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   }
   TASKGATE_RETURN_IF_ERROR(RunFaultHook(hook, "after_change"));
 
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::AuditEvent> events,
+                            AttachWrites(change.events, std::move(record)));
   CommitResult result;
-  TASKGATE_RETURN_IF_ERROR(AppendEvents(
-      db, d, AttachWrites(change.events, std::move(record)), result));
+  TASKGATE_RETURN_IF_ERROR(AppendEvents(db, d, events, result));
   return result;
 }
 

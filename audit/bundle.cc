@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/encoding.h"
+#include "common/safe_text.h"
 #include "common/status_macros.h"
 
 namespace taskgate::audit {
@@ -96,6 +97,39 @@ absl::StatusOr<absl::Time> TimeOf(const Json& object, const char* key,
                absl::StrCat("is not an RFC 3339 time (", error, ")"));
   }
   return t;
+}
+
+bool IsUtf8(std::string_view text) {
+  for (size_t pos = 0; pos < text.size();) {
+    if (DecodeUtf8(text, &pos) == kInvalidUtf8) return false;
+  }
+  return true;
+}
+
+// True when every text of the readable form of `e` is UTF-8, so that it can
+// be written as JSON at all. Events the server records always are (it
+// refuses other text); bytes edited into the database may not be.
+bool HasJsonText(const domain::AuditEvent& e) {
+  for (const std::string* s :
+       {&e.actor_id, &e.action, &e.entity_type, &e.entity_id, &e.state_before,
+        &e.state_after, &e.reason, &e.request_id, &e.department_id}) {
+    if (!IsUtf8(*s)) return false;
+  }
+  for (const std::string& c : e.community_ids) {
+    if (!IsUtf8(c)) return false;
+  }
+  for (const auto& [key, value] : e.details) {
+    if (!IsUtf8(key) || !IsUtf8(value)) return false;
+  }
+  for (const domain::EntityWrite& w : e.writes) {
+    if (!IsUtf8(w.kind) || !IsUtf8(w.id)) return false;
+    for (const domain::FieldChange& c : w.changes) {
+      if (!IsUtf8(c.field) || !IsUtf8(c.before) || !IsUtf8(c.after)) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 Json ReadableJson(const domain::AuditEvent& e) {
@@ -296,7 +330,8 @@ absl::StatusOr<Bundle> ReadBundle(const Json& v) {
 }  // namespace
 
 std::string AuditEventToReadableJson(const domain::AuditEvent& event) {
-  return ReadableJson(event).dump(2);
+  return ReadableJson(event).dump(2, ' ', /*ensure_ascii=*/false,
+                                  Json::error_handler_t::replace);
 }
 
 absl::StatusOr<domain::AuditEvent> AuditEventFromReadableJson(
@@ -314,7 +349,7 @@ std::string BundleToJson(const Bundle& b) {
       readable = ReadableJson(*e.readable);
     } else if (absl::StatusOr<domain::AuditEvent> decoded =
                    DecodeAuditEvent(e.canonical);
-               decoded.ok()) {
+               decoded.ok() && HasJsonText(*decoded)) {
       readable = ReadableJson(*decoded);
     }
     events.push_back(Json{{"seq", e.seq},
@@ -344,7 +379,11 @@ std::string BundleToJson(const Bundle& b) {
                               {"proof", HashesJson(b.consistency_proof)}};
   }
   out["events"] = std::move(events);
-  return out.dump(2) + "\n";
+  // Never throws: what is not UTF-8 was left out above, and anything else
+  // would be written with U+FFFD.
+  return out.dump(2, ' ', /*ensure_ascii=*/false,
+                  Json::error_handler_t::replace) +
+         "\n";
 }
 
 absl::StatusOr<Bundle> BundleFromJson(std::string_view json) {

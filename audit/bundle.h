@@ -62,7 +62,9 @@ struct Bundle {
 };
 
 // The file's JSON (pretty, trailing newline). Events without `readable` get
-// it decoded from their canonical bytes (undecodable bytes: null).
+// it decoded from their canonical bytes; null when the bytes do not decode,
+// or when their text is not UTF-8 and so has no JSON form (only bytes
+// edited into a database are such: the server records UTF-8 only).
 std::string BundleToJson(const Bundle& bundle);
 
 // Parses a bundle file. INVALID_ARGUMENT naming the member that is missing
@@ -76,7 +78,8 @@ VerifyReport VerifyBundle(const Bundle& bundle, const audit::VerifyingKey& key,
                           const std::optional<audit::Checkpoint>& kept);
 
 // A readable audit event as JSON (RFC 3339 times, role names), the form
-// used in bundles; and its parser.
+// used in bundles; and its parser. Text that is not UTF-8 is written with
+// U+FFFD in place of each bad byte.
 std::string AuditEventToReadableJson(const domain::AuditEvent& event);
 absl::StatusOr<domain::AuditEvent> AuditEventFromReadableJson(
     std::string_view json);

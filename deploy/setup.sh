@@ -11,7 +11,9 @@ packages=(
   libboost-dev libspdlog-dev libcli11-dev libtoml11-dev nlohmann-json3-dev
   prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format clang-14 python3 tzdata
+  # clang-14 for the thread-safety pass; its runtime (libFuzzer, ASan,
+  # UBSan) for the fuzz targets of .ci/fuzz.sh
+  clang-format clang-14 libclang-rt-14-dev python3 tzdata
 )
 
 missing=()

@@ -408,6 +408,22 @@ TEST_F(SliceTest, EditedReadableFormInTheFileIsPinpointed) {
   EXPECT_THAT(report.problems[0].message, HasSubstr("details.hours"));
 }
 
+// Found by the audit event fuzzer (tests/fuzz/): an event whose text is not
+// UTF-8 - bytes edited into the database, the server records UTF-8 only -
+// made `BundleToJson` throw (nlohmann's type_error 316), so `taskgate audit
+// export` wrote no bundle at all. Now the bundle is written, that event
+// without a readable form, and verifying it pinpoints the event.
+TEST_F(SliceTest, EventWhoseTextIsNotUtf8IsExportedAndPinpointed) {
+  Bundle b = SliceBundle();
+  domain::AuditEvent edited = MakeEvent(5);
+  edited.reason = "approved \xb5";
+  b.events[2].canonical = EncodeAuditEvent(edited);
+  ASSERT_OK_AND_ASSIGN(const Bundle read, BundleFromJson(BundleToJson(b)));
+  EXPECT_TRUE(read.events[1].readable.has_value());
+  EXPECT_FALSE(read.events[2].readable.has_value());
+  ExpectFirstBad(VerifyBundle(read, public_, std::nullopt), 5, 5);
+}
+
 TEST_F(SliceTest, DroppedLastEventOfASliceIsPinpointed) {
   Bundle b = SliceBundle();
   b.events.pop_back();
@@ -455,6 +471,14 @@ TEST(AuditBundle, ReadingNamesTheMalformedMember) {
   EXPECT_THAT(BundleFromJson(R"({"format": "taskgate-audit-bundle/v1"})"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("district_id is missing")));
+}
+
+TEST(AuditBundle, ReadableEventOfTextThatIsNotUtf8HasReplacements) {
+  domain::AuditEvent e = MakeEvent(3);
+  e.details["note"] = "a\xff";
+  ASSERT_OK_AND_ASSIGN(domain::AuditEvent back,
+                       AuditEventFromReadableJson(AuditEventToReadableJson(e)));
+  EXPECT_EQ(back.details["note"], "a\xEF\xBF\xBD");  // U+FFFD
 }
 
 TEST(AuditBundle, ReadableEventRoundTripsExactly) {

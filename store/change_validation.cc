@@ -60,9 +60,12 @@ Part LargestPart(const domain::AuditEvent& event) {
         return absl::StrCat("its ", event.community_ids.size(),
                             " community ids");
       });
-  for (const auto& [key, value] : event.details) {
+  for (const auto& detail : event.details) {
+    // A named copy: lambdas cannot capture structured bindings in C++20 as
+    // clang 14 reads it.
+    const std::string& key = detail.first;
     consider(
-        8 + key.size() + value.size(),
+        8 + key.size() + detail.second.size(),
         [&] { return absl::StrCat("details.", EchoValue(key, 40)); },
         [&] { return absl::StrCat("its detail ", EchoValue(key, 40)); });
   }

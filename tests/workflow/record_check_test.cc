@@ -29,6 +29,7 @@
 #include "domain/codec.h"
 #include "domain/fields.h"
 #include "store/sqlite/sqlite_store.h"
+#include "tests/testing/sanitizers.h"
 #include "tests/testing/scoped_db_path.h"
 #include "tests/testing/sqlite_file.h"
 #include "tests/testing/status_matchers.h"
@@ -287,7 +288,8 @@ TEST_F(RecordCheckTest, ReplayingALongRandomHistoryReproducesTheTables) {
   auto count = [&](const auto& result) {
     if (result.ok()) ++changes;
   };
-  for (int i = 0; i < 2500; ++i) {
+  const int steps = ::taskgate::testing::kUnderSanitizer ? 300 : 2500;
+  for (int i = 0; i < steps; ++i) {
     clock_.Advance(absl::Minutes(7));
     // A task in one of `states`, so that many go the whole way.
     auto any = [&](std::vector<domain::TaskState> states) -> std::string {
@@ -439,7 +441,8 @@ TEST_F(RecordCheckTest, ReplayingALongRandomHistoryReproducesTheTables) {
       }
     }
   }
-  ASSERT_GE(changes, 1000) << "too few changes succeeded to mean anything";
+  ASSERT_GE(changes, steps * 2 / 5)
+      << "too few changes succeeded to mean anything";
 
   std::vector<std::string> problems;
   const std::map<std::string, domain::Fields> replayed = Replayed(&problems);

@@ -98,7 +98,9 @@ class MtlsTest : public E2eTest {
         << "unique_subject = no\n"
         << "copy_extensions = copy\n"
         << "email_in_dn = no\n"
-        << "[any]\ncommonName = supplied\norganizationName = optional\n";
+        // `openssl ca` orders the subject as the policy lists its parts:
+        // O then CN, whose RFC 2253 form is "CN=...,O=District".
+        << "[any]\norganizationName = optional\ncommonName = supplied\n";
   }
 
   // A certificate `name`.pem / `name`.key with `subject` (as -subj takes

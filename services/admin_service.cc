@@ -222,6 +222,30 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                   });
   }
 
+  grpc::ServerUnaryReactor* BindCertificate(
+      grpc::CallbackServerContext* context,
+      const v1::BindCertificateRequest* request,
+      v1::Credential* response) override {
+    return Handle(
+        ctx_, context, "AdminService/BindCertificate", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          // Derived from the request, so that a retry names the same
+          // binding.
+          const std::string id =
+              DerivedId("crt", caller.id, request->request_id());
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Credential c,
+              ctx_.engine.directory().BindCertificate(
+                  caller, request->request_id(), request->principal_id(), id,
+                  request->certificate_identity(), request->description()));
+          ToProto(c, response);
+          return absl::OkStatus();
+        });
+  }
+
  private:
   ApiContext& ctx_;
 };

@@ -13,6 +13,7 @@
 #include "services/auth.h"
 #include "services/grpc_status.h"
 #include "services/handler.h"
+#include "services/peer_identity.h"
 
 namespace taskgate::services {
 namespace internal {
@@ -33,6 +34,17 @@ absl::StatusOr<domain::Principal> Authenticate(
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
+    // A bearer token, when sent, decides; else under mutual TLS the
+    // verified certificate does (SPEC §8).
+    if (ctx.client_certificates) {
+      const std::shared_ptr<const grpc::AuthContext> auth =
+          context.auth_context();
+      std::vector<std::string> identities;
+      if (auth != nullptr) identities = PeerCertificateIdentities(*auth);
+      if (!identities.empty()) {
+        return ctx.engine.directory().AuthenticateCertificate(identities);
+      }
+    }
     return absl::UnauthenticatedError(
         "no credentials: send the metadata 'authorization: Bearer <token>'; "
         "an admin issues tokens");

@@ -1,7 +1,8 @@
 // The gRPC services of taskgate.v1 (TaskService, ReviewService,
 // CommunityService, AuditService, AdminService) as callback services.
 //
-// Each RPC authenticates the bearer token, converts proto <-> domain, calls
+// Each RPC authenticates the bearer token (or, under mutual TLS, the
+// client certificate's bound identity), converts proto <-> domain, calls
 // the workflow (which validates, decides who may do what, reads and
 // writes), logs one structured line, records metrics, and maps the status
 // to gRPC in one place (services/grpc_status.h). The services hold no
@@ -30,6 +31,10 @@ struct ApiContext {
   workflow::AuditLedger& ledger;
   const Clock& clock;
   Metrics& metrics;
+  // True when the server requires and verifies client certificates (mutual
+  // TLS): only then may a call without a bearer token authenticate by its
+  // certificate's bound identity (services/peer_identity.h).
+  bool client_certificates = false;
 };
 
 // Creates the five services; register each with a grpc::ServerBuilder.

@@ -1,4 +1,4 @@
-// The frame every RPC runs in: authenticate the bearer token, run the body,
+// The frame every RPC runs in: authenticate the caller, run the body,
 // audit refused calls, log one structured line, record metrics, and map the
 // status to gRPC once. Internal to services/; thread-safe.
 #ifndef TASKGATE_SERVICES_HANDLER_H_
@@ -25,7 +25,9 @@
 
 namespace taskgate::services::internal {
 
-// Resolves the caller of `context` from its bearer token.
+// Resolves the caller of `context` from its bearer token or, when there is
+// none and `ctx.client_certificates`, from its client certificate's bound
+// identity. UNAUTHENTICATED saying what to send or what to ask for.
 absl::StatusOr<domain::Principal> Authenticate(
     ApiContext& ctx, const grpc::CallbackServerContext& context);
 

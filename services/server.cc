@@ -195,7 +195,13 @@ Server::Server(ServerConfig config, ServerDeps deps,
       audit_reader_(std::make_unique<workflow::AuditReader>(
           deps.store, *ledger_, engine_->recorder(), deps.clock,
           engine_->options())),
-      api_context_{*engine_, *audit_reader_, *ledger_, deps.clock, metrics_} {
+      api_context_{*engine_,
+                   *audit_reader_,
+                   *ledger_,
+                   deps.clock,
+                   metrics_,
+                   !config_.tls_cert_file.empty() &&
+                       !config_.tls_client_ca_file.empty()} {
   engine_->writer().SetListener(&ledger_feed_);
 }
 

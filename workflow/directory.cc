@@ -446,7 +446,9 @@ absl::StatusOr<domain::Credential> Directory::RevokeToken(
         TASKGATE_ASSIGN_OR_RETURN(
             domain::Principal owner,
             tx.GetPrincipal(options_.district_id, c.principal_id));
-        if (owner.role == domain::Role::kAdmin) {
+        // Only bearer tokens keep an admin in: a certificate binding works
+        // only while the server runs mutual TLS.
+        if (owner.role == domain::Role::kAdmin && !c.token_hash.empty()) {
           TASKGATE_RETURN_IF_ERROR(KeepsAnAdmin(tx, c.id));
         }
         c.revoked = true;
@@ -479,12 +481,15 @@ absl::Status Directory::KeepsAnAdmin(store::Store& tx,
     TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Credential> credentials,
                               tx.ListCredentials(options_.district_id, p.id));
     for (const domain::Credential& c : credentials) {
-      if (!c.revoked && c.id != revoked_id) return absl::OkStatus();
+      if (!c.revoked && !c.token_hash.empty() && c.id != revoked_id) {
+        return absl::OkStatus();
+      }
     }
   }
   return absl::FailedPreconditionError(absl::StrCat(
       "token ", revoked_id,
-      " is the district's last active admin credential; revoking it would "
+      " is the district's last active admin credential (a bearer token); "
+      "revoking it would "
       "leave nobody able to administer district ",
       options_.district_id, ": issue an admin another token first"));
 }

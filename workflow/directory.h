@@ -101,8 +101,9 @@ class Directory final {
   // Revokes a credential, a token or a certificate binding; revoking a
   // revoked one changes nothing and returns it. Admin only. Event
   // "credential.revoke". FAILED_PRECONDITION for the district's last active
-  // credential of an enabled admin, which would lock every admin out for
-  // good.
+  // bearer token of an enabled admin, which would lock every admin out for
+  // good (a certificate binding does not count: it works only under mutual
+  // TLS).
   absl::StatusOr<domain::Credential> RevokeToken(const domain::Principal& admin,
                                                  const std::string& request_id,
                                                  const std::string& token_id);

@@ -321,6 +321,16 @@ TEST_F(DirectoryTest, TheLastActiveAdminCredentialCannotBeRevoked) {
       IsOk());
   EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  // Nor does a certificate binding, which works only under mutual TLS; and
+  // revoking one is never refused by this guard.
+  ASSERT_THAT(engine_->directory().BindCertificate(
+                  admin, "", "admin", "crt-admin", "subject:CN=admin", "desk"),
+              IsOk());
+  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("bearer token")));
+  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "crt-admin"), IsOk());
 }
 
 // A lost admin credential is recovered on the host (taskgated

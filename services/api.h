@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "services/metrics.h"
+#include "services/source_limiter.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
 #include "workflow/engine.h"
@@ -30,7 +31,14 @@ struct ApiContext {
   workflow::AuditLedger& ledger;
   const Clock& clock;
   Metrics& metrics;
+  // Throttles sources that fail to authenticate.
+  SourceLimiter& limiter;
 };
+
+// Writes the aggregated events of refused calls whose interval has ended
+// (of all, when `all`: at shutdown), logs one line for each, and counts on
+// /metrics the refusals whose event could not be committed.
+void FlushRefusals(ApiContext& ctx, bool all);
 
 // Creates the five services; register each with a grpc::ServerBuilder.
 std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx);

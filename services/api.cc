@@ -1,18 +1,21 @@
 #include "services/api.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
+#include <google/protobuf/descriptor.h>
 #include <spdlog/spdlog.h>
 
 #include "common/safe_text.h"
 #include "services/auth.h"
 #include "services/grpc_status.h"
 #include "services/handler.h"
+#include "services/parse_check.h"
 
 namespace taskgate::services {
 namespace internal {
@@ -139,6 +142,52 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
           ? std::string()
           : EscapeForLog(std::string(status.message()), kMaxLoggedErrorBytes));
   return ToGrpcStatus(status, request_id);
+}
+
+grpc::ServerUnaryReactor* RefuseUnparseable(
+    ApiContext& ctx, grpc::CallbackServerContext* context,
+    std::string_view method, std::string_view request_type) {
+  const absl::Time start = absl::Now();
+  const std::string source = SourceOf(context->peer());
+  ctx.metrics.CountUnparseable(method);
+  // Each is answered and counted, but a flood of them cannot fill the
+  // server's log: their lines are rate-limited per source (apart from the
+  // authentication limit, which bad bytes do not spend).
+  const bool logged = ctx.unparseable_log.Allowed(source);
+  ctx.unparseable_log.Failed(source);
+  const absl::Status status = InvalidArgumentWithViolations(
+      {{"request",
+        absl::StrCat("is not a valid ", std::string(request_type),
+                     " message of ", std::string(method),
+                     ": its bytes do not parse (another message type, cut "
+                     "short, or a string that is not UTF-8); build requests "
+                     "from taskgate.v1's proto files")}});
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (logged) {
+    reactor->Finish(
+        Finish(ctx, method, nullptr, source, "", status, absl::Now() - start));
+  } else {
+    ctx.metrics.ObserveRpc(method, CodeName(status.code()),
+                           absl::Now() - start);
+    reactor->Finish(ToGrpcStatus(status, ""));
+  }
+  return reactor;
+}
+
+int MethodIndex(std::string_view method) {
+  const size_t slash = method.find('/');
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          absl::StrCat("taskgate.v1.", std::string(method.substr(0, slash))));
+  const google::protobuf::MethodDescriptor* found =
+      service == nullptr || slash == std::string_view::npos
+          ? nullptr
+          : service->FindMethodByName(std::string(method.substr(slash + 1)));
+  if (found == nullptr) {
+    spdlog::critical("no method {} in taskgate.v1", method);
+    std::abort();
+  }
+  return found->index();
 }
 
 void CheckRequestId(const std::string& request_id,

@@ -33,6 +33,8 @@ struct ApiContext {
   Metrics& metrics;
   // Throttles sources that fail to authenticate.
   SourceLimiter& limiter;
+  // Bounds the log lines of requests that do not parse, per source.
+  SourceLimiter& unparseable_log;
 };
 
 // Writes the aggregated events of refused calls whose interval has ended

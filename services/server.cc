@@ -197,8 +197,12 @@ Server::Server(ServerConfig config, ServerDeps deps,
           engine_->options())),
       limiter_(deps.clock, {.burst = config_.unauthenticated_burst,
                             .per_minute = config_.unauthenticated_per_minute}),
-      api_context_{*engine_,   *audit_reader_, *ledger_,
-                   deps.clock, metrics_,       limiter_} {
+      // The same bound for log lines of requests that do not parse.
+      unparseable_log_(deps.clock,
+                       {.burst = config_.unauthenticated_burst,
+                        .per_minute = config_.unauthenticated_per_minute}),
+      api_context_{*engine_, *audit_reader_, *ledger_,        deps.clock,
+                   metrics_, limiter_,       unparseable_log_} {
   engine_->writer().SetListener(&ledger_feed_);
 }
 

@@ -152,6 +152,7 @@ class Server {
   LedgerFeed ledger_feed_{*ledger_};  // unset from the writer in ~Server
   std::unique_ptr<workflow::AuditReader> audit_reader_;
   SourceLimiter limiter_;
+  SourceLimiter unparseable_log_;
   ApiContext api_context_;
   std::optional<std::string> bootstrap_admin_token_;
 

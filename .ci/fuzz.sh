@@ -20,13 +20,8 @@ seconds="${FUZZ_SECONDS:-25}"
 read -r -a targets <<<"${FUZZ_TARGETS:-audit_event json_codec checkpoint bundle request db_file}"
 started=$(date +%s)
 
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  # -O1 and line tables only: the usual fuzzing build, quicker to compile
-  # than RelWithDebInfo; asserts stay on.
-  cmake -S . -B "$build" -DTASKGATE_FUZZ=ON -DTASKGATE_BUILD_TESTS=OFF \
-    -DCMAKE_CXX_COMPILER="${CLANGXX:-clang++-14}" -DCMAKE_BUILD_TYPE=None \
-    "-DCMAKE_CXX_FLAGS=-O1 -gline-tables-only" >/dev/null
-fi
+source .ci/clang_build.sh
+configure_clang_build "$build" -DTASKGATE_FUZZ=ON
 cmake --build "$build" -j"${JOBS:-2}" --target fuzzers
 built=$(date +%s)
 echo "fuzz: targets built in $((built - started)) s"

@@ -139,6 +139,8 @@ Client* Context::client() {
   absl::StatusOr<ClientOptions> options = ResolveOptions(sources);
   if (options.ok()) {
     options->tls_ca_file = globals_.tls_ca_file;
+    options->tls_cert_file = globals_.tls_cert_file;
+    options->tls_key_file = globals_.tls_key_file;
     options->timeout = absl::Seconds(globals_.timeout_seconds);
     options->max_retries = globals_.max_retries;
     absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(*options);
@@ -256,6 +258,12 @@ int Run(int argc, const char* const* argv, std::ostream& raw_out,
                  "~/.config/taskgate/config.toml)");
   app.add_option("--tls-ca-file", globals.tls_ca_file,
                  "PEM CA bundle: connect with TLS verified against it");
+  app.add_option("--tls-cert-file", globals.tls_cert_file,
+                 "PEM client certificate for mutual TLS; without a token, "
+                 "its identity bound by an admin authenticates (needs "
+                 "--tls-key-file and --tls-ca-file)");
+  app.add_option("--tls-key-file", globals.tls_key_file,
+                 "PEM private key of --tls-cert-file (keep it mode 0600)");
   app.add_option("-o,--output", globals.output,
                  "Output: table (for people), json (protobuf JSON, lists as "
                  "{\"items\":[...]}), name (ids only), csv (audit events only)")

@@ -37,6 +37,8 @@ struct Globals {
   std::string token_file;
   std::string config_file;
   std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string output = "table";
   double timeout_seconds = 30;
   int max_retries = 3;

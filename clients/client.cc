@@ -231,6 +231,16 @@ std::string NewRequestId() {
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(
     const ClientOptions& options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert-file and --tls-key-file: give both to present a client "
+        "certificate, or neither");
+  }
+  if (!options.tls_cert_file.empty() && options.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert-file needs --tls-ca-file: a client certificate is only "
+        "sent over TLS");
+  }
   if (options.tls_ca_file.empty()) {
     credentials = grpc::InsecureChannelCredentials();
   } else {
@@ -238,6 +248,14 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
     if (!ca.ok()) return ca.status();
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = *ca;
+    if (!options.tls_cert_file.empty()) {
+      absl::StatusOr<std::string> cert = ReadFile(options.tls_cert_file);
+      if (!cert.ok()) return cert.status();
+      absl::StatusOr<std::string> key = ReadFile(options.tls_key_file);
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *cert;
+      ssl.pem_private_key = *key;
+    }
     credentials = grpc::SslCredentials(ssl);
   }
   return std::make_unique<Client>(

@@ -36,6 +36,12 @@ struct ClientOptions {
   std::string token;
   // PEM CA bundle: when set the channel uses TLS verified against it.
   std::string tls_ca_file;
+  // PEM client certificate (chain) and its private key, for a server that
+  // runs mutual TLS; with no token, the certificate's identity bound by an
+  // admin authenticates the calls (SPEC §8). Both or neither; they need
+  // `tls_ca_file`.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Deadline of each attempt.
   absl::Duration timeout = absl::Seconds(30);
   // Further attempts after an UNAVAILABLE answer.

@@ -44,9 +44,11 @@ void PrintCommunityTable(std::ostream& out,
 
 void PrintTokenTable(std::ostream& out,
                      const std::vector<v1::Credential>& items) {
-  Table t({"ID", "PRINCIPAL", "DESCRIPTION", "CREATED", "REVOKED"});
+  Table t(
+      {"ID", "PRINCIPAL", "CERTIFICATE", "DESCRIPTION", "CREATED", "REVOKED"});
   for (const auto& i : items) {
-    t.Add({i.id(), i.principal_id(), i.description(), TimeText(i.create_time()),
+    t.Add({i.id(), i.principal_id(), i.certificate_identity(), i.description(),
+           TimeText(i.create_time()),
            i.revoked() ? TimeText(i.revoke_time()) : ""});
   }
   t.Print(out);
@@ -380,7 +382,9 @@ void AddTokens(CLI::App* admin, Registry& registry) {
   {
     auto id = std::make_shared<std::string>();
     CLI::App* app = registry.Leaf(
-        group, "revoke", "Revoke a token by its id (not its secret)",
+        group, "revoke",
+        "Revoke a token by its id (not its secret), or a certificate "
+        "binding by its id",
         "taskgate admin tokens revoke tok-1a2b", [id](Context& ctx) {
           v1::RevokeTokenRequest r;
           r.set_request_id(NewRequestId());
@@ -393,8 +397,10 @@ void AddTokens(CLI::App* admin, Registry& registry) {
           if (ctx.output() == Output::kJson) {
             ctx.PrintJson(out);
           } else {
-            ctx.out() << "revoked token " << out.id() << " of "
-                      << out.principal_id() << "\n";
+            ctx.out() << "revoked "
+                      << (out.certificate_identity().empty() ? "token "
+                                                             : "binding ")
+                      << out.id() << " of " << out.principal_id() << "\n";
           }
           return int{kExitOk};
         });
@@ -403,7 +409,8 @@ void AddTokens(CLI::App* admin, Registry& registry) {
   {
     auto principal = std::make_shared<std::string>();
     CLI::App* app = registry.Leaf(
-        group, "list", "Token records (never the secrets)",
+        group, "list",
+        "Token records (never the secrets) and certificate bindings",
         "taskgate admin tokens list --principal clerk-civil",
         [principal](Context& ctx) {
           v1::ListTokensRequest r;
@@ -415,17 +422,62 @@ void AddTokens(CLI::App* admin, Registry& registry) {
   }
 }
 
+void AddCertificates(CLI::App* admin, Registry& registry) {
+  CLI::App* group = Registry::Group(
+      admin, "certificates",
+      "Client-certificate identities bound to principals (mutual TLS); "
+      "revoke and list them with 'admin tokens'",
+      "taskgate admin certificates bind reviewer-1 "
+      "'uri:spiffe://district/reviewer-1'");
+  auto r = std::make_shared<v1::BindCertificateRequest>();
+  CLI::App* app = registry.Leaf(
+      group, "bind",
+      "Bind a certificate identity to a principal: 'uri:<SAN URI>', "
+      "'dns:<SAN DNS name>', 'email:<SAN email>' or 'subject:<subject DN, "
+      "RFC 2253>' (output name: the binding's id)",
+      "taskgate admin certificates bind reviewer-1 "
+      "'subject:CN=reviewer-1,O=District'",
+      [r](Context& ctx) {
+        v1::BindCertificateRequest req = *r;
+        req.set_request_id(NewRequestId());
+        v1::Credential out;
+        if (int code =
+                ctx.Call(&Client::admin, &Stub::BindCertificate, req, &out);
+            code != kExitOk) {
+          return code;
+        }
+        return PrintResource(ctx, out, out.id(), [&](std::ostream& o) {
+          o << "bound " << out.certificate_identity() << " to "
+            << out.principal_id() << " as " << out.id() << "\n";
+        });
+      });
+  app->add_option_function<std::string>(
+         "PRINCIPAL", [r](const std::string& v) { r->set_principal_id(v); },
+         "Principal id")
+      ->required();
+  app->add_option_function<std::string>(
+         "IDENTITY",
+         [r](const std::string& v) { r->set_certificate_identity(v); },
+         "Certificate identity, e.g. 'uri:spiffe://district/reviewer-1'")
+      ->required();
+  app->add_option_function<std::string>(
+      "--description", [r](const std::string& v) { r->set_description(v); },
+      "Whose certificate it is");
+}
+
 }  // namespace
 
 void AddAdminCommands(CLI::App& root, Registry& registry) {
   CLI::App* admin = Registry::Group(
       &root, "admin",
-      "District operator: catalog, communities, principals, tokens",
+      "District operator: catalog, communities, principals, tokens, "
+      "certificates",
       "taskgate admin catalog show");
   AddCatalog(admin, registry);
   AddCommunities(admin, registry);
   AddPrincipals(admin, registry);
   AddTokens(admin, registry);
+  AddCertificates(admin, registry);
 }
 
 }  // namespace taskgate::clients::cli

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   libabsl-dev libsqlite3-dev sqlite3 libssl-dev
+  # the openssl command line: the mutual-TLS tests make their certificates
+  openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libspdlog-dev libcli11-dev libtoml11-dev nlohmann-json3-dev
   prometheus-cpp-dev

@@ -627,6 +627,8 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
       Member(c, v, path, "principal_id", &out->principal_id));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "token_hash", &out->token_hash));
   TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "certificate_identity", &out->certificate_identity));
+  TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "description", &out->description));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "created_at", &out->created_at));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "created_by", &out->created_by));
@@ -856,7 +858,7 @@ absl::StatusOr<Principal> PrincipalFromJson(std::string_view json) {
 }
 
 std::string CredentialToJson(const Credential& credential) {
-  return Dump(Json{
+  Json json{
       {"district_id", credential.district_id},
       {"id", credential.id},
       {"principal_id", credential.principal_id},
@@ -867,7 +869,13 @@ std::string CredentialToJson(const Credential& credential) {
       {"revoked", credential.revoked},
       {"revoked_at", OptionalTimeToJson(credential.revoked_at)},
       {"version", credential.version},
-  });
+  };
+  // Only a certificate binding has it, so that a token's body (and each
+  // record of one) keeps the bytes it had before bindings existed.
+  if (!credential.certificate_identity.empty()) {
+    json["certificate_identity"] = credential.certificate_identity;
+  }
+  return Dump(json);
 }
 
 absl::StatusOr<Credential> CredentialFromJson(std::string_view json) {

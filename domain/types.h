@@ -52,11 +52,17 @@ struct Principal {
 
 // A bearer token of a principal, stored only as the hash of its secret
 // (SPEC §8): the secret is shown once, when issued, and never kept.
+// A way for a principal to authenticate: a bearer token (`token_hash` set)
+// or, under mutual TLS, a client-certificate identity bound by an admin
+// (`certificate_identity` set, `token_hash` empty). Exactly one is set.
 struct Credential {
   std::string district_id;
-  std::string id;  // public token id, e.g. "tok-..."
+  std::string id;  // public id: "tok-..." for a token, "crt-..." a binding
   std::string principal_id;
   std::string token_hash;  // lower-case hex SHA-256 of the secret
+  // "uri:<SAN URI>", "dns:<SAN DNS name>", "email:<SAN email>" or
+  // "subject:<subject DN, RFC 2253>" (services/peer_identity.h); not secret.
+  std::string certificate_identity;
   std::string description;
   absl::Time created_at;
   std::string created_by;

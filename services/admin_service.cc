@@ -41,6 +41,8 @@ class AdminServiceImpl final
                  &AdminServiceImpl::RevokeToken);
     CheckParsing(ctx, "AdminService/ListTokens", this,
                  &AdminServiceImpl::ListTokens);
+    CheckParsing(ctx, "AdminService/BindCertificate", this,
+                 &AdminServiceImpl::BindCertificate);
   }
 
   grpc::ServerUnaryReactor* PublishCatalog(
@@ -243,6 +245,30 @@ class AdminServiceImpl final
                     response->set_next_page_token(page.next_page_token);
                     return absl::OkStatus();
                   });
+  }
+
+  grpc::ServerUnaryReactor* BindCertificate(
+      grpc::CallbackServerContext* context,
+      const v1::BindCertificateRequest* request,
+      v1::Credential* response) override {
+    return Handle(
+        ctx_, context, "AdminService/BindCertificate", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          // Derived from the request, so that a retry names the same
+          // binding.
+          const std::string id =
+              DerivedId("crt", caller.id, request->request_id());
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Credential c,
+              ctx_.engine.directory().BindCertificate(
+                  caller, request->request_id(), request->principal_id(), id,
+                  request->certificate_identity(), request->description()));
+          ToProto(c, response);
+          return absl::OkStatus();
+        });
   }
 
  private:

@@ -16,6 +16,7 @@
 #include "services/grpc_status.h"
 #include "services/handler.h"
 #include "services/parse_check.h"
+#include "services/peer_identity.h"
 
 namespace taskgate::services {
 namespace internal {
@@ -43,9 +44,21 @@ absl::StatusOr<domain::Principal> Authenticate(
   auto it = metadata.find("authorization");
   absl::StatusOr<domain::Principal> caller;
   if (it == metadata.end()) {
-    caller = absl::UnauthenticatedError(
-        "no credentials: send the metadata 'authorization: Bearer <token>'; "
-        "an admin issues tokens");
+    // A bearer token, when sent, decides; else under mutual TLS the
+    // verified certificate does (SPEC §8).
+    std::vector<std::string> identities;
+    if (ctx.client_certificates) {
+      const std::shared_ptr<const grpc::AuthContext> auth =
+          context.auth_context();
+      if (auth != nullptr) identities = PeerCertificateIdentities(*auth);
+    }
+    if (!identities.empty()) {
+      caller = ctx.engine.directory().AuthenticateCertificate(identities);
+    } else {
+      caller = absl::UnauthenticatedError(
+          "no credentials: send the metadata 'authorization: Bearer "
+          "<token>'; an admin issues tokens");
+    }
   } else if (absl::StatusOr<std::string> token = ParseBearer(
                  std::string_view(it->second.data(), it->second.size()));
              !token.ok()) {

@@ -1,7 +1,8 @@
 // The gRPC services of taskgate.v1 (TaskService, ReviewService,
 // CommunityService, AuditService, AdminService) as callback services.
 //
-// Each RPC authenticates the bearer token, converts proto <-> domain, calls
+// Each RPC authenticates the bearer token (or, under mutual TLS, the
+// client certificate's bound identity), converts proto <-> domain, calls
 // the workflow (which validates, decides who may do what, reads and
 // writes), logs one structured line, records metrics, and maps the status
 // to gRPC in one place (services/grpc_status.h). The services hold no
@@ -35,6 +36,10 @@ struct ApiContext {
   SourceLimiter& limiter;
   // Bounds the log lines of requests that do not parse, per source.
   SourceLimiter& unparseable_log;
+  // True when the server requires and verifies client certificates (mutual
+  // TLS): only then may a call without a bearer token authenticate by its
+  // certificate's bound identity (services/peer_identity.h).
+  bool client_certificates = false;
 };
 
 // Writes the aggregated events of refused calls whose interval has ended

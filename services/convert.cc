@@ -474,6 +474,7 @@ void ToProto(const domain::Credential& c, v1::Credential* out) {
   if (c.revoked_at.has_value()) {
     ToTimestamp(*c.revoked_at, out->mutable_revoke_time());
   }
+  out->set_certificate_identity(c.certificate_identity);
 }
 
 domain::Complaint FromProto(const v1::Complaint& in,

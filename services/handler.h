@@ -1,4 +1,4 @@
-// The frame every RPC runs in: authenticate the bearer token, run the body,
+// The frame every RPC runs in: authenticate the caller, run the body,
 // audit refused calls, log one structured line, record metrics, and map the
 // status to gRPC once. Internal to services/; thread-safe.
 #ifndef TASKGATE_SERVICES_HANDLER_H_
@@ -26,10 +26,11 @@
 namespace taskgate::services::internal {
 
 // Resolves the caller of `context`, whose network source is `source`
-// (`SourceOf`), from its bearer token. RESOURCE_EXHAUSTED without reading
-// the token when the source has failed to authenticate too often
-// (services/source_limiter.h); UNAUTHENTICATED, which counts against the
-// source, when the token is missing, malformed or unknown.
+// (`SourceOf`), from its bearer token or, when there is none and
+// `ctx.client_certificates`, from its client certificate's bound identity.
+// RESOURCE_EXHAUSTED without reading either when the source has failed to
+// authenticate too often (services/source_limiter.h); UNAUTHENTICATED,
+// which counts against the source, saying what to send or what to ask for.
 absl::StatusOr<domain::Principal> Authenticate(
     ApiContext& ctx, const grpc::CallbackServerContext& context,
     const std::string& source);

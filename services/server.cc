@@ -201,8 +201,15 @@ Server::Server(ServerConfig config, ServerDeps deps,
       unparseable_log_(deps.clock,
                        {.burst = config_.unauthenticated_burst,
                         .per_minute = config_.unauthenticated_per_minute}),
-      api_context_{*engine_, *audit_reader_, *ledger_,        deps.clock,
-                   metrics_, limiter_,       unparseable_log_} {
+      api_context_{*engine_,
+                   *audit_reader_,
+                   *ledger_,
+                   deps.clock,
+                   metrics_,
+                   limiter_,
+                   unparseable_log_,
+                   !config_.tls_cert_file.empty() &&
+                       !config_.tls_client_ca_file.empty()} {
   engine_->writer().SetListener(&ledger_feed_);
 }
 

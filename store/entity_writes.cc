@@ -16,7 +16,8 @@ namespace taskgate::store {
 void MaskSecrets(std::string_view kind, domain::Fields& fields) {
   if (kind != domain::kCredentialEntity) return;
   const auto it = fields.find("token_hash");
-  if (it == fields.end()) return;
+  // A certificate binding has no token hash, and nothing to mask.
+  if (it == fields.end() || it->second.empty()) return;
   it->second = absl::StrCat("sha256:", audit::ToHex(audit::Sha256(it->second)));
 }
 

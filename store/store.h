@@ -384,6 +384,12 @@ class Store {
   FindCredentialByHash(const std::string& district_id,
                        const std::string& token_hash) = 0;
 
+  // The active (not revoked) binding of client-certificate identity
+  // `certificate_identity` (domain::Credential), or nullopt.
+  virtual absl::StatusOr<std::optional<domain::Credential>>
+  FindActiveCertificateBinding(const std::string& district_id,
+                               const std::string& certificate_identity) = 0;
+
   // Credentials ordered by id; `principal_id` empty lists all of the
   // district.
   virtual absl::StatusOr<std::vector<domain::Credential>> ListCredentials(

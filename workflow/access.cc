@@ -217,6 +217,10 @@ absl::Status CanRevokeToken(const domain::Principal& p) {
   return AdminOnly(p, "revoke tokens");
 }
 
+absl::Status CanBindCertificate(const domain::Principal& p) {
+  return AdminOnly(p, "bind client certificates");
+}
+
 absl::Status CanAcknowledgeAssignment(const domain::Principal& p) {
   return CommunityOfficeOnly(p, "acknowledge assignments");
 }

@@ -103,6 +103,7 @@ absl::Status CanCreatePrincipal(const domain::Principal& p);
 absl::Status CanSetPrincipalDisabled(const domain::Principal& p);
 absl::Status CanIssueToken(const domain::Principal& p);
 absl::Status CanRevokeToken(const domain::Principal& p);
+absl::Status CanBindCertificate(const domain::Principal& p);
 
 // ------------------------------------------------- the community's side
 

@@ -40,6 +40,24 @@ const absl::Status& UnknownToken() {
   return *kStatus;
 }
 
+// The identities of a refused certificate, for its message: the first few,
+// each cut, so that a certificate crowded with names cannot swell the log.
+std::string QuotedList(const std::vector<std::string>& identities) {
+  constexpr size_t kShown = 4;
+  constexpr size_t kMaxChars = 256;
+  std::string out;
+  for (size_t i = 0; i < identities.size() && i < kShown; ++i) {
+    if (i > 0) absl::StrAppend(&out, ", ");
+    const std::string& s = identities[i];
+    absl::StrAppend(&out, "'", s.substr(0, kMaxChars),
+                    s.size() > kMaxChars ? "...'" : "'");
+  }
+  if (identities.size() > kShown) {
+    absl::StrAppend(&out, " and ", identities.size() - kShown, " more");
+  }
+  return out;
+}
+
 }  // namespace
 
 Directory::Directory(store::Store& store, Writer& writer, const Clock& clock,
@@ -339,6 +357,71 @@ absl::StatusOr<domain::Credential> Directory::IssueToken(
       });
 }
 
+absl::StatusOr<domain::Credential> Directory::BindCertificate(
+    const domain::Principal& admin, const std::string& request_id,
+    const std::string& principal_id, std::string credential_id,
+    std::string certificate_identity, std::string description) {
+  TASKGATE_RETURN_IF_ERROR(CanBindCertificate(admin));
+  std::vector<FieldViolation> violations;
+  CheckId("principal_id", principal_id, violations);
+  CheckId("credential_id", credential_id, violations);
+  CheckCertificateIdentity("certificate_identity", certificate_identity,
+                           violations);
+  CheckText("description", description, kMaxTitleLength, false, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  const std::string fingerprint = Fingerprint(
+      {admin.id, "bind", principal_id, certificate_identity, description});
+  return CommitOnce<domain::Credential>(
+      writer_, store_,
+      {options_.district_id, admin.id, request_id, "credential.issue",
+       fingerprint, &domain::CredentialToJson, &domain::CredentialFromJson},
+      [&](store::Store& tx) -> absl::StatusOr<Outcome<domain::Credential>> {
+        TASKGATE_ASSIGN_OR_RETURN(
+            domain::Principal owner,
+            tx.GetPrincipal(options_.district_id, principal_id));
+        if (owner.disabled) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "principal ", principal_id,
+              " is disabled; enable it before binding it a certificate"));
+        }
+        TASKGATE_ASSIGN_OR_RETURN(
+            std::optional<domain::Credential> bound,
+            tx.FindActiveCertificateBinding(options_.district_id,
+                                            certificate_identity));
+        if (bound.has_value()) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "certificate identity '", certificate_identity,
+              "' is already bound to principal ", bound->principal_id,
+              " by credential ", bound->id, "; revoke that binding first"));
+        }
+        Outcome<domain::Credential> out;
+        domain::Credential& c = out.value;
+        c.district_id = options_.district_id;
+        c.id = credential_id;
+        c.principal_id = principal_id;
+        c.certificate_identity = certificate_identity;
+        c.description = description;
+        c.created_at = clock_.Now();
+        c.created_by = admin.id;
+        c.version = 1;
+        domain::AuditEvent e =
+            NewEvent(options_.district_id, admin, "credential.issue",
+                     "credential", c.id, c.created_at, request_id);
+        e.state_after = "active";
+        e.department_id = owner.department_id;
+        if (!owner.community_id.empty()) {
+          e.community_ids = {owner.community_id};
+        }
+        e.details["principal_id"] = principal_id;
+        e.details["certificate_identity"] = certificate_identity;
+        e.details["description"] = description;
+        out.change.district_id = options_.district_id;
+        out.change.credentials.push_back({c, 0});
+        out.change.events.push_back(std::move(e));
+        return out;
+      });
+}
+
 absl::StatusOr<domain::Credential> Directory::RevokeToken(
     const domain::Principal& admin, const std::string& request_id,
     const std::string& token_id) {
@@ -412,13 +495,51 @@ absl::StatusOr<domain::Principal> Directory::Authenticate(
   TASKGATE_ASSIGN_OR_RETURN(
       std::optional<domain::Credential> credential,
       store_.FindCredentialByHash(options_.district_id, token_hash));
-  if (!credential.has_value() || credential->revoked) return UnknownToken();
+  // A certificate binding has no hash; the check keeps it so should the
+  // column ever hold one.
+  if (!credential.has_value() || credential->revoked ||
+      !credential->certificate_identity.empty()) {
+    return UnknownToken();
+  }
   absl::StatusOr<domain::Principal> principal =
       store_.GetPrincipal(options_.district_id, credential->principal_id);
   if (absl::IsNotFound(principal.status())) return UnknownToken();
   TASKGATE_RETURN_IF_ERROR(principal.status());
   if (principal->disabled) return UnknownToken();
   return principal;
+}
+
+absl::StatusOr<domain::Principal> Directory::AuthenticateCertificate(
+    const std::vector<std::string>& identities) {
+  for (const std::string& identity : identities) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        std::optional<domain::Credential> binding,
+        store_.FindActiveCertificateBinding(options_.district_id, identity));
+    if (!binding.has_value()) continue;
+    // The first bound identity decides: a disabled principal is not
+    // replaced by whoever a less specific identity names.
+    absl::StatusOr<domain::Principal> principal =
+        store_.GetPrincipal(options_.district_id, binding->principal_id);
+    TASKGATE_RETURN_IF_ERROR(principal.status());
+    if (principal->disabled) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("the client certificate's identity '", identity,
+                       "' is bound to principal ", principal->id,
+                       ", which is disabled; ask the district administrator"));
+    }
+    return principal;
+  }
+  if (identities.empty()) {
+    return absl::UnauthenticatedError(
+        "the client certificate carries no identity (no SAN URI, DNS name or "
+        "email, no subject); send a bearer token or a certificate the "
+        "district administrator has bound");
+  }
+  return absl::UnauthenticatedError(absl::StrCat(
+      "no principal is bound to the client certificate's identities ",
+      QuotedList(identities),
+      "; ask the district administrator to bind one ('taskgate admin "
+      "certificates bind') or send 'authorization: Bearer <token>'"));
 }
 
 absl::StatusOr<bool> Directory::HasPrincipals() {

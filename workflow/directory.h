@@ -84,10 +84,25 @@ class Directory final {
                                                 std::string token_hash,
                                                 std::string description);
 
-  // Revokes a token; revoking a revoked token changes nothing and returns
-  // it. Admin only. Event "credential.revoke". FAILED_PRECONDITION for the
-  // district's last active credential of an enabled admin, which would lock
-  // every admin out for good.
+  // Binds client-certificate identity `certificate_identity` (see
+  // workflow/validation.h `CheckCertificateIdentity`) to a principal as
+  // credential `credential_id`: under mutual TLS, a call whose verified
+  // certificate carries that identity acts as the principal. Admin only.
+  // INVALID_ARGUMENT for a malformed identity; FAILED_PRECONDITION for a
+  // disabled principal; ALREADY_EXISTS when the identity is already bound
+  // (revoke that binding first) or the id is taken. Event
+  // "credential.issue" with the identity in its details, in the same
+  // transaction as the binding.
+  absl::StatusOr<domain::Credential> BindCertificate(
+      const domain::Principal& admin, const std::string& request_id,
+      const std::string& principal_id, std::string credential_id,
+      std::string certificate_identity, std::string description);
+
+  // Revokes a credential, a token or a certificate binding; revoking a
+  // revoked one changes nothing and returns it. Admin only. Event
+  // "credential.revoke". FAILED_PRECONDITION for the district's last active
+  // credential of an enabled admin, which would lock every admin out for
+  // good.
   absl::StatusOr<domain::Credential> RevokeToken(const domain::Principal& admin,
                                                  const std::string& request_id,
                                                  const std::string& token_id);
@@ -97,6 +112,15 @@ class Directory final {
   // (so as not to tell which), for an unknown or revoked token and for a
   // disabled principal.
   absl::StatusOr<domain::Principal> Authenticate(const std::string& token_hash);
+
+  // Returns the principal bound to the first of `identities` (the
+  // identities of a verified client certificate, most specific first:
+  // services/peer_identity.h) that has an active binding. Read-only.
+  // UNAUTHENTICATED naming the identities when none is bound, and naming
+  // the principal when it is disabled; the identities are not secret, and
+  // the peer has proved it holds the certificate.
+  absl::StatusOr<domain::Principal> AuthenticateCertificate(
+      const std::vector<std::string>& identities);
 
   // Whether the district has any principal yet (the first start has none).
   absl::StatusOr<bool> HasPrincipals();

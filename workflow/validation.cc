@@ -360,6 +360,38 @@ void CheckTokenHash(std::string_view field, std::string_view hash,
   }
 }
 
+void CheckCertificateIdentity(std::string_view field, std::string_view identity,
+                              std::vector<FieldViolation>& out) {
+  const size_t colon = identity.find(':');
+  const std::string_view kind =
+      colon == std::string_view::npos ? "" : identity.substr(0, colon);
+  if (kind != "uri" && kind != "dns" && kind != "email" && kind != "subject") {
+    out.push_back(
+        {std::string(field),
+         absl::StrCat("'", EchoValue(identity),
+                      "' does not name a certificate identity: write "
+                      "'uri:<SAN URI>', 'dns:<SAN DNS name>', "
+                      "'email:<SAN email>' or 'subject:<subject DN, RFC "
+                      "2253>' as the certificate carries it")});
+    return;
+  }
+  if (colon + 1 == identity.size()) {
+    out.push_back({std::string(field), absl::StrCat("names no value after '",
+                                                    std::string(kind), ":'")});
+    return;
+  }
+  const size_t before = out.size();
+  CheckText(field, identity, kMaxCertificateIdentityLength, true, out);
+  // CheckText lets a text this long hold newlines and tabs; an identity is
+  // one line, as the certificate carries it.
+  if (out.size() == before &&
+      identity.find_first_of("\n\t") != std::string_view::npos) {
+    out.push_back({std::string(field),
+                   "holds a control character (a newline or tab); a "
+                   "certificate identity is one line"});
+  }
+}
+
 std::vector<FieldViolation> ValidatePrincipal(
     const domain::Principal& principal, std::string_view prefix) {
   std::vector<FieldViolation> out;

@@ -105,6 +105,15 @@ bool IsValidTokenHash(std::string_view hash);
 void CheckTokenHash(std::string_view field, std::string_view hash,
                     std::vector<FieldViolation>& out);
 
+// A client-certificate identity an admin binds to a principal
+// (domain::Credential): "uri:", "dns:", "email:" or "subject:" followed by
+// the value exactly as the certificate carries it (a subject as its RFC 2253
+// distinguished name), one line of at most
+// `kMaxCertificateIdentityLength` characters.
+inline constexpr size_t kMaxCertificateIdentityLength = 1024;
+void CheckCertificateIdentity(std::string_view field, std::string_view identity,
+                              std::vector<FieldViolation>& out);
+
 // Checks a principal an admin creates: its id, a role other than system, a
 // display name, and the scope its role needs - a department clerk a
 // `department_id`, a community office a `community_id`; a reviewer may have

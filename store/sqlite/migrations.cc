@@ -432,6 +432,45 @@ WHERE first.district_id = requests.district_id
 )sql";
 }
 
+// Migration 11: a credential is a bearer token or a client-certificate
+// identity bound to a principal (SPEC §8). The table is rebuilt because
+// SQLite cannot relax `token_hash NOT NULL` in place: a binding has no token
+// hash, and a token no identity, and the CHECK holds exactly one of them.
+// One identity is bound to at most one principal at a time: the partial
+// unique index covers active bindings only, so that an identity whose
+// binding was revoked can be bound again (to whom the admin chooses).
+// Nothing refers to credentials, so dropping the old table drops nothing
+// else; the copy keeps every row, its body and its version as they were.
+const char* CertificateBindingsSchema() {
+  return R"sql(
+CREATE TABLE credentials_v11 (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  principal_id TEXT NOT NULL,
+  token_hash TEXT UNIQUE,
+  certificate_identity TEXT,
+  revoked INTEGER NOT NULL CHECK (revoked IN (0, 1)),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id),
+  FOREIGN KEY (district_id, principal_id) REFERENCES principals (district_id, id),
+  CHECK ((token_hash IS NULL) <> (certificate_identity IS NULL))
+) STRICT;
+INSERT INTO credentials_v11
+  (district_id, id, principal_id, token_hash, certificate_identity, revoked,
+   version, body)
+SELECT district_id, id, principal_id, token_hash, NULL, revoked, version, body
+FROM credentials;
+DROP TABLE credentials;
+ALTER TABLE credentials_v11 RENAME TO credentials;
+CREATE INDEX credentials_by_principal
+  ON credentials (district_id, principal_id);
+CREATE UNIQUE INDEX credentials_by_certificate
+  ON credentials (district_id, certificate_identity)
+  WHERE certificate_identity IS NOT NULL AND revoked = 0;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -450,6 +489,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {9, "indexed duplicate candidates", DuplicateCandidatesSchema()},
           {10, "idempotency records per principal",
            RequestsPerPrincipalSchema()},
+          {11, "client-certificate bindings", CertificateBindingsSchema()},
       };
   return *kMigrations;
 }

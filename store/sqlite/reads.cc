@@ -244,6 +244,20 @@ SqliteStore::FindCredentialByHash(const std::string& district_id,
                                            "find credential", "credential");
 }
 
+absl::StatusOr<std::optional<domain::Credential>>
+SqliteStore::FindActiveCertificateBinding(
+    const std::string& district_id, const std::string& certificate_identity) {
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT id, body FROM credentials WHERE district_id = ? AND "
+                  "certificate_identity = ? AND revoked = 0",
+                  {district_id, certificate_identity}));
+  return ReadFirstBody<domain::Credential>(stmt, &domain::CredentialFromJson,
+                                           "find certificate binding",
+                                           "credential");
+}
+
 absl::StatusOr<std::vector<domain::Credential>> SqliteStore::ListCredentials(
     const std::string& district_id, const std::string& principal_id) {
   FilterQuery query("SELECT id, body FROM credentials", district_id);

@@ -624,6 +624,82 @@ TEST(PeopleCodecTest, UnknownComplaintStateIsInvalidArgument) {
   EXPECT_EQ(domain::ComplaintStateName(ComplaintState::kVerified), "VERIFIED");
 }
 
+// ------------------------------------------------- certificate bindings
+
+Credential MakeBinding(const std::string& district, const std::string& id,
+                       const std::string& principal_id,
+                       const std::string& identity) {
+  Credential c;
+  c.district_id = district;
+  c.id = id;
+  c.principal_id = principal_id;
+  c.certificate_identity = identity;
+  c.description = "certificate of " + principal_id;
+  c.created_at = T(2);
+  c.created_by = "admin-1";
+  c.version = 1;
+  return c;
+}
+
+TEST(SqlitePeopleTest, ActiveBindingIsFoundAndItsIdentityHeldUntilRevoked) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ChangeSet change = Change(kD1, "principal.create", "amy");
+  change.principals.push_back({MakePrincipal(kD1, "amy"), 0});
+  change.principals.push_back({MakePrincipal(kD1, "bob"), 0});
+  change.credentials.push_back(
+      {MakeBinding(kD1, "crt-1", "amy", "uri:spiffe://d/amy"), 0});
+  // A token beside it: both kinds live in one table.
+  change.credentials.push_back({MakeCredential(kD1, "tok-1", "amy", 'a'), 0});
+  ASSERT_THAT(store->Commit(change), IsOk());
+
+  ASSERT_OK_AND_ASSIGN(
+      std::optional<Credential> found,
+      store->FindActiveCertificateBinding(kD1, "uri:spiffe://d/amy"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(domain::CredentialToJson(*found),
+            domain::CredentialToJson(
+                MakeBinding(kD1, "crt-1", "amy", "uri:spiffe://d/amy")));
+  ASSERT_OK_AND_ASSIGN(
+      std::optional<Credential> elsewhere,
+      store->FindActiveCertificateBinding(kD2, "uri:spiffe://d/amy"));
+  EXPECT_FALSE(elsewhere.has_value());
+
+  // A second active binding of the identity is refused.
+  ChangeSet twice = Change(kD1, "credential.issue", "crt-2");
+  twice.credentials.push_back(
+      {MakeBinding(kD1, "crt-2", "bob", "uri:spiffe://d/amy"), 0});
+  EXPECT_THAT(store->Commit(twice),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("is already bound to a principal")));
+
+  // Revoked, it is found no more and the identity may be bound again.
+  Credential revoked = MakeBinding(kD1, "crt-1", "amy", "uri:spiffe://d/amy");
+  revoked.revoked = true;
+  revoked.revoked_at = T(3);
+  revoked.version = 2;
+  ChangeSet revoke = Change(kD1, "credential.revoke", "crt-1");
+  revoke.credentials.push_back({revoked, 1});
+  ASSERT_THAT(store->Commit(revoke), IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      found, store->FindActiveCertificateBinding(kD1, "uri:spiffe://d/amy"));
+  EXPECT_FALSE(found.has_value());
+  ASSERT_THAT(store->Commit(twice), IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      found, store->FindActiveCertificateBinding(kD1, "uri:spiffe://d/amy"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->principal_id, "bob");
+
+  // Who a binding names is fixed.
+  Credential moved = MakeBinding(kD1, "crt-2", "bob", "uri:spiffe://d/other");
+  moved.version = 2;
+  ChangeSet move = Change(kD1, "credential.revoke", "crt-2");
+  move.credentials.push_back({moved, 1});
+  EXPECT_THAT(store->Commit(move),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot change its principal")));
+}
+
 // -------------------------------------------------------------- migration
 
 // Runs `sql` on a plain connection to `path`; returns the SQLite code.
@@ -693,6 +769,56 @@ TEST(SqlitePeopleTest, MigrationTwoUpgradesASchemaOneFileKeepingItsData) {
   EXPECT_EQ(acks[0].community_id, "c1");
   ASSERT_OK_AND_ASSIGN(Principal amy, reopened->GetPrincipal(kD1, "amy"));
   EXPECT_EQ(amy.display_name, "Principal amy");
+}
+
+// Migration 11 rebuilds the credentials table: the tokens stored before
+// keep their rows, bodies and versions, authenticate as before, and the
+// records of the file still match its rows.
+TEST(SqlitePeopleTest, MigrationElevenKeepsTheTokensStoredBefore) {
+  const ::taskgate::testing::ScopedDbPath scoped;
+  const std::string& path = scoped.path();
+  std::string sql = "BEGIN;";
+  for (const SqliteMigration& m : SqliteMigrations()) {
+    if (m.version > 10) break;
+    absl::StrAppend(&sql, m.sql, "\nPRAGMA user_version = ", m.version, ";\n");
+  }
+  const Principal amy = MakePrincipal(kD1, "amy");
+  const Credential token = MakeCredential(kD1, "tok-1", "amy", 'a');
+  absl::StrAppend(
+      &sql,
+      "INSERT INTO principals (district_id, id, role, department_id, "
+      "community_id, disabled, version, body) VALUES ('d1', 'amy', '",
+      std::string(domain::RoleName(amy.role)), "', '", amy.department_id,
+      "', '", amy.community_id, "', 0, 1, '", domain::PrincipalToJson(amy),
+      "');",
+      "INSERT INTO credentials (district_id, id, principal_id, token_hash, "
+      "revoked, version, body) VALUES ('d1', 'tok-1', 'amy', '",
+      Hash('a'), "', 0, 1, '", domain::CredentialToJson(token), "');",
+      "COMMIT;");
+  ASSERT_EQ(ExecRaw(path, sql), SQLITE_OK);
+
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(path));
+  ASSERT_OK_AND_ASSIGN(const std::string user_version,
+                       Pragma(*store, "user_version"));
+  EXPECT_EQ(user_version, "11");
+  ASSERT_OK_AND_ASSIGN(std::optional<Credential> found,
+                       store->FindCredentialByHash(kD1, Hash('a')));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(domain::CredentialToJson(*found), domain::CredentialToJson(token));
+  // The token's hash is still unique, and a binding now fits beside it.
+  ChangeSet reuse = Change(kD1, "credential.issue", "tok-2");
+  reuse.credentials.push_back({MakeCredential(kD1, "tok-2", "amy", 'a'), 0});
+  EXPECT_THAT(store->Commit(reuse), StatusIs(absl::StatusCode::kAlreadyExists));
+  ChangeSet bind = Change(kD1, "credential.issue", "crt-1");
+  bind.credentials.push_back(
+      {MakeBinding(kD1, "crt-1", "amy", "dns:amy.example.org"), 0});
+  EXPECT_THAT(store->Commit(bind), IsOk());
+  // Neither both nor none of a hash and an identity.
+  EXPECT_NE(ExecRaw(path,
+                    "INSERT INTO credentials (district_id, id, principal_id, "
+                    "token_hash, certificate_identity, revoked, version, "
+                    "body) VALUES ('d1', 'x', 'amy', NULL, NULL, 0, 1, '{}')"),
+            SQLITE_OK);
 }
 
 }  // namespace

@@ -292,8 +292,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsTen) {
-  EXPECT_EQ(SqliteSchemaVersion(), 10);
+TEST(SqliteStoreTest, SchemaVersionIsEleven) {
+  EXPECT_EQ(SqliteSchemaVersion(), 11);
 }
 
 // A full disk is a passing outage the operator can fix, not a defect of

@@ -219,6 +219,13 @@ class FaultInjectingStore final : public store::Store {
       const std::string& credential_id) override {
     return wrapped_.GetCredential(district_id, credential_id);
   }
+  absl::StatusOr<std::optional<domain::Credential>>
+  FindActiveCertificateBinding(
+      const std::string& district_id,
+      const std::string& certificate_identity) override {
+    return wrapped_.FindActiveCertificateBinding(district_id,
+                                                 certificate_identity);
+  }
   absl::StatusOr<std::optional<domain::Credential>> FindCredentialByHash(
       const std::string& district_id, const std::string& token_hash) override {
     return wrapped_.FindCredentialByHash(district_id, token_hash);

@@ -112,6 +112,10 @@ class SqliteStore final : public Store {
       const std::string& credential_id) override;
   absl::StatusOr<std::optional<domain::Credential>> FindCredentialByHash(
       const std::string& district_id, const std::string& token_hash) override;
+  absl::StatusOr<std::optional<domain::Credential>>
+  FindActiveCertificateBinding(
+      const std::string& district_id,
+      const std::string& certificate_identity) override;
   absl::StatusOr<std::vector<domain::Credential>> ListCredentials(
       const std::string& district_id, const std::string& principal_id) override;
   absl::StatusOr<domain::Complaint> GetComplaint(

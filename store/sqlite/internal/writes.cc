@@ -312,19 +312,26 @@ absl::Status WriteCredential(Connection& db, const std::string& d,
                    write.expected_version));
   Record(record, domain::kCredentialEntity, c.id, std::move(before), body);
   const int64_t revoked = c.revoked ? 1 : 0;
+  // A token has a hash and no identity, a certificate binding the reverse
+  // (migration 11's CHECK); the empty one is NULL.
+  const Param token_hash =
+      c.token_hash.empty() ? Param(std::nullopt) : Param(c.token_hash);
+  const Param identity = c.certificate_identity.empty()
+                             ? Param(std::nullopt)
+                             : Param(c.certificate_identity);
   if (write.expected_version == 0) {
     TASKGATE_RETURN_IF_ERROR(RequireRow(db, "principals", "principal", d,
                                         c.principal_id,
                                         absl::StrCat("credential ", c.id)));
     TASKGATE_ASSIGN_OR_RETURN(
         const bool inserted,
-        Inserted(
-            db,
-            "INSERT INTO credentials (district_id, id, principal_id, "
-            "token_hash, revoked, version, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            {d, c.id, c.principal_id, c.token_hash, revoked, c.version, body},
-            "create credential"));
+        Inserted(db,
+                 "INSERT INTO credentials (district_id, id, principal_id, "
+                 "token_hash, certificate_identity, revoked, version, body) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 {d, c.id, c.principal_id, token_hash, identity, revoked,
+                  c.version, body},
+                 "create credential"));
     if (inserted) return absl::OkStatus();
     TASKGATE_ASSIGN_OR_RETURN(
         const bool id_taken,
@@ -333,27 +340,34 @@ absl::Status WriteCredential(Connection& db, const std::string& d,
       return absl::AlreadyExistsError(
           absl::StrCat("credential ", c.id, " already exists in district ", d));
     }
+    if (!c.certificate_identity.empty()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("certificate identity '", c.certificate_identity,
+                       "' is already bound to a principal in district ", d,
+                       "; revoke that binding first"));
+    }
     // The hash itself stays out of the message: it stands for a secret.
     return absl::AlreadyExistsError(absl::StrCat(
         "the token hash of credential ", c.id,
         " is already in use by another credential; generate a new secret"));
   }
-  // Who a token belongs to and which secret it stands for never change: a
-  // new secret is a new credential.
+  // Who a credential belongs to, which secret or identity it stands for
+  // never change: a new secret or identity is a new credential. `IS`
+  // compares NULLs as equal.
   TASKGATE_ASSIGN_OR_RETURN(
       Statement stmt,
       db.Prepare("UPDATE credentials SET revoked = ?, version = ?, body = ? "
                  "WHERE district_id = ? AND id = ? AND version = ? AND "
-                 "principal_id = ? AND token_hash = ?",
+                 "principal_id = ? AND token_hash IS ? AND "
+                 "certificate_identity IS ?",
                  {revoked, c.version, body, d, c.id, write.expected_version,
-                  c.principal_id, c.token_hash}));
+                  c.principal_id, token_hash, identity}));
   TASKGATE_RETURN_IF_ERROR(stmt.Run("update credential"));
   if (db.Changes() == 1) return absl::OkStatus();
-  TASKGATE_ASSIGN_OR_RETURN(
-      Statement current,
-      db.Prepare("SELECT version, principal_id, token_hash FROM credentials "
-                 "WHERE district_id = ? AND id = ?",
-                 {d, c.id}));
+  TASKGATE_ASSIGN_OR_RETURN(Statement current,
+                            db.Prepare("SELECT version FROM credentials "
+                                       "WHERE district_id = ? AND id = ?",
+                                       {d, c.id}));
   TASKGATE_ASSIGN_OR_RETURN(const bool found,
                             current.Step("read credential version"));
   if (!found) {
@@ -366,10 +380,10 @@ absl::Status WriteCredential(Connection& db, const std::string& d,
         current.Int(0), ", expected ", write.expected_version,
         "); reload and retry"));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("credential ", c.id,
-                   " cannot change its principal or token hash; issue a new "
-                   "token instead"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "credential ", c.id,
+      " cannot change its principal or token hash, nor its certificate "
+      "identity; issue a new credential instead"));
 }
 
 absl::Status WriteComplaint(Connection& db, const std::string& d,

@@ -8,6 +8,7 @@
 #include "services/auth.h"
 #include "services/convert.h"
 #include "services/handler.h"
+#include "services/parse_check.h"
 #include "taskgate/v1/admin_service.grpc.pb.h"
 #include "workflow/validation.h"
 
@@ -16,9 +17,33 @@ namespace {
 
 using domain::Principal;
 
-class AdminServiceImpl final : public v1::AdminService::CallbackService {
+class AdminServiceImpl final
+    : public ParseCheckedService<v1::AdminService::CallbackService> {
  public:
-  explicit AdminServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+  explicit AdminServiceImpl(ApiContext& ctx) : ctx_(ctx) {
+    CheckParsing(ctx, "AdminService/PublishCatalog", this,
+                 &AdminServiceImpl::PublishCatalog);
+    CheckParsing(ctx, "AdminService/GetCatalog", this,
+                 &AdminServiceImpl::GetCatalog);
+    CheckParsing(ctx, "AdminService/PutCommunity", this,
+                 &AdminServiceImpl::PutCommunity);
+    CheckParsing(ctx, "AdminService/ListCommunities", this,
+                 &AdminServiceImpl::ListCommunities);
+    CheckParsing(ctx, "AdminService/CreatePrincipal", this,
+                 &AdminServiceImpl::CreatePrincipal);
+    CheckParsing(ctx, "AdminService/ListPrincipals", this,
+                 &AdminServiceImpl::ListPrincipals);
+    CheckParsing(ctx, "AdminService/SetPrincipalDisabled", this,
+                 &AdminServiceImpl::SetPrincipalDisabled);
+    CheckParsing(ctx, "AdminService/IssueToken", this,
+                 &AdminServiceImpl::IssueToken);
+    CheckParsing(ctx, "AdminService/RevokeToken", this,
+                 &AdminServiceImpl::RevokeToken);
+    CheckParsing(ctx, "AdminService/ListTokens", this,
+                 &AdminServiceImpl::ListTokens);
+    CheckParsing(ctx, "AdminService/BindCertificate", this,
+                 &AdminServiceImpl::BindCertificate);
+  }
 
   grpc::ServerUnaryReactor* PublishCatalog(
       grpc::CallbackServerContext* context,

@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "services/metrics.h"
+#include "services/source_limiter.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
 #include "workflow/engine.h"
@@ -31,11 +32,20 @@ struct ApiContext {
   workflow::AuditLedger& ledger;
   const Clock& clock;
   Metrics& metrics;
+  // Throttles sources that fail to authenticate.
+  SourceLimiter& limiter;
+  // Bounds the log lines of requests that do not parse, per source.
+  SourceLimiter& unparseable_log;
   // True when the server requires and verifies client certificates (mutual
   // TLS): only then may a call without a bearer token authenticate by its
   // certificate's bound identity (services/peer_identity.h).
   bool client_certificates = false;
 };
+
+// Writes the aggregated events of refused calls whose interval has ended
+// (of all, when `all`: at shutdown), logs one line for each, and counts on
+// /metrics the refusals whose event could not be committed.
+void FlushRefusals(ApiContext& ctx, bool all);
 
 // Creates the five services; register each with a grpc::ServerBuilder.
 std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx);

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "services/convert.h"
 #include "services/handler.h"
+#include "services/parse_check.h"
 #include "taskgate/v1/audit_service.grpc.pb.h"
 #include "workflow/audit_reader.h"
 #include "workflow/paging.h"
@@ -35,9 +36,29 @@ std::optional<absl::Time> EndTime(const Request& r) {
   return FromTimestamp(r.end_time());
 }
 
-class AuditServiceImpl final : public v1::AuditService::CallbackService {
+class AuditServiceImpl final
+    : public ParseCheckedService<v1::AuditService::CallbackService> {
  public:
-  explicit AuditServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+  explicit AuditServiceImpl(ApiContext& ctx) : ctx_(ctx) {
+    CheckParsing(ctx, "AuditService/ListEvents", this,
+                 &AuditServiceImpl::ListEvents);
+    CheckParsing(ctx, "AuditService/GetTreeHead", this,
+                 &AuditServiceImpl::GetTreeHead);
+    CheckParsing(ctx, "AuditService/GetInclusionProof", this,
+                 &AuditServiceImpl::GetInclusionProof);
+    CheckParsing(ctx, "AuditService/GetConsistencyProof", this,
+                 &AuditServiceImpl::GetConsistencyProof);
+    CheckParsing(ctx, "AuditService/ListCheckpoints", this,
+                 &AuditServiceImpl::ListCheckpoints);
+    CheckParsing(ctx, "AuditService/GetLatestCheckpoint", this,
+                 &AuditServiceImpl::GetLatestCheckpoint);
+    CheckParsing(ctx, "AuditService/GetLogInfo", this,
+                 &AuditServiceImpl::GetLogInfo);
+    CheckParsing(ctx, "AuditService/ExportBundle", this,
+                 &AuditServiceImpl::ExportBundle);
+    CheckParsing(ctx, "AuditService/GetStatistics", this,
+                 &AuditServiceImpl::GetStatistics);
+  }
 
   grpc::ServerUnaryReactor* ListEvents(
       grpc::CallbackServerContext* context,

@@ -12,6 +12,7 @@
 #include "services/auth.h"
 #include "services/convert.h"
 #include "services/handler.h"
+#include "services/parse_check.h"
 #include "taskgate/v1/community_service.grpc.pb.h"
 #include "workflow/validation.h"
 
@@ -37,9 +38,18 @@ absl::CivilMonth MonthFrom(std::string_view field, const std::string& text,
 }
 
 class CommunityServiceImpl final
-    : public v1::CommunityService::CallbackService {
+    : public ParseCheckedService<v1::CommunityService::CallbackService> {
  public:
-  explicit CommunityServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+  explicit CommunityServiceImpl(ApiContext& ctx) : ctx_(ctx) {
+    CheckParsing(ctx, "CommunityService/GetWorkload", this,
+                 &CommunityServiceImpl::GetWorkload);
+    CheckParsing(ctx, "CommunityService/AcknowledgeAssignment", this,
+                 &CommunityServiceImpl::AcknowledgeAssignment);
+    CheckParsing(ctx, "CommunityService/ReportMissingFunding", this,
+                 &CommunityServiceImpl::ReportMissingFunding);
+    CheckParsing(ctx, "CommunityService/FileComplaint", this,
+                 &CommunityServiceImpl::FileComplaint);
+  }
 
   grpc::ServerUnaryReactor* GetWorkload(grpc::CallbackServerContext* context,
                                         const v1::GetWorkloadRequest* request,

@@ -275,6 +275,32 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
                   "after that the same id is a new request",
           .unit = "hours",
           .range = IntRange{1, 24 * 366}},
+      ConfigKey<int>{
+          .name = "refusal_interval_seconds",
+          .field = &ServerConfig::refusal_interval_seconds,
+          .help = "Refused calls of one source in this many seconds get one "
+                  "audit event for the first and one with the count of the "
+                  "rest",
+          .unit = "seconds",
+          .range = IntRange{1, 86400}},
+      ConfigKey<int>{.name = "refusal_sources_max",
+                     .field = &ServerConfig::refusal_sources_max,
+                     .help = "Sources of refused calls counted apart per "
+                             "interval; the rest share one count",
+                     .unit = "sources",
+                     .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "unauthenticated_burst",
+                     .field = &ServerConfig::unauthenticated_burst,
+                     .help = "Failed authentications of one address before "
+                             "its calls get RESOURCE_EXHAUSTED",
+                     .unit = "calls",
+                     .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "unauthenticated_per_minute",
+                     .field = &ServerConfig::unauthenticated_per_minute,
+                     .help = "Failed authentications of one address allowed "
+                             "per minute after the burst",
+                     .unit = "calls",
+                     .range = IntRange{1, 1000000}},
       // Alphabetical, as --help has always listed them.
       ConfigKey<std::string>{
           .name = "log_level",
@@ -765,6 +791,8 @@ absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
   options.sla.provisional_working_days = config.provisional_working_days;
   options.sla.release_on_overdue = config.release_on_overdue;
   options.request_retention = absl::Hours(config.request_retention_hours);
+  options.refusal_interval = absl::Seconds(config.refusal_interval_seconds);
+  options.refusal_sources = config.refusal_sources_max;
   return options;
 }
 

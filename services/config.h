@@ -108,6 +108,18 @@ struct ServerConfig {
   // How long a request id's first answer is kept for retries (AIP-155), in
   // hours; a retry after that is executed as a new request.
   int request_retention_hours = 24;
+  // Refused calls (SPEC §9): the first of a source in an interval of this
+  // many seconds gets an audit event at once, the rest of the interval one
+  // aggregated event with their count.
+  int refusal_interval_seconds = 60;
+  // Sources counted apart per interval at most; refusals from further
+  // sources share one "other sources" count.
+  int refusal_sources_max = 1000;
+  // A source (address) may fail to authenticate this many times in a row,
+  // and again this many times a minute; beyond, its calls are refused with
+  // RESOURCE_EXHAUSTED before their credentials are read.
+  int unauthenticated_burst = 20;
+  int unauthenticated_per_minute = 60;
   // spdlog level: trace, debug, info, warn, error, critical, off.
   std::string log_level = "info";
 

@@ -25,15 +25,22 @@
 
 namespace taskgate::services::internal {
 
-// Resolves the caller of `context` from its bearer token or, when there is
-// none and `ctx.client_certificates`, from its client certificate's bound
-// identity. UNAUTHENTICATED saying what to send or what to ask for.
+// Resolves the caller of `context`, whose network source is `source`
+// (`SourceOf`), from its bearer token or, when there is none and
+// `ctx.client_certificates`, from its client certificate's bound identity.
+// RESOURCE_EXHAUSTED without reading either when the source has failed to
+// authenticate too often (services/source_limiter.h); UNAUTHENTICATED,
+// which counts against the source, saying what to send or what to ask for.
 absl::StatusOr<domain::Principal> Authenticate(
-    ApiContext& ctx, const grpc::CallbackServerContext& context);
+    ApiContext& ctx, const grpc::CallbackServerContext& context,
+    const std::string& source);
 
-// Logs, records metrics, audits refusals; returns the gRPC status to send.
+// Logs, records metrics, audits refusals (aggregated per source, see
+// workflow/audit_recorder.h; a refusal counted into its source's aggregated
+// event gets no log line of its own either); returns the gRPC status to
+// send. `caller` is null when authentication failed.
 grpc::Status Finish(ApiContext& ctx, std::string_view method,
-                    const domain::Principal* caller,
+                    const domain::Principal* caller, const std::string& source,
                     std::string_view request_id, const absl::Status& status,
                     absl::Duration latency);
 
@@ -56,7 +63,9 @@ grpc::ServerUnaryReactor* Handle(ApiContext& ctx,
                                  std::string_view request_id, Body&& body) {
   const absl::Time start = absl::Now();
   absl::Status status;
-  absl::StatusOr<domain::Principal> caller = Authenticate(ctx, *context);
+  const std::string source = SourceOf(context->peer());
+  absl::StatusOr<domain::Principal> caller =
+      Authenticate(ctx, *context, source);
   if (!caller.ok()) {
     status = caller.status();
   } else {
@@ -68,7 +77,7 @@ grpc::ServerUnaryReactor* Handle(ApiContext& ctx,
     }
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(Finish(ctx, method, caller.ok() ? &*caller : nullptr,
+  reactor->Finish(Finish(ctx, method, caller.ok() ? &*caller : nullptr, source,
                          request_id, status, absl::Now() - start));
   return reactor;
 }
@@ -90,12 +99,14 @@ grpc::ServerUnaryReactor* HandleAsync(ApiContext& ctx,
                                       Body&& body) {
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::string source = SourceOf(context->peer());
   auto caller = std::make_shared<absl::StatusOr<domain::Principal>>(
-      Authenticate(ctx, *context));
+      Authenticate(ctx, *context, source));
   FinishCall finish = [&ctx, reactor, method, request_id, caller,
+                       source = std::move(source),
                        start](const absl::Status& status) {
     reactor->Finish(Finish(ctx, method, caller->ok() ? &**caller : nullptr,
-                           request_id, status, absl::Now() - start));
+                           source, request_id, status, absl::Now() - start));
   };
   if (!caller->ok()) {
     finish(caller->status());
@@ -106,7 +117,7 @@ grpc::ServerUnaryReactor* HandleAsync(ApiContext& ctx,
   } catch (const std::exception& e) {
     // Thrown before the work was queued (the writer's callbacks do not
     // throw), so the call is not finished yet.
-    reactor->Finish(Finish(ctx, method, &**caller, request_id,
+    reactor->Finish(Finish(ctx, method, &**caller, "", request_id,
                            absl::InternalError(e.what()), absl::Now() - start));
   }
   return reactor;

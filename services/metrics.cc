@@ -70,6 +70,29 @@ struct Metrics::State {
               "event could not be committed, by gRPC status code; the log "
               "misses them. Check the disk and the server's log.")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& refusals_aggregated =
+      prometheus::BuildCounter()
+          .Name("taskgate_refusals_aggregated_total")
+          .Help(
+              "Refused calls counted into their source's aggregated audit "
+              "event (one per source and interval) instead of an event of "
+              "their own, by gRPC status code.")
+          .Register(*registry);
+  prometheus::Counter& throttled =
+      prometheus::BuildCounter()
+          .Name("taskgate_unauthenticated_throttled_total")
+          .Help(
+              "Calls refused with RESOURCE_EXHAUSTED before authentication "
+              "because their source failed to authenticate too often.")
+          .Register(*registry)
+          .Add({});
+  prometheus::Family<prometheus::Counter>& unparseable =
+      prometheus::BuildCounter()
+          .Name("taskgate_requests_unparseable_total")
+          .Help(
+              "Requests whose bytes are not a valid request message of their "
+              "method, refused with INVALID_ARGUMENT, by method.")
+          .Register(*registry);
 };
 
 namespace {
@@ -88,8 +111,10 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 Metrics::Metrics() : state_(std::make_unique<State>()) {
   // Both series exist from the start, so that an alert on their increase
   // sees the first one.
-  for (const char* code : {"UNAUTHENTICATED", "PERMISSION_DENIED"}) {
+  for (const char* code :
+       {"UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"}) {
     state_->refusals_unrecorded.Add({{"code", code}});
+    state_->refusals_aggregated.Add({{"code", code}});
   }
 }
 Metrics::~Metrics() = default;
@@ -118,8 +143,19 @@ void Metrics::SetAuditLog(int64_t events, int64_t unsigned_events,
   state_->audit_refused.Set(signing_refused ? 1 : 0);
 }
 
-void Metrics::CountUnrecordedRefusal(std::string_view code) {
-  state_->refusals_unrecorded.Add({{"code", std::string(code)}}).Increment();
+void Metrics::CountUnrecordedRefusal(std::string_view code, int64_t n) {
+  state_->refusals_unrecorded.Add({{"code", std::string(code)}})
+      .Increment(static_cast<double>(n));
+}
+
+void Metrics::CountAggregatedRefusal(std::string_view code) {
+  state_->refusals_aggregated.Add({{"code", std::string(code)}}).Increment();
+}
+
+void Metrics::CountThrottled() { state_->throttled.Increment(); }
+
+void Metrics::CountUnparseable(std::string_view method) {
+  state_->unparseable.Add({{"method", std::string(method)}}).Increment();
 }
 
 std::string Metrics::Serialize() const {

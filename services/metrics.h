@@ -1,7 +1,8 @@
 // Prometheus metrics of the server: request counts and latencies by method
 // and code, the review queue depth, the number of overdue reviews, the
-// state of the audit log's signing, and the refused calls the audit log
-// could not record.
+// state of the audit log's signing, the refused calls the audit log could
+// not record or aggregated, unauthenticated callers throttled, and requests
+// that did not parse.
 // Exposed as text on the HTTP listener's /metrics. Thread-safe.
 #ifndef TASKGATE_SERVICES_METRICS_H_
 #define TASKGATE_SERVICES_METRICS_H_
@@ -40,10 +41,19 @@ class Metrics {
   void SetAuditLog(int64_t events, int64_t unsigned_events,
                    bool signing_refused);
 
-  // Counts a refused call (`code` "UNAUTHENTICATED" or "PERMISSION_DENIED")
-  // whose audit event could not be committed, e.g. on a full disk: the
-  // refusal still happened, and the log does not show it (SPEC §9).
-  void CountUnrecordedRefusal(std::string_view code);
+  // Counts `n` refused calls (`code` "UNAUTHENTICATED", "PERMISSION_DENIED"
+  // or "RESOURCE_EXHAUSTED") whose audit event could not be committed, e.g.
+  // on a full disk: the refusals still happened, and the log does not show
+  // them (SPEC §9).
+  void CountUnrecordedRefusal(std::string_view code, int64_t n = 1);
+  // Counts a refused call counted into its source's aggregated audit event
+  // rather than given one of its own (workflow/audit_recorder.h).
+  void CountAggregatedRefusal(std::string_view code);
+  // Counts a call refused before authentication because its source failed
+  // to authenticate too often (services/source_limiter.h).
+  void CountThrottled();
+  // Counts a request whose bytes did not parse as `method`'s request.
+  void CountUnparseable(std::string_view method);
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;

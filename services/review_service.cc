@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "services/convert.h"
 #include "services/handler.h"
+#include "services/parse_check.h"
 #include "taskgate/v1/review_service.grpc.pb.h"
 #include "workflow/paging.h"
 #include "workflow/validation.h"
@@ -16,9 +17,31 @@ namespace {
 using domain::Principal;
 using workflow::TaskAction;
 
-class ReviewServiceImpl final : public v1::ReviewService::CallbackService {
+class ReviewServiceImpl final
+    : public ParseCheckedService<v1::ReviewService::CallbackService> {
  public:
-  explicit ReviewServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+  explicit ReviewServiceImpl(ApiContext& ctx) : ctx_(ctx) {
+    CheckParsing(ctx, "ReviewService/ListReviewQueue", this,
+                 &ReviewServiceImpl::ListReviewQueue);
+    CheckParsing(ctx, "ReviewService/ClaimTask", this,
+                 &ReviewServiceImpl::ClaimTask);
+    CheckParsing(ctx, "ReviewService/ReleaseTask", this,
+                 &ReviewServiceImpl::ReleaseTask);
+    CheckParsing(ctx, "ReviewService/ApproveTask", this,
+                 &ReviewServiceImpl::ApproveTask);
+    CheckParsing(ctx, "ReviewService/RejectTask", this,
+                 &ReviewServiceImpl::RejectTask);
+    CheckParsing(ctx, "ReviewService/ReturnTask", this,
+                 &ReviewServiceImpl::ReturnTask);
+    CheckParsing(ctx, "ReviewService/RevokeTask", this,
+                 &ReviewServiceImpl::RevokeTask);
+    CheckParsing(ctx, "ReviewService/ListFundingReports", this,
+                 &ReviewServiceImpl::ListFundingReports);
+    CheckParsing(ctx, "ReviewService/ListComplaints", this,
+                 &ReviewServiceImpl::ListComplaints);
+    CheckParsing(ctx, "ReviewService/UpdateComplaint", this,
+                 &ReviewServiceImpl::UpdateComplaint);
+  }
 
   grpc::ServerUnaryReactor* ListReviewQueue(
       grpc::CallbackServerContext* context,

@@ -195,11 +195,19 @@ Server::Server(ServerConfig config, ServerDeps deps,
       audit_reader_(std::make_unique<workflow::AuditReader>(
           deps.store, *ledger_, engine_->recorder(), deps.clock,
           engine_->options())),
+      limiter_(deps.clock, {.burst = config_.unauthenticated_burst,
+                            .per_minute = config_.unauthenticated_per_minute}),
+      // The same bound for log lines of requests that do not parse.
+      unparseable_log_(deps.clock,
+                       {.burst = config_.unauthenticated_burst,
+                        .per_minute = config_.unauthenticated_per_minute}),
       api_context_{*engine_,
                    *audit_reader_,
                    *ledger_,
                    deps.clock,
                    metrics_,
+                   limiter_,
+                   unparseable_log_,
                    !config_.tls_cert_file.empty() &&
                        !config_.tls_client_ca_file.empty()} {
   engine_->writer().SetListener(&ledger_feed_);
@@ -366,6 +374,7 @@ absl::Status Server::TickNow() {
     spdlog::debug("tick: dropped {} idempotency records past the retention",
                   result.requests_expired);
   }
+  FlushRefusals(api_context_, false);
   TASKGATE_ASSIGN_OR_RETURN(std::optional<audit::Checkpoint> signed_now,
                             ledger_->MaybeCheckpoint(false));
   if (signed_now.has_value()) {
@@ -414,7 +423,9 @@ absl::Duration Server::NextTickDelay() {
     return longest;
   }
   const absl::Time due =
-      std::min(next->value_or(absl::InfiniteFuture()), ledger_->NextDue());
+      std::min({next->value_or(absl::InfiniteFuture()), ledger_->NextDue(),
+                engine_->recorder().NextRefusalFlush().value_or(
+                    absl::InfiniteFuture())});
   // The deadline is on the injected clock; the steady timer only measures
   // the wait, and the tick re-reads the clock, so drift costs one short wait.
   return std::clamp(due - clock_.Now(), absl::Seconds(1), longest);
@@ -453,6 +464,9 @@ void Server::Shutdown(absl::Duration deadline) {
   grpc_server_->Wait();
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
+  // No call comes any more: the refusals still counted get their events
+  // before the last checkpoint covers them.
+  FlushRefusals(api_context_, true);
   // Nothing writes any more: the last events get their checkpoint.
   if (absl::StatusOr<std::optional<audit::Checkpoint>> last =
           ledger_->MaybeCheckpoint(true);

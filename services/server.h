@@ -83,12 +83,14 @@ class Server {
   // the tests' way in. Requires `Start`.
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
-  // Runs the workflow timer's work now: `OnTick(clock.Now())`, then updates
-  // the queue-depth and overdue gauges. Serialized with the timer.
+  // Runs the workflow timer's work now: `OnTick(clock.Now())`, writes the
+  // aggregated events of refused calls whose interval has ended, then
+  // updates the queue-depth and overdue gauges. Serialized with the timer.
   absl::Status TickNow();
 
   // Graceful shutdown: health NOT_SERVING, no new calls, in-flight calls get
-  // until `deadline` to finish (then are cancelled), timer and HTTP stop, the
+  // until `deadline` to finish (then are cancelled), the refused calls still
+  // counted are written (their aggregated events), timer and HTTP stop, the
   // io thread is joined. Idempotent; a concurrent or later call waits for
   // the first to finish.
   void Shutdown(absl::Duration deadline);
@@ -149,6 +151,8 @@ class Server {
   std::unique_ptr<workflow::AuditLedger> ledger_;
   LedgerFeed ledger_feed_{*ledger_};  // unset from the writer in ~Server
   std::unique_ptr<workflow::AuditReader> audit_reader_;
+  SourceLimiter limiter_;
+  SourceLimiter unparseable_log_;
   ApiContext api_context_;
   std::optional<std::string> bootstrap_admin_token_;
 

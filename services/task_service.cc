@@ -9,6 +9,7 @@
 #include "services/auth.h"
 #include "services/convert.h"
 #include "services/handler.h"
+#include "services/parse_check.h"
 #include "taskgate/v1/task_service.grpc.pb.h"
 #include "workflow/paging.h"
 #include "workflow/task_spec.h"
@@ -20,9 +21,26 @@ namespace {
 using domain::Principal;
 using workflow::TaskAction;
 
-class TaskServiceImpl final : public v1::TaskService::CallbackService {
+class TaskServiceImpl final
+    : public ParseCheckedService<v1::TaskService::CallbackService> {
  public:
-  explicit TaskServiceImpl(ApiContext& ctx) : ctx_(ctx) {}
+  explicit TaskServiceImpl(ApiContext& ctx) : ctx_(ctx) {
+    CheckParsing(ctx, "TaskService/CreateTask", this,
+                 &TaskServiceImpl::CreateTask);
+    CheckParsing(ctx, "TaskService/GetTask", this, &TaskServiceImpl::GetTask);
+    CheckParsing(ctx, "TaskService/ListTasks", this,
+                 &TaskServiceImpl::ListTasks);
+    CheckParsing(ctx, "TaskService/UpdateTask", this,
+                 &TaskServiceImpl::UpdateTask);
+    CheckParsing(ctx, "TaskService/SubmitTask", this,
+                 &TaskServiceImpl::SubmitTask);
+    CheckParsing(ctx, "TaskService/WithdrawTask", this,
+                 &TaskServiceImpl::WithdrawTask);
+    CheckParsing(ctx, "TaskService/CloseTask", this,
+                 &TaskServiceImpl::CloseTask);
+    CheckParsing(ctx, "TaskService/ListDecisions", this,
+                 &TaskServiceImpl::ListDecisions);
+  }
 
   grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* context,
                                        const v1::CreateTaskRequest* request,

@@ -36,6 +36,14 @@ struct EngineOptions {
   // tick's share is left to the next ticks.
   int32_t request_expiry_chunk = 500;
   int32_t request_expiry_chunks_per_tick = 20;
+  // Refused calls (SPEC §9): the first refusal of a source in an interval
+  // of this length gets an event of its own at once; the source's further
+  // refusals in the interval are counted and written as one aggregated
+  // event when it ends (workflow/audit_recorder.h).
+  absl::Duration refusal_interval = absl::Minutes(1);
+  // Sources whose refusals are counted apart at most; refusals from further
+  // sources in the interval share one "other sources" count per action.
+  int32_t refusal_sources = 1000;
 };
 
 }  // namespace taskgate::workflow

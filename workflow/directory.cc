@@ -58,6 +58,37 @@ std::string QuotedList(const std::vector<std::string>& identities) {
   return out;
 }
 
+// The change that issues `c` (a token or a certificate binding) to `owner`
+// on behalf of `actor`: the credential stamped as new at `now`, and its
+// "credential.issue" event. A token's hash stays out of the event: the log
+// is exported to inspectors.
+Outcome<domain::Credential> IssueCredential(
+    const std::string& district, const domain::Principal& actor,
+    const domain::Principal& owner, domain::Credential c, absl::Time now,
+    const std::string& request_id, std::string reason) {
+  c.district_id = district;
+  c.created_at = now;
+  c.created_by = actor.id;
+  c.version = 1;
+  domain::AuditEvent e = NewEvent(district, actor, "credential.issue",
+                                  "credential", c.id, now, request_id);
+  e.state_after = "active";
+  e.reason = std::move(reason);
+  e.department_id = owner.department_id;
+  if (!owner.community_id.empty()) e.community_ids = {owner.community_id};
+  e.details["principal_id"] = c.principal_id;
+  if (!c.certificate_identity.empty()) {
+    e.details["certificate_identity"] = c.certificate_identity;
+  }
+  e.details["description"] = c.description;
+  Outcome<domain::Credential> out;
+  out.change.district_id = district;
+  out.change.credentials.push_back({c, 0});
+  out.change.events.push_back(std::move(e));
+  out.value = std::move(c);
+  return out;
+}
+
 }  // namespace
 
 Directory::Directory(store::Store& store, Writer& writer, const Clock& clock,
@@ -329,31 +360,13 @@ absl::StatusOr<domain::Credential> Directory::IssueToken(
               "principal ", principal_id,
               " is disabled; enable it before issuing it a token"));
         }
-        Outcome<domain::Credential> out;
-        domain::Credential& c = out.value;
-        c.district_id = options_.district_id;
+        domain::Credential c;
         c.id = token_id;
         c.principal_id = principal_id;
         c.token_hash = token_hash;
         c.description = description;
-        c.created_at = clock_.Now();
-        c.created_by = admin.id;
-        c.version = 1;
-        // The hash stays out of the log: the log is exported to inspectors.
-        domain::AuditEvent e =
-            NewEvent(options_.district_id, admin, "credential.issue",
-                     "credential", c.id, c.created_at, request_id);
-        e.state_after = "active";
-        e.department_id = owner.department_id;
-        if (!owner.community_id.empty()) {
-          e.community_ids = {owner.community_id};
-        }
-        e.details["principal_id"] = principal_id;
-        e.details["description"] = description;
-        out.change.district_id = options_.district_id;
-        out.change.credentials.push_back({c, 0});
-        out.change.events.push_back(std::move(e));
-        return out;
+        return IssueCredential(options_.district_id, admin, owner, std::move(c),
+                               clock_.Now(), request_id, "");
       });
 }
 
@@ -394,31 +407,13 @@ absl::StatusOr<domain::Credential> Directory::BindCertificate(
               "' is already bound to principal ", bound->principal_id,
               " by credential ", bound->id, "; revoke that binding first"));
         }
-        Outcome<domain::Credential> out;
-        domain::Credential& c = out.value;
-        c.district_id = options_.district_id;
+        domain::Credential c;
         c.id = credential_id;
         c.principal_id = principal_id;
         c.certificate_identity = certificate_identity;
         c.description = description;
-        c.created_at = clock_.Now();
-        c.created_by = admin.id;
-        c.version = 1;
-        domain::AuditEvent e =
-            NewEvent(options_.district_id, admin, "credential.issue",
-                     "credential", c.id, c.created_at, request_id);
-        e.state_after = "active";
-        e.department_id = owner.department_id;
-        if (!owner.community_id.empty()) {
-          e.community_ids = {owner.community_id};
-        }
-        e.details["principal_id"] = principal_id;
-        e.details["certificate_identity"] = certificate_identity;
-        e.details["description"] = description;
-        out.change.district_id = options_.district_id;
-        out.change.credentials.push_back({c, 0});
-        out.change.events.push_back(std::move(e));
-        return out;
+        return IssueCredential(options_.district_id, admin, owner, std::move(c),
+                               clock_.Now(), request_id, "");
       });
 }
 
@@ -645,28 +640,15 @@ absl::StatusOr<domain::Credential> Directory::IssueRecoveryToken(
               " is disabled; recover the token of an enabled admin, who can "
               "then enable it"));
         }
-        Outcome<domain::Credential> out;
-        domain::Credential& c = out.value;
-        c.district_id = district;
+        domain::Credential c;
         c.id = std::move(token_id);
         c.principal_id = principal_id;
         c.token_hash = std::move(token_hash);
         c.description = "recovery token issued offline on the host";
-        c.created_at = clock_.Now();
-        c.created_by = system.id;
-        c.version = 1;
-        domain::AuditEvent e = NewEvent(district, system, "credential.issue",
-                                        "credential", c.id, c.created_at, "");
-        e.state_after = "active";
-        e.reason =
+        return IssueCredential(
+            district, system, owner, std::move(c), clock_.Now(), "",
             "recovery of a lost admin credential: issued offline on the host "
-            "(taskgated --issue-admin-token) while no server ran";
-        e.details["principal_id"] = principal_id;
-        e.details["description"] = c.description;
-        out.change.district_id = district;
-        out.change.credentials.push_back({c, 0});
-        out.change.events.push_back(std::move(e));
-        return out;
+            "(taskgated --issue-admin-token) while no server ran");
       });
 }
 

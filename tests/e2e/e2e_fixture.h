@@ -108,13 +108,52 @@ struct Actor {
   std::string token;
 };
 
+// Calls `method` (e.g. "/taskgate.v1.TaskService/GetTask") with the raw
+// bytes `request` as `who`, through a generic stub that parses nothing; the
+// response's bytes go to `*response` when it is given.
+inline grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                                 const std::string& method,
+                                 const std::string& request, const Actor& who,
+                                 std::chrono::seconds deadline,
+                                 std::string* response = nullptr) {
+  grpc::GenericStub stub(channel);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + deadline);
+  if (!who.token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", who.token));
+  }
+  grpc::CompletionQueue cq;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
+      stub.PrepareUnaryCall(&context, method, request_buffer, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response_buffer, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  if (!cq.Next(&tag, &ok) || !ok) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "call did not complete");
+  }
+  if (!status.ok() || response == nullptr) return status;
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "cannot read response");
+  }
+  response->clear();
+  for (const grpc::Slice& s : slices) {
+    response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
+}
+
 // The method "/grpc.health.v1.Health/Check" called with raw bytes. Returns
 // the ServingStatus number (0 UNKNOWN, 1 SERVING, 2 NOT_SERVING) or the
 // call's error.
 inline absl::StatusOr<int> HealthCheck(
     const std::shared_ptr<grpc::Channel>& channel,
     const std::string& service = "") {
-  grpc::GenericStub stub(channel);
   // HealthCheckRequest { string service = 1; }
   std::string request_bytes;
   if (!service.empty()) {
@@ -122,33 +161,11 @@ inline absl::StatusOr<int> HealthCheck(
     request_bytes.push_back(static_cast<char>(service.size()));
     request_bytes += service;
   }
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  grpc::CompletionQueue cq;
-  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
-      stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request,
-                            &cq);
-  call->StartCall();
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  if (!cq.Next(&tag, &ok) || !ok) {
-    return absl::InternalError("health check did not complete");
-  }
-  if (!status.ok()) return ToAbsl(status);
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) {
-    return absl::InternalError("cannot read health response");
-  }
   std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
+  const grpc::Status status =
+      RawUnaryCall(channel, "/grpc.health.v1.Health/Check", request_bytes,
+                   Actor{}, std::chrono::seconds(10), &bytes);
+  if (!status.ok()) return ToAbsl(status);
   // HealthCheckResponse { ServingStatus status = 1; } (0 is not sent).
   if (bytes.empty()) return 0;
   if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];

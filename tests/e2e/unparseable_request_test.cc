@@ -11,7 +11,6 @@
 #include <absl/strings/str_cat.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
@@ -26,33 +25,11 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Calls `method` ("/taskgate.v1.TaskService/GetTask") with `bytes` as the
-// request, as `who`.
+// Calls `method` with `bytes` as the request, as `who`.
 grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel,
                      const std::string& method, const std::string& bytes,
                      const Actor& who) {
-  grpc::GenericStub stub(channel);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(60));
-  if (!who.token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", who.token));
-  }
-  grpc::CompletionQueue cq;
-  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
-      stub.PrepareUnaryCall(&context, method, request, &cq);
-  call->StartCall();
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  if (!cq.Next(&tag, &ok) || !ok) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, "call did not complete");
-  }
-  return status;
+  return RawUnaryCall(channel, method, bytes, who, std::chrono::seconds(60));
 }
 
 class UnparseableRequestTest : public E2eTest {

@@ -77,6 +77,20 @@ class ApprovalRecheckTest : public TaskWorkflowTest {
     return t.ok() ? *t : domain::Task{};
   }
 
+  // Task "t2" of housing, submitted with R-CAPACITY for community "fresh"
+  // because "t1" was in force there, and "t1" revoked since: the re-check
+  // at t2's approval finds the capacity free again.
+  void CapacityFindingClearedSinceSubmit() {
+    PutFreshCommunity("fresh");
+    Submitted("t1", Hours15({"fresh"}), Clerk("civil-affairs"));
+    EXPECT_EQ(Approved("t1", "r1").state, domain::TaskState::kActive);
+    domain::Task t2 = Submitted("t2", Hours15({"fresh"}), Clerk("housing"));
+    ASSERT_THAT(RuleIds(t2.findings), ElementsAre("R-CAPACITY"));
+    ASSERT_THAT(
+        Do(Reviewer("r1"), TaskAction::kRevoke, "t1", "merged elsewhere"),
+        IsOk());
+  }
+
   domain::AuditEvent LastEventOf(const std::string& id) {
     std::vector<store::StoredEvent> events = EventsOf(id);
     return events.empty() ? domain::AuditEvent{} : events.back().event;
@@ -261,13 +275,7 @@ TEST_F(ApprovalRecheckTest,
 }
 
 TEST_F(ApprovalRecheckTest, FindingThatDisappearedNeedsNoAcknowledgement) {
-  PutFreshCommunity("fresh");
-  Submitted("t1", Hours15({"fresh"}), Clerk("civil-affairs"));
-  EXPECT_EQ(Approved("t1", "r1").state, domain::TaskState::kActive);
-  domain::Task t2 = Submitted("t2", Hours15({"fresh"}), Clerk("housing"));
-  ASSERT_THAT(RuleIds(t2.findings), ElementsAre("R-CAPACITY"));
-  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kRevoke, "t1", "merged elsewhere"),
-              IsOk());
+  ASSERT_NO_FATAL_FAILURE(CapacityFindingClearedSinceSubmit());
 
   domain::Task active = Approved("t2", "r2");
   EXPECT_EQ(active.state, domain::TaskState::kActive);
@@ -287,13 +295,7 @@ TEST_F(ApprovalRecheckTest, FindingThatDisappearedNeedsNoAcknowledgement) {
 // finding the task had (SPEC §9). One naming a rule the task never had is
 // refused.
 TEST_F(ApprovalRecheckTest, AcknowledgingAFindingTheRecheckClearedIsAccepted) {
-  PutFreshCommunity("fresh");
-  Submitted("t1", Hours15({"fresh"}), Clerk("civil-affairs"));
-  EXPECT_EQ(Approved("t1", "r1").state, domain::TaskState::kActive);
-  domain::Task t2 = Submitted("t2", Hours15({"fresh"}), Clerk("housing"));
-  ASSERT_THAT(RuleIds(t2.findings), ElementsAre("R-CAPACITY"));
-  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kRevoke, "t1", "merged elsewhere"),
-              IsOk());
+  ASSERT_NO_FATAL_FAILURE(CapacityFindingClearedSinceSubmit());
 
   ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "t2"), IsOk());
   const absl::Status never =

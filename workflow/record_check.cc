@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -98,45 +100,52 @@ std::string FieldDifference(const std::string& name,
 
 }  // namespace
 
+absl::StatusOr<std::vector<StoredState>> ReadStoredStates(
+    store::Store& store, const std::string& district_id) {
+  std::vector<StoredState> stored;
+  TASKGATE_RETURN_IF_ERROR(store.ScanEntities(
+      district_id, [&](store::StoredEntity entity) -> absl::Status {
+        stored.push_back(
+            {.key = audit::EntityKey(entity.kind, entity.id),
+             .digest =
+                 audit::StateDigest(entity.kind, entity.id, entity.fields),
+             .column_problems = std::move(entity.column_problems)});
+        return absl::OkStatus();
+      }));
+  return stored;
+}
+
 absl::Status CompareTablesWithLog(store::Store& store,
                                   const std::string& district_id,
+                                  const std::vector<StoredState>& stored,
                                   const audit::StateReplay& replay,
                                   int64_t v1_events,
                                   audit::VerifyReport& report,
                                   std::vector<std::string>* uncovered) {
-  absl::flat_hash_set<std::string> seen;
-  // Rows whose digest differs: key -> their fields as stored.
-  std::map<std::string, domain::Fields> differing;
-  int64_t rows = 0;
+  absl::flat_hash_set<std::string_view> seen;
+  // Keys of the rows whose digest differs, in order.
+  std::set<std::string> differing;
   int64_t not_covered = 0;
-  TASKGATE_RETURN_IF_ERROR(store.ScanEntities(
-      district_id, [&](store::StoredEntity entity) -> absl::Status {
-        ++rows;
-        std::string key = audit::EntityKey(entity.kind, entity.id);
-        const std::string name = audit::EntityName(key);
-        for (const std::string& problem : entity.column_problems) {
-          TableProblem(report, absl::StrCat(name, ": ", problem));
-        }
-        const auto it = replay.entities().find(key);
-        if (it == replay.entities().end()) {
-          if (v1_events > 0) {
-            ++not_covered;
-            if (uncovered != nullptr) uncovered->push_back(std::move(key));
-          } else {
-            TableProblem(report,
-                         absl::StrCat(name,
-                                      " is in the tables, but no event of "
-                                      "the log wrote it"));
-          }
-          return absl::OkStatus();
-        }
-        seen.insert(key);
-        if (it->second.digest !=
-            audit::StateDigest(entity.kind, entity.id, entity.fields)) {
-          differing.emplace(std::move(key), std::move(entity.fields));
-        }
-        return absl::OkStatus();
-      }));
+  for (const StoredState& entity : stored) {
+    const std::string name = audit::EntityName(entity.key);
+    for (const std::string& problem : entity.column_problems) {
+      TableProblem(report, absl::StrCat(name, ": ", problem));
+    }
+    const auto it = replay.entities().find(entity.key);
+    if (it == replay.entities().end()) {
+      if (v1_events > 0) {
+        ++not_covered;
+        if (uncovered != nullptr) uncovered->push_back(entity.key);
+      } else {
+        TableProblem(report, absl::StrCat(name,
+                                          " is in the tables, but no event of "
+                                          "the log wrote it"));
+      }
+      continue;
+    }
+    seen.insert(entity.key);
+    if (it->second.digest != entity.digest) differing.insert(entity.key);
+  }
   for (const auto& [key, entity] : replay.entities()) {
     if (!seen.contains(key)) {
       TableProblem(report, absl::StrCat("the log (seq ", entity.seq,
@@ -145,29 +154,41 @@ absl::Status CompareTablesWithLog(store::Store& store,
     }
   }
   if (!differing.empty()) {
+    // Only a bounded number are named with their field: their rows and
+    // their history are read again.
     absl::flat_hash_set<std::string> keys;
-    for (const auto& [key, fields] : differing) {
+    for (const std::string& key : differing) {
       if (keys.size() == kMaxNamedFields) break;
       keys.insert(key);
     }
+    std::map<std::string, domain::Fields> rows;
+    TASKGATE_RETURN_IF_ERROR(store.ScanEntities(
+        district_id, [&](store::StoredEntity entity) -> absl::Status {
+          std::string key = audit::EntityKey(entity.kind, entity.id);
+          if (keys.contains(key)) {
+            rows.emplace(std::move(key), std::move(entity.fields));
+          }
+          return absl::OkStatus();
+        }));
     TASKGATE_ASSIGN_OR_RETURN(audit::StateReplay fields,
                               ReplayFields(store, district_id, keys));
-    for (const auto& [key, stored] : differing) {
+    for (const std::string& key : differing) {
       const std::string name = audit::EntityName(key);
-      const auto it = fields.entities().find(key);
-      if (it == fields.entities().end()) {
+      const auto logged = fields.entities().find(key);
+      const auto row = rows.find(key);
+      if (logged == fields.entities().end() || row == rows.end()) {
         TableProblem(report, absl::StrCat(name,
                                           " differs from its latest "
                                           "write in the log"));
         continue;
       }
-      TableProblem(report, FieldDifference(name, stored, it->second));
+      TableProblem(report, FieldDifference(name, row->second, logged->second));
     }
   }
-  report.checked.push_back(
-      absl::StrCat("tables: ", rows - not_covered,
-                   " stored entities against the state "
-                   "the log's latest write of each says they hold"));
+  report.checked.push_back(absl::StrCat(
+      "tables: ", static_cast<int64_t>(stored.size()) - not_covered,
+      " stored entities against the state "
+      "the log's latest write of each says they hold"));
   if (not_covered > 0) {
     report.notes.push_back(absl::StrCat(
         not_covered,

@@ -26,16 +26,30 @@
 
 namespace taskgate::workflow {
 
-// Compares every stored entity of the district with `replay`, a digest-only
-// replay of the district's whole log. Rows that differ, rows no event wrote
-// and entities the log records without a row go to `report.table_problems`,
+// What one stored entity holds, read apart from the log so that reading
+// the tables and reading the log can run side by side.
+struct StoredState {
+  std::string key;                           // audit::EntityKey
+  audit::Hash digest{};                      // audit::StateDigest of its row
+  std::vector<std::string> column_problems;  // store::StoredEntity's
+};
+
+// Every stored entity of the district, in the store's scan order. The
+// store's errors.
+absl::StatusOr<std::vector<StoredState>> ReadStoredStates(
+    store::Store& store, const std::string& district_id);
+
+// Compares `stored` (ReadStoredStates) with `replay`, a digest-only replay
+// of the district's whole log. Rows that differ, rows no event wrote and
+// entities the log records without a row go to `report.table_problems`,
 // each naming the entity and, for a row that differs, the first field that
-// does (the log is read again, for those entities only, to find it). When
-// the log holds version-1 events, entities no version-2 event wrote are not
-// problems but are listed in `uncovered` (keys, audit::EntityKey) when
-// given. The store's errors.
+// does (the rows and the log are read again, for those entities only, to
+// find it). When the log holds version-1 events, entities no version-2
+// event wrote are not problems but are listed in `uncovered` (keys,
+// audit::EntityKey) when given. The store's errors.
 absl::Status CompareTablesWithLog(store::Store& store,
                                   const std::string& district_id,
+                                  const std::vector<StoredState>& stored,
                                   const audit::StateReplay& replay,
                                   int64_t v1_events,
                                   audit::VerifyReport& report,

@@ -1,7 +1,9 @@
 // `taskgate admin ...`: the district system operator's lists, communities,
 // principals and credentials.
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <absl/strings/ascii.h>
@@ -71,6 +73,23 @@ int PrintPrincipal(Context& ctx, const v1::Principal& principal) {
   return kExitOk;
 }
 
+// Reads repeated BUCKET=N arguments of `flag` into `out`; an empty string,
+// or the usage message naming the bad argument.
+std::string ParseBucketValues(
+    const std::vector<std::string>& args, std::string_view flag,
+    google::protobuf::Map<std::string, int32_t>* out) {
+  for (const std::string& arg : args) {
+    const size_t eq = arg.find('=');
+    int32_t n = 0;
+    if (eq == std::string::npos || !absl::SimpleAtoi(arg.substr(eq + 1), &n)) {
+      return absl::StrCat(std::string(flag), " ", arg,
+                          ": write BUCKET=N, e.g. signboard=2");
+    }
+    (*out)[arg.substr(0, eq)] = n;
+  }
+  return "";
+}
+
 void AddCatalog(CLI::App* admin, Registry& registry) {
   CLI::App* group = Registry::Group(
       admin, "catalog", "The published lists (duty, assist, negative)",
@@ -78,20 +97,30 @@ void AddCatalog(CLI::App* admin, Registry& registry) {
   {
     struct Flags {
       std::string file, note;
+      std::vector<std::string> limits;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* app = registry.Leaf(
         group, "publish",
         "Publish a new catalog version: the whole list from a JSON or TOML "
         "file ({\"note\": ..., \"items\": [{code, kind, title, legal_basis, "
-        "keywords}]}; kind duty|assist|negative)",
-        "taskgate admin catalog publish catalog.toml --note '2026 lists'",
+        "keywords}], \"controlled_limits\": {bucket: n}}; kind "
+        "duty|assist|negative). Controlled limits (受控事项上限) not given "
+        "keep "
+        "the previous version's",
+        "taskgate admin catalog publish catalog.toml --note '2026 lists' "
+        "--limit signboard=1",
         [f](Context& ctx) {
           v1::PublishCatalogRequest r;
           if (absl::Status read = ReadMessageFile(f->file, &r); !read.ok()) {
             return ctx.Usage(std::string(read.message()));
           }
           if (!f->note.empty()) r.set_note(f->note);
+          if (std::string bad = ParseBucketValues(
+                  f->limits, "--limit", r.mutable_controlled_limits());
+              !bad.empty()) {
+            return ctx.Usage(bad);
+          }
           r.set_request_id(NewRequestId());
           v1::CatalogVersion v;
           if (int code = ctx.Call(&Client::admin, &Stub::PublishCatalog, r, &v);
@@ -108,6 +137,11 @@ void AddCatalog(CLI::App* admin, Registry& registry) {
         ->required()
         ->check(CLI::ExistingFile);
     app->add_option("--note", f->note, "Why this version (overrides the file)");
+    app->add_option("--limit", f->limits,
+                    "BUCKET=N controlled units per community, e.g. "
+                    "signboard=1 (repeat; overrides the file): work_body, "
+                    "forms_and_ledgers, creation_campaign, inspection, "
+                    "signboard, certificate, training");
   }
   {
     auto version = std::make_shared<int64_t>(0);
@@ -143,6 +177,16 @@ void AddCatalog(CLI::App* admin, Registry& registry) {
                        40)});
           }
           t.Print(ctx.out());
+          std::vector<std::string> limits;
+          for (const auto& [bucket, limit] :
+               std::map<std::string, int32_t>(v.controlled_limits().begin(),
+                                              v.controlled_limits().end())) {
+            limits.push_back(absl::StrCat(bucket, "=", limit));
+          }
+          ctx.out() << "controlled limits per community (受控事项上限): "
+                    << (limits.empty() ? "the server's initial limits"
+                                       : absl::StrJoin(limits, ", "))
+                    << "\n";
           return int{kExitOk};
         });
     app->add_option("--version", *version, "Version number (0: latest)");
@@ -172,17 +216,11 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
           v1::PutCommunityRequest r;
           r.set_request_id(NewRequestId());
           *r.mutable_community() = f->c;
-          for (const std::string& u : f->units) {
-            const size_t eq = u.find('=');
-            int n = 0;
-            if (eq == std::string::npos ||
-                !absl::SimpleAtoi(u.substr(eq + 1), &n)) {
-              return ctx.Usage(absl::StrCat("--baseline-unit ", u,
-                                            ": write BUCKET=N, e.g. "
-                                            "signboard=2"));
-            }
-            (*r.mutable_community()
-                  ->mutable_baseline_units())[u.substr(0, eq)] = n;
+          if (std::string bad = ParseBucketValues(
+                  f->units, "--baseline-unit",
+                  r.mutable_community()->mutable_baseline_units());
+              !bad.empty()) {
+            return ctx.Usage(bad);
           }
           std::string etag = f->etag;
           if (etag.empty()) {

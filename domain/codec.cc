@@ -564,6 +564,8 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
       Member(c, v, path, "published_by", &out->published_by));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "note", &out->note));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "items", &out->items));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "controlled_limits", &out->controlled_limits));
   return absl::OkStatus();
 }
 
@@ -792,6 +794,7 @@ std::string CatalogToJson(const CatalogVersion& catalog) {
       {"published_by", catalog.published_by},
       {"note", catalog.note},
       {"items", std::move(items)},
+      {"controlled_limits", EnumMapToJson(catalog.controlled_limits)},
   });
 }
 

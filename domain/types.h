@@ -90,24 +90,6 @@ enum class ListKind {
   kNegative,  // 社区不应承担事项 (负面清单): never admitted
 };
 
-struct CatalogItem {
-  std::string code;
-  ListKind kind = ListKind::kAssist;
-  std::string title;
-  std::string legal_basis;            // duty and assist lists
-  std::vector<std::string> keywords;  // negative list: substring matches
-};
-
-// One published state of the lists. Versions count up from 1 per district.
-struct CatalogVersion {
-  std::string district_id;
-  int64_t version = 0;
-  absl::Time published_at;
-  std::string published_by;
-  std::string note;
-  std::vector<CatalogItem> items;
-};
-
 // Task types a task may involve. All but kEvaluation are controlled types
 // (受控事项) with a per-community limit; kEvaluation (a department's own
 // 考核评比 of communities) is forbidden outright (R-EVALUATION).
@@ -133,6 +115,29 @@ enum class ControlledBucket {
   kSignboard,
   kCertificate,
   kTraining,
+};
+
+struct CatalogItem {
+  std::string code;
+  ListKind kind = ListKind::kAssist;
+  std::string title;
+  std::string legal_basis;            // duty and assist lists
+  std::vector<std::string> keywords;  // negative list: substring matches
+};
+
+// One published state of the lists. Versions count up from 1 per district.
+struct CatalogVersion {
+  std::string district_id;
+  int64_t version = 0;
+  absl::Time published_at;
+  std::string published_by;
+  std::string note;
+  std::vector<CatalogItem> items;
+  // Per community and per controlled bucket, the units in force that
+  // R-CONTROLLED allows (SPEC §2): published with the lists. Versions published
+  // before limits were part of the catalog have none; the rules then use the
+  // server's initial limits (workflow/rules.h `RulesConfig`).
+  std::map<ControlledBucket, int32_t> controlled_limits;
 };
 
 // ---------------------------------------------------------------- community

@@ -55,12 +55,15 @@ class AdminServiceImpl final
                     CheckRequestId(request->request_id(), violations);
                     std::vector<domain::CatalogItem> items =
                         FromProto(request->items(), violations);
+                    const std::map<domain::ControlledBucket, int32_t> limits =
+                        BucketsFromProto(request->controlled_limits(),
+                                         "controlled_limits", violations);
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
                         domain::CatalogVersion catalog,
                         ctx_.engine.directory().PublishCatalog(
                             caller, request->request_id(), std::move(items),
-                            request->note()));
+                            request->note(), limits));
                     ToProto(catalog, response);
                     return absl::OkStatus();
                   });

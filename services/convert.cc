@@ -286,6 +286,7 @@ std::vector<domain::CatalogItem> FromProto(
 
 void ToProto(const domain::CatalogVersion& c, v1::CatalogVersion* out) {
   out->set_version(c.version);
+  BucketsToProto(c.controlled_limits, out->mutable_controlled_limits());
   ToTimestamp(c.published_at, out->mutable_publish_time());
   out->set_published_by(c.published_by);
   out->set_note(c.note);
@@ -308,28 +309,43 @@ domain::Community FromProto(const v1::Community& in,
   c.staff_count = in.staff_count();
   c.monthly_capacity_hours = in.monthly_capacity_hours();
   c.baseline_hours = in.baseline_hours();
-  if (static_cast<size_t>(in.baseline_units_size()) >
-      workflow::kMaxBaselineUnits) {
+  c.baseline_units = BucketsFromProto(in.baseline_units(),
+                                      "community.baseline_units", violations);
+  return c;
+}
+
+std::map<domain::ControlledBucket, int32_t> BucketsFromProto(
+    const google::protobuf::Map<std::string, int32_t>& in,
+    std::string_view field, std::vector<FieldViolation>& violations) {
+  std::map<domain::ControlledBucket, int32_t> out;
+  if (in.size() > workflow::kMaxBaselineUnits) {
     violations.push_back(
-        {"community.baseline_units",
-         absl::StrCat("sets ", in.baseline_units_size(), " buckets; there are ",
+        {std::string(field),
+         absl::StrCat("sets ", in.size(), " buckets; there are ",
                       workflow::kMaxBaselineUnits, ": set each at most once")});
-    return c;  // its entries are not looked at
+    return out;  // its entries are not looked at
   }
-  for (const auto& [key, units] : in.baseline_units()) {
+  for (const auto& [key, units] : in) {
     std::optional<domain::ControlledBucket> bucket =
         domain::ParseControlledBucket(key);
     if (!bucket.has_value()) {
       violations.push_back(
-          {absl::StrCat("community.baseline_units.", EchoValue(key, 40)),
+          {absl::StrCat(std::string(field), ".", EchoValue(key, 40)),
            "is not a controlled bucket; use work_body, forms_and_ledgers, "
            "creation_campaign, inspection, signboard, certificate or "
            "training"});
       continue;
     }
-    c.baseline_units[*bucket] = units;
+    out[*bucket] = units;
   }
-  return c;
+  return out;
+}
+
+void BucketsToProto(const std::map<domain::ControlledBucket, int32_t>& in,
+                    google::protobuf::Map<std::string, int32_t>* out) {
+  for (const auto& [bucket, units] : in) {
+    (*out)[std::string(domain::ControlledBucketName(bucket))] = units;
+  }
 }
 
 void ToProto(const domain::Community& c, v1::Community* out) {
@@ -339,10 +355,7 @@ void ToProto(const domain::Community& c, v1::Community* out) {
   out->set_staff_count(c.staff_count);
   out->set_monthly_capacity_hours(c.monthly_capacity_hours);
   out->set_baseline_hours(c.baseline_hours);
-  for (const auto& [bucket, units] : c.baseline_units) {
-    (*out->mutable_baseline_units())[std::string(
-        domain::ControlledBucketName(bucket))] = units;
-  }
+  BucketsToProto(c.baseline_units, out->mutable_baseline_units());
   out->set_etag(ToEtag(c.version));
 }
 

@@ -54,6 +54,15 @@ std::vector<domain::CatalogItem> FromProto(
     std::vector<FieldViolation>& violations);
 void ToProto(const domain::CatalogVersion& catalog, v1::CatalogVersion* out);
 
+// A map keyed by controlled bucket name ("work_body", ...), as community
+// baselines and catalog limits carry it; `field` names it in violations
+// (an unknown bucket, more entries than buckets).
+std::map<domain::ControlledBucket, int32_t> BucketsFromProto(
+    const google::protobuf::Map<std::string, int32_t>& in,
+    std::string_view field, std::vector<FieldViolation>& violations);
+void BucketsToProto(const std::map<domain::ControlledBucket, int32_t>& in,
+                    google::protobuf::Map<std::string, int32_t>* out);
+
 domain::Community FromProto(const v1::Community& community,
                             std::vector<FieldViolation>& violations);
 void ToProto(const domain::Community& community, v1::Community* out);

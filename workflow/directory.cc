@@ -9,6 +9,7 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 
 #include "common/field_violations.h"
 #include "common/status_macros.h"
@@ -124,16 +125,27 @@ absl::StatusOr<domain::District> Directory::EnsureDistrict(
 
 absl::StatusOr<domain::CatalogVersion> Directory::PublishCatalog(
     const domain::Principal& principal, const std::string& request_id,
-    std::vector<domain::CatalogItem> items, const std::string& note) {
+    std::vector<domain::CatalogItem> items, const std::string& note,
+    const std::map<domain::ControlledBucket, int32_t>& limits) {
   TASKGATE_RETURN_IF_ERROR(CanPublishCatalog(principal));
   std::vector<FieldViolation> violations = ValidateCatalogItems(items);
   CheckText("note", note, kMaxTextLength, false, violations);
+  for (const auto& [bucket, limit] : limits) {
+    if (limit < 0 || limit > kMaxUnits) {
+      violations.push_back(
+          {absl::StrCat("controlled_limits.",
+                        std::string(domain::ControlledBucketName(bucket))),
+           absl::StrCat("is ", limit, "; give a limit from 0 to ", kMaxUnits,
+                        " units per community")});
+    }
+  }
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
 
   domain::CatalogVersion draft;
   draft.district_id = options_.district_id;
   draft.items = std::move(items);
   draft.note = note;
+  draft.controlled_limits = limits;  // the fingerprint holds what was asked
   const std::string fingerprint =
       Fingerprint({principal.id, domain::CatalogToJson(draft)});
   return CommitOnce<domain::CatalogVersion>(
@@ -152,6 +164,13 @@ absl::StatusOr<domain::CatalogVersion> Directory::PublishCatalog(
         Outcome<domain::CatalogVersion> out;
         out.value = draft;
         out.value.version = latest + 1;
+        const std::map<domain::ControlledBucket, int32_t> previous =
+            current.ok() ? ControlledLimitsOf(*current, options_.rules)
+                         : options_.rules.controlled_limits;
+        out.value.controlled_limits = previous;
+        for (const auto& [bucket, limit] : limits) {
+          out.value.controlled_limits[bucket] = limit;
+        }
         out.value.published_at = clock_.Now();
         out.value.published_by = principal.id;
         std::map<domain::ListKind, int> counts;
@@ -173,6 +192,25 @@ absl::StatusOr<domain::CatalogVersion> Directory::PublishCatalog(
         e.details["negative_items"] =
             absl::StrCat(counts[domain::ListKind::kNegative]);
         e.details["previous_version"] = absl::StrCat(latest);
+        e.details["controlled_limits"] = absl::StrJoin(
+            out.value.controlled_limits, ", ", [](std::string* text, auto& l) {
+              absl::StrAppend(
+                  text, std::string(domain::ControlledBucketName(l.first)), "=",
+                  l.second);
+            });
+        std::vector<std::string> changed;
+        for (const auto& [bucket, limit] : out.value.controlled_limits) {
+          const auto was = previous.find(bucket);
+          if (was == previous.end() || was->second != limit) {
+            changed.push_back(absl::StrCat(
+                std::string(domain::ControlledBucketName(bucket)), " ",
+                was == previous.end() ? "none" : absl::StrCat(was->second),
+                " -> ", limit));
+          }
+        }
+        if (!changed.empty()) {
+          e.details["controlled_limits_changed"] = absl::StrJoin(changed, ", ");
+        }
         out.change.district_id = options_.district_id;
         out.change.catalog = out.value;
         out.change.events.push_back(std::move(e));

@@ -42,11 +42,15 @@ class Directory final {
   // the stored district when it exists.
   absl::StatusOr<domain::District> EnsureDistrict(const std::string& name);
 
-  // Publishes a new catalog version (准入清单) holding `items`. Admin only.
-  // INVALID_ARGUMENT lists bad items.
+  // Publishes a new catalog version (准入清单) holding `items` and the
+  // controlled limits: `limits` for the buckets it names, the previous
+  // version's for the others (the first version: the initial limits of
+  // `EngineOptions::rules`). Admin only. INVALID_ARGUMENT lists bad items
+  // and limits.
   absl::StatusOr<domain::CatalogVersion> PublishCatalog(
       const domain::Principal& principal, const std::string& request_id,
-      std::vector<domain::CatalogItem> items, const std::string& note);
+      std::vector<domain::CatalogItem> items, const std::string& note,
+      const std::map<domain::ControlledBucket, int32_t>& limits = {});
 
   // Creates (`expected_version` 0) or updates a community. Admin only. A
   // capacity of 0 defaults to staff × 20 hours.

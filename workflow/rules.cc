@@ -192,7 +192,7 @@ bool SameConcern(const domain::Finding& a, const domain::Finding& b) {
 
 }  // namespace
 
-std::map<domain::ControlledBucket, int> DefaultControlledLimits() {
+std::map<domain::ControlledBucket, int32_t> DefaultControlledLimits() {
   return {
       {domain::ControlledBucket::kWorkBody, 1},
       {domain::ControlledBucket::kFormsAndLedgers, 10},
@@ -202,6 +202,12 @@ std::map<domain::ControlledBucket, int> DefaultControlledLimits() {
       {domain::ControlledBucket::kCertificate, 5},
       {domain::ControlledBucket::kTraining, 4},
   };
+}
+
+const std::map<domain::ControlledBucket, int32_t>& ControlledLimitsOf(
+    const domain::CatalogVersion& catalog, const RulesConfig& config) {
+  return catalog.controlled_limits.empty() ? config.controlled_limits
+                                           : catalog.controlled_limits;
 }
 
 RulesConfig DefaultRulesConfig() {
@@ -527,9 +533,11 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
 
   const std::vector<const domain::Community*> communities =
       SortedCommunities(in.communities);
+  const std::map<domain::ControlledBucket, int32_t>& limits =
+      ControlledLimitsOf(in.catalog, in.config);
   for (domain::ControlledBucket bucket : buckets) {
-    auto limit_it = in.config.controlled_limits.find(bucket);
-    if (limit_it == in.config.controlled_limits.end()) continue;
+    auto limit_it = limits.find(bucket);
+    if (limit_it == limits.end()) continue;
     const int64_t limit = limit_it->second;
     const int64_t own = UnitsOf(spec, bucket);
     std::vector<std::string> over;

@@ -40,16 +40,24 @@ struct RulesConfig {
   int lead_time_days = 30;          // R-LEAD-TIME, calendar days
   bool capacity_blocks = false;     // R-CAPACITY severity BLOCK instead of WARN
   double two_approval_hours = 120;  // hours × communities above this
-  // Per-community limit of controlled units in force (baseline included);
-  // a bucket absent from the map is unlimited.
-  std::map<domain::ControlledBucket, int> controlled_limits;
+  // The initial per-community limits of controlled units in force
+  // (baseline included). The limits are published with the catalog (SPEC
+  // §2): these only go into the first catalog version published without
+  // any, and apply under versions published before limits were part of the
+  // catalog. A bucket absent from the map is unlimited.
+  std::map<domain::ControlledBucket, int32_t> controlled_limits;
 };
 
 // Limits used when the operator sets none: one work body, 10 forms/ledgers,
 // 2 creation campaigns, 4 inspections, 0 extra signboards, 5 certificates,
 // 4 trainings per community.
-std::map<domain::ControlledBucket, int> DefaultControlledLimits();
+std::map<domain::ControlledBucket, int32_t> DefaultControlledLimits();
 RulesConfig DefaultRulesConfig();
+
+// The limits R-CONTROLLED applies: the catalog version's, or `config`'s for
+// a version published before limits were part of the catalog.
+const std::map<domain::ControlledBucket, int32_t>& ControlledLimitsOf(
+    const domain::CatalogVersion& catalog, const RulesConfig& config);
 
 // What the tasks in force (ACTIVE or PROVISIONAL) put on one community, as
 // R-CAPACITY and R-CONTROLLED read it; the community's own baseline is not
@@ -103,8 +111,8 @@ std::vector<domain::Finding> EvaluateRules(const RuleInput& in);
 bool DependsOnOtherTasks(std::string_view rule_id);
 
 // Runs the rules that depend on other tasks, in table order. They read
-// `task`, `communities`, `workloads`, `department_tasks` and `config`,
-// never `catalog` or `submission_date`.
+// `task`, `communities`, `workloads`, `department_tasks`, `config` and the
+// catalog's controlled limits, never its lists or `submission_date`.
 std::vector<domain::Finding> EvaluateRulesOnOtherTasks(const RuleInput& in);
 
 // `carried` (a task's findings) with those of the rules on other tasks

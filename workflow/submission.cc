@@ -171,9 +171,11 @@ absl::StatusOr<std::vector<domain::Finding>> Submission::Recheck(
     in.targets.push_back(std::move(c));
   }
   TASKGATE_RETURN_IF_ERROR(LoadOtherTasks(store, task, in));
+  // The limits in force now (R-CONTROLLED): those of the latest version.
+  TASKGATE_ASSIGN_OR_RETURN(in.catalog,
+                            store.GetCatalog(options_.district_id, 0));
   const absl::CivilDay today =
       absl::ToCivilDay(clock_.Now(), options_.time_zone);
-  // `in.catalog` stays empty: these rules do not read it.
   const RuleInput input{task,          in.catalog,          in.targets,
                         in.workloads,  in.department_tasks, today,
                         options_.rules};

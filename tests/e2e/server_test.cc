@@ -663,6 +663,47 @@ TEST_F(ServerTest, BadCreateNamesEveryBadFieldAndStoresNothing) {
   EXPECT_THAT(listed.tasks(), IsEmpty());
 }
 
+// Controlled limits (受控事项上限) are published with the catalog, audited,
+// and readable by every role (SPEC §2).
+TEST_F(ServerTest, ControlledLimitsArePublishedWithTheCatalogForEveryRole) {
+  ASSERT_OK_AND_ASSIGN(
+      v1::CatalogVersion first,
+      Call(clerk_, *admins_, &AdminStub::GetCatalog, v1::GetCatalogRequest()));
+  EXPECT_EQ(first.controlled_limits().size(), 7);
+  EXPECT_EQ(first.controlled_limits().at("signboard"), 0);
+
+  v1::PublishCatalogRequest publish;
+  publish.set_request_id(NextRequestId());
+  *publish.mutable_items() = first.items();
+  (*publish.mutable_controlled_limits())["signboard"] = 1;
+  (*publish.mutable_controlled_limits())["plaques"] = 2;
+  const int64_t before = TreeSize();
+  grpc::Status raw;
+  EXPECT_THAT(Call(admin_, *admins_, &AdminStub::PublishCatalog, publish, &raw),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(BadRequestFields(raw), ElementsAre("controlled_limits.plaques"));
+  EXPECT_EQ(TreeSize(), before);
+
+  publish.mutable_controlled_limits()->erase("plaques");
+  publish.set_request_id(NextRequestId());
+  ASSERT_OK_AND_ASSIGN(
+      v1::CatalogVersion second,
+      Call(admin_, *admins_, &AdminStub::PublishCatalog, publish));
+  EXPECT_EQ(second.version(), 2);
+  ASSERT_OK_AND_ASSIGN(v1::CatalogVersion read,
+                       Call(community_, *admins_, &AdminStub::GetCatalog,
+                            v1::GetCatalogRequest()));
+  EXPECT_EQ(read.version(), 2);
+  EXPECT_EQ(read.controlled_limits().at("signboard"), 1);
+  EXPECT_EQ(read.controlled_limits().at("certificate"),
+            first.controlled_limits().at("certificate"));
+
+  std::vector<v1::AuditEvent> events = EventsWithAction("catalog.publish");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events.back().details().at("controlled_limits_changed"),
+            "signboard 0 -> 1");
+}
+
 TEST_F(ServerTest, SubmitToAnUnknownCommunityNamesTheTargetAndChangesNothing) {
   v1::TaskSpec spec = CleanAssistSpec();
   spec.add_target_communities("nowhere");

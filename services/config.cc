@@ -301,6 +301,19 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
                              "per minute after the burst",
                      .unit = "calls",
                      .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "public_burst",
+                     .field = &ServerConfig::public_burst,
+                     .help = "Reads of the public list (without credentials) "
+                             "one address may make at once before it gets "
+                             "RESOURCE_EXHAUSTED (HTTP 429)",
+                     .unit = "calls",
+                     .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "public_per_minute",
+                     .field = &ServerConfig::public_per_minute,
+                     .help = "Reads of the public list one address may make "
+                             "per minute after the burst",
+                     .unit = "calls",
+                     .range = IntRange{1, 1000000}},
       // Alphabetical, as --help has always listed them.
       ConfigKey<std::string>{
           .name = "log_level",

@@ -120,6 +120,12 @@ struct ServerConfig {
   // RESOURCE_EXHAUSTED before their credentials are read.
   int unauthenticated_burst = 20;
   int unauthenticated_per_minute = 60;
+  // The public list (公示, services/public_list.h), read without
+  // credentials over gRPC and HTTP: a source (address) may make this many
+  // reads at once, and this many a minute after that; beyond, its reads get
+  // RESOURCE_EXHAUSTED (HTTP 429).
+  int public_burst = 60;
+  int public_per_minute = 120;
   // spdlog level: trace, debug, info, warn, error, critical, off.
   std::string log_level = "info";
 

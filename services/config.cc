@@ -121,8 +121,9 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
       ConfigKey<std::string>{
           .name = "http_address",
           .field = &ServerConfig::http_address,
-          .help = "HTTP /healthz and /metrics address host:port; empty "
-                  "disables it",
+          .help =
+              "HTTP /healthz, /metrics and /public/v1 address host:port; empty "
+              "disables it",
           .check = ListenAddressOrOff},
       ConfigKey<int>{.name = "http_max_connections",
                      .field = &ServerConfig::http_max_connections,

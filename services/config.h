@@ -37,7 +37,8 @@ struct ServerConfig {
   // ---- listeners
   // gRPC "host:port"; port 0 picks a free port (tests).
   std::string grpc_address = "127.0.0.1:7470";
-  // HTTP /healthz and /metrics "host:port"; empty disables the listener.
+  // HTTP /healthz, /metrics and the public list (/public/v1/) "host:port";
+  // empty disables the listener.
   std::string http_address = "127.0.0.1:7471";
   // The most HTTP connections served at once; more wait in the backlog.
   // The server lowers it to a quarter of its file descriptor limit.

@@ -26,7 +26,8 @@ using google::protobuf::util::TimeUtil;
 constexpr char kDescription[] =
     "taskgate - the TaskGate client (社区工作事项准入制): departments submit "
     "tasks, reviewers decide, communities see their workload, auditors read "
-    "the record, the operator keeps the lists.\n"
+    "the record, the operator keeps the lists, and anyone reads the public "
+    "list (公示) of what was admitted: taskgate public (no token needed).\n"
     "Server and token: --address and --token-file (or --token), then "
     "TASKGATE_ADDRESS and TASKGATE_TOKEN, then "
     "~/.config/taskgate/config.toml (address, token, token_file). Prefer a "
@@ -280,6 +281,7 @@ int Run(int argc, const char* const* argv, std::ostream& raw_out,
   AddCommunityCommands(app, registry);
   AddAuditCommands(app, registry);
   AddAdminCommands(app, registry);
+  AddPublicCommands(app, registry);
 
   try {
     app.parse(argc, argv);

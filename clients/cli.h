@@ -1,6 +1,6 @@
 // The `taskgate` command line tool: global flags, output (table, json,
 // name), the registry of leaf commands, and the helpers the command groups
-// share. Each group (dept, review, community, audit, admin) adds its
+// share. Each group (dept, review, community, audit, admin, public) adds its
 // commands in its own cmd_*.cc. Single-threaded.
 #ifndef TASKGATE_CLIENTS_CLI_H_
 #define TASKGATE_CLIENTS_CLI_H_
@@ -114,6 +114,7 @@ void AddReviewCommands(CLI::App& root, Registry& registry);
 void AddCommunityCommands(CLI::App& root, Registry& registry);
 void AddAuditCommands(CLI::App& root, Registry& registry);
 void AddAdminCommands(CLI::App& root, Registry& registry);
+void AddPublicCommands(CLI::App& root, Registry& registry);
 
 // Runs the tool; returns the process exit code. What it prints goes to
 // `out` and `err` through `PrintableStream` (clients/printable.h).

@@ -116,6 +116,9 @@ const char* HintFor(grpc::StatusCode code) {
              "TASKGATE_ADDRESS, then retry";
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return "the server did not answer in time; retry, or raise --timeout";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "the server limits calls per address; wait as the message says, "
+             "then retry";
     default:
       return "if it persists, report it to the district system operator";
   }
@@ -271,15 +274,17 @@ Client::Client(const ClientOptions& options,
       reviews_(v1::ReviewService::NewStub(channel_)),
       communities_(v1::CommunityService::NewStub(channel_)),
       audit_(v1::AuditService::NewStub(channel_)),
-      admin_(v1::AdminService::NewStub(channel_)) {}
+      admin_(v1::AdminService::NewStub(channel_)),
+      public_list_(v1::PublicService::NewStub(channel_)) {}
 
 grpc::Status Client::WithRetries(
-    const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
+    const std::function<grpc::Status(grpc::ClientContext&)>& attempt,
+    bool send_token) {
   grpc::Status status;
   for (int i = 0;; ++i) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-    if (!options_.token.empty()) {
+    if (send_token && !options_.token.empty()) {
       context.AddMetadata("authorization",
                           absl::StrCat("Bearer ", options_.token));
     }

@@ -1,8 +1,9 @@
 // The TaskGate client library shared by the `taskgate` CLI and the tests:
 // where to connect and with which credential (flags, then environment, then
-// a config file), a `Client` holding one channel and the five stubs, a
+// a config file), a `Client` holding one channel and the six stubs, a
 // `Call` helper that attaches the bearer token and a deadline and retries
-// UNAVAILABLE with the same request (so the same `request_id`), error
+// UNAVAILABLE with the same request (so the same `request_id`) and
+// `CallWithoutCredential` for the public list, error
 // formatting with the server's field violations, and the CLI's exit codes.
 //
 // Thread-safety: a `Client` may be used from several threads once built;
@@ -22,6 +23,7 @@
 #include "taskgate/v1/admin_service.grpc.pb.h"
 #include "taskgate/v1/audit_service.grpc.pb.h"
 #include "taskgate/v1/community_service.grpc.pb.h"
+#include "taskgate/v1/public_service.grpc.pb.h"
 #include "taskgate/v1/review_service.grpc.pb.h"
 #include "taskgate/v1/task_service.grpc.pb.h"
 
@@ -100,6 +102,8 @@ class Client final {
   v1::CommunityService::Stub& communities() { return *communities_; }
   v1::AuditService::Stub& audit() { return *audit_; }
   v1::AdminService::Stub& admin() { return *admin_; }
+  // The public list (公示), read without credentials.
+  v1::PublicService::Stub& public_list() { return *public_list_; }
 
   // Calls `method` with `request` (sent unchanged on every attempt, so a
   // mutation keeps its request_id), retrying UNAVAILABLE up to
@@ -109,14 +113,33 @@ class Client final {
                     grpc::Status (Stub::*method)(grpc::ClientContext*,
                                                  const Req&, Resp*),
                     const Req& request, Resp* response) {
-    return WithRetries([&](grpc::ClientContext& context) {
-      return (stub.*method)(&context, request, response);
-    });
+    return WithRetries(
+        [&](grpc::ClientContext& context) {
+          return (stub.*method)(&context, request, response);
+        },
+        /*send_token=*/true);
+  }
+
+  // `Call` without the bearer token, for the public list: it needs none,
+  // and a reader's credential has no business leaving the machine for it.
+  // (Under mutual TLS the channel's client certificate is still presented:
+  // the TLS handshake asks for it.)
+  template <typename Stub, typename Req, typename Resp>
+  grpc::Status CallWithoutCredential(
+      Stub& stub,
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+      const Req& request, Resp* response) {
+    return WithRetries(
+        [&](grpc::ClientContext& context) {
+          return (stub.*method)(&context, request, response);
+        },
+        /*send_token=*/false);
   }
 
  private:
   grpc::Status WithRetries(
-      const std::function<grpc::Status(grpc::ClientContext&)>& attempt);
+      const std::function<grpc::Status(grpc::ClientContext&)>& attempt,
+      bool send_token);
 
   ClientOptions options_;
   Sleeper sleeper_;
@@ -126,6 +149,7 @@ class Client final {
   std::unique_ptr<v1::CommunityService::Stub> communities_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::PublicService::Stub> public_list_;
 };
 
 // Exit codes scripts can rely on.

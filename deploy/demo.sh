@@ -62,10 +62,26 @@ no_findings() {
   echo "   -> task $2 has no finding"
 }
 day() { date -d "+$1 days" +%F; }
+# public_list COMMUNITY TASK...: the public list (公示) of COMMUNITY, read
+# with no token at all, holds exactly TASK... (in id order), and no
+# reviewer or reason.
+public_list() {
+  local community=$1; shift
+  local got want json
+  got=$(tg nobody public tasks --community "$community" --output name | tr '\n' ' ')
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  [[ "$got" == "$want" ]] ||
+    fail "public list of $community should be [$want], is [$got]"
+  json=$(tg nobody public tasks --community "$community" --output json)
+  if grep -qE 'rev-li|rev-wang|请分批|费随事转）' <<<"$json"; then
+    fail "the public list of $community shows a reviewer or a reason"
+  fi
+  echo "   -> the public list of $community is [$got]"
+}
 
 step "The operator starts taskgated on an empty database"
 "$TASKGATED" --db "$WORK/taskgate.db" --grpc-address 127.0.0.1:0 \
-  --http-address "" --admin-token-file "$WORK/admin.token" \
+  --http-address 127.0.0.1:0 --admin-token-file "$WORK/admin.token" \
   --log-level info >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -77,6 +93,8 @@ done
 PORT=$(sed -n 's/.*taskgated running: gRPC on [^ ]* (port \([0-9]*\),.*/\1/p' "$WORK/server.log" | head -1)
 [[ -n "$PORT" ]] || fail "cannot find the port of taskgated"
 ADDRESS=127.0.0.1:$PORT
+HTTP_PORT=$(sed -n 's/.*HTTP [^(]*(port \([0-9]*\)).*/\1/p' "$WORK/server.log" | head -1)
+[[ -n "$HTTP_PORT" ]] || fail "cannot find the HTTP port of taskgated"
 echo "admin $(cat "$WORK/admin.token")" >"$WORK/tokens"
 echo "taskgated pid $SERVER_PID listens on $ADDRESS"
 
@@ -180,6 +198,11 @@ expect 0 clerk-health dept submit "$NEW"
 state_is clerk-health "$NEW" SUBMITTED
 has_finding clerk-health "$NEW" R-NEW-ITEM
 
+step "A resident reads the public list (公示) before the reviews, with no token"
+expect 0 nobody public communities
+expect 0 nobody public tasks --community c-east-1
+public_list c-east-1 "$DUTY"
+
 step "Reviewer 李 works the queue"
 expect 0 rev-li review queue
 expect 0 rev-li review claim "$OVER"
@@ -216,6 +239,22 @@ expect 4 rev-li review claim "$NEW"
 expect 0 rev-wang review claim "$NEW"
 expect 0 rev-wang review approve "$NEW" --ack "R-NEW-ITEM=同意，第二审核人"
 state_is rev-wang "$NEW" ACTIVE
+
+step "The public list after the reviews: admitted tasks only, never the rejected one"
+expect 0 nobody public tasks --community c-east-1
+public_list c-east-1 "$CLEAN" "$DUTY" "$RET"
+public_list c-west-1 "$NEW"
+printf '$ curl http://127.0.0.1:%s/public/v1/communities/c-east-1/tasks\n' "$HTTP_PORT"
+http_json=$(curl -sf "http://127.0.0.1:$HTTP_PORT/public/v1/communities/c-east-1/tasks") ||
+  fail "GET /public/v1/communities/c-east-1/tasks failed"
+echo "$http_json"
+for task in "$CLEAN" "$DUTY" "$RET"; do
+  grep -q "\"id\":\"$task\"" <<<"$http_json" || fail "the HTTP public list misses $task"
+done
+if grep -qE "$OVER|$NEG|rev-li" <<<"$http_json"; then
+  fail "the HTTP public list shows a rejected task or a reviewer"
+fi
+echo "   -> the same tasks as JSON over HTTP, no token"
 
 step "春晖社区 sees its workload, acknowledges, and reports missing funding"
 expect 0 office-east-1 community workload

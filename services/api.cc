@@ -239,6 +239,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx) {
   services.push_back(internal::NewCommunityService(ctx));
   services.push_back(internal::NewAuditService(ctx));
   services.push_back(internal::NewAdminService(ctx));
+  services.push_back(internal::NewPublicService(ctx));
   return services;
 }
 

@@ -1,8 +1,11 @@
 // The gRPC services of taskgate.v1 (TaskService, ReviewService,
-// CommunityService, AuditService, AdminService) as callback services.
+// CommunityService, AuditService, AdminService, and PublicService, the
+// public list read without credentials: services/public_list.h) as
+// callback services.
 //
-// Each RPC authenticates the bearer token (or, under mutual TLS, the
-// client certificate's bound identity), converts proto <-> domain, calls
+// Each RPC but PublicService's authenticates the bearer token (or, under
+// mutual TLS, the client certificate's bound identity), converts proto <->
+// domain, calls
 // the workflow (which validates, decides who may do what, reads and
 // writes), logs one structured line, records metrics, and maps the status
 // to gRPC in one place (services/grpc_status.h). The services hold no
@@ -18,6 +21,7 @@
 
 #include "common/clock.h"
 #include "services/metrics.h"
+#include "services/public_list.h"
 #include "services/source_limiter.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
@@ -36,6 +40,8 @@ struct ApiContext {
   SourceLimiter& limiter;
   // Bounds the log lines of requests that do not parse, per source.
   SourceLimiter& unparseable_log;
+  // The public list's reads, limited per source (PublicService and HTTP).
+  PublicReads& public_reads;
   // True when the server requires and verifies client certificates (mutual
   // TLS): only then may a call without a bearer token authenticate by its
   // certificate's bound identity (services/peer_identity.h).
@@ -47,7 +53,7 @@ struct ApiContext {
 // /metrics the refusals whose event could not be committed.
 void FlushRefusals(ApiContext& ctx, bool all);
 
-// Creates the five services; register each with a grpc::ServerBuilder.
+// Creates the six services; register each with a grpc::ServerBuilder.
 std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx);
 
 }  // namespace taskgate::services

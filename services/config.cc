@@ -121,8 +121,9 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
       ConfigKey<std::string>{
           .name = "http_address",
           .field = &ServerConfig::http_address,
-          .help = "HTTP /healthz and /metrics address host:port; empty "
-                  "disables it",
+          .help =
+              "HTTP /healthz, /metrics and /public/v1 address host:port; empty "
+              "disables it",
           .check = ListenAddressOrOff},
       ConfigKey<int>{.name = "http_max_connections",
                      .field = &ServerConfig::http_max_connections,
@@ -298,6 +299,19 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
       ConfigKey<int>{.name = "unauthenticated_per_minute",
                      .field = &ServerConfig::unauthenticated_per_minute,
                      .help = "Failed authentications of one address allowed "
+                             "per minute after the burst",
+                     .unit = "calls",
+                     .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "public_burst",
+                     .field = &ServerConfig::public_burst,
+                     .help = "Reads of the public list (without credentials) "
+                             "one address may make at once before it gets "
+                             "RESOURCE_EXHAUSTED (HTTP 429)",
+                     .unit = "calls",
+                     .range = IntRange{1, 1000000}},
+      ConfigKey<int>{.name = "public_per_minute",
+                     .field = &ServerConfig::public_per_minute,
+                     .help = "Reads of the public list one address may make "
                              "per minute after the burst",
                      .unit = "calls",
                      .range = IntRange{1, 1000000}},

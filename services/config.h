@@ -37,7 +37,8 @@ struct ServerConfig {
   // ---- listeners
   // gRPC "host:port"; port 0 picks a free port (tests).
   std::string grpc_address = "127.0.0.1:7470";
-  // HTTP /healthz and /metrics "host:port"; empty disables the listener.
+  // HTTP /healthz, /metrics and the public list (/public/v1/) "host:port";
+  // empty disables the listener.
   std::string http_address = "127.0.0.1:7471";
   // The most HTTP connections served at once; more wait in the backlog.
   // The server lowers it to a quarter of its file descriptor limit.
@@ -120,6 +121,12 @@ struct ServerConfig {
   // RESOURCE_EXHAUSTED before their credentials are read.
   int unauthenticated_burst = 20;
   int unauthenticated_per_minute = 60;
+  // The public list (公示, services/public_list.h), read without
+  // credentials over gRPC and HTTP: a source (address) may make this many
+  // reads at once, and this many a minute after that; beyond, its reads get
+  // RESOURCE_EXHAUSTED (HTTP 429).
+  int public_burst = 60;
+  int public_per_minute = 120;
   // spdlog level: trace, debug, info, warn, error, critical, off.
   std::string log_level = "info";
 

@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "services/config.h"
+#include "services/source_limiter.h"
 
 namespace taskgate::services {
 
@@ -43,10 +44,13 @@ constexpr char kTextContentType[] = "text/plain; charset=utf-8";
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::function<bool()> serving,
-          const Metrics& metrics, std::function<void()> on_close)
+          const Metrics& metrics,
+          std::function<HttpReply(const HttpRequestView&)> public_handler,
+          std::function<void()> on_close)
       : stream_(std::move(socket)),
         serving_(std::move(serving)),
         metrics_(metrics),
+        public_handler_(std::move(public_handler)),
         on_close_(std::move(on_close)) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -83,6 +87,28 @@ class Session : public std::enable_shared_from_this<Session> {
         });
   }
 
+  // The caller's address as `SourceOf` names a gRPC peer, so that both
+  // ways in share one rate-limit bucket per address.
+  std::string Source() {
+    beast::error_code ec;
+    const tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    if (ec) return "unknown";
+    const asio::ip::address address = remote.address();
+    if (address.is_v4()) {
+      return SourceOf(
+          absl::StrCat("ipv4:", address.to_string(), ":", remote.port()));
+    }
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      return SourceOf(absl::StrCat(
+          "ipv4:",
+          asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6())
+              .to_string(),
+          ":", remote.port()));
+    }
+    return SourceOf(
+        absl::StrCat("ipv6:[", address.to_string(), "]:", remote.port()));
+  }
+
   void Answer() {
     const std::string target(request_.target());
     const std::string path = target.substr(0, target.find('?'));
@@ -93,9 +119,23 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(false);
     response_.set(http::field::server, "taskgated");
     response_.set(http::field::content_type, kTextContentType);
-    if (!known) {
+    if (public_handler_ && path.starts_with("/public/")) {
+      HttpReply reply =
+          public_handler_({.method = std::string(request_.method_string()),
+                           .target = target,
+                           .source = Source()});
+      response_.result(static_cast<unsigned>(reply.status));
+      response_.set(http::field::content_type, reply.content_type);
+      for (const auto& [name, value] : reply.headers) {
+        response_.set(name, value);
+      }
+      response_.body() = std::move(reply.body);
+    } else if (!known) {
       response_.result(http::status::not_found);
-      response_.body() = "not found; try /healthz or /metrics\n";
+      response_.body() = public_handler_
+                             ? "not found; try /healthz, /metrics or "
+                               "/public/v1/communities\n"
+                             : "not found; try /healthz or /metrics\n";
     } else if (!readable) {
       response_.result(http::status::method_not_allowed);
       response_.set(http::field::allow, "GET, HEAD");
@@ -126,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   std::function<bool()> serving_;
   const Metrics& metrics_;
+  std::function<HttpReply(const HttpRequestView&)> public_handler_;
   std::function<void()> on_close_;
 };
 
@@ -219,6 +260,7 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
       paused = at_cap;
     }
     std::make_shared<Session>(std::move(socket), serving, metrics,
+                              options.public_handler,
                               [self = shared_from_this()] { self->Release(); })
         ->Run();
     // At the cap the next connection waits in the backlog until a session

@@ -2,6 +2,8 @@
 //   GET /healthz  200 "SERVING\n", or 503 "NOT_SERVING\n" while the server
 //                 is starting or shutting down
 //   GET /metrics  200, the Prometheus text exposition of `Metrics`
+//   /public/...   whatever `HttpServerOptions::public_handler` answers (the
+//                 public list, services/public_list.h); 404 without one
 //   anything else 404 (405 for another method on a known path)
 // One request per connection (Connection: close); a client that stalls is
 // dropped after 10 s. At most `HttpServerOptions::max_connections` are served
@@ -25,6 +27,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <absl/status/statusor.h>
 #include <boost/asio/io_context.hpp>
@@ -33,6 +37,25 @@
 #include "services/metrics.h"
 
 namespace taskgate::services {
+
+// A request the listener hands to a handler.
+struct HttpRequestView {
+  std::string method;  // "GET", "HEAD", ...
+  // The path and query as sent, e.g. "/public/v1/communities?page_size=10".
+  std::string target;
+  // Who sent it, named as `SourceOf` (services/source_limiter.h) names a
+  // gRPC caller: "ipv4:10.0.0.7", "ipv6:2001:db8::/64".
+  std::string source;
+};
+
+// A handler's answer. The listener adds Server and Connection: close, and
+// for a HEAD request sends the headers of the body without it.
+struct HttpReply {
+  int status = 200;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
 
 // How the listener bounds its work (see `HttpServer`).
 struct HttpServerOptions {
@@ -48,6 +71,11 @@ struct HttpServerOptions {
   // once by `Start`); an error it returns is taken as that accept's
   // failure, without touching the socket.
   std::function<boost::system::error_code()> accept_fault;
+  // Answers every request whose path starts with "/public/", on the
+  // io_context's thread (so it must be quick: one page read from the
+  // store's read side) and from any number of connections in turn; must
+  // not throw. Unset: such paths are 404.
+  std::function<HttpReply(const HttpRequestView&)> public_handler;
 };
 
 class HttpServer {

@@ -314,8 +314,8 @@ int Run(int argc, char** argv) {
         config.grpc_address);
   }
   spdlog::info(
-      "taskgated running: gRPC on {} (port {}, {}), HTTP /healthz /metrics on "
-      "{} (port {}); stop with Ctrl-C or SIGTERM",
+      "taskgated running: gRPC on {} (port {}, {}), HTTP /healthz /metrics "
+      "/public/v1 on {} (port {}); stop with Ctrl-C or SIGTERM",
       config.grpc_address, (*server)->grpc_port(),
       !tls ? "plaintext"
            : (config.tls_client_ca_file.empty() ? "TLS" : "mutual TLS"),

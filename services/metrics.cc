@@ -93,6 +93,14 @@ struct Metrics::State {
               "Requests whose bytes are not a valid request message of their "
               "method, refused with INVALID_ARGUMENT, by method.")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& public_reads =
+      prometheus::BuildCounter()
+          .Name("taskgate_public_reads_total")
+          .Help(
+              "Reads of the public list (without credentials), by way in "
+              "(grpc, http) and gRPC status code; RESOURCE_EXHAUSTED: refused "
+              "because the source read too often.")
+          .Register(*registry);
 };
 
 namespace {
@@ -115,6 +123,11 @@ Metrics::Metrics() : state_(std::make_unique<State>()) {
        {"UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"}) {
     state_->refusals_unrecorded.Add({{"code", code}});
     state_->refusals_aggregated.Add({{"code", code}});
+  }
+  for (const char* via : {"grpc", "http"}) {
+    for (const char* code : {"OK", "RESOURCE_EXHAUSTED"}) {
+      state_->public_reads.Add({{"via", via}, {"code", code}});
+    }
   }
 }
 Metrics::~Metrics() = default;
@@ -156,6 +169,12 @@ void Metrics::CountThrottled() { state_->throttled.Increment(); }
 
 void Metrics::CountUnparseable(std::string_view method) {
   state_->unparseable.Add({{"method", std::string(method)}}).Increment();
+}
+
+void Metrics::CountPublicRead(std::string_view via, std::string_view code) {
+  state_->public_reads
+      .Add({{"via", std::string(via)}, {"code", std::string(code)}})
+      .Increment();
 }
 
 std::string Metrics::Serialize() const {

@@ -1,8 +1,8 @@
 // Prometheus metrics of the server: request counts and latencies by method
 // and code, the review queue depth, the number of overdue reviews, the
 // state of the audit log's signing, the refused calls the audit log could
-// not record or aggregated, unauthenticated callers throttled, and requests
-// that did not parse.
+// not record or aggregated, unauthenticated callers throttled, requests
+// that did not parse, and reads of the public list.
 // Exposed as text on the HTTP listener's /metrics. Thread-safe.
 #ifndef TASKGATE_SERVICES_METRICS_H_
 #define TASKGATE_SERVICES_METRICS_H_
@@ -54,6 +54,11 @@ class Metrics {
   void CountThrottled();
   // Counts a request whose bytes did not parse as `method`'s request.
   void CountUnparseable(std::string_view method);
+  // Counts a read of the public list (公示) through `via` ("grpc" or
+  // "http") answered with `code` (the gRPC code name, e.g. "OK",
+  // "RESOURCE_EXHAUSTED" when its source read too often). Public reads are
+  // not audit events; this is their record.
+  void CountPublicRead(std::string_view via, std::string_view code);
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;

@@ -201,6 +201,9 @@ Server::Server(ServerConfig config, ServerDeps deps,
       unparseable_log_(deps.clock,
                        {.burst = config_.unauthenticated_burst,
                         .per_minute = config_.unauthenticated_per_minute}),
+      public_reads_(engine_->public_list(), deps.clock, metrics_,
+                    {.burst = config_.public_burst,
+                     .per_minute = config_.public_per_minute}),
       api_context_{*engine_,
                    *audit_reader_,
                    *ledger_,
@@ -208,6 +211,7 @@ Server::Server(ServerConfig config, ServerDeps deps,
                    metrics_,
                    limiter_,
                    unparseable_log_,
+                   public_reads_,
                    !config_.tls_cert_file.empty() &&
                        !config_.tls_client_ca_file.empty()} {
   engine_->writer().SetListener(&ledger_feed_);
@@ -307,6 +311,9 @@ absl::Status Server::Start() {
     HttpServerOptions http_options;
     http_options.max_connections =
         HttpConnectionCap(config_.http_max_connections);
+    http_options.public_handler = [this](const HttpRequestView& request) {
+      return public_reads_.ServeHttp(request);
+    };
     absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
         io_, config_.http_address, [this] { return serving_.load(); }, metrics_,
         std::move(http_options));

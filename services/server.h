@@ -2,7 +2,8 @@
 // ledger (with its head file beside the signing key) and reader, the gRPC
 // server (callback services of services/api.h, grpc.health.v1, server
 // reflection, optional TLS or mutual TLS), and an Asio io_context on its own
-// thread holding the HTTP listener (/healthz, /metrics), the workflow timer
+// thread holding the HTTP listener (/healthz, /metrics, the public list under
+// /public/v1/), the workflow timer
 // (a steady_timer driving `Timers::OnTick`) and, when configured, a
 // signal_set that shuts the server down on SIGINT/SIGTERM.
 //
@@ -40,6 +41,7 @@
 #include "services/head_file.h"
 #include "services/http_server.h"
 #include "services/metrics.h"
+#include "services/public_list.h"
 #include "store/store.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
@@ -153,6 +155,7 @@ class Server {
   std::unique_ptr<workflow::AuditReader> audit_reader_;
   SourceLimiter limiter_;
   SourceLimiter unparseable_log_;
+  PublicReads public_reads_;
   ApiContext api_context_;
   std::optional<std::string> bootstrap_admin_token_;
 

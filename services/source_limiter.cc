@@ -80,9 +80,8 @@ bool SourceLimiter::Allowed(const std::string& source) {
   return it->second.tokens >= 1;
 }
 
-void SourceLimiter::Failed(const std::string& source) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = clock_.Now();
+SourceLimiter::Bucket& SourceLimiter::BucketOf(const std::string& source,
+                                               absl::Time now) {
   auto it = buckets_.find(source);
   if (it == buckets_.end() &&
       buckets_.size() >= static_cast<size_t>(options_.max_sources)) {
@@ -112,7 +111,21 @@ void SourceLimiter::Failed(const std::string& source) {
              .first;
   }
   Refill(it->second, now);
-  it->second.tokens = std::max(0.0, it->second.tokens - 1);
+  return it->second;
+}
+
+void SourceLimiter::Failed(const std::string& source) {
+  absl::MutexLock lock(&mu_);
+  Bucket& bucket = BucketOf(source, clock_.Now());
+  bucket.tokens = std::max(0.0, bucket.tokens - 1);
+}
+
+bool SourceLimiter::Take(const std::string& source) {
+  absl::MutexLock lock(&mu_);
+  Bucket& bucket = BucketOf(source, clock_.Now());
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
 }
 
 }  // namespace taskgate::services

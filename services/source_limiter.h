@@ -17,6 +17,10 @@
 // are tracked: buckets full again are forgotten first, and beyond the bound
 // new sources share one bucket.
 //
+// The public list (公示, services/public_list.h) keeps a limiter of its own
+// whose every call spends a token (`Take`): a rate limit of anonymous reads
+// per source, apart from the authentication limit.
+//
 // Time comes from the injected clock. Thread-safe; `clock` must outlive it.
 #ifndef TASKGATE_SERVICES_SOURCE_LIMITER_H_
 #define TASKGATE_SERVICES_SOURCE_LIMITER_H_
@@ -56,6 +60,10 @@ class SourceLimiter final {
   bool Allowed(const std::string& source);
   // Takes a token of `source` for a failed authentication.
   void Failed(const std::string& source);
+  // Takes a token of `source` for a call that spends one whether or not it
+  // succeeds (a public read). False, taking nothing, when none is left:
+  // refuse the call.
+  bool Take(const std::string& source);
 
  private:
   struct Bucket {
@@ -64,6 +72,10 @@ class SourceLimiter final {
   };
   // Brings `bucket` up to `now`.
   void Refill(Bucket& bucket, absl::Time now) const;
+  // The bucket of `source` (full when new), brought up to `now`: of "other
+  // sources" when `max_sources` are tracked.
+  Bucket& BucketOf(const std::string& source, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock& clock_;
   const SourceLimiterOptions options_;

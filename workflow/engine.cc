@@ -15,6 +15,7 @@ Engine::Engine(store::Store& store, const Clock& clock, EngineOptions options,
       recorder_(store, writer_, clock, options_),
       timers_(store, writer_, options_),
       queries_(store, options_),
+      public_list_(store, options_),
       writer_(store, std::move(writer_options)) {}
 
 }  // namespace taskgate::workflow

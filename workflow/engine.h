@@ -12,6 +12,8 @@
 //   `timers()`     SLA escalation and automatic completion
 //                  (workflow/timers.h)
 //   `queries()`    the read side (workflow/queries.h)
+//   `public_list()` the public list (公示) for readers without credentials
+//                  (workflow/public_list.h)
 //
 // The audit log's read side, `AuditReader` (workflow/audit_reader.h), is
 // built beside the engine by whoever owns the `AuditLedger` it reads.
@@ -31,6 +33,7 @@
 #include "workflow/community_desk.h"
 #include "workflow/directory.h"
 #include "workflow/options.h"
+#include "workflow/public_list.h"
 #include "workflow/queries.h"
 #include "workflow/task_lifecycle.h"
 #include "workflow/timers.h"
@@ -53,6 +56,7 @@ class Engine final {
   AuditRecorder& recorder() { return recorder_; }
   Timers& timers() { return timers_; }
   Queries& queries() { return queries_; }
+  PublicList& public_list() { return public_list_; }
   Writer& writer() { return writer_; }
 
  private:
@@ -63,6 +67,7 @@ class Engine final {
   AuditRecorder recorder_;
   Timers timers_;
   Queries queries_;
+  PublicList public_list_;
   // Last: destroyed first, so that the commands it still answers find the
   // parts above alive.
   Writer writer_;

@@ -313,6 +313,57 @@ TEST_F(CliTest, ListFollowsPagesUpToTheLimit) {
   EXPECT_EQ(all.out, "t-a\nt-b\nt-c\nt-d\nt-e\n");
 }
 
+// The public list (公示) needs no token: a resident's machine has none.
+TEST_F(CliTest, PublicListNeedsNoTokenAndMarksProvisionalTasks) {
+  const std::string active = ActiveTask();
+  v1::TaskSpec emergency = CleanAssistSpec();
+  emergency.set_title("防汛值守");
+  emergency.set_emergency(true);
+  emergency.set_emergency_reason("flood season");
+  ASSERT_OK_AND_ASSIGN(v1::Task created,
+                       CreateTask(clerk_, emergency, "t-flood"));
+  ASSERT_OK_AND_ASSIGN(v1::Task provisional,
+                       Act(clerk_, e2e::Step::kSubmit, created.id()));
+  ASSERT_EQ(provisional.state(), v1::TASK_STATE_PROVISIONAL);
+  const e2e::Actor resident{"resident", ""};
+
+  const Result table = Run(resident, {"public", "tasks", "--community", "c1"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("community: c1 Community c1 (east)"));
+  EXPECT_THAT(table.out, HasSubstr(active));
+  EXPECT_THAT(table.out, HasSubstr("t-flood *"));
+  EXPECT_THAT(table.out, HasSubstr("防汛值守"));
+  EXPECT_THAT(table.out, HasSubstr("3000 yuan (district civil affairs"));
+
+  const Result json = Run(
+      resident, {"public", "tasks", "--community", "c1", "--output", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["community"]["street"], "east");
+  ASSERT_EQ(doc["items"].size(), 2u);
+  EXPECT_EQ(doc["items"][1]["id"], "t-flood");
+  EXPECT_EQ(doc["items"][1]["provisional"], true);
+  EXPECT_EQ(doc["items"][1]["department_id"], "civil-affairs");
+
+  const Result names =
+      Run(resident, {"public", "communities", "--output", "name"});
+  ASSERT_EQ(names.code, 0) << names.err;
+  EXPECT_EQ(names.out, "c1\nc2\nc3\n");
+  const Result limited =
+      Run(resident, {"public", "communities", "--page-size", "1", "--limit",
+                     "2", "--output", "name"});
+  EXPECT_EQ(limited.out, "c1\nc2\n");
+
+  const Result unknown =
+      Run(resident, {"public", "tasks", "--community", "c9"});
+  EXPECT_EQ(unknown.code, 3);
+  EXPECT_THAT(unknown.err, HasSubstr("taskgate public communities"));
+  const Result help = RunTaskgate({"public", "tasks", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_THAT(help.out,
+              HasSubstr("Example:\n  taskgate public tasks --community"));
+}
+
 TEST(CliProcessTest, ServerDownExitsSixWithAHint) {
   const Result r =
       RunTaskgate({"--address", "127.0.0.1:1", "--token", "x", "--retries", "0",

@@ -3,12 +3,12 @@
 // a `FakeClock`), seeded through the API itself by the bootstrap admin with a
 // catalog (duty, assist and negative items), three communities and one
 // principal of every role, each with its own bearer token. Tests call the
-// five services through the generated stubs of `InProcessChannel()`.
+// six services through the generated stubs of `InProcessChannel()`.
 //
 // Also: helpers to decode the `google.rpc.BadRequest` detail of a refused
 // call, a raw `grpc.health.v1.Health/Check` client (Debian ships no health
-// stub), and a minimal HTTP GET for /healthz. Test-only; the fixture is used
-// from the test thread, the `Call` helpers from any thread.
+// stub), and a minimal HTTP GET (/healthz, the public list). Test-only; the
+// fixture is used from the test thread, the `Call` helpers from any thread.
 #ifndef TASKGATE_TESTS_E2E_E2E_FIXTURE_H_
 #define TASKGATE_TESTS_E2E_E2E_FIXTURE_H_
 
@@ -48,6 +48,7 @@
 #include "taskgate/v1/admin_service.grpc.pb.h"
 #include "taskgate/v1/audit_service.grpc.pb.h"
 #include "taskgate/v1/community_service.grpc.pb.h"
+#include "taskgate/v1/public_service.grpc.pb.h"
 #include "taskgate/v1/review_service.grpc.pb.h"
 #include "taskgate/v1/task_service.grpc.pb.h"
 #include "tests/testing/fake_clock.h"
@@ -63,6 +64,7 @@ using ReviewStub = v1::ReviewService::Stub;
 using CommunityStub = v1::CommunityService::Stub;
 using AuditStub = v1::AuditService::Stub;
 using AdminStub = v1::AdminService::Stub;
+using PublicStub = v1::PublicService::Stub;
 
 // The district's zone (Asia/Shanghai has no DST: a fixed +08:00 is exact).
 inline absl::TimeZone Shanghai() { return absl::FixedTimeZone(8 * 60 * 60); }
@@ -172,9 +174,17 @@ inline absl::StatusOr<int> HealthCheck(
   return absl::InternalError("unexpected health response");
 }
 
-// GET http://127.0.0.1:`port``path` with a plain socket; returns the HTTP
-// status code, or UNAVAILABLE when nothing answers.
-inline absl::StatusOr<int> HttpGetStatus(int port, const std::string& path) {
+// An HTTP answer: its status code, its header block as sent (lines ending
+// in CRLF) and its body.
+struct HttpAnswer {
+  int code = 0;
+  std::string head;
+  std::string body;
+};
+
+// GET http://127.0.0.1:`port``path` with a plain socket (one request, the
+// connection closed by the server); UNAVAILABLE when nothing answers.
+inline absl::StatusOr<HttpAnswer> HttpGet(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::InternalError("socket failed");
   sockaddr_in addr{};
@@ -204,12 +214,23 @@ inline absl::StatusOr<int> HttpGetStatus(int port, const std::string& path) {
   }
   ::close(fd);
   // "HTTP/1.1 200 OK"
-  int code = 0;
+  HttpAnswer answer;
+  const size_t end = reply.find("\r\n\r\n");
   if (reply.size() < 12 || reply.compare(0, 5, "HTTP/") != 0 ||
-      std::sscanf(reply.c_str() + reply.find(' '), " %d", &code) != 1) {
+      end == std::string::npos ||
+      std::sscanf(reply.c_str() + reply.find(' '), " %d", &answer.code) != 1) {
     return absl::UnavailableError("no HTTP reply");
   }
-  return code;
+  answer.head = reply.substr(0, end + 2);
+  answer.body = reply.substr(end + 4);
+  return answer;
+}
+
+// The status code of `HttpGet`.
+inline absl::StatusOr<int> HttpGetStatus(int port, const std::string& path) {
+  absl::StatusOr<HttpAnswer> answer = HttpGet(port, path);
+  if (!answer.ok()) return answer.status();
+  return answer->code;
 }
 
 // The transitions a test asks for, each mapped to its RPC.
@@ -308,6 +329,7 @@ class E2eTest : public ::testing::Test {
     communities_ = v1::CommunityService::NewStub(channel_);
     audit_ = v1::AuditService::NewStub(channel_);
     admins_ = v1::AdminService::NewStub(channel_);
+    public_ = v1::PublicService::NewStub(channel_);
     return absl::OkStatus();
   }
 
@@ -319,6 +341,7 @@ class E2eTest : public ::testing::Test {
     communities_.reset();
     audit_.reset();
     admins_.reset();
+    public_.reset();
     channel_.reset();
     if (server_ != nullptr) {
       server_->Shutdown(absl::Seconds(10));
@@ -602,6 +625,7 @@ class E2eTest : public ::testing::Test {
   std::unique_ptr<CommunityStub> communities_;
   std::unique_ptr<AuditStub> audit_;
   std::unique_ptr<AdminStub> admins_;
+  std::unique_ptr<PublicStub> public_;
 
   Actor admin_;
   Actor clerk_;            // department civil-affairs

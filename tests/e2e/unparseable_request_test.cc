@@ -1,5 +1,5 @@
 // Requests whose bytes do not parse (SPEC §9, issue 15 defect 9), sent
-// with a generic stub through the real server to every method of the five
+// with a generic stub through the real server to every method of the six
 // services: each is answered INVALID_ARGUMENT with a BadRequest naming the
 // method and the message it expects (gRPC alone answers UNIMPLEMENTED with
 // no message), logged, counted on /metrics, and changes nothing.
@@ -56,7 +56,7 @@ TEST_F(UnparseableRequestTest, EveryMethodAnswersInvalidArgumentNamingIt) {
   const std::string garbage = "\x0f\xff\xff";
   int methods = 0;
   for (const char* name : {"TaskService", "ReviewService", "CommunityService",
-                           "AuditService", "AdminService"}) {
+                           "AuditService", "AdminService", "PublicService"}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             absl::StrCat("taskgate.v1.", name));
@@ -75,7 +75,7 @@ TEST_F(UnparseableRequestTest, EveryMethodAnswersInvalidArgumentNamingIt) {
       EXPECT_THAT(BadRequestFields(s), ElementsAre("request"));
     }
   }
-  EXPECT_EQ(methods, 42);
+  EXPECT_EQ(methods, 44);
   EXPECT_EQ(TreeSize(), before);  // nothing changed, nothing recorded
   const std::string metrics = server_->metrics().Serialize();
   EXPECT_THAT(metrics, AllOf(HasSubstr("taskgate_requests_unparseable_total{"

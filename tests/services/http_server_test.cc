@@ -379,5 +379,52 @@ TEST(HttpServerAccept, WithoutTheCapBothConnectionsAreServedAtOnce) {
   thread.join();
 }
 
+// Paths under /public/ go to the public list's handler with the method,
+// the target as sent and the caller's address named as for gRPC; its
+// reply goes out as it is, whatever the method (the handler decides).
+// Other paths are not its.
+TEST(HttpServerPublic, PublicPathsGoToTheHandlerWithTheCallersSource) {
+  asio::io_context io;
+  Metrics metrics;
+  std::vector<HttpRequestView> seen;
+  HttpServerOptions options;
+  options.public_handler = [&seen](const HttpRequestView& request) {
+    seen.push_back(request);
+    return HttpReply{.status = 429,
+                     .content_type = "application/json; charset=utf-8",
+                     .headers = {{"Retry-After", "1"}},
+                     .body = "{}\n"};
+  };
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> server,
+      HttpServer::Start(
+          io, "127.0.0.1:0", [] { return true; }, metrics, options));
+  std::thread thread([&io] { io.run(); });
+  const Reply reply =
+      Fetch(server->port(), "/public/v1/communities/c1/tasks?page_size=2");
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_EQ(reply.content_type, "application/json; charset=utf-8");
+  EXPECT_EQ(reply.body, "{}\n");
+  EXPECT_EQ(
+      Fetch(server->port(), "/public/v1/communities", http::verb::post).status,
+      429);
+  EXPECT_EQ(Fetch(server->port(), "/healthz").status, 200);
+  const Reply other = Fetch(server->port(), "/publicity");
+  EXPECT_EQ(other.status, 404);
+  EXPECT_THAT(other.body, HasSubstr("/public/v1/communities"));
+  asio::post(io, [&] { server->Stop(); });
+  thread.join();
+
+  ASSERT_THAT(seen, SizeIs(2));
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/public/v1/communities/c1/tasks?page_size=2");
+  EXPECT_EQ(seen[0].source, "ipv4:127.0.0.1");
+  EXPECT_EQ(seen[1].method, "POST");
+}
+
+TEST_F(HttpServerTest, WithoutAPublicHandlerPublicPathsAre404) {
+  EXPECT_EQ(Fetch(server_->port(), "/public/v1/communities").status, 404);
+}
+
 }  // namespace
 }  // namespace taskgate::services

@@ -60,5 +60,24 @@ TEST(SourceLimiter, SourcesBeyondTheBoundShareOneBucket) {
   EXPECT_FALSE(limiter.Allowed("ipv4:203.0.113.1"));
 }
 
+// The public list's limiter: every call spends a token; a refused one
+// spends nothing, so a source that waits gets its calls back.
+TEST(SourceLimiter, TakeSpendsATokenPerCallAndRefusesWhenNoneIsLeft) {
+  FakeClock clock(absl::FromUnixSeconds(1'700'000'000));
+  SourceLimiter limiter(clock, {.burst = 2, .per_minute = 30});
+  EXPECT_TRUE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_TRUE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_FALSE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_FALSE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_TRUE(limiter.Take("ipv4:192.0.2.2"));  // another address
+  clock.Advance(absl::Seconds(2));              // one token back
+  EXPECT_TRUE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_FALSE(limiter.Take("ipv4:192.0.2.1"));
+  clock.Advance(absl::Hours(1));  // never more than the burst
+  EXPECT_TRUE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_TRUE(limiter.Take("ipv4:192.0.2.1"));
+  EXPECT_FALSE(limiter.Take("ipv4:192.0.2.1"));
+}
+
 }  // namespace
 }  // namespace taskgate::services

@@ -416,6 +416,67 @@ absl::Status ReadMessageFile(const std::string& path,
   return absl::OkStatus();
 }
 
+namespace {
+
+// "2026-05" or "2026-05..2026-07".
+std::string MonthsText(const v1::CapacityExcess& e) {
+  if (e.first_month() == e.last_month()) return e.first_month();
+  return absl::StrCat(e.first_month(), "..", e.last_month());
+}
+
+// The structured data of `f` (SPEC §4.1) as rows of "  RULE", "CONCERNS",
+// "NUMBERS": one a community and run of months (R-CAPACITY), a community
+// over a controlled limit or the unjustified types (R-CONTROLLED), the
+// task duplicated (R-DUPLICATE), the lead days (R-LEAD-TIME).
+void AddFindingData(Table& t, const v1::Finding& f) {
+  const std::string rule = "  " + f.rule_id();
+  switch (f.details_case()) {
+    case v1::Finding::kCapacity:
+      for (const v1::CapacityExcess& e : f.capacity().excesses()) {
+        t.Add({rule, absl::StrCat(e.community_id(), " ", MonthsText(e)),
+               absl::StrCat("load ", e.load_hours(), " h + this task ",
+                            e.task_hours(),
+                            " h = ", e.load_hours() + e.task_hours(),
+                            " h > capacity ", e.capacity_hours(), " h")});
+      }
+      break;
+    case v1::Finding::kControlled: {
+      const v1::ControlledDetails& d = f.controlled();
+      for (const v1::ControlledExcess& e : d.excesses()) {
+        t.Add(
+            {rule, absl::StrCat(e.community_id(), " ", d.controlled_type()),
+             absl::StrCat("baseline ", e.baseline_units(), " + in force ",
+                          e.tasks_units(), " + this task ", e.task_units(),
+                          " = ", e.units_in_force(), " > limit ", e.limit())});
+      }
+      if (!d.unjustified_types().empty()) {
+        std::vector<std::string> types;
+        for (int type : d.unjustified_types()) {
+          types.push_back(absl::AsciiStrToLower(
+              ShortEnum(v1::TaskType_Name(static_cast<v1::TaskType>(type)),
+                        "TASK_TYPE_")));
+        }
+        t.Add({rule, "types without justification (缺少理由)",
+               absl::StrJoin(types, ", ")});
+      }
+      break;
+    }
+    case v1::Finding::kDuplicate:
+      t.Add({rule, "duplicates (重复下派)",
+             absl::StrCat("task ", Joined(f.duplicate().task_ids()))});
+      break;
+    case v1::Finding::kLeadTime:
+      t.Add({rule, "notice (提前期)",
+             absl::StrCat(f.lead_time().lead_days(), " days, ",
+                          f.lead_time().required_days(), " required")});
+      break;
+    case v1::Finding::DETAILS_NOT_SET:
+      break;
+  }
+}
+
+}  // namespace
+
 void PrintTaskDetails(std::ostream& out, const v1::Task& task) {
   const v1::TaskSpec& s = task.spec();
   // Each value is one line: a newline in it would forge another key.
@@ -443,6 +504,9 @@ void PrintTaskDetails(std::ostream& out, const v1::Task& task) {
   if (task.needs_two_approvals()) {
     line("approvals", absl::StrCat(task.approvals_size(), " of 2"));
   }
+  if (task.awaiting_second_approval()) {
+    line("awaiting", "the second approval (待二次审批) by another reviewer");
+  }
   if (task.admitted_by_duty_list()) line("admitted", "by the duty list");
   line("catalog version",
        task.catalog_version() > 0 ? absl::StrCat(task.catalog_version()) : "");
@@ -459,6 +523,11 @@ void PrintTaskDetails(std::ostream& out, const v1::Task& task) {
            Joined(f.fields()), Joined(f.communities()), f.message()});
   }
   t.Print(out);
+  Table data({"  RULE", "CONCERNS", "NUMBERS"});
+  for (const v1::Finding& f : task.findings()) AddFindingData(data, f);
+  if (data.empty()) return;
+  out << "finding data (数据):\n";
+  data.Print(out);
 }
 
 void PrintTaskTable(std::ostream& out, const std::vector<v1::Task>& tasks) {
@@ -469,11 +538,7 @@ void PrintTaskTable(std::ostream& out, const std::vector<v1::Task>& tasks) {
     for (const v1::Finding& f : task.findings()) rules.push_back(f.rule_id());
     std::string state = StateName(task.state());
     if (task.overdue()) state += " (overdue)";
-    if (task.needs_two_approvals() && task.approvals_size() == 1 &&
-        (task.state() == v1::TASK_STATE_SUBMITTED ||
-         task.state() == v1::TASK_STATE_PROVISIONAL)) {
-      state += " (awaiting 2nd approval)";
-    }
+    if (task.awaiting_second_approval()) state += " (awaiting 2nd approval)";
     t.Add({task.id(), state, task.department_id(), Cut(task.spec().title(), 30),
            Cut(Joined(task.resolved_communities().empty()
                           ? task.spec().target_communities()

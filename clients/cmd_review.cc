@@ -134,17 +134,37 @@ void AddReviewCommands(CLI::App& root, Registry& registry) {
       &root, "review", "District reviewer: work the admission queue",
       "taskgate review queue");
   {
-    auto f = std::make_shared<ListFlags>();
+    struct Flags : ListFlags {
+      bool awaiting_second = false;
+      std::string filter;
+    };
+    auto f = std::make_shared<Flags>();
     CLI::App* app = registry.Leaf(
         review, "queue",
         "Tasks under review (SUBMITTED, IN_REVIEW, PROVISIONAL) with due "
-        "dates",
-        "taskgate review queue --limit 20", [f](Context& ctx) {
-          return RunList(ctx, &Client::reviews, &ReviewStub::ListReviewQueue,
-                         v1::ListReviewQueueRequest(),
+        "dates; a task with one of its two approvals shows \"(awaiting 2nd "
+        "approval)\"",
+        "taskgate review queue --awaiting-second-approval --limit 20",
+        [f](Context& ctx) {
+          std::vector<std::string> terms;
+          if (f->awaiting_second) {
+            terms.push_back("awaiting_second_approval=true");
+          }
+          if (!f->filter.empty()) terms.push_back(f->filter);
+          v1::ListReviewQueueRequest r;
+          r.set_filter(absl::StrJoin(terms, " AND "));
+          return RunList(ctx, &Client::reviews, &ReviewStub::ListReviewQueue, r,
                          &v1::ListTasksResponse::tasks, kTaskList, *f);
         });
     AddListFlags(app, *f);
+    app->add_flag("--awaiting-second-approval", f->awaiting_second,
+                  "Only tasks that have the first of their two approvals "
+                  "and await the second (待二次审批), which you may take "
+                  "unless you gave the first");
+    app->add_option("--filter", f->filter,
+                    "Raw filter, e.g. 'awaiting_second_approval=false AND "
+                    "state=SUBMITTED' (keys: state, department, community, "
+                    "item_code, awaiting_second_approval)");
   }
   {
     auto id = std::make_shared<std::string>();

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <absl/status/status.h>
@@ -124,6 +126,68 @@ Json EnumMapToJson(const std::map<Enum, V>& values) {
   return out;
 }
 
+std::string MonthToJson(absl::CivilMonth month) {
+  return absl::FormatCivilTime(month);
+}
+
+// The members a finding's data is written under, one per kind; a finding
+// without data has none of them.
+constexpr const char* kCapacityData = "capacity";
+constexpr const char* kControlledData = "controlled";
+constexpr const char* kDuplicateData = "duplicate";
+constexpr const char* kLeadTimeData = "lead_time";
+
+Json FindingDataToJson(const CapacityData& d) {
+  Json excesses = Json::array();
+  for (const CapacityExcess& e : d.excesses) {
+    excesses.push_back(Json{
+        {"community_id", e.community_id},
+        {"first_month", MonthToJson(e.first_month)},
+        {"last_month", MonthToJson(e.last_month)},
+        {"load_hours", e.load_hours},
+        {"task_hours", e.task_hours},
+        {"capacity_hours", e.capacity_hours},
+    });
+  }
+  return Json{{"excesses", std::move(excesses)}};
+}
+
+Json FindingDataToJson(const ControlledData& d) {
+  Json excesses = Json::array();
+  for (const ControlledExcess& e : d.excesses) {
+    excesses.push_back(Json{
+        {"community_id", e.community_id},
+        {"baseline_units", e.baseline_units},
+        {"tasks_units", e.tasks_units},
+        {"task_units", e.task_units},
+        {"limit", e.limit},
+    });
+  }
+  return Json{{"excesses", std::move(excesses)},
+              {"unjustified_types", EnumListToJson(d.unjustified_types)}};
+}
+
+Json FindingDataToJson(const DuplicateData& d) {
+  return Json{{"task_ids", d.task_ids}};
+}
+
+Json FindingDataToJson(const LeadTimeData& d) {
+  return Json{{"lead_days", d.lead_days}, {"required_days", d.required_days}};
+}
+
+// Adds the member of `data`'s kind to `out`; nothing for no data.
+void AddFindingData(const FindingData& data, Json& out) {
+  if (const auto* d = std::get_if<CapacityData>(&data)) {
+    out[kCapacityData] = FindingDataToJson(*d);
+  } else if (const auto* d = std::get_if<ControlledData>(&data)) {
+    out[kControlledData] = FindingDataToJson(*d);
+  } else if (const auto* d = std::get_if<DuplicateData>(&data)) {
+    out[kDuplicateData] = FindingDataToJson(*d);
+  } else if (const auto* d = std::get_if<LeadTimeData>(&data)) {
+    out[kLeadTimeData] = FindingDataToJson(*d);
+  }
+}
+
 Json FindingToJson(const Finding& f) {
   Json out{
       {"rule_id", f.rule_id},
@@ -134,8 +198,11 @@ Json FindingToJson(const Finding& f) {
       {"related_task_id", f.related_task_id},
       {"catalog_item_code", f.catalog_item_code},
   };
-  // Only R-CONTROLLED has one; other findings keep their stored form.
+  // Only R-CONTROLLED has one, and only findings with data have data:
+  // the others keep their stored form byte for byte, so that the digests
+  // the audit log holds of stored tasks and decisions still match.
   if (!f.controlled_type.empty()) out["controlled_type"] = f.controlled_type;
+  AddFindingData(f.data, out);
   return out;
 }
 
@@ -235,6 +302,10 @@ class Context {
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
                   Finding* out);
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  CapacityExcess* out);
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  ControlledExcess* out);
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
                   TaskSpec* out);
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
                   SlaState* out);
@@ -308,6 +379,22 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
         path, absl::StrCat("has invalid date '", text, "': want YYYY-MM-DD"));
   }
   *out = *day;
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  absl::CivilMonth* out) {
+  std::string text;
+  TASKGATE_RETURN_IF_ERROR(Read(c, v, path, &text));
+  absl::CivilMonth month;
+  // Parsing normalizes ("2026-13" would be 2027-01): only the canonical
+  // form of a month reads back.
+  if (!absl::ParseCivilTime(text, &month) ||
+      absl::FormatCivilTime(month) != text) {
+    return c.Error(
+        path, absl::StrCat("has invalid month '", text, "': want YYYY-MM"));
+  }
+  *out = month;
   return absl::OkStatus();
 }
 
@@ -393,6 +480,50 @@ absl::Status RequireObject(const Context& c, const Json& v,
   return c.WrongType(path, "object", v);
 }
 
+// The data of a finding: the one member of its kind, or none (a finding
+// stored before findings carried data, or of a rule without numbers).
+absl::Status ReadFindingData(const Context& c, const Json& v,
+                             const std::string& path, FindingData* out) {
+  const char* found = nullptr;
+  for (const char* kind :
+       {kCapacityData, kControlledData, kDuplicateData, kLeadTimeData}) {
+    auto it = v.find(kind);
+    if (it == v.end() || it->is_null()) continue;
+    if (found != nullptr) {
+      return c.Error(path, absl::StrCat("has both '", found, "' and '", kind,
+                                        "': a finding has one kind of data"));
+    }
+    found = kind;
+    const std::string at =
+        path.empty() ? std::string(kind) : absl::StrCat(path, ".", kind);
+    TASKGATE_RETURN_IF_ERROR(RequireObject(c, *it, at));
+    const std::string_view name = kind;
+    if (name == kCapacityData) {
+      CapacityData d;
+      TASKGATE_RETURN_IF_ERROR(Member(c, *it, at, "excesses", &d.excesses));
+      *out = std::move(d);
+    } else if (name == kControlledData) {
+      ControlledData d;
+      TASKGATE_RETURN_IF_ERROR(Member(c, *it, at, "excesses", &d.excesses));
+      TASKGATE_RETURN_IF_ERROR(
+          Member(c, *it, at, "unjustified_types", &d.unjustified_types));
+      *out = std::move(d);
+    } else if (name == kDuplicateData) {
+      DuplicateData d;
+      TASKGATE_RETURN_IF_ERROR(Member(c, *it, at, "task_ids", &d.task_ids));
+      *out = std::move(d);
+    } else {
+      LeadTimeData d;
+      TASKGATE_RETURN_IF_ERROR(Member(c, *it, at, "lead_days", &d.lead_days));
+      TASKGATE_RETURN_IF_ERROR(
+          Member(c, *it, at, "required_days", &d.required_days));
+      *out = d;
+    }
+  }
+  if (found == nullptr) *out = std::monostate();
+  return absl::OkStatus();
+}
+
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
                   Finding* out) {
   TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
@@ -408,6 +539,35 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
       Member(c, v, path, "catalog_item_code", &out->catalog_item_code));
   TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "controlled_type", &out->controlled_type));
+  return ReadFindingData(c, v, path, &out->data);
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  CapacityExcess* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "community_id", &out->community_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "first_month", &out->first_month));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "last_month", &out->last_month));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "load_hours", &out->load_hours));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "task_hours", &out->task_hours));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "capacity_hours", &out->capacity_hours));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  ControlledExcess* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "community_id", &out->community_id));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "baseline_units", &out->baseline_units));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "tasks_units", &out->tasks_units));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "task_units", &out->task_units));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "limit", &out->limit));
   return absl::OkStatus();
 }
 

@@ -184,4 +184,11 @@ bool CountsInWorkload(TaskState state) {
   return state == TaskState::kActive || state == TaskState::kProvisional;
 }
 
+bool AwaitsSecondApproval(const Task& task) {
+  const bool in_queue = task.state == TaskState::kSubmitted ||
+                        task.state == TaskState::kInReview ||
+                        task.state == TaskState::kProvisional;
+  return in_queue && task.needs_two_approvals && task.approvals.size() == 1;
+}
+
 }  // namespace taskgate::domain

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <absl/time/civil_time.h>
@@ -172,6 +173,80 @@ enum class TaskState {
 
 enum class Severity { kWarn, kBlock };
 
+// ----------------------------------------- the structured data of findings
+//
+// What a finding found, as numbers a client can use without reading the
+// message (SPEC §4.1 "A finding carries structured data"). Each rule that
+// has numbers has one type; a finding holds at most one (`FindingData`).
+// Findings stored before the data existed hold none, and read as before.
+
+// R-CAPACITY: consecutive months of one community, `first_month` to
+// `last_month` inclusive, in each of which the load before this task plus
+// this task's hours exceeds the capacity, and which carry the same load.
+// Every (community, month) over capacity is in exactly one such run; months
+// are merged so that a long task over a flat load is one entry, not one a
+// month (the record keeps findings whole: workflow/rules.h).
+struct CapacityExcess {
+  std::string community_id;
+  absl::CivilMonth first_month;
+  absl::CivilMonth last_month;
+  // The community's baseline plus the hours of the tasks in force (ACTIVE
+  // or PROVISIONAL) in each of those months, this task left out.
+  double load_hours = 0;
+  double task_hours = 0;  // this task's hours per community per month
+  double capacity_hours = 0;
+  bool operator==(const CapacityExcess&) const = default;
+};
+struct CapacityData {
+  std::vector<CapacityExcess> excesses;  // by community id, then month
+  bool operator==(const CapacityData&) const = default;
+};
+
+// R-CONTROLLED over a limit: one community's units of the finding's bucket
+// (`Finding::controlled_type`). Units in force = baseline + tasks + this
+// task, and they exceed `limit`.
+struct ControlledExcess {
+  std::string community_id;
+  int64_t baseline_units = 0;  // in force before TaskGate (the admin's)
+  int64_t tasks_units = 0;     // of the tasks in force, this one left out
+  int64_t task_units = 0;      // this task's
+  int64_t limit = 0;           // per community, for the bucket
+  int64_t units_in_force() const {
+    return baseline_units + tasks_units + task_units;
+  }
+  bool operator==(const ControlledExcess&) const = default;
+};
+struct ControlledData {
+  // The WARN over a limit: each community over it, by id.
+  std::vector<ControlledExcess> excesses;
+  // The BLOCK without justification: each controlled type that has none,
+  // in the order the task lists its types.
+  std::vector<TaskType> unjustified_types;
+  bool operator==(const ControlledData&) const = default;
+};
+
+// R-DUPLICATE: the tasks the finding duplicates. A finding names one task
+// (`Finding::related_task_id`, one finding per task duplicated), so this
+// holds that one id; a list, so that the API need not change if findings
+// are ever grouped.
+struct DuplicateData {
+  std::vector<std::string> task_ids;
+  bool operator==(const DuplicateData&) const = default;
+};
+
+// R-LEAD-TIME: start date - submission date, in calendar days (negative
+// when the task starts before it was submitted), and the days required.
+struct LeadTimeData {
+  int64_t lead_days = 0;
+  int64_t required_days = 0;
+  bool operator==(const LeadTimeData&) const = default;
+};
+
+// The data of one finding: none (std::monostate) for rules without numbers
+// and for findings stored before the data existed.
+using FindingData = std::variant<std::monostate, CapacityData, ControlledData,
+                                 DuplicateData, LeadTimeData>;
+
 // One result of the rule engine. `rule_id` values are stable (R-NEGATIVE, ...).
 struct Finding {
   std::string rule_id;
@@ -184,6 +259,9 @@ struct Finding {
   // R-CONTROLLED over a limit: the controlled bucket (`ControlledBucketName`),
   // so that findings on different buckets are told apart.
   std::string controlled_type;
+  // The rule's numbers: R-CAPACITY, R-CONTROLLED, R-DUPLICATE and
+  // R-LEAD-TIME fill it (workflow/rules.h).
+  FindingData data;
   bool operator==(const Finding&) const = default;
 };
 
@@ -422,6 +500,17 @@ std::optional<ControlledBucket> BucketOf(TaskType type);
 
 // True for states in which a task counts in community workloads.
 bool CountsInWorkload(TaskState state);
+
+// True when `task` awaits its second approval (SPEC §4.1 "Two approvals"):
+// it needs two, has exactly one (approvals are cleared by a return and by
+// every submit) and is still in the review queue - SUBMITTED after the
+// first approval, IN_REVIEW once a second reviewer claimed it, or
+// PROVISIONAL. False after the second approval (ACTIVE), a rejection,
+// revocation or withdrawal (the state), and a return or resubmission (no
+// approval left). Computed, never stored, so that tasks stored before the
+// field existed show it too. The store's `TaskQuery` filter follows this
+// definition (store/store.h).
+bool AwaitsSecondApproval(const Task& task);
 
 }  // namespace taskgate::domain
 

@@ -1,10 +1,15 @@
 #include "services/convert.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
+#include <absl/time/civil_time.h>
 
 #include "audit/merkle.h"
 #include "common/safe_text.h"
@@ -47,6 +52,52 @@ absl::CivilDay DayFrom(std::string_view field, const std::string& text,
 std::string DayText(absl::CivilDay day) {
   // The default civil day stands for "not set".
   return day == absl::CivilDay() ? std::string() : domain::FormatCivilDay(day);
+}
+
+// Counts of days and units are int32 on the wire (int64 would be a JSON
+// string); no real count comes near the bound, which holds them if one did.
+int32_t Int32(int64_t v) {
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(v, std::numeric_limits<int32_t>::min(),
+                          std::numeric_limits<int32_t>::max()));
+}
+
+void ToProto(const domain::FindingData& data,
+             const std::string& controlled_type, v1::Finding* out) {
+  if (const auto* d = std::get_if<domain::CapacityData>(&data)) {
+    v1::CapacityDetails* p = out->mutable_capacity();
+    for (const domain::CapacityExcess& e : d->excesses) {
+      v1::CapacityExcess* x = p->add_excesses();
+      x->set_community_id(e.community_id);
+      x->set_first_month(absl::FormatCivilTime(e.first_month));
+      x->set_last_month(absl::FormatCivilTime(e.last_month));
+      x->set_load_hours(e.load_hours);
+      x->set_task_hours(e.task_hours);
+      x->set_capacity_hours(e.capacity_hours);
+    }
+  } else if (const auto* d = std::get_if<domain::ControlledData>(&data)) {
+    v1::ControlledDetails* p = out->mutable_controlled();
+    p->set_controlled_type(controlled_type);
+    for (const domain::ControlledExcess& e : d->excesses) {
+      v1::ControlledExcess* x = p->add_excesses();
+      x->set_community_id(e.community_id);
+      x->set_baseline_units(Int32(e.baseline_units));
+      x->set_tasks_units(Int32(e.tasks_units));
+      x->set_task_units(Int32(e.task_units));
+      x->set_units_in_force(Int32(e.units_in_force()));
+      x->set_limit(Int32(e.limit));
+    }
+    for (domain::TaskType t : d->unjustified_types) {
+      p->add_unjustified_types(Shift<domain::TaskType, v1::TaskType>(t));
+    }
+  } else if (const auto* d = std::get_if<domain::DuplicateData>(&data)) {
+    v1::DuplicateDetails* p = out->mutable_duplicate();
+    for (const std::string& id : d->task_ids) p->add_task_ids(id);
+  } else if (const auto* d = std::get_if<domain::LeadTimeData>(&data)) {
+    v1::LeadTimeDetails* p = out->mutable_lead_time();
+    p->set_lead_days(Int32(d->lead_days));
+    p->set_required_days(Int32(d->required_days));
+  }
 }
 
 }  // namespace
@@ -193,6 +244,7 @@ void ToProto(const domain::Finding& f, v1::Finding* out) {
   out->set_related_task_id(f.related_task_id);
   out->set_catalog_item_code(f.catalog_item_code);
   out->set_controlled_type(f.controlled_type);
+  ToProto(f.data, f.controlled_type, out);
 }
 
 void ToProto(const domain::Task& t, v1::Task* out) {
@@ -209,6 +261,7 @@ void ToProto(const domain::Task& t, v1::Task* out) {
   }
   out->set_catalog_version(t.catalog_version);
   out->set_needs_two_approvals(t.needs_two_approvals);
+  out->set_awaiting_second_approval(domain::AwaitsSecondApproval(t));
   for (const domain::Approval& a : t.approvals) {
     v1::Approval* p = out->add_approvals();
     p->set_reviewer_id(a.reviewer_id);

@@ -47,16 +47,16 @@ class ReviewServiceImpl final
       grpc::CallbackServerContext* context,
       const v1::ListReviewQueueRequest* request,
       v1::ListTasksResponse* response) override {
-    return Handle(
-        ctx_, context, "ReviewService/ListReviewQueue", "",
-        [&](const Principal& caller) {
-          TASKGATE_ASSIGN_OR_RETURN(
-              workflow::Page<domain::Task> page,
-              ctx_.engine.queries().ListReviewQueue(
-                  caller, {request->page_size(), request->page_token()}));
-          ToProto(page, response);
-          return absl::OkStatus();
-        });
+    return Handle(ctx_, context, "ReviewService/ListReviewQueue", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        workflow::Page<domain::Task> page,
+                        ctx_.engine.queries().ListReviewQueue(
+                            caller, request->filter(),
+                            {request->page_size(), request->page_token()}));
+                    ToProto(page, response);
+                    return absl::OkStatus();
+                  });
   }
 
   grpc::ServerUnaryReactor* ClaimTask(grpc::CallbackServerContext* context,

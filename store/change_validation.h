@@ -29,14 +29,14 @@ namespace taskgate::store {
 // 1 MiB keeps one such event, with room to spare, under the API's default
 // message limit of 4 MiB. What a real task makes stays under it: the
 // largest events are a task's submit (every field before and after, and
-// its findings, whose messages name each community concerned) and its
+// its findings, whose data names each community concerned) and its
 // approval; a task with every text at its maximum length in Chinese, every
 // controlled type justified at length and 300 target communities with ids
-// of 63 characters makes a submit of 848,379 bytes
+// of 63 characters makes a submit of 856,391 bytes
 // (tests/workflow/event_size_test.cc measures it). Only a task or catalog
 // beyond any real one reaches the limit - every text at its maximum in
 // four-byte characters with 200 streets of maximal names makes a submit
-// of 1,217,003 bytes - and is refused, naming what is large, with nothing
+// of 1,218,315 bytes - and is refused, naming what is large, with nothing
 // written.
 inline constexpr size_t kMaxAuditEventBytes = 1024 * 1024;
 

@@ -185,6 +185,9 @@ struct TaskQuery {
   // [dates_from, dates_until] (inclusive).
   std::optional<absl::CivilDay> dates_from;
   std::optional<absl::CivilDay> dates_until;
+  // When set: only tasks for which domain::AwaitsSecondApproval is this
+  // value (every engine follows that definition).
+  std::optional<bool> awaiting_second_approval;
   std::string after_id;
   int32_t limit = 0;
 };

@@ -46,8 +46,15 @@ const std::vector<domain::TaskState>& ReviewQueueStates() {
   return *kStates;
 }
 
-// The filter grammar of ListTasks: `key=value` terms joined by " AND ".
-absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
+// Which list a filter is for: the review queue takes the keys of ListTasks,
+// but only states of the queue.
+enum class FilterOf { kTasks, kReviewQueue };
+
+// The filter grammar of ListTasks and of the review queue: `key=value`
+// terms joined by " AND ", keys state (repeatable), department, community,
+// item_code and awaiting_second_approval (true or false, once).
+absl::Status ParseTaskFilter(const std::string& filter, FilterOf list,
+                             store::TaskQuery& q) {
   if (filter.empty()) return absl::OkStatus();
   if (filter.size() > kMaxFilterLength) {
     return InvalidArgumentWithViolations(
@@ -60,10 +67,11 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
     if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
       return InvalidArgumentWithViolations(
           {{"filter",
-            absl::StrCat("'",
-                         EchoValue(std::string_view(term.data(), term.size())),
-                         "' is not key=value; e.g. "
-                         "state=SUBMITTED AND community=c1")}});
+            absl::StrCat(
+                "'", EchoValue(std::string_view(term.data(), term.size())),
+                "' is not key=value; e.g. ",
+                list == FilterOf::kTasks ? "state=SUBMITTED AND community=c1"
+                                         : "awaiting_second_approval=true")}});
     }
     const std::string& key = kv[0];
     const std::string& value = kv[1];
@@ -74,6 +82,15 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
             {{"filter", absl::StrCat("'", EchoValue(value),
                                      "' is not a task state; use e.g. "
                                      "SUBMITTED, ACTIVE")}});
+      }
+      const std::vector<domain::TaskState>& queue = ReviewQueueStates();
+      if (list == FilterOf::kReviewQueue &&
+          std::find(queue.begin(), queue.end(), *state) == queue.end()) {
+        return InvalidArgumentWithViolations(
+            {{"filter",
+              absl::StrCat("state ", EchoValue(value),
+                           " is never in the review queue; use SUBMITTED, "
+                           "IN_REVIEW or PROVISIONAL, or list tasks")}});
       }
       q.states.push_back(*state);
     } else if (key == "department" || key == "community") {
@@ -86,11 +103,25 @@ absl::Status ParseTaskFilter(const std::string& filter, store::TaskQuery& q) {
       CheckCode("filter", value, bad);
       if (!bad.empty()) return InvalidArgumentWithViolations(bad);
       q.item_code = value;
+    } else if (key == "awaiting_second_approval") {
+      if (value != "true" && value != "false") {
+        return InvalidArgumentWithViolations(
+            {{"filter",
+              absl::StrCat("awaiting_second_approval '", EchoValue(value),
+                           "' is not a boolean; use true or "
+                           "false")}});
+      }
+      if (q.awaiting_second_approval.has_value()) {
+        return InvalidArgumentWithViolations(
+            {{"filter",
+              "awaiting_second_approval is given twice; give it once"}});
+      }
+      q.awaiting_second_approval = value == "true";
     } else {
       return InvalidArgumentWithViolations(
           {{"filter", absl::StrCat("unknown key '", EchoValue(key),
-                                   "'; use state, department, community or "
-                                   "item_code")}});
+                                   "'; use state, department, community, "
+                                   "item_code or awaiting_second_approval")}});
     }
   }
   return absl::OkStatus();
@@ -128,22 +159,29 @@ absl::StatusOr<Page<domain::Task>> Queries::ListTasks(
   q.district_id = options_.district_id;
   q.limit = PageSize(page.page_size, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  TASKGATE_RETURN_IF_ERROR(ParseTaskFilter(filter, q));
+  TASKGATE_RETURN_IF_ERROR(ParseTaskFilter(filter, FilterOf::kTasks, q));
   TASKGATE_RETURN_IF_ERROR(
       ScopeTaskListing(principal, q.department_id, q.community_id));
   return TaskPage(std::move(q), filter, page.page_token);
 }
 
 absl::StatusOr<Page<domain::Task>> Queries::ListReviewQueue(
-    const domain::Principal& principal, const PageRequest& page) {
+    const domain::Principal& principal, const std::string& filter,
+    const PageRequest& page) {
   TASKGATE_RETURN_IF_ERROR(CanReadReviewQueue(principal));
   std::vector<FieldViolation> violations;
   store::TaskQuery q;
   q.district_id = options_.district_id;
-  q.states = ReviewQueueStates();
   q.limit = PageSize(page.page_size, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  return TaskPage(std::move(q), "queue", page.page_token);
+  TASKGATE_RETURN_IF_ERROR(ParseTaskFilter(filter, FilterOf::kReviewQueue, q));
+  // The filter's states are queue states (checked); none: all of them.
+  if (q.states.empty()) q.states = ReviewQueueStates();
+  // A page token binds to the queue and its filter; the unfiltered queue
+  // keeps the key it always had.
+  return TaskPage(std::move(q),
+                  filter.empty() ? "queue" : QueryKey({"queue", filter}),
+                  page.page_token);
 }
 
 absl::StatusOr<Page<domain::Task>> Queries::TaskPage(

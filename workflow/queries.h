@@ -64,20 +64,28 @@ class Queries final {
 
   // One page of tasks ordered by id (default 50). `filter` is `key=value`
   // terms joined by " AND ", keys state (repeatable), department,
-  // community and item_code; a department sees only its own tasks and a
-  // community only those reaching it (`ScopeTaskListing`). Errors, in the
-  // order checked: INVALID_ARGUMENT for the page size, then the filter;
-  // PERMISSION_DENIED for a filter outside the scope; INVALID_ARGUMENT for a
-  // page token of another filter.
+  // community, item_code and awaiting_second_approval (true or false, at
+  // most once; domain::AwaitsSecondApproval); a department sees only its
+  // own tasks and a community only those reaching it (`ScopeTaskListing`).
+  // Errors, in the order checked: INVALID_ARGUMENT for the page size, then
+  // the filter (field "filter", naming the key or value); PERMISSION_DENIED
+  // for a filter outside the scope; INVALID_ARGUMENT for a page token of
+  // another filter.
   absl::StatusOr<Page<domain::Task>> ListTasks(
       const domain::Principal& principal, const std::string& filter,
       const PageRequest& page);
 
   // One page of the review queue (SUBMITTED, IN_REVIEW and PROVISIONAL
-  // tasks, by id; default 50), for reviewers and auditors. Errors, in the
-  // order checked: PERMISSION_DENIED, INVALID_ARGUMENT.
+  // tasks, by id; default 50), for reviewers and auditors, filtered by
+  // `filter` in the grammar of `ListTasks` with states of the queue only;
+  // e.g. "awaiting_second_approval=true" for the tasks a second reviewer
+  // may take. Errors, in the order checked: PERMISSION_DENIED;
+  // INVALID_ARGUMENT for the page size, then the filter (field "filter":
+  // an unknown key, a bad value, a state never in the queue), then a page
+  // token of another filter.
   absl::StatusOr<Page<domain::Task>> ListReviewQueue(
-      const domain::Principal& principal, const PageRequest& page);
+      const domain::Principal& principal, const std::string& filter,
+      const PageRequest& page);
 
   // The workload of `community_id` for the months `from`..`to` (inclusive,
   // at most `kMaxWorkloadMonths`). Allowed for that community's own office,

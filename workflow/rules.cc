@@ -1,6 +1,7 @@
 #include "workflow/rules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -88,6 +89,57 @@ std::string DayName(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 std::string CommunityLabel(const domain::Community& community) {
   if (community.name.empty()) return community.id;
   return absl::StrCat(community.id, " (", community.name, ")");
+}
+
+// A finding's message details this many communities and counts the rest:
+// a list of hundreds is no reading for people, and the finding's data
+// names each (with the task's record, findings must stay well inside an
+// audit event: store/change_validation.h `kMaxAuditEventBytes`).
+constexpr size_t kDetailedCommunities = 10;
+
+// "; and 290 more communities (...)" when `over` names more communities
+// than the message details; "" otherwise.
+std::string MoreCommunities(const std::vector<std::string>& over) {
+  if (over.size() <= kDetailedCommunities) return "";
+  const size_t more = over.size() - kDetailedCommunities;
+  return absl::StrCat("; and ", more,
+                      more == 1 ? " more community" : " more communities",
+                      " (the finding's data lists each)");
+}
+
+// The months of `first`..`last` in which `community` is over capacity with
+// `hours` more a month, given the hours of the tasks in force by month, as
+// runs of consecutive months of equal load (domain::CapacityExcess).
+std::vector<domain::CapacityExcess> CapacityExcessesOf(
+    const domain::Community& community,
+    const std::map<absl::CivilMonth, double>& hours_by_month,
+    absl::CivilMonth first, absl::CivilMonth last, double hours) {
+  std::vector<domain::CapacityExcess> runs;
+  auto it = hours_by_month.lower_bound(first);
+  for (absl::CivilMonth m = first; m <= last; ++m) {
+    double load = community.baseline_hours;
+    if (it != hours_by_month.end() && it->first == m) {
+      load += it->second;
+      ++it;
+    }
+    if (load + hours <= community.monthly_capacity_hours + kHoursEpsilon) {
+      continue;
+    }
+    if (!runs.empty() && runs.back().last_month + 1 == m &&
+        std::abs(runs.back().load_hours - load) <= kHoursEpsilon) {
+      runs.back().last_month = m;
+      continue;
+    }
+    domain::CapacityExcess run;
+    run.community_id = community.id;
+    run.first_month = m;
+    run.last_month = m;
+    run.load_hours = load;
+    run.task_hours = hours;
+    run.capacity_hours = community.monthly_capacity_hours;
+    runs.push_back(std::move(run));
+  }
+  return runs;
 }
 
 // The target communities once each, ordered by id, so findings are stable
@@ -402,33 +454,28 @@ std::vector<domain::Finding> CheckCapacity(const RuleInput& in) {
 
   std::vector<std::string> over;
   std::vector<std::string> details;
+  domain::CapacityData data;
   for (const domain::Community* c : SortedCommunities(in.communities)) {
-    // The worst month of [first, last]; ties keep the earliest. Months
-    // without an entry carry the baseline alone, as `first` may.
-    const std::map<absl::CivilMonth, double>& hours_by_month =
-        WorkloadOf(in, c->id).task_hours;
-    absl::CivilMonth worst = first;
-    double worst_load = c->baseline_hours;
-    if (auto it = hours_by_month.find(first); it != hours_by_month.end()) {
-      worst_load += it->second;
-    }
-    for (auto it = hours_by_month.upper_bound(first);
-         it != hours_by_month.end() && it->first <= last; ++it) {
-      const double load = c->baseline_hours + it->second;
-      if (load > worst_load + kHoursEpsilon) {
-        worst = it->first;
-        worst_load = load;
-      }
-    }
-    if (worst_load + hours <= c->monthly_capacity_hours + kHoursEpsilon) {
-      continue;
-    }
+    std::vector<domain::CapacityExcess> runs = CapacityExcessesOf(
+        *c, WorkloadOf(in, c->id).task_hours, first, last, hours);
+    if (runs.empty()) continue;
     over.push_back(c->id);
-    details.push_back(absl::StrCat(
-        CommunityLabel(*c), " would carry ", Hours(worst_load + hours), " in ",
-        MonthName(worst), " (load ", Hours(worst_load), " + this task ",
-        Hours(hours), ") against a capacity of ",
-        Hours(c->monthly_capacity_hours)));
+    if (details.size() < kDetailedCommunities) {
+      // The message names the worst month: the highest load, the
+      // earliest of equal ones.
+      const domain::CapacityExcess* worst = &runs.front();
+      for (const domain::CapacityExcess& run : runs) {
+        if (run.load_hours > worst->load_hours + kHoursEpsilon) worst = &run;
+      }
+      details.push_back(absl::StrCat(
+          CommunityLabel(*c), " would carry ", Hours(worst->load_hours + hours),
+          " in ", MonthName(worst->first_month), " (load ",
+          Hours(worst->load_hours), " + this task ", Hours(hours),
+          ") against a capacity of ", Hours(c->monthly_capacity_hours)));
+    }
+    data.excesses.insert(data.excesses.end(),
+                         std::make_move_iterator(runs.begin()),
+                         std::make_move_iterator(runs.end()));
   }
   if (over.empty()) return {};
   domain::Finding f = MakeFinding(
@@ -438,8 +485,9 @@ std::vector<domain::Finding> CheckCapacity(const RuleInput& in) {
       {"hours_per_community_month", "target_communities"},
       absl::StrCat("over monthly capacity (社区减负) in ", over.size(),
                    over.size() == 1 ? " community: " : " communities: ",
-                   absl::StrJoin(details, "; ")));
+                   absl::StrJoin(details, "; "), MoreCommunities(over)));
   f.communities = std::move(over);
+  f.data = std::move(data);
   return {std::move(f)};
 }
 
@@ -448,13 +496,15 @@ std::vector<domain::Finding> CheckLeadTime(const RuleInput& in) {
   if (spec.emergency) return {};
   const int64_t days = spec.start_date - in.submission_date;
   if (days >= in.config.lead_time_days) return {};
-  return {MakeFinding(
+  domain::Finding f = MakeFinding(
       kRuleLeadTime, domain::Severity::kWarn, {"start_date"},
       absl::StrCat("starts on ", DayName(spec.start_date), ", ", days,
                    " days after submission on ", DayName(in.submission_date),
                    "; at least ", in.config.lead_time_days,
                    " days' notice is expected unless the task is flagged "
-                   "as an emergency"))};
+                   "as an emergency"));
+  f.data = domain::LeadTimeData{days, in.config.lead_time_days};
+  return {std::move(f)};
 }
 
 std::vector<domain::Finding> CheckDuplicate(const RuleInput& in) {
@@ -493,6 +543,7 @@ std::vector<domain::Finding> CheckDuplicate(const RuleInput& in) {
                      " in at least one of the same communities; possible "
                      "duplicate (重复下派)"));
     f.related_task_id = other.id;
+    f.data = domain::DuplicateData{{other.id}};
     out.push_back(std::move(f));
   }
   return out;
@@ -502,7 +553,7 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
   const domain::TaskSpec& spec = in.task.spec;
   std::vector<domain::Finding> out;
 
-  std::vector<std::string> unjustified;
+  std::vector<domain::TaskType> unjustified;
   std::set<domain::ControlledBucket> buckets;
   for (domain::TaskType type : spec.types) {
     std::optional<domain::ControlledBucket> bucket = domain::BucketOf(type);
@@ -512,23 +563,27 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
     if (it != spec.type_justifications.end() && !IsBlank(it->second)) {
       continue;
     }
-    std::string field =
-        absl::StrCat("type_justifications.", S(domain::TaskTypeName(type)));
-    if (std::find(unjustified.begin(), unjustified.end(), field) ==
+    if (std::find(unjustified.begin(), unjustified.end(), type) ==
         unjustified.end()) {
-      unjustified.push_back(std::move(field));
+      unjustified.push_back(type);
     }
   }
   if (!unjustified.empty()) {
+    std::vector<std::string> fields;
     std::vector<std::string> names;
-    for (const std::string& field : unjustified) {
-      names.push_back(field.substr(field.find('.') + 1));
+    for (domain::TaskType type : unjustified) {
+      names.push_back(S(domain::TaskTypeName(type)));
+      fields.push_back(absl::StrCat("type_justifications.", names.back()));
     }
-    out.push_back(MakeFinding(
-        kRuleControlled, domain::Severity::kBlock, unjustified,
+    domain::Finding f = MakeFinding(
+        kRuleControlled, domain::Severity::kBlock, std::move(fields),
         absl::StrCat("controlled task types (受控事项) without a "
                      "justification: ",
-                     absl::StrJoin(names, ", "), "; give a reason for each")));
+                     absl::StrJoin(names, ", "), "; give a reason for each"));
+    domain::ControlledData data;
+    data.unjustified_types = std::move(unjustified);
+    f.data = std::move(data);
+    out.push_back(std::move(f));
   }
 
   const std::vector<const domain::Community*> communities =
@@ -542,22 +597,30 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
     const int64_t own = UnitsOf(spec, bucket);
     std::vector<std::string> over;
     std::vector<std::string> details;
+    domain::ControlledData data;
     for (const domain::Community* c : communities) {
-      int64_t units = 0;
+      domain::ControlledExcess excess;
+      excess.community_id = c->id;
+      excess.task_units = own;
+      excess.limit = limit;
       if (auto b = c->baseline_units.find(bucket);
           b != c->baseline_units.end()) {
-        units += b->second;
+        excess.baseline_units = b->second;
       }
       const std::map<domain::ControlledBucket, int64_t>& in_force =
           WorkloadOf(in, c->id).units;
       if (auto u = in_force.find(bucket); u != in_force.end()) {
-        units += u->second;
+        excess.tasks_units = u->second;
       }
-      if (units + own <= limit) continue;
+      if (excess.units_in_force() <= limit) continue;
       over.push_back(c->id);
-      details.push_back(absl::StrCat(CommunityLabel(*c), " would have ",
-                                     units + own, " (in force ", units,
-                                     " + this task ", own, ")"));
+      if (details.size() < kDetailedCommunities) {
+        const int64_t before = excess.baseline_units + excess.tasks_units;
+        details.push_back(absl::StrCat(CommunityLabel(*c), " would have ",
+                                       excess.units_in_force(), " (in force ",
+                                       before, " + this task ", own, ")"));
+      }
+      data.excesses.push_back(std::move(excess));
     }
     if (over.empty()) continue;
     std::vector<std::string> fields = {"types"};
@@ -570,9 +633,11 @@ std::vector<domain::Finding> CheckControlled(const RuleInput& in) {
         absl::StrCat("controlled type ",
                      S(domain::ControlledBucketName(bucket)),
                      " (受控事项) over the limit of ", limit,
-                     " per community: ", absl::StrJoin(details, "; ")));
+                     " per community: ", absl::StrJoin(details, "; "),
+                     MoreCommunities(over)));
     f.communities = std::move(over);
     f.controlled_type = S(domain::ControlledBucketName(bucket));
+    f.data = std::move(data);
     out.push_back(std::move(f));
   }
   return out;

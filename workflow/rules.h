@@ -5,6 +5,21 @@
 // their workloads, the department's open tasks, and the submission date. No
 // I/O, no clock. Thread-safe.
 //
+// Besides its message, a finding carries the rule's numbers as structured
+// data (domain::FindingData, SPEC §4.1):
+//   R-CAPACITY    every (community, month) over capacity, in runs of
+//                 consecutive months of equal load, each with the load
+//                 before this task, this task's hours and the capacity;
+//   R-CONTROLLED  over a limit: the bucket (`controlled_type`) and, per
+//                 community over it, the baseline units, the units of the
+//                 tasks in force, this task's units and the limit; without
+//                 justification (BLOCK): the controlled types lacking one;
+//   R-DUPLICATE   the id of the task it duplicates;
+//   R-LEAD-TIME   the lead days (start - submission date) and those
+//                 required.
+// The other rules have no numbers and no data. A message details at most
+// ten communities and counts the rest; the data names every one.
+//
 // The rules that depend on other tasks run again at every approval (SPEC
 // §4.1); the last section replaces their findings on the task and says how
 // a finding compares with those the task carried (new, changed, unchanged).
@@ -134,8 +149,15 @@ std::vector<domain::Finding> ReplaceRecheckedFindings(
 //   kNew        when none has its subject.
 // Amounts - hours, loads, units, the month a message names - are not
 // compared: the stored finding is refreshed with them, but more load on the
-// same communities is the same finding. A carried finding with no
-// counterpart disappeared and needs nothing.
+// same communities is the same finding. This holds for the structured data
+// (`Finding::data`) too, decided so on purpose: a load that moved, a month
+// more or less over capacity in a community already named, other units or
+// lead days leave a finding unchanged, since SPEC §4.1 asks a reviewer to
+// acknowledge what a finding is about (a rule, its communities, the task
+// duplicated, the controlled type), not every number of the moment; the
+// decision and its event keep the numbers the approval was made under. A
+// carried finding stored before findings had data compares the same way.
+// A carried finding with no counterpart disappeared and needs nothing.
 enum class FindingChange { kUnchanged, kChanged, kNew };
 FindingChange CompareWithCarried(const domain::Finding& finding,
                                  const std::vector<domain::Finding>& carried);

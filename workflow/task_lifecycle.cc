@@ -369,17 +369,14 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
           {{"emergency_unjustified",
             "applies only to approving or rejecting a PROVISIONAL task"}});
     }
-    task.findings.push_back(
-        {Str(kRuleEmergency),
-         domain::Severity::kWarn,
-         {"emergency", "emergency_reason"},
-         absl::StrCat(
-             "reviewer ", principal.id,
-             " found the emergency flag unjustified: ", request.reason),
-         {},
-         "",
-         "",
-         ""});
+    domain::Finding unjustified;
+    unjustified.rule_id = Str(kRuleEmergency);
+    unjustified.severity = domain::Severity::kWarn;
+    unjustified.fields = {"emergency", "emergency_reason"};
+    unjustified.message =
+        absl::StrCat("reviewer ", principal.id,
+                     " found the emergency flag unjustified: ", request.reason);
+    task.findings.push_back(std::move(unjustified));
     details["finding"] = Str(kRuleEmergency);
   }
 

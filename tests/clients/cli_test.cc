@@ -155,6 +155,83 @@ TEST_F(CliTest, CreateFromTomlFileThenSubmitShowsFindings) {
                          "R-LEGAL-BASIS", "R-FUNDING", "R-CONTROLLED"));
 }
 
+// SPEC §4.1: the structured data of the findings, under the findings of
+// `dept show` for people and as the API has it in JSON.
+TEST_F(CliTest, ShowPrintsTheNumbersOfEachFinding) {
+  v1::TaskSpec spec = CleanAssistSpec();
+  spec.set_start_date("2026-03-20");  // submitted 2026-03-02: 18 days
+  spec.set_end_date("2026-04-30");
+  spec.set_hours_per_community_month(90);  // c1: 20 h baseline
+  spec.add_types(v1::TASK_TYPE_SIGNBOARD);
+  spec.set_signboards_per_community(1);
+  ASSERT_OK_AND_ASSIGN(v1::Task draft, CreateTask(clerk_, spec, "t-data"));
+  ASSERT_THAT(Act(clerk_, e2e::Step::kSubmit, "t-data"), testing::IsOk());
+
+  const Result shown = Run(clerk_, {"dept", "show", "t-data"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("finding data (数据):"));
+  EXPECT_THAT(shown.out, HasSubstr("c1 2026-03..2026-04"));
+  EXPECT_THAT(shown.out,
+              HasSubstr("load 20 h + this task 90 h = 110 h > capacity 100 h"));
+  EXPECT_THAT(shown.out, HasSubstr("18 days, 30 required"));
+  EXPECT_THAT(shown.out, HasSubstr("types without justification (缺少理由)"));
+  EXPECT_THAT(shown.out,
+              HasSubstr("baseline 0 + in force 0 + this task 1 = 1 > limit 0"));
+
+  const Result json =
+      Run(clerk_, {"dept", "show", "t-data", "--output", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  bool capacity = false;
+  for (const auto& f : j["findings"]) {
+    if (f["rule_id"] != "R-CAPACITY") continue;
+    capacity = true;
+    const auto& excess = f["capacity"]["excesses"][0];
+    EXPECT_EQ(excess["community_id"], "c1");
+    EXPECT_EQ(excess["first_month"], "2026-03");
+    EXPECT_EQ(excess["last_month"], "2026-04");
+    EXPECT_EQ(excess["load_hours"], 20);
+    EXPECT_EQ(excess["capacity_hours"], 100);
+  }
+  EXPECT_TRUE(capacity) << json.out;
+}
+
+// SPEC §4.1 "Two approvals": the queue's --awaiting-second-approval, the
+// mark in its table and in `review show`.
+TEST_F(CliTest, ReviewQueueListsTasksAwaitingTheSecondApproval) {
+  v1::TaskSpec spec = CleanAssistSpec();
+  spec.set_item_code("");
+  spec.set_new_item_justification("not on any list yet");
+  const std::string two = SubmittedTask(spec, &reviewer_);
+  const std::string one = SubmittedTask(CleanAssistSpec());
+  ASSERT_THAT(Act(reviewer_, e2e::Step::kApprove, two, "",
+                  {{"R-NEW-ITEM", "needed this year"}}),
+              testing::IsOk());
+
+  const Result awaiting =
+      Run(reviewer2_,
+          {"review", "queue", "--awaiting-second-approval", "-o", "name"});
+  ASSERT_EQ(awaiting.code, 0) << awaiting.err;
+  EXPECT_EQ(awaiting.out, two + "\n");
+  const Result others =
+      Run(reviewer2_, {"review", "queue", "--filter",
+                       "awaiting_second_approval=false", "-o", "name"});
+  ASSERT_EQ(others.code, 0) << others.err;
+  EXPECT_EQ(others.out, one + "\n");
+  const Result table = Run(reviewer2_, {"review", "queue"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("SUBMITTED (awaiting 2nd approval)"));
+  const Result shown = Run(reviewer2_, {"review", "show", two});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_THAT(shown.out,
+              HasSubstr("awaiting: the second approval (待二次审批)"));
+
+  const Result bad = Run(reviewer2_, {"review", "queue", "--filter",
+                                      "awaiting_second_approval=maybe"});
+  EXPECT_EQ(bad.code, 7) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("filter"));
+}
+
 TEST_F(CliTest, NotFoundExitsThree) {
   // A reviewer reads every task, so hears that one is missing; a clerk
   // hears of a missing task what it hears of another department's

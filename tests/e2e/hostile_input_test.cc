@@ -182,6 +182,26 @@ TEST_F(HostileInputTest, EveryHostileTextIsRefusedNamingItsFieldAndChanges) {
          return raw;
        },
        "filter", "bytes long; at most 500"},
+      {"a review queue filter of a megabyte",
+       [&] {
+         v1::ListReviewQueueRequest r;
+         r.set_filter("awaiting_second_approval=" + std::string(1 << 20, 't'));
+         grpc::Status raw;
+         (void)Call(reviewer_, *reviews_, &ReviewStub::ListReviewQueue, r,
+                    &raw);
+         return raw;
+       },
+       "filter", "bytes long; at most 500"},
+      {"a review queue filter value with ESC",
+       [&] {
+         v1::ListReviewQueueRequest r;
+         r.set_filter("awaiting_second_approval=\x1b[2J");
+         grpc::Status raw;
+         (void)Call(reviewer_, *reviews_, &ReviewStub::ListReviewQueue, r,
+                    &raw);
+         return raw;
+       },
+       "filter", "'\\x1b[2J' is not a boolean"},
       {"an event filter of a megabyte",
        [&] {
          v1::ListEventsRequest r;

@@ -1008,6 +1008,52 @@ TEST(SqliteStoreTest, ListTasksAppliesEveryFilter) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// The filter `awaiting_second_approval` in SQL selects what
+// domain::AwaitsSecondApproval says, for every state and count of
+// approvals, with or without the community join; a task that needs one
+// approval never awaits a second.
+TEST(SqliteStoreTest, ListTasksFiltersAsAwaitsSecondApprovalDefines) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  std::vector<Task> tasks;
+  int n = 0;
+  for (TaskState state :
+       {TaskState::kDraft, TaskState::kSubmitted, TaskState::kInReview,
+        TaskState::kReturned, TaskState::kProvisional, TaskState::kActive,
+        TaskState::kRejected, TaskState::kWithdrawn, TaskState::kRevoked,
+        TaskState::kCompleted}) {
+    for (bool two : {false, true}) {
+      for (size_t approvals : {0u, 1u, 2u}) {
+        Task t = MakeTask(kD1, absl::StrCat("t", 100 + n++), "dept-a", state);
+        t.needs_two_approvals = two;
+        for (size_t i = 0; i < approvals; ++i) {
+          t.approvals.push_back({absl::StrCat("r", i), T(10)});
+        }
+        ASSERT_THAT(store->Commit(CreateTaskChange(t)), IsOk());
+        tasks.push_back(std::move(t));
+      }
+    }
+  }
+  std::vector<std::string> awaiting;
+  std::vector<std::string> not_awaiting;
+  for (const Task& t : tasks) {
+    (domain::AwaitsSecondApproval(t) ? awaiting : not_awaiting).push_back(t.id);
+  }
+  ASSERT_EQ(awaiting.size(), 3u);  // SUBMITTED, IN_REVIEW, PROVISIONAL
+  for (const std::string& community : {std::string(), std::string("c1")}) {
+    for (bool value : {true, false}) {
+      ASSERT_OK_AND_ASSIGN(
+          std::vector<Task> found,
+          store->ListTasks(MakeTaskQuery(kD1, [&](TaskQuery& q) {
+            q.community_id = community;
+            q.awaiting_second_approval = value;
+          })));
+      EXPECT_EQ(Ids(found), value ? awaiting : not_awaiting)
+          << "community '" << community << "'";
+    }
+  }
+}
+
 TEST(SqliteStoreTest, TaskCommunitiesFollowTheTask) {
   auto store = OpenMemory();
   ASSERT_NE(store, nullptr);

@@ -150,6 +150,67 @@ TEST_F(ApprovalRecheckTest,
             Contains(Pair("acknowledged", "R-CAPACITY"))));
 }
 
+// SPEC §4.1: a re-check finding carries its structured data, with the
+// numbers of the approval's moment - in the task, the decision and the
+// approve event's writes. Numbers that moved on the same community leave
+// the finding unchanged (workflow/rules.h `CompareWithCarried`): nothing
+// new to acknowledge beyond the finding in force.
+TEST_F(ApprovalRecheckTest, RecheckFindingCarriesTheLoadOfTheApprovalsMoment) {
+  PutFreshCommunity("fresh");  // 20 h a month
+  Submitted("t1", Hours15({"fresh"}), Clerk("civil-affairs"));
+  EXPECT_EQ(Approved("t1", "r1").state, domain::TaskState::kActive);
+  domain::Task t2 = Submitted("t2", Hours15({"fresh"}), Clerk("housing"));
+  ASSERT_THAT(RuleIds(t2.findings), ElementsAre("R-CAPACITY"));
+  const domain::CapacityExcess at_submit{
+      "fresh", absl::CivilMonth(2026, 5), absl::CivilMonth(2026, 7), 15, 15,
+      20};
+  EXPECT_EQ(t2.findings[0].data,
+            domain::FindingData(domain::CapacityData{{at_submit}}));
+  // 2 h more in force on "fresh" from June: 17 h in June and July.
+  domain::TaskSpec two_hours = Hours15({"fresh"});
+  two_hours.hours_per_community_month = 2;
+  two_hours.start_date = absl::CivilDay(2026, 6, 1);
+  Submitted("t3", two_hours, Clerk("health"));
+  EXPECT_EQ(Approved("t3", "r1").state, domain::TaskState::kActive);
+
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "t2"), IsOk());
+  ASSERT_OK_AND_ASSIGN(domain::Task active,
+                       Do(Reviewer("r2"), TaskAction::kApprove, "t2", "",
+                          {{"R-CAPACITY", "the street lends staff"}}));
+  ASSERT_THAT(RuleIds(active.findings), ElementsAre("R-CAPACITY"));
+  const domain::FindingData now =
+      domain::CapacityData{{{"fresh", absl::CivilMonth(2026, 5),
+                             absl::CivilMonth(2026, 5), 15, 15, 20},
+                            {"fresh", absl::CivilMonth(2026, 6),
+                             absl::CivilMonth(2026, 7), 17, 15, 20}}};
+  EXPECT_EQ(active.findings[0].data, now);
+  ASSERT_OK_AND_ASSIGN(domain::Task stored, GetTask("t2"));
+  EXPECT_EQ(stored.findings, active.findings);
+  ASSERT_OK_AND_ASSIGN(auto decisions, sqlite_->ListDecisions("default", "t2"));
+  ASSERT_EQ(decisions.size(), 1u);
+  EXPECT_EQ(decisions[0].findings[0].data, now);
+
+  // The event: the same finding, not new or changed; its task write holds
+  // the numbers before and after.
+  const domain::AuditEvent approve = LastEventOf("t2");
+  EXPECT_EQ(approve.action, "task.approve");
+  EXPECT_THAT(approve.details,
+              Not(Contains(Pair("findings_new", ::testing::_))));
+  const domain::FieldChange* findings = nullptr;
+  for (const domain::EntityWrite& w : approve.writes) {
+    if (w.kind != "task" || w.id != "t2") continue;
+    for (const domain::FieldChange& c : w.changes) {
+      if (c.field == "findings") findings = &c;
+    }
+  }
+  ASSERT_NE(findings, nullptr);
+  EXPECT_THAT(findings->before, HasSubstr(R"("load_hours":15.0)"));
+  EXPECT_THAT(findings->before, Not(HasSubstr(R"("load_hours":17.0)")));
+  EXPECT_THAT(findings->after,
+              HasSubstr(R"("first_month":"2026-06","last_month":"2026-07",)"
+                        R"("load_hours":17.0,"task_hours":15.0})"));
+}
+
 class CapacityBlocksTest : public ApprovalRecheckTest {
  protected:
   EngineOptions Options() const override {

@@ -46,7 +46,8 @@ class EventSizeTest : public TaskWorkflowTest {
   // `streets` streets named with `kMaxTitleLength` characters `character`,
   // each with `per_street` communities whose ids have `kMaxIdLength`
   // characters and whose names have `name_chars_` (a finding's message
-  // names each community it concerns). Returns the community ids;
+  // names up to ten communities it concerns, its data each by id). Returns
+  // the community ids;
   // `streets_` gets the streets.
   std::vector<std::string> PutCommunities(const std::string& character,
                                           int streets, int per_street) {

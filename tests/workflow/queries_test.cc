@@ -210,20 +210,111 @@ TEST_F(QueriesTest, TheReviewQueueHoldsWhatAwaitsADecision) {
   MakeTasks();
   Queries& q = engine_->queries();
   ASSERT_OK_AND_ASSIGN(Page<domain::Task> queue,
-                       q.ListReviewQueue(Reviewer("r2"), {}));
+                       q.ListReviewQueue(Reviewer("r2"), "", {}));
   std::vector<std::string> ids;
   for (const domain::Task& t : queue.items) ids.push_back(t.id);
   EXPECT_THAT(ids, ElementsAre("b", "c"));  // PROVISIONAL and SUBMITTED
-  EXPECT_THAT(q.ListReviewQueue(Auditor(), {}), IsOk());
+  EXPECT_THAT(q.ListReviewQueue(Auditor(), "", {}), IsOk());
   // Authorization comes before the page size.
-  EXPECT_THAT(q.ListReviewQueue(Clerk(), {-1, ""}),
+  EXPECT_THAT(q.ListReviewQueue(Clerk(), "", {-1, ""}),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(q.ListReviewQueue(Reviewer("r2"), {-1, ""}),
+  EXPECT_THAT(q.ListReviewQueue(Reviewer("r2"), "", {-1, ""}),
               StatusIs(absl::StatusCode::kInvalidArgument));
 
   ASSERT_OK_AND_ASSIGN(ReviewQueueStats stats, q.GetReviewQueueStats());
   EXPECT_EQ(stats.depth, 2);
   EXPECT_EQ(stats.overdue, 0);
+}
+
+// SPEC §4.1: the queue filters by the task's awaiting_second_approval, in
+// the grammar of ListTasks' filter (and ListTasks takes it too).
+TEST_F(QueriesTest, TheReviewQueueFiltersTasksAwaitingTheSecondApproval) {
+  MakeTasks();  // "b" PROVISIONAL and "c" SUBMITTED, of one approval each
+  const std::vector<domain::Acknowledgement> acks = {
+      {"R-NEW-ITEM", "reviewed"}};
+  for (const std::string id : {"n1", "n2", "n3"}) {
+    domain::TaskSpec spec = CleanAssistSpec();
+    spec.item_code = "";
+    spec.new_item_justification = "a new programme";
+    spec.hours_per_community_month = 1;
+    ASSERT_THAT(engine_->tasks().CreateTask(Clerk(), "", id, Draft(spec)),
+                IsOk());
+    ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, id), IsOk());
+  }
+  for (const std::string id : {"n1", "n2"}) {
+    ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, id), IsOk());
+    ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kApprove, id, "", acks), IsOk());
+  }
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "n2"), IsOk());
+  Queries& q = engine_->queries();
+  auto ids = [&](const std::string& filter) {
+    std::vector<std::string> out;
+    absl::StatusOr<Page<domain::Task>> page =
+        q.ListReviewQueue(Reviewer("r3"), filter, {});
+    EXPECT_THAT(page, IsOk()) << filter;
+    if (page.ok()) {
+      for (const domain::Task& t : page->items) out.push_back(t.id);
+    }
+    return out;
+  };
+  // n1 back in the queue, n2 claimed by the second reviewer; n3 has none.
+  EXPECT_THAT(ids(""), ElementsAre("b", "c", "n1", "n2", "n3"));
+  EXPECT_THAT(ids("awaiting_second_approval=true"), ElementsAre("n1", "n2"));
+  EXPECT_THAT(ids("awaiting_second_approval=false"),
+              ElementsAre("b", "c", "n3"));
+  EXPECT_THAT(ids("awaiting_second_approval=true AND state=SUBMITTED"),
+              ElementsAre("n1"));
+  EXPECT_THAT(ids("state=PROVISIONAL"), ElementsAre("b"));
+  EXPECT_THAT(ids("awaiting_second_approval=false AND department=health"),
+              ElementsAre("c"));
+  ASSERT_OK_AND_ASSIGN(
+      Page<domain::Task> listed,
+      q.ListTasks(Auditor(), "awaiting_second_approval=true", {}));
+  ASSERT_EQ(listed.items.size(), 2u);
+  EXPECT_EQ(listed.items[0].id, "n1");
+
+  // Paged, a token binds to its filter.
+  ASSERT_OK_AND_ASSIGN(
+      Page<domain::Task> first_page,
+      q.ListReviewQueue(Reviewer("r3"), "awaiting_second_approval=true",
+                        {1, ""}));
+  ASSERT_EQ(first_page.items.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(
+      Page<domain::Task> second_page,
+      q.ListReviewQueue(Reviewer("r3"), "awaiting_second_approval=true",
+                        {1, first_page.next_page_token}));
+  ASSERT_EQ(second_page.items.size(), 1u);
+  EXPECT_EQ(second_page.items[0].id, "n2");
+  EXPECT_THAT(
+      q.ListReviewQueue(Reviewer("r3"), "", {1, first_page.next_page_token}),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // Bad filters name the field and say what is wrong.
+  for (const auto& [filter, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"awaiting_second_approval=yes",
+            "awaiting_second_approval 'yes' is not a boolean; use true or "
+            "false"},
+           {"awaiting_second_approval=true AND awaiting_second_approval=true",
+            "awaiting_second_approval is given twice"},
+           {"state=ACTIVE", "state ACTIVE is never in the review queue"},
+           {"state=ARCHIVED", "'ARCHIVED' is not a task state"},
+           {"awaiting=true",
+            "unknown key 'awaiting'; use state, department, "
+            "community, item_code or "
+            "awaiting_second_approval"},
+           {"awaiting_second_approval", "is not key=value"},
+       }) {
+    const absl::Status bad =
+        q.ListReviewQueue(Reviewer("r3"), filter, {}).status();
+    EXPECT_THAT(
+        bad, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(message)))
+        << filter;
+    EXPECT_THAT(Fields(bad), ElementsAre("filter")) << filter;
+  }
+  // Who may not read the queue hears that first.
+  EXPECT_THAT(q.ListReviewQueue(Clerk(), "awaiting_second_approval=maybe", {}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 // ------------------------------------------- reports, people, catalog

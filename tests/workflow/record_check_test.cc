@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <absl/status/status.h>
@@ -213,6 +214,38 @@ TEST_F(RecordCheckTest, EditedRowsAreNamedWithEntityAndField) {
   EXPECT_THAT(FormatVerifyReport(report),
               HasSubstr("FAILED: the log verifies, but 4 stored row(s) "
                         "differ from what it says"));
+}
+
+// The structured data of findings (SPEC §4.1) is part of the stored task
+// and decision, so the log reproduces it, and a number edited in a stored
+// finding is named like any other field.
+TEST_F(RecordCheckTest, FindingDataIsReproducedAndAnEditedLoadIsNamed) {
+  domain::TaskSpec spec = CleanAssistSpec();
+  spec.hours_per_community_month = 50;  // c1: 60 + 50 > 100
+  spec.start_date = absl::CivilDay(2026, 3, 10);
+  Create("t1", spec);
+  ASSERT_OK_AND_ASSIGN(domain::Task submitted,
+                       Do(Clerk(), TaskAction::kSubmit, "t1"));
+  ASSERT_EQ(submitted.findings.size(), 2u);
+  ASSERT_TRUE(
+      std::holds_alternative<domain::CapacityData>(submitted.findings[0].data));
+  ASSERT_TRUE(
+      std::holds_alternative<domain::LeadTimeData>(submitted.findings[1].data));
+  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
+  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kApprove, "t1", "",
+                 {{"R-CAPACITY", "the street lends staff"},
+                  {"R-LEAD-TIME", "agreed with the community"}}),
+              IsOk());
+  const audit::VerifyReport clean = Verify();
+  EXPECT_TRUE(clean.verified()) << FormatVerifyReport(clean);
+
+  Tamper(
+      "UPDATE tasks SET body = json_set(body, "
+      "'$.findings[0].capacity.excesses[0].load_hours', 1.0) "
+      "WHERE id = 't1'");
+  const audit::VerifyReport report = Verify();
+  EXPECT_FALSE(report.verified());
+  EXPECT_THAT(TableProblems(report), HasSubstr("task t1 field findings"));
 }
 
 TEST_F(RecordCheckTest, APrincipalsRoleEditedInItsBodyIsNamed) {

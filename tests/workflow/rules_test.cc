@@ -4,8 +4,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include <absl/strings/str_cat.h>
 #include <absl/time/civil_time.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -470,6 +472,84 @@ TEST_F(RulesTest, CapacityCountsProvisionalTasks) {
   EXPECT_THAT(f[0].message, HasSubstr("161 h in 2025-06"));
 }
 
+// SPEC §4.1: R-CAPACITY carries every (community, month) concerned with
+// that month's load before the task, the task's hours and the capacity;
+// months of equal load in a row are one entry.
+TEST_F(RulesTest, CapacityDataNamesEachCommunityAndMonthWithLoadAndCapacity) {
+  workload_ = {WorkloadTask("w-1", {"c-1"}, 40, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  domain::Task t = CleanTask();  // April to June
+  t.resolved_communities = {"c-3", "c-2", "c-1"};
+  t.spec.hours_per_community_month = 25;  // c-1 165, c-2 165, c-3 25
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  const auto* data = std::get_if<domain::CapacityData>(&f[0].data);
+  ASSERT_NE(data, nullptr);
+  EXPECT_THAT(
+      data->excesses,
+      ElementsAre(
+          domain::CapacityExcess{"c-1", absl::CivilMonth(2025, 4),
+                                 absl::CivilMonth(2025, 6), 140, 25, 160},
+          domain::CapacityExcess{"c-2", absl::CivilMonth(2025, 4),
+                                 absl::CivilMonth(2025, 6), 140, 25, 160}));
+}
+
+// Months of different load, or of equal load but not in a row, are
+// separate entries; months within capacity are in none. The message still
+// names the worst month, the earliest of equal ones.
+TEST_F(RulesTest, CapacityDataSplitsMonthsByLoadAndLeavesOutMonthsThatFit) {
+  workload_ = {
+      WorkloadTask("w-may", {"c-1"}, 50, absl::CivilDay(2025, 5, 1),
+                   absl::CivilDay(2025, 5, 31)),
+      WorkloadTask("w-jun", {"c-1"}, 30, absl::CivilDay(2025, 6, 1),
+                   absl::CivilDay(2025, 6, 30)),
+      WorkloadTask("w-jul", {"c-1"}, 50, absl::CivilDay(2025, 7, 1),
+                   absl::CivilDay(2025, 7, 31)),
+  };
+  domain::Task t = CleanTask();
+  t.spec.end_date = absl::CivilDay(2025, 8, 31);  // April to August
+  t.spec.hours_per_community_month = 35;
+  // Loads before the task: Apr 100, May 150, Jun 130, Jul 150, Aug 100;
+  // with it: 135, 185, 165, 185, 135 against 160.
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  const auto* data = std::get_if<domain::CapacityData>(&f[0].data);
+  ASSERT_NE(data, nullptr);
+  const absl::CivilMonth may(2025, 5), jun(2025, 6), jul(2025, 7);
+  EXPECT_THAT(
+      data->excesses,
+      ElementsAre(domain::CapacityExcess{"c-1", may, may, 150, 35, 160},
+                  domain::CapacityExcess{"c-1", jun, jun, 130, 35, 160},
+                  domain::CapacityExcess{"c-1", jul, jul, 150, 35, 160}));
+  EXPECT_THAT(f[0].message, HasSubstr("185 h in 2025-05"));
+}
+
+// A message is for people: it details ten communities and counts the
+// rest; the data names every one.
+TEST_F(RulesTest, CapacityMessageDetailsTenCommunitiesAndTheDataAll) {
+  domain::Task t = CleanTask();
+  t.resolved_communities.clear();
+  for (int i = 10; i < 22; ++i) {
+    const std::string id = absl::StrCat("m-", i);
+    communities_.push_back(MakeCommunity(id, "", 20, 0));
+    t.resolved_communities.push_back(id);
+  }
+  t.spec.hours_per_community_month = 21;
+  std::vector<domain::Finding> f = Run(CheckCapacity, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].communities.size(), 12u);
+  EXPECT_THAT(f[0].message, HasSubstr("in 12 communities"));
+  EXPECT_THAT(f[0].message, HasSubstr("m-19 would carry"));
+  EXPECT_THAT(f[0].message, Not(HasSubstr("m-20 would carry")));
+  EXPECT_THAT(f[0].message,
+              HasSubstr("and 2 more communities (the finding's data lists "
+                        "each)"));
+  const auto* data = std::get_if<domain::CapacityData>(&f[0].data);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->excesses.size(), 12u);
+  EXPECT_EQ(data->excesses.back().community_id, "m-21");
+}
+
 // ------------------------------------------------------------ R-LEAD-TIME
 
 TEST_F(RulesTest, LeadTimeExactlyThirtyDaysIsFine) {
@@ -486,6 +566,19 @@ TEST_F(RulesTest, LeadTimeTwentyNineDaysWarns) {
   EXPECT_THAT(f[0].fields, ElementsAre("start_date"));
   EXPECT_THAT(f[0].message, HasSubstr("29 days"));
   EXPECT_THAT(f[0].message, HasSubstr("2025-04-01"));
+}
+
+TEST_F(RulesTest, LeadTimeDataHasTheLeadDaysAndTheDaysRequired) {
+  submission_ = absl::CivilDay(2025, 3, 3);  // 29 days before 2025-04-01
+  std::vector<domain::Finding> f = Run(CheckLeadTime, CleanTask());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].data, domain::FindingData(domain::LeadTimeData{29, 30}));
+  // Starting before the submission day is a negative lead.
+  submission_ = absl::CivilDay(2025, 4, 3);
+  config_.lead_time_days = 45;
+  f = Run(CheckLeadTime, CleanTask());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].data, domain::FindingData(domain::LeadTimeData{-2, 45}));
 }
 
 TEST_F(RulesTest, LeadTimeExemptsEmergency) {
@@ -525,6 +618,15 @@ TEST_F(DuplicateTest, WarnsAndNamesOverlappingTask) {
   EXPECT_EQ(f[0].severity, domain::Severity::kWarn);
   EXPECT_EQ(f[0].related_task_id, "t-old");
   EXPECT_THAT(f[0].message, HasSubstr("t-old"));
+}
+
+TEST_F(DuplicateTest, DataHasTheIdOfTheTaskDuplicated) {
+  dept_tasks_ = {Earlier(), Earlier()};
+  dept_tasks_[1].id = "t-old-2";
+  std::vector<domain::Finding> f = Run(CheckDuplicate, CleanTask());
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].data, domain::FindingData(domain::DuplicateData{{"t-old"}}));
+  EXPECT_EQ(f[1].data, domain::FindingData(domain::DuplicateData{{"t-old-2"}}));
 }
 
 TEST_F(DuplicateTest, FiresForEveryPendingOrActiveState) {
@@ -624,6 +726,48 @@ TEST_F(RulesTest, ControlledBlocksMissingOrBlankJustification) {
   EXPECT_EQ(f[0].severity, domain::Severity::kBlock);
   EXPECT_THAT(f[0].fields, ElementsAre("type_justifications.inspection",
                                        "type_justifications.certificate"));
+}
+
+TEST_F(RulesTest, ControlledBlockDataNamesTheTypesWithoutJustification) {
+  domain::Task t = CleanTask();
+  t.spec.types = {domain::TaskType::kInspection, domain::TaskType::kCertificate,
+                  domain::TaskType::kTraining, domain::TaskType::kEvaluation};
+  t.spec.type_justifications = {{domain::TaskType::kCertificate, "\u3000"},
+                                {domain::TaskType::kTraining, "新规培训一次"}};
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 1u);
+  const auto* data = std::get_if<domain::ControlledData>(&f[0].data);
+  ASSERT_NE(data, nullptr);
+  EXPECT_THAT(data->unjustified_types,
+              ElementsAre(domain::TaskType::kInspection,
+                          domain::TaskType::kCertificate));
+  EXPECT_THAT(data->excesses, IsEmpty());
+  EXPECT_EQ(f[0].controlled_type, "");
+}
+
+// SPEC §4.1: per community, the units in force - baseline, tasks in force
+// and this task - and the limit.
+TEST_F(RulesTest, ControlledWarnDataHasEachCommunitysUnitsAndTheLimit) {
+  C("c-1").baseline_units[domain::ControlledBucket::kFormsAndLedgers] = 3;
+  workload_ = {WorkloadTask("w-1", {"c-1", "c-2"}, 1,
+                            absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  workload_[0].spec.types = {domain::TaskType::kForm};
+  workload_[0].spec.forms_ledgers_added = 4;
+  domain::Task t = CleanTask();
+  t.resolved_communities = {"c-3", "c-2", "c-1"};
+  t.spec.types = {domain::TaskType::kLedger};
+  t.spec.type_justifications = {{domain::TaskType::kLedger, "入户台账"}};
+  t.spec.forms_ledgers_added = 5;  // c-1 3 + 4 + 5, c-2 0 + 4 + 5, c-3 5
+  std::vector<domain::Finding> f = Run(CheckControlled, t);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].controlled_type, "forms_and_ledgers");
+  const auto* data = std::get_if<domain::ControlledData>(&f[0].data);
+  ASSERT_NE(data, nullptr);
+  ASSERT_THAT(data->excesses,
+              ElementsAre(domain::ControlledExcess{"c-1", 3, 4, 5, 10}));
+  EXPECT_EQ(data->excesses[0].units_in_force(), 12);
+  EXPECT_THAT(data->unjustified_types, IsEmpty());
 }
 
 TEST_F(RulesTest, ControlledLimitExactlyReachedIsAllowed) {
@@ -795,6 +939,38 @@ TEST_F(RulesTest, EvaluateRulesReportsEveryRuleInTableOrder) {
                           "R-LEAD-TIME", "R-DUPLICATE", "R-CONTROLLED"));
 }
 
+// The rules without numbers carry no data; those with numbers always do.
+TEST_F(RulesTest, OnlyCapacityControlledDuplicateAndLeadTimeCarryData) {
+  workload_ = {WorkloadTask("w-1", {"c-2"}, 10, absl::CivilDay(2025, 1, 1),
+                            absl::CivilDay(2025, 12, 31))};
+  domain::Task earlier =
+      WorkloadTask("t-old", {"c-2"}, 5, absl::CivilDay(2025, 4, 1),
+                   absl::CivilDay(2025, 4, 30));
+  earlier.department_id = "dept-a";
+  dept_tasks_ = {earlier};
+  submission_ = absl::CivilDay(2025, 3, 25);
+  domain::Task t = CleanTask();
+  t.resolved_communities = {"c-2"};
+  t.spec.title = "招商引资宣传";
+  t.spec.legal_basis = "";
+  t.spec.community_duties = "";
+  t.spec.funding_per_community_yuan = 0;
+  t.spec.hours_per_community_month = 20;
+  t.spec.assessment_method = "年终排名";
+  t.spec.types = {domain::TaskType::kTraining};
+  std::vector<domain::Finding> all = Run(EvaluateRules, t);
+  t.spec.item_code.clear();
+  for (domain::Finding& f : Run(CheckNewItem, t)) all.push_back(f);
+  ASSERT_EQ(all.size(), 10u);
+  for (const domain::Finding& f : all) {
+    const bool has_numbers =
+        f.rule_id == "R-CAPACITY" || f.rule_id == "R-CONTROLLED" ||
+        f.rule_id == "R-DUPLICATE" || f.rule_id == "R-LEAD-TIME";
+    EXPECT_EQ(std::holds_alternative<std::monostate>(f.data), !has_numbers)
+        << f.rule_id;
+  }
+}
+
 TEST_F(RulesTest, EvaluateRulesPutsNewItemLast) {
   domain::Task t = CleanTask();
   t.spec.item_code.clear();
@@ -907,6 +1083,37 @@ TEST_F(RulesTest, CompareWithCarriedTellsNewChangedAndUnchanged) {
       FindingChange::kNew);
   EXPECT_EQ(CompareWithCarried(Found(kRuleCapacity, warn, {"c-1"}), {}),
             FindingChange::kNew);
+}
+
+// The decision written in rules.h: the structured data is refreshed, not
+// compared. Another load, month or unit count on the same communities is
+// the same finding, and a carried finding stored before findings had data
+// compares like one with data.
+TEST_F(RulesTest, CompareWithCarriedIgnoresTheNumbersOfTheData) {
+  const domain::Severity warn = domain::Severity::kWarn;
+  domain::Finding carried = Found(kRuleCapacity, warn, {"c-1"});
+  carried.data =
+      domain::CapacityData{{{"c-1", absl::CivilMonth(2026, 5),
+                             absl::CivilMonth(2026, 5), 10, 15, 20}}};
+  domain::Finding now = Found(kRuleCapacity, warn, {"c-1"});
+  now.data = domain::CapacityData{{{"c-1", absl::CivilMonth(2026, 5),
+                                    absl::CivilMonth(2026, 7), 18, 15, 20}}};
+  EXPECT_EQ(CompareWithCarried(now, {carried}), FindingChange::kUnchanged);
+  const domain::Finding stored_before_data =
+      Found(kRuleCapacity, warn, {"c-1"});
+  EXPECT_EQ(CompareWithCarried(now, {stored_before_data}),
+            FindingChange::kUnchanged);
+
+  domain::Finding units =
+      Found(kRuleControlled, warn, {"c-1"}, "", "signboard");
+  units.data = domain::ControlledData{{{"c-1", 0, 1, 1, 0}}, {}};
+  domain::Finding more_units = units;
+  more_units.data = domain::ControlledData{{{"c-1", 0, 3, 1, 0}}, {}};
+  EXPECT_EQ(CompareWithCarried(more_units, {units}), FindingChange::kUnchanged);
+  // What it concerns still counts: a community more is a change.
+  domain::Finding wider = more_units;
+  wider.communities = {"c-1", "c-2"};
+  EXPECT_EQ(CompareWithCarried(wider, {units}), FindingChange::kChanged);
 }
 
 TEST_F(RulesTest, DescribeConcernNamesWhatAFindingConcerns) {

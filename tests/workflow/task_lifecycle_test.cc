@@ -232,6 +232,97 @@ TEST_F(TaskLifecycleTest, SecondReviewersReturnOverridesTheFirstApproval) {
   EXPECT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
 }
 
+// SPEC §4.1 "Two approvals": the task shows that it awaits a second
+// approval (domain::AwaitsSecondApproval) from the first approval until the
+// second, whether back in the queue, claimed by the second reviewer,
+// released or PROVISIONAL; a return, resubmission, rejection, withdrawal
+// and the second approval end it.
+TEST_F(TaskLifecycleTest, AwaitingSecondApprovalFollowsEveryMove) {
+  const std::vector<domain::Acknowledgement> acks = {
+      {"R-NEW-ITEM", "reviewed"}};
+  // Creates and submits a new item (two approvals); with `emergency` it is
+  // PROVISIONAL.
+  auto submit = [&](const std::string& id, bool emergency = false) {
+    domain::TaskSpec spec = CleanAssistSpec();
+    spec.item_code = "";
+    spec.new_item_justification = "new national programme";
+    spec.emergency = emergency;
+    if (emergency) spec.emergency_reason = "flood season";
+    Create(id, spec);
+    absl::StatusOr<domain::Task> t = Do(Clerk(), TaskAction::kSubmit, id);
+    EXPECT_THAT(t, IsOk());
+    EXPECT_FALSE(t.ok() && domain::AwaitsSecondApproval(*t)) << id;
+  };
+  // r1 claims and gives the first approval.
+  auto first = [&](const std::string& id) {
+    ASSERT_OK_AND_ASSIGN(domain::Task claimed,
+                         Do(Reviewer("r1"), TaskAction::kClaim, id));
+    EXPECT_FALSE(domain::AwaitsSecondApproval(claimed)) << id;
+    ASSERT_OK_AND_ASSIGN(
+        domain::Task approved,
+        Do(Reviewer("r1"), TaskAction::kApprove, id, "", acks));
+    EXPECT_TRUE(domain::AwaitsSecondApproval(approved)) << id;
+  };
+  // As stored and read back.
+  auto awaits = [&](const std::string& id) {
+    absl::StatusOr<domain::Task> t = GetTask(id);
+    EXPECT_THAT(t, IsOk());
+    return t.ok() && domain::AwaitsSecondApproval(*t);
+  };
+
+  submit("approved");
+  ASSERT_NO_FATAL_FAILURE(first("approved"));
+  EXPECT_TRUE(awaits("approved"));  // SUBMITTED, back in the queue
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "approved"), IsOk());
+  EXPECT_TRUE(awaits("approved"));  // IN_REVIEW with the second reviewer
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kRelease, "approved"), IsOk());
+  EXPECT_TRUE(awaits("approved"));
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "approved"), IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      domain::Task active,
+      Do(Reviewer("r2"), TaskAction::kApprove, "approved", "", acks));
+  EXPECT_EQ(active.state, domain::TaskState::kActive);
+  EXPECT_FALSE(awaits("approved"));
+
+  submit("returned");
+  ASSERT_NO_FATAL_FAILURE(first("returned"));
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "returned"), IsOk());
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kReturn, "returned", "split it"),
+              IsOk());
+  EXPECT_FALSE(awaits("returned"));
+  ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "returned"), IsOk());
+  EXPECT_FALSE(awaits("returned"));  // a new round: no approval yet
+
+  submit("rejected");
+  ASSERT_NO_FATAL_FAILURE(first("rejected"));
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "rejected"), IsOk());
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kReject, "rejected", "no"),
+              IsOk());
+  EXPECT_FALSE(awaits("rejected"));
+
+  submit("withdrawn");
+  ASSERT_NO_FATAL_FAILURE(first("withdrawn"));
+  ASSERT_THAT(Do(Clerk(), TaskAction::kWithdraw, "withdrawn", "not needed"),
+              IsOk());
+  EXPECT_FALSE(awaits("withdrawn"));
+
+  submit("emergency", /*emergency=*/true);
+  ASSERT_NO_FATAL_FAILURE(first("emergency"));
+  ASSERT_OK_AND_ASSIGN(domain::Task provisional, GetTask("emergency"));
+  EXPECT_EQ(provisional.state, domain::TaskState::kProvisional);
+  EXPECT_TRUE(awaits("emergency"));
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kClaim, "emergency"), IsOk());
+  ASSERT_THAT(Do(Reviewer("r2"), TaskAction::kApprove, "emergency", "", acks),
+              IsOk());
+  EXPECT_FALSE(awaits("emergency"));
+
+  // A task of one approval never awaits a second.
+  Create("single", CleanAssistSpec());
+  ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "single"), IsOk());
+  ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "single"), IsOk());
+  EXPECT_FALSE(awaits("single"));
+}
+
 TEST_F(TaskLifecycleTest, ReturnPausesTheSlaAndResubmissionCountsTheRest) {
   Create("t1", CleanAssistSpec());
   ASSERT_THAT(Do(Clerk(), TaskAction::kSubmit, "t1"), IsOk());  // Mon 03-02

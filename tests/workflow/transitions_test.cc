@@ -294,7 +294,7 @@ TEST(CheckTransition, ApproveIsRefusedPastABlockFinding) {
   domain::Task task = TaskIn(S::kInReview);
   task.claimed_by = "reviewer-1";
   task.findings.push_back(
-      {"R-FUNDING", domain::Severity::kBlock, {}, "", {}, "", "", ""});
+      {"R-FUNDING", domain::Severity::kBlock, {}, "", {}, "", "", "", {}});
   EXPECT_THAT(CheckTransition(Reviewer(), task, A::kApprove, {}),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("BLOCK finding R-FUNDING")));
@@ -309,9 +309,9 @@ TEST(CheckTransition, ApproveNeedsEachWarningAcknowledgedWithAReason) {
   domain::Task task = TaskIn(S::kInReview);
   task.claimed_by = "reviewer-1";
   task.findings.push_back(
-      {"R-CAPACITY", domain::Severity::kWarn, {}, "", {}, "", "", ""});
+      {"R-CAPACITY", domain::Severity::kWarn, {}, "", {}, "", "", "", {}});
   task.findings.push_back(
-      {"R-LEAD-TIME", domain::Severity::kWarn, {}, "", {}, "", "", ""});
+      {"R-LEAD-TIME", domain::Severity::kWarn, {}, "", {}, "", "", "", {}});
 
   absl::StatusOr<const Transition*> none =
       CheckTransition(Reviewer(), task, A::kApprove, {});

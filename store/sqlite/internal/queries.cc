@@ -78,6 +78,26 @@ void AddDateOverlap(const TaskQuery& query, std::string_view table,
                     domain::FormatCivilDay(*query.dates_from)});
 }
 
+// domain::AwaitsSecondApproval in SQL, over the task row (`table`): in the
+// review queue, needing two approvals, with exactly one. The body is the
+// task's JSON (domain/codec.h), whose `approvals` is always an array; a
+// body without `needs_two_approvals` counts as not needing two.
+void AddAwaitingSecondApproval(const TaskQuery& query, std::string_view table,
+                               FilterQuery& select) {
+  if (!query.awaiting_second_approval.has_value()) return;
+  const std::string t(table);
+  const std::string awaiting = absl::StrCat(
+      "(", t, "state IN (?, ?, ?) AND coalesce(json_extract(", t,
+      "body, '$.needs_two_approvals'), 0) = 1 AND coalesce(json_array_length(",
+      t, "body, '$.approvals'), 0) = 1)");
+  select.WhereText(
+      *query.awaiting_second_approval ? awaiting
+                                      : absl::StrCat("NOT ", awaiting),
+      {std::string(domain::TaskStateName(domain::TaskState::kSubmitted)),
+       std::string(domain::TaskStateName(domain::TaskState::kInReview)),
+       std::string(domain::TaskStateName(domain::TaskState::kProvisional))});
+}
+
 }  // namespace
 
 std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query) {
@@ -102,6 +122,7 @@ std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query) {
     select->Equal("t.department_id", query.department_id);
     select->Equal("t.item_code", query.item_code);
     AddDateOverlap(query, "t.", *select);
+    AddAwaitingSecondApproval(query, "t.", *select);
     if (!query.after_id.empty()) {
       select->Where("+c.task_id > ?", {query.after_id});
     }
@@ -114,6 +135,7 @@ std::unique_ptr<FilterQuery> TaskListQuery(const TaskQuery& query) {
   select->In("state", std::move(states));
   select->Equal("item_code", query.item_code);
   AddDateOverlap(query, "", *select);
+  AddAwaitingSecondApproval(query, "", *select);
   // With department and item, tasks_by_department_item_state finds the rows;
   // otherwise the primary key's order serves pages of broad lists.
   const bool by_item = !query.department_id.empty() && !query.item_code.empty();

@@ -17,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
@@ -38,19 +39,26 @@ constexpr char kMetricsContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
 constexpr char kTextContentType[] = "text/plain; charset=utf-8";
 
+// Runs `work` on the public list's thread; false, running nothing, once
+// the listener has stopped.
+using Dispatch = std::function<bool(std::function<void()> work)>;
+
 // One connection: read one request, answer it, close. Owns itself through
-// the shared_ptr its handlers hold.
+// the shared_ptr its handlers hold. A request under /public/ is answered by
+// `public_handler` on the thread `dispatch` runs work on; the reply is then
+// written from the session's own executor again.
 // `on_close` runs when the session is gone, from whatever thread drops it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::function<bool()> serving,
-          const Metrics& metrics,
-          std::function<HttpReply(const HttpRequestView&)> public_handler,
-          std::function<void()> on_close)
+  Session(
+      tcp::socket socket, std::function<bool()> serving, const Metrics& metrics,
+      const std::function<HttpReply(const HttpRequestView&)>* public_handler,
+      Dispatch dispatch, std::function<void()> on_close)
       : stream_(std::move(socket)),
         serving_(std::move(serving)),
         metrics_(metrics),
-        public_handler_(std::move(public_handler)),
+        public_handler_(public_handler),
+        dispatch_(std::move(dispatch)),
         on_close_(std::move(on_close)) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -75,7 +83,41 @@ class Session : public std::enable_shared_from_this<Session> {
       Close();
       return;
     }
+    const std::string target(request_.target());
+    if (public_handler_ != nullptr && *public_handler_ &&
+        target.starts_with("/public/")) {
+      HttpRequestView view{.method = std::string(request_.method_string()),
+                           .target = target,
+                           .source = Source()};
+      // Off the io_context's thread: an anonymous reader's page never holds
+      // up /healthz, /metrics or the workflow timer.
+      const bool queued =
+          dispatch_([self = shared_from_this(), view = std::move(view)]() {
+            HttpReply reply = (*self->public_handler_)(view);
+            asio::post(self->stream_.get_executor(),
+                       [self, reply = std::move(reply)]() mutable {
+                         self->Begin();
+                         self->Use(std::move(reply));
+                         self->Write();
+                       });
+          });
+      if (!queued) {
+        Begin();
+        response_.result(http::status::service_unavailable);
+        response_.body() = "shutting down\n";
+        Write();
+      }
+      return;
+    }
+    Begin();
     Answer();
+    Write();
+  }
+
+  // Sends `response_` and closes.
+  void Write() {
+    response_.prepare_payload();
+    if (request_.method() == http::verb::head) response_.body().clear();
     stream_.expires_after(kIoTimeout);
     http::async_write(
         stream_, response_,
@@ -109,30 +151,34 @@ class Session : public std::enable_shared_from_this<Session> {
         absl::StrCat("ipv6:[", address.to_string(), "]:", remote.port()));
   }
 
+  // What every answer carries.
+  void Begin() {
+    response_.version(request_.version());
+    response_.keep_alive(false);
+    response_.set(http::field::server, "taskgated");
+    response_.set(http::field::content_type, kTextContentType);
+  }
+
+  // A handler's reply as the response.
+  void Use(HttpReply reply) {
+    response_.result(static_cast<unsigned>(reply.status));
+    response_.set(http::field::content_type, reply.content_type);
+    for (const auto& [name, value] : reply.headers) {
+      response_.set(name, value);
+    }
+    response_.body() = std::move(reply.body);
+  }
+
+  // The listener's own paths.
   void Answer() {
     const std::string target(request_.target());
     const std::string path = target.substr(0, target.find('?'));
     const bool known = path == "/healthz" || path == "/metrics";
     const bool readable = request_.method() == http::verb::get ||
                           request_.method() == http::verb::head;
-    response_.version(request_.version());
-    response_.keep_alive(false);
-    response_.set(http::field::server, "taskgated");
-    response_.set(http::field::content_type, kTextContentType);
-    if (public_handler_ && path.starts_with("/public/")) {
-      HttpReply reply =
-          public_handler_({.method = std::string(request_.method_string()),
-                           .target = target,
-                           .source = Source()});
-      response_.result(static_cast<unsigned>(reply.status));
-      response_.set(http::field::content_type, reply.content_type);
-      for (const auto& [name, value] : reply.headers) {
-        response_.set(name, value);
-      }
-      response_.body() = std::move(reply.body);
-    } else if (!known) {
+    if (!known) {
       response_.result(http::status::not_found);
-      response_.body() = public_handler_
+      response_.body() = public_handler_ != nullptr && *public_handler_
                              ? "not found; try /healthz, /metrics or "
                                "/public/v1/communities\n"
                              : "not found; try /healthz or /metrics\n";
@@ -150,8 +196,6 @@ class Session : public std::enable_shared_from_this<Session> {
       response_.set(http::field::content_type, kMetricsContentType);
       response_.body() = metrics_.Serialize();
     }
-    response_.prepare_payload();
-    if (request_.method() == http::verb::head) response_.body().clear();
   }
 
   void Close() {
@@ -166,7 +210,10 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   std::function<bool()> serving_;
   const Metrics& metrics_;
-  std::function<HttpReply(const HttpRequestView&)> public_handler_;
+  // The listener's options hold it; the listener outlives its sessions
+  // (`on_close` keeps it alive).
+  const std::function<HttpReply(const HttpRequestView&)>* public_handler_;
+  Dispatch dispatch_;
   std::function<void()> on_close_;
 };
 
@@ -198,7 +245,8 @@ std::optional<int64_t> LogLimiter::Report(
 // The acceptor and its loop; shared with the pending accept handler, the
 // backoff timer and every session, so a handler that runs after `Stop`
 // finds a closed acceptor, never a dangling one. The acceptor and the timer
-// are used on `strand` only; the connection count under `mu`.
+// are used on `strand` only; the connection count and the public list's
+// thread under `mu`.
 struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
   Listener(asio::io_context& io, std::function<bool()> serving_fn,
            const Metrics& metrics_ref, HttpServerOptions options_in)
@@ -210,7 +258,13 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
         metrics(metrics_ref),
         options(std::move(options_in)),
         backoff(options.accept_backoff_initial, options.accept_backoff_max),
-        failure_log(options.accept_log_interval) {}
+        failure_log(options.accept_log_interval) {
+    if (options.public_handler) {
+      absl::MutexLock lock(&mu);
+      public_pool = std::make_unique<asio::thread_pool>(
+          static_cast<size_t>(std::max(1, options.public_threads)));
+    }
+  }
 
   void Accept() {
     if (!acceptor.is_open()) return;  // stopped
@@ -259,9 +313,12 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
       at_cap = open >= options.max_connections;
       paused = at_cap;
     }
-    std::make_shared<Session>(std::move(socket), serving, metrics,
-                              options.public_handler,
-                              [self = shared_from_this()] { self->Release(); })
+    std::make_shared<Session>(
+        std::move(socket), serving, metrics, &options.public_handler,
+        [self = shared_from_this()](std::function<void()> work) {
+          return self->Dispatch(std::move(work));
+        },
+        [self = shared_from_this()] { self->Release(); })
         ->Run();
     // At the cap the next connection waits in the backlog until a session
     // ends (`Release`).
@@ -282,14 +339,31 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
     }
   }
 
+  // Queues `work` on the public list's thread unless stopped.
+  bool Dispatch(std::function<void()> work) {
+    absl::MutexLock lock(&mu);
+    if (stopped || public_pool == nullptr) return false;
+    asio::post(*public_pool, std::move(work));
+    return true;
+  }
+
   void Stop() {
+    std::unique_ptr<asio::thread_pool> pool;
     {
       absl::MutexLock lock(&mu);
       stopped = true;
+      pool = std::move(public_pool);
     }
     beast::error_code ec;
     acceptor.close(ec);
     backoff_timer.cancel();
+    if (pool != nullptr) {
+      // A read in progress finishes; queued ones are dropped with their
+      // connections (destroying the pool destroys them, outside `mu`,
+      // which their sessions' `Release` takes).
+      pool->stop();
+      pool->join();
+    }
   }
 
   asio::io_context& io_context;
@@ -306,6 +380,8 @@ struct HttpServer::Listener : std::enable_shared_from_this<Listener> {
   int open ABSL_GUARDED_BY(mu) = 0;         // sessions alive
   bool paused ABSL_GUARDED_BY(mu) = false;  // no accept pending: at the cap
   bool stopped ABSL_GUARDED_BY(mu) = false;
+  // Runs the public list's handler; null without one, and after `Stop`.
+  std::unique_ptr<asio::thread_pool> public_pool ABSL_GUARDED_BY(mu);
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(

@@ -3,7 +3,8 @@
 //                 is starting or shutting down
 //   GET /metrics  200, the Prometheus text exposition of `Metrics`
 //   /public/...   whatever `HttpServerOptions::public_handler` answers (the
-//                 public list, services/public_list.h); 404 without one
+//                 public list, services/public_list.h), on a thread of its
+//                 own; 404 without one
 //   anything else 404 (405 for another method on a known path)
 // One request per connection (Connection: close); a client that stalls is
 // dropped after 10 s. At most `HttpServerOptions::max_connections` are served
@@ -71,11 +72,16 @@ struct HttpServerOptions {
   // once by `Start`); an error it returns is taken as that accept's
   // failure, without touching the socket.
   std::function<boost::system::error_code()> accept_fault;
-  // Answers every request whose path starts with "/public/", on the
-  // io_context's thread (so it must be quick: one page read from the
-  // store's read side) and from any number of connections in turn; must
-  // not throw. Unset: such paths are 404.
+  // Answers every request whose path starts with "/public/", whatever its
+  // method. It runs on `public_threads` threads of the listener's own, not
+  // on the io_context's, so that anonymous readers never hold up /healthz,
+  // /metrics or what else runs there, and use at most those threads;
+  // requests beyond wait for them (each holding its connection, so at most
+  // `max_connections` wait). Must be thread-safe when `public_threads` > 1
+  // and must not throw; `Stop` waits for a call in progress. Unset: such
+  // paths are 404.
   std::function<HttpReply(const HttpRequestView&)> public_handler;
+  int public_threads = 1;
 };
 
 class HttpServer {
@@ -96,7 +102,9 @@ class HttpServer {
   // The bound port.
   int port() const { return port_; }
 
-  // Stops accepting; connections in progress finish. Idempotent.
+  // Stops accepting; connections in progress finish, except those waiting
+  // for the public handler, which are closed unanswered (a call in progress
+  // is waited for). Idempotent.
   void Stop();
 
  private:

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <absl/status/status.h>
+#include <absl/synchronization/notification.h>
 #include <absl/time/time.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -420,6 +421,41 @@ TEST(HttpServerPublic, PublicPathsGoToTheHandlerWithTheCallersSource) {
   EXPECT_EQ(seen[0].target, "/public/v1/communities/c1/tasks?page_size=2");
   EXPECT_EQ(seen[0].source, "ipv4:127.0.0.1");
   EXPECT_EQ(seen[1].method, "POST");
+}
+
+// The public handler runs on a thread of its own: while it works on a
+// page, /healthz (and whatever else runs on the io_context) is answered.
+TEST(HttpServerPublic, ABusyPublicHandlerDoesNotHoldUpHealthz) {
+  asio::io_context io;
+  Metrics metrics;
+  absl::Notification entered;
+  absl::Notification release;
+  HttpServerOptions options;
+  options.public_handler = [&](const HttpRequestView& /*request*/) {
+    entered.Notify();
+    release.WaitForNotification();
+    return HttpReply{.status = 200,
+                     .content_type = "application/json; charset=utf-8",
+                     .headers = {},
+                     .body = "{}\n"};
+  };
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<HttpServer> server,
+      HttpServer::Start(
+          io, "127.0.0.1:0", [] { return true; }, metrics, options));
+  std::thread thread([&io] { io.run(); });
+  Reply slow;
+  std::thread reader(
+      [&] { slow = Fetch(server->port(), "/public/v1/communities"); });
+  entered.WaitForNotification();
+  // The handler is blocked inside; the io_context still serves.
+  EXPECT_EQ(Fetch(server->port(), "/healthz").status, 200);
+  release.Notify();
+  reader.join();
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_EQ(slow.body, "{}\n");
+  asio::post(io, [&] { server->Stop(); });
+  thread.join();
 }
 
 TEST_F(HttpServerTest, WithoutAPublicHandlerPublicPathsAre404) {

@@ -718,6 +718,31 @@ std::string FormatCivilDay(absl::CivilDay day) {
 }
 
 absl::StatusOr<absl::CivilDay> ParseCivilDay(std::string_view text) {
+  // The common shape, "YYYY-MM-DD" with a four-digit year, read by hand:
+  // absl's parse and the round trip below cost a microsecond or two a day,
+  // and a calendar year is read with dozens of days at every submit.
+  const auto digit = [&](size_t i) {
+    return text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : -1;
+  };
+  if (text.size() == 10 && text[4] == '-' && text[7] == '-' && digit(0) > 0) {
+    int year = 0;
+    bool digits = true;
+    for (size_t i : {0, 1, 2, 3}) {
+      digits = digits && digit(i) >= 0;
+      year = year * 10 + digit(i);
+    }
+    const int month = digit(5) * 10 + digit(6);
+    const int day = digit(8) * 10 + digit(9);
+    if (digits && digit(5) >= 0 && digit(6) >= 0 && digit(8) >= 0 &&
+        digit(9) >= 0) {
+      const absl::CivilDay parsed(year, month, day);
+      // absl normalizes 2026-02-30 to 2026-03-02: only an unchanged day is
+      // a date.
+      if (parsed.month() == month && parsed.day() == day) return parsed;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid date '", std::string(text), "': want YYYY-MM-DD"));
+    }
+  }
   const std::string s(text);
   absl::CivilDay day;
   // absl accepts more than one spelling of a day and normalizes impossible

@@ -371,6 +371,38 @@ TEST(CatalogCodec, RejectsUnknownListKind) {
                "value 'maybe'"));
 }
 
+TEST(CalendarCodec, RoundTrips) {
+  domain::CalendarYear want;
+  want.district_id = "d1";
+  want.year = 2026;
+  want.version = 3;
+  want.holidays = {absl::CivilDay(2026, 2, 15), absl::CivilDay(2026, 2, 16)};
+  want.makeup_workdays = {absl::CivilDay(2026, 2, 14)};
+  want.note = "国务院办公厅通知";
+  want.published_at = T(100);
+  want.published_by = "admin-1";
+  const std::string json = domain::CalendarYearToJson(want);
+  EXPECT_THAT(json, HasSubstr(R"("makeup_workdays":["2026-02-14"])"));
+  ASSERT_OK_AND_ASSIGN(domain::CalendarYear got,
+                       domain::CalendarYearFromJson(json));
+  EXPECT_EQ(got.district_id, "d1");
+  EXPECT_EQ(got.year, 2026);
+  EXPECT_EQ(got.version, 3);
+  EXPECT_EQ(got.holidays, want.holidays);
+  EXPECT_EQ(got.makeup_workdays, want.makeup_workdays);
+  EXPECT_EQ(got.note, want.note);
+  EXPECT_EQ(got.published_at, T(100));
+  EXPECT_EQ(got.published_by, "admin-1");
+  EXPECT_EQ(domain::CalendarYearToJson(got), json);
+}
+
+TEST(CalendarCodec, RejectsAnImpossibleDay) {
+  EXPECT_THAT(domain::CalendarYearFromJson(
+                  R"({"year":2026,"holidays":["2026-02-30"]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("member 'holidays[0]' has invalid date")));
+}
+
 TEST(DecisionCodec, RoundTrips) {
   domain::Decision want;
   want.district_id = "d1";

@@ -54,6 +54,13 @@ std::vector<domain::CatalogItem> FromProto(
     std::vector<FieldViolation>& violations);
 void ToProto(const domain::CatalogVersion& catalog, v1::CatalogVersion* out);
 
+// The year as sent; dates that do not parse are violations of
+// "holidays[i]" / "makeup_workdays[i]" (the rest is checked by the
+// workflow).
+domain::CalendarYear FromProto(const v1::PublishCalendarRequest& request,
+                               std::vector<FieldViolation>& violations);
+void ToProto(const domain::CalendarYear& calendar, v1::CalendarYear* out);
+
 domain::Community FromProto(const v1::Community& community,
                             std::vector<FieldViolation>& violations);
 void ToProto(const domain::Community& community, v1::Community* out);

@@ -115,6 +115,8 @@ void AddCommunityCommands(CLI::App& root, Registry& registry);
 void AddAuditCommands(CLI::App& root, Registry& registry);
 void AddAdminCommands(CLI::App& root, Registry& registry);
 void AddPublicCommands(CLI::App& root, Registry& registry);
+// `admin calendar ...` (clients/cmd_calendar.cc), below the admin group.
+void AddCalendarCommands(CLI::App* admin, Registry& registry);
 
 // Runs the tool; returns the process exit code. What it prints goes to
 // `out` and `err` through `PrintableStream` (clients/printable.h).

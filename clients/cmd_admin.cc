@@ -508,10 +508,11 @@ void AddCertificates(CLI::App* admin, Registry& registry) {
 void AddAdminCommands(CLI::App& root, Registry& registry) {
   CLI::App* admin = Registry::Group(
       &root, "admin",
-      "District operator: catalog, communities, principals, tokens, "
-      "certificates",
+      "District operator: catalog, working-day calendar, communities, "
+      "principals, tokens, certificates",
       "taskgate admin catalog show");
   AddCatalog(admin, registry);
+  AddCalendarCommands(admin, registry);
   AddCommunities(admin, registry);
   AddPrincipals(admin, registry);
   AddTokens(admin, registry);

@@ -125,6 +125,22 @@ TOML
 expect 0 admin admin catalog publish "$WORK/catalog.toml"
 expect 0 admin admin catalog show
 
+step "The operator publishes the official 2026 working-day calendar (holidays and 调休 make-up days)"
+# 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04): each holiday period
+# and the Saturdays or Sundays worked for it. Review deadlines count with it.
+expect 0 admin admin calendar publish --year 2026 \
+  --holiday 2026-01-01..2026-01-03 --workday 2026-01-04 \
+  --holiday 2026-02-15..2026-02-23 --workday 2026-02-14 --workday 2026-02-28 \
+  --holiday 2026-04-04..2026-04-06 \
+  --holiday 2026-05-01..2026-05-05 --workday 2026-05-09 \
+  --holiday 2026-06-19..2026-06-21 \
+  --holiday 2026-09-25..2026-09-27 \
+  --holiday 2026-10-01..2026-10-07 --workday 2026-09-20 --workday 2026-10-10 \
+  --note "国务院办公厅关于2026年部分节假日安排的通知（2025年11月4日）"
+expect 0 admin admin calendar show --year 2026
+echo "   (a make-up working day must be a Saturday or Sunday: a Monday is refused)"
+expect 7 admin admin calendar publish --year 2026 --workday 2026-10-05
+
 step "The operator registers the communities and their capacity"
 expect 0 admin admin communities put --id c-east-1 --name 春晖社区 --street 和平街道 --staff 5 --baseline-hours 20
 expect 0 admin admin communities put --id c-east-2 --name 青年社区 --street 和平街道 --staff 4 --baseline-hours 30
@@ -146,6 +162,13 @@ for p in clerk-civil clerk-housing clerk-health rev-li rev-wang office-east-1 in
   echo "issued a token to $p"
 done
 expect 0 admin admin principals list
+
+step "Every role reads the calendar; only the operator publishes it"
+json=$(tg clerk-civil admin calendar show --year 2026 --output json)
+grep -q '"2026-02-14"' <<<"$json" || fail "the clerk should see the make-up Saturday 2026-02-14"
+echo "   -> the clerk sees the make-up Saturday 2026-02-14"
+expect 0 office-east-1 admin calendar list
+expect 4 clerk-civil admin calendar publish --year 2026 --holiday 2026-12-31
 
 START=$(day 40)
 END=$(day 100)
@@ -276,6 +299,10 @@ grep -q "spec.funding_per_community_yuan: (empty) -> 1500" "$WORK/history.txt" |
 echo "   -> the edit shows spec.funding_per_community_yuan: (empty) -> 1500"
 expect 4 inspector dept create --title "inspectors never change anything"
 expect 0 inspector audit tree-head
+tg inspector audit events --action calendar.publish --output json >"$WORK/calendar.json"
+grep -q '"makeup_workdays": "2026-01-04,2026-02-14,2026-02-28,2026-05-09,2026-09-20,2026-10-10"' \
+  "$WORK/calendar.json" || fail "the calendar.publish event should hold the year's make-up days"
+echo "   -> the calendar.publish event holds the whole year"
 tg inspector audit events --since "$(date +%F)" --output json >"$WORK/month.json"
 EVENTS=$(grep -c '"seq":' "$WORK/month.json" || true)
 [[ "$EVENTS" -gt 40 ]] || fail "the month's export has only $EVENTS events"

@@ -28,6 +28,9 @@ absl::StatusOr<Community> CommunityFromJson(std::string_view json);
 std::string CatalogToJson(const CatalogVersion& catalog);
 absl::StatusOr<CatalogVersion> CatalogFromJson(std::string_view json);
 
+std::string CalendarYearToJson(const CalendarYear& calendar);
+absl::StatusOr<CalendarYear> CalendarYearFromJson(std::string_view json);
+
 std::string DecisionToJson(const Decision& decision);
 absl::StatusOr<Decision> DecisionFromJson(std::string_view json);
 

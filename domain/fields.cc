@@ -60,6 +60,10 @@ std::string AckKey(std::string_view task_id, std::string_view community_id) {
   return absl::StrCat(std::string(task_id), "/", std::string(community_id));
 }
 
+std::string CalendarKey(int32_t year, int64_t version) {
+  return absl::StrCat(year, "/", version);
+}
+
 absl::StatusOr<Fields> FieldsOfJson(std::string_view json) {
   const Json parsed = Json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object()) {

@@ -13,6 +13,7 @@
 #ifndef TASKGATE_DOMAIN_FIELDS_H_
 #define TASKGATE_DOMAIN_FIELDS_H_
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -28,6 +29,8 @@ using Fields = std::map<std::string, std::string, std::less<>>;
 // The kinds of stored entity the record covers, as audit writes name them.
 inline constexpr std::string_view kDistrictEntity = "district";
 inline constexpr std::string_view kCatalogEntity = "catalog";  // id: version
+// id: "<year>/<version>" (`CalendarKey`)
+inline constexpr std::string_view kCalendarEntity = "calendar";
 inline constexpr std::string_view kCommunityEntity = "community";
 inline constexpr std::string_view kTaskEntity = "task";
 inline constexpr std::string_view kDecisionEntity = "decision";
@@ -42,6 +45,8 @@ inline constexpr std::string_view kAckEntity = "ack";
 // "<task_id>/<community_id>".
 std::string DecisionKey(std::string_view task_id, int64_t n);
 std::string AckKey(std::string_view task_id, std::string_view community_id);
+// Version `version` of the calendar of `year`: "2026/2".
+std::string CalendarKey(int32_t year, int64_t version);
 
 // The fields of an entity's JSON form. INVALID_ARGUMENT when `json` is not a
 // JSON object.

@@ -91,6 +91,25 @@ enum class ListKind {
   kNegative,  // 社区不应承担事项 (负面清单): never admitted
 };
 
+// ------------------------------------------------------------------ calendar
+
+// One published working-day calendar of a year (SPEC §2, §4.1): its
+// official holidays (法定节假日) and its make-up working days (调休上班日: a
+// Saturday or Sunday declared a working day). Each publish of a year makes
+// a new version of it (1, 2, ... per district and year); the latest version
+// of each year is the calendar in force. A year nobody published works
+// Monday to Friday.
+struct CalendarYear {
+  std::string district_id;
+  int32_t year = 0;
+  int64_t version = 0;
+  std::vector<absl::CivilDay> holidays;         // ascending, in `year`
+  std::vector<absl::CivilDay> makeup_workdays;  // ascending, Sat/Sun of `year`
+  std::string note;  // e.g. the State Council notice it follows
+  absl::Time published_at;
+  std::string published_by;  // a principal, or "system" for the config seed
+};
+
 // Task types a task may involve. All but kEvaluation are controlled types
 // (受控事项) with a per-community limit; kEvaluation (a department's own
 // 考核评比 of communities) is forbidden outright (R-EVALUATION).

@@ -1,5 +1,5 @@
-// AdminService: the lists, communities, principals and credentials (see
-// admin_service.proto).
+// AdminService: the lists, the working-day calendar, communities,
+// principals and credentials (see admin_service.proto).
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +25,12 @@ class AdminServiceImpl final
                  &AdminServiceImpl::PublishCatalog);
     CheckParsing(ctx, "AdminService/GetCatalog", this,
                  &AdminServiceImpl::GetCatalog);
+    CheckParsing(ctx, "AdminService/PublishCalendar", this,
+                 &AdminServiceImpl::PublishCalendar);
+    CheckParsing(ctx, "AdminService/GetCalendar", this,
+                 &AdminServiceImpl::GetCalendar);
+    CheckParsing(ctx, "AdminService/ListCalendars", this,
+                 &AdminServiceImpl::ListCalendars);
     CheckParsing(ctx, "AdminService/PutCommunity", this,
                  &AdminServiceImpl::PutCommunity);
     CheckParsing(ctx, "AdminService/ListCommunities", this,
@@ -80,6 +86,58 @@ class AdminServiceImpl final
                     ToProto(catalog, response);
                     return absl::OkStatus();
                   });
+  }
+
+  grpc::ServerUnaryReactor* PublishCalendar(
+      grpc::CallbackServerContext* context,
+      const v1::PublishCalendarRequest* request,
+      v1::CalendarYear* response) override {
+    return Handle(ctx_, context, "AdminService/PublishCalendar",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    domain::CalendarYear c = FromProto(*request, violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::CalendarYear published,
+                        ctx_.engine.calendars().Publish(
+                            caller, request->request_id(), std::move(c)));
+                    ToProto(published, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* GetCalendar(grpc::CallbackServerContext* context,
+                                        const v1::GetCalendarRequest* request,
+                                        v1::CalendarYear* response) override {
+    return Handle(ctx_, context, "AdminService/GetCalendar", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::CalendarYear c,
+                        ctx_.engine.calendars().Get(caller, request->year(),
+                                                    request->version()));
+                    ToProto(c, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* ListCalendars(
+      grpc::CallbackServerContext* context,
+      const v1::ListCalendarsRequest* request,
+      v1::ListCalendarsResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/ListCalendars", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Page<domain::CalendarYear> page,
+              ctx_.engine.calendars().List(
+                  caller, {request->page_size(), request->page_token()}));
+          for (const domain::CalendarYear& c : page.items) {
+            ToProto(c, response->add_calendars());
+          }
+          response->set_next_page_token(page.next_page_token);
+          return absl::OkStatus();
+        });
   }
 
   grpc::ServerUnaryReactor* PutCommunity(grpc::CallbackServerContext* context,

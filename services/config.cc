@@ -88,9 +88,18 @@ std::string KnownTimeZone(const std::string& name) {
                       "tzdata)");
 }
 
+// A holiday of the initial calendar: a date in a year a calendar may be
+// published for (workflow/validation.h).
 std::string Date(const std::string& day) {
-  if (domain::ParseCivilDay(day).ok()) return "";
-  return absl::StrCat("'", day, "' is not a date YYYY-MM-DD");
+  absl::StatusOr<absl::CivilDay> parsed = domain::ParseCivilDay(day);
+  if (!parsed.ok()) return absl::StrCat("'", day, "' is not a date YYYY-MM-DD");
+  if (parsed->year() < workflow::kMinCalendarYear ||
+      parsed->year() > workflow::kMaxCalendarYear) {
+    return absl::StrCat("'", day, "' is not in a year from ",
+                        workflow::kMinCalendarYear, " to ",
+                        workflow::kMaxCalendarYear);
+  }
+  return "";
 }
 
 std::string Positive(const double& value) {
@@ -187,8 +196,10 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
       ConfigKey<Dates>{.name = "holidays",
                        .field = &ServerConfig::holidays,
                        .flag = "--holiday",
-                       .help = "Non-working day YYYY-MM-DD; repeat it; "
-                               "replaces the file's list",
+                       .help = "Holiday YYYY-MM-DD of the initial "
+                               "working-day calendar, stored on the first "
+                               "start only (then: taskgate admin calendar "
+                               "publish); repeat it; replaces the file's list",
                        .value_name = "DATE",
                        .check = Date},
       // ---- review SLA
@@ -786,13 +797,11 @@ absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
     return absl::InvalidArgumentError(
         absl::StrCat("time_zone: unknown time zone '", config.time_zone, "'"));
   }
-  std::set<absl::CivilDay> holidays;
   for (const std::string& text : config.holidays) {
     absl::StatusOr<absl::CivilDay> day = domain::ParseCivilDay(text);
     if (!day.ok()) return day.status();
-    holidays.insert(*day);
+    options.initial_holidays.push_back(*day);
   }
-  options.calendar = workflow::WorkingCalendar(std::move(holidays));
   options.rules.lead_time_days = config.lead_time_days;
   options.rules.capacity_blocks = config.capacity_blocks;
   options.rules.two_approval_hours = config.two_approval_hours;

@@ -68,7 +68,10 @@ struct ServerConfig {
   std::string district_id = "default";
   std::string district_name = "Default district";  // used on first start
   std::string time_zone = "Asia/Shanghai";         // IANA name
-  std::vector<std::string> holidays;               // "YYYY-MM-DD"
+  // "YYYY-MM-DD": only the initial working-day calendar, stored as the
+  // first version of each year on a start with no calendar stored yet
+  // (workflow/calendars.h); the calendar is then published data.
+  std::vector<std::string> holidays;
 
   // ---- review SLA (SPEC §4.1)
   int review_working_days = 15;
@@ -278,7 +281,7 @@ class ServerFlags final {
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // The workflow settings of `config`, after `ValidateServerConfig`: loads the
-// time zone (tzdata) and parses the holidays.
+// time zone (tzdata) and parses the holidays (the initial calendar).
 absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
     const ServerConfig& config);
 

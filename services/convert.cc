@@ -337,6 +337,60 @@ std::vector<domain::CatalogItem> FromProto(
   return out;
 }
 
+namespace {
+
+// The days of `field` as sent; a list over the bound is reported alone.
+std::vector<absl::CivilDay> DaysFrom(
+    std::string_view field,
+    const google::protobuf::RepeatedPtrField<std::string>& days,
+    std::vector<FieldViolation>& violations) {
+  std::vector<absl::CivilDay> out;
+  if (static_cast<size_t>(days.size()) > workflow::kMaxCalendarDays) {
+    violations.push_back(
+        {std::string(field),
+         absl::StrCat("lists ", days.size(), " days; a year has at most ",
+                      workflow::kMaxCalendarDays)});
+    return out;
+  }
+  for (int i = 0; i < days.size(); ++i) {
+    const std::string f = absl::StrCat(std::string(field), "[", i, "]");
+    if (days[i].empty()) {
+      violations.push_back({f, "is empty; use YYYY-MM-DD"});
+      continue;
+    }
+    out.push_back(DayFrom(f, days[i], violations));
+  }
+  return out;
+}
+
+void AddDays(const std::vector<absl::CivilDay>& days,
+             google::protobuf::RepeatedPtrField<std::string>* out) {
+  for (absl::CivilDay day : days) *out->Add() = domain::FormatCivilDay(day);
+}
+
+}  // namespace
+
+domain::CalendarYear FromProto(const v1::PublishCalendarRequest& request,
+                               std::vector<FieldViolation>& violations) {
+  domain::CalendarYear c;
+  c.year = request.year();
+  c.holidays = DaysFrom("holidays", request.holidays(), violations);
+  c.makeup_workdays =
+      DaysFrom("makeup_workdays", request.makeup_workdays(), violations);
+  c.note = request.note();
+  return c;
+}
+
+void ToProto(const domain::CalendarYear& c, v1::CalendarYear* out) {
+  out->set_year(c.year);
+  out->set_version(c.version);
+  AddDays(c.holidays, out->mutable_holidays());
+  AddDays(c.makeup_workdays, out->mutable_makeup_workdays());
+  out->set_note(c.note);
+  ToTimestamp(c.published_at, out->mutable_publish_time());
+  out->set_published_by(c.published_by);
+}
+
 void ToProto(const domain::CatalogVersion& c, v1::CatalogVersion* out) {
   out->set_version(c.version);
   BucketsToProto(c.controlled_limits, out->mutable_controlled_limits());

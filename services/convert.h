@@ -63,6 +63,13 @@ std::map<domain::ControlledBucket, int32_t> BucketsFromProto(
 void BucketsToProto(const std::map<domain::ControlledBucket, int32_t>& in,
                     google::protobuf::Map<std::string, int32_t>* out);
 
+// The year as sent; dates that do not parse are violations of
+// "holidays[i]" / "makeup_workdays[i]" (the rest is checked by the
+// workflow).
+domain::CalendarYear FromProto(const v1::PublishCalendarRequest& request,
+                               std::vector<FieldViolation>& violations);
+void ToProto(const domain::CalendarYear& calendar, v1::CalendarYear* out);
+
 domain::Community FromProto(const v1::Community& community,
                             std::vector<FieldViolation>& violations);
 void ToProto(const domain::Community& community, v1::Community* out);

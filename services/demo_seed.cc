@@ -72,6 +72,36 @@ std::vector<CatalogItem> DemoCatalog() {
   };
 }
 
+// The official 2026 calendar: 国务院办公厅关于2026年部分节假日安排的通知
+// (2025-11-04). Each holiday period, and the weekend days worked for it.
+domain::CalendarYear Official2026Calendar() {
+  domain::CalendarYear c;
+  c.year = 2026;
+  const auto off = [&](int month, int first, int last) {
+    for (int d = first; d <= last; ++d) {
+      c.holidays.push_back(absl::CivilDay(2026, month, d));
+    }
+  };
+  const auto work = [&](int month, int day) {
+    c.makeup_workdays.push_back(absl::CivilDay(2026, month, day));
+  };
+  off(1, 1, 3);    // 元旦
+  work(1, 4);      // Sunday
+  off(2, 15, 23);  // 春节
+  work(2, 14);     // Saturday
+  work(2, 28);     // Saturday
+  off(4, 4, 6);    // 清明节
+  off(5, 1, 5);    // 劳动节
+  work(5, 9);      // Saturday
+  off(6, 19, 21);  // 端午节
+  off(9, 25, 27);  // 中秋节
+  off(10, 1, 7);   // 国庆节
+  work(9, 20);     // Sunday
+  work(10, 10);    // Saturday
+  c.note = "国务院办公厅关于2026年部分节假日安排的通知（2025年11月4日）";
+  return c;
+}
+
 std::vector<Community> DemoCommunities(const std::string& district_id) {
   const auto community =
       [&](const char* id, const char* name, const char* street, int staff,
@@ -188,6 +218,19 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
   }
   TASKGATE_RETURN_IF_ERROR(WriteSecretFile(tokens_path, lines));
 
+  // Unless a cut-short earlier run published it already.
+  const domain::CalendarYear official = Official2026Calendar();
+  absl::StatusOr<domain::CalendarYear> stored =
+      engine.calendars().Get(*admin, official.year, 0);
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+  if (!stored.ok() || stored->holidays != official.holidays ||
+      stored->makeup_workdays != official.makeup_workdays) {
+    TASKGATE_RETURN_IF_ERROR(
+        engine.calendars().Publish(*admin, "", official).status());
+  }
+
   TASKGATE_RETURN_IF_ERROR(
       engine.directory()
           .PublishCatalog(*admin, "", DemoCatalog(),
@@ -195,8 +238,9 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
                           "negative-list examples after SPEC §2")
           .status());
   spdlog::info(
-      "demo data loaded: catalog, 6 communities in 2 streets, 7 principals; "
-      "their tokens are in {} (mode 0600)",
+      "demo data loaded: catalog, the official 2026 working-day calendar, "
+      "6 communities in 2 streets, 7 principals; their tokens are in {} "
+      "(mode 0600)",
       tokens_path);
   return true;
 }

@@ -24,6 +24,7 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
 #include <absl/time/clock.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -174,6 +175,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
       server->engine_->directory().EnsureDistrict(
           server->config_.district_name);
   if (!district.ok()) return district.status();
+  TASKGATE_RETURN_IF_ERROR(server->SeedCalendar());
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
   // A database from before the statistics counters gets them once, from its
   // log, before the first request reads them.
@@ -242,6 +244,28 @@ void Server::LedgerFeed::Answered() {
   } else if (signed_now->has_value()) {
     spdlog::info("signed audit checkpoint: size {}", (*signed_now)->tree_size);
   }
+}
+
+absl::Status Server::SeedCalendar() {
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::CalendarYear> seeded,
+                            engine_->calendars().SeedIfEmpty());
+  if (!seeded.empty()) {
+    std::vector<std::string> years;
+    for (const domain::CalendarYear& c : seeded) {
+      years.push_back(absl::StrCat(c.year));
+    }
+    spdlog::info(
+        "working-day calendar: the configured holidays are stored as the "
+        "calendar of {}; publish changes and make-up working days (调休) "
+        "with taskgate admin calendar publish",
+        absl::StrJoin(years, ", "));
+  } else if (!config_.holidays.empty()) {
+    spdlog::info(
+        "working-day calendar: the configured holidays were only the "
+        "initial calendar; the published calendar is in force "
+        "(taskgate admin calendar list)");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Server::BootstrapAdmin() {

@@ -7,10 +7,10 @@
 // (a steady_timer driving `Timers::OnTick`) and, when configured, a
 // signal_set that shuts the server down on SIGINT/SIGTERM.
 //
-// Life: `Create` (prepares the district and the first admin credential) ->
-// `Start` -> ... -> `Shutdown` (or a signal) -> `Wait` returns. Tests use
-// the same path with port 0, a temporary SQLite file and a fake clock, and
-// drive the timer with `TickNow`.
+// Life: `Create` (prepares the district, its initial calendar and the first
+// admin credential) -> `Start` -> ... -> `Shutdown` (or a signal) -> `Wait`
+// returns. Tests use the same path with port 0, a temporary SQLite file and a
+// fake clock, and drive the timer with `TickNow`.
 //
 // Thread-safety: all methods may be called from any thread; `Start` once.
 // `deps.store` and `deps.clock` must outlive the server.
@@ -57,7 +57,9 @@ struct ServerDeps {
 class Server {
  public:
   // Validates `config`, builds the engine, creates the district on first
-  // start and, when the district has no principal yet, the initial admin:
+  // start, stores the configured holidays as the initial working-day
+  // calendar when no calendar is stored yet and, when the district has no
+  // principal yet, the initial admin:
   // principal "admin" with a fresh token whose secret is written (alone, on
   // one line) to `config.admin_token_file` with mode 0600, creating its
   // directory. The secret is never logged. Errors: INVALID_ARGUMENT for a
@@ -135,6 +137,9 @@ class Server {
     workflow::AuditLedger& ledger_;
   };
 
+  // Stores the configured holidays as the initial calendar when none is
+  // stored yet (workflow/calendars.h `SeedIfEmpty`), and says so.
+  absl::Status SeedCalendar();
   absl::Status BootstrapAdmin();
   absl::Status UpdateGauges();
   // Runs on the io thread.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,7 @@
 #include "common/field_violations.h"
 #include "common/safe_text.h"
 #include "common/status_macros.h"
+#include "domain/fields.h"
 #include "domain/types.h"
 #include "store/store.h"
 
@@ -131,6 +133,16 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
     TASKGATE_RETURN_IF_ERROR(SameDistrict("catalog version",
                                           absl::StrCat(change.catalog->version),
                                           change.catalog->district_id, d));
+  }
+  std::set<int32_t> calendar_years;
+  for (const domain::CalendarYear& c : change.calendars) {
+    const std::string key = domain::CalendarKey(c.year, c.version);
+    TASKGATE_RETURN_IF_ERROR(SameDistrict("calendar", key, c.district_id, d));
+    if (!calendar_years.insert(c.year).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("change set publishes the calendar of ", c.year,
+                       " twice; one version per year and change"));
+    }
   }
   for (const CommunityWrite& w : change.communities) {
     TASKGATE_RETURN_IF_ERROR(

@@ -52,10 +52,10 @@ absl::Status CheckAuditEventSize(const domain::AuditEvent& event);
 
 // Returns OK when `change` is well formed, else INVALID_ARGUMENT naming the
 // first problem found: an empty `district_id`, no audit events, a stored
-// request with an empty `request_id`, a district, catalog version, row or
-// event of another district, an event over `kMaxAuditEventBytes` as given
-// (`CheckAuditEventSize`), or a written version other than
-// `expected_version + 1`.
+// request with an empty `request_id`, a district, catalog version, calendar
+// year, row or event of another district, a year published twice, an
+// event over `kMaxAuditEventBytes` as given (`CheckAuditEventSize`), or a
+// written version other than `expected_version + 1`.
 absl::Status ValidateChangeSet(const ChangeSet& change);
 
 }  // namespace taskgate::store

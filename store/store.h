@@ -1,6 +1,7 @@
 // The persistence interface of TaskGate.
 //
-// A `Store` keeps districts, catalog versions, communities, tasks, decisions,
+// A `Store` keeps districts, catalog versions, calendar years, communities,
+// tasks, decisions,
 // principals and their credentials, assignment acknowledgements, funding
 // reports, complaints, idempotency records and each district's append-only
 // audit log. Every
@@ -124,6 +125,10 @@ struct ChangeSet {
   std::optional<domain::District> district;       // create
   std::optional<domain::CatalogVersion> catalog;  // publish; version must
                                                   // be latest + 1
+  // Calendar years published (created only): each one's version must be the
+  // latest of its year + 1 (ABORTED if not), and a year appears at most
+  // once.
+  std::vector<domain::CalendarYear> calendars;
   std::vector<CommunityWrite> communities;
   std::vector<TaskWrite> tasks;
   std::vector<domain::Decision> decisions;
@@ -300,6 +305,18 @@ class Store {
   // NOT_FOUND when there is none.
   virtual absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const std::string& district_id, int64_t version) = 0;
+
+  // Version `version` of the calendar of `year`, or its latest when
+  // `version` is 0. NOT_FOUND when there is none; INVALID_ARGUMENT for a
+  // negative version.
+  virtual absl::StatusOr<domain::CalendarYear> GetCalendarYear(
+      const std::string& district_id, int32_t year, int64_t version) = 0;
+
+  // The latest version of the calendar of each year from `first_year` on,
+  // ordered by year; empty when none is published. The years are few (one
+  // a year), so the list is not paged.
+  virtual absl::StatusOr<std::vector<domain::CalendarYear>> ListCalendarYears(
+      const std::string& district_id, int32_t first_year) = 0;
 
   // NOT_FOUND when missing.
   virtual absl::StatusOr<domain::Community> GetCommunity(

@@ -192,6 +192,12 @@ absl::Status CanPublishCatalog(const domain::Principal& p) {
   return RoleDenied(p, "publish the catalog", "an admin publishes it");
 }
 
+absl::Status CanPublishCalendar(const domain::Principal& p) {
+  if (p.role == domain::Role::kAdmin) return absl::OkStatus();
+  return RoleDenied(p, "publish the working-day calendar",
+                    "an admin publishes it; every role may read it");
+}
+
 absl::Status CanPutCommunity(const domain::Principal& p) {
   return AdminOnly(p, "change communities");
 }

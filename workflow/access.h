@@ -87,6 +87,11 @@ absl::Status CanReadWorkloadOf(const domain::Principal& p,
 // The lists (准入清单) are published by an admin.
 absl::Status CanPublishCatalog(const domain::Principal& p);
 
+// The working-day calendar (holidays and make-up working days, SPEC §2) is
+// published by an admin; every signed-in principal may read it, as the
+// catalog: a department needs to know its deadlines.
+absl::Status CanPublishCalendar(const domain::Principal& p);
+
 // Communities and their capacity are set by an admin.
 absl::Status CanPutCommunity(const domain::Principal& p);
 

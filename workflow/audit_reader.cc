@@ -308,7 +308,6 @@ absl::StatusOr<Statistics> AuditReader::GetStatistics(
   query.from = *from;
   query.until = *until;
   query.time_zone = options_.time_zone;
-  query.calendar = options_.calendar;
   TASKGATE_ASSIGN_OR_RETURN(
       Statistics stats, ReadStatistics(store_, options_.district_id, query));
   if (ReadIsAudited(principal)) {

@@ -151,7 +151,7 @@ absl::StatusOr<domain::AssignmentAck> CommunityDesk::AcknowledgeAssignment(
         out.change.district_id = options_.district_id;
         out.change.acks.push_back(ack);
         out.change.events.push_back(std::move(e));
-        KeepCounters(out.change, options_);
+        TASKGATE_RETURN_IF_ERROR(KeepCounters(out.change, options_, tx));
         return out;
       });
 }
@@ -209,7 +209,7 @@ absl::StatusOr<domain::FundingReport> CommunityDesk::ReportFundingMissing(
         out.change.district_id = options_.district_id;
         out.change.funding_reports.push_back(r);
         out.change.events.push_back(std::move(e));
-        KeepCounters(out.change, options_);
+        TASKGATE_RETURN_IF_ERROR(KeepCounters(out.change, options_, tx));
         return out;
       });
 }
@@ -268,7 +268,7 @@ absl::StatusOr<domain::Complaint> CommunityDesk::FileComplaint(
         out.change.district_id = options_.district_id;
         out.change.complaints.push_back({c, 0});
         out.change.events.push_back(std::move(e));
-        KeepCounters(out.change, options_);
+        TASKGATE_RETURN_IF_ERROR(KeepCounters(out.change, options_, tx));
         return out;
       });
 }

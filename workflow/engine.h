@@ -3,6 +3,8 @@
 //
 //   `directory()`  the district, catalog, communities, principals and
 //                  tokens; authentication (workflow/directory.h)
+//   `calendars()`  the working-day calendar: publishing, reading, the
+//                  configuration's seed (workflow/calendars.h)
 //   `tasks()`      drafting, editing and every caller's move of a task
 //                  through the transition table, submission and routing
 //                  included (workflow/task_lifecycle.h, submission.h)
@@ -30,6 +32,7 @@
 #include "common/clock.h"
 #include "store/store.h"
 #include "workflow/audit_recorder.h"
+#include "workflow/calendars.h"
 #include "workflow/community_desk.h"
 #include "workflow/directory.h"
 #include "workflow/options.h"
@@ -51,6 +54,7 @@ class Engine final {
   const EngineOptions& options() const { return options_; }
 
   Directory& directory() { return directory_; }
+  Calendars& calendars() { return calendars_; }
   TaskLifecycle& tasks() { return tasks_; }
   CommunityDesk& desk() { return desk_; }
   AuditRecorder& recorder() { return recorder_; }
@@ -62,6 +66,7 @@ class Engine final {
  private:
   const EngineOptions options_;
   Directory directory_;
+  Calendars calendars_;
   TaskLifecycle tasks_;
   CommunityDesk desk_;
   AuditRecorder recorder_;

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include <absl/time/civil_time.h>
 #include <absl/time/time.h>
 
 #include "domain/types.h"
@@ -22,7 +24,12 @@ struct EngineOptions {
   absl::TimeZone time_zone = absl::FixedTimeZone(8 * 60 * 60);
   RulesConfig rules = DefaultRulesConfig();
   SlaConfig sla;
-  WorkingCalendar calendar;
+  // The configuration's `holidays`: only the initial calendar. When the
+  // district has no calendar stored yet, the server publishes them as the
+  // first version of each year they fall in, as the system
+  // (`Calendars::SeedIfEmpty`); from then on the calendar is the published
+  // data (SPEC §2) and these are not read.
+  std::vector<absl::CivilDay> initial_holidays;
   // How many due tasks one `OnTick` handles at most; the rest wait for the
   // next tick, so one tick never holds the store for long.
   int32_t tick_batch = 200;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
@@ -12,10 +13,28 @@
 
 namespace taskgate::workflow {
 
-WorkingCalendar::WorkingCalendar(std::set<absl::CivilDay> holidays)
-    : holidays_(std::move(holidays)) {}
+WorkingCalendar::WorkingCalendar(std::set<absl::CivilDay> holidays,
+                                 std::set<absl::CivilDay> makeup_workdays)
+    : holidays_(std::move(holidays)),
+      makeup_workdays_(std::move(makeup_workdays)) {}
+
+WorkingCalendar WorkingCalendar::Of(
+    const std::vector<domain::CalendarYear>& years) {
+  std::set<absl::CivilDay> holidays;
+  std::set<absl::CivilDay> makeup_workdays;
+  for (const domain::CalendarYear& year : years) {
+    holidays.insert(year.holidays.begin(), year.holidays.end());
+    makeup_workdays.insert(year.makeup_workdays.begin(),
+                           year.makeup_workdays.end());
+  }
+  return WorkingCalendar(std::move(holidays), std::move(makeup_workdays));
+}
 
 bool WorkingCalendar::IsWorkingDay(absl::CivilDay day) const {
+  // A published calendar never lists a day twice (workflow/validation.h);
+  // should one, the make-up working day wins, as the notice's own words
+  // ("上班") are the later exception to the rule.
+  if (makeup_workdays_.contains(day)) return true;
   const absl::Weekday weekday = absl::GetWeekday(day);
   if (weekday == absl::Weekday::saturday || weekday == absl::Weekday::sunday) {
     return false;
@@ -26,7 +45,7 @@ bool WorkingCalendar::IsWorkingDay(absl::CivilDay day) const {
 absl::CivilDay WorkingCalendar::AddWorkingDays(absl::CivilDay start,
                                                int n) const {
   // A day-by-day walk: deadlines are a few weeks long, and the holiday list is
-  // finite, so this always ends.
+  // finite, so this always ends (make-up days only add working days).
   absl::CivilDay day = start;
   for (int counted = 0; counted < n;) {
     ++day;

@@ -1,14 +1,19 @@
 // Review deadlines in working days (SPEC §4.1).
 //
-// A working day is Monday to Friday and not on the holiday list. Day 1 is the
-// first working day after the start date (the start day never counts); a
-// decision is due by the end of the last day, in the district's time zone.
-// A return pauses the clock; on resubmission the unused days count again
-// from the day after resubmission. Pure; thread-safe once constructed.
+// A working day is a Monday to Friday not on the calendar's holiday list
+// (法定节假日), or a make-up working day of the calendar (调休上班日: a
+// Saturday or Sunday declared a working day). Day 1 is the first working
+// day after the start date (the start day never counts); a decision is due
+// by the end of the last day, in the district's time zone. A return pauses
+// the clock; on resubmission the unused days count again from the day after
+// resubmission. The calendar is published data (workflow/calendars.h): the
+// clock uses the calendar in force when it starts, and a due date once set
+// stays. Pure; thread-safe once constructed.
 #ifndef TASKGATE_WORKFLOW_SLA_H_
 #define TASKGATE_WORKFLOW_SLA_H_
 
 #include <set>
+#include <vector>
 
 #include <absl/time/civil_time.h>
 #include <absl/time/time.h>
@@ -19,9 +24,17 @@ namespace taskgate::workflow {
 
 class WorkingCalendar {
  public:
-  // `holidays` are extra non-working days (weekends never work). Make-up
-  // working weekends (调休) are not modelled.
-  explicit WorkingCalendar(std::set<absl::CivilDay> holidays = {});
+  // Monday to Friday work, weekends do not: a year nobody published.
+  WorkingCalendar() = default;
+  // `holidays` do not work; `makeup_workdays` (weekend days declared
+  // working, 调休) do. A day on both lists works.
+  explicit WorkingCalendar(std::set<absl::CivilDay> holidays,
+                           std::set<absl::CivilDay> makeup_workdays = {});
+
+  // The calendar of `years` (each year at most once, e.g. the latest
+  // version of each: the calendar in force); other years work Monday to
+  // Friday.
+  static WorkingCalendar Of(const std::vector<domain::CalendarYear>& years);
 
   bool IsWorkingDay(absl::CivilDay day) const;
 
@@ -34,6 +47,7 @@ class WorkingCalendar {
 
  private:
   std::set<absl::CivilDay> holidays_;
+  std::set<absl::CivilDay> makeup_workdays_;
 };
 
 struct SlaConfig {

@@ -88,6 +88,9 @@ struct StatisticsQuery {
   absl::Time from;   // inclusive
   absl::Time until;  // exclusive
   absl::TimeZone time_zone = absl::FixedTimeZone(8 * 60 * 60);
+  // For `ComputeStatistics`, the reference; the kept counters measured each
+  // review with the calendar in force at its decision
+  // (workflow/statistics_counters.h).
   WorkingCalendar calendar;
 };
 

@@ -20,6 +20,7 @@
 #include <absl/time/time.h>
 
 #include "common/status_macros.h"
+#include "workflow/calendars.h"
 #include "workflow/internal/changes.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/workload_counters.h"
@@ -91,9 +92,19 @@ void AddMonths(const domain::Task& task, absl::CivilMonth first, double sign,
 
 }  // namespace
 
+bool EndsReview(const domain::AuditEvent& event) {
+  const std::string_view action = event.action;
+  if (action == "task.approve") {
+    return event.state_after ==
+           domain::TaskStateName(domain::TaskState::kActive);
+  }
+  return action == "task.reject" || action == "task.return";
+}
+
 std::vector<store::CounterAdd> CountersOfTaskEvent(
     const domain::AuditEvent& event, const domain::Task* task,
-    std::optional<absl::CivilDay> review_start, const EngineOptions& options) {
+    std::optional<absl::CivilDay> review_start, const EngineOptions& options,
+    const WorkingCalendar& calendar) {
   const absl::TimeZone tz = options.time_zone;
   const absl::CivilDay day = absl::ToCivilDay(event.time, tz);
   std::string department = event.department_id;
@@ -110,7 +121,7 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
   const std::string returned(
       domain::TaskStateName(domain::TaskState::kReturned));
   count("events");
-  bool ends_review = false;
+  const bool ends_review = EndsReview(event);
   bool rejection = false;
   if (action == "task.submit") {
     count("submitted");
@@ -121,13 +132,9 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
   } else if (action == "task.admit_provisional") {
     count("provisionally_admitted");
   } else if (action == "task.approve") {
-    if (event.state_after == active) {
-      count("admitted");
-      ends_review = true;
-    }
+    if (event.state_after == active) count("admitted");
   } else if (action == "task.reject") {
     count("rejected");
-    ends_review = true;
     rejection = true;
   } else if (action == "task.reject_negative_list") {
     count("rejected");
@@ -135,13 +142,12 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
     rejection = true;
   } else if (action == "task.return") {
     count("returned");
-    ends_review = true;
   } else if (action == "task.revoke") {
     count("revoked");
   }
   if (ends_review && review_start.has_value()) {
-    count(absl::StrCat(kReviewDaysPrefix, options.calendar.WorkingDaysBetween(
-                                              *review_start, day)));
+    count(absl::StrCat(kReviewDaysPrefix,
+                       calendar.WorkingDaysBetween(*review_start, day)));
   }
   if (task == nullptr) return out;
   if (rejection) {
@@ -173,7 +179,11 @@ std::vector<store::CounterAdd> CountersOfTaskEvent(
   return out;
 }
 
-void KeepCounters(store::ChangeSet& change, const EngineOptions& options) {
+absl::Status KeepCounters(store::ChangeSet& change,
+                          const EngineOptions& options, store::Store& reads) {
+  // Read once per change, covering its earliest review start.
+  std::optional<WorkingCalendar> calendar;
+  int32_t calendar_from = 0;
   for (const domain::AuditEvent& event : change.events) {
     if (event.entity_type != "task") continue;
     const domain::Task* task = nullptr;
@@ -184,12 +194,22 @@ void KeepCounters(store::ChangeSet& change, const EngineOptions& options) {
     if (task != nullptr && task->submitted_at.has_value()) {
       review_start = absl::ToCivilDay(*task->submitted_at, options.time_zone);
     }
-    std::vector<store::CounterAdd> adds =
-        CountersOfTaskEvent(event, task, review_start, options);
+    if (EndsReview(event) && review_start.has_value()) {
+      const auto year = static_cast<int32_t>(review_start->year());
+      if (!calendar.has_value() || year < calendar_from) {
+        TASKGATE_ASSIGN_OR_RETURN(
+            calendar, CalendarInForce(reads, options.district_id, year));
+        calendar_from = year;
+      }
+    }
+    std::vector<store::CounterAdd> adds = CountersOfTaskEvent(
+        event, task, review_start, options,
+        calendar.has_value() ? *calendar : WorkingCalendar());
     change.counters.insert(change.counters.end(),
                            std::make_move_iterator(adds.begin()),
                            std::make_move_iterator(adds.end()));
   }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Statistics> StatisticsFromCounters(
@@ -343,6 +363,10 @@ absl::Status RebuildCountersIfMissing(Writer& writer, const Clock& clock,
                               tx.ListCounters(district, "", "\xff", 1));
     if (!any.empty()) return absl::OkStatus();
 
+    // A log from before the counters is measured with the calendar in
+    // force now: its reviews ended before the calendar was published data.
+    TASKGATE_ASSIGN_OR_RETURN(const WorkingCalendar calendar,
+                              CalendarInForce(tx, district, 0));
     std::map<std::tuple<std::string, std::string, std::string>, double> sums;
     std::map<std::string, absl::CivilDay> last_submit;
     int64_t replayed = 0;
@@ -377,7 +401,7 @@ absl::Status RebuildCountersIfMissing(Writer& writer, const Clock& clock,
         }
         for (const store::CounterAdd& add : CountersOfTaskEvent(
                  e, task == by_id.end() ? nullptr : task->second, review_start,
-                 options)) {
+                 options, calendar)) {
           sums[{add.bucket, add.name, add.subject}] += add.amount;
         }
         ++replayed;

@@ -45,23 +45,33 @@
 #include "domain/types.h"
 #include "store/store.h"
 #include "workflow/options.h"
+#include "workflow/sla.h"
 #include "workflow/statistics.h"
 #include "workflow/writer.h"
 
 namespace taskgate::workflow {
 
+// Whether task event `event` ends a review (an approval to ACTIVE, a
+// rejection, a return), which counts its review days with a calendar.
+bool EndsReview(const domain::AuditEvent& event);
+
 // What task event `event` adds to the counters. `task` is the task as the
 // event left it (null when the change does not write it: an
 // acknowledgement, a funding report), `review_start` the civil day of the
-// task's latest submit before the event.
+// task's latest submit before the event; `calendar` measures the review
+// days of an event that `EndsReview` (the calendar in force at it).
 std::vector<store::CounterAdd> CountersOfTaskEvent(
     const domain::AuditEvent& event, const domain::Task* task,
-    std::optional<absl::CivilDay> review_start, const EngineOptions& options);
+    std::optional<absl::CivilDay> review_start, const EngineOptions& options,
+    const WorkingCalendar& calendar);
 
 // Adds to `change.counters` what its task events count, taking each task
 // as `change.tasks` writes it. Every change with task events goes through
-// this before it is committed.
-void KeepCounters(store::ChangeSet& change, const EngineOptions& options);
+// this before it is committed. When an event ends a review, reads the
+// calendar in force through `reads` (the batch's `tx` inside a writer
+// step), and returns the store's errors; nothing is read otherwise.
+absl::Status KeepCounters(store::ChangeSet& change,
+                          const EngineOptions& options, store::Store& reads);
 
 // The statistics of [`query.from`, `query.until`) from the counters of its
 // days ("d:" buckets) and months ("m:" buckets) and the communities' current

@@ -1,6 +1,7 @@
 #include "workflow/submission.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "domain/codec.h"
+#include "workflow/calendars.h"
 #include "workflow/internal/changes.h"
 #include "workflow/rules.h"
 #include "workflow/sla.h"
@@ -211,8 +213,13 @@ absl::StatusOr<domain::Task> Submission::Submit(
   task.submitted_at = now;
   const domain::TaskState before = task.state;
   task.state = domain::TaskState::kSubmitted;
-  task.sla = StartClock(task.sla, today, options_.sla.review_working_days,
-                        options_.calendar);
+  // The calendar in force now sets the due date, which then stays whatever
+  // is published later (workflow/calendars.h).
+  TASKGATE_ASSIGN_OR_RETURN(
+      const WorkingCalendar calendar,
+      CalendarInForce(store, district, static_cast<int32_t>(today.year())));
+  task.sla =
+      StartClock(task.sla, today, options_.sla.review_working_days, calendar);
 
   // Routing right after submit, in SPEC §4.1's order.
   std::optional<TaskAction> route;
@@ -228,9 +235,8 @@ absl::StatusOr<domain::Task> Submission::Submit(
   } else if (task.spec.emergency && !HasBlock(task.findings)) {
     route = TaskAction::kAdmitProvisionally;
     route_reason = absl::StrCat("emergency: ", task.spec.emergency_reason);
-    task.sla =
-        StartClock(domain::SlaState{}, today,
-                   options_.sla.provisional_working_days, options_.calendar);
+    task.sla = StartClock(domain::SlaState{}, today,
+                          options_.sla.provisional_working_days, calendar);
   } else if (in.item.has_value() && in.item->kind == domain::ListKind::kDuty &&
              task.findings.empty()) {
     route = TaskAction::kAdmitByDutyList;

@@ -1,6 +1,7 @@
 #include "workflow/task_lifecycle.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "workflow/access.h"
+#include "workflow/calendars.h"
 #include "workflow/internal/changes.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/rules.h"
@@ -133,7 +135,7 @@ void TaskLifecycle::CreateTaskAsync(const domain::Principal& principal,
         out.change.events.push_back(
             TaskEvent(principal, out.value, domain::TaskState::kDraft, "create",
                       out.value.created_at, request_id, ""));
-        KeepCounters(out.change, options_);
+        TASKGATE_RETURN_IF_ERROR(KeepCounters(out.change, options_, tx));
         return out;
       },
       std::move(done));
@@ -175,7 +177,7 @@ absl::StatusOr<domain::Task> TaskLifecycle::EditTask(
         out.change.tasks.push_back(WriteOf(task));
         out.change.events.push_back(
             TaskEvent(principal, task, before, "edit", now, request_id, ""));
-        KeepCounters(out.change, options_);
+        TASKGATE_RETURN_IF_ERROR(KeepCounters(out.change, options_, tx));
         out.value = std::move(task);
         return out;
       });
@@ -281,7 +283,7 @@ void TaskLifecycle::ActAsync(const domain::Principal& principal,
               acted.status().message()));
         }
         TASKGATE_ASSIGN_OR_RETURN(out.value, std::move(acted));
-        KeepCounters(out.change, options_);
+        TASKGATE_RETURN_IF_ERROR(KeepCounters(out.change, options_, tx));
         return out;
       },
       std::move(done));
@@ -403,14 +405,20 @@ absl::StatusOr<domain::Task> TaskLifecycle::Decide(
       details["findings"] = FindingsSummary(task.findings);
       break;
     }
-    case TaskAction::kReturn:
+    case TaskAction::kReturn: {
       task.claimed_by.clear();
       task.approvals.clear();  // a return overrides a first approval
+      // The days used, counted with the calendar in force at the return.
+      TASKGATE_ASSIGN_OR_RETURN(
+          const WorkingCalendar calendar,
+          CalendarInForce(store, options_.district_id,
+                          static_cast<int32_t>(task.sla.clock_start.year())));
       task.sla = PauseClock(task.sla, absl::ToCivilDay(now, options_.time_zone),
-                            options_.calendar);
+                            calendar);
       task.state = row.to;
       decision = domain::DecisionKind::kReturn;
       break;
+    }
     case TaskAction::kReject:
       decision = domain::DecisionKind::kReject;
       task.claimed_by.clear();

@@ -127,7 +127,8 @@ absl::Status Timers::TickTask(domain::Task task, absl::Time now,
   change.tasks.push_back(internal::WriteOf(task));
   change.events.push_back(internal::TaskEvent(
       system, task, before, TaskActionName(action), now, "", reason));
-  KeepCounters(change, options_);
+  // Timer events end no review, so this reads no calendar.
+  TASKGATE_RETURN_IF_ERROR(KeepCounters(change, options_, store_));
   TASKGATE_RETURN_IF_ERROR(internal::CommitThrough(writer_, change));
   if (action == TaskAction::kEscalate) {
     ++result.escalated;

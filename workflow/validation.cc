@@ -10,8 +10,10 @@
 
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
+#include <absl/time/civil_time.h>
 
 #include "common/safe_text.h"
+#include "domain/codec.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -313,6 +315,100 @@ std::vector<FieldViolation> ValidateCatalogItems(
                      "only negative-list (负面清单) items take keywords"});
     }
   }
+  return out;
+}
+
+namespace {
+
+std::string_view WeekdayName(absl::Weekday weekday) {
+  switch (weekday) {
+    case absl::Weekday::monday:
+      return "a Monday";
+    case absl::Weekday::tuesday:
+      return "a Tuesday";
+    case absl::Weekday::wednesday:
+      return "a Wednesday";
+    case absl::Weekday::thursday:
+      return "a Thursday";
+    case absl::Weekday::friday:
+      return "a Friday";
+    case absl::Weekday::saturday:
+      return "a Saturday";
+    case absl::Weekday::sunday:
+      return "a Sunday";
+  }
+  return "a day";
+}
+
+// Checks the days of one list of `calendar` (`field`): the count, then each
+// day in the year and listed once. Returns whether the days were looked at.
+bool CheckCalendarDays(std::string_view field,
+                       const std::vector<absl::CivilDay>& days,
+                       const domain::CalendarYear& calendar, bool year_ok,
+                       std::vector<FieldViolation>& out) {
+  if (days.size() > kMaxCalendarDays) {
+    out.push_back({std::string(field), absl::StrCat("lists ", days.size(),
+                                                    " days; a year has at "
+                                                    "most ",
+                                                    kMaxCalendarDays)});
+    return false;
+  }
+  std::set<absl::CivilDay> seen;
+  for (size_t i = 0; i < days.size(); ++i) {
+    const std::string f = absl::StrCat(std::string(field), "[", i, "]");
+    const std::string text = domain::FormatCivilDay(days[i]);
+    if (year_ok && days[i].year() != calendar.year) {
+      out.push_back({f, absl::StrCat(text, " is not in ", calendar.year,
+                                     "; publish each year's days with "
+                                     "that year")});
+    }
+    if (!seen.insert(days[i]).second) {
+      out.push_back({f, absl::StrCat(text, " is listed more than once")});
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<FieldViolation> ValidateCalendarYear(
+    const domain::CalendarYear& calendar) {
+  std::vector<FieldViolation> out;
+  const bool year_ok =
+      calendar.year >= kMinCalendarYear && calendar.year <= kMaxCalendarYear;
+  if (!year_ok) {
+    out.push_back(
+        {"year", absl::StrCat("is ", calendar.year, "; publish a year from ",
+                              kMinCalendarYear, " to ", kMaxCalendarYear)});
+  }
+  const bool holidays_checked =
+      CheckCalendarDays("holidays", calendar.holidays, calendar, year_ok, out);
+  if (CheckCalendarDays("makeup_workdays", calendar.makeup_workdays, calendar,
+                        year_ok, out)) {
+    const std::set<absl::CivilDay> holidays(calendar.holidays.begin(),
+                                            calendar.holidays.end());
+    for (size_t i = 0; i < calendar.makeup_workdays.size(); ++i) {
+      const absl::CivilDay day = calendar.makeup_workdays[i];
+      const std::string f = absl::StrCat("makeup_workdays[", i, "]");
+      const std::string text = domain::FormatCivilDay(day);
+      const absl::Weekday weekday = absl::GetWeekday(day);
+      if (weekday != absl::Weekday::saturday &&
+          weekday != absl::Weekday::sunday) {
+        out.push_back(
+            {f, absl::StrCat(text, " is ", std::string(WeekdayName(weekday)),
+                             ", a working day anyway; a make-up working day "
+                             "(调休上班日) is a Saturday or Sunday declared a "
+                             "working day")});
+      }
+      if (holidays_checked && holidays.contains(day)) {
+        out.push_back({f, absl::StrCat(text,
+                                       " is also on the holiday list; a day "
+                                       "is either a holiday (法定节假日) or a "
+                                       "make-up working day, not both")});
+      }
+    }
+  }
+  CheckText("note", calendar.note, kMaxTextLength, false, out);
   return out;
 }
 

@@ -21,6 +21,11 @@ inline constexpr size_t kMaxDescriptionLength = 20000;
 inline constexpr size_t kMaxTargets = 1000;
 inline constexpr size_t kMaxStreets = 200;
 inline constexpr size_t kMaxCatalogItems = 2000;
+// A published calendar year (SPEC §2): the years a district plans in, and
+// at most a year's days on each list.
+inline constexpr int32_t kMinCalendarYear = 2000;
+inline constexpr int32_t kMaxCalendarYear = 2100;
+inline constexpr size_t kMaxCalendarDays = 366;
 inline constexpr size_t kMaxKeywords = 50;
 inline constexpr double kMaxHoursPerMonth = 744;  // 31 days × 24 h
 inline constexpr int64_t kMaxFundingYuan = 1'000'000'000'000;
@@ -94,6 +99,17 @@ std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
 
 std::vector<FieldViolation> ValidateCatalogItems(
     const std::vector<domain::CatalogItem>& items);
+
+// Checks a calendar year as published: `year` from `kMinCalendarYear` to
+// `kMaxCalendarYear`; each list at most `kMaxCalendarDays` days (a list
+// over it is reported alone, its days unchecked), each day in `year` and
+// listed once; each make-up working day (调休上班日) a Saturday or Sunday
+// and not also a holiday; `note` multi-line text of at most
+// `kMaxTextLength` characters. Fields: "year", "holidays[i]",
+// "makeup_workdays[i]", "note". Holidays may fall on any day (a holiday
+// period spans its weekend).
+std::vector<FieldViolation> ValidateCalendarYear(
+    const domain::CalendarYear& calendar);
 
 std::vector<FieldViolation> ValidateCommunity(
     const domain::Community& community);

@@ -471,6 +471,25 @@ CREATE UNIQUE INDEX credentials_by_certificate
 )sql";
 }
 
+// Migration 12: the working-day calendar as published data (SPEC §2,
+// §4.1): one row per published version of a year, each holding the year's
+// holidays and make-up working days in its body. Rows are created only;
+// the latest version of each year is in force. The configuration's
+// `holidays` seed the first versions at the next start
+// (workflow/calendars.h), so a database from before keeps its calendar.
+const char* CalendarSchema() {
+  return R"sql(
+CREATE TABLE calendar_years (
+  district_id TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  published_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, year, version)
+) STRICT;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -490,6 +509,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {10, "idempotency records per principal",
            RequestsPerPrincipalSchema()},
           {11, "client-certificate bindings", CertificateBindingsSchema()},
+          {12, "working-day calendar years", CalendarSchema()},
       };
   return *kMigrations;
 }

@@ -1,6 +1,6 @@
 // The entity reads of `SqliteStore`: stored requests, districts, catalog
-// versions, communities, tasks (by filter, by ids, by dates), decisions,
-// principals, credentials, complaints, funding reports and
+// versions, calendar years, communities, tasks (by filter, by ids, by dates),
+// decisions, principals, credentials, complaints, funding reports and
 // acknowledgements.
 #include <algorithm>
 #include <cstdint>
@@ -117,6 +117,56 @@ absl::StatusOr<domain::CatalogVersion> SqliteStore::GetCatalog(
   }
   return absl::NotFoundError(absl::StrCat(
       "catalog version ", version, " not found in district ", district_id));
+}
+
+absl::StatusOr<domain::CalendarYear> SqliteStore::GetCalendarYear(
+    const std::string& district_id, int32_t year, int64_t version) {
+  if (version < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "calendar version ", version, " is negative; use 0 for the latest"));
+  }
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      version == 0
+          ? db->Prepare("SELECT year || '/' || version, body "
+                        "FROM calendar_years WHERE district_id = ? AND "
+                        "year = ? ORDER BY version DESC LIMIT 1",
+                        {district_id, int64_t{year}})
+          : db->Prepare("SELECT year || '/' || version, body "
+                        "FROM calendar_years WHERE district_id = ? AND "
+                        "year = ? AND version = ?",
+                        {district_id, int64_t{year}, version}));
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::CalendarYear> calendar,
+      ReadFirstBody<domain::CalendarYear>(stmt, &domain::CalendarYearFromJson,
+                                          "get calendar", "calendar"));
+  if (calendar.has_value()) return *std::move(calendar);
+  if (version == 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "no calendar of ", year, " is published in district ", district_id));
+  }
+  return absl::NotFoundError(absl::StrCat("calendar version ", version, " of ",
+                                          year, " not found in district ",
+                                          district_id));
+}
+
+absl::StatusOr<std::vector<domain::CalendarYear>>
+SqliteStore::ListCalendarYears(const std::string& district_id,
+                               int32_t first_year) {
+  Lease db = Reader();
+  // The primary key (district_id, year, version) answers the inner MAX.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT c.year || '/' || c.version, c.body "
+                  "FROM calendar_years AS c "
+                  "WHERE c.district_id = ? AND c.year >= ? AND c.version = ("
+                  "SELECT MAX(l.version) FROM calendar_years AS l "
+                  "WHERE l.district_id = c.district_id AND l.year = c.year) "
+                  "ORDER BY c.year",
+                  {district_id, int64_t{first_year}}));
+  return ReadBodies<domain::CalendarYear>(stmt, &domain::CalendarYearFromJson,
+                                          "list calendars", "calendar");
 }
 
 absl::StatusOr<domain::Community> SqliteStore::GetCommunity(

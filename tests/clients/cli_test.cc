@@ -441,6 +441,64 @@ TEST_F(CliTest, PublicListNeedsNoTokenAndMarksProvisionalTasks) {
               HasSubstr("Example:\n  taskgate public tasks --community"));
 }
 
+// The working-day calendar: the admin publishes a year with day ranges
+// from the flags and a file; every role shows it, day runs with their kind.
+TEST_F(CliTest, CalendarIsPublishedWithRangesAndShownToEveryRole) {
+  const std::string path = TestPath(".toml");
+  {
+    std::ofstream file(path);
+    file << "year = 2026\nnote = \"国务院办公厅通知\"\n"
+            "holidays = [\"2026-01-01..2026-01-03\", \"2026-04-04\"]\n"
+            "makeup_workdays = [2026-01-04]\n";  // a TOML date
+  }
+  const Result published =
+      Run(admin_, {"admin", "calendar", "publish", "--file", path, "--holiday",
+                   "2026-02-15..2026-02-23", "--workday", "2026-02-14",
+                   "--workday", "2026-02-28", "--output", "json"});
+  std::remove(path.c_str());
+  ASSERT_EQ(published.code, 0) << published.err;
+  const nlohmann::json j = nlohmann::json::parse(published.out);
+  EXPECT_EQ(j["year"], 2026);
+  EXPECT_EQ(j["version"], "1");          // int64 in protobuf JSON
+  EXPECT_EQ(j["holidays"].size(), 13u);  // 3 + 1 + 9
+  EXPECT_EQ(j["makeup_workdays"],
+            nlohmann::json::array({"2026-01-04", "2026-02-14", "2026-02-28"}));
+
+  const Result shown =
+      Run(community_, {"admin", "calendar", "show", "--year", "2026"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("calendar of 2026, version 1"));
+  EXPECT_THAT(shown.out, HasSubstr("13 holidays (法定节假日), 3 make-up "
+                                   "working days (调休上班日)"));
+  EXPECT_THAT(shown.out,
+              ::testing::ContainsRegex(
+                  "2026-02-15 Sun \\.\\. 2026-02-23 Mon +9 +holiday"));
+  EXPECT_THAT(shown.out, HasSubstr("2026-02-14 Sat"));
+  EXPECT_THAT(shown.out, HasSubstr("make-up working day 调休上班日"));
+
+  const Result listed =
+      Run(clerk_, {"admin", "calendar", "list", "--output", "name"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(listed.out, "2026\n");
+
+  // Not the clerk's to publish (exit 4); a range backwards is a usage
+  // error before any call (exit 2); a make-up Monday is the server's
+  // INVALID_ARGUMENT naming the field (exit 7).
+  EXPECT_EQ(Run(clerk_, {"admin", "calendar", "publish", "--year", "2026",
+                         "--holiday", "2026-10-01"})
+                .code,
+            4);
+  const Result backwards =
+      Run(admin_, {"admin", "calendar", "publish", "--year", "2026",
+                   "--holiday", "2026-10-07..2026-10-01"});
+  EXPECT_EQ(backwards.code, 2);
+  EXPECT_THAT(backwards.err, HasSubstr("FIRST..LAST"));
+  const Result monday = Run(admin_, {"admin", "calendar", "publish", "--year",
+                                     "2026", "--workday", "2026-10-05"});
+  EXPECT_EQ(monday.code, 7);
+  EXPECT_THAT(monday.err, HasSubstr("makeup_workdays[0]"));
+}
+
 TEST(CliProcessTest, ServerDownExitsSixWithAHint) {
   const Result r =
       RunTaskgate({"--address", "127.0.0.1:1", "--token", "x", "--retries", "0",

@@ -143,6 +143,11 @@ const std::vector<Row>& Rows() {
       // AdminService: the operator changes; auditors read principals.
       {"AdminService/PublishCatalog", {Who::kAdmin}},
       {"AdminService/GetCatalog", kAll},
+      // The working-day calendar: the admin publishes; every role reads it
+      // (a department needs to know its deadlines).
+      {"AdminService/PublishCalendar", {Who::kAdmin}},
+      {"AdminService/GetCalendar", kAll},
+      {"AdminService/ListCalendars", kAll},
       {"AdminService/PutCommunity", {Who::kAdmin}},
       {"AdminService/ListCommunities", kAll},
       {"AdminService/CreatePrincipal", {Who::kAdmin}},
@@ -222,6 +227,19 @@ class AuthzMatrixTest : public E2eTest {
         Call(community_, *communities_, &CommunityStub::FileComplaint, r);
     EXPECT_THAT(c, IsOk());
     return c.ok() ? c->id() : "";
+  }
+
+  // National Day 2026 with its two make-up working days, as a publish.
+  v1::PublishCalendarRequest NationalDay2026() {
+    v1::PublishCalendarRequest r;
+    r.set_request_id(NextRequestId());
+    r.set_year(2026);
+    for (int d = 1; d <= 7; ++d) {
+      r.add_holidays(DateText(absl::CivilDay(2026, 10, d)));
+    }
+    r.add_makeup_workdays("2026-09-20");
+    r.add_makeup_workdays("2026-10-10");
+    return r;
   }
 
   v1::TaskActionRequest ActionOn(const std::string& id,
@@ -419,6 +437,25 @@ class AuthzMatrixTest : public E2eTest {
       return StatusOf(
           Call(who, *admins_, &AdminStub::GetCatalog, v1::GetCatalogRequest()));
     }
+    if (rpc == "AdminService/PublishCalendar") {
+      return StatusOf(
+          Call(who, *admins_, &AdminStub::PublishCalendar, NationalDay2026()));
+    }
+    if (rpc == "AdminService/GetCalendar") {
+      EXPECT_THAT(Call(admin_, *admins_, &AdminStub::PublishCalendar,
+                       NationalDay2026()),
+                  IsOk());
+      v1::GetCalendarRequest r;
+      r.set_year(2026);
+      return StatusOf(Call(who, *admins_, &AdminStub::GetCalendar, r));
+    }
+    if (rpc == "AdminService/ListCalendars") {
+      EXPECT_THAT(Call(admin_, *admins_, &AdminStub::PublishCalendar,
+                       NationalDay2026()),
+                  IsOk());
+      return StatusOf(Call(who, *admins_, &AdminStub::ListCalendars,
+                           v1::ListCalendarsRequest()));
+    }
     if (rpc == "AdminService/PutCommunity") {
       v1::PutCommunityRequest r;
       r.set_request_id(NextRequestId());
@@ -526,7 +563,7 @@ TEST(AuthzMatrixCoverage, EveryRpcOfTheSixServicesHasARow) {
       methods.insert(absl::StrCat(service, "/", d->method(i)->name()));
     }
   }
-  EXPECT_EQ(methods.size(), 44u);
+  EXPECT_EQ(methods.size(), 47u);
   EXPECT_EQ(rows, methods);
 }
 

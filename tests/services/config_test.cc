@@ -436,7 +436,7 @@ TEST(ServerConfig, ParsesHostPort) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(ServerConfig, ToEngineOptionsFillsRulesSlaAndCalendar) {
+TEST(ServerConfig, ToEngineOptionsFillsRulesSlaAndInitialHolidays) {
   ServerConfig c;
   c.district_id = "xicheng";
   c.holidays = {"2026-10-01"};  // a Thursday
@@ -450,8 +450,8 @@ TEST(ServerConfig, ToEngineOptionsFillsRulesSlaAndCalendar) {
   ASSERT_OK_AND_ASSIGN(workflow::EngineOptions o, ToEngineOptions(c));
   EXPECT_EQ(o.district_id, "xicheng");
   EXPECT_EQ(o.time_zone.name(), "Asia/Shanghai");
-  EXPECT_FALSE(o.calendar.IsWorkingDay(absl::CivilDay(2026, 10, 1)));
-  EXPECT_TRUE(o.calendar.IsWorkingDay(absl::CivilDay(2026, 9, 30)));
+  // Only the initial calendar: the server stores it on a first start.
+  EXPECT_THAT(o.initial_holidays, ElementsAre(absl::CivilDay(2026, 10, 1)));
   EXPECT_EQ(o.sla.review_working_days, 12);
   EXPECT_EQ(o.sla.provisional_working_days, 2);
   EXPECT_TRUE(o.sla.release_on_overdue);

@@ -41,6 +41,7 @@
 #include "store/change_validation.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/sqlite_store.h"
+#include "store/sqlite/migrations.h"
 #include "store/store.h"
 #include "tests/testing/fault_injecting_store.h"
 #include "tests/testing/scoped_db_path.h"
@@ -286,14 +287,15 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
                       "sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                       "'sqlite_%' ORDER BY name)"),
             "assignment_acks,audit_event_communities,audit_events,"
-            "catalog_versions,checkpoints,communities,complaints,counters,"
+            "calendar_years,catalog_versions,checkpoints,communities,"
+            "complaints,counters,"
             "credentials,decisions,districts,funding_reports,principals,"
             "requests,task_communities,"
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsEleven) {
-  EXPECT_EQ(SqliteSchemaVersion(), 11);
+TEST(SqliteStoreTest, SchemaVersionIsTwelve) {
+  EXPECT_EQ(SqliteSchemaVersion(), 12);
 }
 
 // A full disk is a passing outage the operator can fix, not a defect of
@@ -1159,6 +1161,109 @@ TEST(SqliteStoreTest, CatalogVersionMustBeLatestPlusOne) {
       store->GetCatalog(kD1, 3),
       StatusIs(absl::StatusCode::kNotFound, HasSubstr("catalog version 3")));
   EXPECT_THAT(store->GetCatalog(kD2, 0), StatusIs(absl::StatusCode::kNotFound));
+}
+
+// ------------------------------------------------------------ calendar
+
+domain::CalendarYear MakeCalendar(int32_t year, int64_t version) {
+  domain::CalendarYear c;
+  c.district_id = kD1;
+  c.year = year;
+  c.version = version;
+  c.holidays = {absl::CivilDay(year, 10, 1), absl::CivilDay(year, 10, 2)};
+  c.makeup_workdays = {absl::CivilDay(year, 9, 27)};
+  c.note = absl::StrCat(year, " v", version);
+  c.published_at = T(version);
+  c.published_by = "admin";
+  return c;
+}
+
+ChangeSet CalendarChange(int32_t year, int64_t version) {
+  ChangeSet change = EventsChange(
+      kD1, {MakeEvent(kD1, "calendar.publish", absl::StrCat(year))});
+  change.calendars.push_back(MakeCalendar(year, version));
+  return change;
+}
+
+TEST(SqliteStoreTest, CalendarVersionsStepPerYearAndTheLatestOfEachIsListed) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(store->GetCalendarYear(kD1, 2026, 0),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("2026")));
+  EXPECT_THAT(store->Commit(CalendarChange(2026, 2)),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("latest is 0")));
+  ASSERT_THAT(store->Commit(CalendarChange(2026, 1)), IsOk());
+  EXPECT_THAT(store->Commit(CalendarChange(2026, 1)),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("latest is 1")));
+  ASSERT_THAT(store->Commit(CalendarChange(2026, 2)), IsOk());
+  // Each year counts its own versions.
+  ASSERT_THAT(store->Commit(CalendarChange(2027, 1)), IsOk());
+  ASSERT_THAT(store->Commit(CalendarChange(2025, 1)), IsOk());
+
+  ASSERT_OK_AND_ASSIGN(domain::CalendarYear latest,
+                       store->GetCalendarYear(kD1, 2026, 0));
+  EXPECT_EQ(latest.version, 2);
+  ASSERT_OK_AND_ASSIGN(domain::CalendarYear first,
+                       store->GetCalendarYear(kD1, 2026, 1));
+  EXPECT_EQ(domain::CalendarYearToJson(first),
+            domain::CalendarYearToJson(MakeCalendar(2026, 1)));
+  EXPECT_THAT(store->GetCalendarYear(kD1, 2026, 3),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("calendar version 3 of 2026")));
+  EXPECT_THAT(store->GetCalendarYear(kD1, 2026, -1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::CalendarYear> all,
+                       store->ListCalendarYears(kD1, 0));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].year, 2025);
+  EXPECT_EQ(all[1].year, 2026);
+  EXPECT_EQ(all[1].version, 2);
+  EXPECT_EQ(all[2].year, 2027);
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::CalendarYear> from_2026,
+                       store->ListCalendarYears(kD1, 2026));
+  ASSERT_EQ(from_2026.size(), 2u);
+  EXPECT_EQ(from_2026[0].year, 2026);
+  EXPECT_THAT(store->ListCalendarYears(kD2, 0), IsOkAndHolds(IsEmpty()));
+}
+
+// Migration 12 adds the calendar table to a database of schema 11: no
+// calendar is stored, so the next start seeds the configured holidays
+// (workflow/calendars.h), and publishing works at once.
+TEST(SqliteStoreTest, MigrationTwelveAddsAnEmptyCalendarToAnOlderDatabase) {
+  const ScopedDbPath scoped;
+  {
+    RawDb raw(scoped.path());
+    std::string sql = "BEGIN;";
+    for (const SqliteMigration& m : SqliteMigrations()) {
+      if (m.version > 11) break;
+      absl::StrAppend(&sql, m.sql, "\nPRAGMA user_version = ", m.version,
+                      ";\n");
+    }
+    absl::StrAppend(&sql, "COMMIT;");
+    std::string error;
+    ASSERT_EQ(raw.Exec(sql, &error), SQLITE_OK) << error;
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
+  EXPECT_THAT(Pragma(*store, "user_version"), IsOkAndHolds("12"));
+  EXPECT_THAT(store->ListCalendarYears(kD1, 0), IsOkAndHolds(IsEmpty()));
+  ASSERT_THAT(store->Commit(CalendarChange(2026, 1)), IsOk());
+  EXPECT_THAT(store->GetCalendarYear(kD1, 2026, 0), IsOk());
+}
+
+TEST(SqliteStoreTest, AChangeSetPublishesAYearOnce) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ChangeSet twice = CalendarChange(2026, 1);
+  twice.calendars.push_back(MakeCalendar(2026, 2));
+  EXPECT_THAT(store->Commit(twice),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("calendar of 2026 twice")));
+  ChangeSet elsewhere = CalendarChange(2026, 1);
+  elsewhere.calendars[0].district_id = kD2;
+  EXPECT_THAT(store->Commit(elsewhere),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->ListCalendarYears(kD1, 0), IsOkAndHolds(IsEmpty()));
 }
 
 domain::Community MakeCommunity(const std::string& id,

@@ -142,6 +142,14 @@ class FaultInjectingStore final : public store::Store {
       const std::string& district_id, int64_t version) override {
     return wrapped_.GetCatalog(district_id, version);
   }
+  absl::StatusOr<domain::CalendarYear> GetCalendarYear(
+      const std::string& district_id, int32_t year, int64_t version) override {
+    return wrapped_.GetCalendarYear(district_id, year, version);
+  }
+  absl::StatusOr<std::vector<domain::CalendarYear>> ListCalendarYears(
+      const std::string& district_id, int32_t first_year) override {
+    return wrapped_.ListCalendarYears(district_id, first_year);
+  }
   absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id,
       const std::string& community_id) override {

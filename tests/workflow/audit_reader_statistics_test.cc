@@ -218,7 +218,6 @@ class AuditReaderStatisticsTest : public TaskWorkflowTest {
     query.from = from;
     query.until = until;
     query.time_zone = EngineOptions().time_zone;
-    query.calendar = EngineOptions().calendar;
     return ComputeStatistics(query, events, tasks, communities);
   }
 

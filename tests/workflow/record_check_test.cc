@@ -277,6 +277,49 @@ TEST_F(RecordCheckTest, ATaskSideRowEditedAloneIsNamed) {
                         "says state \"REJECTED\""));
 }
 
+// Calendar changes (SPEC §7): the log's replay reproduces every published
+// version, the seed's too, and a holiday removed from a stored row is
+// named with the version and field.
+TEST_F(RecordCheckTest, CalendarVersionsReplayAndAnEditedOneIsNamed) {
+  domain::CalendarYear first;
+  first.year = 2026;
+  first.holidays = {absl::CivilDay(2026, 10, 1), absl::CivilDay(2026, 10, 2)};
+  ASSERT_THAT(engine_->calendars().Publish(Admin(), "", first), IsOk());
+  domain::CalendarYear second = first;
+  second.makeup_workdays = {absl::CivilDay(2026, 10, 10)};
+  second.note = "with the make-up Saturday";
+  ASSERT_THAT(engine_->calendars().Publish(Admin(), "", second), IsOk());
+  engine_.reset();
+  EngineOptions seeding;
+  seeding.initial_holidays = {absl::CivilDay(2027, 1, 1)};
+  engine_ = std::make_unique<Engine>(*faults_, clock_, seeding);
+  // A calendar is stored: the seed adds nothing.
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::CalendarYear> seeded,
+                       engine_->calendars().SeedIfEmpty());
+  EXPECT_THAT(seeded, IsEmpty());
+
+  std::vector<std::string> problems;
+  const std::map<std::string, domain::Fields> replayed = Replayed(&problems);
+  EXPECT_THAT(problems, IsEmpty());
+  const std::map<std::string, domain::Fields> stored = Stored();
+  ASSERT_TRUE(stored.contains("calendar/2026/1"));
+  ASSERT_TRUE(stored.contains("calendar/2026/2"));
+  EXPECT_EQ(replayed.at("calendar/2026/1"), stored.at("calendar/2026/1"));
+  EXPECT_EQ(replayed.at("calendar/2026/2"), stored.at("calendar/2026/2"));
+  EXPECT_EQ(stored.at("calendar/2026/2").at("makeup_workdays"),
+            R"(["2026-10-10"])");
+  EXPECT_TRUE(Verify().verified());
+
+  Tamper(
+      "UPDATE calendar_years SET body = json_set(body, '$.holidays', "
+      "json_array('2026-10-01')) WHERE year = 2026 AND version = 2;");
+  const audit::VerifyReport report = Verify();
+  EXPECT_FALSE(report.verified());
+  EXPECT_THAT(TableProblems(report),
+              AllOf(HasSubstr("calendar 2026/2 field holidays is "),
+                    HasSubstr("2026-10-02")));
+}
+
 TEST_F(RecordCheckTest, RowsAddedOrDeletedOutsideTheLogAreNamed) {
   ASSERT_NO_FATAL_FAILURE(SmallLife());
   Tamper(

@@ -19,8 +19,8 @@ namespace {
 
 absl::CivilDay D(int y, int m, int d) { return absl::CivilDay(y, m, d); }
 
-// The National Day week 2026-10-01 (Thu) .. 2026-10-07 (Wed). Make-up
-// Saturdays are not modelled.
+// The National Day week 2026-10-01 (Thu) .. 2026-10-07 (Wed), without its
+// make-up working days (those are in `Official2026` below).
 WorkingCalendar NationalDayCalendar() {
   std::set<absl::CivilDay> holidays;
   for (int d = 1; d <= 7; ++d) holidays.insert(D(2026, 10, d));
@@ -96,6 +96,112 @@ TEST(WorkingCalendar, CountsWorkingDaysInHalfOpenRange) {
   EXPECT_EQ(plain.WorkingDaysBetween(D(2026, 3, 6), D(2026, 3, 2)), 0);
   // (Fri 09-25, Fri 10-09]: 09-28, 09-29, 09-30, 10-08, 10-09.
   EXPECT_EQ(national_day.WorkingDaysBetween(D(2026, 9, 25), D(2026, 10, 9)), 5);
+}
+
+// The official 2026 arrangement (国务院办公厅关于2026年部分节假日安排的通知,
+// 2025-11-04): 元旦 01-01..03 off, Sun 01-04 works; 春节 02-15..23 off, Sat
+// 02-14 and Sat 02-28 work; 清明 04-04..06; 劳动节 05-01..05 off, Sat 05-09
+// works; 端午 06-19..21; 中秋 09-25..27; 国庆 10-01..07 off, Sun 09-20 and
+// Sat 10-10 work.
+domain::CalendarYear Official2026() {
+  domain::CalendarYear c;
+  c.year = 2026;
+  const auto off = [&](int m, int first, int last) {
+    for (int d = first; d <= last; ++d) c.holidays.push_back(D(2026, m, d));
+  };
+  off(1, 1, 3);
+  off(2, 15, 23);
+  off(4, 4, 6);
+  off(5, 1, 5);
+  off(6, 19, 21);
+  off(9, 25, 27);
+  off(10, 1, 7);
+  c.makeup_workdays = {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28),
+                       D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)};
+  return c;
+}
+
+// The same holidays with no make-up working day.
+WorkingCalendar HolidaysOnly2026() {
+  const domain::CalendarYear c = Official2026();
+  return WorkingCalendar({c.holidays.begin(), c.holidays.end()});
+}
+
+TEST(WorkingCalendar, MakeUpWorkingDaysWorkThoughTheyAreWeekends) {
+  const WorkingCalendar official = WorkingCalendar::Of({Official2026()});
+  EXPECT_TRUE(official.IsWorkingDay(D(2026, 2, 14)));   // Sat, make-up
+  EXPECT_TRUE(official.IsWorkingDay(D(2026, 9, 20)));   // Sun, make-up
+  EXPECT_FALSE(official.IsWorkingDay(D(2026, 2, 21)));  // Sat, 春节
+  EXPECT_FALSE(official.IsWorkingDay(D(2026, 2, 16)));  // Mon, 春节
+  EXPECT_FALSE(official.IsWorkingDay(D(2026, 3, 7)));   // Sat
+  EXPECT_TRUE(official.IsWorkingDay(D(2026, 3, 9)));    // Mon
+  EXPECT_FALSE(HolidaysOnly2026().IsWorkingDay(D(2026, 2, 14)));
+  // A year not given works Monday to Friday.
+  EXPECT_TRUE(official.IsWorkingDay(D(2027, 1, 1)));   // Fri
+  EXPECT_FALSE(official.IsWorkingDay(D(2027, 1, 2)));  // Sat
+}
+
+TEST(WorkingCalendar, OfJoinsTheYearsItIsGiven) {
+  domain::CalendarYear y2027;
+  y2027.year = 2027;
+  y2027.holidays = {D(2027, 1, 1)};
+  y2027.makeup_workdays = {D(2027, 1, 2)};
+  const WorkingCalendar both = WorkingCalendar::Of({Official2026(), y2027});
+  EXPECT_FALSE(both.IsWorkingDay(D(2026, 10, 1)));
+  EXPECT_FALSE(both.IsWorkingDay(D(2027, 1, 1)));
+  EXPECT_TRUE(both.IsWorkingDay(D(2027, 1, 2)));
+  EXPECT_TRUE(both.IsWorkingDay(D(2026, 1, 4)));
+}
+
+TEST(Sla, FifteenDaysAcrossTheSpringFestival2026) {
+  // Submitted Tue 02-10.
+  // Monday to Friday only: 02-11 (1), 02-12 (2), 02-13 (3), 02-16..02-20
+  // (4-8), 02-23..02-27 (9-13), 03-02 (14), Tue 03-03 (15).
+  EXPECT_EQ(StartClock({}, D(2026, 2, 10), 15, WorkingCalendar()).due_date,
+            D(2026, 3, 3));
+  // Holidays 02-15..02-23 without the make-up Saturdays: 02-11, 02-12,
+  // 02-13 (1-3), 02-24..02-27 (4-7), 03-02..03-06 (8-12), 03-09 (13),
+  // 03-10 (14), Wed 03-11 (15).
+  EXPECT_EQ(StartClock({}, D(2026, 2, 10), 15, HolidaysOnly2026()).due_date,
+            D(2026, 3, 11));
+  // The official calendar: 02-11, 02-12, 02-13 (1-3), Sat 02-14 (4),
+  // 02-24..02-27 (5-8), Sat 02-28 (9), 03-02..03-06 (10-14), Mon 03-09 (15).
+  EXPECT_EQ(
+      StartClock({}, D(2026, 2, 10), 15, WorkingCalendar::Of({Official2026()}))
+          .due_date,
+      D(2026, 3, 9));
+}
+
+TEST(Sla, FifteenDaysAcrossNationalDay2026) {
+  // Submitted Fri 09-18. Holidays only: 09-21..09-24 (1-4), 09-28..09-30
+  // (5-7), 10-08 (8), 10-09 (9), 10-12..10-16 (10-14), Mon 10-19 (15).
+  EXPECT_EQ(StartClock({}, D(2026, 9, 18), 15, HolidaysOnly2026()).due_date,
+            D(2026, 10, 19));
+  // The official calendar: Sun 09-20 (1), 09-21..09-24 (2-5), 09-28..09-30
+  // (6-8), 10-08 (9), 10-09 (10), Sat 10-10 (11), 10-12..10-15 (12-15):
+  // Thu 10-15.
+  EXPECT_EQ(
+      StartClock({}, D(2026, 9, 18), 15, WorkingCalendar::Of({Official2026()}))
+          .due_date,
+      D(2026, 10, 15));
+}
+
+TEST(Sla, ThreeProvisionalDaysAcrossAMakeUpSaturday) {
+  const WorkingCalendar official = WorkingCalendar::Of({Official2026()});
+  // Thu 02-12: Fri 02-13 (1), Sat 02-14 make-up (2), then 02-15..02-23 off,
+  // Tue 02-24 (3).
+  EXPECT_EQ(StartClock({}, D(2026, 2, 12), 3, official).due_date,
+            D(2026, 2, 24));
+  // Without the make-up Saturday: 02-13 (1), 02-24 (2), Wed 02-25 (3).
+  EXPECT_EQ(StartClock({}, D(2026, 2, 12), 3, HolidaysOnly2026()).due_date,
+            D(2026, 2, 25));
+}
+
+TEST(Sla, PauseCountsTheMakeUpDaysUsed) {
+  const WorkingCalendar official = WorkingCalendar::Of({Official2026()});
+  const domain::SlaState sla = StartClock({}, D(2026, 2, 10), 15, official);
+  // (Tue 02-10, Tue 02-24]: 02-11, 02-12, 02-13, Sat 02-14, 02-24 = 5.
+  EXPECT_EQ(PauseClock(sla, D(2026, 2, 24), official).used_working_days, 5);
 }
 
 TEST(Sla, StartClockOnFreshTaskSetsTotalAndDueDate) {

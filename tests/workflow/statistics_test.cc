@@ -446,7 +446,7 @@ TEST_F(StatisticsScenario, CountsOnlyThePartOfAMonthInsideThePeriod) {
 TEST_F(StatisticsScenario, KeptCountersGiveTheSameFiguresForWholeDays) {
   EngineOptions options;
   options.time_zone = kShanghai;
-  options.calendar = WorkingCalendar({kHoliday});
+  const WorkingCalendar calendar({kHoliday});
   std::map<std::string, const domain::Task*> task_by_id;
   for (const domain::Task& t : tasks_) task_by_id[t.id] = &t;
   std::map<std::tuple<std::string, std::string, std::string>, double> sums;
@@ -459,7 +459,7 @@ TEST_F(StatisticsScenario, KeptCountersGiveTheSameFiguresForWholeDays) {
       review_start = last_submit[e.entity_id];
     }
     for (const store::CounterAdd& add : CountersOfTaskEvent(
-             e, task_by_id[e.entity_id], review_start, options)) {
+             e, task_by_id[e.entity_id], review_start, options, calendar)) {
       sums[{add.bucket, add.name, add.subject}] += add.amount;
     }
   }
@@ -588,9 +588,10 @@ class StatisticsFromEngineTest : public ::testing::Test {
     store_ = *std::move(opened);
     EngineOptions options;
     options.time_zone = kShanghai;
-    options.calendar = WorkingCalendar({kHoliday});
+    options.initial_holidays = {kHoliday};
     engine_ = std::make_unique<Engine>(*store_, clock_, options);
     ASSERT_THAT(engine_->directory().EnsureDistrict("Test district"), IsOk());
+    ASSERT_THAT(engine_->calendars().SeedIfEmpty(), IsOk());
     std::vector<domain::CatalogItem> items = {
         {"A-001",
          domain::ListKind::kAssist,

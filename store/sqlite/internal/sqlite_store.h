@@ -71,6 +71,10 @@ class SqliteStore final : public Store {
       const std::string& district_id) override;
   absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const std::string& district_id, int64_t version) override;
+  absl::StatusOr<domain::CalendarYear> GetCalendarYear(
+      const std::string& district_id, int32_t year, int64_t version) override;
+  absl::StatusOr<std::vector<domain::CalendarYear>> ListCalendarYears(
+      const std::string& district_id, int32_t first_year) override;
   absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id, const std::string& community_id) override;
   absl::StatusOr<std::vector<domain::Community>> ListCommunities(

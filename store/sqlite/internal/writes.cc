@@ -579,6 +579,31 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
            std::nullopt, body);
   }
 
+  for (const domain::CalendarYear& calendar : change.calendars) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        const int64_t latest,
+        db.ReadInt("SELECT COALESCE(MAX(version), 0) FROM calendar_years "
+                   "WHERE district_id = ? AND year = ?",
+                   {d, int64_t{calendar.year}}, "read latest calendar"));
+    if (calendar.version != latest + 1) {
+      return absl::AbortedError(absl::StrCat(
+          "calendar version ", calendar.version, " of ", calendar.year,
+          " in district ", d, " is not the next version (latest is ", latest,
+          "); reload and retry"));
+    }
+    const std::string body = domain::CalendarYearToJson(calendar);
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db.Prepare("INSERT INTO calendar_years (district_id, year, version, "
+                   "published_at, body) VALUES (?, ?, ?, ?, ?)",
+                   {d, int64_t{calendar.year}, calendar.version,
+                    FloorMicros(calendar.published_at), body}));
+    TASKGATE_RETURN_IF_ERROR(stmt.Run("publish calendar"));
+    Record(record, domain::kCalendarEntity,
+           domain::CalendarKey(calendar.year, calendar.version), std::nullopt,
+           body);
+  }
+
   for (const CommunityWrite& write : change.communities) {
     TASKGATE_RETURN_IF_ERROR(WriteCommunity(db, d, write, record));
   }

@@ -1,3 +1,10 @@
+// The server's configuration: one job, kept in one file on purpose. Every
+// key is one row of `ServerConfigKeys()` (its name, field, flag, default and
+// check), and the TOML reader, the command-line flags, the overlay of flags
+// on the file and the validation below are each a walk over that one table,
+// so that a key added to the table is read, flagged, checked and documented
+// alike. The address helpers and `ToEngineOptions` turn the checked values
+// into what the server and the engine use.
 #include "services/config.h"
 
 #include <cstdint>

@@ -31,12 +31,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 
-std::vector<std::string> RuleIds(const std::vector<domain::Finding>& fs) {
-  std::vector<std::string> out;
-  for (const domain::Finding& f : fs) out.push_back(f.rule_id);
-  return out;
-}
-
 class ApprovalRecheckTest : public TaskWorkflowTest {
  protected:
   // A community of one staff member: 20 h a month, nothing in force yet.

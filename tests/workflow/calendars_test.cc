@@ -20,6 +20,7 @@
 
 #include "common/field_violations.h"
 #include "domain/codec.h"
+#include "tests/testing/official_calendar.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
 
@@ -38,29 +39,7 @@ using ::testing::SizeIs;
 
 absl::CivilDay D(int y, int m, int d) { return absl::CivilDay(y, m, d); }
 
-// The official 2026 arrangement (国务院办公厅关于2026年部分节假日安排的通知,
-// 2025-11-04), written out here rather than taken from the demo data:
-// 元旦 Jan 1-3 off, Sun Jan 4 works; 春节 Feb 15-23 off, Sat Feb 14 and Sat
-// Feb 28 work; 清明 Apr 4-6; 劳动节 May 1-5 off, Sat May 9 works; 端午 Jun
-// 19-21; 中秋 Sep 25-27; 国庆 Oct 1-7 off, Sun Sep 20 and Sat Oct 10 work.
-domain::CalendarYear Official2026() {
-  domain::CalendarYear c;
-  c.year = 2026;
-  const auto off = [&](int m, int first, int last) {
-    for (int d = first; d <= last; ++d) c.holidays.push_back(D(2026, m, d));
-  };
-  off(1, 1, 3);
-  off(2, 15, 23);
-  off(4, 4, 6);
-  off(5, 1, 5);
-  off(6, 19, 21);
-  off(9, 25, 27);
-  off(10, 1, 7);
-  c.makeup_workdays = {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28),
-                       D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)};
-  c.note = "国务院办公厅关于2026年部分节假日安排的通知";
-  return c;
-}
+using ::taskgate::testing::Official2026;
 
 class CalendarsTest : public TaskWorkflowTest {
  protected:

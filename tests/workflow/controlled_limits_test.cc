@@ -29,12 +29,6 @@ using Limits = std::map<domain::ControlledBucket, int32_t>;
 constexpr auto kSignboard = domain::ControlledBucket::kSignboard;
 constexpr auto kCertificate = domain::ControlledBucket::kCertificate;
 
-std::vector<std::string> RuleIds(const std::vector<domain::Finding>& fs) {
-  std::vector<std::string> out;
-  for (const domain::Finding& f : fs) out.push_back(f.rule_id);
-  return out;
-}
-
 class ControlledLimitsTest : public TaskWorkflowTest {
  protected:
   absl::StatusOr<domain::CatalogVersion> Publish(const Limits& limits) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "domain/types.h"
+#include "tests/testing/official_calendar.h"
 
 namespace taskgate::workflow {
 namespace {
@@ -20,7 +21,8 @@ namespace {
 absl::CivilDay D(int y, int m, int d) { return absl::CivilDay(y, m, d); }
 
 // The National Day week 2026-10-01 (Thu) .. 2026-10-07 (Wed), without its
-// make-up working days (those are in `Official2026` below).
+// make-up working days (those are in `Official2026`,
+// tests/testing/official_calendar.h).
 WorkingCalendar NationalDayCalendar() {
   std::set<absl::CivilDay> holidays;
   for (int d = 1; d <= 7; ++d) holidays.insert(D(2026, 10, d));
@@ -98,28 +100,7 @@ TEST(WorkingCalendar, CountsWorkingDaysInHalfOpenRange) {
   EXPECT_EQ(national_day.WorkingDaysBetween(D(2026, 9, 25), D(2026, 10, 9)), 5);
 }
 
-// The official 2026 arrangement (国务院办公厅关于2026年部分节假日安排的通知,
-// 2025-11-04): 元旦 01-01..03 off, Sun 01-04 works; 春节 02-15..23 off, Sat
-// 02-14 and Sat 02-28 work; 清明 04-04..06; 劳动节 05-01..05 off, Sat 05-09
-// works; 端午 06-19..21; 中秋 09-25..27; 国庆 10-01..07 off, Sun 09-20 and
-// Sat 10-10 work.
-domain::CalendarYear Official2026() {
-  domain::CalendarYear c;
-  c.year = 2026;
-  const auto off = [&](int m, int first, int last) {
-    for (int d = first; d <= last; ++d) c.holidays.push_back(D(2026, m, d));
-  };
-  off(1, 1, 3);
-  off(2, 15, 23);
-  off(4, 4, 6);
-  off(5, 1, 5);
-  off(6, 19, 21);
-  off(9, 25, 27);
-  off(10, 1, 7);
-  c.makeup_workdays = {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28),
-                       D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)};
-  return c;
-}
+using ::taskgate::testing::Official2026;
 
 // The same holidays with no make-up working day.
 WorkingCalendar HolidaysOnly2026() {

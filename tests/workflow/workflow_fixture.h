@@ -91,6 +91,14 @@ inline std::vector<std::string> Fields(const absl::Status& status) {
   return out;
 }
 
+// The rule ids of `fs`, in order.
+inline std::vector<std::string> RuleIds(
+    const std::vector<domain::Finding>& fs) {
+  std::vector<std::string> out;
+  for (const domain::Finding& f : fs) out.push_back(f.rule_id);
+  return out;
+}
+
 inline std::vector<std::string> Actions(
     const std::vector<store::StoredEvent>& es) {
   std::vector<std::string> out;

@@ -9,6 +9,7 @@
 
 #include "common/field_violations.h"
 #include "common/status_macros.h"
+#include "workflow/directory_names.h"
 #include "workflow/validation.h"
 
 namespace taskgate::workflow {
@@ -61,7 +62,9 @@ absl::StatusOr<Page<PublicCommunity>> PublicList::ListCommunities(
     const PageRequest& page) {
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::Community> communities,
-      store_.ListCommunities(options_.district_id, /*street=*/""));
+      store_.ListCommunities(options_.district_id, /*street_id=*/""));
+  TASKGATE_RETURN_IF_ERROR(
+      FillStreetNames(store_, options_.district_id, communities));
   std::vector<PublicCommunity> all;
   all.reserve(communities.size());
   for (const domain::Community& c : communities) {
@@ -101,6 +104,7 @@ absl::StatusOr<PublicTaskPage> PublicList::ListTasks(
         "use one of their ids"));
   }
   TASKGATE_RETURN_IF_ERROR(community.status());
+  TASKGATE_RETURN_IF_ERROR(FillStreetName(store_, district, *community));
 
   const std::string query_key = TasksQuery(community_id);
   store::TaskQuery q;

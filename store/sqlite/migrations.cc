@@ -490,6 +490,39 @@ CREATE TABLE calendar_years (
 )sql";
 }
 
+// Migration 13: departments and streets as resources (SPEC §1), and a
+// community's street by id. Only the schema: the rows of the departments
+// the stored principals and tasks name, and of the streets the stored
+// communities name as text, are created by the server at its first start on
+// the migrated file, as one audited change of the system with the
+// communities' street ids (workflow/directory.h `MigrateReferences`), so
+// that the log explains every row, as replaying it must (SPEC §7). A
+// street's name is unique in its district: a name resolves to one street.
+const char* DepartmentsStreetsSchema() {
+  return R"sql(
+CREATE TABLE departments (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+
+CREATE TABLE streets (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+CREATE UNIQUE INDEX streets_by_name ON streets (district_id, name);
+
+ALTER TABLE communities ADD COLUMN street_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX communities_by_street_id ON communities (district_id, street_id);
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -510,6 +543,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            RequestsPerPrincipalSchema()},
           {11, "client-certificate bindings", CertificateBindingsSchema()},
           {12, "working-day calendar years", CalendarSchema()},
+          {13, "departments and streets", DepartmentsStreetsSchema()},
       };
   return *kMigrations;
 }

@@ -75,7 +75,7 @@ TEST_F(UnparseableRequestTest, EveryMethodAnswersInvalidArgumentNamingIt) {
       EXPECT_THAT(BadRequestFields(s), ElementsAre("request"));
     }
   }
-  EXPECT_EQ(methods, 47);
+  EXPECT_EQ(methods, 53);
   EXPECT_EQ(TreeSize(), before);  // nothing changed, nothing recorded
   const std::string metrics = server_->metrics().Serialize();
   EXPECT_THAT(metrics, AllOf(HasSubstr("taskgate_requests_unparseable_total{"

@@ -543,6 +543,7 @@ void ToProto(const workflow::Statistics& stats, v1::Statistics* out) {
   for (const workflow::DepartmentStatistics& d : stats.departments) {
     v1::DepartmentStatistics* p = out->add_departments();
     p->set_department_id(d.department_id);
+    p->set_department_name(d.department_name);
     p->set_submitted(d.submitted);
     p->set_resubmitted(d.resubmitted);
     p->set_admitted(d.admitted);

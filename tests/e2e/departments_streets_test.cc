@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/convert.h"
 #include "tests/e2e/e2e_fixture.h"
 
 namespace taskgate::e2e {
@@ -103,6 +104,40 @@ TEST_F(DepartmentsStreetsE2eTest,
   EXPECT_THAT(Act(clerk_, Step::kSubmit, bad.id()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("task.target_street_ids[1]")));
+}
+
+// The statistics and the public list show a department's name beside its
+// id, as it is now: a rename shows at once.
+TEST_F(DepartmentsStreetsE2eTest, StatisticsAndThePublicListShowTheName) {
+  const std::string id = ActiveTask();
+  v1::GetDepartmentRequest get;
+  get.set_id(kDepartment);
+  ASSERT_OK_AND_ASSIGN(v1::Department d,
+                       Call(admin_, *admins_, &AdminStub::GetDepartment, get));
+  v1::PutDepartmentRequest put;
+  put.set_request_id(NextRequestId());
+  *put.mutable_department() = d;
+  put.mutable_department()->set_name("区民政局");
+  ASSERT_THAT(Call(admin_, *admins_, &AdminStub::PutDepartment, put), IsOk());
+
+  v1::ListPublicTasksRequest list;
+  list.set_community_id("c1");
+  ASSERT_OK_AND_ASSIGN(
+      v1::ListPublicTasksResponse listed,
+      Call(community_, *public_, &PublicStub::ListPublicTasks, list));
+  ASSERT_EQ(listed.tasks_size(), 1);
+  EXPECT_EQ(listed.tasks(0).id(), id);
+  EXPECT_EQ(listed.tasks(0).department_id(), kDepartment);
+  EXPECT_EQ(listed.tasks(0).department_name(), "区民政局");
+
+  v1::GetStatisticsRequest r;
+  services::ToTimestamp(At(2026, 3, 1, 0), r.mutable_start_time());
+  services::ToTimestamp(At(2026, 4, 1, 0), r.mutable_end_time());
+  ASSERT_OK_AND_ASSIGN(v1::Statistics stats,
+                       Call(auditor_, *audit_, &AuditStub::GetStatistics, r));
+  ASSERT_EQ(stats.departments_size(), 1);
+  EXPECT_EQ(stats.departments(0).department_id(), kDepartment);
+  EXPECT_EQ(stats.departments(0).department_name(), "区民政局");
 }
 
 }  // namespace

@@ -281,6 +281,9 @@ step "The public list after the reviews: admitted tasks only, never the rejected
 expect 0 nobody public tasks --community c-east-1
 public_list c-east-1 "$CLEAN" "$DUTY" "$RET"
 public_list c-west-1 "$NEW"
+tg nobody public tasks --community c-west-1 --output json | grep -q '"department_name": "区卫健委"' ||
+  fail "the public list should show the health department's name 区卫健委"
+echo "   -> the public list names the department: 区卫健委"
 printf '$ curl http://127.0.0.1:%s/public/v1/communities/c-east-1/tasks\n' "$HTTP_PORT"
 http_json=$(curl -sf "http://127.0.0.1:$HTTP_PORT/public/v1/communities/c-east-1/tasks") ||
   fail "GET /public/v1/communities/c-east-1/tasks failed"
@@ -329,6 +332,9 @@ tg inspector audit stats --from "$FROM" --to "$TO" --output json >"$WORK/stats.j
 grep -q '"rejected_by_negative_list": 1' "$WORK/stats.json" ||
   fail "the statistics should count one negative-list rejection"
 echo "   -> statistics count the negative-list rejection"
+grep -q '"department_name": "区民政局"' "$WORK/stats.json" ||
+  fail "the statistics should show civil-affairs by its name 区民政局"
+echo "   -> statistics show each department's name (civil-affairs: 区民政局)"
 
 step "The inspector keeps a signed checkpoint, exports the month, verifies it offline"
 expect 0 inspector audit pubkey --out "$WORK/district.pub.pem"

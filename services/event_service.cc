@@ -79,14 +79,9 @@ class WatchReactor final
     Pump();
   }
   void OnHeartbeat(int64_t head) override {
-    head_ = std::max(head_, head);
     if (finished_) return;
-    if (sent_since_heartbeat_ || writing_ || !queue_.empty()) {
-      sent_since_heartbeat_ = false;
-      return;
-    }
-    // A revoked credential or a disabled principal stops following, and a
-    // changed scope applies from here on.
+    // At every tick, busy or idle: a revoked credential or a disabled
+    // principal stops following, and a changed scope applies from here on.
     absl::StatusOr<domain::Principal> again =
         Authenticate(ctx_, *context_, source_);
     if (!again.ok()) {
@@ -94,7 +89,16 @@ class WatchReactor final
       return;
     }
     principal_ = *std::move(again);
-    QueueHeartbeat();
+    // A heartbeat promises every event up to its head: never one past what
+    // this stream has read (a commit whose notice is still on its way).
+    if (head > head_) {
+      head_ = head;
+      dirty_ = true;
+    }
+    const bool idle =
+        !sent_since_heartbeat_ && !writing_ && queue_.empty() && !dirty_;
+    sent_since_heartbeat_ = false;
+    if (idle) QueueHeartbeat();
     Pump();
   }
   void OnClose() override {

@@ -275,7 +275,44 @@ Client::Client(const ClientOptions& options,
       communities_(v1::CommunityService::NewStub(channel_)),
       audit_(v1::AuditService::NewStub(channel_)),
       admin_(v1::AdminService::NewStub(channel_)),
-      public_list_(v1::PublicService::NewStub(channel_)) {}
+      public_list_(v1::PublicService::NewStub(channel_)),
+      events_(v1::EventService::NewStub(channel_)) {}
+
+grpc::Status Client::Watch(
+    v1::WatchEventsRequest request,
+    const std::function<bool(const v1::WatchEventsResponse&)>& on_message,
+    const std::function<void(const grpc::Status&, int64_t)>& on_retry) {
+  int failures = 0;
+  for (;;) {
+    grpc::ClientContext context;
+    if (!options_.token.empty()) {
+      context.AddMetadata("authorization",
+                          absl::StrCat("Bearer ", options_.token));
+    }
+    std::unique_ptr<grpc::ClientReader<v1::WatchEventsResponse>> reader =
+        events_->WatchEvents(&context, request);
+    v1::WatchEventsResponse message;
+    while (reader->Read(&message)) {
+      failures = 0;
+      if (message.has_event()) request.set_after_seq(message.event().seq());
+      if (!on_message(message)) {
+        context.TryCancel();
+        while (reader->Read(&message)) {
+        }
+        (void)reader->Finish();
+        return grpc::Status::OK;
+      }
+    }
+    grpc::Status status = reader->Finish();
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
+        failures >= options_.max_retries) {
+      return status;
+    }
+    ++failures;
+    if (on_retry) on_retry(status, request.after_seq());
+    sleeper_(RetryBackoff(failures));
+  }
+}
 
 grpc::Status Client::WithRetries(
     const std::function<grpc::Status(grpc::ClientContext&)>& attempt,

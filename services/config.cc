@@ -287,6 +287,18 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
                      .help = "Longest sleep of the workflow timer, in seconds",
                      .unit = "seconds",
                      .range = IntRange{1, 86400}},
+      ConfigKey<int>{.name = "watch_heartbeat_ms",
+                     .field = &ServerConfig::watch_heartbeat_ms,
+                     .help = "Milliseconds between heartbeats to an idle "
+                             "follower of events (taskgate watch)",
+                     .unit = "milliseconds",
+                     .range = IntRange{10, 3600 * 1000}},
+      ConfigKey<int>{.name = "watch_max_followers",
+                     .field = &ServerConfig::watch_max_followers,
+                     .help = "Most streams following events at once; more "
+                             "get RESOURCE_EXHAUSTED",
+                     .unit = "streams",
+                     .range = IntRange{1, 100000}},
       ConfigKey<int>{
           .name = "request_retention_hours",
           .field = &ServerConfig::request_retention_hours,

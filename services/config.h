@@ -109,6 +109,11 @@ struct ServerConfig {
   // ---- operation
   // The longest the workflow timer sleeps between ticks, in seconds.
   int tick_interval_seconds = 60;
+  // Following events (EventService/WatchEvents): a heartbeat is sent to
+  // each follower every this many milliseconds while nothing else is sent...
+  int watch_heartbeat_ms = 15000;
+  // ...and at most this many follow at once (more get RESOURCE_EXHAUSTED).
+  int watch_max_followers = 256;
   // How long a request id's first answer is kept for retries (AIP-155), in
   // hours; a retry after that is executed as a new request.
   int request_retention_hours = 24;

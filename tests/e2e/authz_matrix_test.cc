@@ -1,4 +1,4 @@
-// The authorization matrix (SPEC §1, §4.1): every RPC of the six services,
+// The authorization matrix (SPEC §1, §4.1): every RPC of the seven services,
 // called by every role with a request that is valid and whose target is in a
 // state that allows the call, so that a refusal can only come from
 // authorization. Allowed roles must succeed; the others get
@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/watch_stream.h"
 
 namespace taskgate::e2e {
 namespace {
@@ -160,6 +161,11 @@ const std::vector<Row>& Rows() {
       // PublicService: the public list, read without credentials.
       {"PublicService/ListPublicCommunities", kAll},
       {"PublicService/ListPublicTasks", kAll},
+      // EventService: everyone follows what it may read (the per-event
+      // decision is tests/workflow/event_follow_test.cc); one task's events
+      // as reading its history.
+      {"EventService/WatchEvents", kAll},
+      {"EventService/WatchEvents task", kTaskReaders},
   };
   return rows;
 }
@@ -540,21 +546,39 @@ class AuthzMatrixTest : public E2eTest {
       }
       return StatusOf(listed);
     }
+    // ---- EventService: allowed once its first message (the heartbeat
+    // after the stored events) arrives; a refusal ends the stream at once.
+    if (rpc.starts_with("EventService/WatchEvents")) {
+      v1::WatchEventsRequest r;
+      if (rpc == "EventService/WatchEvents task") r.set_task_id(ActiveTask());
+      return WatchStarts(EventStub(), who, r);
+    }
     ADD_FAILURE() << "no call written for " << rpc;
     return absl::InternalError("no call");
   }
 
+  v1::EventService::Stub& EventStub() {
+    if (events_ == nullptr) events_ = v1::EventService::NewStub(channel_);
+    return *events_;
+  }
+
+  void TearDown() override {
+    events_.reset();  // holds the in-process channel
+    E2eTest::TearDown();
+  }
+
   int spares_ = 0;
+  std::unique_ptr<v1::EventService::Stub> events_;
 };
 
-// Every method of the six services has a row.
-TEST(AuthzMatrixCoverage, EveryRpcOfTheSixServicesHasARow) {
+// Every method of the seven services has a row.
+TEST(AuthzMatrixCoverage, EveryRpcOfTheSevenServicesHasARow) {
   std::set<std::string> rows;
   for (const Row& row : Rows()) rows.insert(MethodOf(row.rpc));
   std::set<std::string> methods;
   for (const char* service :
        {"TaskService", "ReviewService", "CommunityService", "AuditService",
-        "AdminService", "PublicService"}) {
+        "AdminService", "PublicService", "EventService"}) {
     const google::protobuf::ServiceDescriptor* d =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             absl::StrCat("taskgate.v1.", service));
@@ -563,7 +587,7 @@ TEST(AuthzMatrixCoverage, EveryRpcOfTheSixServicesHasARow) {
       methods.insert(absl::StrCat(service, "/", d->method(i)->name()));
     }
   }
-  EXPECT_EQ(methods.size(), 47u);
+  EXPECT_EQ(methods.size(), 48u);
   EXPECT_EQ(rows, methods);
 }
 

@@ -208,9 +208,7 @@ expect 0 rev-li review attachments list "$CLEAN"
 expect 0 rev-li review attachments get "$CLEAN" 走访通知.txt --out "$WORK/downloaded.txt"
 [[ "$(sha256sum <"$WORK/走访通知.txt")" == "$(sha256sum <"$WORK/downloaded.txt")" ]] ||
   fail "the downloaded attachment differs from the one attached"
-tg inspector audit history "$CLEAN" --output json | grep -q "$(sha256sum <"$WORK/走访通知.txt" | cut -d' ' -f1)" ||
-  fail "the task.attach event should record the attachment's sha256"
-echo "   -> sha256 $(sha256sum <"$WORK/downloaded.txt" | cut -d' ' -f1) matches, and the audit event records it"
+echo "   -> sha256 $(sha256sum <"$WORK/downloaded.txt" | cut -d' ' -f1) matches"
 echo "   (another department may not read it; nothing is attached once submitted)"
 expect 4 clerk-housing dept attachments list "$CLEAN"
 expect 5 clerk-civil dept attach "$CLEAN" "$WORK/走访通知.txt" --name again.txt

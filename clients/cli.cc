@@ -285,6 +285,12 @@ int Run(int argc, const char* const* argv, std::ostream& raw_out,
   AddAdminCommands(app, registry);
   AddPublicCommands(app, registry);
   AddWatchCommand(app, registry);
+  // Attachments: the department adds them; every role that reads tasks
+  // lists and downloads them.
+  AddAttachCommand(app.get_subcommand("dept"), registry);
+  for (const char* group : {"dept", "review", "community", "audit", "admin"}) {
+    AddAttachmentCommands(app.get_subcommand(group), registry);
+  }
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@
 #include <absl/strings/str_cat.h>
 #include <toml.hpp>
 
+#include "audit/merkle.h"
 #include "common/status_macros.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -332,6 +333,55 @@ grpc::Status Client::WithRetries(
     }
     sleeper_(RetryBackoff(i + 1));
   }
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  return audit::ToHex(audit::Sha256(bytes));
+}
+
+grpc::Status Client::UploadAttachment(const v1::AttachmentHeader& header,
+                                      std::string_view content,
+                                      v1::Attachment* response) {
+  constexpr size_t kChunk = 64 * 1024;
+  return WithRetries(
+      [&](grpc::ClientContext& context) {
+        std::unique_ptr<grpc::ClientWriter<v1::UploadAttachmentRequest>>
+            writer = tasks_->UploadAttachment(&context, response);
+        v1::UploadAttachmentRequest message;
+        *message.mutable_header() = header;
+        bool open = writer->Write(message);
+        for (size_t at = 0; open && at < content.size(); at += kChunk) {
+          message.Clear();
+          message.set_chunk(std::string(content.substr(at, kChunk)));
+          open = writer->Write(message);
+        }
+        // A closed stream means the server answered early: Finish says how.
+        if (open) writer->WritesDone();
+        return writer->Finish();
+      },
+      /*send_token=*/true);
+}
+
+grpc::Status Client::DownloadAttachment(
+    const v1::DownloadAttachmentRequest& request, v1::Attachment* metadata,
+    std::string* content) {
+  return WithRetries(
+      [&](grpc::ClientContext& context) {
+        content->clear();
+        metadata->Clear();
+        std::unique_ptr<grpc::ClientReader<v1::DownloadAttachmentResponse>>
+            reader = tasks_->DownloadAttachment(&context, request);
+        v1::DownloadAttachmentResponse message;
+        while (reader->Read(&message)) {
+          if (message.has_metadata()) {
+            *metadata = message.metadata();
+          } else {
+            content->append(message.chunk());
+          }
+        }
+        return reader->Finish();
+      },
+      /*send_token=*/true);
 }
 
 int ExitCodeFor(grpc::StatusCode code) {

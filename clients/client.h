@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
@@ -82,6 +83,10 @@ absl::Duration RetryBackoff(int attempt);
 
 // A new request id for one logical mutation: 32 random hex digits.
 std::string NewRequestId();
+
+// The SHA-256 of `bytes` as 64 lowercase hex digits, as attachments carry
+// it (and as `sha256sum` prints it).
+std::string Sha256Hex(std::string_view bytes);
 
 class Client final {
  public:
@@ -153,6 +158,22 @@ class Client final {
         },
         /*send_token=*/false);
   }
+
+  // Attachments (TaskService/UploadAttachment, DownloadAttachment): the
+  // streams, retried on UNAVAILABLE like `Call` (an upload with the same
+  // header, so the same request_id).
+  //
+  // Sends `header` and then `content` in 64 KiB chunks; `header` must hold
+  // `content`'s size and SHA-256 (`Sha256Hex`). The server may answer
+  // before every chunk is sent (a refusal, or a retry's first answer).
+  grpc::Status UploadAttachment(const v1::AttachmentHeader& header,
+                                std::string_view content,
+                                v1::Attachment* response);
+  // Receives the attachment's metadata and its bytes (all of them: at most
+  // the server's max_attachment_bytes).
+  grpc::Status DownloadAttachment(const v1::DownloadAttachmentRequest& request,
+                                  v1::Attachment* metadata,
+                                  std::string* content);
 
  private:
   grpc::Status WithRetries(

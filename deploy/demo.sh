@@ -198,9 +198,22 @@ step "Civil affairs submits a clean, funded assist-list task"
 CLEAN=$(tg clerk-civil dept create --output name --id t-elderly --item ASSIST-004 \
   --title "独居老人每月走访" --community c-east-1 --hours 6 --funding 2000 \
   --funding-source 区民政局 "${common[@]}")
+printf '区民政局关于开展独居老人每月走访工作的通知\n经费由区财政列支，每社区每月2000元。\n' \
+  >"$WORK/走访通知.txt"
+expect 0 clerk-civil dept attach "$CLEAN" "$WORK/走访通知.txt"
 expect 0 clerk-civil dept submit "$CLEAN"
 state_is clerk-civil "$CLEAN" SUBMITTED
 no_findings clerk-civil "$CLEAN"
+
+step "The reviewer downloads the policy document (依据文件); its SHA-256 matches"
+expect 0 rev-li review attachments list "$CLEAN"
+expect 0 rev-li review attachments get "$CLEAN" 走访通知.txt --out "$WORK/downloaded.txt"
+[[ "$(sha256sum <"$WORK/走访通知.txt")" == "$(sha256sum <"$WORK/downloaded.txt")" ]] ||
+  fail "the downloaded attachment differs from the one attached"
+echo "   -> sha256 $(sha256sum <"$WORK/downloaded.txt" | cut -d' ' -f1) matches"
+echo "   (another department may not read it; nothing is attached once submitted)"
+expect 4 clerk-housing dept attachments list "$CLEAN"
+expect 5 clerk-civil dept attach "$CLEAN" "$WORK/走访通知.txt" --name again.txt
 
 step "Civil affairs submits a duty-list task: admitted at once"
 DUTY=$(tg clerk-civil dept create --output name --id t-mediation --item DUTY-001 \

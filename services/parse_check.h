@@ -99,7 +99,10 @@ class FinishedWriteReactor final : public grpc::ServerWriteReactor<Response> {
 // `CallbackServerStreamingHandler` answers a request that does not parse
 // with UNIMPLEMENTED, as its unary handler does; this one runs a second
 // handler, with the failure cleared and no request, that answers as
-// `UnparseableStatus`.
+// `UnparseableStatus`. A client-streaming method needs no such handler: the
+// callback API parses each of its messages on a read and reports one that
+// does not parse as the end of the stream (`OnReadDone(false)`), which the
+// method's reactor sees and answers.
 template <class Request, class Response>
 class ParseCheckedStreamingHandler final
     : public grpc::internal::MethodHandler {

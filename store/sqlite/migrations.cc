@@ -490,6 +490,39 @@ CREATE TABLE calendar_years (
 )sql";
 }
 
+// Migration 14: attachments (依据文件, SPEC §3). A task's attachments hold
+// its documents' metadata; their bytes are kept once per hash in
+// attachment_contents, so the same policy document attached to ten tasks is
+// stored once. Both are created only. (Migration 13, departments and
+// streets, is another change's; `Migrate` skips a number it does not know,
+// so the two can land in either order.)
+const char* AttachmentsSchema() {
+  return R"sql(
+CREATE TABLE attachment_contents (
+  district_id TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  content BLOB NOT NULL,
+  PRIMARY KEY (district_id, sha256)
+) STRICT;
+CREATE TABLE attachments (
+  district_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  name TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  added_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, task_id, sha256),
+  UNIQUE (district_id, task_id, name),
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id),
+  FOREIGN KEY (district_id, sha256)
+    REFERENCES attachment_contents (district_id, sha256)
+) STRICT;
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -510,6 +543,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            RequestsPerPrincipalSchema()},
           {11, "client-certificate bindings", CertificateBindingsSchema()},
           {12, "working-day calendar years", CalendarSchema()},
+          {14, "attachments", AttachmentsSchema()},
       };
   return *kMigrations;
 }

@@ -347,6 +347,43 @@ absl::StatusOr<std::vector<domain::Complaint>> SqliteStore::ListComplaints(
                                        "list complaint", "complaint");
 }
 
+absl::StatusOr<std::vector<domain::Attachment>> SqliteStore::ListAttachments(
+    const std::string& district_id, const std::string& task_id) {
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT sha256, body FROM attachments WHERE district_id = ? "
+                  "AND task_id = ? ORDER BY added_at, name",
+                  {district_id, task_id}));
+  return ReadBodies<domain::Attachment>(stmt, &domain::AttachmentFromJson,
+                                        "list attachment", "attachment");
+}
+
+absl::StatusOr<std::string> SqliteStore::ReadAttachmentContent(
+    const std::string& district_id, const std::string& sha256, int64_t offset,
+    int64_t limit) {
+  if (offset < 0 || limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reading attachment content needs offset >= 0 and "
+                     "limit > 0, not ",
+                     offset, " and ", limit));
+  }
+  Lease db = Reader();
+  // substr() counts bytes on a BLOB, from 1.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT substr(content, ?, ?) FROM attachment_contents "
+                  "WHERE district_id = ? AND sha256 = ?",
+                  {offset + 1, limit, district_id, sha256}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found,
+                            stmt.Step("read attachment content"));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("no attachment content ", sha256,
+                                            " in district ", district_id));
+  }
+  return stmt.Bytes(0);
+}
+
 absl::StatusOr<std::vector<domain::FundingReport>>
 SqliteStore::ListFundingReports(const std::string& district_id,
                                 const std::string& task_id,

@@ -8,6 +8,7 @@
 // role, no credential and a forged one all get the same answer.
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
+#include "clients/client.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/watch_stream.h"
 
@@ -106,6 +108,12 @@ const std::vector<Row>& Rows() {
       {"TaskService/WithdrawTask", {Who::kDepartment}},
       {"TaskService/CloseTask", {Who::kDepartment}},
       {"TaskService/ListDecisions", kTaskReaders},
+      // Attachments: the task's own department adds (while it may edit the
+      // task); whoever reads the task lists and downloads (streams through
+      // the client library, clients/client.h).
+      {"TaskService/UploadAttachment", {Who::kDepartment}},
+      {"TaskService/ListAttachments", kTaskReaders},
+      {"TaskService/DownloadAttachment", kTaskReaders},
       // ReviewService: reviewers decide, never on their home department.
       {"ReviewService/ListReviewQueue",
        {Who::kReviewer, Who::kHomeReviewer, Who::kAuditor}},
@@ -248,6 +256,42 @@ class AuthzMatrixTest : public E2eTest {
     return r;
   }
 
+  static constexpr std::string_view kAttachmentBytes = "区政府文件 2026-1";
+
+  std::unique_ptr<clients::Client> ClientOf(const Actor& who) {
+    clients::ClientOptions options;
+    options.token = who.token;
+    auto client = std::make_unique<clients::Client>(options, channel_);
+    client->set_sleeper([](absl::Duration) {});
+    return client;
+  }
+
+  v1::AttachmentHeader AttachmentHeader(const std::string& task_id) {
+    v1::AttachmentHeader h;
+    h.set_request_id(NextRequestId());
+    h.set_task_id(task_id);
+    h.set_name("policy.txt");
+    h.set_media_type("text/plain");
+    h.set_size_bytes(static_cast<int64_t>(kAttachmentBytes.size()));
+    h.set_sha256(clients::Sha256Hex(kAttachmentBytes));
+    return h;
+  }
+
+  // An ACTIVE task reaching c1 with the attachment "policy.txt", added by
+  // its department while it was a draft.
+  std::string AttachedTask() {
+    absl::StatusOr<v1::Task> draft = CreateTask(clerk_, DutySpec());
+    EXPECT_THAT(draft, IsOk());
+    if (!draft.ok()) return "";
+    v1::Attachment added;
+    EXPECT_TRUE(ClientOf(clerk_)
+                    ->UploadAttachment(AttachmentHeader(draft->id()),
+                                       kAttachmentBytes, &added)
+                    .ok());
+    EXPECT_THAT(Act(clerk_, Step::kSubmit, draft->id()), IsOk());
+    return draft->id();
+  }
+
   v1::TaskActionRequest ActionOn(const std::string& id,
                                  const std::string& reason = "") {
     v1::TaskActionRequest r;
@@ -304,6 +348,26 @@ class AuthzMatrixTest : public E2eTest {
       v1::ListDecisionsRequest r;
       r.set_task_id(ActiveTask());
       return StatusOf(Call(who, *tasks_, &TaskStub::ListDecisions, r));
+    }
+    if (rpc == "TaskService/UploadAttachment") {
+      absl::StatusOr<v1::Task> draft = CreateTask(clerk_, CleanAssistSpec());
+      EXPECT_THAT(draft, IsOk());
+      v1::Attachment added;
+      return ToAbsl(ClientOf(who)->UploadAttachment(
+          AttachmentHeader(draft->id()), kAttachmentBytes, &added));
+    }
+    if (rpc == "TaskService/ListAttachments") {
+      v1::ListAttachmentsRequest r;
+      r.set_task_id(AttachedTask());
+      return StatusOf(Call(who, *tasks_, &TaskStub::ListAttachments, r));
+    }
+    if (rpc == "TaskService/DownloadAttachment") {
+      v1::DownloadAttachmentRequest r;
+      r.set_task_id(AttachedTask());
+      r.set_attachment("policy.txt");
+      v1::Attachment metadata;
+      std::string content;
+      return ToAbsl(ClientOf(who)->DownloadAttachment(r, &metadata, &content));
     }
     // ---- ReviewService
     if (rpc == "ReviewService/ListReviewQueue") {
@@ -587,7 +651,7 @@ TEST(AuthzMatrixCoverage, EveryRpcOfTheSevenServicesHasARow) {
       methods.insert(absl::StrCat(service, "/", d->method(i)->name()));
     }
   }
-  EXPECT_EQ(methods.size(), 48u);
+  EXPECT_EQ(methods.size(), 51u);
   EXPECT_EQ(rows, methods);
 }
 

@@ -286,7 +286,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
   EXPECT_EQ(raw.Query("SELECT group_concat(name, ',') FROM (SELECT name FROM "
                       "sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                       "'sqlite_%' ORDER BY name)"),
-            "assignment_acks,audit_event_communities,audit_events,"
+            "assignment_acks,attachment_contents,attachments,"
+            "audit_event_communities,audit_events,"
             "calendar_years,catalog_versions,checkpoints,communities,"
             "complaints,counters,"
             "credentials,decisions,districts,funding_reports,principals,"
@@ -294,8 +295,67 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsTwelve) {
-  EXPECT_EQ(SqliteSchemaVersion(), 12);
+TEST(SqliteStoreTest, SchemaVersionIsFourteen) {
+  EXPECT_EQ(SqliteSchemaVersion(), 14);
+}
+
+// Attachments (migration 14): metadata per task, content once per hash,
+// read back in pieces; a change whose metadata is not its content's is
+// refused whole.
+ChangeSet AttachChange(const std::string& task_id, const std::string& name,
+                       const std::string& content) {
+  ChangeSet change;
+  change.district_id = kD1;
+  domain::Attachment a;
+  a.district_id = kD1;
+  a.task_id = task_id;
+  a.name = name;
+  a.media_type = "application/pdf";
+  a.size_bytes = static_cast<int64_t>(content.size());
+  a.sha256 = audit::ToHex(audit::Sha256(content));
+  a.added_by = "clerk";
+  a.added_at = absl::FromUnixSeconds(1'780'000'000);
+  change.attachments.push_back({a, content});
+  change.events.push_back(MakeEvent(kD1, "task.attach", task_id));
+  return change;
+}
+
+TEST(SqliteStoreTest, AttachmentsRoundTripWithTheirContentKeptOnce) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))), IsOk());
+  ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t2"))), IsOk());
+  const std::string doc = "关于开展社区减负工作的通知";
+  ASSERT_THAT(store->Commit(AttachChange("t1", "通知.pdf", doc)), IsOk());
+  ASSERT_THAT(store->Commit(AttachChange("t2", "通知.pdf", doc)), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Attachment> listed,
+                       store->ListAttachments(kD1, "t1"));
+  ASSERT_THAT(listed, SizeIs(1));
+  EXPECT_EQ(domain::AttachmentToJson(listed[0]),
+            domain::AttachmentToJson(
+                AttachChange("t1", "通知.pdf", doc).attachments[0].attachment));
+  const std::string sha = listed[0].sha256;
+  EXPECT_THAT(store->ReadAttachmentContent(kD1, sha, 0, 1 << 20),
+              IsOkAndHolds(doc));
+  EXPECT_THAT(store->ReadAttachmentContent(kD1, sha, 3, 3),
+              IsOkAndHolds(doc.substr(3, 3)));
+  EXPECT_THAT(store->ReadAttachmentContent(kD1, sha, 1000, 3),
+              IsOkAndHolds(""));
+  EXPECT_THAT(store->ReadAttachmentContent(kD2, sha, 0, 3),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The same bytes or the same name twice on one task.
+  EXPECT_THAT(store->Commit(AttachChange("t1", "again.pdf", doc)),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(store->Commit(AttachChange("t1", "通知.pdf", "other")),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  // Metadata that is not the content's, or a missing task: nothing written.
+  ChangeSet lying = AttachChange("t1", "lie.pdf", "abc");
+  lying.attachments[0].content = "abd";
+  EXPECT_THAT(store->Commit(lying),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->Commit(AttachChange("t9", "x.pdf", "x")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store->ListAttachments(kD1, "t1"), IsOkAndHolds(SizeIs(1)));
 }
 
 // A full disk is a passing outage the operator can fix, not a defect of
@@ -1245,7 +1305,8 @@ TEST(SqliteStoreTest, MigrationTwelveAddsAnEmptyCalendarToAnOlderDatabase) {
     ASSERT_EQ(raw.Exec(sql, &error), SQLITE_OK) << error;
   }
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
-  EXPECT_THAT(Pragma(*store, "user_version"), IsOkAndHolds("12"));
+  EXPECT_THAT(Pragma(*store, "user_version"),
+              IsOkAndHolds(absl::StrCat(SqliteSchemaVersion())));
   EXPECT_THAT(store->ListCalendarYears(kD1, 0), IsOkAndHolds(IsEmpty()));
   ASSERT_THAT(store->Commit(CalendarChange(2026, 1)), IsOk());
   EXPECT_THAT(store->GetCalendarYear(kD1, 2026, 0), IsOk());

@@ -44,7 +44,7 @@ class TaskServiceImpl final
     CheckParsing(ctx, "TaskService/ListAttachments", this,
                  &TaskServiceImpl::ListAttachments);
     CheckParsing(ctx, "TaskService/DownloadAttachment", this,
-                       &TaskServiceImpl::DownloadAttachment);
+                 &TaskServiceImpl::DownloadAttachment);
   }
 
   grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* context,

@@ -358,6 +358,35 @@ TEST(SqliteStoreTest, AttachmentsRoundTripWithTheirContentKeptOnce) {
   EXPECT_THAT(store->ListAttachments(kD1, "t1"), IsOkAndHolds(SizeIs(1)));
 }
 
+// A download reads a document in 64 KiB pieces (services/task_service.cc):
+// pieces that cross many database pages, and a last one shorter than asked,
+// put the bytes back together exactly.
+TEST(SqliteStoreTest, AttachmentContentReadInPiecesIsTheWholeDocument) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))), IsOk());
+  std::string doc(3 * (1 << 20) + 12'345, '\0');
+  for (size_t i = 0; i < doc.size(); ++i) {
+    doc[i] = static_cast<char>((i * 2'654'435'761u) >> 13);
+  }
+  ChangeSet change = AttachChange("t1", "台账.pdf", doc);
+  const std::string sha = change.attachments[0].attachment.sha256;
+  ASSERT_THAT(store->Commit(std::move(change)), IsOk());
+  constexpr int64_t kPiece = 64 * 1024;
+  std::string joined;
+  int pieces = 0;
+  for (int64_t offset = 0;; offset += kPiece) {
+    ASSERT_OK_AND_ASSIGN(std::string piece, store->ReadAttachmentContent(
+                                                kD1, sha, offset, kPiece));
+    if (piece.empty()) break;
+    ASSERT_LE(piece.size(), static_cast<size_t>(kPiece));
+    joined += piece;
+    ++pieces;
+  }
+  EXPECT_EQ(pieces, 49);  // 48 whole pieces and 12,345 bytes
+  EXPECT_TRUE(joined == doc);
+}
+
 // A full disk is a passing outage the operator can fix, not a defect of
 // the server (issue 15): UNAVAILABLE, saying what to do.
 TEST(SqliteStoreTest, AFullDiskIsUnavailableAndSaysWhatToDo) {

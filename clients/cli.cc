@@ -27,7 +27,8 @@ constexpr char kDescription[] =
     "taskgate - the TaskGate client (社区工作事项准入制): departments submit "
     "tasks, reviewers decide, communities see their workload, auditors read "
     "the record, the operator keeps the lists, and anyone reads the public "
-    "list (公示) of what was admitted: taskgate public (no token needed).\n"
+    "list (公示) of what was admitted: taskgate public (no token needed); "
+    "taskgate watch follows your events as they come.\n"
     "Server and token: --address and --token-file (or --token), then "
     "TASKGATE_ADDRESS and TASKGATE_TOKEN, then "
     "~/.config/taskgate/config.toml (address, token, token_file). Prefer a "
@@ -273,7 +274,8 @@ int Run(int argc, const char* const* argv, std::ostream& raw_out,
                  "Seconds to wait for each attempt")
       ->check(CLI::PositiveNumber);
   app.add_option("--retries", globals.max_retries,
-                 "Retries of an UNAVAILABLE call (same request id)")
+                 "Retries of an UNAVAILABLE call (same request id); for watch, "
+                 "reconnections in a row")
       ->check(CLI::Range(0, 10));
 
   AddDeptCommands(app, registry);
@@ -282,6 +284,13 @@ int Run(int argc, const char* const* argv, std::ostream& raw_out,
   AddAuditCommands(app, registry);
   AddAdminCommands(app, registry);
   AddPublicCommands(app, registry);
+  AddWatchCommand(app, registry);
+  // Attachments: the department adds them; every role that reads tasks
+  // lists and downloads them.
+  AddAttachCommand(app.get_subcommand("dept"), registry);
+  for (const char* group : {"dept", "review", "community", "audit", "admin"}) {
+    AddAttachmentCommands(app.get_subcommand(group), registry);
+  }
 
   try {
     app.parse(argc, argv);

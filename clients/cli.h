@@ -115,6 +115,11 @@ void AddCommunityCommands(CLI::App& root, Registry& registry);
 void AddAuditCommands(CLI::App& root, Registry& registry);
 void AddAdminCommands(CLI::App& root, Registry& registry);
 void AddPublicCommands(CLI::App& root, Registry& registry);
+// `watch`: following events as they come (clients/cmd_watch.cc).
+void AddWatchCommand(CLI::App& root, Registry& registry);
+// `dept attach` and `<role> attachments list|get` (clients/cmd_attach.cc).
+void AddAttachCommand(CLI::App* dept, Registry& registry);
+void AddAttachmentCommands(CLI::App* group, Registry& registry);
 // `admin calendar ...` (clients/cmd_calendar.cc), below the admin group.
 void AddCalendarCommands(CLI::App* admin, Registry& registry);
 

@@ -13,6 +13,7 @@
 #include <absl/strings/str_cat.h>
 #include <toml.hpp>
 
+#include "audit/merkle.h"
 #include "common/status_macros.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -275,7 +276,44 @@ Client::Client(const ClientOptions& options,
       communities_(v1::CommunityService::NewStub(channel_)),
       audit_(v1::AuditService::NewStub(channel_)),
       admin_(v1::AdminService::NewStub(channel_)),
-      public_list_(v1::PublicService::NewStub(channel_)) {}
+      public_list_(v1::PublicService::NewStub(channel_)),
+      events_(v1::EventService::NewStub(channel_)) {}
+
+grpc::Status Client::Watch(
+    v1::WatchEventsRequest request,
+    const std::function<bool(const v1::WatchEventsResponse&)>& on_message,
+    const std::function<void(const grpc::Status&, int64_t)>& on_retry) {
+  int failures = 0;
+  for (;;) {
+    grpc::ClientContext context;
+    if (!options_.token.empty()) {
+      context.AddMetadata("authorization",
+                          absl::StrCat("Bearer ", options_.token));
+    }
+    std::unique_ptr<grpc::ClientReader<v1::WatchEventsResponse>> reader =
+        events_->WatchEvents(&context, request);
+    v1::WatchEventsResponse message;
+    while (reader->Read(&message)) {
+      failures = 0;
+      if (message.has_event()) request.set_after_seq(message.event().seq());
+      if (!on_message(message)) {
+        context.TryCancel();
+        while (reader->Read(&message)) {
+        }
+        (void)reader->Finish();
+        return grpc::Status::OK;
+      }
+    }
+    grpc::Status status = reader->Finish();
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
+        failures >= options_.max_retries) {
+      return status;
+    }
+    ++failures;
+    if (on_retry) on_retry(status, request.after_seq());
+    sleeper_(RetryBackoff(failures));
+  }
+}
 
 grpc::Status Client::WithRetries(
     const std::function<grpc::Status(grpc::ClientContext&)>& attempt,
@@ -295,6 +333,55 @@ grpc::Status Client::WithRetries(
     }
     sleeper_(RetryBackoff(i + 1));
   }
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  return audit::ToHex(audit::Sha256(bytes));
+}
+
+grpc::Status Client::UploadAttachment(const v1::AttachmentHeader& header,
+                                      std::string_view content,
+                                      v1::Attachment* response) {
+  constexpr size_t kChunk = 64 * 1024;
+  return WithRetries(
+      [&](grpc::ClientContext& context) {
+        std::unique_ptr<grpc::ClientWriter<v1::UploadAttachmentRequest>>
+            writer = tasks_->UploadAttachment(&context, response);
+        v1::UploadAttachmentRequest message;
+        *message.mutable_header() = header;
+        bool open = writer->Write(message);
+        for (size_t at = 0; open && at < content.size(); at += kChunk) {
+          message.Clear();
+          message.set_chunk(std::string(content.substr(at, kChunk)));
+          open = writer->Write(message);
+        }
+        // A closed stream means the server answered early: Finish says how.
+        if (open) writer->WritesDone();
+        return writer->Finish();
+      },
+      /*send_token=*/true);
+}
+
+grpc::Status Client::DownloadAttachment(
+    const v1::DownloadAttachmentRequest& request, v1::Attachment* metadata,
+    std::string* content) {
+  return WithRetries(
+      [&](grpc::ClientContext& context) {
+        content->clear();
+        metadata->Clear();
+        std::unique_ptr<grpc::ClientReader<v1::DownloadAttachmentResponse>>
+            reader = tasks_->DownloadAttachment(&context, request);
+        v1::DownloadAttachmentResponse message;
+        while (reader->Read(&message)) {
+          if (message.has_metadata()) {
+            *metadata = message.metadata();
+          } else {
+            content->append(message.chunk());
+          }
+        }
+        return reader->Finish();
+      },
+      /*send_token=*/true);
 }
 
 int ExitCodeFor(grpc::StatusCode code) {

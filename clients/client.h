@@ -1,6 +1,6 @@
 // The TaskGate client library shared by the `taskgate` CLI and the tests:
 // where to connect and with which credential (flags, then environment, then
-// a config file), a `Client` holding one channel and the six stubs, a
+// a config file), a `Client` holding one channel and the seven stubs, a
 // `Call` helper that attaches the bearer token and a deadline and retries
 // UNAVAILABLE with the same request (so the same `request_id`) and
 // `CallWithoutCredential` for the public list, error
@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <absl/status/statusor.h>
 #include <absl/time/time.h>
@@ -23,6 +24,7 @@
 #include "taskgate/v1/admin_service.grpc.pb.h"
 #include "taskgate/v1/audit_service.grpc.pb.h"
 #include "taskgate/v1/community_service.grpc.pb.h"
+#include "taskgate/v1/event_service.grpc.pb.h"
 #include "taskgate/v1/public_service.grpc.pb.h"
 #include "taskgate/v1/review_service.grpc.pb.h"
 #include "taskgate/v1/task_service.grpc.pb.h"
@@ -82,6 +84,10 @@ absl::Duration RetryBackoff(int attempt);
 // A new request id for one logical mutation: 32 random hex digits.
 std::string NewRequestId();
 
+// The SHA-256 of `bytes` as 64 lowercase hex digits, as attachments carry
+// it (and as `sha256sum` prints it).
+std::string Sha256Hex(std::string_view bytes);
+
 class Client final {
  public:
   // Builds the channel (lazily connected: a server that is down shows up as
@@ -104,6 +110,23 @@ class Client final {
   v1::AdminService::Stub& admin() { return *admin_; }
   // The public list (公示), read without credentials.
   v1::PublicService::Stub& public_list() { return *public_list_; }
+  // Following events as a stream; see `Watch`.
+  v1::EventService::Stub& events() { return *events_; }
+
+  // Follows events (EventService/WatchEvents) from `request.after_seq()`,
+  // calling `on_message` with each event and heartbeat as it arrives, until
+  // `on_message` returns false (then OK). When the stream ends with
+  // UNAVAILABLE (a dropped connection, the server shutting down) it
+  // follows again from the seq of the last event received, so nothing is
+  // missed or received twice; `on_retry(status, after_seq)` is told first.
+  // It gives up after `max_retries` such ends in a row without a message
+  // between them (with `RetryBackoff` between attempts) and returns the
+  // last status; any other status is returned at once. No deadline: a
+  // stream lasts as long as it is followed.
+  grpc::Status Watch(
+      v1::WatchEventsRequest request,
+      const std::function<bool(const v1::WatchEventsResponse&)>& on_message,
+      const std::function<void(const grpc::Status&, int64_t)>& on_retry = {});
 
   // Calls `method` with `request` (sent unchanged on every attempt, so a
   // mutation keeps its request_id), retrying UNAVAILABLE up to
@@ -136,6 +159,22 @@ class Client final {
         /*send_token=*/false);
   }
 
+  // Attachments (TaskService/UploadAttachment, DownloadAttachment): the
+  // streams, retried on UNAVAILABLE like `Call` (an upload with the same
+  // header, so the same request_id).
+  //
+  // Sends `header` and then `content` in 64 KiB chunks; `header` must hold
+  // `content`'s size and SHA-256 (`Sha256Hex`). The server may answer
+  // before every chunk is sent (a refusal, or a retry's first answer).
+  grpc::Status UploadAttachment(const v1::AttachmentHeader& header,
+                                std::string_view content,
+                                v1::Attachment* response);
+  // Receives the attachment's metadata and its bytes (all of them: at most
+  // the server's max_attachment_bytes).
+  grpc::Status DownloadAttachment(const v1::DownloadAttachmentRequest& request,
+                                  v1::Attachment* metadata,
+                                  std::string* content);
+
  private:
   grpc::Status WithRetries(
       const std::function<grpc::Status(grpc::ClientContext&)>& attempt,
@@ -150,6 +189,7 @@ class Client final {
   std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::PublicService::Stub> public_list_;
+  std::unique_ptr<v1::EventService::Stub> events_;
 };
 
 // Exit codes scripts can rely on.

@@ -13,8 +13,10 @@ TASKGATED=${1:-build/services/taskgated}
 TASKGATE=${2:-build/clients/taskgate}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/taskgate-demo.XXXXXX")
 SERVER_PID=""
+WATCH_PID=""
 
 cleanup() {
+  if [[ -n "$WATCH_PID" ]]; then kill "$WATCH_PID" 2>/dev/null || true; fi
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID"
     wait "$SERVER_PID" || true
@@ -206,9 +208,22 @@ step "Civil affairs submits a clean, funded assist-list task"
 CLEAN=$(tg clerk-civil dept create --output name --id t-elderly --item ASSIST-004 \
   --title "独居老人每月走访" --community c-east-1 --hours 6 --funding 2000 \
   --funding-source 区民政局 "${common[@]}")
+printf '区民政局关于开展独居老人每月走访工作的通知\n经费由区财政列支，每社区每月2000元。\n' \
+  >"$WORK/走访通知.txt"
+expect 0 clerk-civil dept attach "$CLEAN" "$WORK/走访通知.txt"
 expect 0 clerk-civil dept submit "$CLEAN"
 state_is clerk-civil "$CLEAN" SUBMITTED
 no_findings clerk-civil "$CLEAN"
+
+step "The reviewer downloads the policy document (依据文件); its SHA-256 matches"
+expect 0 rev-li review attachments list "$CLEAN"
+expect 0 rev-li review attachments get "$CLEAN" 走访通知.txt --out "$WORK/downloaded.txt"
+[[ "$(sha256sum <"$WORK/走访通知.txt")" == "$(sha256sum <"$WORK/downloaded.txt")" ]] ||
+  fail "the downloaded attachment differs from the one attached"
+echo "   -> sha256 $(sha256sum <"$WORK/downloaded.txt" | cut -d' ' -f1) matches"
+echo "   (another department may not read it; nothing is attached once submitted)"
+expect 4 clerk-housing dept attachments list "$CLEAN"
+expect 5 clerk-civil dept attach "$CLEAN" "$WORK/走访通知.txt" --name again.txt
 
 step "Civil affairs submits a duty-list task: admitted at once"
 DUTY=$(tg clerk-civil dept create --output name --id t-mediation --item DUTY-001 \
@@ -240,6 +255,15 @@ expect 0 nobody public communities
 expect 0 nobody public tasks --community c-east-1
 public_list c-east-1 "$DUTY"
 
+step "Civil affairs follows its events (taskgate watch, 关注事件) instead of polling"
+# In the background, from now on: one JSON object per line as events come.
+TASKGATE_TOKEN="$(awk '$1=="clerk-civil"{print $2}' "$WORK/tokens")" \
+  "$TASKGATE" --address "$ADDRESS" watch --after "$(tg inspector audit tree-head --output json |
+  sed -n 's/.*"tree_size": "\{0,1\}\([0-9]*\).*/\1/p')" --output json \
+  >"$WORK/watch.jsonl" 2>"$WORK/watch.err" &
+WATCH_PID=$!
+echo "   (taskgate watch runs as clerk-civil, writing $WORK/watch.jsonl)"
+
 step "Reviewer 李 works the queue"
 expect 0 rev-li review queue
 expect 0 rev-li review claim "$OVER"
@@ -252,6 +276,23 @@ state_is rev-li "$OVER" REJECTED
 expect 0 rev-li review claim "$CLEAN"
 expect 0 rev-li review approve "$CLEAN"
 state_is rev-li "$CLEAN" ACTIVE
+
+step "The clerk's watcher saw the decision as it was committed"
+for _ in $(seq 1 100); do
+  grep -q "\"action\":\"task.approve\",\"entity_type\":\"task\",\"entity_id\":\"$CLEAN\"" \
+    "$WORK/watch.jsonl" && break
+  sleep 0.1
+done
+grep -q "\"action\":\"task.approve\",\"entity_type\":\"task\",\"entity_id\":\"$CLEAN\"" \
+  "$WORK/watch.jsonl" || fail "the watcher did not see $CLEAN approved: $(cat "$WORK/watch.jsonl" "$WORK/watch.err")"
+grep -q '"event"' "$WORK/watch.jsonl" || fail "the watcher printed no event"
+if grep '"event"' "$WORK/watch.jsonl" | grep -vq '"department_id":"civil-affairs"'; then
+  fail "the civil-affairs watcher saw another department's event"
+fi
+kill "$WATCH_PID" 2>/dev/null || true
+wait "$WATCH_PID" 2>/dev/null || true
+WATCH_PID=""
+echo "   -> the watcher printed $(grep -c '"event"' "$WORK/watch.jsonl") events of civil affairs, the approval of $CLEAN among them"
 
 step "A BLOCK finding cannot be approved: the census task is returned"
 expect 0 rev-li review claim "$RET"

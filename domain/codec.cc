@@ -911,6 +911,21 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
 }
 
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Attachment* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "task_id", &out->task_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "name", &out->name));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "media_type", &out->media_type));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "size_bytes", &out->size_bytes));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "sha256", &out->sha256));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "added_by", &out->added_by));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "added_at", &out->added_at));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
                   AssignmentAck* out) {
   TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
   TASKGATE_RETURN_IF_ERROR(
@@ -1225,6 +1240,23 @@ std::string FundingReportToJson(const FundingReport& report) {
 
 absl::StatusOr<FundingReport> FundingReportFromJson(std::string_view json) {
   return Decode<FundingReport>("funding report json", json);
+}
+
+std::string AttachmentToJson(const Attachment& a) {
+  return Dump(Json{
+      {"district_id", a.district_id},
+      {"task_id", a.task_id},
+      {"name", a.name},
+      {"media_type", a.media_type},
+      {"size_bytes", a.size_bytes},
+      {"sha256", a.sha256},
+      {"added_by", a.added_by},
+      {"added_at", TimeToJson(a.added_at)},
+  });
+}
+
+absl::StatusOr<Attachment> AttachmentFromJson(std::string_view json) {
+  return Decode<Attachment>("attachment json", json);
 }
 
 std::string AssignmentAckToJson(const AssignmentAck& ack) {

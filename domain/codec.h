@@ -56,6 +56,9 @@ absl::StatusOr<Complaint> ComplaintFromJson(std::string_view json);
 std::string FundingReportToJson(const FundingReport& report);
 absl::StatusOr<FundingReport> FundingReportFromJson(std::string_view json);
 
+std::string AttachmentToJson(const Attachment& attachment);
+absl::StatusOr<Attachment> AttachmentFromJson(std::string_view json);
+
 std::string AssignmentAckToJson(const AssignmentAck& ack);
 absl::StatusOr<AssignmentAck> AssignmentAckFromJson(std::string_view json);
 

@@ -60,6 +60,10 @@ std::string AckKey(std::string_view task_id, std::string_view community_id) {
   return absl::StrCat(std::string(task_id), "/", std::string(community_id));
 }
 
+std::string AttachmentKey(std::string_view task_id, std::string_view sha256) {
+  return absl::StrCat(std::string(task_id), "/", std::string(sha256));
+}
+
 std::string CalendarKey(int32_t year, int64_t version) {
   return absl::StrCat(year, "/", version);
 }

@@ -41,12 +41,16 @@ inline constexpr std::string_view kCredentialEntity = "credential";
 inline constexpr std::string_view kComplaintEntity = "complaint";
 inline constexpr std::string_view kFundingReportEntity = "funding_report";
 inline constexpr std::string_view kAckEntity = "ack";
+// id: "<task_id>/<sha256>" (`AttachmentKey`)
+inline constexpr std::string_view kAttachmentEntity = "attachment";
 
 // Decisions have no id of their own: the n-th decision on a task (1, 2, ...
 // oldest first) is "<task_id>/<n>". An acknowledgement is
 // "<task_id>/<community_id>".
 std::string DecisionKey(std::string_view task_id, int64_t n);
 std::string AckKey(std::string_view task_id, std::string_view community_id);
+// The attachment of content `sha256` (hex) to task `task_id`.
+std::string AttachmentKey(std::string_view task_id, std::string_view sha256);
 // Version `version` of the calendar of `year`: "2026/2".
 std::string CalendarKey(int32_t year, int64_t version);
 

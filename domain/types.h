@@ -443,6 +443,22 @@ struct FundingReport {
   absl::Time reported_at;
 };
 
+// A document attached to a task (依据文件, SPEC §3: the policy document, the
+// funding approval): its metadata; the bytes are kept by the store once per
+// hash. One per (task, sha256), and a task's names are unique too. Created
+// only: an attachment is never changed or removed, so that what a reviewer
+// decided under stays readable.
+struct Attachment {
+  std::string district_id;
+  std::string task_id;
+  std::string name;        // file name shown to people, e.g. "通知.pdf"
+  std::string media_type;  // e.g. "application/pdf"
+  int64_t size_bytes = 0;
+  std::string sha256;  // lowercase hex of the content's SHA-256
+  std::string added_by;
+  absl::Time added_at;
+};
+
 // OPEN -> VERIFIED | UNFOUNDED -> RESOLVED, handled by reviewers.
 enum class ComplaintState { kOpen, kVerified, kUnfounded, kResolved };
 

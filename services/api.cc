@@ -157,9 +157,10 @@ grpc::Status Finish(ApiContext& ctx, std::string_view method,
   return ToGrpcStatus(status, request_id);
 }
 
-grpc::ServerUnaryReactor* RefuseUnparseable(
-    ApiContext& ctx, grpc::CallbackServerContext* context,
-    std::string_view method, std::string_view request_type) {
+grpc::Status UnparseableStatus(ApiContext& ctx,
+                               grpc::CallbackServerContext* context,
+                               std::string_view method,
+                               std::string_view request_type) {
   const absl::Time start = absl::Now();
   const std::string source = SourceOf(context->peer());
   ctx.metrics.CountUnparseable(method);
@@ -175,15 +176,19 @@ grpc::ServerUnaryReactor* RefuseUnparseable(
                      ": its bytes do not parse (another message type, cut "
                      "short, or a string that is not UTF-8); build requests "
                      "from taskgate.v1's proto files")}});
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (logged) {
-    reactor->Finish(
-        Finish(ctx, method, nullptr, source, "", status, absl::Now() - start));
-  } else {
-    ctx.metrics.ObserveRpc(method, CodeName(status.code()),
-                           absl::Now() - start);
-    reactor->Finish(ToGrpcStatus(status, ""));
+    return Finish(ctx, method, nullptr, source, "", status,
+                  absl::Now() - start);
   }
+  ctx.metrics.ObserveRpc(method, CodeName(status.code()), absl::Now() - start);
+  return ToGrpcStatus(status, "");
+}
+
+grpc::ServerUnaryReactor* RefuseUnparseable(
+    ApiContext& ctx, grpc::CallbackServerContext* context,
+    std::string_view method, std::string_view request_type) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(UnparseableStatus(ctx, context, method, request_type));
   return reactor;
 }
 
@@ -240,6 +245,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx) {
   services.push_back(internal::NewAuditService(ctx));
   services.push_back(internal::NewAdminService(ctx));
   services.push_back(internal::NewPublicService(ctx));
+  services.push_back(internal::NewEventService(ctx));
   return services;
 }
 

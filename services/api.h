@@ -1,5 +1,6 @@
 // The gRPC services of taskgate.v1 (TaskService, ReviewService,
-// CommunityService, AuditService, AdminService, and PublicService, the
+// CommunityService, AuditService, AdminService, EventService (following
+// events as a server stream: services/event_hub.h), and PublicService, the
 // public list read without credentials: services/public_list.h) as
 // callback services.
 //
@@ -20,12 +21,14 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include "common/clock.h"
+#include "services/event_hub.h"
 #include "services/metrics.h"
 #include "services/public_list.h"
 #include "services/source_limiter.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
 #include "workflow/engine.h"
+#include "workflow/event_feed.h"
 
 namespace taskgate::services {
 
@@ -46,6 +49,10 @@ struct ApiContext {
   // TLS): only then may a call without a bearer token authenticate by its
   // certificate's bound identity (services/peer_identity.h).
   bool client_certificates = false;
+  // The streams following events (EventService/WatchEvents) and what they
+  // read; null in a server that serves none.
+  EventHub* events = nullptr;
+  workflow::EventFeed* event_feed = nullptr;
 };
 
 // Writes the aggregated events of refused calls whose interval has ended
@@ -53,7 +60,7 @@ struct ApiContext {
 // /metrics the refusals whose event could not be committed.
 void FlushRefusals(ApiContext& ctx, bool all);
 
-// Creates the six services; register each with a grpc::ServerBuilder.
+// Creates the seven services; register each with a grpc::ServerBuilder.
 std::vector<std::unique_ptr<grpc::Service>> MakeApiServices(ApiContext& ctx);
 
 }  // namespace taskgate::services

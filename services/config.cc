@@ -287,6 +287,18 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
                      .help = "Longest sleep of the workflow timer, in seconds",
                      .unit = "seconds",
                      .range = IntRange{1, 86400}},
+      ConfigKey<int>{.name = "watch_heartbeat_ms",
+                     .field = &ServerConfig::watch_heartbeat_ms,
+                     .help = "Milliseconds between heartbeats to an idle "
+                             "follower of events (taskgate watch)",
+                     .unit = "milliseconds",
+                     .range = IntRange{10, 3600 * 1000}},
+      ConfigKey<int>{.name = "watch_max_followers",
+                     .field = &ServerConfig::watch_max_followers,
+                     .help = "Most streams following events at once; more "
+                             "get RESOURCE_EXHAUSTED",
+                     .unit = "streams",
+                     .range = IntRange{1, 100000}},
       ConfigKey<int>{
           .name = "request_retention_hours",
           .field = &ServerConfig::request_retention_hours,
@@ -302,6 +314,18 @@ const std::vector<AnyConfigKey>& ServerConfigKeys() {
                   "rest",
           .unit = "seconds",
           .range = IntRange{1, 86400}},
+      ConfigKey<int>{.name = "max_attachment_bytes",
+                     .field = &ServerConfig::max_attachment_bytes,
+                     .help = "Largest attachment (依据文件) of a task, in "
+                             "bytes; an upload is refused as soon as it "
+                             "declares or sends more",
+                     .unit = "bytes",
+                     .range = IntRange{1, 1024 * 1024 * 1024}},
+      ConfigKey<int>{.name = "max_attachments_per_task",
+                     .field = &ServerConfig::max_attachments_per_task,
+                     .help = "Most attachments one task may have",
+                     .unit = "attachments",
+                     .range = IntRange{1, 1000}},
       ConfigKey<int>{.name = "refusal_sources_max",
                      .field = &ServerConfig::refusal_sources_max,
                      .help = "Sources of refused calls counted apart per "
@@ -823,6 +847,8 @@ absl::StatusOr<workflow::EngineOptions> ToEngineOptions(
   options.request_retention = absl::Hours(config.request_retention_hours);
   options.refusal_interval = absl::Seconds(config.refusal_interval_seconds);
   options.refusal_sources = config.refusal_sources_max;
+  options.max_attachment_bytes = config.max_attachment_bytes;
+  options.max_attachments_per_task = config.max_attachments_per_task;
   return options;
 }
 

@@ -109,6 +109,11 @@ struct ServerConfig {
   // ---- operation
   // The longest the workflow timer sleeps between ticks, in seconds.
   int tick_interval_seconds = 60;
+  // Following events (EventService/WatchEvents): a heartbeat is sent to
+  // each follower every this many milliseconds while nothing else is sent...
+  int watch_heartbeat_ms = 15000;
+  // ...and at most this many follow at once (more get RESOURCE_EXHAUSTED).
+  int watch_max_followers = 256;
   // How long a request id's first answer is kept for retries (AIP-155), in
   // hours; a retry after that is executed as a new request.
   int request_retention_hours = 24;
@@ -119,6 +124,11 @@ struct ServerConfig {
   // Sources counted apart per interval at most; refusals from further
   // sources share one "other sources" count.
   int refusal_sources_max = 1000;
+  // Attachments (SPEC §3): the largest one in bytes (an upload is refused
+  // once it declares or sends more; the server holds at most this much of
+  // one upload in memory), and how many one task may have.
+  int max_attachment_bytes = 20 * 1024 * 1024;
+  int max_attachments_per_task = 20;
   // A source (address) may fail to authenticate this many times in a row,
   // and again this many times a minute; beyond, its calls are refused with
   // RESOURCE_EXHAUSTED before their credentials are read.

@@ -660,6 +660,16 @@ void ToProto(const domain::FundingReport& r, v1::FundingReport* out) {
   ToTimestamp(r.reported_at, out->mutable_report_time());
 }
 
+void ToProto(const domain::Attachment& a, v1::Attachment* out) {
+  out->set_task_id(a.task_id);
+  out->set_name(a.name);
+  out->set_media_type(a.media_type);
+  out->set_size_bytes(a.size_bytes);
+  out->set_sha256(a.sha256);
+  out->set_added_by(a.added_by);
+  ToTimestamp(a.added_at, out->mutable_add_time());
+}
+
 domain::Role FromProto(v1::Role role) {
   return Unshift<domain::Role>(role, 5).value_or(domain::Role::kSystem);
 }

@@ -93,6 +93,7 @@ domain::Complaint FromProto(const v1::Complaint& complaint,
                             std::vector<FieldViolation>& violations);
 void ToProto(const domain::Complaint& complaint, v1::Complaint* out);
 void ToProto(const domain::FundingReport& report, v1::FundingReport* out);
+void ToProto(const domain::Attachment& attachment, v1::Attachment* out);
 
 domain::Role FromProto(v1::Role role);
 v1::Role ToProto(domain::Role role);

@@ -150,6 +150,7 @@ std::unique_ptr<grpc::Service> NewCommunityService(ApiContext& ctx);
 std::unique_ptr<grpc::Service> NewAuditService(ApiContext& ctx);
 std::unique_ptr<grpc::Service> NewAdminService(ApiContext& ctx);
 std::unique_ptr<grpc::Service> NewPublicService(ApiContext& ctx);
+std::unique_ptr<grpc::Service> NewEventService(ApiContext& ctx);
 
 }  // namespace taskgate::services::internal
 

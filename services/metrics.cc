@@ -42,6 +42,12 @@ struct Metrics::State {
                                    .Help("Reviews past their SLA.")
                                    .Register(*registry)
                                    .Add({});
+  prometheus::Gauge& followers =
+      prometheus::BuildGauge()
+          .Name("taskgate_event_followers")
+          .Help("Streams following events (EventService/WatchEvents).")
+          .Register(*registry)
+          .Add({});
   prometheus::Gauge& audit_events =
       prometheus::BuildGauge()
           .Name("taskgate_audit_events")
@@ -147,6 +153,10 @@ void Metrics::SetQueueDepth(int64_t depth) {
 
 void Metrics::SetOverdue(int64_t overdue) {
   state_->overdue.Set(static_cast<double>(overdue));
+}
+
+void Metrics::SetFollowers(int64_t followers) {
+  state_->followers.Set(static_cast<double>(followers));
 }
 
 void Metrics::SetAuditLog(int64_t events, int64_t unsigned_events,

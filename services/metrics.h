@@ -2,7 +2,8 @@
 // and code, the review queue depth, the number of overdue reviews, the
 // state of the audit log's signing, the refused calls the audit log could
 // not record or aggregated, unauthenticated callers throttled, requests
-// that did not parse, and reads of the public list.
+// that did not parse, reads of the public list, and the streams
+// following events.
 // Exposed as text on the HTTP listener's /metrics. Thread-safe.
 #ifndef TASKGATE_SERVICES_METRICS_H_
 #define TASKGATE_SERVICES_METRICS_H_
@@ -59,6 +60,9 @@ class Metrics {
   // "RESOURCE_EXHAUSTED" when its source read too often). Public reads are
   // not audit events; this is their record.
   void CountPublicRead(std::string_view via, std::string_view code);
+
+  // Streams following events now (EventService/WatchEvents).
+  void SetFollowers(int64_t followers);
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;

@@ -41,6 +41,13 @@ grpc::ServerUnaryReactor* RefuseUnparseable(
     ApiContext& ctx, grpc::CallbackServerContext* context,
     std::string_view method, std::string_view request_type);
 
+// The same answer as a status (counted and logged as above), for a
+// streaming method to finish with.
+grpc::Status UnparseableStatus(ApiContext& ctx,
+                               grpc::CallbackServerContext* context,
+                               std::string_view method,
+                               std::string_view request_type);
+
 // The index of `method` ("TaskService/CreateTask") in its service of
 // taskgate.v1, as the generated code registers it. Aborts on an unknown
 // name: a programming error that every test would show.
@@ -77,6 +84,57 @@ class ParseCheckedHandler final : public grpc::internal::MethodHandler {
   grpc::internal::CallbackUnaryHandler<Request, Response> refuse_;
 };
 
+// A server-streaming method's reactor that finishes at once with `status`
+// and deletes itself when done.
+template <class Response>
+class FinishedWriteReactor final : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit FinishedWriteReactor(const grpc::Status& status) {
+    this->Finish(status);
+  }
+  void OnDone() override { delete this; }
+};
+
+// `ParseCheckedHandler` for a server-streaming method: gRPC 1.51's
+// `CallbackServerStreamingHandler` answers a request that does not parse
+// with UNIMPLEMENTED, as its unary handler does; this one runs a second
+// handler, with the failure cleared and no request, that answers as
+// `UnparseableStatus`. A client-streaming method needs no such handler: the
+// callback API parses each of its messages on a read and reports one that
+// does not parse as the end of the stream (`OnReadDone(false)`), which the
+// method's reactor sees and answers.
+template <class Request, class Response>
+class ParseCheckedStreamingHandler final
+    : public grpc::internal::MethodHandler {
+ public:
+  using GetReactor = std::function<grpc::ServerWriteReactor<Response>*(
+      grpc::CallbackServerContext*, const Request*)>;
+
+  ParseCheckedStreamingHandler(GetReactor serve, GetReactor refuse)
+      : serve_(std::move(serve)), refuse_(std::move(refuse)) {}
+
+  void RunHandler(const HandlerParameter& param) override {
+    if (param.status.ok()) {
+      serve_.RunHandler(param);
+      return;
+    }
+    // The failed parse left no request (`Deserialize` returned null), which
+    // the writer accepts; `refuse_` never reads it.
+    refuse_.RunHandler(HandlerParameter(
+        param.call, param.server_context, param.request, grpc::Status::OK,
+        param.internal_data, param.call_requester));
+  }
+
+  void* Deserialize(grpc_call* call, grpc_byte_buffer* request,
+                    grpc::Status* status, void** handler_data) override {
+    return serve_.Deserialize(call, request, status, handler_data);
+  }
+
+ private:
+  grpc::internal::CallbackServerStreamingHandler<Request, Response> serve_;
+  grpc::internal::CallbackServerStreamingHandler<Request, Response> refuse_;
+};
+
 // A generated `...::CallbackService` whose methods answer unparseable
 // requests with INVALID_ARGUMENT; the implementation calls `CheckParsing`
 // for each of its methods in its constructor.
@@ -99,6 +157,25 @@ class ParseCheckedService : public Generated {
                            const Request* /*unparsed*/, Response* /*unsent*/) {
               return RefuseUnparseable(ctx, context, method,
                                        Request::descriptor()->full_name());
+            }));
+  }
+
+  // The same for a server-streaming method.
+  template <class Impl, class Request, class Response>
+  void CheckParsing(ApiContext& ctx, std::string_view method, Impl* self,
+                    grpc::ServerWriteReactor<Response>* (Impl::*serve)(
+                        grpc::CallbackServerContext*, const Request*)) {
+    this->MarkMethodCallback(
+        MethodIndex(method),
+        new ParseCheckedStreamingHandler<Request, Response>(
+            [self, serve](grpc::CallbackServerContext* context,
+                          const Request* request) {
+              return (self->*serve)(context, request);
+            },
+            [&ctx, method](grpc::CallbackServerContext* context,
+                           const Request* /*unparsed*/) {
+              return new FinishedWriteReactor<Response>(UnparseableStatus(
+                  ctx, context, method, Request::descriptor()->full_name()));
             }));
   }
 };

@@ -183,7 +183,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
   if (migrated > 0) {
     spdlog::info(
         "departments and streets: {} departments, streets and communities "
-        "written from the stored ids and street names (migration 13); "
+        "written from the stored ids and street names (migration 15); "
         "rename them with taskgate admin department put / street put",
         migrated);
   }
@@ -205,6 +205,14 @@ Server::Server(ServerConfig config, ServerDeps deps,
                                                  std::move(options))),
       head_file_(std::move(head_file)),
       ledger_(std::move(ledger)),
+      event_feed_(std::make_unique<workflow::EventFeed>(
+          deps.store, engine_->recorder(), config_.district_id)),
+      event_hub_(std::make_unique<EventHub>(
+          metrics_,
+          EventHub::Options{
+              .heartbeat = absl::Milliseconds(config_.watch_heartbeat_ms),
+              .max_followers = config_.watch_max_followers},
+          deps.store.EventCount(config_.district_id).value_or(0))),
       audit_reader_(std::make_unique<workflow::AuditReader>(
           deps.store, *ledger_, engine_->recorder(), deps.clock,
           engine_->options())),
@@ -217,16 +225,18 @@ Server::Server(ServerConfig config, ServerDeps deps,
       public_reads_(engine_->public_list(), deps.clock, metrics_,
                     {.burst = config_.public_burst,
                      .per_minute = config_.public_per_minute}),
-      api_context_{*engine_,
-                   *audit_reader_,
-                   *ledger_,
-                   deps.clock,
-                   metrics_,
-                   limiter_,
-                   unparseable_log_,
-                   public_reads_,
-                   !config_.tls_cert_file.empty() &&
-                       !config_.tls_client_ca_file.empty()} {
+      api_context_{
+          *engine_,
+          *audit_reader_,
+          *ledger_,
+          deps.clock,
+          metrics_,
+          limiter_,
+          unparseable_log_,
+          public_reads_,
+          !config_.tls_cert_file.empty() && !config_.tls_client_ca_file.empty(),
+          event_hub_.get(),
+          event_feed_.get()} {
   engine_->writer().SetListener(&ledger_feed_);
 }
 
@@ -244,6 +254,7 @@ void Server::LedgerFeed::Committed(
     spdlog::warn("audit ledger could not take the batch's events: {}",
                  EscapeForLog(s.ToString()));
   }
+  if (!appended.empty()) hub_.Committed(appended.back().seq);
 }
 
 void Server::LedgerFeed::Answered() {
@@ -500,6 +511,9 @@ void Server::Shutdown(absl::Duration deadline) {
           grpc_server_->GetHealthCheckService()) {
     health->SetServingStatus(false);
   }
+  // Streams following events never end by themselves: they end now
+  // (UNAVAILABLE, saying the seq to resume from), and new ones are refused.
+  event_hub_->Close();
   // gRPC deadlines are wall-clock times.
   grpc_server_->Shutdown(std::chrono::system_clock::now() +
                          absl::ToChronoNanoseconds(deadline));

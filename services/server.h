@@ -38,6 +38,7 @@
 #include "common/clock.h"
 #include "services/api.h"
 #include "services/config.h"
+#include "services/event_hub.h"
 #include "services/head_file.h"
 #include "services/http_server.h"
 #include "services/metrics.h"
@@ -46,6 +47,7 @@
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
 #include "workflow/engine.h"
+#include "workflow/event_feed.h"
 
 namespace taskgate::services {
 
@@ -127,14 +129,17 @@ class Server {
   // Feeds the ledger from the district's writer: each committed batch's
   // leaf hashes go into the Merkle tree before its replies, and a
   // checkpoint that came due is signed after them, off the request path.
+  // The event hub hears of the new head (it only posts, never waits).
   class LedgerFeed final : public workflow::CommitListener {
    public:
-    explicit LedgerFeed(workflow::AuditLedger& ledger) : ledger_(ledger) {}
+    LedgerFeed(workflow::AuditLedger& ledger, EventHub& hub)
+        : ledger_(ledger), hub_(hub) {}
     void Committed(const std::vector<store::AppendedEvent>& appended) override;
     void Answered() override;
 
    private:
     workflow::AuditLedger& ledger_;
+    EventHub& hub_;
   };
 
   // Stores the configured holidays as the initial calendar when none is
@@ -156,7 +161,12 @@ class Server {
   // Declared before the ledger, which keeps its checkpoints through it.
   std::unique_ptr<HeadFile> head_file_;
   std::unique_ptr<workflow::AuditLedger> ledger_;
-  LedgerFeed ledger_feed_{*ledger_};  // unset from the writer in ~Server
+  // The streams following events; `Shutdown` closes it before the gRPC
+  // server waits for its calls, so that no stream holds the shutdown up.
+  std::unique_ptr<workflow::EventFeed> event_feed_;
+  std::unique_ptr<EventHub> event_hub_;
+  // Unset from the writer in ~Server.
+  LedgerFeed ledger_feed_{*ledger_, *event_hub_};
   std::unique_ptr<workflow::AuditReader> audit_reader_;
   SourceLimiter limiter_;
   SourceLimiter unparseable_log_;

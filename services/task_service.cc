@@ -6,6 +6,7 @@
 #include <absl/strings/str_cat.h>
 
 #include "common/status_macros.h"
+#include "services/attachment_streams.h"
 #include "services/auth.h"
 #include "services/convert.h"
 #include "services/handler.h"
@@ -40,6 +41,10 @@ class TaskServiceImpl final
                  &TaskServiceImpl::CloseTask);
     CheckParsing(ctx, "TaskService/ListDecisions", this,
                  &TaskServiceImpl::ListDecisions);
+    CheckParsing(ctx, "TaskService/ListAttachments", this,
+                 &TaskServiceImpl::ListAttachments);
+    CheckParsing(ctx, "TaskService/DownloadAttachment", this,
+                 &TaskServiceImpl::DownloadAttachment);
   }
 
   grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* context,
@@ -161,6 +166,35 @@ class TaskServiceImpl final
               ctx_.engine.queries().ListDecisions(caller, request->task_id()));
           for (const domain::Decision& d : decisions) {
             ToProto(d, response->add_decisions());
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  // Attachments (services/attachment_streams.h for the streams).
+  grpc::ServerReadReactor<v1::UploadAttachmentRequest>* UploadAttachment(
+      grpc::CallbackServerContext* context, v1::Attachment* response) override {
+    return NewUploadReactor(ctx_, context, response);
+  }
+
+  grpc::ServerWriteReactor<v1::DownloadAttachmentResponse>* DownloadAttachment(
+      grpc::CallbackServerContext* context,
+      const v1::DownloadAttachmentRequest* request) override {
+    return NewDownloadReactor(ctx_, context, request);
+  }
+
+  grpc::ServerUnaryReactor* ListAttachments(
+      grpc::CallbackServerContext* context,
+      const v1::ListAttachmentsRequest* request,
+      v1::ListAttachmentsResponse* response) override {
+    return Handle(
+        ctx_, context, "TaskService/ListAttachments", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              std::vector<domain::Attachment> attachments,
+              ctx_.engine.attachments().List(caller, request->task_id()));
+          for (const domain::Attachment& a : attachments) {
+            ToProto(a, response->add_attachments());
           }
           return absl::OkStatus();
         });

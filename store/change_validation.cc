@@ -11,6 +11,7 @@
 #include <absl/time/time.h>
 
 #include "audit/encoding.h"
+#include "audit/merkle.h"
 #include "common/field_violations.h"
 #include "common/safe_text.h"
 #include "common/status_macros.h"
@@ -198,6 +199,18 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
   for (const domain::AssignmentAck& ack : change.acks) {
     TASKGATE_RETURN_IF_ERROR(SameDistrict("acknowledgement of task",
                                           ack.task_id, ack.district_id, d));
+  }
+  for (const AttachmentWrite& w : change.attachments) {
+    const domain::Attachment& a = w.attachment;
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("attachment of task", a.task_id, a.district_id, d));
+    if (a.size_bytes != static_cast<int64_t>(w.content.size()) ||
+        a.sha256 != audit::ToHex(audit::Sha256(w.content))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attachment ", Sv(a.name), " of task ", Sv(a.task_id),
+                       " says size ", a.size_bytes, " and sha256 ",
+                       Sv(a.sha256), ", which are not its content's"));
+    }
   }
   for (const CounterAdd& add : change.counters) {
     if (add.bucket.empty() || add.name.empty() || !std::isfinite(add.amount)) {

@@ -1,7 +1,7 @@
 // The persistence interface of TaskGate.
 //
 // A `Store` keeps districts, catalog versions, calendar years, communities,
-// tasks, decisions,
+// tasks and their attachments, decisions,
 // principals and their credentials, assignment acknowledgements, funding
 // reports, complaints, idempotency records and each district's append-only
 // audit log. Every
@@ -105,6 +105,17 @@ struct ComplaintWrite {
   int64_t expected_version = 0;
 };
 
+// An attachment to create (SPEC §3) with its content. The content is kept
+// once per (district, sha256): a second attachment of the same bytes, to
+// this task or another, refers to the kept copy. `attachment.size_bytes`
+// and `attachment.sha256` must be the content's (INVALID_ARGUMENT if not,
+// checked by `ValidateChangeSet`); the task must be stored (NOT_FOUND); a
+// task's (sha256) and its names are each unique (ALREADY_EXISTS).
+struct AttachmentWrite {
+  domain::Attachment attachment;
+  std::string content;
+};
+
 // An addition to one of the district's kept counters: `amount` is added to
 // the counter (`bucket`, `name`, `subject`), which starts at 0. Counters are
 // figures derived from the change's events (the statistics of SPEC §7, kept
@@ -155,6 +166,7 @@ struct ChangeSet {
   // ALREADY_EXISTS.
   std::vector<domain::FundingReport> funding_reports;
   std::vector<domain::AssignmentAck> acks;
+  std::vector<AttachmentWrite> attachments;
   // Added to the kept counters; several adds to one counter sum.
   std::vector<CounterAdd> counters;
   // Must not be empty. `seq` is ignored: the store assigns the next numbers
@@ -474,6 +486,22 @@ class Store {
   virtual absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) = 0;
+
+  // ------------------------------------------------ attachments (SPEC §3)
+
+  // The attachments of task `task_id`, oldest first (then by name); empty
+  // when it has none or there is no such task. A task has a bounded number
+  // (workflow/attachments.h), so the list is not paged.
+  virtual absl::StatusOr<std::vector<domain::Attachment>> ListAttachments(
+      const std::string& district_id, const std::string& task_id) = 0;
+
+  // At most `limit` bytes of the kept content of hash `sha256` (hex) from
+  // byte `offset` on; empty past its end. NOT_FOUND when no content of that
+  // hash is kept; INVALID_ARGUMENT for a negative offset or a limit that is
+  // not positive. Reading in pieces keeps a download's memory bounded.
+  virtual absl::StatusOr<std::string> ReadAttachmentContent(
+      const std::string& district_id, const std::string& sha256, int64_t offset,
+      int64_t limit) = 0;
 
   // Calls `visit` with every stored entity of the district, kind by kind
   // and in key order, reading the committed state; stops at the first error

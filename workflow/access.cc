@@ -187,6 +187,76 @@ absl::Status CanReadWorkloadOf(const domain::Principal& p,
   return absl::OkStatus();
 }
 
+namespace {
+
+// The states a task holds while it is, or once was, in communities'
+// workloads: an event into or out of one concerns the assignment.
+bool IsAssignmentState(std::string_view state) {
+  return state == "PROVISIONAL" || state == "ACTIVE" || state == "REVOKED" ||
+         state == "COMPLETED";
+}
+
+bool IsRefusal(const domain::AuditEvent& e) {
+  return e.action.starts_with("access.");
+}
+
+}  // namespace
+
+absl::Status CanFollowEvents(const domain::Principal& p) {
+  switch (p.role) {
+    case domain::Role::kAuditor:
+    case domain::Role::kAdmin:
+    case domain::Role::kReviewer:
+      return absl::OkStatus();
+    case domain::Role::kDepartment:
+      if (!p.department_id.empty()) return absl::OkStatus();
+      return absl::PermissionDeniedError(
+          absl::StrCat("department principal ", p.id,
+                       " is bound to no department and so has no tasks to "
+                       "follow; an admin must set its department_id"));
+    case domain::Role::kCommunity:
+      return CommunityOfficeOnly(p, "follow events");
+    default:
+      return RoleDenied(p, "follow events",
+                        "departments, communities, reviewers, auditors and "
+                        "admins do");
+  }
+}
+
+bool MayFollowEvent(const domain::Principal& p, const domain::AuditEvent& e) {
+  if (!CanFollowEvents(p).ok()) return false;
+  const bool task = e.entity_type == "task";
+  switch (p.role) {
+    case domain::Role::kAuditor:
+      return true;
+    case domain::Role::kAdmin:
+      return !IsRefusal(e);
+    case domain::Role::kReviewer:
+      if (e.entity_type == "complaint") return true;
+      // A draft's life (created, edited, withdrawn unsubmitted) is its
+      // department's; the queue starts at submit.
+      return task && e.state_after != "DRAFT" &&
+             !(e.state_before == "DRAFT" && e.state_after == "WITHDRAWN");
+    case domain::Role::kDepartment:
+      return task && e.department_id == p.department_id;
+    case domain::Role::kCommunity: {
+      if (!Contains(e.community_ids, p.community_id)) return false;
+      if (e.entity_type == "complaint") return true;
+      if (!task) return false;
+      // Acknowledgements and funding reports carry no state and are the
+      // community's own (their community_ids is the community alone).
+      if (e.action == "assignment.acknowledge" ||
+          e.action == "funding.report_missing") {
+        return e.community_ids.size() == 1;
+      }
+      return IsAssignmentState(e.state_before) ||
+             IsAssignmentState(e.state_after);
+    }
+    default:
+      return false;
+  }
+}
+
 absl::Status CanPublishCatalog(const domain::Principal& p) {
   if (p.role == domain::Role::kAdmin) return absl::OkStatus();
   return RoleDenied(p, "publish the catalog", "an admin publishes it");

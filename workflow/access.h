@@ -82,6 +82,34 @@ absl::Status CanReadWorkloads(const domain::Principal& p);
 absl::Status CanReadWorkloadOf(const domain::Principal& p,
                                const std::string& community_id);
 
+// ------------------------------------------------------ following events
+
+// Whether `p` may follow the events of `EventService/WatchEvents` (SPEC §8:
+// "a department its tasks, a community its assignments, reviewers the
+// queue, auditors everything"), decided from the event alone, so that the
+// same answer holds when replaying the log and when an event is new. Never
+// wider than what `p` reads with `AuditService/ListEvents`, and narrower
+// where a role follows less than it may look up:
+//  - auditor: every event, refused calls (access.*) included;
+//  - admin: every event but refused calls;
+//  - reviewer: the events of tasks once submitted (not a draft's creation
+//    and edits, which no queue holds yet), funding reports (entity "task")
+//    and complaints;
+//  - department: the events of its own department's tasks (entity "task",
+//    as `CanReadTask`), acknowledgements and funding reports included;
+//  - community: the events of a task that reached it once admitted
+//    (PROVISIONAL or ACTIVE, then REVOKED or COMPLETED), its own
+//    acknowledgements and funding reports, and its own complaints; not a
+//    pending task's review, which is not its assignment yet;
+//  - anyone else (system), or a department or community principal bound to
+//    no department or community: nothing.
+bool MayFollowEvent(const domain::Principal& p, const domain::AuditEvent& e);
+
+// Whether `p` may follow events at all (`MayFollowEvent` is false for every
+// event otherwise): PERMISSION_DENIED for a department or community
+// principal bound to no department or community, and for the system.
+absl::Status CanFollowEvents(const domain::Principal& p);
+
 // ------------------------------------------- the catalog and communities
 
 // The lists (准入清单) are published by an admin.

@@ -357,7 +357,7 @@ absl::StatusOr<int64_t> Directory::MigrateReferences() {
   const domain::Principal system = domain::SystemPrincipal(d);
   const absl::Time now = clock_.Now();
   const std::string reason =
-      "migration 13: departments and streets became resources; created from "
+      "migration 15: departments and streets became resources; created from "
       "the ids and street names already stored";
   store::ChangeSet change;
   change.district_id = d;

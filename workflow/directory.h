@@ -70,7 +70,7 @@ class Directory final {
                                            int64_t expected_version);
 
   // On the first start after departments and streets became resources
-  // (store migration 13): creates a department for each department id that
+  // (store migration 15): creates a department for each department id that
   // a stored principal (`department_id`, `home_department_id`) or task
   // names and no department has, named by its id until the admin renames
   // it; a street for each street text of a stored community that has no
@@ -78,7 +78,7 @@ class Directory final {
   // the first free number; named by the text); and sets those communities'
   // `street_id`. One change of the system, one event per entity written
   // ("department.create", "street.create", "community.update", reason
-  // "migration 13"), so that replaying the log reproduces the migrated
+  // "migration 15"), so that replaying the log reproduces the migrated
   // rows. Changes nothing, and returns 0, when nothing lacks; otherwise
   // returns how many entities it wrote.
   absl::StatusOr<int64_t> MigrateReferences();

@@ -31,6 +31,7 @@
 
 #include "common/clock.h"
 #include "store/store.h"
+#include "workflow/attachments.h"
 #include "workflow/audit_recorder.h"
 #include "workflow/calendars.h"
 #include "workflow/community_desk.h"
@@ -57,6 +58,7 @@ class Engine final {
   Calendars& calendars() { return calendars_; }
   TaskLifecycle& tasks() { return tasks_; }
   CommunityDesk& desk() { return desk_; }
+  Attachments& attachments() { return attachments_; }
   AuditRecorder& recorder() { return recorder_; }
   Timers& timers() { return timers_; }
   Queries& queries() { return queries_; }
@@ -69,6 +71,7 @@ class Engine final {
   Calendars calendars_;
   TaskLifecycle tasks_;
   CommunityDesk desk_;
+  Attachments attachments_;
   AuditRecorder recorder_;
   Timers timers_;
   Queries queries_;

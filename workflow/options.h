@@ -51,6 +51,10 @@ struct EngineOptions {
   // Sources whose refusals are counted apart at most; refusals from further
   // sources in the interval share one "other sources" count per action.
   int32_t refusal_sources = 1000;
+  // Attachments (SPEC §3, workflow/attachments.h): the largest one in
+  // bytes, and how many one task may have.
+  int64_t max_attachment_bytes = int64_t{20} << 20;
+  int32_t max_attachments_per_task = 20;
 };
 
 }  // namespace taskgate::workflow

@@ -17,6 +17,7 @@
 #include <absl/strings/str_join.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/merkle.h"
 #include "common/safe_text.h"
 #include "common/status_macros.h"
 #include "domain/fields.h"
@@ -158,6 +159,16 @@ const std::vector<Table>& Tables() {
        {{"task_id", "task_id"},
         {"community_id", "community_id"},
         {"acknowledged_at", "acknowledged_at", Copy::kInteger}}},
+      {domain::kAttachmentEntity,
+       "attachments",
+       "task_id || '/' || sha256",
+       "task_id, sha256",
+       {{"task_id", "task_id"},
+        {"sha256", "sha256"},
+        {"name", "name"},
+        {"media_type", "media_type"},
+        {"size_bytes", "size_bytes", Copy::kInteger},
+        {"added_at", "added_at", Copy::kInteger}}},
   };
   return *kTables;
 }
@@ -272,6 +283,43 @@ class TaskCommunities {
   bool has_row_ = false;
 };
 
+// The kept bytes of an attachment must be what its row (and so the log)
+// says: their SHA-256 is the body's sha256 and their length its size.
+// The bytes are hashed here, so a scan costs a read of every kept content.
+absl::Status CheckAttachmentContent(Connection& db, const std::string& d,
+                                    const domain::Fields& fields,
+                                    std::vector<std::string>& problems) {
+  const auto sha = fields.find("sha256");
+  const auto size = fields.find("size_bytes");
+  const std::string sha256 = sha == fields.end() ? "" : sha->second;
+  const std::string size_bytes = size == fields.end() ? "0" : size->second;
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db.Prepare("SELECT content, size_bytes FROM attachment_contents "
+                 "WHERE district_id = ? AND sha256 = ?",
+                 {d, sha256}));
+  TASKGATE_ASSIGN_OR_RETURN(const bool found,
+                            stmt.Step("read attachment content"));
+  if (!found) {
+    problems.push_back("its content is not kept (no attachment_contents row)");
+    return absl::OkStatus();
+  }
+  const std::string content = stmt.Bytes(0);
+  const std::string actual = audit::ToHex(audit::Sha256(content));
+  if (actual != sha256) {
+    problems.push_back(absl::StrCat("its kept content hashes to sha256 ",
+                                    actual, " but the body says ",
+                                    QuotedForLog(sha256)));
+  }
+  if (absl::StrCat(content.size()) != size_bytes ||
+      absl::StrCat(stmt.Int(1)) != size_bytes) {
+    problems.push_back(absl::StrCat(
+        "its kept content is ", content.size(), " bytes (column ", stmt.Int(1),
+        ") but the body's size_bytes says ", QuotedForLog(size_bytes)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status SqliteStore::ScanEntities(
@@ -343,6 +391,10 @@ absl::Status SqliteStore::ScanEntities(
         if (side.has_value()) {
           TASKGATE_RETURN_IF_ERROR(
               side->Check(entity.id, entity.fields, entity.column_problems));
+        }
+        if (table.kind == domain::kAttachmentEntity) {
+          TASKGATE_RETURN_IF_ERROR(CheckAttachmentContent(
+              *db, district_id, entity.fields, entity.column_problems));
         }
         TASKGATE_RETURN_IF_ERROR(visit(std::move(entity)));
       }

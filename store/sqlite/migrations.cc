@@ -490,7 +490,40 @@ CREATE TABLE calendar_years (
 )sql";
 }
 
-// Migration 13: departments and streets as resources (SPEC §1), and a
+// Migration 14: attachments (依据文件, SPEC §3). A task's attachments hold
+// its documents' metadata; their bytes are kept once per hash in
+// attachment_contents, so the same policy document attached to ten tasks is
+// stored once. Both are created only. (Number 13 is not used: departments
+// and streets, written alongside, landed after this one as 15, since a file
+// already at 14 never runs a lower number.)
+const char* AttachmentsSchema() {
+  return R"sql(
+CREATE TABLE attachment_contents (
+  district_id TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  content BLOB NOT NULL,
+  PRIMARY KEY (district_id, sha256)
+) STRICT;
+CREATE TABLE attachments (
+  district_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  name TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  added_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, task_id, sha256),
+  UNIQUE (district_id, task_id, name),
+  FOREIGN KEY (district_id, task_id) REFERENCES tasks (district_id, id),
+  FOREIGN KEY (district_id, sha256)
+    REFERENCES attachment_contents (district_id, sha256)
+) STRICT;
+)sql";
+}
+
+// Migration 15: departments and streets as resources (SPEC §1), and a
 // community's street by id. Only the schema: the rows of the departments
 // the stored principals and tasks name, and of the streets the stored
 // communities name as text, are created by the server at its first start on
@@ -543,7 +576,8 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
            RequestsPerPrincipalSchema()},
           {11, "client-certificate bindings", CertificateBindingsSchema()},
           {12, "working-day calendar years", CalendarSchema()},
-          {13, "departments and streets", DepartmentsStreetsSchema()},
+          {14, "attachments", AttachmentsSchema()},
+          {15, "departments and streets", DepartmentsStreetsSchema()},
       };
   return *kMigrations;
 }

@@ -19,7 +19,9 @@ struct SqliteMigration {
   std::string sql;   // statements run inside the migration's transaction
 };
 
-// Returns every migration, in order: element i has version i + 1.
+// Returns every migration, in ascending order of version. A number may be
+// missing (13 belongs to a change that lands separately); `Migrate` runs
+// those above the file's `user_version`.
 const std::vector<SqliteMigration>& SqliteMigrations();
 
 }  // namespace taskgate::store

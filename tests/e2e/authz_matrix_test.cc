@@ -1,4 +1,4 @@
-// The authorization matrix (SPEC §1, §4.1): every RPC of the six services,
+// The authorization matrix (SPEC §1, §4.1): every RPC of the seven services,
 // called by every role with a request that is valid and whose target is in a
 // state that allows the call, so that a refusal can only come from
 // authorization. Allowed roles must succeed; the others get
@@ -8,6 +8,7 @@
 // role, no credential and a forged one all get the same answer.
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <set>
 #include <string>
@@ -18,7 +19,9 @@
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
+#include "clients/client.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/watch_stream.h"
 
 namespace taskgate::e2e {
 namespace {
@@ -105,6 +108,12 @@ const std::vector<Row>& Rows() {
       {"TaskService/WithdrawTask", {Who::kDepartment}},
       {"TaskService/CloseTask", {Who::kDepartment}},
       {"TaskService/ListDecisions", kTaskReaders},
+      // Attachments: the task's own department adds (while it may edit the
+      // task); whoever reads the task lists and downloads (streams through
+      // the client library, clients/client.h).
+      {"TaskService/UploadAttachment", {Who::kDepartment}},
+      {"TaskService/ListAttachments", kTaskReaders},
+      {"TaskService/DownloadAttachment", kTaskReaders},
       // ReviewService: reviewers decide, never on their home department.
       {"ReviewService/ListReviewQueue",
        {Who::kReviewer, Who::kHomeReviewer, Who::kAuditor}},
@@ -168,6 +177,11 @@ const std::vector<Row>& Rows() {
       // PublicService: the public list, read without credentials.
       {"PublicService/ListPublicCommunities", kAll},
       {"PublicService/ListPublicTasks", kAll},
+      // EventService: everyone follows what it may read (the per-event
+      // decision is tests/workflow/event_follow_test.cc); one task's events
+      // as reading its history.
+      {"EventService/WatchEvents", kAll},
+      {"EventService/WatchEvents task", kTaskReaders},
   };
   return rows;
 }
@@ -250,6 +264,42 @@ class AuthzMatrixTest : public E2eTest {
     return r;
   }
 
+  static constexpr std::string_view kAttachmentBytes = "区政府文件 2026-1";
+
+  std::unique_ptr<clients::Client> ClientOf(const Actor& who) {
+    clients::ClientOptions options;
+    options.token = who.token;
+    auto client = std::make_unique<clients::Client>(options, channel_);
+    client->set_sleeper([](absl::Duration) {});
+    return client;
+  }
+
+  v1::AttachmentHeader AttachmentHeader(const std::string& task_id) {
+    v1::AttachmentHeader h;
+    h.set_request_id(NextRequestId());
+    h.set_task_id(task_id);
+    h.set_name("policy.txt");
+    h.set_media_type("text/plain");
+    h.set_size_bytes(static_cast<int64_t>(kAttachmentBytes.size()));
+    h.set_sha256(clients::Sha256Hex(kAttachmentBytes));
+    return h;
+  }
+
+  // An ACTIVE task reaching c1 with the attachment "policy.txt", added by
+  // its department while it was a draft.
+  std::string AttachedTask() {
+    absl::StatusOr<v1::Task> draft = CreateTask(clerk_, DutySpec());
+    EXPECT_THAT(draft, IsOk());
+    if (!draft.ok()) return "";
+    v1::Attachment added;
+    EXPECT_TRUE(ClientOf(clerk_)
+                    ->UploadAttachment(AttachmentHeader(draft->id()),
+                                       kAttachmentBytes, &added)
+                    .ok());
+    EXPECT_THAT(Act(clerk_, Step::kSubmit, draft->id()), IsOk());
+    return draft->id();
+  }
+
   v1::TaskActionRequest ActionOn(const std::string& id,
                                  const std::string& reason = "") {
     v1::TaskActionRequest r;
@@ -306,6 +356,26 @@ class AuthzMatrixTest : public E2eTest {
       v1::ListDecisionsRequest r;
       r.set_task_id(ActiveTask());
       return StatusOf(Call(who, *tasks_, &TaskStub::ListDecisions, r));
+    }
+    if (rpc == "TaskService/UploadAttachment") {
+      absl::StatusOr<v1::Task> draft = CreateTask(clerk_, CleanAssistSpec());
+      EXPECT_THAT(draft, IsOk());
+      v1::Attachment added;
+      return ToAbsl(ClientOf(who)->UploadAttachment(
+          AttachmentHeader(draft->id()), kAttachmentBytes, &added));
+    }
+    if (rpc == "TaskService/ListAttachments") {
+      v1::ListAttachmentsRequest r;
+      r.set_task_id(AttachedTask());
+      return StatusOf(Call(who, *tasks_, &TaskStub::ListAttachments, r));
+    }
+    if (rpc == "TaskService/DownloadAttachment") {
+      v1::DownloadAttachmentRequest r;
+      r.set_task_id(AttachedTask());
+      r.set_attachment("policy.txt");
+      v1::Attachment metadata;
+      std::string content;
+      return ToAbsl(ClientOf(who)->DownloadAttachment(r, &metadata, &content));
     }
     // ---- ReviewService
     if (rpc == "ReviewService/ListReviewQueue") {
@@ -581,21 +651,39 @@ class AuthzMatrixTest : public E2eTest {
       }
       return StatusOf(listed);
     }
+    // ---- EventService: allowed once its first message (the heartbeat
+    // after the stored events) arrives; a refusal ends the stream at once.
+    if (rpc.starts_with("EventService/WatchEvents")) {
+      v1::WatchEventsRequest r;
+      if (rpc == "EventService/WatchEvents task") r.set_task_id(ActiveTask());
+      return WatchStarts(EventStub(), who, r);
+    }
     ADD_FAILURE() << "no call written for " << rpc;
     return absl::InternalError("no call");
   }
 
+  v1::EventService::Stub& EventStub() {
+    if (events_ == nullptr) events_ = v1::EventService::NewStub(channel_);
+    return *events_;
+  }
+
+  void TearDown() override {
+    events_.reset();  // holds the in-process channel
+    E2eTest::TearDown();
+  }
+
   int spares_ = 0;
+  std::unique_ptr<v1::EventService::Stub> events_;
 };
 
-// Every method of the six services has a row.
-TEST(AuthzMatrixCoverage, EveryRpcOfTheSixServicesHasARow) {
+// Every method of the seven services has a row.
+TEST(AuthzMatrixCoverage, EveryRpcOfTheSevenServicesHasARow) {
   std::set<std::string> rows;
   for (const Row& row : Rows()) rows.insert(MethodOf(row.rpc));
   std::set<std::string> methods;
   for (const char* service :
        {"TaskService", "ReviewService", "CommunityService", "AuditService",
-        "AdminService", "PublicService"}) {
+        "AdminService", "PublicService", "EventService"}) {
     const google::protobuf::ServiceDescriptor* d =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             absl::StrCat("taskgate.v1.", service));
@@ -604,7 +692,7 @@ TEST(AuthzMatrixCoverage, EveryRpcOfTheSixServicesHasARow) {
       methods.insert(absl::StrCat(service, "/", d->method(i)->name()));
     }
   }
-  EXPECT_EQ(methods.size(), 53u);
+  EXPECT_EQ(methods.size(), 57u);
   EXPECT_EQ(rows, methods);
 }
 

@@ -286,7 +286,8 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
   EXPECT_EQ(raw.Query("SELECT group_concat(name, ',') FROM (SELECT name FROM "
                       "sqlite_schema WHERE type = 'table' AND name NOT LIKE "
                       "'sqlite_%' ORDER BY name)"),
-            "assignment_acks,audit_event_communities,audit_events,"
+            "assignment_acks,attachment_contents,attachments,"
+            "audit_event_communities,audit_events,"
             "calendar_years,catalog_versions,checkpoints,communities,"
             "complaints,counters,"
             "credentials,decisions,departments,districts,funding_reports,"
@@ -294,8 +295,96 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsThirteen) {
-  EXPECT_EQ(SqliteSchemaVersion(), 13);
+TEST(SqliteStoreTest, SchemaVersionIsFifteen) {
+  EXPECT_EQ(SqliteSchemaVersion(), 15);
+}
+
+// Attachments (migration 14): metadata per task, content once per hash,
+// read back in pieces; a change whose metadata is not its content's is
+// refused whole.
+ChangeSet AttachChange(const std::string& task_id, const std::string& name,
+                       const std::string& content) {
+  ChangeSet change;
+  change.district_id = kD1;
+  domain::Attachment a;
+  a.district_id = kD1;
+  a.task_id = task_id;
+  a.name = name;
+  a.media_type = "application/pdf";
+  a.size_bytes = static_cast<int64_t>(content.size());
+  a.sha256 = audit::ToHex(audit::Sha256(content));
+  a.added_by = "clerk";
+  a.added_at = absl::FromUnixSeconds(1'780'000'000);
+  change.attachments.push_back({a, content});
+  change.events.push_back(MakeEvent(kD1, "task.attach", task_id));
+  return change;
+}
+
+TEST(SqliteStoreTest, AttachmentsRoundTripWithTheirContentKeptOnce) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))), IsOk());
+  ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t2"))), IsOk());
+  const std::string doc = "关于开展社区减负工作的通知";
+  ASSERT_THAT(store->Commit(AttachChange("t1", "通知.pdf", doc)), IsOk());
+  ASSERT_THAT(store->Commit(AttachChange("t2", "通知.pdf", doc)), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<domain::Attachment> listed,
+                       store->ListAttachments(kD1, "t1"));
+  ASSERT_THAT(listed, SizeIs(1));
+  EXPECT_EQ(domain::AttachmentToJson(listed[0]),
+            domain::AttachmentToJson(
+                AttachChange("t1", "通知.pdf", doc).attachments[0].attachment));
+  const std::string sha = listed[0].sha256;
+  EXPECT_THAT(store->ReadAttachmentContent(kD1, sha, 0, 1 << 20),
+              IsOkAndHolds(doc));
+  EXPECT_THAT(store->ReadAttachmentContent(kD1, sha, 3, 3),
+              IsOkAndHolds(doc.substr(3, 3)));
+  EXPECT_THAT(store->ReadAttachmentContent(kD1, sha, 1000, 3),
+              IsOkAndHolds(""));
+  EXPECT_THAT(store->ReadAttachmentContent(kD2, sha, 0, 3),
+              StatusIs(absl::StatusCode::kNotFound));
+  // The same bytes or the same name twice on one task.
+  EXPECT_THAT(store->Commit(AttachChange("t1", "again.pdf", doc)),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(store->Commit(AttachChange("t1", "通知.pdf", "other")),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  // Metadata that is not the content's, or a missing task: nothing written.
+  ChangeSet lying = AttachChange("t1", "lie.pdf", "abc");
+  lying.attachments[0].content = "abd";
+  EXPECT_THAT(store->Commit(lying),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->Commit(AttachChange("t9", "x.pdf", "x")),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store->ListAttachments(kD1, "t1"), IsOkAndHolds(SizeIs(1)));
+}
+
+// A download reads a document in 64 KiB pieces (services/task_service.cc):
+// pieces that cross many database pages, and a last one shorter than asked,
+// put the bytes back together exactly.
+TEST(SqliteStoreTest, AttachmentContentReadInPiecesIsTheWholeDocument) {
+  auto store = OpenMemory();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->Commit(CreateTaskChange(MakeTask(kD1, "t1"))), IsOk());
+  std::string doc(3 * (1 << 20) + 12'345, '\0');
+  for (size_t i = 0; i < doc.size(); ++i) {
+    doc[i] = static_cast<char>((i * 2'654'435'761u) >> 13);
+  }
+  ChangeSet change = AttachChange("t1", "台账.pdf", doc);
+  const std::string sha = change.attachments[0].attachment.sha256;
+  ASSERT_THAT(store->Commit(std::move(change)), IsOk());
+  constexpr int64_t kPiece = 64 * 1024;
+  std::string joined;
+  int pieces = 0;
+  for (int64_t offset = 0;; offset += kPiece) {
+    ASSERT_OK_AND_ASSIGN(std::string piece, store->ReadAttachmentContent(
+                                                kD1, sha, offset, kPiece));
+    if (piece.empty()) break;
+    ASSERT_LE(piece.size(), static_cast<size_t>(kPiece));
+    joined += piece;
+    ++pieces;
+  }
+  EXPECT_EQ(pieces, 49);  // 48 whole pieces and 12,345 bytes
+  EXPECT_TRUE(joined == doc);
 }
 
 // A full disk is a passing outage the operator can fix, not a defect of

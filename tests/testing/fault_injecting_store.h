@@ -279,6 +279,15 @@ class FaultInjectingStore final : public store::Store {
       const std::string& community_id) override {
     return wrapped_.ListFundingReports(district_id, task_id, community_id);
   }
+  absl::StatusOr<std::vector<domain::Attachment>> ListAttachments(
+      const std::string& district_id, const std::string& task_id) override {
+    return wrapped_.ListAttachments(district_id, task_id);
+  }
+  absl::StatusOr<std::string> ReadAttachmentContent(
+      const std::string& district_id, const std::string& sha256, int64_t offset,
+      int64_t limit) override {
+    return wrapped_.ReadAttachmentContent(district_id, sha256, offset, limit);
+  }
   absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override {

@@ -35,6 +35,7 @@
 #include "tests/testing/sqlite_file.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/workflow/workflow_fixture.h"
+#include "workflow/attachments.h"
 #include "workflow/audit_ledger.h"
 
 namespace taskgate::workflow {
@@ -318,6 +319,33 @@ TEST_F(RecordCheckTest, CalendarVersionsReplayAndAnEditedOneIsNamed) {
   EXPECT_THAT(TableProblems(report),
               AllOf(HasSubstr("calendar 2026/2 field holidays is "),
                     HasSubstr("2026-10-02")));
+}
+
+// An attachment's metadata is reproduced from its "task.attach" event, and
+// its kept bytes are checked against its hash.
+TEST_F(RecordCheckTest,
+       AttachmentsReplayAndTheirBytesAreCheckedAgainstTheHash) {
+  ASSERT_NO_FATAL_FAILURE(SmallLife());
+  Create("t9", CleanAssistSpec());
+  const std::string doc = "区政府关于社区减负的通知";
+  AttachmentUpload u;
+  u.task_id = "t9";
+  u.name = "通知.pdf";
+  u.media_type = "application/pdf";
+  u.size_bytes = static_cast<int64_t>(doc.size());
+  u.sha256 = audit::ToHex(audit::Sha256(doc));
+  ASSERT_THAT(engine_->attachments().Add(Clerk(), u, doc), IsOk());
+  std::vector<std::string> problems;
+  EXPECT_EQ(Replayed(&problems), Stored());
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_TRUE(Verify().verified());
+
+  Tamper(
+      "UPDATE attachments SET body = json_set(body, '$.name', 'fake.pdf');"
+      "UPDATE attachment_contents SET content = CAST('forged' AS BLOB);");
+  const std::string found = TableProblems(Verify());
+  EXPECT_THAT(found, HasSubstr("field name"));
+  EXPECT_THAT(found, HasSubstr("its kept content hashes to sha256"));
 }
 
 TEST_F(RecordCheckTest, RowsAddedOrDeletedOutsideTheLogAreNamed) {

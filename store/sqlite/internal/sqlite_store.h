@@ -141,6 +141,11 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<domain::FundingReport>> ListFundingReports(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override;
+  absl::StatusOr<std::vector<domain::Attachment>> ListAttachments(
+      const std::string& district_id, const std::string& task_id) override;
+  absl::StatusOr<std::string> ReadAttachmentContent(
+      const std::string& district_id, const std::string& sha256, int64_t offset,
+      int64_t limit) override;
   absl::StatusOr<std::vector<domain::AssignmentAck>> ListAcks(
       const std::string& district_id, const std::string& task_id,
       const std::string& community_id) override;

@@ -505,6 +505,40 @@ absl::Status WriteAck(Connection& db, const std::string& d,
                    "community ", ack.community_id, " in district ", d));
 }
 
+absl::Status WriteAttachment(Connection& db, const std::string& d,
+                             const AttachmentWrite& write,
+                             std::vector<EntityChange>& record) {
+  const domain::Attachment& a = write.attachment;
+  TASKGATE_RETURN_IF_ERROR(RequireRow(db, "tasks", "task", d, a.task_id,
+                                      absl::StrCat("attachment ", a.sha256)));
+  // Kept once per hash: a second attachment of the same bytes refers to it.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement content,
+      db.Prepare("INSERT INTO attachment_contents (district_id, sha256, "
+                 "size_bytes, content) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT DO NOTHING",
+                 {d, a.sha256, a.size_bytes, Blob{write.content}}));
+  TASKGATE_RETURN_IF_ERROR(content.Run("keep attachment content"));
+  const std::string body = domain::AttachmentToJson(a);
+  TASKGATE_ASSIGN_OR_RETURN(
+      const bool inserted,
+      Inserted(db,
+               "INSERT INTO attachments (district_id, task_id, sha256, name, "
+               "media_type, size_bytes, added_at, body) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+               {d, a.task_id, a.sha256, a.name, a.media_type, a.size_bytes,
+                FloorMicros(a.added_at), body},
+               "write attachment"));
+  if (!inserted) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "task ", a.task_id, " already has an attachment with sha256 ", a.sha256,
+        " or named '", a.name, "' in district ", d));
+  }
+  Record(record, domain::kAttachmentEntity,
+         domain::AttachmentKey(a.task_id, a.sha256), std::nullopt, body);
+  return absl::OkStatus();
+}
+
 absl::Status AppendEvents(Connection& db, const std::string& d,
                           const std::vector<domain::AuditEvent>& events,
                           CommitResult& result) {
@@ -684,6 +718,9 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
   }
   for (const domain::AssignmentAck& ack : change.acks) {
     TASKGATE_RETURN_IF_ERROR(WriteAck(db, d, ack, record));
+  }
+  for (const AttachmentWrite& write : change.attachments) {
+    TASKGATE_RETURN_IF_ERROR(WriteAttachment(db, d, write, record));
   }
   for (const CounterAdd& add : change.counters) {
     TASKGATE_ASSIGN_OR_RETURN(

@@ -23,7 +23,6 @@
 #ifndef TASKGATE_SERVICES_PARSE_CHECK_H_
 #define TASKGATE_SERVICES_PARSE_CHECK_H_
 
-#include <functional>
 #include <string_view>
 #include <utility>
 
@@ -53,13 +52,19 @@ grpc::Status UnparseableStatus(ApiContext& ctx,
 // name: a programming error that every test would show.
 int MethodIndex(std::string_view method);
 
-template <class Request, class Response>
+// Replaces a generated callback handler (`Generated`:
+// `CallbackUnaryHandler` or `CallbackServerStreamingHandler`): the same
+// handler parses the request, and when parsing failed a second one, with
+// the failure cleared, runs the refusal instead of the method. A
+// client-streaming method needs no such handler: the callback API parses
+// each of its messages on a read and reports one that does not parse as the
+// end of the stream (`OnReadDone(false)`), which the method's reactor sees
+// and answers.
+template <class Generated>
 class ParseCheckedHandler final : public grpc::internal::MethodHandler {
  public:
-  using GetReactor = std::function<grpc::ServerUnaryReactor*(
-      grpc::CallbackServerContext*, const Request*, Response*)>;
-
-  ParseCheckedHandler(GetReactor serve, GetReactor refuse)
+  template <class Serve, class Refuse>
+  ParseCheckedHandler(Serve serve, Refuse refuse)
       : serve_(std::move(serve)), refuse_(std::move(refuse)) {}
 
   void RunHandler(const HandlerParameter& param) override {
@@ -68,7 +73,8 @@ class ParseCheckedHandler final : public grpc::internal::MethodHandler {
       return;
     }
     // The same arena state as a parsed request, so `refuse_` finishes the
-    // call as the generated handler would; it never reads the request.
+    // call as the generated handler would; it never reads the request
+    // (null for a streaming method, which its handler accepts).
     refuse_.RunHandler(HandlerParameter(
         param.call, param.server_context, param.request, grpc::Status::OK,
         param.internal_data, param.call_requester));
@@ -80,8 +86,8 @@ class ParseCheckedHandler final : public grpc::internal::MethodHandler {
   }
 
  private:
-  grpc::internal::CallbackUnaryHandler<Request, Response> serve_;
-  grpc::internal::CallbackUnaryHandler<Request, Response> refuse_;
+  Generated serve_;
+  Generated refuse_;
 };
 
 // A server-streaming method's reactor that finishes at once with `status`
@@ -93,46 +99,6 @@ class FinishedWriteReactor final : public grpc::ServerWriteReactor<Response> {
     this->Finish(status);
   }
   void OnDone() override { delete this; }
-};
-
-// `ParseCheckedHandler` for a server-streaming method: gRPC 1.51's
-// `CallbackServerStreamingHandler` answers a request that does not parse
-// with UNIMPLEMENTED, as its unary handler does; this one runs a second
-// handler, with the failure cleared and no request, that answers as
-// `UnparseableStatus`. A client-streaming method needs no such handler: the
-// callback API parses each of its messages on a read and reports one that
-// does not parse as the end of the stream (`OnReadDone(false)`), which the
-// method's reactor sees and answers.
-template <class Request, class Response>
-class ParseCheckedStreamingHandler final
-    : public grpc::internal::MethodHandler {
- public:
-  using GetReactor = std::function<grpc::ServerWriteReactor<Response>*(
-      grpc::CallbackServerContext*, const Request*)>;
-
-  ParseCheckedStreamingHandler(GetReactor serve, GetReactor refuse)
-      : serve_(std::move(serve)), refuse_(std::move(refuse)) {}
-
-  void RunHandler(const HandlerParameter& param) override {
-    if (param.status.ok()) {
-      serve_.RunHandler(param);
-      return;
-    }
-    // The failed parse left no request (`Deserialize` returned null), which
-    // the writer accepts; `refuse_` never reads it.
-    refuse_.RunHandler(HandlerParameter(
-        param.call, param.server_context, param.request, grpc::Status::OK,
-        param.internal_data, param.call_requester));
-  }
-
-  void* Deserialize(grpc_call* call, grpc_byte_buffer* request,
-                    grpc::Status* status, void** handler_data) override {
-    return serve_.Deserialize(call, request, status, handler_data);
-  }
-
- private:
-  grpc::internal::CallbackServerStreamingHandler<Request, Response> serve_;
-  grpc::internal::CallbackServerStreamingHandler<Request, Response> refuse_;
 };
 
 // A generated `...::CallbackService` whose methods answer unparseable
@@ -148,7 +114,8 @@ class ParseCheckedService : public Generated {
                                                const Request*, Response*)) {
     this->MarkMethodCallback(
         MethodIndex(method),
-        new ParseCheckedHandler<Request, Response>(
+        new ParseCheckedHandler<
+            grpc::internal::CallbackUnaryHandler<Request, Response>>(
             [self, serve](grpc::CallbackServerContext* context,
                           const Request* request, Response* response) {
               return (self->*serve)(context, request, response);
@@ -167,7 +134,8 @@ class ParseCheckedService : public Generated {
                         grpc::CallbackServerContext*, const Request*)) {
     this->MarkMethodCallback(
         MethodIndex(method),
-        new ParseCheckedStreamingHandler<Request, Response>(
+        new ParseCheckedHandler<
+            grpc::internal::CallbackServerStreamingHandler<Request, Response>>(
             [self, serve](grpc::CallbackServerContext* context,
                           const Request* request) {
               return (self->*serve)(context, request);

@@ -12,6 +12,7 @@
 #include "workflow/access.h"
 #include "workflow/internal/changes.h"
 #include "workflow/internal/commit_once.h"
+#include "workflow/queries.h"
 #include "workflow/statistics_counters.h"
 #include "workflow/transitions.h"
 #include "workflow/validation.h"
@@ -25,6 +26,22 @@ using internal::Outcome;
 using internal::Str;
 using internal::TaskEvent;
 using internal::Wait;
+
+// The request id's record of an upload (its sha256 already lower case): the
+// same in the check before the bytes and in the commit after them.
+internal::Idempotency<domain::Attachment> AttachIdempotency(
+    const std::string& district_id, const domain::Principal& principal,
+    const AttachmentUpload& upload) {
+  return {
+      district_id,
+      principal.id,
+      upload.request_id,
+      "task.attach",
+      Fingerprint({principal.id, upload.task_id, upload.name, upload.media_type,
+                   absl::StrCat(upload.size_bytes), upload.sha256}),
+      &domain::AttachmentToJson,
+      &domain::AttachmentFromJson};
+}
 
 bool IsHex64(std::string_view s) {
   if (s.size() != 64) return false;
@@ -171,15 +188,8 @@ absl::StatusOr<std::optional<domain::Attachment>> Attachments::CheckAdd(
   upload.sha256 = Lower(std::move(upload.sha256));
   TASKGATE_ASSIGN_OR_RETURN(domain::Task task,
                             AuthorizedTask(store_, principal, upload.task_id));
-  internal::Idempotency<domain::Attachment> idempotency{
-      options_.district_id,
-      principal.id,
-      upload.request_id,
-      "task.attach",
-      Fingerprint({principal.id, upload.task_id, upload.name, upload.media_type,
-                   absl::StrCat(upload.size_bytes), upload.sha256}),
-      &domain::AttachmentToJson,
-      &domain::AttachmentFromJson};
+  internal::Idempotency<domain::Attachment> idempotency =
+      AttachIdempotency(options_.district_id, principal, upload);
   TASKGATE_ASSIGN_OR_RETURN(std::optional<domain::Attachment> earlier,
                             idempotency.Replay(store_));
   if (earlier.has_value()) return earlier;
@@ -212,15 +222,8 @@ void Attachments::AddAsync(const domain::Principal& principal,
   }
   if (!violations.empty())
     return done(InvalidArgumentWithViolations(violations));
-  internal::Idempotency<domain::Attachment> idempotency{
-      options_.district_id,
-      principal.id,
-      upload.request_id,
-      "task.attach",
-      Fingerprint({principal.id, upload.task_id, upload.name, upload.media_type,
-                   absl::StrCat(upload.size_bytes), upload.sha256}),
-      &domain::AttachmentToJson,
-      &domain::AttachmentFromJson};
+  internal::Idempotency<domain::Attachment> idempotency =
+      AttachIdempotency(options_.district_id, principal, upload);
   CommitOnceAsync<domain::Attachment>(
       writer_, store_, std::move(idempotency),
       [this, principal, upload = std::move(upload),
@@ -264,14 +267,8 @@ absl::StatusOr<domain::Attachment> Attachments::Add(
 
 absl::StatusOr<std::vector<domain::Attachment>> Attachments::List(
     const domain::Principal& principal, const std::string& task_id) const {
-  std::vector<FieldViolation> violations;
-  CheckId("task_id", task_id, violations);
-  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  absl::StatusOr<domain::Task> task =
-      store_.GetTask(options_.district_id, task_id);
   TASKGATE_RETURN_IF_ERROR(
-      HideMissingTask(principal, task_id, "read", task.status()));
-  TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, *task));
+      ReadTask(store_, options_.district_id, principal, task_id).status());
   return store_.ListAttachments(options_.district_id, task_id);
 }
 

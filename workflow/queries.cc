@@ -133,17 +133,23 @@ absl::Status ParseTaskFilter(const std::string& filter, FilterOf list,
 Queries::Queries(store::Store& store, EngineOptions options)
     : store_(store), options_(std::move(options)) {}
 
-absl::StatusOr<domain::Task> Queries::GetTask(
-    const domain::Principal& principal, const std::string& task_id) {
+absl::StatusOr<domain::Task> ReadTask(store::Store& store,
+                                      const std::string& district_id,
+                                      const domain::Principal& principal,
+                                      const std::string& task_id) {
   std::vector<FieldViolation> violations;
   CheckId("task_id", task_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
-  absl::StatusOr<domain::Task> task =
-      store_.GetTask(options_.district_id, task_id);
+  absl::StatusOr<domain::Task> task = store.GetTask(district_id, task_id);
   TASKGATE_RETURN_IF_ERROR(
       HideMissingTask(principal, task_id, "read", task.status()));
   TASKGATE_RETURN_IF_ERROR(CanReadTask(principal, *task));
   return task;
+}
+
+absl::StatusOr<domain::Task> Queries::GetTask(
+    const domain::Principal& principal, const std::string& task_id) {
+  return ReadTask(store_, options_.district_id, principal, task_id);
 }
 
 absl::StatusOr<std::vector<domain::Decision>> Queries::ListDecisions(

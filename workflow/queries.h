@@ -29,6 +29,15 @@
 
 namespace taskgate::workflow {
 
+// Task `task_id` of `district_id` for a principal who may read it: the
+// check of `Queries::GetTask`, for every read that hangs off a task (its
+// attachments, ...). INVALID_ARGUMENT for a bad id; NOT_FOUND or
+// PERMISSION_DENIED as access.h `HideMissingTask` and `CanReadTask` decide.
+absl::StatusOr<domain::Task> ReadTask(store::Store& store,
+                                      const std::string& district_id,
+                                      const domain::Principal& principal,
+                                      const std::string& task_id);
+
 // A community's workload (SPEC §6), as `Queries::GetWorkload` reports it.
 struct Workload {
   domain::Community community;

@@ -499,9 +499,10 @@ void PrintTaskDetails(std::ostream& out, const v1::Task& task) {
   line("item", s.item_code().empty() ? "(new item)" : s.item_code());
   line("legal basis", s.legal_basis());
   line("dates", absl::StrCat(s.start_date(), " .. ", s.end_date()));
-  line("targets",
-       absl::StrJoin(
-           {Joined(s.target_communities()), Joined(s.target_streets())}, " "));
+  line("targets", absl::StrJoin({Joined(s.target_communities()),
+                                 Joined(s.target_street_ids()),
+                                 Joined(s.target_streets())},
+                                " "));
   line("resolved communities", Joined(task.resolved_communities()));
   line("hours per community-month",
        absl::StrCat(s.hours_per_community_month()));

@@ -209,9 +209,12 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
         "Create a community, or update it (its current etag is read first "
         "unless --etag is given)",
         "taskgate admin communities put --id hp-chunhui --name 春晖社区 "
-        "--street 和平街道 --staff 6 --baseline-hours 60 --baseline-unit "
+        "--street-id heping --staff 6 --baseline-hours 60 --baseline-unit "
         "signboard=2",
         [f](Context& ctx) {
+          if (f->c.street_id().empty() && f->c.street().empty()) {
+            return ctx.Usage("give the community's street: --street-id ID");
+          }
           if (ctx.client() == nullptr) return int{kExitUsage};
           v1::PutCommunityRequest r;
           r.set_request_id(NewRequestId());
@@ -256,9 +259,11 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
            "--name", [c](const std::string& v) { c->set_name(v); }, "Name")
         ->required();
     app->add_option_function<std::string>(
-           "--street", [c](const std::string& v) { c->set_street(v); },
-           "Street (街道)")
-        ->required();
+        "--street-id", [c](const std::string& v) { c->set_street_id(v); },
+        "Its street (街道) by id (see taskgate admin street list)");
+    app->add_option_function<std::string>(
+        "--street", [c](const std::string& v) { c->set_street(v); },
+        "Its street by exact name (older form; prefer --street-id)");
     app->add_option_function<int>(
         "--staff", [c](int v) { c->set_staff_count(v); }, "Staff count");
     app->add_option_function<double>(
@@ -273,18 +278,152 @@ void AddCommunities(CLI::App* admin, Registry& registry) {
   }
   {
     auto street = std::make_shared<std::string>();
+    auto street_id = std::make_shared<std::string>();
     CLI::App* app = registry.Leaf(
         group, "list", "Communities with capacity and baseline",
-        "taskgate admin communities list --street 和平街道",
-        [street](Context& ctx) {
+        "taskgate admin communities list --street-id heping",
+        [street, street_id](Context& ctx) {
           v1::ListCommunitiesRequest r;
           r.set_street(*street);
+          r.set_street_id(*street_id);
           return RunList(ctx, &Client::admin, &Stub::ListCommunities, r,
                          &v1::ListCommunitiesResponse::communities,
                          kCommunityList);
         });
-    app->add_option("--street", *street, "Only this street's communities");
+    app->add_option("--street-id", *street_id,
+                    "Only the communities of this street (by id)");
+    app->add_option("--street", *street,
+                    "Only the communities of the street named exactly this");
   }
+}
+
+// Departments (职能部门) and streets (街道) are the same small resource
+// {id, name, etag}; `Kind` names the messages and methods of one of them.
+template <typename Resource, typename PutRequest, typename GetRequest,
+          typename ListRequest, typename ListResponse>
+struct NamedKind {
+  const char* group;    // "department"
+  const char* title;    // "Departments (职能部门)"
+  const char* example;  // an id and a name for the examples
+  RpcMethod<Stub, PutRequest, Resource> put;
+  RpcMethod<Stub, GetRequest, Resource> get;
+  RpcMethod<Stub, ListRequest, ListResponse> list;
+  RowsOf<ListResponse, Resource> rows;
+  Resource* (PutRequest::*mutable_resource)();
+};
+
+template <typename Resource>
+void PrintNamedTable(std::ostream& out, const std::vector<Resource>& items) {
+  Table t({"ID", "NAME"});
+  for (const auto& i : items) t.Add({i.id(), i.name()});
+  t.Print(out);
+}
+
+template <typename Resource, typename PutRequest, typename GetRequest,
+          typename ListRequest, typename ListResponse>
+void AddNamed(CLI::App* admin, Registry& registry,
+              const NamedKind<Resource, PutRequest, GetRequest, ListRequest,
+                              ListResponse>& kind) {
+  static constexpr ListView<Resource> kView = {
+      [](const Resource& r) { return r.id(); }, &PrintNamedTable<Resource>};
+  const std::string g = kind.group;
+  CLI::App* group = Registry::Group(
+      admin, g, kind.title, absl::StrCat("taskgate admin ", g, " list"));
+  {
+    struct Flags {
+      std::string id, name, etag;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* app = registry.Leaf(
+        group, "put",
+        absl::StrCat("Create a ", g,
+                     " (admin only), or rename it (its "
+                     "current etag is read first unless --etag is given)"),
+        absl::StrCat("taskgate admin ", g, " put ", kind.example),
+        [f, kind, g](Context& ctx) {
+          if (ctx.client() == nullptr) return int{kExitUsage};
+          std::string etag = f->etag;
+          if (etag.empty()) {
+            GetRequest get;
+            get.set_id(f->id);
+            Resource existing;
+            grpc::Status read = ctx.client()->Call(ctx.client()->admin(),
+                                                   kind.get, get, &existing);
+            if (read.ok()) {
+              etag = existing.etag();
+            } else if (read.error_code() != grpc::StatusCode::NOT_FOUND) {
+              return ctx.Fail(read);
+            }
+          }
+          PutRequest r;
+          r.set_request_id(NewRequestId());
+          Resource* resource = (r.*kind.mutable_resource)();
+          resource->set_id(f->id);
+          resource->set_name(f->name);
+          resource->set_etag(etag);
+          Resource put;
+          if (int code = ctx.Call(&Client::admin, kind.put, r, &put);
+              code != kExitOk) {
+            return code;
+          }
+          return PrintResource(ctx, put, put.id(), [&](std::ostream& out) {
+            out << (etag.empty() ? "created " : "updated ") << g << " "
+                << put.id() << " (" << Printable(put.name()) << ")\n";
+          });
+        });
+    app->add_option("ID", f->id, absl::StrCat("The ", g, "'s id"))->required();
+    app->add_option("NAME", f->name, "Its name, one line")->required();
+    app->add_option("--etag", f->etag, "Expected etag (default: current)");
+  }
+  {
+    auto id = std::make_shared<std::string>();
+    CLI::App* app = registry.Leaf(
+        group, "get", absl::StrCat("One ", g, " (every role)"),
+        absl::StrCat("taskgate admin ", g, " get ",
+                     std::string(kind.example)
+                         .substr(0, std::string(kind.example).find(' '))),
+        [id, kind](Context& ctx) {
+          GetRequest r;
+          r.set_id(*id);
+          Resource got;
+          if (int code = ctx.Call(&Client::admin, kind.get, r, &got);
+              code != kExitOk) {
+            return code;
+          }
+          if (ctx.output() == Output::kJson) {
+            ctx.PrintJson(got);
+          } else {
+            PrintRows(ctx, {got}, kView);
+          }
+          return int{kExitOk};
+        });
+    app->add_option("ID", *id, "Id")->required();
+  }
+  registry.Leaf(group, "list", absl::StrCat("Every ", g, " (every role)"),
+                absl::StrCat("taskgate admin ", g, " list --output json"),
+                [kind](Context& ctx) {
+                  return RunList(ctx, &Client::admin, kind.list, ListRequest(),
+                                 kind.rows, kView);
+                });
+}
+
+void AddDepartmentsAndStreets(CLI::App* admin, Registry& registry) {
+  AddNamed(
+      admin, registry,
+      NamedKind<v1::Department, v1::PutDepartmentRequest,
+                v1::GetDepartmentRequest, v1::ListDepartmentsRequest,
+                v1::ListDepartmentsResponse>{
+          "department", "Requesting departments (职能部门) by id",
+          "civil-affairs 区民政局", &Stub::PutDepartment, &Stub::GetDepartment,
+          &Stub::ListDepartments, &v1::ListDepartmentsResponse::departments,
+          &v1::PutDepartmentRequest::mutable_department});
+  AddNamed(admin, registry,
+           NamedKind<v1::Street, v1::PutStreetRequest, v1::GetStreetRequest,
+                     v1::ListStreetsRequest, v1::ListStreetsResponse>{
+               "street", "Streets (街道) by id; a community belongs to one",
+               "heping 和平街道", &Stub::PutStreet, &Stub::GetStreet,
+               &Stub::ListStreets, &v1::ListStreetsResponse::streets,
+               &v1::PutStreetRequest::mutable_street});
 }
 
 void AddPrincipals(CLI::App* admin, Registry& registry) {
@@ -508,11 +647,12 @@ void AddCertificates(CLI::App* admin, Registry& registry) {
 void AddAdminCommands(CLI::App& root, Registry& registry) {
   CLI::App* admin = Registry::Group(
       &root, "admin",
-      "District operator: catalog, working-day calendar, communities, "
-      "principals, tokens, certificates",
+      "District operator: catalog, working-day calendar, departments, "
+      "streets, communities, principals, tokens, certificates",
       "taskgate admin catalog show");
   AddCatalog(admin, registry);
   AddCalendarCommands(admin, registry);
+  AddDepartmentsAndStreets(admin, registry);
   AddCommunities(admin, registry);
   AddPrincipals(admin, registry);
   AddTokens(admin, registry);

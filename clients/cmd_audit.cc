@@ -238,11 +238,11 @@ std::string Hours(double h) { return absl::StrFormat("%.1f", h); }
 
 void PrintStatistics(std::ostream& out, const v1::Statistics& st) {
   out << "Departments\n";
-  Table d({"DEPARTMENT", "SUBMITTED", "ADMITTED", "REJECTED (NEGATIVE LIST)",
-           "RETURNED", "MEDIAN DAYS", "P90 DAYS"});
+  Table d({"DEPARTMENT", "NAME", "SUBMITTED", "ADMITTED",
+           "REJECTED (NEGATIVE LIST)", "RETURNED", "MEDIAN DAYS", "P90 DAYS"});
   for (const v1::DepartmentStatistics& s : st.departments()) {
-    d.Add({s.department_id(), absl::StrCat(s.submitted()),
-           absl::StrCat(s.admitted()),
+    d.Add({s.department_id(), Cut(s.department_name(), 20),
+           absl::StrCat(s.submitted()), absl::StrCat(s.admitted()),
            absl::StrCat(s.rejected(), " (", s.rejected_by_negative_list(), ")"),
            absl::StrCat(s.returned()),
            s.has_median_review_days()

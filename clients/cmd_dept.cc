@@ -17,7 +17,8 @@ namespace {
 struct SpecFlags {
   std::string file;
   std::string title, description, item, new_item_justification, legal_basis;
-  std::vector<std::string> communities, streets, types, justifications;
+  std::vector<std::string> communities, streets, street_ids, types,
+      justifications;
   std::string start, end;
   double hours = 0;
   int64_t funding = 0;
@@ -43,8 +44,11 @@ void AddSpecFlags(CLI::App* app, SpecFlags& f) {
                   "Why a new item is needed (when --item is omitted)");
   app->add_option("--legal-basis", f.legal_basis, "法律法规依据");
   app->add_option("--community", f.communities, "Target community id (repeat)");
+  app->add_option("--street-id", f.street_ids,
+                  "Target street (街道) by id: all its communities (repeat; "
+                  "see taskgate admin street list)");
   app->add_option("--street", f.streets,
-                  "Target street: all its communities (repeat)");
+                  "Target street by exact name (older form; repeat)");
   app->add_option("--start", f.start, "Start date YYYY-MM-DD");
   app->add_option("--end", f.end, "End date YYYY-MM-DD (inclusive)");
   app->add_option("--hours", f.hours, "Work hours per community per month");
@@ -113,6 +117,10 @@ std::string ApplySpec(const SpecFlags& f, v1::TaskSpec* spec) {
   if (Given(f, "--street")) {
     spec->clear_target_streets();
     for (const auto& s : f.streets) spec->add_target_streets(s);
+  }
+  if (Given(f, "--street-id")) {
+    spec->clear_target_street_ids();
+    for (const auto& s : f.street_ids) spec->add_target_street_ids(s);
   }
   if (Given(f, "--hours")) spec->set_hours_per_community_month(f.hours);
   if (Given(f, "--funding")) spec->set_funding_per_community_yuan(f.funding);

@@ -79,7 +79,11 @@ void PrintTasks(std::ostream& out, const v1::PublicCommunity& community,
       absl::StrAppend(&funding, " (", Cut(task.funding_source(), 24), ")");
     }
     t.Add({absl::StrCat("  ", task.id(), task.provisional() ? " *" : ""),
-           Cut(task.title(), 36), task.department_id(),
+           Cut(task.title(), 36),
+           task.department_name().empty()
+               ? task.department_id()
+               : absl::StrCat(Cut(task.department_name(), 20), " (",
+                              task.department_id(), ")"),
            absl::StrCat(task.start_date(), "..", task.end_date()),
            absl::StrFormat("%g", task.hours_per_month()), funding});
   }

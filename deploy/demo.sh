@@ -143,10 +143,20 @@ expect 0 admin admin calendar show --year 2026
 echo "   (a make-up working day must be a Saturday or Sunday: a Monday is refused)"
 expect 7 admin admin calendar publish --year 2026 --workday 2026-10-05
 
-step "The operator registers the communities and their capacity"
-expect 0 admin admin communities put --id c-east-1 --name 春晖社区 --street 和平街道 --staff 5 --baseline-hours 20
-expect 0 admin admin communities put --id c-east-2 --name 青年社区 --street 和平街道 --staff 4 --baseline-hours 30
-expect 0 admin admin communities put --id c-west-1 --name 东湖社区 --street 新华街道 --staff 6 --baseline-hours 40
+step "The operator registers the departments (职能部门) and streets (街道) by id"
+expect 0 admin admin department put civil-affairs 区民政局
+expect 0 admin admin department put housing 区住建局
+expect 0 admin admin department put health 区卫健委
+expect 0 admin admin department put planning 区发改委
+expect 0 admin admin street put heping 和平街道
+expect 0 admin admin street put xinhua 新华街道
+expect 0 admin admin department list
+expect 0 admin admin street list
+
+step "The operator registers the communities, each in its street, and their capacity"
+expect 0 admin admin communities put --id c-east-1 --name 春晖社区 --street-id heping --staff 5 --baseline-hours 20
+expect 0 admin admin communities put --id c-east-2 --name 青年社区 --street-id heping --staff 4 --baseline-hours 30
+expect 0 admin admin communities put --id c-west-1 --name 东湖社区 --street-id xinhua --staff 6 --baseline-hours 40
 expect 0 admin admin communities list
 
 step "The operator creates principals and issues their tokens"
@@ -223,8 +233,12 @@ state_is clerk-civil "$DUTY" ACTIVE
 
 step "Civil affairs forgets the funding of a census task"
 RET=$(tg clerk-civil dept create --output name --id t-census --item ASSIST-001 \
-  --title "人口抽样调查入户登记" --street 和平街道 --hours 5 "${common[@]}")
+  --title "人口抽样调查入户登记" --street-id heping --hours 5 "${common[@]}")
 expect 0 clerk-civil dept submit "$RET"
+reached=$(tg clerk-civil dept show "$RET" --output json | tr -d ' \n')
+grep -q '"resolved_communities":\["c-east-1","c-east-2"\]' <<<"$reached" ||
+  fail "the census task should reach the communities of street heping (和平街道)"
+echo "   -> street heping (和平街道) expanded to c-east-1 and c-east-2"
 state_is clerk-civil "$RET" SUBMITTED
 has_finding clerk-civil "$RET" R-FUNDING
 
@@ -308,6 +322,9 @@ step "The public list after the reviews: admitted tasks only, never the rejected
 expect 0 nobody public tasks --community c-east-1
 public_list c-east-1 "$CLEAN" "$DUTY" "$RET"
 public_list c-west-1 "$NEW"
+tg nobody public tasks --community c-west-1 --output json | grep -q '"department_name": "区卫健委"' ||
+  fail "the public list should show the health department's name 区卫健委"
+echo "   -> the public list names the department: 区卫健委"
 printf '$ curl http://127.0.0.1:%s/public/v1/communities/c-east-1/tasks\n' "$HTTP_PORT"
 http_json=$(curl -sf "http://127.0.0.1:$HTTP_PORT/public/v1/communities/c-east-1/tasks") ||
   fail "GET /public/v1/communities/c-east-1/tasks failed"
@@ -356,6 +373,9 @@ tg inspector audit stats --from "$FROM" --to "$TO" --output json >"$WORK/stats.j
 grep -q '"rejected_by_negative_list": 1' "$WORK/stats.json" ||
   fail "the statistics should count one negative-list rejection"
 echo "   -> statistics count the negative-list rejection"
+grep -q '"department_name": "区民政局"' "$WORK/stats.json" ||
+  fail "the statistics should show civil-affairs by its name 区民政局"
+echo "   -> statistics show each department's name (civil-affairs: 区民政局)"
 
 step "The inspector keeps a signed checkpoint, exports the month, verifies it offline"
 expect 0 inspector audit pubkey --out "$WORK/district.pub.pem"

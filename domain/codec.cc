@@ -219,6 +219,7 @@ Json SpecToJson(const TaskSpec& s) {
       {"start_date", FormatCivilDay(s.start_date)},
       {"end_date", FormatCivilDay(s.end_date)},
       {"target_communities", s.target_communities},
+      {"target_street_ids", s.target_street_ids},
       {"target_streets", s.target_streets},
       {"hours_per_community_month", s.hours_per_community_month},
       {"funding_per_community_yuan", s.funding_per_community_yuan},
@@ -299,6 +300,10 @@ class Context {
 };
 
 // Struct readers; declared up front so that the templates below find them.
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Department* out);
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Street* out);
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
                   Finding* out);
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
@@ -612,6 +617,8 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
       Member(c, v, path, "target_communities", &out->target_communities));
   TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "target_streets", &out->target_streets));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "target_street_ids", &out->target_street_ids));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "hours_per_community_month",
                                   &out->hours_per_community_month));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "funding_per_community_yuan",
@@ -719,6 +726,7 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
       Member(c, v, path, "district_id", &out->district_id));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "id", &out->id));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "name", &out->name));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "street_id", &out->street_id));
   TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "street", &out->street));
   TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "staff_count", &out->staff_count));
@@ -747,6 +755,29 @@ absl::Status Read(const Context& c, const Json& v, const std::string& path,
   TASKGATE_RETURN_IF_ERROR(
       Member(c, v, path, "controlled_limits", &out->controlled_limits));
   return absl::OkStatus();
+}
+
+// Departments and streets share their shape.
+template <typename NamedResource>
+absl::Status ReadNamed(const Context& c, const Json& v, const std::string& path,
+                       NamedResource* out) {
+  TASKGATE_RETURN_IF_ERROR(RequireObject(c, v, path));
+  TASKGATE_RETURN_IF_ERROR(
+      Member(c, v, path, "district_id", &out->district_id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "id", &out->id));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "name", &out->name));
+  TASKGATE_RETURN_IF_ERROR(Member(c, v, path, "version", &out->version));
+  return absl::OkStatus();
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Department* out) {
+  return ReadNamed(c, v, path, out);
+}
+
+absl::Status Read(const Context& c, const Json& v, const std::string& path,
+                  Street* out) {
+  return ReadNamed(c, v, path, out);
 }
 
 absl::Status Read(const Context& c, const Json& v, const std::string& path,
@@ -1007,6 +1038,7 @@ std::string CommunityToJson(const Community& community) {
       {"district_id", community.district_id},
       {"id", community.id},
       {"name", community.name},
+      {"street_id", community.street_id},
       {"street", community.street},
       {"staff_count", community.staff_count},
       {"monthly_capacity_hours", community.monthly_capacity_hours},
@@ -1018,6 +1050,32 @@ std::string CommunityToJson(const Community& community) {
 
 absl::StatusOr<Community> CommunityFromJson(std::string_view json) {
   return Decode<Community>("community json", json);
+}
+
+std::string DepartmentToJson(const Department& department) {
+  return Dump(Json{
+      {"district_id", department.district_id},
+      {"id", department.id},
+      {"name", department.name},
+      {"version", department.version},
+  });
+}
+
+absl::StatusOr<Department> DepartmentFromJson(std::string_view json) {
+  return Decode<Department>("department json", json);
+}
+
+std::string StreetToJson(const Street& street) {
+  return Dump(Json{
+      {"district_id", street.district_id},
+      {"id", street.id},
+      {"name", street.name},
+      {"version", street.version},
+  });
+}
+
+absl::StatusOr<Street> StreetFromJson(std::string_view json) {
+  return Decode<Street>("street json", json);
 }
 
 std::string CatalogToJson(const CatalogVersion& catalog) {

@@ -25,6 +25,12 @@ absl::StatusOr<Task> TaskFromJson(std::string_view json);
 std::string CommunityToJson(const Community& community);
 absl::StatusOr<Community> CommunityFromJson(std::string_view json);
 
+std::string DepartmentToJson(const Department& department);
+absl::StatusOr<Department> DepartmentFromJson(std::string_view json);
+
+std::string StreetToJson(const Street& street);
+absl::StatusOr<Street> StreetFromJson(std::string_view json);
+
 std::string CatalogToJson(const CatalogVersion& catalog);
 absl::StatusOr<CatalogVersion> CatalogFromJson(std::string_view json);
 

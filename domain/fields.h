@@ -31,6 +31,8 @@ inline constexpr std::string_view kDistrictEntity = "district";
 inline constexpr std::string_view kCatalogEntity = "catalog";  // id: version
 // id: "<year>/<version>" (`CalendarKey`)
 inline constexpr std::string_view kCalendarEntity = "calendar";
+inline constexpr std::string_view kDepartmentEntity = "department";
+inline constexpr std::string_view kStreetEntity = "street";
 inline constexpr std::string_view kCommunityEntity = "community";
 inline constexpr std::string_view kTaskEntity = "task";
 inline constexpr std::string_view kDecisionEntity = "decision";

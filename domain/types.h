@@ -160,12 +160,40 @@ struct CatalogVersion {
   std::map<ControlledBucket, int32_t> controlled_limits;
 };
 
+// ------------------------------------------------- departments and streets
+
+// A requesting department (职能部门), a resource the admin manages (SPEC §1):
+// principals and tasks name it by `id`; statistics show its `name`.
+struct Department {
+  std::string district_id;
+  std::string id;
+  std::string name;     // e.g. "区民政局"
+  int64_t version = 0;  // optimistic concurrency, like communities
+};
+
+// A street (街道), a resource the admin manages (SPEC §1): communities belong
+// to one by `id`, and a task may target all of a street's communities. Its
+// `name` is unique in the district, so that a name can be resolved to it.
+struct Street {
+  std::string district_id;
+  std::string id;
+  std::string name;  // e.g. "长寿路街道"
+  int64_t version = 0;
+};
+
 // ---------------------------------------------------------------- community
 
 struct Community {
   std::string district_id;
   std::string id;
   std::string name;
+  // The street (街道) it belongs to, by id (a `Street`). Empty only for a
+  // community stored before streets were resources and not yet migrated
+  // (workflow/directory.h `MigrateReferences`).
+  std::string street_id;
+  // The street's name. Stored only by communities written before streets
+  // were resources; otherwise empty in storage and filled on read from the
+  // `Street` (so that renaming a street renames it everywhere).
   std::string street;  // 街道
   int32_t staff_count = 0;
   double monthly_capacity_hours = 0;  // default staff × 20 h, set by admin
@@ -297,7 +325,12 @@ struct TaskSpec {
   absl::CivilDay start_date;
   absl::CivilDay end_date;  // inclusive
   std::vector<std::string> target_communities;
-  std::vector<std::string> target_streets;  // every community of the street
+  // Every community of the street, by street id (`Street::id`).
+  std::vector<std::string> target_street_ids;
+  // Every community of the street, by exact street name: resolved to the
+  // street's id at submit (kept for clients written before streets had
+  // ids; prefer `target_street_ids`).
+  std::vector<std::string> target_streets;
   double hours_per_community_month = 0;
   int64_t funding_per_community_yuan = 0;  // 经费, per community
   std::string funding_source;

@@ -49,6 +49,126 @@ class AdminServiceImpl final
                  &AdminServiceImpl::ListTokens);
     CheckParsing(ctx, "AdminService/BindCertificate", this,
                  &AdminServiceImpl::BindCertificate);
+    CheckParsing(ctx, "AdminService/PutDepartment", this,
+                 &AdminServiceImpl::PutDepartment);
+    CheckParsing(ctx, "AdminService/GetDepartment", this,
+                 &AdminServiceImpl::GetDepartment);
+    CheckParsing(ctx, "AdminService/ListDepartments", this,
+                 &AdminServiceImpl::ListDepartments);
+    CheckParsing(ctx, "AdminService/PutStreet", this,
+                 &AdminServiceImpl::PutStreet);
+    CheckParsing(ctx, "AdminService/GetStreet", this,
+                 &AdminServiceImpl::GetStreet);
+    CheckParsing(ctx, "AdminService/ListStreets", this,
+                 &AdminServiceImpl::ListStreets);
+  }
+
+  grpc::ServerUnaryReactor* PutDepartment(
+      grpc::CallbackServerContext* context,
+      const v1::PutDepartmentRequest* request,
+      v1::Department* response) override {
+    return Handle(ctx_, context, "AdminService/PutDepartment",
+                  request->request_id(), [&](const Principal& caller) {
+                    std::vector<FieldViolation> violations;
+                    CheckRequestId(request->request_id(), violations);
+                    const int64_t version =
+                        FromEtag("department.etag",
+                                 request->department().etag(), violations);
+                    TASKGATE_RETURN_IF_ERROR(Violations(violations));
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::Department stored,
+                        ctx_.engine.directory().PutDepartment(
+                            caller, request->request_id(),
+                            FromProto(request->department()), version));
+                    ToProto(stored, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* GetDepartment(
+      grpc::CallbackServerContext* context,
+      const v1::GetDepartmentRequest* request,
+      v1::Department* response) override {
+    return Handle(
+        ctx_, context, "AdminService/GetDepartment", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              domain::Department d,
+              ctx_.engine.queries().GetDepartment(caller, request->id()));
+          ToProto(d, response);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* ListDepartments(
+      grpc::CallbackServerContext* context,
+      const v1::ListDepartmentsRequest* request,
+      v1::ListDepartmentsResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/ListDepartments", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Page<domain::Department> page,
+              ctx_.engine.queries().ListDepartments(
+                  caller, {request->page_size(), request->page_token()}));
+          for (const domain::Department& d : page.items) {
+            ToProto(d, response->add_departments());
+          }
+          response->set_next_page_token(page.next_page_token);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* PutStreet(grpc::CallbackServerContext* context,
+                                      const v1::PutStreetRequest* request,
+                                      v1::Street* response) override {
+    return Handle(
+        ctx_, context, "AdminService/PutStreet", request->request_id(),
+        [&](const Principal& caller) {
+          std::vector<FieldViolation> violations;
+          CheckRequestId(request->request_id(), violations);
+          const int64_t version =
+              FromEtag("street.etag", request->street().etag(), violations);
+          TASKGATE_RETURN_IF_ERROR(Violations(violations));
+          TASKGATE_ASSIGN_OR_RETURN(domain::Street stored,
+                                    ctx_.engine.directory().PutStreet(
+                                        caller, request->request_id(),
+                                        FromProto(request->street()), version));
+          ToProto(stored, response);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::ServerUnaryReactor* GetStreet(grpc::CallbackServerContext* context,
+                                      const v1::GetStreetRequest* request,
+                                      v1::Street* response) override {
+    return Handle(ctx_, context, "AdminService/GetStreet", "",
+                  [&](const Principal& caller) {
+                    TASKGATE_ASSIGN_OR_RETURN(
+                        domain::Street s,
+                        ctx_.engine.queries().GetStreet(caller, request->id()));
+                    ToProto(s, response);
+                    return absl::OkStatus();
+                  });
+  }
+
+  grpc::ServerUnaryReactor* ListStreets(
+      grpc::CallbackServerContext* context,
+      const v1::ListStreetsRequest* request,
+      v1::ListStreetsResponse* response) override {
+    return Handle(
+        ctx_, context, "AdminService/ListStreets", "",
+        [&](const Principal& caller) {
+          TASKGATE_ASSIGN_OR_RETURN(
+              workflow::Page<domain::Street> page,
+              ctx_.engine.queries().ListStreets(
+                  caller, {request->page_size(), request->page_token()}));
+          for (const domain::Street& s : page.items) {
+            ToProto(s, response->add_streets());
+          }
+          response->set_next_page_token(page.next_page_token);
+          return absl::OkStatus();
+        });
   }
 
   grpc::ServerUnaryReactor* PublishCatalog(
@@ -171,7 +291,8 @@ class AdminServiceImpl final
                         workflow::Page<domain::Community> page,
                         ctx_.engine.queries().ListCommunities(
                             caller, request->street(),
-                            {request->page_size(), request->page_token()}));
+                            {request->page_size(), request->page_token()},
+                            request->street_id()));
                     for (const domain::Community& c : page.items) {
                       ToProto(c, response->add_communities());
                     }

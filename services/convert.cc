@@ -186,6 +186,8 @@ domain::TaskSpec FromProto(const v1::TaskSpec& in, std::string_view prefix,
                               in.target_communities().end());
   s.target_streets.assign(in.target_streets().begin(),
                           in.target_streets().end());
+  s.target_street_ids.assign(in.target_street_ids().begin(),
+                             in.target_street_ids().end());
   s.hours_per_community_month = in.hours_per_community_month();
   s.funding_per_community_yuan = in.funding_per_community_yuan();
   s.funding_source = in.funding_source();
@@ -221,6 +223,9 @@ void ToProto(const domain::TaskSpec& s, v1::TaskSpec* out) {
     out->add_target_communities(c);
   }
   for (const std::string& st : s.target_streets) out->add_target_streets(st);
+  for (const std::string& st : s.target_street_ids) {
+    out->add_target_street_ids(st);
+  }
   out->set_hours_per_community_month(s.hours_per_community_month);
   out->set_funding_per_community_yuan(s.funding_per_community_yuan);
   out->set_funding_source(s.funding_source);
@@ -413,6 +418,7 @@ domain::Community FromProto(const v1::Community& in,
   c.id = in.id();
   c.name = in.name();
   c.street = in.street();
+  c.street_id = in.street_id();
   c.staff_count = in.staff_count();
   c.monthly_capacity_hours = in.monthly_capacity_hours();
   c.baseline_hours = in.baseline_hours();
@@ -459,11 +465,32 @@ void ToProto(const domain::Community& c, v1::Community* out) {
   out->set_id(c.id);
   out->set_name(c.name);
   out->set_street(c.street);
+  out->set_street_id(c.street_id);
   out->set_staff_count(c.staff_count);
   out->set_monthly_capacity_hours(c.monthly_capacity_hours);
   out->set_baseline_hours(c.baseline_hours);
   BucketsToProto(c.baseline_units, out->mutable_baseline_units());
   out->set_etag(ToEtag(c.version));
+}
+
+domain::Department FromProto(const v1::Department& in) {
+  return {.district_id = "", .id = in.id(), .name = in.name(), .version = 0};
+}
+
+void ToProto(const domain::Department& d, v1::Department* out) {
+  out->set_id(d.id);
+  out->set_name(d.name);
+  out->set_etag(ToEtag(d.version));
+}
+
+domain::Street FromProto(const v1::Street& in) {
+  return {.district_id = "", .id = in.id(), .name = in.name(), .version = 0};
+}
+
+void ToProto(const domain::Street& s, v1::Street* out) {
+  out->set_id(s.id);
+  out->set_name(s.name);
+  out->set_etag(ToEtag(s.version));
 }
 
 void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out) {
@@ -516,6 +543,7 @@ void ToProto(const workflow::Statistics& stats, v1::Statistics* out) {
   for (const workflow::DepartmentStatistics& d : stats.departments) {
     v1::DepartmentStatistics* p = out->add_departments();
     p->set_department_id(d.department_id);
+    p->set_department_name(d.department_name);
     p->set_submitted(d.submitted);
     p->set_resubmitted(d.resubmitted);
     p->set_admitted(d.admitted);

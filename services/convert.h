@@ -74,6 +74,12 @@ domain::Community FromProto(const v1::Community& community,
                             std::vector<FieldViolation>& violations);
 void ToProto(const domain::Community& community, v1::Community* out);
 
+// Departments and streets (SPEC §1); the etag is read by the caller.
+domain::Department FromProto(const v1::Department& department);
+void ToProto(const domain::Department& department, v1::Department* out);
+domain::Street FromProto(const v1::Street& street);
+void ToProto(const domain::Street& street, v1::Street* out);
+
 void ToProto(const store::StoredEvent& stored, v1::AuditEvent* out);
 void ToProto(const audit::Checkpoint& c, v1::Checkpoint* out);
 void ToProto(const workflow::Statistics& stats, v1::Statistics* out);

@@ -102,6 +102,20 @@ domain::CalendarYear Official2026Calendar() {
   return c;
 }
 
+// The departments the demo principals act for (职能部门), by id.
+std::vector<domain::Department> DemoDepartments() {
+  return {{.district_id = "", .id = "civil-affairs", .name = "区民政局"},
+          {.district_id = "", .id = "health", .name = "区卫生健康委"}};
+}
+
+// The demo's two streets (街道), by id; communities name them by id.
+constexpr char kHeping[] = "heping";
+constexpr char kXinhua[] = "xinhua";
+std::vector<domain::Street> DemoStreets() {
+  return {{.district_id = "", .id = kHeping, .name = "和平街道"},
+          {.district_id = "", .id = kXinhua, .name = "新华街道"}};
+}
+
 std::vector<Community> DemoCommunities(const std::string& district_id) {
   const auto community =
       [&](const char* id, const char* name, const char* street, int staff,
@@ -111,15 +125,13 @@ std::vector<Community> DemoCommunities(const std::string& district_id) {
         c.district_id = district_id;
         c.id = id;
         c.name = name;
-        c.street = street;
+        c.street_id = street;
         c.staff_count = staff;
         c.monthly_capacity_hours = 0;  // the engine's default: staff × 20 h
         c.baseline_hours = baseline_hours;
         c.baseline_units = std::move(baseline_units);
         return c;
       };
-  constexpr char kHeping[] = "和平街道";
-  constexpr char kXinhua[] = "新华街道";
   return {
       community("hp-chunhui", "春晖社区", kHeping, 6, 60,
                 {{ControlledBucket::kFormsAndLedgers, 4},
@@ -193,6 +205,14 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
         "database lacks; load it on a fresh database");
   }
 
+  for (domain::Department& department : DemoDepartments()) {
+    TASKGATE_RETURN_IF_ERROR(IgnoreExisting(
+        engine.directory().PutDepartment(*admin, "", department, 0).status()));
+  }
+  for (domain::Street& street : DemoStreets()) {
+    TASKGATE_RETURN_IF_ERROR(IgnoreExisting(
+        engine.directory().PutStreet(*admin, "", street, 0).status()));
+  }
   for (Community& community : DemoCommunities(district_id)) {
     TASKGATE_RETURN_IF_ERROR(
         IgnoreExisting(engine.directory()
@@ -239,7 +259,8 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
           .status());
   spdlog::info(
       "demo data loaded: catalog, the official 2026 working-day calendar, "
-      "6 communities in 2 streets, 7 principals; their tokens are in {} "
+      "2 departments, 2 streets, 6 communities, 7 principals; their tokens are "
+      "in {} "
       "(mode 0600)",
       tokens_path);
   return true;

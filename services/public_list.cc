@@ -47,6 +47,7 @@ void ToProto(const workflow::PublicTask& t, v1::PublicTask* out) {
   out->set_id(t.id);
   out->set_title(t.title);
   out->set_department_id(t.department_id);
+  out->set_department_name(t.department_name);
   out->set_start_date(absl::FormatCivilTime(t.start_date));
   out->set_end_date(absl::FormatCivilTime(t.end_date));
   out->set_hours_per_month(t.hours_per_month);

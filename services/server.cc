@@ -176,6 +176,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerConfig config,
           server->config_.district_name);
   if (!district.ok()) return district.status();
   TASKGATE_RETURN_IF_ERROR(server->SeedCalendar());
+  // A database from before departments and streets were resources gets
+  // them once, from the ids and street names it holds, as an audited change.
+  TASKGATE_ASSIGN_OR_RETURN(const int64_t migrated,
+                            server->engine_->directory().MigrateReferences());
+  if (migrated > 0) {
+    spdlog::info(
+        "departments and streets: {} departments, streets and communities "
+        "written from the stored ids and street names (migration 15); "
+        "rename them with taskgate admin department put / street put",
+        migrated);
+  }
   TASKGATE_RETURN_IF_ERROR(server->BootstrapAdmin());
   // A database from before the statistics counters gets them once, from its
   // log, before the first request reads them.

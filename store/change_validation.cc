@@ -145,6 +145,18 @@ absl::Status ValidateChangeSet(const ChangeSet& change) {
                        " twice; one version per year and change"));
     }
   }
+  for (const DepartmentWrite& w : change.departments) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("department", w.resource.id, w.resource.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(VersionStep(
+        "department", w.resource.id, w.resource.version, w.expected_version));
+  }
+  for (const StreetWrite& w : change.streets) {
+    TASKGATE_RETURN_IF_ERROR(
+        SameDistrict("street", w.resource.id, w.resource.district_id, d));
+    TASKGATE_RETURN_IF_ERROR(VersionStep(
+        "street", w.resource.id, w.resource.version, w.expected_version));
+  }
   for (const CommunityWrite& w : change.communities) {
     TASKGATE_RETURN_IF_ERROR(
         SameDistrict("community", w.community.id, w.community.district_id, d));

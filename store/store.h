@@ -71,6 +71,17 @@ struct TaskWrite {
   int64_t expected_version = 0;
 };
 
+// Same optimistic scheme for departments and streets (`DepartmentWrite`,
+// `StreetWrite`). A street's name is unique in its district (ALREADY_EXISTS
+// for a second street of the same name).
+template <typename NamedResource>
+struct NamedWrite {
+  NamedResource resource;
+  int64_t expected_version = 0;
+};
+using DepartmentWrite = NamedWrite<domain::Department>;
+using StreetWrite = NamedWrite<domain::Street>;
+
 // Same optimistic scheme for communities.
 struct CommunityWrite {
   domain::Community community;
@@ -140,6 +151,9 @@ struct ChangeSet {
   // latest of its year + 1 (ABORTED if not), and a year appears at most
   // once.
   std::vector<domain::CalendarYear> calendars;
+  // Written before `communities`, which may refer to them.
+  std::vector<DepartmentWrite> departments;
+  std::vector<StreetWrite> streets;
   std::vector<CommunityWrite> communities;
   std::vector<TaskWrite> tasks;
   std::vector<domain::Decision> decisions;
@@ -331,12 +345,36 @@ class Store {
       const std::string& district_id, int32_t first_year) = 0;
 
   // NOT_FOUND when missing.
+  virtual absl::StatusOr<domain::Department> GetDepartment(
+      const std::string& district_id, const std::string& department_id) = 0;
+
+  // The district's departments ordered by id. Tens in a district, so the
+  // list is read whole (callers page it).
+  virtual absl::StatusOr<std::vector<domain::Department>> ListDepartments(
+      const std::string& district_id) = 0;
+
+  // NOT_FOUND when missing.
+  virtual absl::StatusOr<domain::Street> GetStreet(
+      const std::string& district_id, const std::string& street_id) = 0;
+
+  // The district's streets ordered by id; a district has a handful.
+  virtual absl::StatusOr<std::vector<domain::Street>> ListStreets(
+      const std::string& district_id) = 0;
+
+  // The distinct department ids the district's tasks name, ordered; for
+  // migrating the departments named before they were resources.
+  virtual absl::StatusOr<std::vector<std::string>> ListTaskDepartmentIds(
+      const std::string& district_id) = 0;
+
+  // NOT_FOUND when missing. A community's `street` (name) is as stored:
+  // the workflow fills it from the `Street` (workflow/directory_names.h).
   virtual absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id, const std::string& community_id) = 0;
 
-  // Communities ordered by id; `street` empty lists all of the district.
+  // Communities ordered by id; `street_id` empty lists all of the district,
+  // otherwise those of that street.
   virtual absl::StatusOr<std::vector<domain::Community>> ListCommunities(
-      const std::string& district_id, const std::string& street) = 0;
+      const std::string& district_id, const std::string& street_id) = 0;
 
   // NOT_FOUND when missing.
   virtual absl::StatusOr<domain::Task> GetTask(const std::string& district_id,

@@ -272,6 +272,14 @@ absl::Status CanPutCommunity(const domain::Principal& p) {
   return AdminOnly(p, "change communities");
 }
 
+absl::Status CanPutDepartment(const domain::Principal& p) {
+  return AdminOnly(p, "create or rename departments");
+}
+
+absl::Status CanPutStreet(const domain::Principal& p) {
+  return AdminOnly(p, "create or rename streets");
+}
+
 absl::Status CanCreateTask(const domain::Principal& p) {
   if (p.role == domain::Role::kDepartment) return absl::OkStatus();
   return RoleDenied(p, "create tasks", "a department clerk does");
@@ -313,19 +321,23 @@ bool AssignmentScopeNeedsStreet(const domain::Principal& p,
                                 const domain::Task& task) {
   return task.resolved_communities.empty() &&
          !Contains(task.spec.target_communities, p.community_id) &&
-         !task.spec.target_streets.empty();
+         (!task.spec.target_streets.empty() ||
+          !task.spec.target_street_ids.empty());
 }
 
 absl::Status CanActOnAssignment(const domain::Principal& p,
                                 const domain::Task& task,
-                                const std::optional<std::string>& own_street) {
+                                const std::optional<std::string>& own_street,
+                                const std::string& own_street_id) {
   bool reaches = false;
   if (!task.resolved_communities.empty()) {
     reaches = Contains(task.resolved_communities, p.community_id);
   } else if (Contains(task.spec.target_communities, p.community_id)) {
     reaches = true;
   } else if (own_street.has_value()) {
-    reaches = Contains(task.spec.target_streets, *own_street);
+    reaches = Contains(task.spec.target_streets, *own_street) ||
+              (!own_street_id.empty() &&
+               Contains(task.spec.target_street_ids, own_street_id));
   }
   if (reaches) return absl::OkStatus();
   return TaskOutOfScope(p, task.id, "act on");

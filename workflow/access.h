@@ -123,6 +123,11 @@ absl::Status CanPublishCalendar(const domain::Principal& p);
 // Communities and their capacity are set by an admin.
 absl::Status CanPutCommunity(const domain::Principal& p);
 
+// Departments and streets (SPEC §1): the admin creates and renames them;
+// every role reads them (their names are shown beside the ids it sees).
+absl::Status CanPutDepartment(const domain::Principal& p);
+absl::Status CanPutStreet(const domain::Principal& p);
+
 // ------------------------------------------------------------------ tasks
 
 // Tasks are drafted by a department clerk (for their own department). The
@@ -148,12 +153,14 @@ absl::Status CanFileComplaint(const domain::Principal& p);
 // A community office acts only on tasks that reach its community: one of
 // the task's resolved communities or, before submit has resolved them, a
 // community the spec names or one in a street the spec names.
-// `own_street` is the street of the principal's community as stored, or
-// nullopt when it is unknown (street targets then do not count); it is
-// read only when `AssignmentScopeNeedsStreet` says so.
+// `own_street` is the name of the street of the principal's community, or
+// nullopt when it is unknown (street targets then do not count), and
+// `own_street_id` that street's id (empty: unknown); they are read only
+// when `AssignmentScopeNeedsStreet` says so.
 absl::Status CanActOnAssignment(const domain::Principal& p,
                                 const domain::Task& task,
-                                const std::optional<std::string>& own_street);
+                                const std::optional<std::string>& own_street,
+                                const std::string& own_street_id = "");
 
 // Whether `CanActOnAssignment` needs the street of the principal's
 // community to decide for `task`.

@@ -14,6 +14,7 @@
 #include "common/field_violations.h"
 #include "common/status_macros.h"
 #include "workflow/access.h"
+#include "workflow/directory_names.h"
 #include "workflow/statistics_counters.h"
 #include "workflow/validation.h"
 
@@ -310,6 +311,13 @@ absl::StatusOr<Statistics> AuditReader::GetStatistics(
   query.time_zone = options_.time_zone;
   TASKGATE_ASSIGN_OR_RETURN(
       Statistics stats, ReadStatistics(store_, options_.district_id, query));
+  TASKGATE_ASSIGN_OR_RETURN(auto names,
+                            DepartmentNames(store_, options_.district_id));
+  for (DepartmentStatistics& d : stats.departments) {
+    if (auto it = names.find(d.department_id); it != names.end()) {
+      d.department_name = it->second;
+    }
+  }
   if (ReadIsAudited(principal)) {
     TASKGATE_RETURN_IF_ERROR(
         recorder_.RecordAuditRead(principal, "audit.stats",

@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "workflow/access.h"
+#include "workflow/directory_names.h"
 #include "workflow/internal/changes.h"
 #include "workflow/internal/commit_once.h"
 #include "workflow/statistics_counters.h"
@@ -85,16 +86,20 @@ absl::StatusOr<domain::Task> LoadTargetedTask(store::Store& store,
       HideMissingTask(p, task_id, "act on", read.status()));
   domain::Task task = *std::move(read);
   std::optional<std::string> own_street;
+  std::string own_street_id;
   if (AssignmentScopeNeedsStreet(p, task)) {
     absl::StatusOr<domain::Community> own =
         store.GetCommunity(task.district_id, p.community_id);
     if (own.ok()) {
+      TASKGATE_RETURN_IF_ERROR(FillStreetName(store, task.district_id, *own));
       own_street = own->street;
+      own_street_id = own->street_id;
     } else if (!absl::IsNotFound(own.status())) {
       return own.status();
     }
   }
-  TASKGATE_RETURN_IF_ERROR(CanActOnAssignment(p, task, own_street));
+  TASKGATE_RETURN_IF_ERROR(
+      CanActOnAssignment(p, task, own_street, own_street_id));
   return task;
 }
 

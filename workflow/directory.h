@@ -52,16 +52,55 @@ class Directory final {
       std::vector<domain::CatalogItem> items, const std::string& note,
       const std::map<domain::ControlledBucket, int32_t>& limits = {});
 
+  // Creates (`expected_version` 0) or renames a department (职能部门, SPEC
+  // §1). Admin only. INVALID_ARGUMENT for a bad id or an empty name;
+  // ALREADY_EXISTS creating an id in use. Events "department.create" /
+  // "department.rename".
+  absl::StatusOr<domain::Department> PutDepartment(
+      const domain::Principal& principal, const std::string& request_id,
+      domain::Department department, int64_t expected_version);
+
+  // Creates (`expected_version` 0) or renames a street (街道, SPEC §1).
+  // Admin only. As `PutDepartment`, and ALREADY_EXISTS for a name another
+  // street has (a name resolves to one street). Events "street.create" /
+  // "street.rename".
+  absl::StatusOr<domain::Street> PutStreet(const domain::Principal& principal,
+                                           const std::string& request_id,
+                                           domain::Street street,
+                                           int64_t expected_version);
+
+  // On the first start after departments and streets became resources
+  // (store migration 15): creates a department for each department id that
+  // a stored principal (`department_id`, `home_department_id`) or task
+  // names and no department has, named by its id until the admin renames
+  // it; a street for each street text of a stored community that has no
+  // `street_id` (id "street-<n>", n counting the texts in byte order from
+  // the first free number; named by the text); and sets those communities'
+  // `street_id`. One change of the system, one event per entity written
+  // ("department.create", "street.create", "community.update", reason
+  // "migration 15"), so that replaying the log reproduces the migrated
+  // rows. Changes nothing, and returns 0, when nothing lacks; otherwise
+  // returns how many entities it wrote.
+  absl::StatusOr<int64_t> MigrateReferences();
+
   // Creates (`expected_version` 0) or updates a community. Admin only. A
-  // capacity of 0 defaults to staff × 20 hours.
+  // capacity of 0 defaults to staff × 20 hours. The street is named by
+  // `street_id`, which must name a stored street (INVALID_ARGUMENT
+  // "street_id" otherwise); a community with no `street_id` but a `street`
+  // text is put in the street of exactly that name (for clients written
+  // before streets had ids), INVALID_ARGUMENT "street" when none has it.
+  // The community is stored with its street's id only; the answer carries
+  // the street's name too.
   absl::StatusOr<domain::Community> PutCommunity(
       const domain::Principal& principal, const std::string& request_id,
       domain::Community community, int64_t expected_version);
 
   // Creates a principal. Admin only. `principal.id` is chosen by the caller;
   // its role must not be system; a department clerk needs a
-  // `department_id`, a community office a `community_id` of an existing
-  // community, and a reviewer may have a `home_department_id`. ALREADY_EXISTS
+  // `department_id` of an existing department, a community office a
+  // `community_id` of an existing community, and a reviewer may have a
+  // `home_department_id` of an existing department (INVALID_ARGUMENT
+  // naming the field otherwise). ALREADY_EXISTS
   // when the id is taken. Event "principal.create".
   absl::StatusOr<domain::Principal> CreatePrincipal(
       const domain::Principal& admin, const std::string& request_id,

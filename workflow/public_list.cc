@@ -9,6 +9,7 @@
 
 #include "common/field_violations.h"
 #include "common/status_macros.h"
+#include "workflow/directory_names.h"
 #include "workflow/validation.h"
 
 namespace taskgate::workflow {
@@ -32,7 +33,8 @@ size_t SizeOf(const PublicCommunity& c) {
 
 size_t SizeOf(const PublicTask& t) {
   return kItemOverheadBytes + t.id.size() + t.title.size() +
-         t.department_id.size() + t.funding_source.size();
+         t.department_id.size() + t.department_name.size() +
+         t.funding_source.size();
 }
 
 }  // namespace
@@ -46,6 +48,7 @@ PublicTask ToPublicTask(const domain::Task& task) {
   return {.id = task.id,
           .title = task.spec.title,
           .department_id = task.department_id,
+          .department_name = {},  // filled by the list from the departments
           .start_date = task.spec.start_date,
           .end_date = task.spec.end_date,
           .hours_per_month = task.spec.hours_per_community_month,
@@ -61,7 +64,9 @@ absl::StatusOr<Page<PublicCommunity>> PublicList::ListCommunities(
     const PageRequest& page) {
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::Community> communities,
-      store_.ListCommunities(options_.district_id, /*street=*/""));
+      store_.ListCommunities(options_.district_id, /*street_id=*/""));
+  TASKGATE_RETURN_IF_ERROR(
+      FillStreetNames(store_, options_.district_id, communities));
   std::vector<PublicCommunity> all;
   all.reserve(communities.size());
   for (const domain::Community& c : communities) {
@@ -101,6 +106,7 @@ absl::StatusOr<PublicTaskPage> PublicList::ListTasks(
         "use one of their ids"));
   }
   TASKGATE_RETURN_IF_ERROR(community.status());
+  TASKGATE_RETURN_IF_ERROR(FillStreetName(store_, district, *community));
 
   const std::string query_key = TasksQuery(community_id);
   store::TaskQuery q;
@@ -119,11 +125,16 @@ absl::StatusOr<PublicTaskPage> PublicList::ListTasks(
   bool more = static_cast<int32_t>(tasks.size()) > size;
   if (more) tasks.resize(size);
 
+  TASKGATE_ASSIGN_OR_RETURN(auto names, DepartmentNames(store_, district));
   PublicTaskPage out;
   out.community = ToPublicCommunity(*community);
   out.tasks.items.reserve(tasks.size());
   for (const domain::Task& t : tasks) {
-    out.tasks.items.push_back(ToPublicTask(t));
+    PublicTask p = ToPublicTask(t);
+    if (auto it = names.find(p.department_id); it != names.end()) {
+      p.department_name = it->second;
+    }
+    out.tasks.items.push_back(std::move(p));
   }
   if (FitPageBytes(out.tasks.items,
                    [](const PublicTask& t) { return SizeOf(t); })) {

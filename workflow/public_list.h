@@ -49,6 +49,9 @@ struct PublicTask {
   std::string id;
   std::string title;
   std::string department_id;
+  // The department's current name (SPEC §1); empty for an id no
+  // department has.
+  std::string department_name;
   absl::CivilDay start_date;
   absl::CivilDay end_date;  // inclusive
   double hours_per_month = 0;

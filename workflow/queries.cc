@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "workflow/access.h"
+#include "workflow/directory_names.h"
 #include "workflow/rules.h"
 #include "workflow/validation.h"
 
@@ -235,6 +236,8 @@ absl::StatusOr<Workload> Queries::GetWorkload(
   Workload workload;
   TASKGATE_ASSIGN_OR_RETURN(workload.community,
                             store_.GetCommunity(district, community_id));
+  TASKGATE_RETURN_IF_ERROR(
+      FillStreetName(store_, district, workload.community));
   store::TaskQuery q;
   q.district_id = district;
   q.community_id = community_id;
@@ -339,17 +342,68 @@ absl::StatusOr<domain::CatalogVersion> Queries::GetCatalog(
 
 absl::StatusOr<Page<domain::Community>> Queries::ListCommunities(
     const domain::Principal& /*principal*/, const std::string& street,
-    const PageRequest& page) {
+    const PageRequest& page, const std::string& street_id) {
   std::vector<FieldViolation> violations;
   CheckText("street", street, kMaxTitleLength, false, violations);
+  if (!street_id.empty()) CheckId("street_id", street_id, violations);
   if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  std::string of_street = street_id;
+  if (of_street.empty() && !street.empty()) {
+    TASKGATE_ASSIGN_OR_RETURN(
+        std::optional<domain::Street> named,
+        FindStreetByName(store_, options_.district_id, street));
+    if (!named.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("no street is named '", street, "' in district ",
+                       options_.district_id,
+                       "; list the streets with taskgate admin street list"));
+    }
+    of_street = named->id;
+  }
   TASKGATE_ASSIGN_OR_RETURN(
       std::vector<domain::Community> all,
-      store_.ListCommunities(options_.district_id, street));
-  return PageOfList(std::move(all), page, QueryKey({"communities", street}),
+      store_.ListCommunities(options_.district_id, of_street));
+  TASKGATE_RETURN_IF_ERROR(FillStreetNames(store_, options_.district_id, all));
+  return PageOfList(std::move(all), page,
+                    QueryKey({"communities", street, street_id}),
                     IdOf<domain::Community>, [](const domain::Community& c) {
                       return domain::CommunityToJson(c).size();
                     });
+}
+
+absl::StatusOr<domain::Department> Queries::GetDepartment(
+    const domain::Principal& /*principal*/, const std::string& id) {
+  std::vector<FieldViolation> violations;
+  CheckId("id", id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  return store_.GetDepartment(options_.district_id, id);
+}
+
+absl::StatusOr<Page<domain::Department>> Queries::ListDepartments(
+    const domain::Principal& /*principal*/, const PageRequest& page) {
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Department> all,
+                            store_.ListDepartments(options_.district_id));
+  return PageOfList(std::move(all), page, QueryKey({"departments"}),
+                    IdOf<domain::Department>, [](const domain::Department& d) {
+                      return domain::DepartmentToJson(d).size();
+                    });
+}
+
+absl::StatusOr<domain::Street> Queries::GetStreet(
+    const domain::Principal& /*principal*/, const std::string& id) {
+  std::vector<FieldViolation> violations;
+  CheckId("id", id, violations);
+  if (!violations.empty()) return InvalidArgumentWithViolations(violations);
+  return store_.GetStreet(options_.district_id, id);
+}
+
+absl::StatusOr<Page<domain::Street>> Queries::ListStreets(
+    const domain::Principal& /*principal*/, const PageRequest& page) {
+  TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Street> all,
+                            store_.ListStreets(options_.district_id));
+  return PageOfList(
+      std::move(all), page, QueryKey({"streets"}), IdOf<domain::Street>,
+      [](const domain::Street& s) { return domain::StreetToJson(s).size(); });
 }
 
 absl::StatusOr<ReviewQueueStats> Queries::GetReviewQueueStats() {

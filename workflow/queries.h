@@ -133,10 +133,25 @@ class Queries final {
   absl::StatusOr<domain::CatalogVersion> GetCatalog(
       const domain::Principal& principal, int64_t version);
 
-  // The communities, of `street` when it is not empty, by id, paged.
+  // The communities, of street `street_id` when it is not empty, else of
+  // the street named exactly `street` when that is not empty (NOT_FOUND
+  // when no street has the name), by id, paged; each with its street's
+  // name. INVALID_ARGUMENT for a malformed id or name.
   absl::StatusOr<Page<domain::Community>> ListCommunities(
       const domain::Principal& principal, const std::string& street,
-      const PageRequest& page);
+      const PageRequest& page, const std::string& street_id = "");
+
+  // Departments and streets (SPEC §1), public to every signed-in
+  // principal like the communities: by id, paged. Get: INVALID_ARGUMENT
+  // for a malformed id, NOT_FOUND.
+  absl::StatusOr<domain::Department> GetDepartment(
+      const domain::Principal& principal, const std::string& id);
+  absl::StatusOr<Page<domain::Department>> ListDepartments(
+      const domain::Principal& principal, const PageRequest& page);
+  absl::StatusOr<domain::Street> GetStreet(const domain::Principal& principal,
+                                           const std::string& id);
+  absl::StatusOr<Page<domain::Street>> ListStreets(
+      const domain::Principal& principal, const PageRequest& page);
 
   // The review queue's size, for the server's own gauges (no caller).
   absl::StatusOr<ReviewQueueStats> GetReviewQueueStats();

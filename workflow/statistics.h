@@ -96,6 +96,9 @@ struct StatisticsQuery {
 
 struct DepartmentStatistics {
   std::string department_id;
+  // Its name (SPEC §1), filled by the reader from the departments; the
+  // counters leave it empty.
+  std::string department_name;
   int32_t submitted = 0;
   int32_t resubmitted = 0;  // part of `submitted`
   int32_t admitted = 0;

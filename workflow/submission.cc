@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "common/status_macros.h"
 #include "domain/codec.h"
 #include "workflow/calendars.h"
+#include "workflow/directory_names.h"
 #include "workflow/internal/changes.h"
 #include "workflow/rules.h"
 #include "workflow/sla.h"
@@ -89,15 +91,47 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
     TASKGATE_RETURN_IF_ERROR(c.status());
     communities.emplace(id, *std::move(c));
   }
-  for (size_t i = 0; i < task.spec.target_streets.size(); ++i) {
-    const std::string& street = task.spec.target_streets[i];
-    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> of_street,
-                              store.ListCommunities(district, street));
-    if (of_street.empty()) {
+  // Streets by id, then by exact name (clients written before streets had
+  // ids): each must be a stored street with communities.
+  std::vector<std::pair<std::string, std::string>> streets;  // field, id
+  for (size_t i = 0; i < task.spec.target_street_ids.size(); ++i) {
+    const std::string& id = task.spec.target_street_ids[i];
+    const std::string field = absl::StrCat("task.target_street_ids[", i, "]");
+    absl::StatusOr<domain::Street> street = store.GetStreet(district, id);
+    if (absl::IsNotFound(street.status())) {
       violations.push_back(
-          {absl::StrCat("task.target_streets[", i, "]"),
-           absl::StrCat("street '", street, "' has no communities in district ",
-                        district)});
+          {field, absl::StrCat("street '", id, "' does not exist in district ",
+                               district,
+                               "; list the streets with taskgate admin "
+                               "street list")});
+      continue;
+    }
+    TASKGATE_RETURN_IF_ERROR(street.status());
+    streets.emplace_back(field, id);
+  }
+  for (size_t i = 0; i < task.spec.target_streets.size(); ++i) {
+    const std::string& name = task.spec.target_streets[i];
+    const std::string field = absl::StrCat("task.target_streets[", i, "]");
+    TASKGATE_ASSIGN_OR_RETURN(std::optional<domain::Street> street,
+                              FindStreetByName(store, district, name));
+    if (!street.has_value()) {
+      violations.push_back(
+          {field, absl::StrCat("no street is named '", name, "' in district ",
+                               district,
+                               "; name it exactly, or give its id in "
+                               "target_street_ids")});
+      continue;
+    }
+    streets.emplace_back(field, street->id);
+  }
+  for (const auto& [field, id] : streets) {
+    TASKGATE_ASSIGN_OR_RETURN(std::vector<domain::Community> of_street,
+                              store.ListCommunities(district, id));
+    if (of_street.empty()) {
+      violations.push_back({field, absl::StrCat("street '", id,
+                                                "' has no communities in "
+                                                "district ",
+                                                district)});
     }
     for (domain::Community& c : of_street)
       communities.emplace(c.id, std::move(c));

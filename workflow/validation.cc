@@ -231,8 +231,18 @@ std::vector<FieldViolation> ValidateTaskSpec(const domain::TaskSpec& spec,
                 spec.target_streets[i], kMaxTitleLength, true, out);
     }
   }
+  if (spec.target_street_ids.size() > kMaxStreets) {
+    out.push_back({f("target_street_ids"),
+                   absl::StrCat("lists ", spec.target_street_ids.size(),
+                                " streets; at most ", kMaxStreets)});
+  } else {
+    for (size_t i = 0; i < spec.target_street_ids.size(); ++i) {
+      CheckId(f(absl::StrCat("target_street_ids[", i, "]")),
+              spec.target_street_ids[i], out);
+    }
+  }
   if (for_submit && spec.target_communities.empty() &&
-      spec.target_streets.empty()) {
+      spec.target_streets.empty() && spec.target_street_ids.empty()) {
     out.push_back({f("target_communities"),
                    "name at least one target community or street"});
   }
@@ -412,12 +422,22 @@ std::vector<FieldViolation> ValidateCalendarYear(
   return out;
 }
 
+std::vector<FieldViolation> ValidateNamedResource(std::string_view id,
+                                                  std::string_view name) {
+  std::vector<FieldViolation> out;
+  CheckId("id", id, out);
+  CheckText("name", name, kMaxTitleLength, true, out);
+  return out;
+}
+
 std::vector<FieldViolation> ValidateCommunity(
     const domain::Community& community) {
   std::vector<FieldViolation> out;
   CheckId("id", community.id, out);
   CheckText("name", community.name, kMaxTitleLength, true, out);
-  CheckText("street", community.street, kMaxTitleLength, true, out);
+  // The street by id; a name given instead was resolved to its id before
+  // (workflow/directory.h `PutCommunity`).
+  CheckId("street_id", community.street_id, out);
   if (community.staff_count < 0 || community.staff_count > 10000) {
     out.push_back({"staff_count", "must be between 0 and 10000"});
   }

@@ -111,6 +111,11 @@ std::vector<FieldViolation> ValidateCatalogItems(
 std::vector<FieldViolation> ValidateCalendarYear(
     const domain::CalendarYear& calendar);
 
+// A department's or a street's `id` and `name` (required, one line), named
+// "id" and "name".
+std::vector<FieldViolation> ValidateNamedResource(std::string_view id,
+                                                  std::string_view name);
+
 std::vector<FieldViolation> ValidateCommunity(
     const domain::Community& community);
 

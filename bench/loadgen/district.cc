@@ -189,12 +189,46 @@ SetUp::Job PrincipalWithToken(SetUp& s, v1::Principal principal,
   };
 }
 
+std::string StreetId(int street) {
+  return absl::StrFormat("st%02d", street + 1);
+}
+
+// Puts department `id` named `name` (PutDepartment), or street `id`
+// (PutStreet) when `street`: principals and communities name them by id.
+SetUp::Job PutNamed(SetUp& s, bool street, std::string id, std::string name) {
+  return [&s, street, id = std::move(id),
+          name = std::move(name)](std::function<void()> next) {
+    auto done = [&s, street, id, next](const grpc::Status& status, auto&,
+                                       TimePoint, TimePoint) {
+      s.Check(status, (street ? "PutStreet " : "PutDepartment ") + id);
+      next();
+    };
+    if (street) {
+      v1::PutStreetRequest put;
+      put.set_request_id(s.NextRequestId());
+      put.mutable_street()->set_id(id);
+      put.mutable_street()->set_name(name);
+      s.driver().Call(*s.admin().admin,
+                      &v1::AdminService::Stub::PrepareAsyncPutStreet, put,
+                      s.token(), done);
+    } else {
+      v1::PutDepartmentRequest put;
+      put.set_request_id(s.NextRequestId());
+      put.mutable_department()->set_id(id);
+      put.mutable_department()->set_name(name);
+      s.driver().Call(*s.admin().admin,
+                      &v1::AdminService::Stub::PrepareAsyncPutDepartment, put,
+                      s.token(), done);
+    }
+  };
+}
+
 v1::Community MakeCommunity(int i, int streets) {
   v1::Community c;
   const int street = i % streets;
   c.set_id(absl::StrFormat("st%02d-c%03d", street + 1, i + 1));
   c.set_name(absl::StrFormat("第%03d社区", i + 1));
-  c.set_street(absl::StrFormat("第%02d街道", street + 1));
+  c.set_street_id(StreetId(street));
   const int staff = 6 + i % 5;
   c.set_staff_count(staff);
   c.set_monthly_capacity_hours(0);  // the server's default: staff × 20 h
@@ -295,6 +329,18 @@ absl::StatusOr<District> SetUpDistrict(Driver& driver, Connection& admin,
                     });
   });
   if (absl::Status done = s.Run(1, timing); !done.ok()) return done;
+
+  // Then the departments and streets: principals and communities name
+  // them by id.
+  for (int d = 0; d < shape.departments; ++d) {
+    s.Add(PutNamed(s, false, absl::StrFormat("dept-%02d", d + 1),
+                   DepartmentName(d)));
+  }
+  for (int st = 0; st < shape.streets; ++st) {
+    s.Add(
+        PutNamed(s, true, StreetId(st), absl::StrFormat("第%02d街道", st + 1)));
+  }
+  if (absl::Status done = s.Run(in_flight, timing); !done.ok()) return done;
 
   for (int i = 0; i < shape.communities; ++i) {
     v1::PutCommunityRequest put;

@@ -493,9 +493,9 @@ CREATE TABLE calendar_years (
 // Migration 14: attachments (依据文件, SPEC §3). A task's attachments hold
 // its documents' metadata; their bytes are kept once per hash in
 // attachment_contents, so the same policy document attached to ten tasks is
-// stored once. Both are created only. (Migration 13, departments and
-// streets, is another change's; `Migrate` skips a number it does not know,
-// so the two can land in either order.)
+// stored once. Both are created only. (Number 13 is not used: departments
+// and streets, written alongside, landed after this one as 15, since a file
+// already at 14 never runs a lower number.)
 const char* AttachmentsSchema() {
   return R"sql(
 CREATE TABLE attachment_contents (
@@ -523,6 +523,39 @@ CREATE TABLE attachments (
 )sql";
 }
 
+// Migration 15: departments and streets as resources (SPEC §1), and a
+// community's street by id. Only the schema: the rows of the departments
+// the stored principals and tasks name, and of the streets the stored
+// communities name as text, are created by the server at its first start on
+// the migrated file, as one audited change of the system with the
+// communities' street ids (workflow/directory.h `MigrateReferences`), so
+// that the log explains every row, as replaying it must (SPEC §7). A
+// street's name is unique in its district: a name resolves to one street.
+const char* DepartmentsStreetsSchema() {
+  return R"sql(
+CREATE TABLE departments (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+
+CREATE TABLE streets (
+  district_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (district_id, id)
+) STRICT;
+CREATE UNIQUE INDEX streets_by_name ON streets (district_id, name);
+
+ALTER TABLE communities ADD COLUMN street_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX communities_by_street_id ON communities (district_id, street_id);
+)sql";
+}
+
 }  // namespace
 
 const std::vector<SqliteMigration>& SqliteMigrations() {
@@ -544,6 +577,7 @@ const std::vector<SqliteMigration>& SqliteMigrations() {
           {11, "client-certificate bindings", CertificateBindingsSchema()},
           {12, "working-day calendar years", CalendarSchema()},
           {14, "attachments", AttachmentsSchema()},
+          {15, "departments and streets", DepartmentsStreetsSchema()},
       };
   return *kMigrations;
 }

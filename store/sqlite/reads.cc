@@ -171,6 +171,64 @@ SqliteStore::ListCalendarYears(const std::string& district_id,
                                           "list calendars", "calendar");
 }
 
+absl::StatusOr<domain::Department> SqliteStore::GetDepartment(
+    const std::string& district_id, const std::string& department_id) {
+  Lease db = Reader();
+  return GetKeyed<domain::Department>(*db, "departments", "department",
+                                      district_id, department_id,
+                                      &domain::DepartmentFromJson);
+}
+
+absl::StatusOr<std::vector<domain::Department>> SqliteStore::ListDepartments(
+    const std::string& district_id) {
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT id, body FROM departments WHERE district_id = ? "
+                  "ORDER BY id",
+                  {district_id}));
+  return ReadBodies<domain::Department>(stmt, &domain::DepartmentFromJson,
+                                        "list departments", "department");
+}
+
+absl::StatusOr<domain::Street> SqliteStore::GetStreet(
+    const std::string& district_id, const std::string& street_id) {
+  Lease db = Reader();
+  return GetKeyed<domain::Street>(*db, "streets", "street", district_id,
+                                  street_id, &domain::StreetFromJson);
+}
+
+absl::StatusOr<std::vector<domain::Street>> SqliteStore::ListStreets(
+    const std::string& district_id) {
+  Lease db = Reader();
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT id, body FROM streets WHERE district_id = ? "
+                  "ORDER BY id",
+                  {district_id}));
+  return ReadBodies<domain::Street>(stmt, &domain::StreetFromJson,
+                                    "list streets", "street");
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::ListTaskDepartmentIds(
+    const std::string& district_id) {
+  Lease db = Reader();
+  // tasks_by_department_state answers it without reading the tasks.
+  TASKGATE_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT DISTINCT department_id FROM tasks "
+                  "WHERE district_id = ? ORDER BY department_id",
+                  {district_id}));
+  std::vector<std::string> ids;
+  while (true) {
+    TASKGATE_ASSIGN_OR_RETURN(const bool row,
+                              stmt.Step("list task departments"));
+    if (!row) break;
+    ids.push_back(stmt.Text(0));
+  }
+  return ids;
+}
+
 absl::StatusOr<domain::Community> SqliteStore::GetCommunity(
     const std::string& district_id, const std::string& community_id) {
   Lease db = Reader();
@@ -180,9 +238,9 @@ absl::StatusOr<domain::Community> SqliteStore::GetCommunity(
 }
 
 absl::StatusOr<std::vector<domain::Community>> SqliteStore::ListCommunities(
-    const std::string& district_id, const std::string& street) {
+    const std::string& district_id, const std::string& street_id) {
   FilterQuery query("SELECT id, body FROM communities", district_id);
-  query.Equal("street", street);
+  query.Equal("street_id", street_id);
   query.Append(" ORDER BY id");
   Lease db = Reader();
   TASKGATE_ASSIGN_OR_RETURN(Statement stmt,

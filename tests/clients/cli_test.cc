@@ -499,6 +499,76 @@ TEST_F(CliTest, CalendarIsPublishedWithRangesAndShownToEveryRole) {
   EXPECT_THAT(monday.err, HasSubstr("makeup_workdays[0]"));
 }
 
+// Departments and streets by id (SPEC §1): the admin puts and renames
+// them, every role reads them, communities and tasks name streets by id.
+TEST_F(CliTest, DepartmentsAndStreetsArePutByIdAndNamedByCommunitiesAndTasks) {
+  const Result created =
+      Run(admin_, {"admin", "department", "put", "culture", "区文旅局"});
+  ASSERT_EQ(created.code, 0) << created.err;
+  EXPECT_THAT(created.out, HasSubstr("created department culture (区文旅局)"));
+  // Renamed: the etag is read first.
+  const Result renamed = Run(admin_, {"admin", "department", "put", "culture",
+                                      "区文化和旅游局", "--output", "json"});
+  ASSERT_EQ(renamed.code, 0) << renamed.err;
+  EXPECT_EQ(nlohmann::json::parse(renamed.out)["name"], "区文化和旅游局");
+  const Result got = Run(clerk_, {"admin", "department", "get", "culture"});
+  ASSERT_EQ(got.code, 0) << got.err;
+  EXPECT_THAT(got.out, ::testing::ContainsRegex("culture +区文化和旅游局"));
+  const Result listed =
+      Run(community_, {"admin", "department", "list", "--output", "name"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("culture\n"));
+  // Not the clerk's to put (exit 4); a stale etag is ABORTED (exit 5 or
+  // what the CLI maps it to, never 0).
+  EXPECT_EQ(Run(clerk_, {"admin", "department", "put", "x", "X"}).code, 4);
+  EXPECT_NE(Run(admin_, {"admin", "department", "put", "culture", "Y", "--etag",
+                         "stale"})
+                .code,
+            0);
+
+  // A name must be one line of printable text (the server refuses
+  // controls, exit 7).
+  EXPECT_EQ(
+      Run(admin_, {"admin", "street", "put", "north", "北\x1b[2J街道"}).code,
+      7);
+  ASSERT_EQ(Run(admin_, {"admin", "street", "put", "north", "北苑街道"}).code,
+            0);
+  const Result streets = Run(clerk_, {"admin", "street", "list"});
+  ASSERT_EQ(streets.code, 0) << streets.err;
+  EXPECT_THAT(streets.out, ::testing::ContainsRegex("north +北苑街道"));
+  EXPECT_THAT(streets.out, HasSubstr("east"));
+
+  const Result community =
+      Run(admin_, {"admin", "communities", "put", "--id", "c9", "--name",
+                   "北苑社区", "--street-id", "north", "--staff", "4"});
+  ASSERT_EQ(community.code, 0) << community.err;
+  const Result unknown =
+      Run(admin_, {"admin", "communities", "put", "--id", "c10", "--name", "X",
+                   "--street-id", "nowhere", "--staff", "4"});
+  EXPECT_EQ(unknown.code, 7);
+  EXPECT_THAT(unknown.err, HasSubstr("street_id"));
+  EXPECT_EQ(Run(admin_, {"admin", "communities", "put", "--id", "c10", "--name",
+                         "X", "--staff", "4"})
+                .code,
+            2);
+  const Result in_north =
+      Run(admin_, {"admin", "communities", "list", "--street-id", "north",
+                   "--output", "name"});
+  ASSERT_EQ(in_north.code, 0) << in_north.err;
+  EXPECT_EQ(in_north.out, "c9\n");
+
+  // A task targets the street by id and reaches its community.
+  const Result task =
+      Run(clerk_, {"dept", "create", "--id", "t-street", "--title", "Visits",
+                   "--item", "A-001", "--start", "2026-06-01", "--end",
+                   "2026-06-02", "--street-id", "north", "--hours", "1",
+                   "--submit", "--output", "json"});
+  ASSERT_EQ(task.code, 0) << task.err;
+  const nlohmann::json j = nlohmann::json::parse(task.out);
+  EXPECT_EQ(j["spec"]["target_street_ids"], nlohmann::json::array({"north"}));
+  EXPECT_EQ(j["resolved_communities"], nlohmann::json::array({"c9"}));
+}
+
 TEST(CliProcessTest, ServerDownExitsSixWithAHint) {
   const Result r =
       RunTaskgate({"--address", "127.0.0.1:1", "--token", "x", "--retries", "0",

@@ -317,6 +317,7 @@ TEST_F(AuditTrailTest, StatisticsMatchAHandCountedMonth) {
   ASSERT_THAT(stats.departments(), SizeIs(1));
   const v1::DepartmentStatistics& d = stats.departments(0);
   EXPECT_EQ(d.department_id(), kDepartment);
+  EXPECT_EQ(d.department_name(), "civil-affairs bureau");  // SPEC §1
   EXPECT_EQ(d.submitted(), 4);
   EXPECT_EQ(d.admitted(), 2);
   EXPECT_EQ(d.admitted_by_duty_list(), 1);

@@ -166,6 +166,14 @@ const std::vector<Row>& Rows() {
       {"AdminService/RevokeToken", {Who::kAdmin}},
       {"AdminService/ListTokens", {Who::kAdmin, Who::kAuditor}},
       {"AdminService/BindCertificate", {Who::kAdmin}},
+      // Departments and streets (SPEC §1): the admin puts them; every role
+      // reads them, as it reads communities.
+      {"AdminService/PutDepartment", {Who::kAdmin}},
+      {"AdminService/GetDepartment", kAll},
+      {"AdminService/ListDepartments", kAll},
+      {"AdminService/PutStreet", {Who::kAdmin}},
+      {"AdminService/GetStreet", kAll},
+      {"AdminService/ListStreets", kAll},
       // PublicService: the public list, read without credentials.
       {"PublicService/ListPublicCommunities", kAll},
       {"PublicService/ListPublicTasks", kAll},
@@ -531,7 +539,7 @@ class AuthzMatrixTest : public E2eTest {
       r.set_request_id(NextRequestId());
       r.mutable_community()->set_id(absl::StrCat("c-new-", ++spares_));
       r.mutable_community()->set_name("New community");
-      r.mutable_community()->set_street("north");
+      r.mutable_community()->set_street_id("east");
       r.mutable_community()->set_staff_count(4);
       return StatusOf(Call(who, *admins_, &AdminStub::PutCommunity, r));
     }
@@ -544,7 +552,7 @@ class AuthzMatrixTest : public E2eTest {
       r.set_request_id(NextRequestId());
       r.mutable_principal()->set_id(absl::StrCat("new-clerk-", ++spares_));
       r.mutable_principal()->set_role(v1::ROLE_DEPARTMENT);
-      r.mutable_principal()->set_department_id("education");
+      r.mutable_principal()->set_department_id(kOtherDepartment);
       r.mutable_principal()->set_display_name("New clerk");
       return StatusOf(Call(who, *admins_, &AdminStub::CreatePrincipal, r));
     }
@@ -589,6 +597,39 @@ class AuthzMatrixTest : public E2eTest {
       r.set_certificate_identity(
           absl::StrCat("uri:spiffe://district/spare-", ++spares_));
       return StatusOf(Call(who, *admins_, &AdminStub::BindCertificate, r));
+    }
+    // ---- departments and streets
+    if (rpc == "AdminService/PutDepartment") {
+      v1::PutDepartmentRequest r;
+      r.set_request_id(NextRequestId());
+      r.mutable_department()->set_id(absl::StrCat("dept-new-", ++spares_));
+      r.mutable_department()->set_name("区教育局");
+      return StatusOf(Call(who, *admins_, &AdminStub::PutDepartment, r));
+    }
+    if (rpc == "AdminService/GetDepartment") {
+      v1::GetDepartmentRequest r;
+      r.set_id(kDepartment);
+      return StatusOf(Call(who, *admins_, &AdminStub::GetDepartment, r));
+    }
+    if (rpc == "AdminService/ListDepartments") {
+      return StatusOf(Call(who, *admins_, &AdminStub::ListDepartments,
+                           v1::ListDepartmentsRequest()));
+    }
+    if (rpc == "AdminService/PutStreet") {
+      v1::PutStreetRequest r;
+      r.set_request_id(NextRequestId());
+      r.mutable_street()->set_id(absl::StrCat("street-new-", ++spares_));
+      r.mutable_street()->set_name(absl::StrCat("新街道", spares_));
+      return StatusOf(Call(who, *admins_, &AdminStub::PutStreet, r));
+    }
+    if (rpc == "AdminService/GetStreet") {
+      v1::GetStreetRequest r;
+      r.set_id("east");
+      return StatusOf(Call(who, *admins_, &AdminStub::GetStreet, r));
+    }
+    if (rpc == "AdminService/ListStreets") {
+      return StatusOf(Call(who, *admins_, &AdminStub::ListStreets,
+                           v1::ListStreetsRequest()));
     }
     // ---- PublicService
     if (rpc == "PublicService/ListPublicCommunities") {
@@ -651,7 +692,7 @@ TEST(AuthzMatrixCoverage, EveryRpcOfTheSevenServicesHasARow) {
       methods.insert(absl::StrCat(service, "/", d->method(i)->name()));
     }
   }
-  EXPECT_EQ(methods.size(), 51u);
+  EXPECT_EQ(methods.size(), 57u);
   EXPECT_EQ(rows, methods);
 }
 

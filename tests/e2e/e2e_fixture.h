@@ -366,6 +366,25 @@ class E2eTest : public ::testing::Test {
     ASSERT_THAT(Call(admin_, *admins_, &AdminStub::PublishCatalog, catalog),
                 testing::IsOk());
 
+    // Departments and streets first: principals and communities name them
+    // by id. Streets are named as their ids, so tasks may name them either
+    // way.
+    for (const char* id : {kDepartment, kOtherDepartment, "planning"}) {
+      v1::PutDepartmentRequest put;
+      put.set_request_id(NextRequestId());
+      put.mutable_department()->set_id(id);
+      put.mutable_department()->set_name(absl::StrCat(id, " bureau"));
+      ASSERT_THAT(Call(admin_, *admins_, &AdminStub::PutDepartment, put),
+                  testing::IsOk());
+    }
+    for (const char* id : {"east", "west"}) {
+      v1::PutStreetRequest put;
+      put.set_request_id(NextRequestId());
+      put.mutable_street()->set_id(id);
+      put.mutable_street()->set_name(id);
+      ASSERT_THAT(Call(admin_, *admins_, &AdminStub::PutStreet, put),
+                  testing::IsOk());
+    }
     for (const auto& [id, street] :
          {std::pair{"c1", "east"}, {"c2", "east"}, {"c3", "west"}}) {
       v1::PutCommunityRequest put;
@@ -373,7 +392,7 @@ class E2eTest : public ::testing::Test {
       v1::Community* c = put.mutable_community();
       c->set_id(id);
       c->set_name(absl::StrCat("Community ", id));
-      c->set_street(street);
+      c->set_street_id(street);
       c->set_staff_count(5);  // capacity 5 × 20 = 100 h
       c->set_baseline_hours(20);
       ASSERT_THAT(Call(admin_, *admins_, &AdminStub::PutCommunity, put),

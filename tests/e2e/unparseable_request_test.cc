@@ -82,7 +82,7 @@ TEST_F(UnparseableRequestTest, EveryMethodAnswersInvalidArgumentNamingIt) {
   // reports a message that does not parse as the end of the stream, and
   // the method answers as above (services/parse_check.h); the generic
   // unary call here is its one-message stream.
-  EXPECT_EQ(methods, 51);
+  EXPECT_EQ(methods, 57);
   EXPECT_EQ(TreeSize(), before);  // nothing changed, nothing recorded
   const std::string metrics = server_->metrics().Serialize();
   EXPECT_THAT(metrics, AllOf(HasSubstr("taskgate_requests_unparseable_total{"

@@ -290,13 +290,13 @@ TEST(SqliteStoreTest, OpenOfFreshPathCreatesSchema) {
             "audit_event_communities,audit_events,"
             "calendar_years,catalog_versions,checkpoints,communities,"
             "complaints,counters,"
-            "credentials,decisions,districts,funding_reports,principals,"
-            "requests,task_communities,"
+            "credentials,decisions,departments,districts,funding_reports,"
+            "principals,requests,streets,task_communities,"
             "tasks");
 }
 
-TEST(SqliteStoreTest, SchemaVersionIsFourteen) {
-  EXPECT_EQ(SqliteSchemaVersion(), 14);
+TEST(SqliteStoreTest, SchemaVersionIsFifteen) {
+  EXPECT_EQ(SqliteSchemaVersion(), 15);
 }
 
 // Attachments (migration 14): metadata per task, content once per hash,
@@ -1334,6 +1334,7 @@ TEST(SqliteStoreTest, MigrationTwelveAddsAnEmptyCalendarToAnOlderDatabase) {
     ASSERT_EQ(raw.Exec(sql, &error), SQLITE_OK) << error;
   }
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(scoped.path()));
+  // Brought to the latest schema, migration 12 among the rest.
   EXPECT_THAT(Pragma(*store, "user_version"),
               IsOkAndHolds(absl::StrCat(SqliteSchemaVersion())));
   EXPECT_THAT(store->ListCalendarYears(kD1, 0), IsOkAndHolds(IsEmpty()));
@@ -1363,6 +1364,7 @@ domain::Community MakeCommunity(const std::string& id,
   c.district_id = kD1;
   c.id = id;
   c.name = "community " + id;
+  c.street_id = street;  // the store filters by street id
   c.street = street;
   c.staff_count = 6;
   c.monthly_capacity_hours = 120;

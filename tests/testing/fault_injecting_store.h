@@ -150,14 +150,35 @@ class FaultInjectingStore final : public store::Store {
       const std::string& district_id, int32_t first_year) override {
     return wrapped_.ListCalendarYears(district_id, first_year);
   }
+  absl::StatusOr<domain::Department> GetDepartment(
+      const std::string& district_id,
+      const std::string& department_id) override {
+    return wrapped_.GetDepartment(district_id, department_id);
+  }
+  absl::StatusOr<std::vector<domain::Department>> ListDepartments(
+      const std::string& district_id) override {
+    return wrapped_.ListDepartments(district_id);
+  }
+  absl::StatusOr<domain::Street> GetStreet(
+      const std::string& district_id, const std::string& street_id) override {
+    return wrapped_.GetStreet(district_id, street_id);
+  }
+  absl::StatusOr<std::vector<domain::Street>> ListStreets(
+      const std::string& district_id) override {
+    return wrapped_.ListStreets(district_id);
+  }
+  absl::StatusOr<std::vector<std::string>> ListTaskDepartmentIds(
+      const std::string& district_id) override {
+    return wrapped_.ListTaskDepartmentIds(district_id);
+  }
   absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id,
       const std::string& community_id) override {
     return wrapped_.GetCommunity(district_id, community_id);
   }
   absl::StatusOr<std::vector<domain::Community>> ListCommunities(
-      const std::string& district_id, const std::string& street) override {
-    return wrapped_.ListCommunities(district_id, street);
+      const std::string& district_id, const std::string& street_id) override {
+    return wrapped_.ListCommunities(district_id, street_id);
   }
   absl::StatusOr<domain::Task> GetTask(const std::string& district_id,
                                        const std::string& task_id) override {

@@ -38,7 +38,8 @@ class ApprovalRecheckTest : public TaskWorkflowTest {
     domain::Community c;
     c.id = id;
     c.name = "Fresh " + id;
-    c.street = "north";
+    ASSERT_NO_FATAL_FAILURE(PutStreet("north"));
+    c.street_id = "north";
     c.staff_count = 1;
     c.baseline_hours = 0;
     ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0), IsOk());
@@ -446,7 +447,8 @@ TEST_F(ApprovalRecheckTest, ControlledLimitReachedByAnotherApprovalIsNew) {
   domain::Community c;
   c.id = "certs";
   c.name = "Certificates";
-  c.street = "north";
+  ASSERT_NO_FATAL_FAILURE(PutStreet("north"));
+  c.street_id = "north";
   c.staff_count = 5;
   c.baseline_units = {{domain::ControlledBucket::kCertificate, 4}};  // of 5
   ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0), IsOk());

@@ -23,6 +23,7 @@
 #include "tests/workflow/workflow_fixture.h"
 #include "workflow/audit_ledger.h"
 #include "workflow/audit_reader.h"
+#include "workflow/directory_names.h"
 #include "workflow/statistics.h"
 #include "workflow/statistics_counters.h"
 
@@ -218,7 +219,13 @@ class AuditReaderStatisticsTest : public TaskWorkflowTest {
     query.from = from;
     query.until = until;
     query.time_zone = EngineOptions().time_zone;
-    return ComputeStatistics(query, events, tasks, communities);
+    TASKGATE_ASSIGN_OR_RETURN(
+        Statistics s, ComputeStatistics(query, events, tasks, communities));
+    TASKGATE_ASSIGN_OR_RETURN(auto names, DepartmentNames(*sqlite_, "default"));
+    for (DepartmentStatistics& d : s.departments) {
+      d.department_name = names[d.department_id];
+    }
+    return s;
   }
 
   std::unique_ptr<AuditLedger> ledger_;
@@ -235,37 +242,40 @@ TEST_F(AuditReaderStatisticsTest, EqualHandCountsForMarchAndApril) {
   ASSERT_EQ(s.departments.size(), 3u);
   DepartmentStatistics civil;
   civil.department_id = "civil-affairs";
-  civil.submitted = 4;                  // v1 again, v2, v2 again, v3
-  civil.resubmitted = 2;                // v1, v2
-  civil.admitted = 1;                   // v1
-  civil.rejected = 2;                   // v2, v3
-  civil.rejected_by_negative_list = 1;  // v3
-  civil.returned = 1;                   // v2
-  civil.reviews_measured = 3;           // 3 8 12 working days
+  civil.department_name = "civil-affairs bureau";  // its current name (SPEC §1)
+  civil.submitted = 4;                             // v1 again, v2, v2 again, v3
+  civil.resubmitted = 2;                           // v1, v2
+  civil.admitted = 1;                              // v1
+  civil.rejected = 2;                              // v2, v3
+  civil.rejected_by_negative_list = 1;             // v3
+  civil.returned = 1;                              // v2
+  civil.reviews_measured = 3;                      // 3 8 12 working days
   civil.median_review_days = 8;
   civil.p90_review_days = 12;  // rank ceil(0.9 x 3) = 3
   EXPECT_EQ(s.departments[0], civil);
 
   DepartmentStatistics health;
   health.department_id = "health";
-  health.submitted = 2;               // e1, h2
-  health.admitted = 1;                // e1 on approval
-  health.provisionally_admitted = 1;  // e1
-  health.returned = 1;                // h2
-  health.revoked = 1;                 // h1
-  health.reviews_measured = 2;        // 3 3
+  health.department_name = "health bureau";  // its current name (SPEC §1)
+  health.submitted = 2;                      // e1, h2
+  health.admitted = 1;                       // e1 on approval
+  health.provisionally_admitted = 1;         // e1
+  health.returned = 1;                       // h2
+  health.revoked = 1;                        // h1
+  health.reviews_measured = 2;               // 3 3
   health.median_review_days = 3;
   health.p90_review_days = 3;
   EXPECT_EQ(s.departments[1], health);
 
   DepartmentStatistics housing;
   housing.department_id = "housing";
-  housing.submitted = 2;               // u1, e2
-  housing.admitted = 1;                // u1
-  housing.admitted_by_duty_list = 1;   // u1
-  housing.provisionally_admitted = 1;  // e2
-  housing.rejected = 1;                // e2
-  housing.reviews_measured = 1;        // 5
+  housing.department_name = "housing bureau";  // its current name (SPEC §1)
+  housing.submitted = 2;                       // u1, e2
+  housing.admitted = 1;                        // u1
+  housing.admitted_by_duty_list = 1;           // u1
+  housing.provisionally_admitted = 1;          // e2
+  housing.rejected = 1;                        // e2
+  housing.reviews_measured = 1;                // 5
   housing.median_review_days = 5;
   housing.p90_review_days = 5;
   EXPECT_EQ(s.departments[2], housing);

@@ -57,13 +57,15 @@ class EventSizeTest : public TaskWorkflowTest {
       const std::string street =
           Text(character, kMaxTitleLength - suffix.size()) + suffix;
       streets_.push_back(street);
+      const std::string street_id = absl::StrCat("street", suffix);
+      PutStreet(street_id, street);
       for (int k = 0; k < per_street; ++k) {
         std::string id = absl::StrCat("community-", s, "-", k, "-");
         id.resize(kMaxIdLength, 'x');
         domain::Community c;
         c.id = id;
         c.name = Text(character, name_chars_);
-        c.street = street;
+        c.street_id = street_id;
         c.staff_count = 1;
         EXPECT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0),
                     IsOk());
@@ -168,11 +170,12 @@ TEST_F(EventSizeTest, AShortTaskForAThousandCommunitiesStaysUnderTheLimit) {
   std::vector<std::string> ids;
   for (int s = 0; s < 50; ++s) {
     streets_.push_back(absl::StrCat("街道", s));
+    ASSERT_NO_FATAL_FAILURE(PutStreet(absl::StrCat("s", s), streets_.back()));
     for (int k = 0; k < 20; ++k) {
       domain::Community c;
       c.id = absl::StrCat("c-", s, "-", k);
       c.name = Text(kChinese, name_chars_);
-      c.street = streets_.back();
+      c.street_id = absl::StrCat("s", s);
       c.staff_count = 1;
       ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0), IsOk());
       ids.push_back(c.id);

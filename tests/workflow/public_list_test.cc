@@ -148,6 +148,12 @@ TEST_F(PublicListTest, ATaskOfAStreetIsListedInEachOfItsCommunities) {
 
 TEST_F(PublicListTest, ShowsTheCommunityAndTheTasksPublicFieldsOnly) {
   ASSERT_NO_FATAL_FAILURE(MakeEveryState());
+  // The approved task's department, by its current name (SPEC §1).
+  ASSERT_THAT(
+      engine_->directory().PutDepartment(
+          Admin(), "",
+          {.district_id = "", .id = "dept-approved", .name = "区民政局"}, 0),
+      IsOk());
   ASSERT_OK_AND_ASSIGN(PublicTaskPage page,
                        engine_->public_list().ListTasks("c1", {}));
   EXPECT_EQ(
@@ -158,6 +164,7 @@ TEST_F(PublicListTest, ShowsTheCommunityAndTheTasksPublicFieldsOnly) {
             (PublicTask{.id = "approved",
                         .title = "Quarterly elderly subsidy check",
                         .department_id = "dept-approved",
+                        .department_name = "区民政局",
                         .start_date = absl::CivilDay(2026, 5, 1),
                         .end_date = absl::CivilDay(2026, 7, 31),
                         .hours_per_month = 2,
@@ -190,6 +197,7 @@ TEST_F(PublicListTest, AProjectedTaskCarriesNoPeopleFindingsOrText) {
             (PublicTask{.id = "t-1",
                         .title = "Quarterly elderly subsidy check",
                         .department_id = "civil-affairs",
+                        .department_name = "",  // the list fills it
                         .start_date = absl::CivilDay(2026, 5, 1),
                         .end_date = absl::CivilDay(2026, 7, 31),
                         .hours_per_month = 10,

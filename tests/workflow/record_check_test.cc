@@ -490,7 +490,18 @@ TEST_F(RecordCheckTest, ReplayingALongRandomHistoryReproducesTheTables) {
         break;
       }
       case 10: {
-        domain::Principal p = Clerk(absl::StrCat("dept-", pick(5)));
+        // Its department first (a department is put, or renamed, as the
+        // random history goes).
+        const std::string department = absl::StrCat("dept-", pick(5));
+        absl::StatusOr<domain::Department> existing =
+            sqlite_->GetDepartment("default", department);
+        count(engine_->directory().PutDepartment(
+            Admin(), "",
+            {.district_id = "",
+             .id = department,
+             .name = absl::StrCat(department, " ", i)},
+            existing.ok() ? existing->version : 0));
+        domain::Principal p = Clerk(department);
         p.id = absl::StrCat("p", i);
         count(engine_->directory().CreatePrincipal(Admin(), "", p));
         count(engine_->directory().IssueToken(

@@ -607,6 +607,10 @@ class StatisticsFromEngineTest : public ::testing::Test {
     ASSERT_THAT(
         engine_->directory().PublishCatalog(Admin(), "", items, "lists"),
         IsOk());
+    ASSERT_THAT(
+        engine_->directory().PutStreet(
+            Admin(), "", {.district_id = "", .id = "east", .name = "east"}, 0),
+        IsOk());
     for (const domain::Community& c :
          {MakeCommunity("c1", 100, 60), MakeCommunity("c2", 50, 30),
           MakeCommunity("c3", 80, 0)}) {

@@ -130,17 +130,54 @@ class WorkflowTestBase : public ::testing::Test {
     engine_ = std::make_unique<Engine>(*faults_, clock_, Options());
     ASSERT_THAT(engine_->directory().EnsureDistrict("Test district"),
                 ::taskgate::testing::IsOk());
+    ASSERT_NO_FATAL_FAILURE(PutDepartments());
+  }
+
+  // Street `id`, named `name` (default: its id), unless it exists.
+  void PutStreet(const std::string& id, const std::string& name = "") {
+    absl::Status put =
+        engine_->directory()
+            .PutStreet(
+                Admin(), "",
+                {.district_id = "", .id = id, .name = name.empty() ? id : name},
+                0)
+            .status();
+    if (!absl::IsAlreadyExists(put)) {
+      ASSERT_THAT(put, ::taskgate::testing::IsOk());
+    }
+  }
+
+  // The departments the tests' principals name (a principal's department
+  // must exist), each named "<id> bureau".
+  void PutDepartments() {
+    for (const char* id : {"civil-affairs", "health", "housing", "water"}) {
+      ASSERT_THAT(engine_->directory().PutDepartment(
+                      Admin(), "",
+                      {.district_id = "",
+                       .id = id,
+                       .name = std::string(id) + " bureau"},
+                      0),
+                  ::taskgate::testing::IsOk());
+    }
   }
 
   // Communities c1 and c2 of street "east" and c3 of "west", each with 5
   // staff (capacity 100 h) and a baseline of 60 h a month.
   void PutThreeCommunities() {
+    // The streets, by id; named as their ids, so that tasks may name them
+    // either way.
+    for (const char* street : {"east", "west"}) {
+      ASSERT_THAT(engine_->directory().PutStreet(
+                      Admin(), "",
+                      {.district_id = "", .id = street, .name = street}, 0),
+                  ::taskgate::testing::IsOk());
+    }
     for (const auto& [id, street] :
          {std::pair{"c1", "east"}, {"c2", "east"}, {"c3", "west"}}) {
       domain::Community c;
       c.id = id;
       c.name = std::string("Community ") + id;
-      c.street = street;
+      c.street_id = street;
       c.staff_count = 5;
       c.baseline_hours = 60;
       ASSERT_THAT(engine_->directory().PutCommunity(Admin(), "", c, 0),

@@ -289,10 +289,14 @@ TEST(WriterCrashTest, ACrashBetweenCommitAndRepliesLosesNothingAcknowledged) {
             Admin(), "",
             {{"A-001", domain::ListKind::kAssist, "Checks", "法", {}}}, ""),
         IsOk());
+    ASSERT_THAT(
+        engine.directory().PutStreet(
+            Admin(), "", {.district_id = "", .id = "east", .name = "east"}, 0),
+        IsOk());
     domain::Community c;
     c.id = "c1";
     c.name = "Community c1";
-    c.street = "east";
+    c.street_id = "east";
     c.staff_count = 5;
     ASSERT_THAT(engine.directory().PutCommunity(Admin(), "", c, 0), IsOk());
     domain::TaskSpec spec;

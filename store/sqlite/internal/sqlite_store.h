@@ -75,6 +75,17 @@ class SqliteStore final : public Store {
       const std::string& district_id, int32_t year, int64_t version) override;
   absl::StatusOr<std::vector<domain::CalendarYear>> ListCalendarYears(
       const std::string& district_id, int32_t first_year) override;
+  absl::StatusOr<domain::Department> GetDepartment(
+      const std::string& district_id,
+      const std::string& department_id) override;
+  absl::StatusOr<std::vector<domain::Department>> ListDepartments(
+      const std::string& district_id) override;
+  absl::StatusOr<domain::Street> GetStreet(
+      const std::string& district_id, const std::string& street_id) override;
+  absl::StatusOr<std::vector<domain::Street>> ListStreets(
+      const std::string& district_id) override;
+  absl::StatusOr<std::vector<std::string>> ListTaskDepartmentIds(
+      const std::string& district_id) override;
   absl::StatusOr<domain::Community> GetCommunity(
       const std::string& district_id, const std::string& community_id) override;
   absl::StatusOr<std::vector<domain::Community>> ListCommunities(

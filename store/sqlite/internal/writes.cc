@@ -163,6 +163,50 @@ absl::StatusOr<std::optional<domain::Fields>> FieldsBefore(
   return std::optional<domain::Fields>(std::move(fields));
 }
 
+// A department or a street (store.h `NamedWrite`) into `table`; a street's
+// name is a query column too (unique in the district).
+template <typename NamedResource>
+absl::Status WriteNamed(Connection& db, const std::string& d,
+                        std::string_view kind, std::string_view table,
+                        const NamedWrite<NamedResource>& write,
+                        const std::string& body,
+                        std::vector<EntityChange>& record) {
+  const NamedResource& r = write.resource;
+  TASKGATE_ASSIGN_OR_RETURN(
+      std::optional<domain::Fields> before,
+      FieldsBefore(db, kind, table, d, r.id, write.expected_version));
+  Record(record, kind, r.id, std::move(before), body);
+  const bool with_name = kind == domain::kStreetEntity;
+  if (write.expected_version == 0) {
+    return CreateRow(
+        db, kind, d, r.id,
+        with_name
+            ? absl::StrCat("INSERT INTO ", Sv(table),
+                           " (district_id, id, name, version, body) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT(district_id, "
+                           "id) DO NOTHING")
+            : absl::StrCat("INSERT INTO ", Sv(table),
+                           " (district_id, id, version, body) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+        with_name ? std::vector<Param>{d, r.id, r.name, r.version, body}
+                  : std::vector<Param>{d, r.id, r.version, body});
+  }
+  return UpdateRow(db, table, kind, d, r.id, write.expected_version,
+                   with_name
+                       ? absl::StrCat("UPDATE ", Sv(table),
+                                      " SET name = ?, version = ?, body = ? "
+                                      "WHERE district_id = ? AND id = ? AND "
+                                      "version = ?")
+                       : absl::StrCat("UPDATE ", Sv(table),
+                                      " SET version = ?, body = ? "
+                                      "WHERE district_id = ? AND id = ? AND "
+                                      "version = ?"),
+                   with_name ? std::vector<Param>{r.name, r.version, body, d,
+                                                  r.id, write.expected_version}
+                             : std::vector<Param>{r.version, body, d, r.id,
+                                                  write.expected_version});
+}
+
 absl::Status WriteCommunity(Connection& db, const std::string& d,
                             const CommunityWrite& write,
                             std::vector<EntityChange>& record) {
@@ -176,15 +220,16 @@ absl::Status WriteCommunity(Connection& db, const std::string& d,
   if (write.expected_version == 0) {
     return CreateRow(db, "community", d, c.id,
                      "INSERT INTO communities (district_id, id, street, "
-                     "version, body) VALUES (?, ?, ?, ?, ?) "
+                     "street_id, version, body) VALUES (?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT DO NOTHING",
-                     {d, c.id, c.street, c.version, body});
+                     {d, c.id, c.street, c.street_id, c.version, body});
   }
   return UpdateRow(
       db, "communities", "community", d, c.id, write.expected_version,
-      "UPDATE communities SET street = ?, version = ?, body = ? "
-      "WHERE district_id = ? AND id = ? AND version = ?",
-      {c.street, c.version, body, d, c.id, write.expected_version});
+      "UPDATE communities SET street = ?, street_id = ?, version = ?, "
+      "body = ? WHERE district_id = ? AND id = ? AND version = ?",
+      {c.street, c.street_id, c.version, body, d, c.id,
+       write.expected_version});
 }
 
 absl::Status WriteTask(Connection& db, const std::string& d,
@@ -638,6 +683,17 @@ absl::StatusOr<CommitResult> ApplyChange(Connection& db,
            body);
   }
 
+  // Departments and streets before the communities that refer to them.
+  for (const DepartmentWrite& write : change.departments) {
+    TASKGATE_RETURN_IF_ERROR(
+        WriteNamed(db, d, domain::kDepartmentEntity, "departments", write,
+                   domain::DepartmentToJson(write.resource), record));
+  }
+  for (const StreetWrite& write : change.streets) {
+    TASKGATE_RETURN_IF_ERROR(
+        WriteNamed(db, d, domain::kStreetEntity, "streets", write,
+                   domain::StreetToJson(write.resource), record));
+  }
   for (const CommunityWrite& write : change.communities) {
     TASKGATE_RETURN_IF_ERROR(WriteCommunity(db, d, write, record));
   }

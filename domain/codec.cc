@@ -1,7 +1,6 @@
-// The JSON codec of every domain type. One piece on purpose: each type's
-// writer and reader stand together with the generic readers they share, so a
-// field added to a writer is added to its reader in the same place, and the
-// error paths ("member 'spec.start_date' has invalid date") are built alike.
+// The JSON codec of every domain type: the writers, then the one overload
+// set of readers, then each type's pair of public functions. One file on
+// purpose (domain/codec.h says why).
 #include "domain/codec.h"
 
 #include <cstdint>

@@ -6,6 +6,15 @@
 // are whole microseconds since the Unix epoch; civil days are "YYYY-MM-DD".
 // Enum values are written by their stable names (domain.h). Pure functions;
 // thread-safe.
+//
+// domain/codec.cc is long on purpose: it is one job, the JSON form of the
+// domain. Every reader is an overload of one `Read(context, json, path,
+// out)` set, so a value nested in another (a Finding in a Task, a
+// CatalogItem in a CatalogVersion) is read by overload resolution and every
+// error names its full member path alike ("member 'spec.start_date' ...");
+// the writers share the time, day, month and enum forms. Split by type, that
+// overload set and those forms would become an internal header every piece
+// includes, and the round trip of a type would be spread over files.
 #ifndef TASKGATE_DOMAIN_CODEC_H_
 #define TASKGATE_DOMAIN_CODEC_H_
 

@@ -64,8 +64,8 @@ absl::StatusOr<RecoveredToken> IssueAdminTokenOffline(
   {
     // Destroyed (its writer joined) before the store closes.
     workflow::Engine engine(*store, clock, std::move(options));
-    issued = engine.directory().IssueRecoveryToken(principal_id, token_id,
-                                                   HashToken(secret));
+    issued = engine.principals().IssueRecoveryToken(principal_id, token_id,
+                                                    HashToken(secret));
   }
   if (!issued.ok()) {
     std::filesystem::remove(staging, ec);

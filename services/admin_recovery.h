@@ -1,8 +1,8 @@
 // The recovery of a lost admin credential, run on the host while no server
 // runs (`taskgated --issue-admin-token PRINCIPAL --out FILE`): a new token
 // for an enabled admin of the district, issued through the workflow's
-// `Directory` like any issue, so that it is one audited "credential.issue"
-// event by the system (workflow/directory.h), and its secret written to a
+// `Principals` like any issue, so that it is one audited "credential.issue"
+// event by the system (workflow/principals.h), and its secret written to a
 // file only the caller can read. The next server start signs the event
 // into the log like any other.
 //

@@ -313,7 +313,7 @@ class AdminServiceImpl final
                     TASKGATE_RETURN_IF_ERROR(Violations(violations));
                     TASKGATE_ASSIGN_OR_RETURN(
                         Principal created,
-                        ctx_.engine.directory().CreatePrincipal(
+                        ctx_.engine.principals().CreatePrincipal(
                             caller, request->request_id(), std::move(p)));
                     ToProto(created, response);
                     return absl::OkStatus();
@@ -354,7 +354,7 @@ class AdminServiceImpl final
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               Principal p,
-              ctx_.engine.directory().SetPrincipalDisabled(
+              ctx_.engine.principals().SetPrincipalDisabled(
                   caller, request->request_id(), request->principal_id(),
                   request->disabled(), version));
           ToProto(p, response);
@@ -382,7 +382,7 @@ class AdminServiceImpl final
           TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Credential credential,
-              ctx_.engine.directory().IssueToken(
+              ctx_.engine.principals().IssueToken(
                   caller, request->request_id(), request->principal_id(),
                   token_id, HashToken(secret), request->description()));
           ToProto(credential, response->mutable_credential());
@@ -403,8 +403,8 @@ class AdminServiceImpl final
           TASKGATE_RETURN_IF_ERROR(Violations(violations));
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Credential c,
-              ctx_.engine.directory().RevokeToken(caller, request->request_id(),
-                                                  request->token_id()));
+              ctx_.engine.principals().RevokeToken(
+                  caller, request->request_id(), request->token_id()));
           ToProto(c, response);
           return absl::OkStatus();
         });
@@ -445,7 +445,7 @@ class AdminServiceImpl final
               DerivedId("crt", caller.id, request->request_id());
           TASKGATE_ASSIGN_OR_RETURN(
               domain::Credential c,
-              ctx_.engine.directory().BindCertificate(
+              ctx_.engine.principals().BindCertificate(
                   caller, request->request_id(), request->principal_id(), id,
                   request->certificate_identity(), request->description()));
           ToProto(c, response);

@@ -53,7 +53,7 @@ absl::StatusOr<domain::Principal> Authenticate(
       if (auth != nullptr) identities = PeerCertificateIdentities(*auth);
     }
     if (!identities.empty()) {
-      caller = ctx.engine.directory().AuthenticateCertificate(identities);
+      caller = ctx.engine.principals().AuthenticateCertificate(identities);
     } else {
       caller = absl::UnauthenticatedError(
           "no credentials: send the metadata 'authorization: Bearer "
@@ -64,7 +64,7 @@ absl::StatusOr<domain::Principal> Authenticate(
              !token.ok()) {
     caller = token.status();
   } else {
-    caller = ctx.engine.directory().Authenticate(HashToken(*token));
+    caller = ctx.engine.principals().Authenticate(HashToken(*token));
   }
   if (absl::IsUnauthenticated(caller.status())) ctx.limiter.Failed(source);
   return caller;

@@ -2,8 +2,8 @@
 //
 // A token is "tg_" followed by 43 base64url characters of 32 random bytes
 // (OpenSSL RAND_bytes). The server keeps only the lower-case hex SHA-256 of
-// the whole token; `taskgate::workflow::Directory::Authenticate` looks the hash
-// up and returns the principal with its role and scope from the server's
+// the whole token; `taskgate::workflow::Principals::Authenticate` looks the
+// hash up and returns the principal with its role and scope from the server's
 // records. Stateless functions; thread-safe.
 #ifndef TASKGATE_SERVICES_AUTH_H_
 #define TASKGATE_SERVICES_AUTH_H_

@@ -198,7 +198,7 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
   if (catalog.ok()) return false;
   if (!absl::IsNotFound(catalog.status())) return catalog.status();
 
-  absl::StatusOr<Principal> admin = engine.directory().GetPrincipal("admin");
+  absl::StatusOr<Principal> admin = engine.principals().GetPrincipal("admin");
   if (!admin.ok() || admin->role != Role::kAdmin) {
     return absl::FailedPreconditionError(
         "the demo data is loaded as the bootstrap admin 'admin', which this "
@@ -225,12 +225,12 @@ absl::StatusOr<bool> LoadDemoData(workflow::Engine& engine,
     const std::string id = principal.id;
     const std::string role(domain::RoleName(principal.role));
     TASKGATE_RETURN_IF_ERROR(
-        IgnoreExisting(engine.directory()
+        IgnoreExisting(engine.principals()
                            .CreatePrincipal(*admin, "", std::move(principal))
                            .status()));
     TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
     TASKGATE_ASSIGN_OR_RETURN(std::string token_id, NewTokenId());
-    TASKGATE_RETURN_IF_ERROR(engine.directory()
+    TASKGATE_RETURN_IF_ERROR(engine.principals()
                                  .IssueToken(*admin, "", id, token_id,
                                              HashToken(secret), "demo token")
                                  .status());

@@ -292,7 +292,7 @@ absl::Status Server::SeedCalendar() {
 
 absl::Status Server::BootstrapAdmin() {
   TASKGATE_ASSIGN_OR_RETURN(const bool has_principals,
-                            engine_->directory().HasPrincipals());
+                            engine_->principals().HasPrincipals());
   if (has_principals) return absl::OkStatus();
 
   TASKGATE_ASSIGN_OR_RETURN(std::string secret, NewTokenSecret());
@@ -303,7 +303,7 @@ absl::Status Server::BootstrapAdmin() {
   const std::string staging = path + ".new";
   TASKGATE_RETURN_IF_ERROR(WriteSecretFile(staging, secret + "\n"));
   absl::StatusOr<std::optional<domain::Credential>> created =
-      engine_->directory().BootstrapAdmin(token_id, HashToken(secret));
+      engine_->principals().BootstrapAdmin(token_id, HashToken(secret));
   std::error_code ec;
   if (!created.ok() || !created->has_value()) {
     std::filesystem::remove(staging, ec);

@@ -10,6 +10,7 @@ Engine::Engine(store::Store& store, const Clock& clock, EngineOptions options,
                Writer::Options writer_options)
     : options_(std::move(options)),
       directory_(store, writer_, clock, options_),
+      principals_(store, writer_, clock, options_),
       calendars_(store, writer_, clock, options_),
       tasks_(store, writer_, clock, options_),
       desk_(store, writer_, clock, options_),

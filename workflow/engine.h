@@ -1,8 +1,10 @@
 // The admission workflow of one district, assembled: the one place that
 // changes TaskGate's data, made of parts with one job each.
 //
-//   `directory()`  the district, catalog, communities, principals and
-//                  tokens; authentication (workflow/directory.h)
+//   `directory()`  the district, catalog, departments, streets and
+//                  communities (workflow/directory.h)
+//   `principals()` principals, tokens and certificate bindings;
+//                  authentication (workflow/principals.h)
 //   `calendars()`  the working-day calendar: publishing, reading, the
 //                  configuration's seed (workflow/calendars.h)
 //   `tasks()`      drafting, editing and every caller's move of a task
@@ -37,6 +39,7 @@
 #include "workflow/community_desk.h"
 #include "workflow/directory.h"
 #include "workflow/options.h"
+#include "workflow/principals.h"
 #include "workflow/public_list.h"
 #include "workflow/queries.h"
 #include "workflow/task_lifecycle.h"
@@ -55,6 +58,7 @@ class Engine final {
   const EngineOptions& options() const { return options_; }
 
   Directory& directory() { return directory_; }
+  Principals& principals() { return principals_; }
   Calendars& calendars() { return calendars_; }
   TaskLifecycle& tasks() { return tasks_; }
   CommunityDesk& desk() { return desk_; }
@@ -68,6 +72,7 @@ class Engine final {
  private:
   const EngineOptions options_;
   Directory directory_;
+  Principals principals_;
   Calendars calendars_;
   TaskLifecycle tasks_;
   CommunityDesk desk_;

@@ -23,6 +23,7 @@
 #include "workflow/sla.h"
 #include "workflow/task_spec.h"
 #include "workflow/transitions.h"
+#include "workflow/validation.h"
 #include "workflow/workload_counters.h"
 
 namespace taskgate::workflow {
@@ -100,10 +101,8 @@ absl::StatusOr<Submission::RuleInputs> Submission::LoadRuleInputs(
     absl::StatusOr<domain::Street> street = store.GetStreet(district, id);
     if (absl::IsNotFound(street.status())) {
       violations.push_back(
-          {field, absl::StrCat("street '", id, "' does not exist in district ",
-                               district,
-                               "; list the streets with taskgate admin "
-                               "street list")});
+          UnknownReference(field, "street", id, district,
+                           "list the streets with taskgate admin street list"));
       continue;
     }
     TASKGATE_RETURN_IF_ERROR(street.status());

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <absl/strings/ascii.h>
@@ -420,6 +421,15 @@ std::vector<FieldViolation> ValidateCalendarYear(
   }
   CheckText("note", calendar.note, kMaxTextLength, false, out);
   return out;
+}
+
+FieldViolation UnknownReference(std::string field, std::string_view noun,
+                                const std::string& id,
+                                const std::string& district,
+                                std::string_view how) {
+  return {std::move(field), absl::StrCat(std::string(noun), " '", id,
+                                         "' does not exist in district ",
+                                         district, "; ", std::string(how))};
 }
 
 std::vector<FieldViolation> ValidateNamedResource(std::string_view id,

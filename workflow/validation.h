@@ -119,6 +119,13 @@ std::vector<FieldViolation> ValidateNamedResource(std::string_view id,
 std::vector<FieldViolation> ValidateCommunity(
     const domain::Community& community);
 
+// Field `field` names a `noun` ("street", "department", ...) `id` that
+// district `district` does not have; `how` says what to do instead.
+FieldViolation UnknownReference(std::string field, std::string_view noun,
+                                const std::string& id,
+                                const std::string& district,
+                                std::string_view how);
+
 // ---------------------------------------------- principals and credentials
 
 // Token hashes are the lower-case hex SHA-256 of a secret: 64 of [0-9a-f].

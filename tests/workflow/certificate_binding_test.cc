@@ -1,4 +1,4 @@
-// `Directory::BindCertificate` and `AuthenticateCertificate`
+// `Principals::BindCertificate` and `AuthenticateCertificate`
 // (workflow/directory.h): client-certificate identities bound to principals
 // (SPEC §8), audited like a token's issue, revoked like a token, and
 // matched in the order the caller gives.
@@ -35,10 +35,10 @@ class CertificateBindingTest : public PeopleWorkflowTest {
  protected:
   void SetUp() override {
     PeopleWorkflowTest::SetUp();
-    ASSERT_THAT(engine_->directory().CreatePrincipal(
+    ASSERT_THAT(engine_->principals().CreatePrincipal(
                     Admin(), "", NewPrincipal("r-1", domain::Role::kReviewer)),
                 IsOk());
-    ASSERT_THAT(engine_->directory().CreatePrincipal(
+    ASSERT_THAT(engine_->principals().CreatePrincipal(
                     Admin(), "", NewPrincipal("r-2", domain::Role::kReviewer)),
                 IsOk());
   }
@@ -47,13 +47,13 @@ class CertificateBindingTest : public PeopleWorkflowTest {
                                           const std::string& principal,
                                           const std::string& id,
                                           const std::string& identity) {
-    return engine_->directory().BindCertificate(Admin(), request_id, principal,
-                                                id, identity, "desk laptop");
+    return engine_->principals().BindCertificate(Admin(), request_id, principal,
+                                                 id, identity, "desk laptop");
   }
 
   absl::StatusOr<domain::Principal> Who(
       const std::vector<std::string>& identities) {
-    return engine_->directory().AuthenticateCertificate(identities);
+    return engine_->principals().AuthenticateCertificate(identities);
   }
 };
 
@@ -106,7 +106,7 @@ TEST_F(CertificateBindingTest, RevokedBindingNoLongerAuthenticates) {
   ASSERT_THAT(Bind("", "r-1", "crt-1", kUri), IsOk());
   clock_.Advance(absl::Hours(1));
   ASSERT_OK_AND_ASSIGN(domain::Credential revoked,
-                       engine_->directory().RevokeToken(Admin(), "", "crt-1"));
+                       engine_->principals().RevokeToken(Admin(), "", "crt-1"));
   EXPECT_TRUE(revoked.revoked);
   EXPECT_EQ(revoked.certificate_identity, kUri);
   EXPECT_EQ(revoked.version, 2);
@@ -142,7 +142,7 @@ TEST_F(CertificateBindingTest, DisabledPrincipalIsRefusedNotPassedOver) {
   ASSERT_THAT(Bind("", "r-1", "crt-1", kUri), IsOk());
   ASSERT_THAT(Bind("", "r-2", "crt-2", kSubject), IsOk());
   ASSERT_THAT(
-      engine_->directory().SetPrincipalDisabled(Admin(), "", "r-1", true, 0),
+      engine_->principals().SetPrincipalDisabled(Admin(), "", "r-1", true, 0),
       IsOk());
   EXPECT_THAT(Who({kUri, kSubject}),
               StatusIs(absl::StatusCode::kUnauthenticated,
@@ -155,16 +155,16 @@ TEST_F(CertificateBindingTest, DisabledPrincipalIsRefusedNotPassedOver) {
 TEST_F(CertificateBindingTest, BindingIsNeverABearerToken) {
   ASSERT_THAT(Bind("", "r-1", "crt-1", kUri), IsOk());
   // Neither the identity nor anything derived from it is a token.
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf(kUri)),
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf(kUri)),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf("")),
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf("")),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(CertificateBindingTest, OnlyAnAdminBinds) {
   for (const domain::Principal& caller : {Reviewer("r1"), Auditor(), Clerk()}) {
-    EXPECT_THAT(engine_->directory().BindCertificate(caller, "", "r-1", "crt-1",
-                                                     kUri, ""),
+    EXPECT_THAT(engine_->principals().BindCertificate(caller, "", "r-1",
+                                                      "crt-1", kUri, ""),
                 StatusIs(absl::StatusCode::kPermissionDenied,
                          HasSubstr("an admin does")));
   }

@@ -63,11 +63,11 @@ TEST_F(DepartmentsStreetsTest, AdminPutsAndRenamesOthersMayNot) {
 TEST_F(DepartmentsStreetsTest, ReferencesMustNameExistingResources) {
   domain::Principal p = Clerk("no-such-department");
   p.id = "clerk-x";
-  EXPECT_THAT(engine_->directory().CreatePrincipal(Admin(), "", p),
+  EXPECT_THAT(engine_->principals().CreatePrincipal(Admin(), "", p),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("principal.department_id")));
   domain::Principal r = Reviewer("r-x", "no-such-department");
-  EXPECT_THAT(engine_->directory().CreatePrincipal(Admin(), "", r),
+  EXPECT_THAT(engine_->principals().CreatePrincipal(Admin(), "", r),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("principal.home_department_id")));
   domain::Community c;

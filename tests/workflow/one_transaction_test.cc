@@ -138,24 +138,24 @@ TEST_F(OneTransactionTest, EveryDirectoryAndDeskChangeIsStoredWithItsEvent) {
     return engine_->directory().PutCommunity(Admin(), "", c, 0).status();
   });
   ExpectAllOrNothing("create principal", [&] {
-    return engine_->directory()
+    return engine_->principals()
         .CreatePrincipal(Admin(), "", Office("c4"))
         .status();
   });
   ExpectAllOrNothing("issue token", [&] {
-    return engine_->directory()
+    return engine_->principals()
         .IssueToken(Admin(), "", Office("c4").id, "tok-c4", HashOf("secret-c4"),
                     "the office's laptop")
         .status();
   });
   ExpectAllOrNothing("revoke token", [&] {
-    return engine_->directory().RevokeToken(Admin(), "", "tok-c4").status();
+    return engine_->principals().RevokeToken(Admin(), "", "tok-c4").status();
   });
   ExpectAllOrNothing("disable principal", [&] {
     absl::StatusOr<domain::Principal> p =
-        engine_->directory().GetPrincipal(Office("c4").id);
+        engine_->principals().GetPrincipal(Office("c4").id);
     if (!p.ok()) return p.status();
-    return engine_->directory()
+    return engine_->principals()
         .SetPrincipalDisabled(Admin(), "", p->id, true, p->version)
         .status();
   });

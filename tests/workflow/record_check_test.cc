@@ -127,9 +127,9 @@ class RecordCheckTest : public TaskWorkflowTest {
     ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kClaim, "t1"), IsOk());
     ASSERT_THAT(Do(Reviewer("r1"), TaskAction::kApprove, "t1"), IsOk());
     domain::Principal p = Clerk("housing");
-    ASSERT_THAT(engine_->directory().CreatePrincipal(Admin(), "", p), IsOk());
-    ASSERT_THAT(engine_->directory().IssueToken(Admin(), "", p.id, "tok-1",
-                                                HashOf("secret-1"), "laptop"),
+    ASSERT_THAT(engine_->principals().CreatePrincipal(Admin(), "", p), IsOk());
+    ASSERT_THAT(engine_->principals().IssueToken(Admin(), "", p.id, "tok-1",
+                                                 HashOf("secret-1"), "laptop"),
                 IsOk());
     ASSERT_THAT(engine_->desk().AcknowledgeAssignment(Office("c1"), "", "t1"),
                 IsOk());
@@ -503,17 +503,17 @@ TEST_F(RecordCheckTest, ReplayingALongRandomHistoryReproducesTheTables) {
             existing.ok() ? existing->version : 0));
         domain::Principal p = Clerk(department);
         p.id = absl::StrCat("p", i);
-        count(engine_->directory().CreatePrincipal(Admin(), "", p));
-        count(engine_->directory().IssueToken(
+        count(engine_->principals().CreatePrincipal(Admin(), "", p));
+        count(engine_->principals().IssueToken(
             Admin(), "", p.id, absl::StrCat("tok-", i),
             HashOf(absl::StrCat("s", i)), "desk"));
         if (pick(2) == 0) {
-          count(engine_->directory().RevokeToken(Admin(), "",
-                                                 absl::StrCat("tok-", i)));
+          count(engine_->principals().RevokeToken(Admin(), "",
+                                                  absl::StrCat("tok-", i)));
         }
         if (pick(2) == 0) {
-          count(engine_->directory().SetPrincipalDisabled(Admin(), "", p.id,
-                                                          true, 1));
+          count(engine_->principals().SetPrincipalDisabled(Admin(), "", p.id,
+                                                           true, 1));
         }
         break;
       }

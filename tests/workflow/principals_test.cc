@@ -1,6 +1,6 @@
-// `Directory` (workflow/directory.h): the first admin's bootstrap,
+// `Principals` (workflow/principals.h): the first admin's bootstrap,
 // principals and their tokens, authentication.
-#include "workflow/directory.h"
+#include "workflow/principals.h"
 
 #include <memory>
 #include <optional>
@@ -35,13 +35,13 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 
-class DirectoryTest : public PeopleWorkflowTest {};
+class PrincipalsTest : public PeopleWorkflowTest {};
 
-TEST_F(DirectoryTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
+TEST_F(PrincipalsTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
   const int64_t before = EventCount();
   ASSERT_OK_AND_ASSIGN(
       std::optional<domain::Credential> issued,
-      engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")));
+      engine_->principals().BootstrapAdmin("tok-boot", HashOf("s1")));
   ASSERT_TRUE(issued.has_value());
   EXPECT_EQ(issued->id, "tok-boot");
   EXPECT_EQ(issued->principal_id, "admin");
@@ -50,7 +50,7 @@ TEST_F(DirectoryTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
   EXPECT_EQ(EventCount(), before + 2);
 
   ASSERT_OK_AND_ASSIGN(domain::Principal admin,
-                       engine_->directory().Authenticate(HashOf("s1")));
+                       engine_->principals().Authenticate(HashOf("s1")));
   EXPECT_EQ(admin.id, "admin");
   EXPECT_EQ(admin.role, domain::Role::kAdmin);
   EXPECT_EQ(admin.display_name, "District administrator");
@@ -70,23 +70,23 @@ TEST_F(DirectoryTest, BootstrapCreatesTheAdminAndItsTokenOnlyOnce) {
 
   ASSERT_OK_AND_ASSIGN(
       std::optional<domain::Credential> again,
-      engine_->directory().BootstrapAdmin("tok-2", HashOf("s2")));
+      engine_->principals().BootstrapAdmin("tok-2", HashOf("s2")));
   EXPECT_FALSE(again.has_value());
   EXPECT_EQ(EventCount(), before + 2);
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf("s2")),
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf("s2")),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(DirectoryTest, BootstrapRefusesAMalformedTokenHash) {
+TEST_F(PrincipalsTest, BootstrapRefusesAMalformedTokenHash) {
   absl::StatusOr<std::optional<domain::Credential>> bad =
-      engine_->directory().BootstrapAdmin("Tok!", "ABCDEF");
+      engine_->principals().BootstrapAdmin("Tok!", "ABCDEF");
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(bad.status()), ElementsAre("token_id", "token_hash"));
   ASSERT_OK_AND_ASSIGN(std::vector<domain::Principal> none, ListPrincipals());
   EXPECT_THAT(none, IsEmpty());
 }
 
-TEST_F(DirectoryTest, CreatePrincipalChecksTheScopeEachRoleNeeds) {
+TEST_F(PrincipalsTest, CreatePrincipalChecksTheScopeEachRoleNeeds) {
   struct Case {
     domain::Principal principal;
     std::vector<std::string> fields;
@@ -119,7 +119,7 @@ TEST_F(DirectoryTest, CreatePrincipalChecksTheScopeEachRoleNeeds) {
   };
   for (const Case& c : cases) {
     absl::StatusOr<domain::Principal> created =
-        engine_->directory().CreatePrincipal(Admin(), "", c.principal);
+        engine_->principals().CreatePrincipal(Admin(), "", c.principal);
     EXPECT_THAT(created, StatusIs(absl::StatusCode::kInvalidArgument))
         << c.principal.id;
     EXPECT_EQ(Fields(created.status()), c.fields) << c.principal.id;
@@ -128,7 +128,7 @@ TEST_F(DirectoryTest, CreatePrincipalChecksTheScopeEachRoleNeeds) {
   EXPECT_THAT(none, IsEmpty());
 }
 
-TEST_F(DirectoryTest, CreatePrincipalStoresEachRoleWithItsScope) {
+TEST_F(PrincipalsTest, CreatePrincipalStoresEachRoleWithItsScope) {
   domain::Principal clerk = NewPrincipal("clerk-1", domain::Role::kDepartment);
   clerk.department_id = "civil-affairs";
   domain::Principal reviewer = NewPrincipal("rev-1", domain::Role::kReviewer);
@@ -139,7 +139,7 @@ TEST_F(DirectoryTest, CreatePrincipalStoresEachRoleWithItsScope) {
   domain::Principal auditor = NewPrincipal("aud-1", domain::Role::kAuditor);
   for (const domain::Principal& p : {clerk, reviewer, office, auditor}) {
     ASSERT_OK_AND_ASSIGN(domain::Principal created,
-                         engine_->directory().CreatePrincipal(Admin(), "", p));
+                         engine_->principals().CreatePrincipal(Admin(), "", p));
     EXPECT_EQ(created.version, 1);
     EXPECT_EQ(created.created_at, At(2026, 3, 2));
     EXPECT_EQ(created.district_id, "default");
@@ -163,82 +163,83 @@ TEST_F(DirectoryTest, CreatePrincipalStoresEachRoleWithItsScope) {
   EXPECT_THAT(events[2].event.community_ids, ElementsAre("c1"));
   EXPECT_EQ(events[1].event.details.at("home_department_id"), "health");
 
-  EXPECT_THAT(engine_->directory().CreatePrincipal(Admin(), "", clerk),
+  EXPECT_THAT(engine_->principals().CreatePrincipal(Admin(), "", clerk),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        HasSubstr("principal clerk-1 already exists")));
 }
 
-TEST_F(DirectoryTest, OnlyAnAdminManagesPrincipalsAndTokens) {
+TEST_F(PrincipalsTest, OnlyAnAdminManagesPrincipalsAndTokens) {
   domain::Principal p = NewPrincipal("aud-1", domain::Role::kAuditor);
   for (const domain::Principal& caller : {Reviewer("r1"), Auditor(), Clerk()}) {
-    EXPECT_THAT(engine_->directory().CreatePrincipal(caller, "", p),
+    EXPECT_THAT(engine_->principals().CreatePrincipal(caller, "", p),
                 StatusIs(absl::StatusCode::kPermissionDenied,
                          HasSubstr("an admin does")));
-    EXPECT_THAT(engine_->directory().IssueToken(caller, "", "aud-1", "tok-1",
-                                                HashOf("x"), ""),
+    EXPECT_THAT(engine_->principals().IssueToken(caller, "", "aud-1", "tok-1",
+                                                 HashOf("x"), ""),
                 StatusIs(absl::StatusCode::kPermissionDenied));
-    EXPECT_THAT(engine_->directory().RevokeToken(caller, "", "tok-1"),
+    EXPECT_THAT(engine_->principals().RevokeToken(caller, "", "tok-1"),
                 StatusIs(absl::StatusCode::kPermissionDenied));
-    EXPECT_THAT(
-        engine_->directory().SetPrincipalDisabled(caller, "", "aud-1", true, 0),
-        StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_THAT(engine_->principals().SetPrincipalDisabled(caller, "", "aud-1",
+                                                           true, 0),
+                StatusIs(absl::StatusCode::kPermissionDenied));
   }
 }
 
-TEST_F(DirectoryTest, CreatePrincipalRetriedWithItsRequestIdAnswersOnce) {
+TEST_F(PrincipalsTest, CreatePrincipalRetriedWithItsRequestIdAnswersOnce) {
   domain::Principal p = NewPrincipal("aud-1", domain::Role::kAuditor);
   ASSERT_OK_AND_ASSIGN(
       domain::Principal first,
-      engine_->directory().CreatePrincipal(Admin(), "req-p1", p));
+      engine_->principals().CreatePrincipal(Admin(), "req-p1", p));
   const int64_t events = EventCount();
   clock_.Advance(absl::Minutes(5));
   ASSERT_OK_AND_ASSIGN(
       domain::Principal again,
-      engine_->directory().CreatePrincipal(Admin(), "req-p1", p));
+      engine_->principals().CreatePrincipal(Admin(), "req-p1", p));
   EXPECT_EQ(again.created_at, first.created_at);
   EXPECT_EQ(EventCount(), events);
   p.display_name = "Someone else";
   EXPECT_THAT(
-      engine_->directory().CreatePrincipal(Admin(), "req-p1", p),
+      engine_->principals().CreatePrincipal(Admin(), "req-p1", p),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already used")));
 }
 
 // The server draws a fresh token id and secret on every attempt; a retry of
 // the same request must still get the first credential, not an error.
-TEST_F(DirectoryTest, IssueTokenRetriedWithFreshIdAndHashAnswersOnce) {
-  ASSERT_THAT(engine_->directory().CreatePrincipal(
+TEST_F(PrincipalsTest, IssueTokenRetriedWithFreshIdAndHashAnswersOnce) {
+  ASSERT_THAT(engine_->principals().CreatePrincipal(
                   Admin(), "", NewPrincipal("aud-1", domain::Role::kAuditor)),
               IsOk());
   ASSERT_OK_AND_ASSIGN(
       domain::Credential first,
-      engine_->directory().IssueToken(Admin(), "req-tok", "aud-1", "tok-1",
-                                      HashOf("s1"), "desk"));
+      engine_->principals().IssueToken(Admin(), "req-tok", "aud-1", "tok-1",
+                                       HashOf("s1"), "desk"));
   const int64_t events = EventCount();
   ASSERT_OK_AND_ASSIGN(
       domain::Credential again,
-      engine_->directory().IssueToken(Admin(), "req-tok", "aud-1", "tok-2",
-                                      HashOf("s2"), "desk"));
+      engine_->principals().IssueToken(Admin(), "req-tok", "aud-1", "tok-2",
+                                       HashOf("s2"), "desk"));
   EXPECT_EQ(again.id, "tok-1");
   EXPECT_EQ(EventCount(), events);
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf("s2")),
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf("s2")),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(DirectoryTest, IssuedTokenAuthenticatesUntilRevoked) {
+TEST_F(PrincipalsTest, IssuedTokenAuthenticatesUntilRevoked) {
   domain::Principal clerk = NewPrincipal("clerk-1", domain::Role::kDepartment);
   clerk.department_id = "civil-affairs";
-  ASSERT_THAT(engine_->directory().CreatePrincipal(Admin(), "", clerk), IsOk());
+  ASSERT_THAT(engine_->principals().CreatePrincipal(Admin(), "", clerk),
+              IsOk());
   ASSERT_OK_AND_ASSIGN(
       domain::Credential issued,
-      engine_->directory().IssueToken(Admin(), "req-t1", "clerk-1", "tok-1",
-                                      HashOf("secret-1"), "office laptop"));
+      engine_->principals().IssueToken(Admin(), "req-t1", "clerk-1", "tok-1",
+                                       HashOf("secret-1"), "office laptop"));
   EXPECT_EQ(issued.principal_id, "clerk-1");
   EXPECT_EQ(issued.token_hash, HashOf("secret-1"));
   EXPECT_EQ(issued.created_by, "admin-1");
   EXPECT_FALSE(issued.revoked);
 
   ASSERT_OK_AND_ASSIGN(domain::Principal who,
-                       engine_->directory().Authenticate(HashOf("secret-1")));
+                       engine_->principals().Authenticate(HashOf("secret-1")));
   EXPECT_EQ(who.id, "clerk-1");
   EXPECT_EQ(who.role, domain::Role::kDepartment);
   EXPECT_EQ(who.department_id, "civil-affairs");
@@ -255,11 +256,11 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesUntilRevoked) {
   clock_.Advance(absl::Hours(1));
   ASSERT_OK_AND_ASSIGN(
       domain::Credential revoked,
-      engine_->directory().RevokeToken(Admin(), "req-r1", "tok-1"));
+      engine_->principals().RevokeToken(Admin(), "req-r1", "tok-1"));
   EXPECT_TRUE(revoked.revoked);
   EXPECT_EQ(revoked.revoked_at, At(2026, 3, 2, 10));
   EXPECT_EQ(revoked.version, 2);
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf("secret-1")),
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf("secret-1")),
               StatusIs(absl::StatusCode::kUnauthenticated,
                        HasSubstr("unknown or revoked token")));
   std::vector<store::StoredEvent> revoke =
@@ -272,82 +273,83 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesUntilRevoked) {
   const int64_t events = EventCount();
   ASSERT_OK_AND_ASSIGN(
       domain::Credential still,
-      engine_->directory().RevokeToken(Admin(), "req-r2", "tok-1"));
+      engine_->principals().RevokeToken(Admin(), "req-r2", "tok-1"));
   EXPECT_EQ(still.version, 2);
   EXPECT_EQ(EventCount(), events);
   ASSERT_OK_AND_ASSIGN(std::vector<domain::Credential> listed,
                        ListCredentials("clerk-1"));
   ASSERT_EQ(listed.size(), 1U);
   EXPECT_TRUE(listed[0].revoked);
-  EXPECT_THAT(engine_->directory().RevokeToken(Admin(), "", "tok-9"),
+  EXPECT_THAT(engine_->principals().RevokeToken(Admin(), "", "tok-9"),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
 // Revoking the district's last admin credential would lock every admin
 // out for good, and a restart would not help (bootstrap only runs on an
 // empty district).
-TEST_F(DirectoryTest, TheLastActiveAdminCredentialCannotBeRevoked) {
+TEST_F(PrincipalsTest, TheLastActiveAdminCredentialCannotBeRevoked) {
   ASSERT_OK_AND_ASSIGN(
       std::optional<domain::Credential> boot,
-      engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")));
+      engine_->principals().BootstrapAdmin("tok-boot", HashOf("s1")));
   ASSERT_TRUE(boot.has_value());
   ASSERT_OK_AND_ASSIGN(domain::Principal admin,
-                       engine_->directory().Authenticate(HashOf("s1")));
+                       engine_->principals().Authenticate(HashOf("s1")));
   const int64_t events = EventCount();
-  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-boot"),
+  EXPECT_THAT(engine_->principals().RevokeToken(admin, "", "tok-boot"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("last active admin credential"),
                              HasSubstr("issue an admin another token"))));
   EXPECT_EQ(EventCount(), events);
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf("s1")), IsOk());
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf("s1")), IsOk());
 
   // A second admin token (of the same admin) makes it revocable; then the
   // second is the last one.
-  ASSERT_THAT(engine_->directory().IssueToken(admin, "", "admin", "tok-2",
-                                              HashOf("s2"), "spare"),
+  ASSERT_THAT(engine_->principals().IssueToken(admin, "", "admin", "tok-2",
+                                               HashOf("s2"), "spare"),
               IsOk());
-  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-boot"), IsOk());
-  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
+  EXPECT_THAT(engine_->principals().RevokeToken(admin, "", "tok-boot"), IsOk());
+  EXPECT_THAT(engine_->principals().RevokeToken(admin, "", "tok-2"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 
   // A disabled admin's token does not count as a way back in.
   domain::Principal other = NewPrincipal("admin-2", domain::Role::kAdmin);
-  ASSERT_THAT(engine_->directory().CreatePrincipal(admin, "", other), IsOk());
-  ASSERT_THAT(engine_->directory().IssueToken(admin, "", "admin-2", "tok-3",
-                                              HashOf("s3"), "deputy"),
+  ASSERT_THAT(engine_->principals().CreatePrincipal(admin, "", other), IsOk());
+  ASSERT_THAT(engine_->principals().IssueToken(admin, "", "admin-2", "tok-3",
+                                               HashOf("s3"), "deputy"),
               IsOk());
   ASSERT_THAT(
-      engine_->directory().SetPrincipalDisabled(admin, "", "admin-2", true, 0),
+      engine_->principals().SetPrincipalDisabled(admin, "", "admin-2", true, 0),
       IsOk());
-  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
+  EXPECT_THAT(engine_->principals().RevokeToken(admin, "", "tok-2"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 
   // Nor does a certificate binding, which works only under mutual TLS; and
   // revoking one is never refused by this guard.
-  ASSERT_THAT(engine_->directory().BindCertificate(
+  ASSERT_THAT(engine_->principals().BindCertificate(
                   admin, "", "admin", "crt-admin", "subject:CN=admin", "desk"),
               IsOk());
-  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "tok-2"),
+  EXPECT_THAT(engine_->principals().RevokeToken(admin, "", "tok-2"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("bearer token")));
-  EXPECT_THAT(engine_->directory().RevokeToken(admin, "", "crt-admin"), IsOk());
+  EXPECT_THAT(engine_->principals().RevokeToken(admin, "", "crt-admin"),
+              IsOk());
 }
 
 // A lost admin credential is recovered on the host (taskgated
 // --issue-admin-token): a token for an enabled admin, issued by the system
 // and recorded like any issue, saying how it came.
-TEST_F(DirectoryTest, RecoveryIssuesAnEnabledAdminATokenAsTheSystem) {
-  ASSERT_THAT(engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")),
+TEST_F(PrincipalsTest, RecoveryIssuesAnEnabledAdminATokenAsTheSystem) {
+  ASSERT_THAT(engine_->principals().BootstrapAdmin("tok-boot", HashOf("s1")),
               IsOk());
   const int64_t before = EventCount();
   ASSERT_OK_AND_ASSIGN(domain::Credential issued,
-                       engine_->directory().IssueRecoveryToken(
+                       engine_->principals().IssueRecoveryToken(
                            "admin", "tok-rescue", HashOf("s2")));
   EXPECT_EQ(issued.principal_id, "admin");
   EXPECT_EQ(issued.created_by, "system");
   EXPECT_EQ(EventCount(), before + 1);
   ASSERT_OK_AND_ASSIGN(domain::Principal admin,
-                       engine_->directory().Authenticate(HashOf("s2")));
+                       engine_->principals().Authenticate(HashOf("s2")));
   EXPECT_EQ(admin.id, "admin");
 
   const std::vector<store::StoredEvent> events = Events();
@@ -363,83 +365,83 @@ TEST_F(DirectoryTest, RecoveryIssuesAnEnabledAdminATokenAsTheSystem) {
   EXPECT_THAT(events.back().canonical, Not(HasSubstr(HashOf("s2"))));
 }
 
-TEST_F(DirectoryTest, RecoveryRefusesOtherRolesDisabledAdminsAndUnknowns) {
-  ASSERT_THAT(engine_->directory().BootstrapAdmin("tok-boot", HashOf("s1")),
+TEST_F(PrincipalsTest, RecoveryRefusesOtherRolesDisabledAdminsAndUnknowns) {
+  ASSERT_THAT(engine_->principals().BootstrapAdmin("tok-boot", HashOf("s1")),
               IsOk());
   ASSERT_OK_AND_ASSIGN(domain::Principal admin,
-                       engine_->directory().Authenticate(HashOf("s1")));
-  ASSERT_THAT(engine_->directory().CreatePrincipal(
+                       engine_->principals().Authenticate(HashOf("s1")));
+  ASSERT_THAT(engine_->principals().CreatePrincipal(
                   admin, "", NewPrincipal("aud-1", domain::Role::kAuditor)),
               IsOk());
-  ASSERT_THAT(engine_->directory().CreatePrincipal(
+  ASSERT_THAT(engine_->principals().CreatePrincipal(
                   admin, "", NewPrincipal("admin-2", domain::Role::kAdmin)),
               IsOk());
   ASSERT_THAT(
-      engine_->directory().SetPrincipalDisabled(admin, "", "admin-2", true, 0),
+      engine_->principals().SetPrincipalDisabled(admin, "", "admin-2", true, 0),
       IsOk());
   const int64_t before = EventCount();
   EXPECT_THAT(
-      engine_->directory().IssueRecoveryToken("aud-1", "tok-a", HashOf("a")),
+      engine_->principals().IssueRecoveryToken("aud-1", "tok-a", HashOf("a")),
       StatusIs(absl::StatusCode::kFailedPrecondition,
                HasSubstr("principal aud-1 has role auditor, not admin")));
   EXPECT_THAT(
-      engine_->directory().IssueRecoveryToken("admin-2", "tok-b", HashOf("b")),
+      engine_->principals().IssueRecoveryToken("admin-2", "tok-b", HashOf("b")),
       StatusIs(absl::StatusCode::kFailedPrecondition,
                HasSubstr("admin admin-2 is disabled")));
   EXPECT_THAT(
-      engine_->directory().IssueRecoveryToken("ghost", "tok-c", HashOf("c")),
+      engine_->principals().IssueRecoveryToken("ghost", "tok-c", HashOf("c")),
       StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(
-      engine_->directory().IssueRecoveryToken("admin", "tok-d", "not-a-hash"),
+      engine_->principals().IssueRecoveryToken("admin", "tok-d", "not-a-hash"),
       StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(EventCount(), before);
 }
 
-TEST_F(DirectoryTest, UnknownMalformedAndRevokedTokensGetOneMessage) {
+TEST_F(PrincipalsTest, UnknownMalformedAndRevokedTokensGetOneMessage) {
   const absl::StatusOr<domain::Principal> unknown =
-      engine_->directory().Authenticate(HashOf("never issued"));
+      engine_->principals().Authenticate(HashOf("never issued"));
   const absl::StatusOr<domain::Principal> malformed =
-      engine_->directory().Authenticate("x");
+      engine_->principals().Authenticate("x");
   EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(malformed, StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(unknown.status().message(), malformed.status().message());
 }
 
-TEST_F(DirectoryTest, DisabledPrincipalCannotAuthenticateUntilEnabled) {
+TEST_F(PrincipalsTest, DisabledPrincipalCannotAuthenticateUntilEnabled) {
   domain::Principal auditor = NewPrincipal("aud-1", domain::Role::kAuditor);
-  ASSERT_THAT(engine_->directory().CreatePrincipal(Admin(), "", auditor),
+  ASSERT_THAT(engine_->principals().CreatePrincipal(Admin(), "", auditor),
               IsOk());
-  ASSERT_THAT(engine_->directory().IssueToken(Admin(), "", "aud-1", "tok-1",
-                                              HashOf("s"), ""),
+  ASSERT_THAT(engine_->principals().IssueToken(Admin(), "", "aud-1", "tok-1",
+                                               HashOf("s"), ""),
               IsOk());
   const absl::StatusOr<domain::Principal> unknown =
-      engine_->directory().Authenticate(HashOf("?"));
+      engine_->principals().Authenticate(HashOf("?"));
 
-  ASSERT_OK_AND_ASSIGN(
-      domain::Principal disabled,
-      engine_->directory().SetPrincipalDisabled(Admin(), "", "aud-1", true, 1));
+  ASSERT_OK_AND_ASSIGN(domain::Principal disabled,
+                       engine_->principals().SetPrincipalDisabled(
+                           Admin(), "", "aud-1", true, 1));
   EXPECT_TRUE(disabled.disabled);
   EXPECT_EQ(disabled.version, 2);
   const absl::StatusOr<domain::Principal> refused =
-      engine_->directory().Authenticate(HashOf("s"));
+      engine_->principals().Authenticate(HashOf("s"));
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnauthenticated));
   // The same words as for an unknown token: a caller cannot tell which.
   EXPECT_EQ(refused.status().message(), unknown.status().message());
-  EXPECT_THAT(engine_->directory().IssueToken(Admin(), "", "aud-1", "tok-2",
-                                              HashOf("t"), ""),
+  EXPECT_THAT(engine_->principals().IssueToken(Admin(), "", "aud-1", "tok-2",
+                                               HashOf("t"), ""),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("principal aud-1 is disabled")));
 
-  EXPECT_THAT(
-      engine_->directory().SetPrincipalDisabled(Admin(), "", "aud-1", false, 1),
-      StatusIs(absl::StatusCode::kAborted,
-               HasSubstr("principal aud-1 is at version 2, not 1")));
+  EXPECT_THAT(engine_->principals().SetPrincipalDisabled(Admin(), "", "aud-1",
+                                                         false, 1),
+              StatusIs(absl::StatusCode::kAborted,
+                       HasSubstr("principal aud-1 is at version 2, not 1")));
   ASSERT_OK_AND_ASSIGN(domain::Principal enabled,
-                       engine_->directory().SetPrincipalDisabled(
+                       engine_->principals().SetPrincipalDisabled(
                            Admin(), "", "aud-1", false, 2));
   EXPECT_FALSE(enabled.disabled);
   EXPECT_EQ(enabled.version, 3);
-  EXPECT_THAT(engine_->directory().Authenticate(HashOf("s")), IsOk());
+  EXPECT_THAT(engine_->principals().Authenticate(HashOf("s")), IsOk());
 
   std::vector<store::StoredEvent> events = Events("principal");
   ASSERT_EQ(events.size(), 3U);
@@ -448,32 +450,32 @@ TEST_F(DirectoryTest, DisabledPrincipalCannotAuthenticateUntilEnabled) {
   EXPECT_EQ(events[1].event.state_after, "disabled");
   EXPECT_EQ(events[2].event.action, "principal.enable");
 
-  EXPECT_THAT(engine_->directory().SetPrincipalDisabled(Admin(), "", "admin-1",
-                                                        true, 0),
+  EXPECT_THAT(engine_->principals().SetPrincipalDisabled(Admin(), "", "admin-1",
+                                                         true, 0),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("cannot disable their own principal")));
   EXPECT_THAT(
-      engine_->directory().SetPrincipalDisabled(Admin(), "", "ghost", true, 0),
+      engine_->principals().SetPrincipalDisabled(Admin(), "", "ghost", true, 0),
       StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_F(DirectoryTest, IssueTokenValidatesItsInputAndRefusesAReusedHash) {
-  ASSERT_THAT(engine_->directory().CreatePrincipal(
+TEST_F(PrincipalsTest, IssueTokenValidatesItsInputAndRefusesAReusedHash) {
+  ASSERT_THAT(engine_->principals().CreatePrincipal(
                   Admin(), "", NewPrincipal("aud-1", domain::Role::kAuditor)),
               IsOk());
-  absl::StatusOr<domain::Credential> bad = engine_->directory().IssueToken(
+  absl::StatusOr<domain::Credential> bad = engine_->principals().IssueToken(
       Admin(), "", "aud-1", "tok 1", std::string(64, 'A'), "");
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Fields(bad.status()), ElementsAre("token_id", "token_hash"));
-  EXPECT_THAT(engine_->directory().IssueToken(Admin(), "", "ghost", "tok-1",
-                                              HashOf("s"), ""),
+  EXPECT_THAT(engine_->principals().IssueToken(Admin(), "", "ghost", "tok-1",
+                                               HashOf("s"), ""),
               StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_THAT(engine_->directory().IssueToken(Admin(), "", "aud-1", "tok-1",
-                                              HashOf("s"), ""),
+  ASSERT_THAT(engine_->principals().IssueToken(Admin(), "", "aud-1", "tok-1",
+                                               HashOf("s"), ""),
               IsOk());
   EXPECT_THAT(
-      engine_->directory().IssueToken(Admin(), "", "aud-1", "tok-2",
-                                      HashOf("s"), ""),
+      engine_->principals().IssueToken(Admin(), "", "aud-1", "tok-2",
+                                       HashOf("s"), ""),
       StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("already in use")));
 }
 
